@@ -1,0 +1,205 @@
+"""The contract between Okno's core and its connectors: value types and the Connector protocol.
+
+Connectors know wire formats and nothing else (ARCHITECTURE rule 1): they import neither the
+models nor the web framework. Webhooks reach them as a framework-neutral `WebhookRequest`;
+inbound items go to the core through `ConnectorContext.submit`, which returns only after the
+item is stored, so the connector may then acknowledge its source (rule 2).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+IdentityKindName = Literal["phone", "email", "telegram", "vk", "web_visitor"]
+
+
+@dataclass(frozen=True)
+class IdentityClaim:
+    """A way to reach the sender, as the source wrote it; routing normalises it."""
+
+    kind: IdentityKindName
+    value: str
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str = ""
+    identities: tuple[IdentityClaim, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # photo | document | voice | video | audio | sticker | location | file
+    name: str = ""
+    mime_type: str = ""
+    size: int | None = None
+    url: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message from a client, in any channel."""
+
+    channel_kind: str
+    channel_name: str
+    # The source's own id for this delivery: the de-duplication key (rule 2).
+    external_id: str
+    sender: Sender
+    text: str = ""
+    subject: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    # Channel extras kept with the message: UTM, page URL, reply/forward links, payloads.
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    occurred_at: datetime | None = None
+    # The channel's id of the message itself (for edits and replies), if it has one.
+    message_ref: str | None = None
+    event: Literal["message"] = "message"
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    channel_kind: str
+    channel_name: str
+    external_id: str
+    call_id: str
+    state: Literal["ringing", "answered", "ended", "missed"]
+    caller: str
+    extension: str | None = None
+    queue: str | None = None
+    occurred_at: datetime | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    event: Literal["call"] = "call"
+
+
+Inbound = InboundMessage | CallEvent
+INBOUND_ADAPTER: TypeAdapter[Inbound] = TypeAdapter(Inbound)
+
+
+def inbound_to_json(item: Inbound) -> dict[str, Any]:
+    data: dict[str, Any] = INBOUND_ADAPTER.dump_python(item, mode="json")
+    return data
+
+
+def inbound_from_json(data: Mapping[str, Any]) -> Inbound:
+    return INBOUND_ADAPTER.validate_python(dict(data))
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A reply to deliver: one outbox row."""
+
+    outbox_id: int
+    conversation_id: int
+    text: str
+    # Channel-side address of the client (chat id, e-mail, visitor token...).
+    recipient: str
+    author_name: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: Literal["sent", "failed", "retry"]
+    external_id: str | None = None
+    error: str | None = None
+    # For "retry": seconds to wait (a rate limit's retry_after, say).
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the core tells a connector after `submit`: stored, and under which number."""
+
+    event_id: int
+    duplicate: bool
+    conversation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # keys lower-cased
+    query: Mapping[str, str]
+    body: bytes
+    remote: str | None = None
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class ConnectorOptions(BaseModel):
+    """Base for each connector's option schema; unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConnectorContext(Protocol):
+    """What the core gives a running connector instance."""
+
+    channel_id: int
+    channel_kind: str
+    channel_name: str
+    log: logging.Logger
+
+    async def submit(self, item: Inbound) -> Receipt: ...
+
+
+class Connector(Protocol):
+    kind: ClassVar[str]
+    options_model: ClassVar[type[ConnectorOptions]]
+    # Options whose values are never echoed back by the API.
+    secret_fields: ClassVar[frozenset[str]]
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def max_body_bytes(self) -> int: ...
+
+    async def handle_webhook(self, request: WebhookRequest) -> WebhookResponse: ...
+
+    async def send(self, outbound: Outbound) -> Delivery: ...
+
+
+class BaseConnector:
+    """Defaults for connectors that lack one side (no webhook, no listener, no sending)."""
+
+    kind: ClassVar[str] = ""
+    options_model: ClassVar[type[ConnectorOptions]] = ConnectorOptions
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, ctx: ConnectorContext, options: ConnectorOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def max_body_bytes(self) -> int:
+        return 1024 * 1024
+
+    async def handle_webhook(self, request: WebhookRequest) -> WebhookResponse:
+        return WebhookResponse(404, b'{"error":{"id":"no-webhook","message":"no webhook here"}}')
+
+    async def send(self, outbound: Outbound) -> Delivery:
+        return Delivery("failed", error=f"{self.kind} channels cannot send replies")

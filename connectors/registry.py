@@ -1,0 +1,55 @@
+"""Discovers connector classes by entry point and validates channel options against them."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any
+
+from pydantic import ValidationError
+
+from .base import BaseConnector, ConnectorOptions
+
+ENTRY_POINT_GROUP = "okno.connectors"
+
+
+class ChannelConfigError(ValueError):
+    """Options that do not fit a connector's schema, one message per field."""
+
+    def __init__(self, kind: str, errors: dict[str, str]) -> None:
+        super().__init__(f"invalid options for {kind}: {errors}")
+        self.kind = kind
+        self.errors = errors
+
+
+@cache
+def connector_classes() -> dict[str, type[BaseConnector]]:
+    found: dict[str, type[BaseConnector]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        cls = ep.load()
+        found[ep.name] = cls
+    return found
+
+
+def connector_class(kind: str) -> type[BaseConnector]:
+    try:
+        return connector_classes()[kind]
+    except KeyError:
+        raise ChannelConfigError(kind, {"kind": f"unknown channel kind {kind!r}"}) from None
+
+
+def validate_options(kind: str, options: dict[str, Any]) -> ConnectorOptions:
+    model = connector_class(kind).options_model
+    try:
+        return model.model_validate(options)
+    except ValidationError as exc:
+        errors = {
+            ".".join(str(p) for p in err["loc"]) or "options": err["msg"] for err in exc.errors()
+        }
+        raise ChannelConfigError(kind, errors) from None
+
+
+def public_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Options safe to show: secrets are replaced by a marker saying one is set."""
+    secret = connector_class(kind).secret_fields
+    return {k: ("********" if k in secret and v else v) for k, v in options.items()}

@@ -1,0 +1,76 @@
+"""Writing contacts, leads and identities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hub.models import Contact, ContactStatus, Identity, IdentityKind, Lead
+
+from .uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class NormalisedIdentity:
+    kind: IdentityKind
+    value: str
+    raw: str
+
+
+async def create_lead(
+    uow: UnitOfWork,
+    name: str,
+    identities: Iterable[NormalisedIdentity],
+    source: str,
+    source_detail: dict[str, Any],
+    title: str = "",
+) -> tuple[Contact, Lead]:
+    """A new person known only from an inbound request: a lead contact plus its lead record.
+
+    Identities are inserted plainly: if a concurrent request created the same identity first,
+    the unique constraint fails this transaction and the caller re-resolves.
+    """
+    now = uow.now()
+    contact = Contact(
+        name=name.strip(), status=ContactStatus.lead, custom_fields={}, created_at=now, updated_at=now
+    )
+    uow.session.add(contact)
+    await uow.session.flush()
+    uow.session.add_all(
+        Identity(contact_id=contact.id, kind=i.kind, value=i.value, raw=i.raw[:320], created_at=now)
+        for i in identities
+    )
+    lead = Lead(
+        contact_id=contact.id,
+        title=title[:300],
+        source=source,
+        source_detail=source_detail,
+        created_at=now,
+    )
+    uow.session.add(lead)
+    await uow.session.flush()
+    return contact, lead
+
+
+async def add_missing_identities(
+    uow: UnitOfWork, contact_id: int, identities: Iterable[NormalisedIdentity]
+) -> None:
+    """Attach identities the contact does not have yet; ones held by others stay theirs."""
+    insert = postgresql.insert if uow.hub.db.dialect == "postgresql" else sqlite.insert
+    rows = [
+        {"contact_id": contact_id, "kind": i.kind, "value": i.value, "raw": i.raw[:320],
+         "created_at": uow.now()}
+        for i in identities
+    ]
+    if rows:
+        await uow.session.execute(
+            insert(Identity).values(rows).on_conflict_do_nothing(index_elements=["kind", "value"])
+        )
+
+
+async def contact_by_id(uow: UnitOfWork, contact_id: int) -> Contact:
+    return (await uow.session.execute(select(Contact).where(Contact.id == contact_id))).scalar_one()

@@ -1,0 +1,97 @@
+"""Opening, assigning, closing and reopening conversations."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hub.events import ALL_ROLES, Audience, ConversationChanged, conversation_audience
+from hub.models import Channel, Contact, Conversation, ConversationStatus, Message, User
+from hub.serialize import conversation_json
+
+from .uow import UnitOfWork
+
+
+async def summary(uow: UnitOfWork, conversation: Conversation) -> dict[str, object]:
+    session = uow.session
+    contact = await session.get_one(Contact, conversation.contact_id)
+    channel = await session.get_one(Channel, conversation.channel_id)
+    assignee = await session.get(User, conversation.assignee_id) if conversation.assignee_id else None
+    last = (
+        await session.execute(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return conversation_json(conversation, contact, channel, assignee, last)
+
+
+async def announce(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    change: str,
+    reason: str = "",
+    audience: Audience | None = None,
+) -> None:
+    await uow.session.flush()
+    uow.emit(
+        ConversationChanged(
+            audience=audience or conversation_audience(conversation.assignee_id),
+            conversation=await summary(uow, conversation),
+            change=change,
+            reason=reason,
+        )
+    )
+
+
+async def open_conversation(
+    uow: UnitOfWork, contact_id: int, channel: Channel, subject: str, lead_id: int | None
+) -> Conversation:
+    now = uow.now()
+    conversation = Conversation(
+        contact_id=contact_id,
+        channel_id=channel.id,
+        team_id=channel.team_id,
+        lead_id=lead_id,
+        subject=subject[:500],
+        status=ConversationStatus.open,
+        created_at=now,
+        last_message_at=now,
+    )
+    uow.session.add(conversation)
+    await uow.session.flush()
+    return conversation
+
+
+async def reopen(uow: UnitOfWork, conversation: Conversation) -> None:
+    conversation.status = ConversationStatus.open
+    conversation.closed_at = None
+
+
+async def assign(
+    uow: UnitOfWork, conversation: Conversation, user_id: int | None, reason: str
+) -> None:
+    previous = conversation.assignee_id
+    conversation.assignee_id = user_id
+    if user_id is not None and conversation.first_assigned_at is None:
+        conversation.first_assigned_at = uow.now()
+    audience = conversation_audience(user_id, previous)
+    if previous is None:
+        # It leaves the shared queue every operator was shown.
+        audience = Audience(users=audience.users, roles=ALL_ROLES)
+    await announce(uow, conversation, "assigned", reason, audience)
+
+
+async def close(uow: UnitOfWork, conversation: Conversation) -> None:
+    conversation.status = ConversationStatus.closed
+    conversation.closed_at = uow.now()
+    conversation.waiting_since = None
+    await announce(uow, conversation, "closed")
+
+
+async def get_for_update(uow: UnitOfWork, conversation_id: int) -> Conversation | None:
+    stmt = select(Conversation).where(Conversation.id == conversation_id)
+    if uow.hub.db.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await uow.session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,145 @@
+"""Writing messages: a client's inbound, an operator's reply (via the outbox) or note."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from hub.events import MessageCreated, MessageUpdated, conversation_audience
+from hub.models import Conversation, Direction, Message, OutboxItem, OutboxStatus, User
+from hub.serialize import message_json
+
+from .uow import UnitOfWork
+
+
+def _emit_created(uow: UnitOfWork, conversation: Conversation, message: Message,
+                  author: User | None) -> None:
+    uow.emit(
+        MessageCreated(
+            audience=conversation_audience(conversation.assignee_id),
+            conversation_id=conversation.id,
+            message=message_json(message, author),
+        )
+    )
+
+
+async def receive(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    text: str,
+    meta: dict[str, Any],
+    external_id: str | None,
+) -> Message:
+    now = uow.now()
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.inbound,
+        text=text,
+        meta=meta,
+        external_id=external_id,
+        created_at=now,
+    )
+    uow.session.add(message)
+    conversation.last_message_at = now
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now
+    await uow.session.flush()
+    _emit_created(uow, conversation, message, None)
+    return message
+
+
+async def add_note(uow: UnitOfWork, conversation: Conversation, author: User, text: str) -> Message:
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.note,
+        author_user_id=author.id,
+        text=text,
+        meta={},
+        created_at=uow.now(),
+    )
+    uow.session.add(message)
+    await uow.session.flush()
+    _emit_created(uow, conversation, message, author)
+    return message
+
+
+async def queue_reply(
+    uow: UnitOfWork, conversation: Conversation, author: User, text: str
+) -> tuple[Message, OutboxItem]:
+    """The operator's answer: a message plus an outbox row the runner will deliver (rule 4)."""
+    now = uow.now()
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.outbound,
+        author_user_id=author.id,
+        text=text,
+        meta={"delivery": {"status": OutboxStatus.queued.value}},
+        created_at=now,
+    )
+    uow.session.add(message)
+    await uow.session.flush()
+    item = OutboxItem(
+        message_id=message.id,
+        conversation_id=conversation.id,
+        channel_id=conversation.channel_id,
+        status=OutboxStatus.queued,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    uow.session.add(item)
+    conversation.last_message_at = now
+    conversation.waiting_since = None
+    if conversation.first_response_at is None:
+        conversation.first_response_at = now
+    await uow.session.flush()
+    _emit_created(uow, conversation, message, author)
+    return message, item
+
+
+async def record_delivery(
+    uow: UnitOfWork,
+    item: OutboxItem,
+    status: OutboxStatus,
+    external_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Move an outbox row to sent or failed and tell the agents watching the conversation."""
+    now = uow.now()
+    item.status = status
+    item.error = error
+    item.external_id = external_id
+    item.next_attempt_at = None
+    if status is OutboxStatus.sent:
+        item.sent_at = now
+    message = await uow.session.get_one(Message, item.message_id)
+    delivery: dict[str, Any] = {"status": status.value, "at": now.isoformat()}
+    if error:
+        delivery["error"] = error
+    message.meta = {**(message.meta or {}), "delivery": delivery}
+    conversation = await uow.session.get_one(Conversation, item.conversation_id)
+    author = await uow.session.get(User, message.author_user_id) if message.author_user_id else None
+    await uow.session.flush()
+    uow.emit(
+        MessageUpdated(
+            audience=conversation_audience(conversation.assignee_id),
+            conversation_id=conversation.id,
+            message=message_json(message, author),
+        )
+    )
+
+
+async def schedule_retry(uow: UnitOfWork, item: OutboxItem, delay_s: float, error: str) -> None:
+    item.error = error
+    item.next_attempt_at = uow.now() + timedelta(seconds=delay_s)
+
+
+async def due_outbox_ids(uow: UnitOfWork, limit: int = 50) -> list[int]:
+    stmt = (
+        select(OutboxItem.id)
+        .where(OutboxItem.status == OutboxStatus.queued, OutboxItem.next_attempt_at <= uow.now())
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    )
+    return list((await uow.session.execute(stmt)).scalars())

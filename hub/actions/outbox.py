@@ -1,0 +1,125 @@
+"""Claiming outbox rows for delivery and recording what the connector reported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.base import Delivery
+from hub.core import Hub
+from hub.models import Channel, Conversation, Direction, Identity, Message, OutboxItem, OutboxStatus, User
+
+from . import messages
+from .uow import unit_of_work
+
+# While a node delivers a row, other nodes leave it alone for this long.
+DELIVERY_LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 10
+
+# Which identity kind addresses a client in each channel kind.
+RECIPIENT_IDENTITY = {"telegram": "telegram", "vk": "vk", "email": "email", "widget": "web_visitor"}
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    outbox_id: int
+    attempts: int
+    conversation_id: int
+    channel_kind: str
+    channel_name: str
+    text: str
+    author_name: str
+    recipient: str
+
+
+async def due_ids(hub: Hub, limit: int = 50) -> list[int]:
+    async with hub.db.sessions() as session:
+        stmt = (
+            select(OutboxItem.id)
+            .where(OutboxItem.status == OutboxStatus.queued, OutboxItem.next_attempt_at <= hub.clock())
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+        return list((await session.execute(stmt)).scalars())
+
+
+async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
+    now = hub.clock()
+    async with hub.db.sessions() as session, session.begin():
+        claimed = (
+            await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.id == outbox_id,
+                    OutboxItem.status == OutboxStatus.queued,
+                    OutboxItem.next_attempt_at <= now,
+                )
+                .values(attempts=OutboxItem.attempts + 1, next_attempt_at=now + DELIVERY_LEASE)
+                .returning(OutboxItem)
+            )
+        ).scalar_one_or_none()
+        if claimed is None:
+            return None
+        row = (
+            await session.execute(
+                select(Message, Conversation, Channel, User)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(Channel, Channel.id == Conversation.channel_id)
+                .outerjoin(User, User.id == Message.author_user_id)
+                .where(Message.id == claimed.message_id)
+            )
+        ).one()
+        message, conversation, channel, author = row
+        recipient = await _recipient(session, conversation, channel)
+    return ClaimedDelivery(
+        outbox_id=claimed.id,
+        attempts=claimed.attempts,
+        conversation_id=conversation.id,
+        channel_kind=channel.kind,
+        channel_name=channel.name,
+        text=message.text,
+        author_name=author.name if author else "",
+        recipient=recipient,
+    )
+
+
+async def _recipient(session: AsyncSession, conversation: Conversation, channel: Channel) -> str:
+    """The client's address in this channel: their identity of the channel's kind, else the
+    channel's own reference from the first inbound message (a web-form submission token)."""
+    kind = RECIPIENT_IDENTITY.get(channel.kind)
+    if kind is not None:
+        value = (
+            await session.execute(
+                select(Identity.value)
+                .where(Identity.contact_id == conversation.contact_id, Identity.kind == kind)
+                .order_by(Identity.id)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if value:
+            return value
+    first_ref = (
+        await session.execute(
+            select(Message.external_id)
+            .where(Message.conversation_id == conversation.id, Message.direction == Direction.inbound)
+            .order_by(Message.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return first_ref or ""
+
+
+async def record(hub: Hub, claimed: ClaimedDelivery, delivery: Delivery) -> None:
+    async with unit_of_work(hub) as uow:
+        item = await uow.session.get_one(OutboxItem, claimed.outbox_id)
+        if delivery.status == "sent":
+            await messages.record_delivery(uow, item, OutboxStatus.sent, delivery.external_id)
+        elif delivery.status == "retry" and claimed.attempts < MAX_ATTEMPTS:
+            delay = delivery.retry_after or min(2**claimed.attempts, 300)
+            await messages.schedule_retry(uow, item, delay, delivery.error or "retrying")
+        else:
+            error = delivery.error or "delivery failed"
+            await messages.record_delivery(uow, item, OutboxStatus.failed, error=error)

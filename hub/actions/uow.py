@@ -1,0 +1,60 @@
+"""The unit of work every action runs in: one transaction, events published after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.core import Hub
+from hub.events import Envelope, Event
+from hub.models import EventLog
+
+log = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    def __init__(self, hub: Hub, session: AsyncSession) -> None:
+        self.hub = hub
+        self.session = session
+        self._events: list[Event] = []
+
+    def now(self) -> datetime:
+        return self.hub.clock()
+
+    def emit(self, event: Event) -> None:
+        """Queue an event; it is logged in this transaction and published after commit."""
+        self._events.append(event)
+
+    async def _log_events(self) -> list[Envelope]:
+        rows = [
+            EventLog(
+                kind=e.kind, payload=e.payload(), audience=e.audience.to_json(), created_at=self.now()
+            )
+            for e in self._events
+        ]
+        self.session.add_all(rows)
+        await self.session.flush()
+        return [
+            Envelope(cursor=row.id, kind=e.kind, payload=row.payload, audience=e.audience)
+            for row, e in zip(rows, self._events, strict=True)
+        ]
+
+
+@asynccontextmanager
+async def unit_of_work(hub: Hub) -> AsyncIterator[UnitOfWork]:
+    async with hub.db.sessions() as session:
+        uow = UnitOfWork(hub, session)
+        async with session.begin():
+            yield uow
+            envelopes = await uow._log_events()
+        # Committed: only now may anyone hear about it (rule 3).
+        for envelope in envelopes:
+            try:
+                await hub.bus.publish(envelope)
+            except Exception:
+                # The change is durable and in event_log; clients catch up from their cursor.
+                log.exception("could not publish %s #%d", envelope.kind, envelope.cursor)

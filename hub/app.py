@@ -1,0 +1,71 @@
+"""create_app(settings): the one aiohttp application of a node; every resource in cleanup_ctx."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from connectors.runner import ConnectorRunner
+from agent_ui import setup as setup_ui
+from hub import webhooks
+from hub.api import setup as setup_api
+from hub.appkeys import HUB, INGESTOR, RUNNER, SETTINGS
+from hub.bus import create_bus
+from hub.channels import context_factory, start_enabled_channels
+from hub.core import Hub
+from hub.db import Database
+from hub.errors import error_middleware
+from hub.migrate import ensure_migrated
+from hub.models.base import utcnow
+from hub.settings import Settings
+from hub.web_auth import auth_middleware
+from hub.workers import OutboxWorker, retry_inbound_forever
+from routing.ingest import Ingestor
+
+log = logging.getLogger(__name__)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
+    app = web.Application(middlewares=[error_middleware, auth_middleware])
+    app[SETTINGS] = settings
+
+    async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
+        await ensure_migrated(settings.database_url)
+        db = Database(settings.database_url)
+        bus = create_bus(settings.redis_url, settings.redis_prefix)
+        await bus.start()
+        hub = Hub(settings=settings, db=db, bus=bus, clock=clock)
+        app[HUB] = hub
+        app[INGESTOR] = Ingestor(hub)
+        yield
+        await bus.close()
+        await db.dispose()
+
+    async def connectors_ctx(app: web.Application) -> AsyncIterator[None]:
+        hub, ingestor = app[HUB], app[INGESTOR]
+        runner = ConnectorRunner(context_factory(ingestor))
+        app[RUNNER] = runner
+        await start_enabled_channels(hub, runner)
+        runner.supervise("outbox-worker", OutboxWorker(hub, runner).run)
+        runner.supervise(
+            "inbound-retry",
+            lambda: retry_inbound_forever(ingestor, settings.inbound_retry_interval_s),
+        )
+        yield
+        await runner.close()
+
+    app.cleanup_ctx.append(hub_ctx)
+    app.cleanup_ctx.append(connectors_ctx)
+    app.router.add_get("/healthz", healthz)
+    webhooks.setup(app)
+    # The REST API and the workspace register their own routes.
+    setup_api(app)
+    setup_ui(app)
+    return app

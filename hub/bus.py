@@ -1,0 +1,163 @@
+"""The event bus: one protocol, an in-process MemoryBus and a RedisBus for several nodes.
+
+Publishers are the actions' unit of work, after commit. Subscribers are each node's websocket
+fan-out and the robots; a subscription is an async iterator of envelopes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+from hub.events import Envelope
+
+log = logging.getLogger(__name__)
+
+# A subscriber that falls this far behind is dropped rather than growing memory without
+# bound; a websocket client then reconnects and resumes from its cursor.
+SUBSCRIBER_BUFFER = 10_000
+
+
+class Subscription:
+    def __init__(self, owner: _LocalFanout) -> None:
+        self._owner = owner
+        self.queue: asyncio.Queue[Envelope | None] = asyncio.Queue(SUBSCRIBER_BUFFER)
+        self.overflowed = False
+
+    def __aiter__(self) -> AsyncIterator[Envelope]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Envelope]:
+        while True:
+            envelope = await self.queue.get()
+            if envelope is None:
+                return
+            yield envelope
+
+    def close(self) -> None:
+        self._owner.remove(self)
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
+
+class _LocalFanout:
+    """Delivers envelopes to this process's subscribers."""
+
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+
+    def subscribe(self) -> Subscription:
+        sub = Subscription(self)
+        self._subscriptions.add(sub)
+        return sub
+
+    def remove(self, sub: Subscription) -> None:
+        self._subscriptions.discard(sub)
+
+    def deliver(self, envelope: Envelope) -> None:
+        for sub in list(self._subscriptions):
+            try:
+                sub.queue.put_nowait(envelope)
+            except asyncio.QueueFull:
+                log.warning("bus subscriber fell %d events behind; dropping it", SUBSCRIBER_BUFFER)
+                sub.overflowed = True
+                sub.close()
+
+    def close_all(self) -> None:
+        for sub in list(self._subscriptions):
+            sub.close()
+
+
+class Bus(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def publish(self, envelope: Envelope) -> None: ...
+
+    def subscribe(self) -> Subscription: ...
+
+
+class MemoryBus:
+    """Single-process bus: the embedded default and the test double."""
+
+    def __init__(self) -> None:
+        self._local = _LocalFanout()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._local.close_all()
+
+    async def publish(self, envelope: Envelope) -> None:
+        self._local.deliver(envelope)
+
+    def subscribe(self) -> Subscription:
+        return self._local.subscribe()
+
+
+class RedisBus:
+    """Redis pub/sub across nodes; each node re-fans received envelopes to its subscribers."""
+
+    def __init__(self, url: str, prefix: str = "okno:") -> None:
+        self._client: aioredis.Redis = aioredis.from_url(url)
+        self.channel = f"{prefix}events"
+        self._local = _LocalFanout()
+        self._reader: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._reader = asyncio.create_task(self._read_forever(), name="redis-bus-reader")
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def _read_forever(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                async with self._client.pubsub() as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    self._ready.set()
+                    backoff = 0.5
+                    async for message in pubsub.listen():
+                        if message.get("type") != "message":
+                            continue
+                        self._deliver_raw(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a Redis restart must not end the node's live updates
+                log.exception("redis bus connection lost; reconnecting in %.1fs", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    def _deliver_raw(self, data: bytes) -> None:
+        try:
+            envelope = Envelope.from_json(json.loads(data))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring malformed bus message %r", data[:200])
+            return
+        self._local.deliver(envelope)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        self._local.close_all()
+        await self._client.aclose()
+
+    async def publish(self, envelope: Envelope) -> None:
+        await self._client.publish(self.channel, json.dumps(envelope.to_json()))
+
+    def subscribe(self) -> Subscription:
+        return self._local.subscribe()
+
+
+def create_bus(redis_url: str | None, prefix: str) -> MemoryBus | RedisBus:
+    return RedisBus(redis_url, prefix) if redis_url else MemoryBus()

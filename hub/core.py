@@ -1,0 +1,21 @@
+"""The running hub's shared parts, handed to actions, routing and workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hub.bus import Bus
+from hub.db import Database
+from hub.models.base import utcnow
+from hub.settings import Settings
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    db: Database
+    bus: Bus
+    # Injected so tests can move time (timeouts, retries) without sleeping.
+    clock: Callable[[], datetime] = field(default=utcnow)

@@ -1,0 +1,153 @@
+"""Communications: channels, raw inbound events, conversations, messages, outbox, event log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, BigId, JSONType, UtcDateTime, utcnow
+from .people import _enum
+
+
+class InboundStatus(enum.StrEnum):
+    pending = "pending"
+    processing = "processing"
+    processed = "processed"
+    failed = "failed"
+    ignored = "ignored"
+
+
+class ConversationStatus(enum.StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class Direction(enum.StrEnum):
+    inbound = "in"
+    outbound = "out"
+    note = "note"
+    system = "system"
+
+
+class OutboxStatus(enum.StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"
+
+
+class Channel(Base):
+    """One configured connector instance: a bot, a mailbox, a web form, a PBX."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class InboundEvent(Base):
+    """Every inbound event, stored before its source is acknowledged (rule 2)."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_inbound_events_status_next", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # "<kind>:<channel name>", e.g. "webform:demo".
+    source: Mapped[str] = mapped_column(String(150))
+    external_id: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[InboundStatus] = mapped_column(
+        _enum(InboundStatus, "inbound_status"), default=InboundStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_contact_channel_status", "contact_id", "channel_id", "status"),
+        Index("ix_conversations_status_assignee", "status", "assignee_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    status: Mapped[ConversationStatus] = mapped_column(
+        _enum(ConversationStatus, "conversation_status"), default=ConversationStatus.open
+    )
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    first_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The oldest inbound not yet answered; null when the client is not waiting.
+    waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_message_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, "direction"))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    # Channel-specific extras: attachments, UTM, reply links, edit history.
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OutboxItem(Base):
+    """A reply waiting for its connector (rule 4): queued -> sent | failed."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.queued
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
+    error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class EventLog(Base):
+    """Every published event, written in the same transaction as the change it reports.
+
+    Its id is the cursor a websocket client resumes from after a reconnect.
+    """
+
+    __tablename__ = "event_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

@@ -1,0 +1,71 @@
+"""JSON shapes of domain objects, shared by events, the REST API and the workspace.
+
+One definition per shape, so what the websocket pushes and what the API returns agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from hub.models import Channel, Contact, Conversation, Message, User
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def user_brief(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.id, "login": user.login, "name": user.name, "role": user.role.value}
+
+
+def contact_brief(contact: Contact) -> dict[str, Any]:
+    return {"id": contact.id, "name": contact.name, "status": contact.status.value}
+
+
+def channel_brief(channel: Channel) -> dict[str, Any]:
+    return {"id": channel.id, "kind": channel.kind, "name": channel.name, "title": channel.title}
+
+
+def message_json(message: Message, author: User | None = None) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "direction": message.direction.value,
+        "text": message.text,
+        "author": user_brief(author),
+        "meta": message.meta or {},
+        "created_at": iso(message.created_at),
+        "edited_at": iso(message.edited_at),
+    }
+
+
+def conversation_json(
+    conversation: Conversation,
+    contact: Contact,
+    channel: Channel,
+    assignee: User | None,
+    last_message: Message | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "status": conversation.status.value,
+        "subject": conversation.subject,
+        "contact": contact_brief(contact),
+        "channel": channel_brief(channel),
+        "assignee": user_brief(assignee),
+        "lead_id": conversation.lead_id,
+        "created_at": iso(conversation.created_at),
+        "first_assigned_at": iso(conversation.first_assigned_at),
+        "first_response_at": iso(conversation.first_response_at),
+        "waiting_since": iso(conversation.waiting_since),
+        "last_message_at": iso(conversation.last_message_at),
+        "closed_at": iso(conversation.closed_at),
+        "last_message": (
+            {"direction": last_message.direction.value, "text": last_message.text[:200]}
+            if last_message is not None
+            else None
+        ),
+    }

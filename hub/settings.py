@@ -1,0 +1,83 @@
+"""Typed settings: OKNO_* environment variables over an optional TOML file over defaults.
+
+Precedence is environment > TOML file (``OKNO_CONFIG`` or ``--config``) > defaults, so an
+operator can ship one file per node and still override a single value at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/okno.db"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # Unset means the in-process MemoryBus (single node).
+    redis_url: str | None = None
+    # Every Redis key and channel starts with this, so several Okno installs
+    # (or test runs) can share one Redis without seeing each other.
+    redis_prefix: str = "okno:"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # Public base URL, used in links Okno prints or embeds (form snippet, widget).
+    base_url: str | None = None
+    secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    default_region: str = "RU"
+    default_locale: str = "ru"
+    session_max_age_s: int = 12 * 3600
+    # Secure cookies need HTTPS; on a plain-HTTP company network this stays off.
+    cookie_secure: bool = False
+    inbound_retry_interval_s: float = 5.0
+    inbound_max_attempts: int = 20
+    log_level: str = "INFO"
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_upper(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def public_url(self) -> str:
+        return self.base_url or f"http://{self.host}:{self.port}"
+
+
+_ENV_PREFIX = "OKNO_"
+
+
+def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    fields = Settings.model_fields
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(_ENV_PREFIX):
+            continue
+        name = key[len(_ENV_PREFIX) :].lower()
+        if name in fields:
+            values[name] = raw
+    return values
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build settings from defaults, an optional TOML file, the environment and overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or env.get("OKNO_CONFIG")
+    if path:
+        with open(path, "rb") as fh:
+            values.update(tomllib.load(fh).get("okno", {}))
+    values.update(_env_values(env))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings.model_validate(values)

@@ -1,0 +1,59 @@
+"""Thin HTTP door for connectors: `/hooks/{kind}/{name}` and the web-form `/forms/{slug}` POST.
+
+The body is read here with the connector's own size limit; everything else (secrets,
+formats, CORS, answers) is the connector's business, in framework-neutral types.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from connectors.base import WebhookRequest
+from hub.appkeys import RUNNER
+from hub.errors import ApiError
+
+
+async def read_limited(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "body-too-large", f"The body is larger than {limit} bytes.",
+                       {"limit": limit})
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise ApiError(413, "body-too-large", f"The body is larger than {limit} bytes.",
+                       {"limit": limit})
+    return body
+
+
+async def dispatch(request: web.Request, kind: str, name: str) -> web.Response:
+    connector = request.app[RUNNER].get(kind, name)
+    if connector is None:
+        raise ApiError(404, "no-such-channel", f"No enabled {kind} channel named {name!r}.")
+    body = b"" if request.method in ("GET", "HEAD", "OPTIONS") else await read_limited(
+        request, connector.max_body_bytes()
+    )
+    hook_request = WebhookRequest(
+        method=request.method,
+        path=request.path_qs,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query=dict(request.query),
+        body=body,
+        remote=request.remote,
+    )
+    answer = await connector.handle_webhook(hook_request)
+    response = web.Response(status=answer.status, body=answer.body, headers=dict(answer.headers))
+    response.content_type = answer.content_type
+    return response
+
+
+async def hook(request: web.Request) -> web.Response:
+    return await dispatch(request, request.match_info["kind"], request.match_info["name"])
+
+
+async def form_post(request: web.Request) -> web.Response:
+    return await dispatch(request, "webform", request.match_info["slug"])
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_route("*", "/hooks/{kind}/{name}", hook)
+    app.router.add_post("/forms/{slug}", form_post)
+    app.router.add_route("OPTIONS", "/forms/{slug}", form_post)

@@ -1,0 +1,94 @@
+"""Background work every node runs: deliver the outbox, retry inbound events left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from connectors.base import Delivery, Outbound
+from connectors.runner import ConnectorRunner
+from hub.actions import outbox
+from hub.core import Hub
+from routing.ingest import Ingestor
+
+log = logging.getLogger(__name__)
+
+SEND_TIMEOUT_S = 60.0
+
+
+class OutboxWorker:
+    """Delivers queued replies through their channel's connector (rule 4).
+
+    Woken at once when a reply is queued on this node's bus, and polling as a safety net
+    for rows queued elsewhere or due for a retry.
+    """
+
+    def __init__(self, hub: Hub, runner: ConnectorRunner, poll_s: float = 1.0) -> None:
+        self.hub = hub
+        self.runner = runner
+        self.poll_s = poll_s
+        self.wake = asyncio.Event()
+
+    async def run(self) -> None:
+        waker = asyncio.create_task(self._wake_on_replies())
+        try:
+            while True:
+                await self.deliver_due()
+                self.wake.clear()
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=self.poll_s)
+                except TimeoutError:
+                    pass
+        finally:
+            waker.cancel()
+
+    async def _wake_on_replies(self) -> None:
+        subscription = self.hub.bus.subscribe()
+        try:
+            async for envelope in subscription:
+                if envelope.kind == "message.created" and envelope.payload.get("message", {}).get(
+                    "direction"
+                ) == "out":
+                    self.wake.set()
+        finally:
+            subscription.close()
+
+    async def deliver_due(self) -> int:
+        sent = 0
+        for outbox_id in await outbox.due_ids(self.hub):
+            claimed = await outbox.claim(self.hub, outbox_id)
+            if claimed is None:
+                continue
+            await outbox.record(self.hub, claimed, await self._send(claimed))
+            sent += 1
+        return sent
+
+    async def _send(self, claimed: outbox.ClaimedDelivery) -> Delivery:
+        connector = self.runner.get(claimed.channel_kind, claimed.channel_name)
+        if connector is None:
+            return Delivery("retry", error=f"channel {claimed.channel_kind}:{claimed.channel_name} is not running")
+        item = Outbound(
+            outbox_id=claimed.outbox_id,
+            conversation_id=claimed.conversation_id,
+            text=claimed.text,
+            recipient=claimed.recipient,
+            author_name=claimed.author_name,
+        )
+        try:
+            return await asyncio.wait_for(connector.send(item), SEND_TIMEOUT_S)
+        except TimeoutError:
+            return Delivery("retry", error="the channel did not answer in time")
+        except Exception as exc:
+            log.exception("outbox %d: %s connector crashed while sending", claimed.outbox_id, claimed.channel_kind)
+            return Delivery("retry", error=f"connector error: {exc!r}")
+
+
+async def retry_inbound_forever(ingestor: Ingestor, interval_s: float) -> None:
+    while True:
+        try:
+            done = await ingestor.retry_due()
+            if done:
+                log.info("processed %d inbound events on retry", done)
+        except Exception:
+            log.exception("inbound retry pass failed")
+        await asyncio.sleep(interval_s)

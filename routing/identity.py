@@ -1,0 +1,84 @@
+"""Identity: normalise what a sender told us, find the contact it belongs to, or a new lead."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import phonenumbers
+from sqlalchemy import case, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.base import IdentityClaim
+from hub.actions.contacts import NormalisedIdentity
+from hub.models import Contact, ContactStatus, Identity, IdentityKind
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DIGITS = re.compile(r"\D+")
+
+
+def normalise_phone(raw: str, region: str = "RU") -> str | None:
+    """E.164 for a valid number, else None (invalid numbers are never matched loosely).
+
+    Russian habits the library does not cover on its own: a bare 11-digit number written
+    with the trunk prefix 8 or the country code 7 and no plus ("89161234567", "79161234567").
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    digits = _DIGITS.sub("", text)
+    if region == "RU" and not text.startswith("+") and len(digits) == 11 and digits[0] in "78":
+        text = "+7" + digits[1:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalise_email(raw: str) -> str | None:
+    value = raw.strip().lower()
+    return value if _EMAIL.match(value) else None
+
+
+def normalise_claim(claim: IdentityClaim, region: str = "RU") -> NormalisedIdentity | None:
+    kind = IdentityKind(claim.kind)
+    if kind is IdentityKind.phone:
+        value = normalise_phone(claim.value, region)
+    elif kind is IdentityKind.email:
+        value = normalise_email(claim.value)
+    else:
+        value = claim.value.strip() or None
+    return NormalisedIdentity(kind, value, claim.value) if value else None
+
+
+def normalise_claims(claims: Iterable[IdentityClaim], region: str = "RU") -> list[NormalisedIdentity]:
+    seen: set[tuple[IdentityKind, str]] = set()
+    result = []
+    for claim in claims:
+        identity = normalise_claim(claim, region)
+        if identity is not None and (identity.kind, identity.value) not in seen:
+            seen.add((identity.kind, identity.value))
+            result.append(identity)
+    return result
+
+
+async def find_contact(session: AsyncSession, identities: list[NormalisedIdentity]) -> int | None:
+    """The contact owning any of these identities: clients before leads, then the oldest.
+
+    One indexed query on the (kind, value) unique key, whatever the number of identities.
+    """
+    if not identities:
+        return None
+    keys = [(i.kind.value, i.value) for i in identities]
+    client_first = case((Contact.status == ContactStatus.client, 0), else_=1)
+    stmt = (
+        select(Identity.contact_id)
+        .join(Contact, Contact.id == Identity.contact_id)
+        .where(tuple_(Identity.kind, Identity.value).in_(keys))
+        .order_by(client_first, Identity.contact_id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
