@@ -9,12 +9,12 @@ item is stored, so the connector may then acknowledge its source (rule 2).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 IdentityKindName = Literal["phone", "email", "telegram", "vk", "web_visitor"]
 
@@ -39,8 +39,11 @@ class Attachment:
     name: str = ""
     mime_type: str = ""
     size: int | None = None
+    # Where the channel keeps it (a Telegram file_id, a VK URL), when not carried inline.
     url: str | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # Base64 of the bytes, for channels that deliver the file itself (e-mail).
+    content_b64: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,55 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class InboundEdit:
+    """The client changed a message they sent earlier (`message_ref` names it)."""
+
+    channel_kind: str
+    channel_name: str
+    external_id: str
+    sender: Sender
+    message_ref: str
+    text: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    occurred_at: datetime | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    event: Literal["edit"] = "edit"
+
+
+@dataclass(frozen=True)
+class ReachabilityChange:
+    """The client blocked or unblocked us in this channel (bot blocked, messages denied)."""
+
+    channel_kind: str
+    channel_name: str
+    external_id: str
+    sender: Sender
+    reachable: bool
+    reason: str = ""
+    occurred_at: datetime | None = None
+    event: Literal["reachability"] = "reachability"
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """The source tells us what became of a reply we sent: a bounce, or an echo confirming it.
+
+    `outbox_ref` is what Okno put on the wire to recognise its own message (an e-mail
+    Message-ID, a VK random_id); `status` "failed" carries the reason.
+    """
+
+    channel_kind: str
+    channel_name: str
+    external_id: str
+    outbox_ref: str
+    status: Literal["sent", "failed"]
+    error: str | None = None
+    occurred_at: datetime | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    event: Literal["delivery"] = "delivery"
+
+
+@dataclass(frozen=True)
 class CallEvent:
     channel_kind: str
     channel_name: str
@@ -78,8 +130,10 @@ class CallEvent:
     event: Literal["call"] = "call"
 
 
-Inbound = InboundMessage | CallEvent
-INBOUND_ADAPTER: TypeAdapter[Inbound] = TypeAdapter(Inbound)
+Inbound = InboundMessage | InboundEdit | ReachabilityChange | DeliveryReport | CallEvent
+INBOUND_ADAPTER: TypeAdapter[Inbound] = TypeAdapter(
+    Annotated[Inbound, Field(discriminator="event")]
+)
 
 
 def inbound_to_json(item: Inbound) -> dict[str, Any]:
@@ -158,7 +212,20 @@ class ConnectorContext(Protocol):
     channel_name: str
     log: logging.Logger
 
-    async def submit(self, item: Inbound) -> Receipt: ...
+    async def submit(self, item: Inbound) -> Receipt:
+        """Store the item (once) and process it; returns when it is durably stored."""
+        ...
+
+    def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        """Run a long-lived task (a poller, a listener), restarted with backoff on a crash
+        and cancelled when the channel stops."""
+        ...
+
+    async def checkpoint_get(self, key: str) -> str | None:
+        """A value this channel stored earlier (IMAP UIDVALIDITY:UID, a poll offset)."""
+        ...
+
+    async def checkpoint_set(self, key: str, value: str) -> None: ...
 
 
 class Connector(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
@@ -11,6 +12,8 @@ from pydantic import ValidationError
 from .base import BaseConnector, ConnectorOptions
 
 ENTRY_POINT_GROUP = "okno.connectors"
+
+log = logging.getLogger(__name__)
 
 
 class ChannelConfigError(ValueError):
@@ -26,8 +29,13 @@ class ChannelConfigError(ValueError):
 def connector_classes() -> dict[str, type[BaseConnector]]:
     found: dict[str, type[BaseConnector]] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        cls = ep.load()
-        found[ep.name] = cls
+        try:
+            found[ep.name] = ep.load()
+        except Exception:
+            # A broken plug-in must not take the other channels down with it.
+            log.exception(
+                "connector %r (%s) failed to load; its channels stay off", ep.name, ep.value
+            )
     return found
 
 

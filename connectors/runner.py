@@ -32,11 +32,18 @@ def backoff_delay(failures: int, base: float = 0.5, cap: float = 60.0) -> float:
     return random.uniform(0, min(cap, base * 2**failures))
 
 
+ChannelKey = tuple[str, str]
+
+
 class ConnectorRunner:
-    def __init__(self, make_context: Callable[[ChannelSpec], ConnectorContext]) -> None:
+    def __init__(
+        self, make_context: Callable[[ConnectorRunner, ChannelSpec], ConnectorContext]
+    ) -> None:
         self._make_context = make_context
-        self._connectors: dict[tuple[str, str], BaseConnector] = {}
+        self._connectors: dict[ChannelKey, BaseConnector] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Tasks a channel spawned, cancelled when that channel stops.
+        self._channel_tasks: dict[ChannelKey, set[asyncio.Task[None]]] = {}
 
     def get(self, kind: str, name: str) -> BaseConnector | None:
         return self._connectors.get((kind, name))
@@ -44,7 +51,7 @@ class ConnectorRunner:
     async def start_channel(self, spec: ChannelSpec) -> BaseConnector:
         await self.stop_channel(spec.kind, spec.name)
         options = validate_options(spec.kind, spec.options)
-        connector = connector_class(spec.kind)(self._make_context(spec), options)
+        connector = connector_class(spec.kind)(self._make_context(self, spec), options)
         await connector.start()
         self._connectors[(spec.kind, spec.name)] = connector
         log.info("channel %s:%s started", spec.kind, spec.name)
@@ -52,8 +59,23 @@ class ConnectorRunner:
 
     async def stop_channel(self, kind: str, name: str) -> None:
         connector = self._connectors.pop((kind, name), None)
+        tasks = self._channel_tasks.pop((kind, name), set())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if connector is not None:
             await connector.stop()
+
+    def supervise_for(
+        self, channel: ChannelKey, name: str, run: Callable[[], Awaitable[None]]
+    ) -> asyncio.Task[None]:
+        task = self.supervise(name, run)
+        tasks = self._channel_tasks.setdefault(channel, set())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return task
 
     def supervise(self, name: str, run: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Keep `run` going: on a crash, log it and start again after a jittered pause."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from connectors.base import Inbound, Receipt
+from connectors.base import ConnectorContext, Inbound, Receipt
 from connectors.registry import ChannelConfigError
 from connectors.runner import ChannelSpec, ConnectorRunner
+from hub.actions import channel_state
 from hub.core import Hub
 from hub.models import Channel
 from routing.ingest import Ingestor
@@ -26,26 +28,45 @@ class ChannelContext:
     channel_name: str
     log: logging.Logger
     ingestor: Ingestor
+    runner: ConnectorRunner
 
     async def submit(self, item: Inbound) -> Receipt:
         return await self.ingestor.submit(item)
 
+    def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        self.runner.supervise_for(
+            (self.channel_kind, self.channel_name),
+            f"{self.channel_kind}:{self.channel_name}:{name}",
+            run,
+        )
 
-def context_factory(ingestor: Ingestor) -> type[ChannelContext] | object:
-    def make(spec: ChannelSpec) -> ChannelContext:
+    async def checkpoint_get(self, key: str) -> str | None:
+        return await channel_state.read(self.ingestor.hub, self.channel_id, key)
+
+    async def checkpoint_set(self, key: str, value: str) -> None:
+        await channel_state.write(self.ingestor.hub, self.channel_id, key, value)
+
+
+def context_factory(
+    ingestor: Ingestor,
+) -> Callable[[ConnectorRunner, ChannelSpec], ConnectorContext]:
+    def make(runner: ConnectorRunner, spec: ChannelSpec) -> ChannelContext:
         return ChannelContext(
             channel_id=spec.id,
             channel_kind=spec.kind,
             channel_name=spec.name,
             log=logging.getLogger(f"okno.channel.{spec.kind}.{spec.name}"),
             ingestor=ingestor,
+            runner=runner,
         )
 
     return make
 
 
 def spec_of(channel: Channel) -> ChannelSpec:
-    return ChannelSpec(channel.id, channel.kind, channel.name, dict(channel.options), channel.enabled)
+    return ChannelSpec(
+        channel.id, channel.kind, channel.name, dict(channel.options), channel.enabled
+    )
 
 
 async def start_enabled_channels(hub: Hub, runner: ConnectorRunner) -> None:

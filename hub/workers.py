@@ -46,9 +46,10 @@ class OutboxWorker:
         subscription = self.hub.bus.subscribe()
         try:
             async for envelope in subscription:
-                if envelope.kind == "message.created" and envelope.payload.get("message", {}).get(
-                    "direction"
-                ) == "out":
+                if (
+                    envelope.kind == "message.created"
+                    and envelope.payload.get("message", {}).get("direction") == "out"
+                ):
                     self.wake.set()
         finally:
             subscription.close()
@@ -64,9 +65,14 @@ class OutboxWorker:
         return sent
 
     async def _send(self, claimed: outbox.ClaimedDelivery) -> Delivery:
+        if claimed.unreachable_reason:
+            return Delivery("failed", error=f"client unreachable: {claimed.unreachable_reason}")
         connector = self.runner.get(claimed.channel_kind, claimed.channel_name)
         if connector is None:
-            return Delivery("retry", error=f"channel {claimed.channel_kind}:{claimed.channel_name} is not running")
+            return Delivery(
+                "retry",
+                error=f"channel {claimed.channel_kind}:{claimed.channel_name} is not running",
+            )
         item = Outbound(
             outbox_id=claimed.outbox_id,
             conversation_id=claimed.conversation_id,
@@ -79,7 +85,11 @@ class OutboxWorker:
         except TimeoutError:
             return Delivery("retry", error="the channel did not answer in time")
         except Exception as exc:
-            log.exception("outbox %d: %s connector crashed while sending", claimed.outbox_id, claimed.channel_kind)
+            log.exception(
+                "outbox %d: %s connector crashed while sending",
+                claimed.outbox_id,
+                claimed.channel_kind,
+            )
             return Delivery("retry", error=f"connector error: {exc!r}")
 
 

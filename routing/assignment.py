@@ -16,7 +16,9 @@ async def pick_operator(uow: UnitOfWork) -> tuple[int, str] | None:
     """(user id, reason) of the online operator with the fewest open conversations."""
     load = (
         select(Conversation.assignee_id, func.count().label("open_count"))
-        .where(Conversation.status == ConversationStatus.open, Conversation.assignee_id.is_not(None))
+        .where(
+            Conversation.status == ConversationStatus.open, Conversation.assignee_id.is_not(None)
+        )
         .group_by(Conversation.assignee_id)
         .subquery()
     )

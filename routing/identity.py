@@ -54,7 +54,9 @@ def normalise_claim(claim: IdentityClaim, region: str = "RU") -> NormalisedIdent
     return NormalisedIdentity(kind, value, claim.value) if value else None
 
 
-def normalise_claims(claims: Iterable[IdentityClaim], region: str = "RU") -> list[NormalisedIdentity]:
+def normalise_claims(
+    claims: Iterable[IdentityClaim], region: str = "RU"
+) -> list[NormalisedIdentity]:
     seen: set[tuple[IdentityKind, str]] = set()
     result = []
     for claim in claims:

@@ -17,7 +17,11 @@ class ChannelExistsError(ValueError):
 
 
 async def create_channel(
-    uow: UnitOfWork, kind: str, name: str, options: dict[str, Any], title: str = "",
+    uow: UnitOfWork,
+    kind: str,
+    name: str,
+    options: dict[str, Any],
+    title: str = "",
     team_id: int | None = None,
 ) -> Channel:
     validated = validate_options(kind, options)
@@ -41,8 +45,11 @@ async def create_channel(
 
 
 async def update_channel(
-    uow: UnitOfWork, channel: Channel, options: dict[str, Any] | None = None,
-    title: str | None = None, enabled: bool | None = None,
+    uow: UnitOfWork,
+    channel: Channel,
+    options: dict[str, Any] | None = None,
+    title: str | None = None,
+    enabled: bool | None = None,
 ) -> Channel:
     if options is not None:
         # A partial update keeps the stored secrets the caller cannot see.

@@ -36,7 +36,11 @@ async def create_lead(
     """
     now = uow.now()
     contact = Contact(
-        name=name.strip(), status=ContactStatus.lead, custom_fields={}, created_at=now, updated_at=now
+        name=name.strip(),
+        status=ContactStatus.lead,
+        custom_fields={},
+        created_at=now,
+        updated_at=now,
     )
     uow.session.add(contact)
     await uow.session.flush()
@@ -62,8 +66,13 @@ async def add_missing_identities(
     """Attach identities the contact does not have yet; ones held by others stay theirs."""
     insert = postgresql.insert if uow.hub.db.dialect == "postgresql" else sqlite.insert
     rows = [
-        {"contact_id": contact_id, "kind": i.kind, "value": i.value, "raw": i.raw[:320],
-         "created_at": uow.now()}
+        {
+            "contact_id": contact_id,
+            "kind": i.kind,
+            "value": i.value,
+            "raw": i.raw[:320],
+            "created_at": uow.now(),
+        }
         for i in identities
     ]
     if rows:
@@ -74,3 +83,19 @@ async def add_missing_identities(
 
 async def contact_by_id(uow: UnitOfWork, contact_id: int) -> Contact:
     return (await uow.session.execute(select(Contact).where(Contact.id == contact_id))).scalar_one()
+
+
+async def set_reachability(
+    uow: UnitOfWork, identity: NormalisedIdentity, reachable: bool, reason: str
+) -> bool:
+    """Mark the client's identity (un)reachable; returns False when Okno does not know it."""
+    row = (
+        await uow.session.execute(
+            select(Identity).where(Identity.kind == identity.kind, Identity.value == identity.value)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return False
+    row.unreachable_at = None if reachable else uow.now()
+    row.unreachable_reason = None if reachable else (reason or "unreachable")[:300]
+    return True

@@ -15,7 +15,9 @@ async def summary(uow: UnitOfWork, conversation: Conversation) -> dict[str, obje
     session = uow.session
     contact = await session.get_one(Contact, conversation.contact_id)
     channel = await session.get_one(Channel, conversation.channel_id)
-    assignee = await session.get(User, conversation.assignee_id) if conversation.assignee_id else None
+    assignee = (
+        await session.get(User, conversation.assignee_id) if conversation.assignee_id else None
+    )
     last = (
         await session.execute(
             select(Message)

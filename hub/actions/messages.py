@@ -14,8 +14,9 @@ from hub.serialize import message_json
 from .uow import UnitOfWork
 
 
-def _emit_created(uow: UnitOfWork, conversation: Conversation, message: Message,
-                  author: User | None) -> None:
+def _emit_created(
+    uow: UnitOfWork, conversation: Conversation, message: Message, author: User | None
+) -> None:
     uow.emit(
         MessageCreated(
             audience=conversation_audience(conversation.assignee_id),
@@ -143,3 +144,28 @@ async def due_outbox_ids(uow: UnitOfWork, limit: int = 50) -> list[int]:
         .limit(limit)
     )
     return list((await uow.session.execute(stmt)).scalars())
+
+
+async def apply_edit(
+    uow: UnitOfWork, message: Message, text: str, attachments: list[dict[str, Any]] | None
+) -> None:
+    """The client edited a message: show the new text, keep the old one in its history."""
+    meta = dict(message.meta or {})
+    meta["edits"] = [
+        *meta.get("edits", []),
+        {"text": message.text, "replaced_at": uow.now().isoformat()},
+    ]
+    if attachments is not None:
+        meta["attachments"] = attachments
+    message.meta = meta
+    message.text = text
+    message.edited_at = uow.now()
+    conversation = await uow.session.get_one(Conversation, message.conversation_id)
+    await uow.session.flush()
+    uow.emit(
+        MessageUpdated(
+            audience=conversation_audience(conversation.assignee_id),
+            conversation_id=conversation.id,
+            message=message_json(message),
+        )
+    )

@@ -10,10 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import Delivery
 from hub.core import Hub
-from hub.models import Channel, Conversation, Direction, Identity, Message, OutboxItem, OutboxStatus, User
+from hub.models import (
+    Channel,
+    Conversation,
+    Direction,
+    Identity,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+    User,
+)
 
 from . import messages
-from .uow import unit_of_work
+from .uow import UnitOfWork, unit_of_work
 
 # While a node delivers a row, other nodes leave it alone for this long.
 DELIVERY_LEASE = timedelta(seconds=60)
@@ -33,13 +42,17 @@ class ClaimedDelivery:
     text: str
     author_name: str
     recipient: str
+    # The client blocked us in this channel: fail without calling the source.
+    unreachable_reason: str | None = None
 
 
 async def due_ids(hub: Hub, limit: int = 50) -> list[int]:
     async with hub.db.sessions() as session:
         stmt = (
             select(OutboxItem.id)
-            .where(OutboxItem.status == OutboxStatus.queued, OutboxItem.next_attempt_at <= hub.clock())
+            .where(
+                OutboxItem.status == OutboxStatus.queued, OutboxItem.next_attempt_at <= hub.clock()
+            )
             .order_by(OutboxItem.id)
             .limit(limit)
         )
@@ -73,7 +86,7 @@ async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
             )
         ).one()
         message, conversation, channel, author = row
-        recipient = await _recipient(session, conversation, channel)
+        recipient, unreachable = await _recipient(session, conversation, channel)
     return ClaimedDelivery(
         outbox_id=claimed.id,
         attempts=claimed.attempts,
@@ -83,33 +96,54 @@ async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
         text=message.text,
         author_name=author.name if author else "",
         recipient=recipient,
+        unreachable_reason=unreachable,
     )
 
 
-async def _recipient(session: AsyncSession, conversation: Conversation, channel: Channel) -> str:
-    """The client's address in this channel: their identity of the channel's kind, else the
-    channel's own reference from the first inbound message (a web-form submission token)."""
+async def _recipient(
+    session: AsyncSession, conversation: Conversation, channel: Channel
+) -> tuple[str, str | None]:
+    """(address, unreachable reason) of the client in this channel: their identity of the
+    channel's kind, else the channel's own reference from the first inbound message (a
+    web-form submission token)."""
     kind = RECIPIENT_IDENTITY.get(channel.kind)
     if kind is not None:
-        value = (
+        identity = (
             await session.execute(
-                select(Identity.value)
+                select(Identity)
                 .where(Identity.contact_id == conversation.contact_id, Identity.kind == kind)
                 .order_by(Identity.id)
                 .limit(1)
             )
         ).scalar_one_or_none()
-        if value:
-            return value
+        if identity is not None:
+            return identity.value, identity.unreachable_reason
     first_ref = (
         await session.execute(
             select(Message.external_id)
-            .where(Message.conversation_id == conversation.id, Message.direction == Direction.inbound)
+            .where(
+                Message.conversation_id == conversation.id, Message.direction == Direction.inbound
+            )
             .order_by(Message.id)
             .limit(1)
         )
     ).scalar_one_or_none()
-    return first_ref or ""
+    return first_ref or "", None
+
+
+async def report_by_wire_ref(
+    uow: UnitOfWork, wire_ref: str, status: OutboxStatus, error: str | None
+) -> bool:
+    """A later word from the source on a reply (a bounce, an echo); False if none matches."""
+    item = (
+        await uow.session.execute(
+            select(OutboxItem).where(OutboxItem.external_id == wire_ref).limit(1)
+        )
+    ).scalar_one_or_none()
+    if item is None:
+        return False
+    await messages.record_delivery(uow, item, status, wire_ref, error)
+    return True
 
 
 async def record(hub: Hub, claimed: ClaimedDelivery, delivery: Delivery) -> None:

@@ -32,7 +32,10 @@ class UnitOfWork:
     async def _log_events(self) -> list[Envelope]:
         rows = [
             EventLog(
-                kind=e.kind, payload=e.payload(), audience=e.audience.to_json(), created_at=self.now()
+                kind=e.kind,
+                payload=e.payload(),
+                audience=e.audience.to_json(),
+                created_at=self.now(),
             )
             for e in self._events
         ]

@@ -3,6 +3,7 @@
 from .base import Base, utcnow
 from .comms import (
     Channel,
+    ChannelState,
     Conversation,
     ConversationStatus,
     Direction,
@@ -12,6 +13,7 @@ from .comms import (
     Message,
     OutboxItem,
     OutboxStatus,
+    StoredFile,
 )
 from .crm import (
     Activity,
@@ -34,6 +36,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "Channel",
+    "ChannelState",
     "Contact",
     "ContactOrganisation",
     "ContactStatus",
@@ -56,6 +59,7 @@ __all__ = [
     "Presence",
     "Role",
     "Stage",
+    "StoredFile",
     "Team",
     "TeamMember",
     "User",

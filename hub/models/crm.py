@@ -78,12 +78,18 @@ class Identity(Base):
     __tablename__ = "identities"
     __table_args__ = (UniqueConstraint("kind", "value"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[IdentityKind] = mapped_column(_enum(IdentityKind, "identity_kind"))
     value: Mapped[str] = mapped_column(String(320))
     # What the sender actually wrote ("8 (916) 123-45-67"), kept for display.
     raw: Mapped[str] = mapped_column(String(320), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set when the client blocked us here (bot blocked, VK messages denied, mail bouncing):
+    # replies then fail at once with this reason instead of hitting the source.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    unreachable_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class Lead(Base):
@@ -91,9 +97,13 @@ class Lead(Base):
 
     __tablename__ = "leads"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[LeadStatus] = mapped_column(_enum(LeadStatus, "lead_status"), default=LeadStatus.new)
+    status: Mapped[LeadStatus] = mapped_column(
+        _enum(LeadStatus, "lead_status"), default=LeadStatus.new
+    )
     source: Mapped[str] = mapped_column(String(100), default="")
     # page_url, referrer, utm_* and the like.
     source_detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -46,15 +46,21 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # How many open conversations this operator may hold at once.
     max_conversations: Mapped[int] = mapped_column(Integer, default=5)
-    presence: Mapped[Presence] = mapped_column(_enum(Presence, "presence"), default=Presence.offline)
+    presence: Mapped[Presence] = mapped_column(
+        _enum(Presence, "presence"), default=Presence.offline
+    )
     presence_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class TeamMember(Base):
     __tablename__ = "team_members"
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class ApiToken(Base):

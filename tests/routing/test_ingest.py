@@ -10,19 +10,24 @@ from sqlalchemy import func, select
 from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.core import Hub
 from hub.models import Contact, Conversation, Identity, InboundEvent, InboundStatus, Lead, Message
-from routing import ingest as ingest_module
+from routing import handlers
 from routing.ingest import Ingestor
 from tests.conftest import add_channel, add_user
 
 
-def form_message(token: str, phone: str = "8 (916) 123-45-67", text: str = "Нужен замер") -> InboundMessage:
+def form_message(
+    token: str, phone: str = "8 (916) 123-45-67", text: str = "Нужен замер"
+) -> InboundMessage:
     return InboundMessage(
         channel_kind="webform",
         channel_name="demo",
         external_id=token,
         sender=Sender(
             name="Анна Соколова",
-            identities=(IdentityClaim("phone", phone), IdentityClaim("email", "Anna.Sokolova@mail.example ")),
+            identities=(
+                IdentityClaim("phone", phone),
+                IdentityClaim("email", "Anna.Sokolova@mail.example "),
+            ),
         ),
         text=text,
         meta={"utm_source": "yandex", "page_url": "https://okna.example/"},
@@ -46,8 +51,7 @@ async def test_new_sender_becomes_lead_with_conversation_and_assignment(hub: Hub
         conversation = await session.get_one(Conversation, receipt.conversation_id)
         contact = await session.get_one(Contact, conversation.contact_id)
         identities = sorted(
-            (i.kind.value, i.value)
-            for i in (await session.execute(select(Identity))).scalars()
+            (i.kind.value, i.value) for i in (await session.execute(select(Identity))).scalars()
         )
         lead = (await session.execute(select(Lead))).scalar_one()
         event = await session.get_one(InboundEvent, receipt.event_id)
@@ -60,7 +64,9 @@ async def test_new_sender_becomes_lead_with_conversation_and_assignment(hub: Hub
     kinds = [(await asyncio.wait_for(subscription.queue.get(), 5)) for _ in range(2)]
     subscription.close()
     assert [e.kind for e in kinds if e] == ["message.created", "conversation.changed"]
-    assert kinds[1] is not None and kinds[1].payload["conversation"]["assignee"]["login"] == "ivanov"
+    assert (
+        kinds[1] is not None and kinds[1].payload["conversation"]["assignee"]["login"] == "ivanov"
+    )
     assert kinds[0] is not None and kinds[0].cursor < kinds[1].cursor
 
 
@@ -101,7 +107,13 @@ async def test_existing_client_is_matched_by_email_and_gains_the_phone(hub: Hub)
     await add_channel(hub, "webform", "demo")
     ingestor = Ingestor(hub)
     await ingestor.submit(
-        InboundMessage("webform", "demo", "e-1", Sender("Анна", (IdentityClaim("email", "anna.sokolova@mail.example"),)), "привет")
+        InboundMessage(
+            "webform",
+            "demo",
+            "e-1",
+            Sender("Анна", (IdentityClaim("email", "anna.sokolova@mail.example"),)),
+            "привет",
+        )
     )
     await ingestor.submit(form_message("e-2"))
     assert await count(hub, Contact) == 1
@@ -114,7 +126,7 @@ async def test_failure_mid_processing_is_recorded_then_retried(
     await add_channel(hub, "webform", "demo")
     ingestor = Ingestor(hub)
     calls = {"n": 0}
-    real = ingest_module.messages.receive
+    real = handlers.messages.receive
 
     async def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
@@ -122,7 +134,7 @@ async def test_failure_mid_processing_is_recorded_then_retried(
             raise RuntimeError("database hiccup")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_module.messages, "receive", flaky)
+    monkeypatch.setattr(handlers.messages, "receive", flaky)
     receipt = await ingestor.submit(form_message("flaky"))
     assert receipt.conversation_id is None and not receipt.duplicate
     async with hub.db.sessions() as session:

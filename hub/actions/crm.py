@@ -1,0 +1,218 @@
+"""Writing the CRM: organisations, client contacts, their links, pipelines, deals, activities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hub.models import (
+    Activity,
+    Contact,
+    ContactOrganisation,
+    ContactStatus,
+    Deal,
+    Identity,
+    Organisation,
+    Pipeline,
+    Stage,
+)
+
+from .contacts import NormalisedIdentity
+from .uow import UnitOfWork
+
+STAGE_OUTCOMES = frozenset({"open", "won", "lost"})
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: str
+    outcome: str = "open"
+
+
+async def create_organisation(
+    uow: UnitOfWork, name: str, inn: str | None = None, responsible_user_id: int | None = None
+) -> Organisation:
+    organisation = Organisation(
+        name=name.strip(), inn=inn, responsible_user_id=responsible_user_id, created_at=uow.now()
+    )
+    uow.session.add(organisation)
+    await uow.session.flush()
+    return organisation
+
+
+async def organisation_named(uow: UnitOfWork, name: str) -> Organisation | None:
+    """The oldest organisation with this name, ignoring case and outer spaces."""
+    stmt = (
+        select(Organisation)
+        .where(func.lower(Organisation.name) == name.strip().lower())
+        .order_by(Organisation.id)
+        .limit(1)
+    )
+    return (await uow.session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_or_create_organisation(uow: UnitOfWork, name: str) -> Organisation:
+    return await organisation_named(uow, name) or await create_organisation(uow, name)
+
+
+async def create_contact(
+    uow: UnitOfWork,
+    name: str,
+    identities: Iterable[NormalisedIdentity] = (),
+    responsible_user_id: int | None = None,
+    custom_fields: Mapping[str, Any] | None = None,
+    status: ContactStatus = ContactStatus.client,
+) -> Contact:
+    """A known person (a client by default) with the ways to reach them.
+
+    Identities are inserted plainly: the caller checks for duplicates first, and one held by
+    another contact fails the transaction rather than silently moving to this one.
+    """
+    now = uow.now()
+    contact = Contact(
+        name=name.strip(),
+        status=status,
+        responsible_user_id=responsible_user_id,
+        custom_fields=dict(custom_fields or {}),
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(contact)
+    await uow.session.flush()
+    uow.session.add_all(
+        Identity(contact_id=contact.id, kind=i.kind, value=i.value, raw=i.raw[:320], created_at=now)
+        for i in identities
+    )
+    await uow.session.flush()
+    return contact
+
+
+async def set_custom_fields(uow: UnitOfWork, contact: Contact, fields: Mapping[str, Any]) -> None:
+    """Merge fields into the contact's custom fields; a None value removes that field."""
+    merged = {**(contact.custom_fields or {}), **fields}
+    # A new dict, so the JSON column is seen as changed.
+    contact.custom_fields = {k: v for k, v in merged.items() if v is not None}
+    contact.updated_at = uow.now()
+    await uow.session.flush()
+
+
+async def link_contact_organisation(
+    uow: UnitOfWork, contact_id: int, organisation_id: int, position: str = ""
+) -> ContactOrganisation:
+    """Say the contact works for the organisation; repeating it updates the position."""
+    link = await uow.session.get(ContactOrganisation, (contact_id, organisation_id))
+    if link is None:
+        link = ContactOrganisation(
+            contact_id=contact_id, organisation_id=organisation_id, position=position.strip()
+        )
+        uow.session.add(link)
+    else:
+        link.position = position.strip()
+    await uow.session.flush()
+    return link
+
+
+async def create_pipeline(uow: UnitOfWork, name: str, stages: Sequence[StageSpec]) -> Pipeline:
+    """A pipeline with its stages in the given order (positions 1, 2, ...)."""
+    if not stages:
+        raise ValueError("a pipeline needs at least one stage")
+    bad = [s.outcome for s in stages if s.outcome not in STAGE_OUTCOMES]
+    if bad:
+        raise ValueError(f"unknown stage outcome(s) {bad}; use one of {sorted(STAGE_OUTCOMES)}")
+    pipeline = Pipeline(name=name.strip())
+    uow.session.add(pipeline)
+    await uow.session.flush()
+    uow.session.add_all(
+        Stage(pipeline_id=pipeline.id, name=spec.name, position=position, outcome=spec.outcome)
+        for position, spec in enumerate(stages, start=1)
+    )
+    await uow.session.flush()
+    return pipeline
+
+
+async def pipeline_stages(uow: UnitOfWork, pipeline_id: int) -> list[Stage]:
+    stmt = select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+    return list((await uow.session.execute(stmt)).scalars())
+
+
+async def create_deal(
+    uow: UnitOfWork,
+    title: str,
+    stage: Stage,
+    amount: Decimal = Decimal("0"),
+    currency: str = "RUB",
+    contact_id: int | None = None,
+    organisation_id: int | None = None,
+    responsible_user_id: int | None = None,
+) -> Deal:
+    now = uow.now()
+    deal = Deal(
+        title=title.strip(),
+        amount=amount,
+        currency=currency,
+        pipeline_id=stage.pipeline_id,
+        stage_id=stage.id,
+        contact_id=contact_id,
+        organisation_id=organisation_id,
+        responsible_user_id=responsible_user_id,
+        created_at=now,
+        stage_entered_at=now,
+        last_activity_at=now,
+        closed_at=now if stage.outcome != "open" else None,
+    )
+    uow.session.add(deal)
+    await uow.session.flush()
+    return deal
+
+
+async def move_deal(uow: UnitOfWork, deal: Deal, stage: Stage) -> None:
+    """Put the deal in another stage of its pipeline; a won/lost stage closes it."""
+    if stage.pipeline_id != deal.pipeline_id:
+        raise ValueError("a deal moves only between stages of its own pipeline")
+    if stage.id == deal.stage_id:
+        return
+    now = uow.now()
+    deal.stage_id = stage.id
+    deal.stage_entered_at = now
+    deal.last_activity_at = now
+    deal.closed_at = now if stage.outcome != "open" else None
+    await uow.session.flush()
+
+
+async def log_activity(
+    uow: UnitOfWork,
+    kind: str,
+    subject: str,
+    body: str = "",
+    status: str = "planned",
+    contact_id: int | None = None,
+    deal_id: int | None = None,
+    user_id: int | None = None,
+    due_at: datetime | None = None,
+    remind_at: datetime | None = None,
+) -> Activity:
+    """A call, meeting, task or message against a contact or deal; it freshens the deal."""
+    now = uow.now()
+    activity = Activity(
+        kind=kind,
+        subject=subject.strip(),
+        body=body,
+        status=status,
+        contact_id=contact_id,
+        deal_id=deal_id,
+        user_id=user_id,
+        due_at=due_at,
+        remind_at=remind_at,
+        created_at=now,
+    )
+    uow.session.add(activity)
+    if deal_id is not None:
+        deal = await uow.session.get_one(Deal, deal_id)
+        deal.last_activity_at = now
+    await uow.session.flush()
+    return activity

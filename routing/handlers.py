@@ -1,0 +1,106 @@
+"""What each kind of stored inbound event does to the domain; ingest dispatches here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from connectors.base import (
+    DeliveryReport,
+    InboundEdit,
+    InboundMessage,
+    ReachabilityChange,
+    inbound_to_json,
+)
+from hub.actions import contacts, inbound, messages, outbox
+from hub.actions.uow import UnitOfWork
+from hub.models import Channel, Conversation, Message, OutboxStatus
+
+from . import assignment, identity, threads
+
+_LEAD_SOURCE_KEYS = (
+    "form_id",
+    "page_url",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+)
+
+
+async def apply_message(
+    uow: UnitOfWork, event_id: int, channel: Channel, item: InboundMessage
+) -> int:
+    region = uow.hub.settings.default_region
+    ids = identity.normalise_claims(item.sender.identities, region)
+    contact_id = await identity.find_contact(uow.session, ids)
+    lead_id: int | None = None
+    if contact_id is None:
+        contact, lead = await contacts.create_lead(
+            uow,
+            name=item.sender.name,
+            identities=ids,
+            source=channel.kind,
+            source_detail={k: item.meta[k] for k in _LEAD_SOURCE_KEYS if item.meta.get(k)},
+            title=item.subject or item.text[:80],
+        )
+        contact_id, lead_id = contact.id, lead.id
+    else:
+        await contacts.add_missing_identities(uow, contact_id, ids)
+    conversation, _ = await threads.conversation_for(
+        uow,
+        contact_id,
+        channel,
+        subject=item.subject or item.text[:120],
+        lead_id=lead_id,
+        always_new=channel.kind == "webform",
+    )
+    meta: dict[str, Any] = {**item.meta, "request_number": event_id}
+    if item.attachments:
+        meta["attachments"] = inbound_to_json(item)["attachments"]
+    message = await messages.receive(uow, conversation, item.text, meta, item.message_ref)
+    if conversation.assignee_id is None:
+        await assignment.assign_if_possible(uow, conversation)
+    await inbound.mark_processed(uow, event_id, conversation.id, message.id)
+    return conversation.id
+
+
+async def apply_edit(
+    uow: UnitOfWork, event_id: int, channel: Channel, item: InboundEdit
+) -> int | None:
+    stmt = (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.channel_id == channel.id, Message.external_id == item.message_ref)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    message = (await uow.session.execute(stmt)).scalar_one_or_none()
+    if message is None:
+        await inbound.mark_ignored(uow, event_id, f"edit of unknown message {item.message_ref}")
+        return None
+    attachments = inbound_to_json(item)["attachments"] if item.attachments else None
+    await messages.apply_edit(uow, message, item.text, attachments)
+    await inbound.mark_processed(uow, event_id, message.conversation_id, message.id)
+    return message.conversation_id
+
+
+async def apply_reachability(uow: UnitOfWork, event_id: int, item: ReachabilityChange) -> None:
+    known = False
+    for claim in identity.normalise_claims(item.sender.identities, uow.hub.settings.default_region):
+        known = await contacts.set_reachability(uow, claim, item.reachable, item.reason) or known
+    if known:
+        await inbound.mark_processed(uow, event_id, None, None)
+    else:
+        await inbound.mark_ignored(uow, event_id, "reachability change for an unknown client")
+
+
+async def apply_delivery(uow: UnitOfWork, event_id: int, item: DeliveryReport) -> None:
+    status = OutboxStatus.sent if item.status == "sent" else OutboxStatus.failed
+    if await outbox.report_by_wire_ref(uow, item.outbox_ref, status, item.error):
+        await inbound.mark_processed(uow, event_id, None, None)
+    else:
+        await inbound.mark_ignored(uow, event_id, f"no reply of ours matches {item.outbox_ref}")
