@@ -8,8 +8,8 @@ from datetime import datetime
 
 from aiohttp import web
 
-from connectors.runner import ConnectorRunner
 from agent_ui import setup as setup_ui
+from connectors.runner import ConnectorRunner
 from hub import webhooks
 from hub.api import setup as setup_api
 from hub.appkeys import HUB, INGESTOR, RUNNER, SETTINGS

@@ -67,7 +67,11 @@ class ConversationChanged(Event):
     reason: str = ""
 
     def payload(self) -> dict[str, Any]:
-        return {"conversation": dict(self.conversation), "change": self.change, "reason": self.reason}
+        return {
+            "conversation": dict(self.conversation),
+            "change": self.change,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Who is calling: bearer token or session cookie, resolved once per request; role and CSRF checks."""
+"""Who is calling (bearer token or session cookie), resolved once per request; role and CSRF."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from hub.appkeys import HUB
-from hub.auth import SESSION_COOKIE, Principal, has_role, principal_from_session, principal_from_token, tokens_equal
+from hub.auth import (
+    SESSION_COOKIE,
+    Principal,
+    has_role,
+    principal_from_session,
+    principal_from_token,
+    tokens_equal,
+)
 from hub.errors import ApiError
 from hub.models import Role
 

@@ -15,12 +15,14 @@ from hub.errors import ApiError
 
 async def read_limited(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "body-too-large", f"The body is larger than {limit} bytes.",
-                       {"limit": limit})
+        raise ApiError(
+            413, "body-too-large", f"The body is larger than {limit} bytes.", {"limit": limit}
+        )
     body = await request.content.read(limit + 1)
     if len(body) > limit:
-        raise ApiError(413, "body-too-large", f"The body is larger than {limit} bytes.",
-                       {"limit": limit})
+        raise ApiError(
+            413, "body-too-large", f"The body is larger than {limit} bytes.", {"limit": limit}
+        )
     return body
 
 
@@ -28,8 +30,10 @@ async def dispatch(request: web.Request, kind: str, name: str) -> web.Response:
     connector = request.app[RUNNER].get(kind, name)
     if connector is None:
         raise ApiError(404, "no-such-channel", f"No enabled {kind} channel named {name!r}.")
-    body = b"" if request.method in ("GET", "HEAD", "OPTIONS") else await read_limited(
-        request, connector.max_body_bytes()
+    body = (
+        b""
+        if request.method in ("GET", "HEAD", "OPTIONS")
+        else await read_limited(request, connector.max_body_bytes())
     )
     hook_request = WebhookRequest(
         method=request.method,

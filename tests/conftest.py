@@ -163,11 +163,19 @@ async def add_user(
     return user
 
 
-async def add_channel(hub: Hub, kind: str, name: str, options: dict[str, object] | None = None) -> int:
+async def add_channel(
+    hub: Hub, kind: str, name: str, options: dict[str, object] | None = None
+) -> int:
     """A channel row straight in the table (no connector validation), for routing tests."""
     async with hub.db.sessions() as session, session.begin():
-        channel = Channel(kind=kind, name=name, title=name, options=options or {}, enabled=True,
-                          created_at=datetime.now(UTC))
+        channel = Channel(
+            kind=kind,
+            name=name,
+            title=name,
+            options=options or {},
+            enabled=True,
+            created_at=datetime.now(UTC),
+        )
         session.add(channel)
         await session.flush()
         return channel.id
