@@ -24,7 +24,6 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from hub.actions import unit_of_work
 from hub.actions.users import create_user
-from hub.app import create_app
 from hub.bus import create_bus
 from hub.core import Hub
 from hub.db import Database
@@ -183,6 +182,9 @@ async def add_channel(
 
 @pytest.fixture
 def make_app() -> Callable[[Settings], web.Application]:
+    # Imported here so storage tests do not depend on the web layer importing cleanly.
+    from hub.app import create_app
+
     return create_app
 
 

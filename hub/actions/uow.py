@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
+from hub.db import WRITE_INTENT
 from hub.events import Envelope, Event
 from hub.models import EventLog
 
@@ -52,6 +53,7 @@ async def unit_of_work(hub: Hub) -> AsyncIterator[UnitOfWork]:
     async with hub.db.sessions() as session:
         uow = UnitOfWork(hub, session)
         async with session.begin():
+            await session.connection(execution_options={WRITE_INTENT: True})
             yield uow
             envelopes = await uow._log_events()
         # Committed: only now may anyone hear about it (rule 3).
