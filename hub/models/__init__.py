@@ -29,15 +29,18 @@ from .crm import (
     Pipeline,
     Stage,
 )
-from .people import ApiToken, Presence, Role, Team, TeamMember, User, WebSession
+from .people import ApiToken, Presence, Role, Strategy, Team, TeamMember, User, WebSession
+from .routing import AssignmentOffer, ContactMerge, RoutingDecision
 
 __all__ = [
     "Activity",
     "ApiToken",
+    "AssignmentOffer",
     "Base",
     "Channel",
     "ChannelState",
     "Contact",
+    "ContactMerge",
     "ContactOrganisation",
     "ContactStatus",
     "Conversation",
@@ -58,8 +61,10 @@ __all__ = [
     "Pipeline",
     "Presence",
     "Role",
+    "RoutingDecision",
     "Stage",
     "StoredFile",
+    "Strategy",
     "Team",
     "TeamMember",
     "User",

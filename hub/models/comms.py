@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -60,6 +61,8 @@ class Channel(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    # Only operators with this skill get this channel's conversations (null: anyone).
+    required_skill: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -93,6 +96,8 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_contact_channel_status", "contact_id", "channel_id", "status"),
         Index("ix_conversations_status_assignee", "status", "assignee_id"),
+        Index("ix_conversations_queued_at", "queued_at"),
+        Index("ix_conversations_offer_expires_at", "offer_expires_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
@@ -104,6 +109,15 @@ class Conversation(Base):
     subject: Mapped[str] = mapped_column(String(500), default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    required_skill: Mapped[str | None] = mapped_column(String(100))
+    # Share of an operator's capacity this conversation takes (a call: all of it).
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    # Waiting in the team queue since (null: assigned or closed); the queue's order.
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The assignee must accept before this, else it moves on (null: accepted or queued).
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Supervisors were told it waits too long (once per wait).
+    wait_alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     first_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

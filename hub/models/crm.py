@@ -57,6 +57,8 @@ class Contact(Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # Set when merged into another contact; such a contact is hidden until unmerged.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
 
 
 class ContactOrganisation(Base):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, BigId, UtcDateTime, utcnow
+from .base import Base, BigId, JSONType, UtcDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -28,10 +29,29 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True)
 
 
+class Strategy(enum.StrEnum):
+    least_busy = "least_busy"
+    round_robin = "round_robin"
+    longest_idle = "longest_idle"
+    # Nobody is offered anything: operators pick from the queue themselves.
+    manual = "manual"
+
+
 class Team(Base):
     __tablename__ = "teams"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    strategy: Mapped[Strategy] = mapped_column(
+        _enum(Strategy, "strategy"), default=Strategy.least_busy
+    )
+    # An offered conversation must be accepted (opened or answered) within this many seconds.
+    accept_timeout_s: Mapped[int] = mapped_column(Integer, default=45)
+    # Past this wait in the queue, supervisors are alerted.
+    wait_limit_s: Mapped[int] = mapped_column(Integer, default=300)
+    # {"tz": "Europe/Moscow", "days": {"mon": [["09:00", "18:00"]], ...}}; null = always open.
+    business_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Outside business hours: hand over to this team, else wait in the queue without timeouts.
+    after_hours_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
 
 
 class User(Base):
@@ -49,7 +69,14 @@ class User(Base):
     presence: Mapped[Presence] = mapped_column(
         _enum(Presence, "presence"), default=Presence.offline
     )
+    # Last heartbeat from the operator's browser; a silent one is taken offline.
     presence_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # On a phone call (from telephony): no new chats meanwhile.
+    on_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Skills and languages ("lang:en", "b2b") a conversation may require.
+    skills: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # For round-robin and longest-idle strategies.
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
