@@ -24,6 +24,7 @@ from hub.settings import Settings
 from hub.web_auth import auth_middleware
 from hub.workers import OutboxWorker, retry_inbound_forever
 from routing.ingest import Ingestor
+from routing.sweeper import sweep_forever
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
         app[RUNNER] = runner
         await start_enabled_channels(hub, runner)
         runner.supervise("outbox-worker", OutboxWorker(hub, runner).run)
+        runner.supervise("routing-sweeper", lambda: sweep_forever(hub))
         runner.supervise(
             "inbound-retry",
             lambda: retry_inbound_forever(ingestor, settings.inbound_retry_interval_s),

@@ -107,6 +107,23 @@ class PresenceChanged(Event):
 
 
 @dataclass(frozen=True)
+class QueueAlert(Event):
+    """A conversation has waited in the queue past its team's limit."""
+
+    kind: ClassVar[str] = "queue.alert"
+    conversation_id: int = 0
+    team_id: int | None = None
+    waited_s: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "team_id": self.team_id,
+            "waited_s": self.waited_s,
+        }
+
+
+@dataclass(frozen=True)
 class Envelope:
     """An event as it travels on the bus and over the websocket."""
 

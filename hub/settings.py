@@ -37,6 +37,11 @@ class Settings(BaseModel):
     session_max_age_s: int = 12 * 3600
     # Secure cookies need HTTPS; on a plain-HTTP company network this stays off.
     cookie_secure: bool = False
+    # A client writing again within this time after a conversation was closed reopens it.
+    reopen_window_s: int = Field(default=24 * 3600, ge=0)
+    # A browser silent this long (no websocket heartbeat) takes its operator offline.
+    presence_timeout_s: int = Field(default=60, ge=5)
+    routing_sweep_interval_s: float = 5.0
     inbound_retry_interval_s: float = 5.0
     inbound_max_attempts: int = 20
     log_level: str = "INFO"

@@ -1,51 +1,227 @@
-"""Assignment, first version: the least-loaded operator who is online and has room.
+"""Assignment: who gets a conversation, and why.
 
-The full chain (responsible manager, team strategies, timeouts, queue) is its own issue.
+The chain: the client's responsible manager if online with room -> else the team's strategy
+(least-busy, round-robin, longest-idle; manual means the queue) -> else the team queue, in
+order. Capacity is checked and taken under a lock on the candidates' rows (PostgreSQL
+FOR UPDATE in id order; SQLite units of work hold the write lock), so two nodes never
+overfill one operator.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
 
-from hub.actions import conversations
+from sqlalchemy import and_, func, select
+
+from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork
-from hub.models import Conversation, ConversationStatus, Presence, Role, User
+from hub.models import (
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Presence,
+    Role,
+    Strategy,
+    Team,
+    TeamMember,
+    User,
+)
+
+from .hours import is_open
+
+# Share of an operator's capacity per channel kind; a call takes the operator whole.
+CHANNEL_WEIGHTS = {"asterisk": 1000.0, "email": 0.5}
+DEFAULT_ACCEPT_TIMEOUT_S = 45
 
 
-async def pick_operator(uow: UnitOfWork) -> tuple[int, str] | None:
-    """(user id, reason) of the online operator with the fewest open conversations."""
-    load = (
-        select(Conversation.assignee_id, func.count().label("open_count"))
-        .where(
-            Conversation.status == ConversationStatus.open, Conversation.assignee_id.is_not(None)
-        )
-        .group_by(Conversation.assignee_id)
-        .subquery()
+def weight_of(channel_kind: str) -> float:
+    return CHANNEL_WEIGHTS.get(channel_kind, 1.0)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user: User
+    load: float
+
+    def has_room(self, weight: float) -> bool:
+        # An idle operator can always take one item, even one heavier than their capacity.
+        return self.load == 0 or self.load + weight <= self.user.max_conversations
+
+
+async def _team(uow: UnitOfWork, team_id: int | None) -> Team | None:
+    return await uow.session.get(Team, team_id) if team_id is not None else None
+
+
+async def candidates(
+    uow: UnitOfWork, conversation: Conversation, exclude: set[int], only_user: int | None = None
+) -> list[Candidate]:
+    """Online operators who may take this conversation, locked, with their current load."""
+    stmt = select(User).where(
+        User.role == Role.operator,
+        User.is_active,
+        User.presence == Presence.online,
+        ~User.on_call,
     )
-    open_count = func.coalesce(load.c.open_count, 0)
-    stmt = (
-        select(User.id, User.name, open_count)
-        .outerjoin(load, load.c.assignee_id == User.id)
-        .where(
-            User.role == Role.operator,
-            User.is_active,
-            User.presence == Presence.online,
-            open_count < User.max_conversations,
+    if only_user is not None:
+        stmt = stmt.where(User.id == only_user)
+    elif conversation.team_id is not None:
+        stmt = stmt.where(
+            User.id.in_(
+                select(TeamMember.user_id).where(TeamMember.team_id == conversation.team_id)
+            )
         )
-        .order_by(open_count, User.presence_at, User.id)
-        .limit(1)
+    if exclude:
+        stmt = stmt.where(User.id.not_in(exclude))
+    stmt = stmt.order_by(User.id)
+    if uow.hub.db.dialect == "postgresql":
+        stmt = stmt.with_for_update(of=User)
+    users = [
+        u
+        for u in (await uow.session.execute(stmt)).scalars()
+        if not conversation.required_skill or conversation.required_skill in (u.skills or [])
+    ]
+    if not users:
+        return []
+    loads = dict(
+        (
+            await uow.session.execute(
+                select(Conversation.assignee_id, func.sum(Conversation.weight))
+                .where(
+                    Conversation.status == ConversationStatus.open,
+                    Conversation.assignee_id.in_([u.id for u in users]),
+                    Conversation.id != conversation.id,
+                )
+                .group_by(Conversation.assignee_id)
+            )
+        ).all()
     )
-    row = (await uow.session.execute(stmt)).first()
-    if row is None:
+    return [Candidate(u, float(loads.get(u.id) or 0)) for u in users]
+
+
+def choose(
+    pool: list[Candidate], strategy: Strategy, weight: float
+) -> tuple[Candidate, str] | None:
+    free = [c for c in pool if c.has_room(weight)]
+    if not free:
         return None
-    return row[0], f"least-busy online operator ({row[2]} open)"
+
+    def idle_key(c: Candidate) -> tuple[int, float, int]:
+        last = c.user.last_assigned_at
+        return (0 if last is None else 1, last.timestamp() if last else 0.0, c.user.id)
+
+    if strategy is Strategy.round_robin:
+        pick = min(free, key=idle_key)
+        return pick, f"round-robin among {len(free)}"
+    if strategy is Strategy.longest_idle:
+        idle = [c for c in free if c.load == 0] or free
+        pick = min(idle, key=idle_key)
+        return pick, f"longest idle among {len(free)}"
+    pick = min(free, key=lambda c: (c.load, *idle_key(c)))
+    return pick, f"least-busy among {len(free)} (load {pick.load:g})"
+
+
+async def route(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    *,
+    exclude: frozenset[int] = frozenset(),
+    context: str = "",
+    requeue: bool = True,
+) -> bool:
+    """Offer the conversation to the best operator, else queue it. True when assigned.
+
+    `context` prefixes the recorded reason ("timeout after 45 s"); with `requeue` False a
+    conversation nobody can take is left where it is (the queue drain).
+    """
+    now = uow.now()
+    team = await _team(uow, conversation.team_id)
+    if team is not None and not is_open(team.business_hours, now):
+        if team.after_hours_team_id is not None:
+            conversation.team_id = team.after_hours_team_id
+            await routing_actions.record_decision(
+                uow,
+                conversation,
+                "after_hours",
+                f"outside {team.name} hours: to the after-hours team",
+            )
+            team = await _team(uow, conversation.team_id)
+        else:
+            if requeue:
+                await routing_actions.enqueue(
+                    uow,
+                    conversation,
+                    "queued",
+                    _why(context, f"outside {team.name} business hours"),
+                )
+            return False
+    timeout = team.accept_timeout_s if team is not None else DEFAULT_ACCEPT_TIMEOUT_S
+    excluded = set(exclude) | await routing_actions.timed_out_user_ids(uow, conversation.id)
+
+    owner_id = await _responsible_manager(uow, conversation)
+    if owner_id is not None and owner_id not in excluded:
+        owner = await candidates(uow, conversation, excluded, only_user=owner_id)
+        if owner and owner[0].has_room(conversation.weight):
+            await routing_actions.offer(
+                uow,
+                conversation,
+                owner[0].user,
+                _why(context, "responsible manager online"),
+                timeout,
+            )
+            return True
+
+    strategy = team.strategy if team is not None else Strategy.least_busy
+    if strategy is Strategy.manual:
+        if requeue:
+            await routing_actions.enqueue(
+                uow, conversation, "queued", _why(context, "manual pick from the queue")
+            )
+        return False
+    pool = await candidates(uow, conversation, excluded)
+    choice = choose(pool, strategy, conversation.weight)
+    if choice is None:
+        if requeue:
+            reason = (
+                f"nobody free ({len(pool)} online, all at capacity)"
+                if pool
+                else "no operator online"
+            )
+            await routing_actions.enqueue(uow, conversation, "queued", _why(context, reason))
+        return False
+    picked, reason = choice
+    await routing_actions.offer(uow, conversation, picked.user, _why(context, reason), timeout)
+    return True
+
+
+def _why(context: str, reason: str) -> str:
+    return f"{context}, {reason}" if context else reason
+
+
+async def _responsible_manager(uow: UnitOfWork, conversation: Conversation) -> int | None:
+    return (
+        await uow.session.execute(
+            select(Contact.responsible_user_id).where(Contact.id == conversation.contact_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def queued(uow: UnitOfWork, limit: int = 200) -> list[Conversation]:
+    """The queue, oldest first, locked so two nodes never drain the same conversation."""
+    stmt = (
+        select(Conversation)
+        .where(
+            and_(
+                Conversation.status == ConversationStatus.open, Conversation.queued_at.is_not(None)
+            )
+        )
+        .order_by(Conversation.queued_at, Conversation.id)
+        .limit(limit)
+    )
+    if uow.hub.db.dialect == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list((await uow.session.execute(stmt)).scalars())
 
 
 async def assign_if_possible(uow: UnitOfWork, conversation: Conversation) -> bool:
-    choice = await pick_operator(uow)
-    if choice is None:
-        await conversations.announce(uow, conversation, "queued", "no operator online with room")
-        return False
-    user_id, reason = choice
-    await conversations.assign(uow, conversation, user_id, reason)
-    return True
+    """Route a new or re-opened conversation."""
+    return await route(uow, conversation)

@@ -15,7 +15,7 @@ from connectors.base import (
 )
 from hub.actions import contacts, inbound, messages, outbox
 from hub.actions.uow import UnitOfWork
-from hub.models import Channel, Conversation, Message, OutboxStatus
+from hub.models import Channel, Conversation, Message, OutboxStatus, Presence, User
 
 from . import assignment, identity, threads
 
@@ -50,22 +50,37 @@ async def apply_message(
         contact_id, lead_id = contact.id, lead.id
     else:
         await contacts.add_missing_identities(uow, contact_id, ids)
-    conversation, _ = await threads.conversation_for(
+    thread = await threads.conversation_for(
         uow,
         contact_id,
         channel,
         subject=item.subject or item.text[:120],
         lead_id=lead_id,
+        thread_hint=item.meta.get("thread_hint"),
         always_new=channel.kind == "webform",
     )
+    conversation = thread.conversation
     meta: dict[str, Any] = {**item.meta, "request_number": event_id}
     if item.attachments:
         meta["attachments"] = inbound_to_json(item)["attachments"]
     message = await messages.receive(uow, conversation, item.text, meta, item.message_ref)
-    if conversation.assignee_id is None:
-        await assignment.assign_if_possible(uow, conversation)
+    if thread.how != "open" or (
+        conversation.assignee_id is None and conversation.queued_at is None
+    ):
+        await assignment.route(
+            uow, conversation, context="reopened" if thread.how == "reopened" else ""
+        )
     await inbound.mark_processed(uow, event_id, conversation.id, message.id)
     return conversation.id
+
+
+async def _needs_routing(uow: UnitOfWork, conversation: Conversation) -> bool:
+    """An open conversation is routed again when nobody holds it and it is not already
+    queued, or when its holder went offline (work never waits on someone who left)."""
+    if conversation.assignee_id is None:
+        return conversation.queued_at is None
+    assignee = await uow.session.get_one(User, conversation.assignee_id)
+    return assignee.presence is Presence.offline or not assignee.is_active
 
 
 async def apply_edit(

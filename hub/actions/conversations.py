@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.events import ALL_ROLES, Audience, ConversationChanged, conversation_audience
-from hub.models import Channel, Contact, Conversation, ConversationStatus, Message, User
+from hub.models import (
+    AssignmentOffer,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Message,
+    User,
+)
 from hub.serialize import conversation_json
 
 from .uow import UnitOfWork
@@ -48,13 +56,20 @@ async def announce(
 
 
 async def open_conversation(
-    uow: UnitOfWork, contact_id: int, channel: Channel, subject: str, lead_id: int | None
+    uow: UnitOfWork,
+    contact_id: int,
+    channel: Channel,
+    subject: str,
+    lead_id: int | None,
+    weight: float = 1.0,
 ) -> Conversation:
     now = uow.now()
     conversation = Conversation(
         contact_id=contact_id,
         channel_id=channel.id,
         team_id=channel.team_id,
+        required_skill=channel.required_skill,
+        weight=weight,
         lead_id=lead_id,
         subject=subject[:500],
         status=ConversationStatus.open,
@@ -85,10 +100,28 @@ async def assign(
     await announce(uow, conversation, "assigned", reason, audience)
 
 
+async def release_open_offers(uow: UnitOfWork, conversation: Conversation, outcome: str) -> None:
+    """End the pending offer, if any, as timed out or released (transfer, close, offline)."""
+    column = "timed_out_at" if outcome == "timed_out" else "released_at"
+    await uow.session.execute(
+        update(AssignmentOffer)
+        .where(
+            AssignmentOffer.conversation_id == conversation.id,
+            AssignmentOffer.accepted_at.is_(None),
+            AssignmentOffer.timed_out_at.is_(None),
+            AssignmentOffer.released_at.is_(None),
+        )
+        .values({column: uow.now()})
+    )
+
+
 async def close(uow: UnitOfWork, conversation: Conversation) -> None:
+    await release_open_offers(uow, conversation, "released")
     conversation.status = ConversationStatus.closed
     conversation.closed_at = uow.now()
     conversation.waiting_since = None
+    conversation.queued_at = None
+    conversation.offer_expires_at = None
     await announce(uow, conversation, "closed")
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hub.models import (
     Activity,
@@ -43,21 +43,6 @@ async def create_organisation(
     uow.session.add(organisation)
     await uow.session.flush()
     return organisation
-
-
-async def organisation_named(uow: UnitOfWork, name: str) -> Organisation | None:
-    """The oldest organisation with this name, ignoring case and outer spaces."""
-    stmt = (
-        select(Organisation)
-        .where(func.lower(Organisation.name) == name.strip().lower())
-        .order_by(Organisation.id)
-        .limit(1)
-    )
-    return (await uow.session.execute(stmt)).scalar_one_or_none()
-
-
-async def get_or_create_organisation(uow: UnitOfWork, name: str) -> Organisation:
-    return await organisation_named(uow, name) or await create_organisation(uow, name)
 
 
 async def create_contact(

@@ -11,6 +11,7 @@ from hub.events import MessageCreated, MessageUpdated, conversation_audience
 from hub.models import Conversation, Direction, Message, OutboxItem, OutboxStatus, User
 from hub.serialize import message_json
 
+from . import routing
 from .uow import UnitOfWork
 
 
@@ -96,6 +97,8 @@ async def queue_reply(
         conversation.first_response_at = now
     await uow.session.flush()
     _emit_created(uow, conversation, message, author)
+    # Answering is accepting: the offer no longer times out.
+    await routing.accept(uow, conversation, author.id)
     return message, item
 
 

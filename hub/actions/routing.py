@@ -1,0 +1,146 @@
+"""Writing routing outcomes: offers, acceptance, timeouts, queueing, decisions with reasons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from hub.events import STAFF_ROLES, Audience, QueueAlert, conversation_audience
+from hub.models import AssignmentOffer, Conversation, RoutingDecision, User
+
+from . import conversations
+from .uow import UnitOfWork
+
+
+async def record_decision(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    kind: str,
+    reason: str,
+    *,
+    from_user_id: int | None = None,
+    to_user_id: int | None = None,
+    by_user_id: int | None = None,
+) -> None:
+    uow.session.add(
+        RoutingDecision(
+            conversation_id=conversation.id,
+            created_at=uow.now(),
+            kind=kind,
+            reason=reason,
+            from_user_id=from_user_id,
+            to_user_id=to_user_id,
+            team_id=conversation.team_id,
+            by_user_id=by_user_id,
+        )
+    )
+
+
+async def offer(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    user: User,
+    reason: str,
+    accept_timeout_s: int | None,
+    kind: str = "assigned",
+    by_user_id: int | None = None,
+) -> None:
+    """Give the conversation to `user`; unless accepted in time it moves on (the sweeper)."""
+    now = uow.now()
+    previous = conversation.assignee_id
+    await conversations.release_open_offers(uow, conversation, "released")
+    uow.session.add(
+        AssignmentOffer(conversation_id=conversation.id, user_id=user.id, offered_at=now)
+    )
+    conversation.queued_at = None
+    conversation.wait_alerted_at = None
+    conversation.offer_expires_at = (
+        now + timedelta(seconds=accept_timeout_s) if accept_timeout_s else None
+    )
+    user.last_assigned_at = now
+    await record_decision(
+        uow,
+        conversation,
+        kind,
+        reason,
+        from_user_id=previous,
+        to_user_id=user.id,
+        by_user_id=by_user_id,
+    )
+    await conversations.assign(uow, conversation, user.id, reason)
+
+
+async def accept(uow: UnitOfWork, conversation: Conversation, user_id: int) -> bool:
+    """The assignee opened or answered it: the offer stands, no timeout any more."""
+    if conversation.assignee_id != user_id or conversation.offer_expires_at is None:
+        return False
+    await uow.session.execute(
+        update(AssignmentOffer)
+        .where(
+            AssignmentOffer.conversation_id == conversation.id,
+            AssignmentOffer.user_id == user_id,
+            AssignmentOffer.accepted_at.is_(None),
+            AssignmentOffer.timed_out_at.is_(None),
+            AssignmentOffer.released_at.is_(None),
+        )
+        .values(accepted_at=uow.now())
+    )
+    conversation.offer_expires_at = None
+    await record_decision(
+        uow, conversation, "accepted", "accepted by the operator", to_user_id=user_id
+    )
+    await conversations.announce(uow, conversation, "accepted")
+    return True
+
+
+async def time_out(uow: UnitOfWork, conversation: Conversation) -> None:
+    await conversations.release_open_offers(uow, conversation, "timed_out")
+    conversation.offer_expires_at = None
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    kind: str,
+    reason: str,
+    by_user_id: int | None = None,
+) -> None:
+    """Put it (back) in its team's queue; it keeps its place if it was already waiting."""
+    previous = conversation.assignee_id
+    await conversations.release_open_offers(uow, conversation, "released")
+    conversation.assignee_id = None
+    conversation.offer_expires_at = None
+    if conversation.queued_at is None:
+        conversation.queued_at = uow.now()
+    await record_decision(
+        uow, conversation, kind, reason, from_user_id=previous, by_user_id=by_user_id
+    )
+    audience = conversation_audience(None, previous)
+    await conversations.announce(uow, conversation, "queued", reason, audience)
+
+
+async def alert_waiting(uow: UnitOfWork, conversation: Conversation, waited_s: int) -> None:
+    conversation.wait_alerted_at = uow.now()
+    await record_decision(
+        uow, conversation, "alerted", f"waiting in the queue for {waited_s} s; supervisors alerted"
+    )
+    uow.emit(
+        QueueAlert(
+            audience=Audience(roles=STAFF_ROLES),
+            conversation_id=conversation.id,
+            team_id=conversation.team_id,
+            waited_s=waited_s,
+        )
+    )
+
+
+async def timed_out_user_ids(uow: UnitOfWork, conversation_id: int) -> set[int]:
+    """Operators who already let this conversation time out: not offered it again."""
+    rows = await uow.session.execute(
+        select(AssignmentOffer.user_id).where(
+            AssignmentOffer.conversation_id == conversation_id,
+            AssignmentOffer.timed_out_at.is_not(None),
+        )
+    )
+    return set(rows.scalars())

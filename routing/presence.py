@@ -1,0 +1,77 @@
+"""Presence and its routing consequences: who can take work, and what happens when they leave."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from hub.actions import routing as routing_actions
+from hub.actions import users
+from hub.actions.uow import unit_of_work
+from hub.core import Hub
+from hub.models import Conversation, ConversationStatus, Presence, User
+
+
+async def change(hub: Hub, user_id: int, presence: Presence, reason: str = "") -> bool:
+    """Set an operator's presence; leaving returns their unanswered work to the queue.
+
+    Returns True when presence changed. The caller (the sweeper, or the websocket layer)
+    then drains the queue so returned and waiting work is offered to whoever is free.
+    """
+    async with unit_of_work(hub) as uow:
+        changed = await users.set_presence(uow, user_id, presence)
+        if changed and presence is Presence.offline:
+            user = await uow.session.get_one(User, user_id)
+            why = f"{user.name} went offline" + (f" ({reason})" if reason else "")
+            unanswered = (
+                await uow.session.execute(
+                    select(Conversation)
+                    .where(
+                        Conversation.assignee_id == user_id,
+                        Conversation.status == ConversationStatus.open,
+                        or_(
+                            Conversation.offer_expires_at.is_not(None),
+                            Conversation.waiting_since.is_not(None),
+                        ),
+                    )
+                    .order_by(Conversation.id)
+                )
+            ).scalars()
+            for conversation in unanswered:
+                # Back in the queue at the place its client started waiting.
+                conversation.queued_at = conversation.waiting_since or uow.now()
+                await routing_actions.enqueue(uow, conversation, "returned", why)
+    return changed
+
+
+async def heartbeat(hub: Hub, user_id: int) -> None:
+    """The operator's browser is alive: keep presence_at fresh (no event)."""
+    async with hub.db.sessions() as session, session.begin():
+        await session.execute(
+            update(User).where(User.id == user_id).values(presence_at=hub.clock())
+        )
+
+
+async def set_on_call(hub: Hub, user_id: int, on_call: bool) -> None:
+    async with hub.db.sessions() as session, session.begin():
+        await session.execute(update(User).where(User.id == user_id).values(on_call=on_call))
+
+
+async def expire_silent(hub: Hub) -> list[int]:
+    """Take offline everyone whose browser stopped sending heartbeats."""
+    cutoff = hub.clock() - timedelta(seconds=hub.settings.presence_timeout_s)
+    async with hub.db.sessions() as session:
+        silent = list(
+            (
+                await session.execute(
+                    select(User.id).where(
+                        User.presence != Presence.offline,
+                        or_(User.presence_at.is_(None), User.presence_at < cutoff),
+                    )
+                )
+            ).scalars()
+        )
+    for user_id in silent:
+        await change(hub, user_id, Presence.offline, "no heartbeat")
+    return silent

@@ -1,0 +1,166 @@
+"""Time-driven routing, on every node: offer timeouts, silent browsers, the queue, wait alerts.
+
+Each step works one conversation per transaction under row locks (PostgreSQL SKIP LOCKED),
+so several nodes can sweep at once without doing the same work twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import select
+
+from hub.actions import routing as routing_actions
+from hub.actions.uow import UnitOfWork, unit_of_work
+from hub.core import Hub
+from hub.models import Conversation, ConversationStatus, Team, User
+
+from . import assignment, presence
+
+log = logging.getLogger(__name__)
+DEFAULT_WAIT_LIMIT_S = 300
+
+
+async def _lock(uow: UnitOfWork, conversation_id: int) -> Conversation | None:
+    stmt = select(Conversation).where(
+        Conversation.id == conversation_id, Conversation.status == ConversationStatus.open
+    )
+    if uow.hub.db.dialect == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return (await uow.session.execute(stmt)).scalar_one_or_none()
+
+
+async def _ids(hub: Hub, stmt: object) -> list[int]:
+    async with hub.db.sessions() as session:
+        return list((await session.execute(stmt)).scalars())  # type: ignore[call-overload]
+
+
+async def expire_offers(hub: Hub) -> int:
+    """Offers not accepted in time move to the next operator (or back to the queue)."""
+    now = hub.clock()
+    due = await _ids(
+        hub,
+        select(Conversation.id)
+        .where(Conversation.status == ConversationStatus.open, Conversation.offer_expires_at <= now)
+        .order_by(Conversation.offer_expires_at),
+    )
+    moved = 0
+    for conversation_id in due:
+        async with unit_of_work(hub) as uow:
+            conversation = await _lock(uow, conversation_id)
+            if conversation is None or conversation.offer_expires_at is None:
+                continue
+            if conversation.offer_expires_at > uow.now() or conversation.assignee_id is None:
+                continue
+            holder = await uow.session.get_one(User, conversation.assignee_id)
+            team = (
+                await uow.session.get(Team, conversation.team_id) if conversation.team_id else None
+            )
+            timeout = team.accept_timeout_s if team else assignment.DEFAULT_ACCEPT_TIMEOUT_S
+            await routing_actions.time_out(uow, conversation)
+            # route() offers it to someone else, or queues it, with this reason first.
+            context = f"timeout after {timeout} s, moved from {holder.name}"
+            await assignment.route(
+                uow, conversation, exclude=frozenset({holder.id}), context=context
+            )
+            moved += 1
+    return moved
+
+
+async def drain_queue(hub: Hub, limit: int = 200) -> int:
+    """Offer queued conversations, oldest first, while someone has room."""
+    waiting = await _ids(
+        hub,
+        select(Conversation.id)
+        .where(Conversation.status == ConversationStatus.open, Conversation.queued_at.is_not(None))
+        .order_by(Conversation.queued_at, Conversation.id)
+        .limit(limit),
+    )
+    assigned = 0
+    stuck: set[tuple[int | None, str | None]] = set()
+    for conversation_id in waiting:
+        async with unit_of_work(hub) as uow:
+            conversation = await _lock(uow, conversation_id)
+            if conversation is None or conversation.queued_at is None:
+                continue
+            group = (conversation.team_id, conversation.required_skill)
+            if group in stuck:
+                continue  # nobody of this team/skill had room a moment ago: keep the order
+            if await assignment.route(uow, conversation, context="from the queue", requeue=False):
+                assigned += 1
+            else:
+                stuck.add(group)
+    return assigned
+
+
+async def alert_long_waits(hub: Hub) -> int:
+    """Tell supervisors once about each conversation waiting past its team's limit."""
+    now = hub.clock()
+    async with hub.db.sessions() as session:
+        waiting = (
+            await session.execute(
+                select(Conversation.id, Conversation.queued_at, Team.wait_limit_s)
+                .outerjoin(Team, Team.id == Conversation.team_id)
+                .where(
+                    Conversation.status == ConversationStatus.open,
+                    Conversation.queued_at.is_not(None),
+                    Conversation.wait_alerted_at.is_(None),
+                )
+            )
+        ).all()
+    due = [
+        conversation_id
+        for conversation_id, queued_at, limit in waiting
+        if queued_at is not None
+        and (now - queued_at).total_seconds() >= (limit or DEFAULT_WAIT_LIMIT_S)
+    ]
+    alerted = 0
+    for conversation_id in due:
+        async with unit_of_work(hub) as uow:
+            conversation = await _lock(uow, conversation_id)
+            if (
+                conversation is None
+                or conversation.queued_at is None
+                or conversation.wait_alerted_at
+            ):
+                continue
+            waited = int((uow.now() - conversation.queued_at).total_seconds())
+            await routing_actions.alert_waiting(uow, conversation, waited)
+            alerted += 1
+    return alerted
+
+
+async def sweep(hub: Hub) -> None:
+    await presence.expire_silent(hub)
+    await expire_offers(hub)
+    await drain_queue(hub)
+    await alert_long_waits(hub)
+
+
+async def sweep_forever(hub: Hub) -> None:
+    """Sweep periodically, and at once when capacity may have freed (close, presence)."""
+    wake = asyncio.Event()
+    subscription = hub.bus.subscribe()
+
+    async def listen() -> None:
+        async for envelope in subscription:
+            change = envelope.payload.get("change")
+            if envelope.kind == "presence.changed" or change in ("closed", "queued"):
+                wake.set()
+
+    listener = asyncio.create_task(listen())
+    try:
+        while True:
+            try:
+                await sweep(hub)
+            except Exception:
+                log.exception("routing sweep failed; trying again shortly")
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), hub.settings.routing_sweep_interval_s)
+            except TimeoutError:
+                pass
+    finally:
+        listener.cancel()
+        subscription.close()
