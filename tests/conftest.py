@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -68,20 +69,10 @@ class Backend:
         return Settings.model_validate(values)
 
 
-async def _create_pg_database() -> str:
-    name = f"okno_test_{uuid.uuid4().hex[:12]}"
+async def _pg_admin(sql: str) -> None:
     conn = await asyncpg.connect(PG_ADMIN_DSN)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name
-
-
-async def _drop_pg_database(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(sql)
     finally:
         await conn.close()
 
@@ -92,31 +83,85 @@ def _pg_url(name: str) -> str:
     return f"postgresql+asyncpg://{user}@{host}/{name}"
 
 
+# Migrating takes seconds and creating a database costs a checkpoint; emptying tables takes
+# milliseconds. Each test session migrates one PostgreSQL database of its own, and every test
+# starts from empty tables (and its own Redis prefix). Migration tests get fresh databases.
+@pytest.fixture(scope="session")
+async def pg_database() -> AsyncIterator[str | None]:
+    if not (PG_UP and REDIS_UP):
+        yield None  # the postgres variants skip themselves, the sqlite ones still run
+        return
+    name = f"okno_test_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        await upgrade(_pg_url(name))
+        yield name
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _empty_tables(name: str) -> None:
+    from hub.models import Base
+
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    conn = await asyncpg.connect(PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "okno.db"
+    await upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+def _copy_sqlite(template: Path, target: Path) -> str:
+    shutil.copyfile(template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    """A fresh, migrated database (and bus prefix) on each backend."""
+async def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_database: str | None
+) -> AsyncIterator[Backend]:
+    """An empty, migrated database (and bus prefix) on each backend."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}"
+        yield Backend(
+            "sqlite", _copy_sqlite(sqlite_template, tmp_path / "okno.db"), None, "unused:"
+        )
+        return
+    if pg_database is None:
+        pytest.skip("PostgreSQL 127.0.0.1:5432 or Redis 127.0.0.1:6379 not reachable")
+    await _empty_tables(pg_database)
+    yield Backend("postgres", _pg_url(pg_database), REDIS_URL, f"okno-test-{uuid.uuid4().hex[:8]}:")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def fresh_backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    """A database of its own, migrated to head, that the test may downgrade or break."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
         await upgrade(url)
         yield Backend("sqlite", url, None, "unused:")
         return
     if not (PG_UP and REDIS_UP):
         pytest.skip("PostgreSQL 127.0.0.1:5432 or Redis 127.0.0.1:6379 not reachable")
-    name = await _create_pg_database()
-    url = _pg_url(name)
+    name = f"okno_fresh_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
     try:
-        await upgrade(url)
-        yield Backend("postgres", url, REDIS_URL, f"okno-test-{uuid.uuid4().hex[:8]}:")
+        await upgrade(_pg_url(name))
+        yield Backend("postgres", _pg_url(name), REDIS_URL, f"okno-test-{uuid.uuid4().hex[:8]}:")
     finally:
-        await _drop_pg_database(name)
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-async def sqlite_backend(tmp_path: Path) -> Backend:
+async def sqlite_backend(tmp_path: Path, sqlite_template: Path) -> Backend:
     """For tests that exercise something other than storage (UI, formats): SQLite only."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}"
-    await upgrade(url)
-    return Backend("sqlite", url, None, "unused:")
+    return Backend("sqlite", _copy_sqlite(sqlite_template, tmp_path / "okno.db"), None, "unused:")
 
 
 class Clock:

@@ -6,11 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from hub.migrate import NotMigratedError, current_revision, downgrade, ensure_migrated, head_revision, upgrade
+from hub.migrate import (
+    NotMigratedError,
+    current_revision,
+    downgrade,
+    ensure_migrated,
+    head_revision,
+    upgrade,
+)
 from tests.conftest import Backend
 
 
-async def test_upgrade_downgrade_upgrade(backend: Backend) -> None:
+async def test_upgrade_downgrade_upgrade(fresh_backend: Backend) -> None:
+    backend = fresh_backend
     assert await current_revision(backend.database_url) == head_revision()
     await downgrade(backend.database_url, "base")
     assert await current_revision(backend.database_url) is None
