@@ -79,6 +79,7 @@ class OutboxWorker:
             text=claimed.text,
             recipient=claimed.recipient,
             author_name=claimed.author_name,
+            meta=claimed.meta,
         )
         try:
             return await asyncio.wait_for(connector.send(item), SEND_TIMEOUT_S)

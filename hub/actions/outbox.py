@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +46,8 @@ class ClaimedDelivery:
     recipient: str
     # The client blocked us in this channel: fail without calling the source.
     unreachable_reason: str | None = None
+    # Threading context for the connector: message_id, subject, in_reply_to, references.
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 async def due_ids(hub: Hub, limit: int = 50) -> list[int]:
@@ -87,6 +91,7 @@ async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
         ).one()
         message, conversation, channel, author = row
         recipient, unreachable = await _recipient(session, conversation, channel)
+        context = await _reply_context(session, conversation, message)
     return ClaimedDelivery(
         outbox_id=claimed.id,
         attempts=claimed.attempts,
@@ -97,7 +102,40 @@ async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
         author_name=author.name if author else "",
         recipient=recipient,
         unreachable_reason=unreachable,
+        meta=context,
     )
+
+
+async def _reply_context(
+    session: AsyncSession, conversation: Conversation, reply: Message
+) -> dict[str, Any]:
+    """What a threaded channel (e-mail) needs to file the reply under the client's mail:
+    the reply's own id, the conversation's subject, and the channel id (`external_id`) and
+    `references` of the latest inbound message before it."""
+    latest = (
+        await session.execute(
+            select(Message.external_id, Message.meta)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.direction == Direction.inbound,
+                Message.id < reply.id,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+    ).first()
+    in_reply_to: str | None = None
+    references: list[Any] = []
+    if latest is not None:
+        in_reply_to = latest.external_id
+        found = (latest.meta or {}).get("references")
+        references = list(found) if isinstance(found, list) else []
+    return {
+        "message_id": reply.id,
+        "subject": conversation.subject,
+        "in_reply_to": in_reply_to,
+        "references": references,
+    }
 
 
 async def _recipient(

@@ -1,7 +1,31 @@
-"""JSON REST API."""
+"""JSON REST API under /api/v1, described by the OpenAPI document at /api/openapi.json."""
+
+from __future__ import annotations
 
 from aiohttp import web
 
+from . import contacts, conversation_actions, conversations, users
+from .openapi import build_document
+from .registry import ApiRoute, register_routes
+
+__all__ = ["all_routes", "setup"]
+
+OPENAPI_PATH = "/api/openapi.json"
+
+
+def all_routes() -> list[ApiRoute]:
+    tables = (users.routes, conversations.routes, conversation_actions.routes, contacts.routes)
+    return [route for table in tables for route in table.routes]
+
 
 def setup(app: web.Application) -> None:
-    """Registers nothing yet."""
+    routes = all_routes()
+    register_routes(app, routes)
+    # Built once: the routes and models do not change while the process runs.
+    document = build_document(routes)
+
+    async def openapi(request: web.Request) -> web.Response:
+        # Public on purpose: the document describes the API and holds no data.
+        return web.json_response(document)
+
+    app.router.add_get(OPENAPI_PATH, openapi, name="openapi")

@@ -1,4 +1,4 @@
-"""Routing scenarios: owner first, team strategies, timeouts, the queue, presence, hours, transfer."""
+"""Routing scenarios: owner first, strategies, timeouts, queue, presence, hours, transfer."""
 
 from __future__ import annotations
 
