@@ -13,9 +13,19 @@ from connectors.base import (
     ReachabilityChange,
     inbound_to_json,
 )
-from hub.actions import contacts, inbound, messages, outbox
+from hub.actions import contacts, inbound, merge, messages, outbox
+from hub.actions.contacts import NormalisedIdentity
 from hub.actions.uow import UnitOfWork
-from hub.models import Channel, Conversation, Message, OutboxStatus, Presence, User
+from hub.models import (
+    Channel,
+    Contact,
+    ContactStatus,
+    Conversation,
+    Message,
+    OutboxStatus,
+    Presence,
+    User,
+)
 
 from . import assignment, identity, threads
 
@@ -37,6 +47,8 @@ async def apply_message(
     region = uow.hub.settings.default_region
     ids = identity.normalise_claims(item.sender.identities, region)
     contact_id = await identity.find_contact(uow.session, ids)
+    if contact_id is not None:
+        await _link_leads(uow, contact_id, ids)
     lead_id: int | None = None
     if contact_id is None:
         contact, lead = await contacts.create_lead(
@@ -50,6 +62,9 @@ async def apply_message(
         contact_id, lead_id = contact.id, lead.id
     else:
         await contacts.add_missing_identities(uow, contact_id, ids)
+    await contacts.note_unparsed_phones(
+        uow, contact_id, identity.unparsed_phones(item.sender.identities, region)
+    )
     thread = await threads.conversation_for(
         uow,
         contact_id,
@@ -72,6 +87,19 @@ async def apply_message(
         )
     await inbound.mark_processed(uow, event_id, conversation.id, message.id)
     return conversation.id
+
+
+async def _link_leads(uow: UnitOfWork, contact_id: int, ids: list[NormalisedIdentity]) -> None:
+    """One sender, several contacts: a Telegram user sharing the phone of a known client.
+
+    Leads among them are merged into the matched contact (undoably); two clients are never
+    merged behind anyone's back, they show up in the duplicates list instead.
+    """
+    for other_id, status in (await identity.owners(uow.session, ids)).items():
+        if other_id != contact_id and status is ContactStatus.lead:
+            survivor = await uow.session.get_one(Contact, contact_id)
+            merged = await uow.session.get_one(Contact, other_id)
+            await merge.merge(uow, survivor, merged, by_user_id=None)
 
 
 async def _needs_routing(uow: UnitOfWork, conversation: Conversation) -> bool:

@@ -84,3 +84,27 @@ async def find_contact(session: AsyncSession, identities: list[NormalisedIdentit
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def owners(
+    session: AsyncSession, identities: list[NormalisedIdentity]
+) -> dict[int, ContactStatus]:
+    """Every contact holding one of these identities, with its status."""
+    if not identities:
+        return {}
+    keys = [(i.kind.value, i.value) for i in identities]
+    rows = await session.execute(
+        select(Contact.id, Contact.status)
+        .join(Identity, Identity.contact_id == Contact.id)
+        .where(tuple_(Identity.kind, Identity.value).in_(keys))
+    )
+    return {contact_id: status for contact_id, status in rows}
+
+
+def unparsed_phones(claims: Iterable[IdentityClaim], region: str = "RU") -> list[str]:
+    """Phones that could not be understood: kept as text on the contact, never matched."""
+    return [
+        c.value.strip()
+        for c in claims
+        if c.kind == "phone" and c.value.strip() and normalise_phone(c.value, region) is None
+    ]

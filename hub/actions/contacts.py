@@ -99,3 +99,14 @@ async def set_reachability(
     row.unreachable_at = None if reachable else uow.now()
     row.unreachable_reason = None if reachable else (reason or "unreachable")[:300]
     return True
+
+
+async def note_unparsed_phones(uow: UnitOfWork, contact_id: int, phones: list[str]) -> None:
+    """Keep numbers nobody could parse as text on the contact, for a human to read."""
+    if not phones:
+        return
+    contact = await uow.session.get_one(Contact, contact_id)
+    known = list((contact.custom_fields or {}).get("unparsed_phones", []))
+    new = [p for p in phones if p not in known]
+    if new:
+        contact.custom_fields = {**(contact.custom_fields or {}), "unparsed_phones": known + new}
