@@ -265,6 +265,11 @@ class BaseConnector:
     def max_body_bytes(self) -> int:
         return 1024 * 1024
 
+    def error_headers(self, request: WebhookRequest) -> Mapping[str, str]:
+        """Headers for an error the hub answers on this connector's behalf (a 413), e.g.
+        CORS, so a browser on another site can read why it was refused."""
+        return {}
+
     async def handle_webhook(self, request: WebhookRequest) -> WebhookResponse:
         return WebhookResponse(404, b'{"error":{"id":"no-webhook","message":"no webhook here"}}')
 

@@ -25,25 +25,32 @@ class ChannelConfigError(ValueError):
         self.errors = errors
 
 
+def available_kinds() -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
 @cache
-def connector_classes() -> dict[str, type[BaseConnector]]:
-    found: dict[str, type[BaseConnector]] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+def _load(kind: str) -> type[BaseConnector] | None:
+    # One kind at a time: a web form must not wait for the Telegram library to import.
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=kind):
         try:
-            found[ep.name] = ep.load()
+            cls: type[BaseConnector] = ep.load()
+            return cls
         except Exception:
             # A broken plug-in must not take the other channels down with it.
-            log.exception(
-                "connector %r (%s) failed to load; its channels stay off", ep.name, ep.value
-            )
-    return found
+            log.exception("connector %r (%s) failed to load; its channels stay off", kind, ep.value)
+    return None
 
 
 def connector_class(kind: str) -> type[BaseConnector]:
-    try:
-        return connector_classes()[kind]
-    except KeyError:
-        raise ChannelConfigError(kind, {"kind": f"unknown channel kind {kind!r}"}) from None
+    cls = _load(kind)
+    if cls is None:
+        raise ChannelConfigError(kind, {"kind": f"unknown channel kind {kind!r}"})
+    return cls
+
+
+def connector_classes() -> dict[str, type[BaseConnector]]:
+    return {kind: cls for kind in available_kinds() if (cls := _load(kind)) is not None}
 
 
 def validate_options(kind: str, options: dict[str, Any]) -> ConnectorOptions:
@@ -52,9 +59,15 @@ def validate_options(kind: str, options: dict[str, Any]) -> ConnectorOptions:
         return model.model_validate(options)
     except ValidationError as exc:
         errors = {
-            ".".join(str(p) for p in err["loc"]) or "options": err["msg"] for err in exc.errors()
+            ".".join(str(p) for p in err["loc"]) or "options": _message(err["msg"])
+            for err in exc.errors()
         }
         raise ChannelConfigError(kind, errors) from None
+
+
+def _message(text: str) -> str:
+    # pydantic prefixes custom validators' messages with "Value error, ".
+    return text.removeprefix("Value error, ")
 
 
 def public_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:

@@ -59,7 +59,8 @@ class ConnectorRunner:
 
     async def stop_channel(self, kind: str, name: str) -> None:
         connector = self._connectors.pop((kind, name), None)
-        tasks = self._channel_tasks.pop((kind, name), set())
+        # A snapshot: each finished task removes itself from the channel's set.
+        tasks = list(self._channel_tasks.pop((kind, name), set()))
         for task in tasks:
             task.cancel()
         for task in tasks:

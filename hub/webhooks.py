@@ -6,11 +6,15 @@ formats, CORS, answers) is the connector's business, in framework-neutral types.
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from connectors.base import WebhookRequest
 from hub.appkeys import RUNNER
 from hub.errors import ApiError
+
+log = logging.getLogger(__name__)
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes:
@@ -26,16 +30,8 @@ async def read_limited(request: web.Request, limit: int) -> bytes:
     return body
 
 
-async def dispatch(request: web.Request, kind: str, name: str) -> web.Response:
-    connector = request.app[RUNNER].get(kind, name)
-    if connector is None:
-        raise ApiError(404, "no-such-channel", f"No enabled {kind} channel named {name!r}.")
-    body = (
-        b""
-        if request.method in ("GET", "HEAD", "OPTIONS")
-        else await read_limited(request, connector.max_body_bytes())
-    )
-    hook_request = WebhookRequest(
+def _hook_request(request: web.Request, body: bytes) -> WebhookRequest:
+    return WebhookRequest(
         method=request.method,
         path=request.path_qs,
         headers={k.lower(): v for k, v in request.headers.items()},
@@ -43,7 +39,29 @@ async def dispatch(request: web.Request, kind: str, name: str) -> web.Response:
         body=body,
         remote=request.remote,
     )
-    answer = await connector.handle_webhook(hook_request)
+
+
+async def dispatch(request: web.Request, kind: str, name: str) -> web.Response:
+    connector = request.app[RUNNER].get(kind, name)
+    if connector is None:
+        raise ApiError(404, "no-such-channel", f"No enabled {kind} channel named {name!r}.")
+    body = b""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            body = await read_limited(request, connector.max_body_bytes())
+        except ApiError as exc:
+            log.warning(
+                "%s:%s refused %s from %s: %s",
+                kind,
+                name,
+                request.method,
+                request.remote,
+                exc.message,
+            )
+            response = exc.response()
+            response.headers.update(connector.error_headers(_hook_request(request, b"")))
+            return response
+    answer = await connector.handle_webhook(_hook_request(request, body))
     response = web.Response(status=answer.status, body=answer.body, headers=dict(answer.headers))
     response.content_type = answer.content_type
     return response

@@ -16,6 +16,9 @@ from .uow import UnitOfWork
 # A node that claimed an event and died leaves it "processing"; after this the claim lapses
 # and another node (or the same one, restarted) picks it up.
 PROCESSING_LEASE = timedelta(seconds=60)
+# A new event is processed by the request that stored it; the retry loop leaves it alone
+# this long so the two do not race for it.
+FIRST_ATTEMPT_GRACE = timedelta(seconds=30)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -37,7 +40,7 @@ async def record(
             status=InboundStatus.pending,
             attempts=0,
             received_at=now,
-            next_attempt_at=now,
+            next_attempt_at=now + FIRST_ATTEMPT_GRACE,
         )
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
         .returning(InboundEvent.id)

@@ -1,0 +1,125 @@
+"""A running bot: the aiogram Bot, storing updates, answering button presses, sending replies."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram.exceptions import AiogramError
+
+from connectors.base import (
+    ConnectorContext,
+    Delivery,
+    IdentityClaim,
+    Outbound,
+    ReachabilityChange,
+    Receipt,
+    Sender,
+)
+
+from .api import make_bot
+from .options import TelegramOptions
+from .polling import Poller
+from .sending import Outgoing
+from .updates import WANTED_UPDATES, Parsed, parse_update
+
+CALLBACK_ANSWER_TIMEOUT_S = 5.0
+
+
+class TelegramRuntime:
+    def __init__(self, ctx: ConnectorContext, options: TelegramOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.bot = make_bot(options)
+        self.outgoing = Outgoing(self.bot, ctx.log)
+
+    async def start(self) -> None:
+        if self.options.mode == "polling":
+            poller = Poller(self.bot, self.ctx, self.process_update, self.options.poll_timeout)
+            self.ctx.spawn("poller", poller.run)
+        elif self.options.webhook_url:
+            self.ctx.spawn("set-webhook", self._set_webhook)
+
+    async def stop(self) -> None:
+        await self.bot.session.close()
+
+    async def _set_webhook(self) -> None:
+        await self.bot.set_webhook(
+            self.options.webhook_url or "",
+            secret_token=self.options.webhook_secret,
+            allowed_updates=list(WANTED_UPDATES),
+        )
+        self.ctx.log.info(
+            "telegram %s: webhook set to %s", self.ctx.channel_name, self.options.webhook_url
+        )
+
+    async def process_update(self, data: Any) -> Receipt | None:
+        """Store one update; None if it is acknowledged without storing (a group chat...).
+
+        Raises NotAnUpdate for garbage, and whatever `submit` raises if storage failed:
+        then the update must not be acknowledged.
+        """
+        parsed = parse_update(
+            data, self.bot, self.ctx.channel_name, allow_groups=self.options.allow_groups
+        )
+        receipt = None
+        if parsed.item is None:
+            self.ctx.log.info(
+                "telegram %s: update %d ignored: %s",
+                self.ctx.channel_name,
+                parsed.update_id,
+                parsed.ignored,
+            )
+        else:
+            receipt = await self.ctx.submit(parsed.item)
+            if receipt.duplicate:
+                self.ctx.log.info(
+                    "telegram %s: update %d was stored before (repeat delivery)",
+                    self.ctx.channel_name,
+                    parsed.update_id,
+                )
+        await self._answer_callback(parsed)
+        return receipt
+
+    async def _answer_callback(self, parsed: Parsed) -> None:
+        if parsed.callback_query_id is None:
+            return
+        try:
+            await asyncio.wait_for(
+                self.bot.answer_callback_query(parsed.callback_query_id),
+                CALLBACK_ANSWER_TIMEOUT_S,
+            )
+        except (AiogramError, TimeoutError) as exc:
+            # The press is stored; only the client's spinner is left turning a little longer.
+            self.ctx.log.warning(
+                "telegram %s: answerCallbackQuery %s failed: %s",
+                self.ctx.channel_name,
+                parsed.callback_query_id,
+                exc,
+            )
+
+    async def send(self, outbound: Outbound) -> Delivery:
+        result = await self.outgoing.send(outbound)
+        if result.forbidden:
+            await self._mark_unreachable(outbound, result.delivery.error or "")
+        return result.delivery
+
+    async def _mark_unreachable(self, outbound: Outbound, reason: str) -> None:
+        """Telegram refused with 403: the client's Telegram address is marked unreachable,
+        so later replies fail at once instead of calling the API again."""
+        item = ReachabilityChange(
+            channel_kind="telegram",
+            channel_name=self.ctx.channel_name,
+            external_id=f"send-forbidden:{outbound.outbox_id}",
+            sender=Sender(identities=(IdentityClaim("telegram", outbound.recipient.strip()),)),
+            reachable=False,
+            reason=reason,
+        )
+        try:
+            await self.ctx.submit(item)
+        except Exception:
+            self.ctx.log.exception(
+                "telegram %s: could not record %s as unreachable",
+                self.ctx.channel_name,
+                outbound.recipient,
+            )

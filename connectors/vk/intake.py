@@ -1,0 +1,81 @@
+"""One path for every VK event, whichever transport brought it: read, name, store (or log)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from connectors.base import ConnectorContext, DeliveryReport, InboundMessage
+
+from .names import NameBook
+from .outbound import Outbox
+from .parsing import KIND, Ignored, OutgoingEcho, customer_of, external_id_of, parse_event
+
+Outcome = Literal["stored", "duplicate", "ignored"]
+# Events VK sends all the time that mean nothing to Okno; logged at debug level only.
+_NOISY = frozenset({"message_typing_state", "message_read"})
+
+
+class Intake:
+    def __init__(
+        self, ctx: ConnectorContext, names: NameBook | None, outbox: Outbox, log: logging.Logger
+    ) -> None:
+        self.ctx = ctx
+        self.names = names
+        self.outbox = outbox
+        self.log = log
+
+    async def take(self, event: Mapping[str, Any]) -> Outcome:
+        """Store what the event means and return once it is stored.
+
+        Raises parsing.MalformedEvent for an unreadable event, and whatever storage raised
+        when it could not be stored (then the source must not be acknowledged).
+        """
+        user_id = customer_of(event)
+        name = await self.names.name_of(user_id) if self.names and user_id else ""
+        item = parse_event(event, self.ctx.channel_name, sender_name=name)
+        match item:
+            case Ignored(reason=reason):
+                level = logging.DEBUG if event.get("type") in _NOISY else logging.INFO
+                self.log.log(level, "vk %s: ignored: %s", self.ctx.channel_name, reason)
+                return "ignored"
+            case OutgoingEcho():
+                return await self._echo(item, external_id_of(event))
+        receipt = await self.ctx.submit(item)
+        what = "message" if isinstance(item, InboundMessage) else item.event
+        self.log.info(
+            "vk %s: %s %s stored as inbound %d%s",
+            self.ctx.channel_name,
+            what,
+            item.external_id,
+            receipt.event_id,
+            " (repeat)" if receipt.duplicate else "",
+        )
+        return "duplicate" if receipt.duplicate else "stored"
+
+    async def _echo(self, echo: OutgoingEcho, external_id: str) -> Outcome:
+        """The community's own message is never a customer's: confirm ours, log the rest."""
+        outbox_id = self.outbox.outbox_id_of(echo.random_id) if echo.random_id else None
+        if outbox_id is None or not echo.message_id:
+            self.log.info(
+                "vk %s: outgoing message %d to %d sent from VK's own interface (admin %s), "
+                "not stored: %.80r",
+                self.ctx.channel_name,
+                echo.message_id,
+                echo.peer_id,
+                echo.admin_author_id,
+                echo.text,
+            )
+            return "ignored"
+        receipt = await self.ctx.submit(
+            DeliveryReport(
+                channel_kind=KIND,
+                channel_name=self.ctx.channel_name,
+                external_id=external_id,
+                outbox_ref=str(echo.message_id),
+                status="sent",
+                meta={"random_id": echo.random_id, "outbox_id": outbox_id},
+            )
+        )
+        return "duplicate" if receipt.duplicate else "stored"

@@ -1,0 +1,198 @@
+"""Seed the demo company into an empty database, through the actions and the real ingest path.
+
+Deterministic: the same data every time, with dates relative to the moment of seeding so the
+board looks alive. Seeding a database that has the demo already changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from connectors.base import IdentityClaim, InboundMessage, Sender
+from hub import demo_data as data
+from hub.actions import conversations, crm, messages, teams, unit_of_work
+from hub.actions.channels import create_channel
+from hub.actions.users import create_user
+from hub.core import Hub
+from hub.models import Channel, Stage, User
+from hub.settings import Settings
+from routing.identity import normalise_claims
+from routing.ingest import Ingestor
+
+
+class SeedOutcome(enum.StrEnum):
+    seeded = "seeded"
+    present = "present"  # the demo was seeded before
+    not_empty = "not-empty"  # someone else's data: left alone
+
+
+async def seed(hub: Hub) -> SeedOutcome:
+    async with hub.db.sessions() as session:
+        users = (await session.execute(select(func.count()).select_from(User))).scalar_one()
+        demo_channel = (
+            await session.execute(
+                select(Channel.id).where(
+                    Channel.kind == "webform", Channel.name == data.CHANNEL_NAME
+                )
+            )
+        ).first()
+    if demo_channel is not None:
+        return SeedOutcome.present
+    if users:
+        return SeedOutcome.not_empty
+    now = hub.clock()
+    users_by_login = await _seed_people(hub)
+    await _seed_crm(hub, users_by_login, now)
+    for conversation in data.CONVERSATIONS:
+        await _seed_conversation(hub, conversation, users_by_login, now)
+    return SeedOutcome.seeded
+
+
+async def _seed_people(hub: Hub) -> dict[str, int]:
+    async with unit_of_work(hub) as uow:
+        ids: dict[str, int] = {}
+        for user in data.USERS:
+            created = await create_user(
+                uow, user.login, user.name, user.password, user.role, email=user.email
+            )
+            ids[user.login] = created.id
+        team_ids = {}
+        for name in data.TEAMS:
+            members = [ids[u.login] for u in data.USERS if u.team == name]
+            team_ids[name] = (await teams.create_team(uow, name, members)).id
+        await create_channel(
+            uow,
+            "webform",
+            data.CHANNEL_NAME,
+            {"allowed_origins": []},
+            title=data.CHANNEL_TITLE,
+            team_id=team_ids[data.CHANNEL_TEAM],
+        )
+    return ids
+
+
+async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> None:
+    region = hub.settings.default_region
+    async with unit_of_work(hub) as uow:
+        organisations = {}
+        for name, inn, responsible in data.ORGANISATIONS:
+            organisation = await crm.create_organisation(uow, name, inn, users[responsible])
+            organisations[name] = organisation.id
+        contacts = {}
+        for person in data.CONTACTS:
+            claims = [IdentityClaim("phone", p) for p in person.phones]
+            claims += [IdentityClaim("email", e) for e in person.emails]
+            contact = await crm.create_contact(
+                uow,
+                person.name,
+                normalise_claims(claims, region),
+                responsible_user_id=users[person.responsible],
+                custom_fields=person.custom_fields,
+            )
+            contacts[person.key] = contact.id
+            if person.organisation:
+                await crm.link_contact_organisation(
+                    uow, contact.id, organisations[person.organisation], person.position
+                )
+        pipeline = await crm.create_pipeline(
+            uow,
+            data.PIPELINE_NAME,
+            [crm.StageSpec(name, outcome) for name, outcome in data.PIPELINE_STAGES],
+        )
+        stages: dict[str, Stage] = {s.name: s for s in await crm.pipeline_stages(uow, pipeline.id)}
+    deals = {}
+    for deal in data.DEALS:
+        # Each deal is written "when" it entered its stage, so stalled-deal views have ages.
+        async with unit_of_work(_at(hub, now - timedelta(days=deal.days_in_stage))) as uow:
+            created = await crm.create_deal(
+                uow,
+                deal.title,
+                stages[deal.stage],
+                deal.amount,
+                contact_id=contacts[deal.contact] if deal.contact else None,
+                organisation_id=organisations[deal.organisation] if deal.organisation else None,
+                responsible_user_id=users[deal.responsible],
+            )
+            deals[deal.title] = created.id
+    for activity in data.ACTIVITIES:
+        due = now + timedelta(days=activity.due_in_days)
+        async with unit_of_work(_at(hub, min(due, now))) as uow:
+            await crm.log_activity(
+                uow,
+                activity.kind,
+                activity.subject,
+                status=activity.status,
+                deal_id=deals[activity.deal],
+                user_id=users[activity.user],
+                due_at=due,
+            )
+
+
+async def _seed_conversation(
+    hub: Hub, item: data.DemoConversation, users: dict[str, int], now: datetime
+) -> None:
+    """The client's request goes through the real ingest pipeline; the operator answers."""
+    started = now - timedelta(hours=item.hours_ago)
+    claims = [IdentityClaim("phone", item.phone)]
+    if item.email:
+        claims.append(IdentityClaim("email", item.email))
+    meta = {"form_id": "demo", "page_url": item.page_url}
+    if item.utm_source:
+        meta["utm_source"] = item.utm_source
+    receipt = await Ingestor(_at(hub, started)).submit(
+        InboundMessage(
+            channel_kind="webform",
+            channel_name=data.CHANNEL_NAME,
+            external_id=item.submission,
+            sender=Sender(item.sender_name, tuple(claims)),
+            text=item.text,
+            meta=meta,
+            message_ref=item.submission,
+        )
+    )
+    if receipt.conversation_id is None or item.operator is None:
+        return
+    moment = started
+    for step in ("assign", "reply", "note", "close"):
+        moment += timedelta(minutes=4)
+        async with unit_of_work(_at(hub, moment)) as uow:
+            conversation = await conversations.get_for_update(uow, receipt.conversation_id)
+            if conversation is None:
+                return
+            operator = await uow.session.get_one(User, users[item.operator])
+            if step == "assign" and conversation.assignee_id != operator.id:
+                await conversations.assign(uow, conversation, operator.id, "responsible manager")
+            elif step == "reply" and item.reply:
+                await messages.queue_reply(uow, conversation, operator, item.reply)
+            elif step == "note" and item.note:
+                await messages.add_note(uow, conversation, operator, item.note)
+            elif step == "close" and item.closed:
+                await conversations.close(uow, conversation)
+
+
+def _at(hub: Hub, moment: datetime) -> Hub:
+    """The same hub with its clock stopped at `moment`, to write history."""
+    return replace(hub, clock=lambda: moment)
+
+
+def banner(settings: Settings, outcome: SeedOutcome) -> str:
+    base = settings.public_url.rstrip("/")
+    lines = [
+        "",
+        "Okno demo",
+        f"  Workspace: {base}/",
+        f"  Web form:  {base}/forms/{data.CHANNEL_NAME}",
+    ]
+    if outcome is SeedOutcome.not_empty:
+        lines.append("  The database already had other data; the demo data was not added.")
+    else:
+        lines.append("  Logins (login / password):")
+        lines += [
+            f"    {u.login:<11} {u.password:<16} {u.role.value}, {u.name}" for u in data.USERS
+        ]
+    lines.append("  Stop with Ctrl+C.")
+    return "\n".join(lines)

@@ -1,0 +1,322 @@
+"""What `okno demo` puts in an empty database: a small window-installation company.
+
+Plain data only; `hub.demo` writes it through the actions. Logins and passwords here are the
+ones the README and `okno demo` print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from hub.models import Role
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    login: str
+    name: str
+    role: Role
+    password: str
+    email: str
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoContact:
+    key: str
+    name: str
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+    responsible: str
+    organisation: str | None = None
+    position: str = ""
+    custom_fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoDeal:
+    title: str
+    stage: str
+    amount: Decimal
+    responsible: str
+    contact: str | None
+    organisation: str | None
+    days_in_stage: int
+
+
+@dataclass(frozen=True)
+class DemoActivity:
+    kind: str
+    subject: str
+    status: str
+    deal: str
+    user: str
+    # Negative: in the past; positive: due in the future.
+    due_in_days: int
+
+
+@dataclass(frozen=True)
+class DemoConversation:
+    """A web-form request from a client, and (if handled) the operator's side of it."""
+
+    submission: str
+    hours_ago: int
+    sender_name: str
+    phone: str
+    email: str
+    text: str
+    page_url: str
+    utm_source: str
+    operator: str | None = None
+    reply: str | None = None
+    note: str | None = None
+    closed: bool = False
+
+
+CHANNEL_NAME = "demo"
+CHANNEL_TITLE = "Заявка с сайта"
+CHANNEL_TEAM = "Продажи"
+PIPELINE_NAME = "Продажи"
+# The last stage is a signed contract: the deal is won.
+PIPELINE_STAGES: tuple[tuple[str, str], ...] = (
+    ("Интерес", "open"),
+    ("Возможная сделка", "open"),
+    ("Коммерческое предложение", "open"),
+    ("Проект договора", "open"),
+    ("Договор", "won"),
+)
+
+USERS = (
+    DemoUser("admin", "Николай Администратов", Role.admin, "demo-admin", "admin@okno.example"),
+    DemoUser(
+        "supervisor",
+        "Мария Ковалёва",
+        Role.supervisor,
+        "demo-supervisor",
+        "m.kovaleva@okno.example",
+        "Продажи",
+    ),
+    DemoUser(
+        "operator",
+        "Алексей Смирнов",
+        Role.operator,
+        "demo-operator",
+        "a.smirnov@okno.example",
+        "Продажи",
+    ),
+    DemoUser(
+        "petrova",
+        "Ольга Петрова",
+        Role.operator,
+        "demo-petrova",
+        "o.petrova@okno.example",
+        "Продажи",
+    ),
+    DemoUser(
+        "sidorov",
+        "Игорь Сидоров",
+        Role.operator,
+        "demo-sidorov",
+        "i.sidorov@okno.example",
+        "Сервис",
+    ),
+)
+TEAMS = ("Продажи", "Сервис")
+
+ORGANISATIONS: tuple[tuple[str, str, str], ...] = (
+    # name, INN, responsible login
+    ("ООО «СтройМонтаж»", "7705123456", "operator"),
+    ("АО «Завод Полимер»", "5029012345", "petrova"),
+    ("ИП Гусев Виктор Николаевич", "502912345678", "operator"),
+    ("ООО «Северный ветер»", "7814098765", "petrova"),
+)
+
+CONTACTS = (
+    DemoContact(
+        "petrov",
+        "Иван Петров",
+        ("+7 916 555-12-34",),
+        ("ivan.petrov@stroymontazh.example",),
+        "operator",
+        "ООО «СтройМонтаж»",
+        "Генеральный директор",
+        {"Источник": "Выставка «Мосбилд»", "Город": "Москва"},
+    ),
+    DemoContact(
+        "belova",
+        "Елена Белова",
+        ("+7 495 123-45-67", "+7 903 210-44-18"),
+        ("zakupki@stroymontazh.example",),
+        "operator",
+        "ООО «СтройМонтаж»",
+        "Менеджер по закупкам",
+    ),
+    DemoContact(
+        "orlov",
+        "Николай Орлов",
+        ("+7 985 301-22-10",),
+        ("n.orlov@zavod-polimer.example",),
+        "petrova",
+        "АО «Завод Полимер»",
+        "Главный инженер",
+        {"Город": "Дзержинск"},
+    ),
+    DemoContact(
+        "gusev",
+        "Виктор Гусев",
+        ("8 (926) 744-19-05",),
+        ("gusev.vn@mail.example",),
+        "operator",
+        "ИП Гусев Виктор Николаевич",
+        "Владелец",
+    ),
+    DemoContact(
+        "lebedeva",
+        "Светлана Лебедева",
+        ("+7 921 640-87-33",),
+        ("s.lebedeva@severveter.example",),
+        "petrova",
+        "ООО «Северный ветер»",
+        "Офис-менеджер",
+        {"Город": "Санкт-Петербург"},
+    ),
+    DemoContact(
+        "kuznetsova",
+        "Ольга Кузнецова",
+        ("+7 915 018-62-47",),
+        ("olga.kuznetsova@list.example",),
+        "operator",
+        custom_fields={"Источник": "Сайт", "Объект": "Частный дом, Пушкино"},
+    ),
+)
+
+DEALS = (
+    DemoDeal(
+        "Остекление склада 1 200 м²",
+        "Коммерческое предложение",
+        Decimal("1850000.00"),
+        "operator",
+        "petrov",
+        "ООО «СтройМонтаж»",
+        4,
+    ),
+    DemoDeal(
+        "Сервисное обслуживание окон 2026",
+        "Договор",
+        Decimal("96000.00"),
+        "operator",
+        "belova",
+        "ООО «СтройМонтаж»",
+        12,
+    ),
+    DemoDeal(
+        "Окна для цеха № 3",
+        "Проект договора",
+        Decimal("3240000.00"),
+        "petrova",
+        "orlov",
+        "АО «Завод Полимер»",
+        2,
+    ),
+    DemoDeal(
+        "Алюминиевый витраж магазина",
+        "Интерес",
+        Decimal("620000.00"),
+        "operator",
+        "gusev",
+        "ИП Гусев Виктор Николаевич",
+        1,
+    ),
+    DemoDeal(
+        "Остекление офиса на Васильевском",
+        "Возможная сделка",
+        Decimal("412500.00"),
+        "petrova",
+        "lebedeva",
+        "ООО «Северный ветер»",
+        9,
+    ),
+    DemoDeal(
+        "Балконный блок, частный дом",
+        "Возможная сделка",
+        Decimal("148500.00"),
+        "operator",
+        "kuznetsova",
+        None,
+        3,
+    ),
+)
+
+ACTIVITIES = (
+    DemoActivity(
+        "call", "Уточнить площадь остекления", "done", "Остекление склада 1 200 м²", "operator", -3
+    ),
+    DemoActivity(
+        "task", "Отправить КП на склад", "planned", "Остекление склада 1 200 м²", "operator", 1
+    ),
+    DemoActivity("meeting", "Замер в цехе № 3", "done", "Окна для цеха № 3", "petrova", -5),
+    DemoActivity(
+        "task",
+        "Согласовать проект договора с юристом",
+        "planned",
+        "Окна для цеха № 3",
+        "petrova",
+        2,
+    ),
+    DemoActivity(
+        "call", "Перезвонить по витражу", "planned", "Алюминиевый витраж магазина", "operator", 0
+    ),
+)
+
+CONVERSATIONS = (
+    DemoConversation(
+        submission="demo-request-1",
+        hours_ago=72,
+        sender_name="Иван Петров",
+        phone="+7 916 555-12-34",
+        email="ivan.petrov@stroymontazh.example",
+        text="Добрый день! Пришлите, пожалуйста, КП на остекление склада, около 1 200 м².",
+        page_url="https://okna-demo.example/kommercheskoe-osteklenie/",
+        utm_source="yandex",
+        operator="operator",
+        reply="Иван, добрый день! Подготовим КП до конца дня, замерщик свяжется с вами завтра.",
+        note="Крупный объект, цены согласовать с Марией Ковалёвой.",
+        closed=True,
+    ),
+    DemoConversation(
+        submission="demo-request-2",
+        hours_ago=26,
+        sender_name="Ольга Кузнецова",
+        phone="8 915 018-62-47",
+        email="",
+        text="Нужен тёплый балконный блок в частный дом. Можно замер в субботу?",
+        page_url="https://okna-demo.example/balkony/",
+        utm_source="vk",
+        operator="operator",
+        reply="Ольга, здравствуйте! Суббота подходит, замерщик приедет с 10 до 12.",
+        closed=True,
+    ),
+    DemoConversation(
+        submission="demo-request-3",
+        hours_ago=5,
+        sender_name="Николай Орлов",
+        phone="+7 985 301-22-10",
+        email="n.orlov@zavod-polimer.example",
+        text="Когда будет готов проект договора по цеху № 3?",
+        page_url="https://okna-demo.example/kontakty/",
+        utm_source="",
+        operator="petrova",
+        note="Юрист обещал проект к четвергу.",
+    ),
+    DemoConversation(
+        submission="demo-request-4",
+        hours_ago=1,
+        sender_name="Сергей Волков",
+        phone="+7 967 250-13-88",
+        email="volkov.s@mail.example",
+        text="Здравствуйте! Сколько стоит заменить два окна в хрущёвке? Звоните после 18:00.",
+        page_url="https://okna-demo.example/kalkulyator/",
+        utm_source="google",
+    ),
+)

@@ -1,0 +1,173 @@
+"""The demo seed: idempotent, the sales pipeline in order, history through the real pipeline."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from hub import demo, demo_data
+from hub.auth import authenticate_password
+from hub.core import Hub
+from hub.models import (
+    Activity,
+    Channel,
+    Contact,
+    ContactStatus,
+    Conversation,
+    ConversationStatus,
+    Deal,
+    Direction,
+    InboundEvent,
+    InboundStatus,
+    Message,
+    Organisation,
+    OutboxItem,
+    Pipeline,
+    Stage,
+    Team,
+    TeamMember,
+    User,
+)
+from tests.conftest import add_user
+
+# Real argon2 hashes, with the cheapest parameters: verification reads them from the hash, and
+# seeding stays quick on a loaded machine.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("hub.actions.users.hash_password", CHEAP_HASHER.hash)
+
+
+COUNTED = (
+    User,
+    Team,
+    TeamMember,
+    Channel,
+    Organisation,
+    Contact,
+    Deal,
+    Activity,
+    Conversation,
+    Message,
+    InboundEvent,
+    OutboxItem,
+    Stage,
+)
+
+
+async def counts(hub: Hub) -> dict[str, int]:
+    async with hub.db.sessions() as session:
+        return {
+            model.__name__: (
+                await session.execute(select(func.count()).select_from(model))
+            ).scalar_one()
+            for model in COUNTED
+        }
+
+
+async def test_seeding_twice_adds_nothing_the_second_time(hub: Hub) -> None:
+    assert await demo.seed(hub) is demo.SeedOutcome.seeded
+    first = await counts(hub)
+    assert await demo.seed(hub) is demo.SeedOutcome.present
+    assert await counts(hub) == first
+    assert first["User"] >= 5 and first["Deal"] >= 5 and first["Conversation"] >= 3
+
+
+async def test_pipeline_has_the_five_stages_in_order(hub: Hub) -> None:
+    await demo.seed(hub)
+    async with hub.db.sessions() as session:
+        pipeline = (
+            await session.execute(select(Pipeline).where(Pipeline.name == "Продажи"))
+        ).scalar_one()
+        stages = (
+            await session.execute(
+                select(Stage.name, Stage.position)
+                .where(Stage.pipeline_id == pipeline.id)
+                .order_by(Stage.position)
+            )
+        ).all()
+        deal_stages = set(
+            (await session.execute(select(Deal.stage_id).where(Deal.pipeline_id == pipeline.id)))
+            .scalars()
+            .all()
+        )
+    assert [name for name, _ in stages] == [
+        "Интерес",
+        "Возможная сделка",
+        "Коммерческое предложение",
+        "Проект договора",
+        "Договор",
+    ]
+    assert [position for _, position in stages] == [1, 2, 3, 4, 5]
+    assert len(deal_stages) >= 4  # deals spread over the stages, not piled in one
+
+
+async def test_past_conversation_went_through_the_pipeline(hub: Hub) -> None:
+    await demo.seed(hub)
+    async with hub.db.sessions() as session:
+        closed = (
+            (
+                await session.execute(
+                    select(Conversation)
+                    .where(Conversation.status == ConversationStatus.closed)
+                    .order_by(Conversation.id)
+                )
+            )
+            .scalars()
+            .first()
+        )
+        assert closed is not None
+        contact = await session.get_one(Contact, closed.contact_id)
+        history = (
+            await session.execute(
+                select(Message.direction, Message.text, Message.meta)
+                .where(Message.conversation_id == closed.id)
+                .order_by(Message.id)
+            )
+        ).all()
+        event = (
+            await session.execute(
+                select(InboundEvent).where(InboundEvent.conversation_id == closed.id)
+            )
+        ).scalar_one()
+        channel = await session.get_one(Channel, closed.channel_id)
+        queued = (
+            (
+                await session.execute(
+                    select(Conversation).where(
+                        Conversation.status == ConversationStatus.open,
+                        Conversation.assignee_id.is_(None),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    # The form request matched the seeded client by phone instead of making a new lead.
+    assert contact.name == "Иван Петров" and contact.status is ContactStatus.client
+    assert [d for d, _, _ in history] == [Direction.inbound, Direction.outbound, Direction.note]
+    assert history[0][2]["request_number"] == event.id
+    assert event.status is InboundStatus.processed and event.source == "webform:demo"
+    assert closed.assignee_id is not None and closed.first_response_at is not None
+    assert closed.closed_at is not None and closed.closed_at > closed.created_at
+    assert (channel.kind, channel.name, channel.title) == ("webform", "demo", "Заявка с сайта")
+    assert channel.options["allowed_origins"] == []
+    # A fresh request waits in the queue for whoever logs in first.
+    assert len(queued) == 1
+
+
+async def test_demo_logins_work_and_a_used_database_is_left_alone(hub: Hub) -> None:
+    await add_user(hub, "someone")
+    assert await demo.seed(hub) is demo.SeedOutcome.not_empty
+    assert (await counts(hub))["Contact"] == 0
+
+
+async def test_demo_passwords_are_the_printed_ones(hub: Hub) -> None:
+    await demo.seed(hub)
+    banner = demo.banner(hub.settings, demo.SeedOutcome.seeded)
+    for user in demo_data.USERS:
+        assert user.password in banner
+        assert await authenticate_password(hub, user.login, user.password) is not None
