@@ -13,6 +13,7 @@ from connectors.registry import ChannelConfigError
 from connectors.runner import ChannelSpec, ConnectorRunner
 from hub.actions import channel_state
 from hub.core import Hub
+from hub.leased import run_leased
 from hub.models import Channel
 from routing.ingest import Ingestor
 
@@ -34,10 +35,14 @@ class ChannelContext:
         return await self.ingestor.submit(item)
 
     def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        # Whatever a connector runs in the background reads a source that must be read
+        # once (a poll, a mailbox, a PBX socket): it runs on the node holding the lease.
+        task_name = f"{self.channel_kind}:{self.channel_name}:{name}"
+        hub = self.ingestor.hub
         self.runner.supervise_for(
             (self.channel_kind, self.channel_name),
-            f"{self.channel_kind}:{self.channel_name}:{name}",
-            run,
+            task_name,
+            lambda: run_leased(hub, task_name, run),
         )
 
     async def checkpoint_get(self, key: str) -> str | None:

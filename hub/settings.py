@@ -42,6 +42,9 @@ class Settings(BaseModel):
     # A browser silent this long (no websocket heartbeat) takes its operator offline.
     presence_timeout_s: int = Field(default=60, ge=5)
     routing_sweep_interval_s: float = 5.0
+    # Single-consumer readers renew their lease every third of this; a dead node's
+    # sources are taken over by another node within it.
+    lease_ttl_s: float = Field(default=15.0, gt=0)
     inbound_retry_interval_s: float = 5.0
     inbound_max_attempts: int = 20
     log_level: str = "INFO"

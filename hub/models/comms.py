@@ -210,3 +210,15 @@ class EventLog(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     audience: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class Lease(Base):
+    """Who reads a single-consumer source (an AMI socket, a mailbox, a long poll) right now.
+
+    The holder renews it well before it expires; when a node dies, another takes over.
+    """
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,50 @@
+"""Run a task only while this node holds its lease; stop it the moment the lease is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+
+from hub.actions import leases
+from hub.core import Hub
+
+log = logging.getLogger(__name__)
+
+# Identifies this process among the nodes sharing the database.
+NODE_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def run_leased(
+    hub: Hub, name: str, run: Callable[[], Awaitable[None]], holder: str = NODE_ID
+) -> None:
+    """Wait for the lease, run `run` while renewing it; a crash of `run` propagates (so the
+    supervisor restarts it with backoff), a lost lease cancels it and waits again."""
+    ttl = hub.settings.lease_ttl_s
+    while True:
+        if not await leases.acquire(hub, name, holder, ttl):
+            await asyncio.sleep(ttl / 3 * random.uniform(0.8, 1.2))
+            continue
+        log.info("lease %s taken by %s", name, holder)
+        task: asyncio.Task[None] = asyncio.ensure_future(run())
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=ttl / 3)
+                if done:
+                    task.result()  # re-raises a crash for the supervisor
+                    return
+                if not await leases.acquire(hub, name, holder, ttl):
+                    log.warning("lease %s lost by %s; stopping its reader", name, holder)
+                    break
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            with contextlib.suppress(Exception):
+                await leases.release(hub, name, holder)
