@@ -17,7 +17,8 @@ from hub.auth import (
 from hub.errors import ApiError
 from hub.models import Role
 
-PRINCIPAL_KEY = "okno.principal"
+# Unset for anonymous requests.
+PRINCIPAL_KEY = web.RequestKey("okno.principal", Principal)
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -35,13 +36,14 @@ async def resolve_principal(request: web.Request) -> Principal | None:
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request[PRINCIPAL_KEY] = await resolve_principal(request)
+    principal = await resolve_principal(request)
+    if principal is not None:
+        request[PRINCIPAL_KEY] = principal
     return await handler(request)
 
 
 def current_principal(request: web.Request) -> Principal | None:
-    principal: Principal | None = request.get(PRINCIPAL_KEY)
-    return principal
+    return request.get(PRINCIPAL_KEY)
 
 
 def require(request: web.Request, role: Role = Role.operator) -> Principal:
