@@ -1,0 +1,170 @@
+"""Routing under size: identity lookups among a million contacts, and assignment rate.
+
+On a throwaway PostgreSQL database (created and dropped here) this loads N contacts, each
+with a phone and an e-mail identity (COPY, so loading takes seconds), then times
+`routing.identity.find_contact` for random senders given in every Russian phone spelling,
+and prints p50/p99/max in milliseconds. Then it queues M conversations and lets the queue
+drain over O operators, printing assignment decisions per second.
+
+    .venv/bin/python bench/routing.py --contacts 1000000 --lookups 5000 --queue 2000
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as `python bench/routing.py`, this file's folder comes first on the path and its
+# name would hide the `routing` package it measures.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+
+from connectors.base import IdentityClaim
+from hub.bus import MemoryBus
+from hub.core import Hub
+from hub.db import Database
+from hub.migrate import upgrade
+from hub.models import Channel, Conversation, Presence, Role, User
+from hub.settings import Settings
+from routing import identity, sweeper
+
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+SPELLINGS = ("8 ({a}) {b}-{c}-{d}", "+7 {a} {b}{c}{d}", "7{a}{b}{c}{d}", "{a}{b}{c}{d}")
+
+
+def phone(i: int) -> str:
+    return f"+7916{i:07d}"
+
+
+def spelled(i: int) -> str:
+    digits = f"916{i:07d}"
+    a, b, c, d = digits[:3], digits[3:6], digits[6:8], digits[8:]
+    return random.choice(SPELLINGS).format(a=a, b=b, c=c, d=d)
+
+
+async def load_contacts(dsn: str, count: int) -> float:
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.copy_records_to_table(
+            "contacts",
+            columns=["id", "name", "status", "custom_fields", "created_at", "updated_at"],
+            records=((i, f"Клиент {i}", "client", "{}", now, now) for i in range(1, count + 1)),
+        )
+        rows = ((i, "phone", phone(i), phone(i), now) for i in range(1, count + 1))
+        await conn.copy_records_to_table(
+            "identities", columns=["contact_id", "kind", "value", "raw", "created_at"], records=rows
+        )
+        emails = ((i, "email", f"client{i}@mail.example", "", now) for i in range(1, count + 1))
+        await conn.copy_records_to_table(
+            "identities",
+            columns=["contact_id", "kind", "value", "raw", "created_at"],
+            records=emails,
+        )
+        await conn.execute("SELECT setval('contacts_id_seq', $1)", count)
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+async def time_lookups(hub: Hub, contacts: int, lookups: int) -> list[float]:
+    timings = []
+    async with hub.db.sessions() as session:
+        for _ in range(lookups):
+            i = random.randint(1, contacts)
+            claims = [
+                IdentityClaim("phone", spelled(i)),
+                IdentityClaim("email", f"Client{i}@mail.example"),
+            ]
+            started = time.perf_counter()
+            ids = identity.normalise_claims(claims)
+            found = await identity.find_contact(session, ids)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert found == i, (found, i)
+    return timings
+
+
+async def time_assignment(hub: Hub, operators: int, queued: int) -> tuple[int, float]:
+    now = hub.clock()
+    async with hub.db.sessions() as session, session.begin():
+        channel = Channel(kind="telegram", name="bench", title="bench", options={}, created_at=now)
+        session.add(channel)
+        for i in range(operators):
+            session.add(
+                User(
+                    login=f"bench-op{i}",
+                    name=f"Op {i}",
+                    password_hash="-",
+                    role=Role.operator,
+                    presence=Presence.online,
+                    presence_at=now,
+                    max_conversations=queued,
+                )
+            )
+        await session.flush()
+        session.add_all(
+            Conversation(
+                contact_id=i + 1,
+                channel_id=channel.id,
+                queued_at=now,
+                created_at=now,
+                last_message_at=now,
+            )
+            for i in range(queued)
+        )
+    started = time.perf_counter()
+    assigned = await sweeper.drain_queue(hub, limit=queued)
+    return assigned, time.perf_counter() - started
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--lookups", type=int, default=5000)
+    parser.add_argument("--operators", type=int, default=50)
+    parser.add_argument("--queue", type=int, default=2000)
+    args = parser.parse_args()
+
+    name = f"okno_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        await upgrade(url)
+        loaded = await load_contacts(f"postgresql://postgres@127.0.0.1:5432/{name}", args.contacts)
+        print(
+            f"loaded {args.contacts} contacts with {2 * args.contacts} identities in {loaded:.1f} s"
+        )
+        hub = Hub(Settings(database_url=url), Database(url), MemoryBus())
+        await time_lookups(hub, args.contacts, 200)  # warm the pool and the index pages
+        timings = sorted(await time_lookups(hub, args.contacts, args.lookups))
+        p50 = statistics.median(timings)
+        p99 = timings[int(len(timings) * 0.99) - 1]
+        print(
+            f"identity lookup (normalise + indexed match), {args.lookups} senders: "
+            f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {timings[-1]:.3f} ms"
+        )
+        assigned, seconds = await time_assignment(hub, args.operators, args.queue)
+        print(
+            f"queue drain: {assigned} assignment decisions over {args.operators} operators in "
+            f"{seconds:.2f} s = {assigned / seconds:.0f} decisions/s"
+        )
+        await hub.db.dispose()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
