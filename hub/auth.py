@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
 from hub.core import Hub
+from hub.db import WRITE_INTENT
 from hub.models import ApiToken, Role, User, WebSession
 
 _hasher = PasswordHasher()
@@ -102,6 +103,9 @@ async def principal_from_session(hub: Hub, session_token: str) -> Principal | No
 
 async def principal_from_token(hub: Hub, token: str) -> Principal | None:
     async with hub.db.sessions() as session, session.begin():
+        # It reads then stamps last_used_at: on SQLite a plain BEGIN would fail at once with
+        # "database is locked" if another writer committed in between; take the lock first.
+        await session.connection(execution_options={WRITE_INTENT: True})
         row = (
             await session.execute(
                 select(ApiToken, User)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import contacts, conversation_actions, conversations, users
+from . import calls, contacts, conversation_actions, conversations, users
 from .openapi import build_document
 from .registry import ApiRoute, register_routes
 
@@ -14,7 +14,13 @@ OPENAPI_PATH = "/api/openapi.json"
 
 
 def all_routes() -> list[ApiRoute]:
-    tables = (users.routes, conversations.routes, conversation_actions.routes, contacts.routes)
+    tables = (
+        users.routes,
+        conversations.routes,
+        conversation_actions.routes,
+        contacts.routes,
+        calls.routes,
+    )
     return [route for table in tables for route in table.routes]
 
 

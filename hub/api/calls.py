@@ -1,0 +1,346 @@
+"""Telephony views: the call log, click-to-call and transfers.
+
+Click-to-call and transfers are AMI actions on the PBX link, which only the node holding
+that PBX's lease has: elsewhere they are refused with 503 (pbx-not-connected). A refusal
+by Asterisk itself is a 502 (pbx-error) with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Literal, TypeVar
+
+from pydantic import AwareDatetime, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from connectors.asterisk import (
+    AmiActionError,
+    AmiConnectionLost,
+    AmiError,
+    AmiNotConnected,
+    AmiTimeout,
+    CallNotLive,
+)
+from hub.appkeys import RUNNER
+from hub.errors import ApiError
+from hub.models import (
+    Call,
+    CallDirection,
+    CallOutcome,
+    Channel,
+    Contact,
+    Identity,
+    IdentityKind,
+    User,
+)
+from hub.serialize import call_json
+from hub.telephony import connector_for, extension_of, pbx_channels
+from routing.identity import normalise_phone
+
+from .contacts import ensure_visible
+from .inputs import Body, Cursor, Limit, Query, RowId
+from .paging import one_more, page
+from .policy import is_supervisor
+from .registry import ApiCall, RouteTable, invalid_input
+from .schemas import ContactBrief, Page, Shape, Timestamp, UserBrief
+
+routes = RouteTable("calls")
+T = TypeVar("T")
+Dialled = Field(pattern=r"^\+?[0-9*#]{1,32}$", description="An extension or number to dial.")
+
+
+class CallOperator(Shape):
+    extension: str | None
+    user: UserBrief | None
+
+
+class CallOut(Shape):
+    id: int
+    channel_id: int
+    linkedid: str
+    direction: CallDirection
+    caller: str | None
+    callee: str | None
+    # The outside party's number (E.164), the one matched to the client.
+    client_number: str | None
+    queue: str | None
+    # null while the call is in progress.
+    outcome: CallOutcome | None
+    answered_by: CallOperator | None
+    transferred_to: str | None
+    transfer_kind: Literal["blind", "attended", "redirect"] | None
+    agents_rung: list[str]
+    wait_s: float | None
+    talk_s: float | None
+    hangup_cause: int | None
+    recording: str | None
+    recording_url: str | None
+    # Part of the call happened while the PBX link was down: times are estimates.
+    resynced: bool
+    started_at: Timestamp
+    answered_at: Timestamp | None
+    ended_at: Timestamp | None
+    contact: ContactBrief | None
+    conversation_id: int | None
+
+
+class CallPage(Page):
+    items: list[CallOut]
+
+
+class CallListQuery(Query):
+    contact_id: RowId | None = None
+    user_id: RowId | None = Field(default=None, description="The operator who answered.")
+    outcome: CallOutcome | None = None
+    direction: CallDirection | None = None
+    since: AwareDatetime | None = Field(default=None, description="Started at or after.")
+    until: AwareDatetime | None = Field(default=None, description="Started before.")
+    limit: Limit = 50
+    before_id: Cursor | None = None
+
+
+class CallIn(Body):
+    contact_id: RowId | None = Field(default=None, description="Call this client's phone.")
+    number: str | None = Field(default=None, max_length=50, description="Or this number.")
+    channel: str | None = Field(default=None, max_length=100, description="PBX channel name.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CallIn:
+        if (self.contact_id is None) == (self.number is None):
+            raise ValueError("give either contact_id or number")
+        return self
+
+
+class CallPlaced(Shape):
+    status: Literal["calling"]
+    channel: str
+    extension: str
+    number: str
+
+
+class TransferIn(Body):
+    extension: str | None = Dialled
+    user_id: RowId | None = Field(default=None, description="Or this operator's extension.")
+    # Attended: the operator talks to the target first (Atxfer); else a blind Redirect.
+    attended: bool = False
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferIn:
+        if (self.extension is None) == (self.user_id is None):
+            raise ValueError("give either extension or user_id")
+        return self
+
+
+class TransferStarted(Shape):
+    status: Literal["transferring"]
+    kind: Literal["blind", "attended"]
+    target: str
+    call: CallOut
+
+
+@routes.get("/calls", summary="Calls, newest first", query=CallListQuery, response=CallPage)
+async def list_calls(call: ApiCall[CallListQuery, None]) -> CallPage:
+    query = call.query
+    answerer = aliased(User)
+    stmt = (
+        select(Call, Contact, answerer)
+        .outerjoin(Contact, Contact.id == Call.contact_id)
+        .outerjoin(answerer, answerer.id == Call.answered_by_user_id)
+        .order_by(Call.id.desc())
+        .limit(one_more(query.limit))
+    )
+    filters = [
+        (Call.contact_id, query.contact_id),
+        (Call.answered_by_user_id, query.user_id),
+        (Call.outcome, query.outcome),
+        (Call.direction, query.direction),
+    ]
+    stmt = stmt.where(*(column == value for column, value in filters if value is not None))
+    if query.since is not None:
+        stmt = stmt.where(Call.started_at >= query.since)
+    if query.until is not None:
+        stmt = stmt.where(Call.started_at < query.until)
+    if query.before_id is not None:
+        stmt = stmt.where(Call.id < query.before_id)
+    async with call.hub.db.sessions() as session:
+        rows = [
+            CallOut.model_validate(call_json(row, contact, user))
+            for row, contact, user in await session.execute(stmt)
+        ]
+    items, cursor = page(rows, query.limit)
+    return CallPage(items=items, next_cursor=cursor)
+
+
+@routes.post(
+    "/calls",
+    summary="Click-to-call: ring the caller's phone, then dial the client",
+    body=CallIn,
+    response=CallPlaced,
+    status=202,
+    conflicts=True,
+)
+async def place_call(call: ApiCall[None, CallIn]) -> CallPlaced:
+    body = call.body
+    async with call.hub.db.sessions() as session:
+        user = await session.get_one(User, call.principal.user_id)
+        number = await _number_to_dial(session, body, call.hub.settings.default_region)
+    channel = await _pbx_for(call, body.channel, user)
+    extension = extension_of(user, channel)
+    if extension is None:
+        raise ApiError(
+            409,
+            "no-extension",
+            "You have no phone extension on this PBX.",
+            {"channel": channel.name},
+        )
+    connector = connector_for(call.request.app[RUNNER], channel)
+    if connector is None:
+        raise _not_connected(channel.name)
+    await _pbx(connector.originate(extension, number), channel.name)
+    return CallPlaced(status="calling", channel=channel.name, extension=extension, number=number)
+
+
+@routes.post(
+    "/calls/{id}/transfer",
+    summary="Transfer a live call: blind (Redirect) or attended (Atxfer)",
+    body=TransferIn,
+    response=TransferStarted,
+    status=202,
+    conflicts=True,
+)
+async def transfer_call(call: ApiCall[None, TransferIn]) -> TransferStarted:
+    body = call.body
+    call_id = call.path_id()
+    async with call.hub.db.sessions() as session:
+        record = await session.get(Call, call_id)
+        if record is None:
+            raise ApiError(404, "no-such-call", "There is no such call.", {"call_id": call_id})
+        channel = await session.get_one(Channel, record.channel_id)
+        me = await session.get_one(User, call.principal.user_id)
+        target = body.extension or await _extension_of_user(session, body.user_id, channel)
+        contact = await session.get(Contact, record.contact_id) if record.contact_id else None
+        answerer = (
+            await session.get(User, record.answered_by_user_id)
+            if record.answered_by_user_id
+            else None
+        )
+    if record.ended_at is not None:
+        raise ApiError(409, "call-ended", "This call has ended.", {"call_id": call_id})
+    mine = extension_of(me, channel)
+    on_it = mine is not None and mine in (record.answered_by_extension, record.transferred_to)
+    if not (on_it or record.answered_by_user_id == me.id or is_supervisor(call.principal)):
+        raise ApiError(403, "not-your-call", "Only the operator on the call may transfer it.")
+    connector = connector_for(call.request.app[RUNNER], channel)
+    if connector is None:
+        raise _not_connected(channel.name)
+    await _pbx(
+        connector.transfer(
+            record.linkedid,
+            target,
+            attended=body.attended,
+            operator_extension=mine if on_it else None,
+        ),
+        channel.name,
+    )
+    return TransferStarted(
+        status="transferring",
+        kind="attended" if body.attended else "blind",
+        target=target,
+        call=CallOut.model_validate(call_json(record, contact, answerer)),
+    )
+
+
+async def _number_to_dial(session: AsyncSession, body: CallIn, region: str) -> str:
+    if body.number is not None:
+        number = normalise_phone(body.number, region)
+        if number is None:
+            raise invalid_input(
+                [
+                    {
+                        "field": "number",
+                        "location": "body",
+                        "type": "invalid-phone",
+                        "message": "This is not a valid phone number.",
+                    }
+                ]
+            )
+        return number
+    assert body.contact_id is not None  # the model allows nothing else
+    await ensure_visible(session, body.contact_id)
+    phone = (
+        await session.execute(
+            select(Identity.value)
+            .where(Identity.contact_id == body.contact_id, Identity.kind == IdentityKind.phone)
+            .order_by(Identity.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if phone is None:
+        raise ApiError(
+            409,
+            "no-phone-number",
+            "This contact has no phone number.",
+            {"contact_id": body.contact_id},
+        )
+    return phone
+
+
+async def _pbx_for(call: ApiCall[None, CallIn], name: str | None, user: User) -> Channel:
+    """The named PBX, else the first one on which the caller has an extension."""
+    channels = await pbx_channels(call.hub)
+    if name is not None:
+        channels = [channel for channel in channels if channel.name == name]
+    if not channels:
+        raise ApiError(
+            404, "no-such-channel", "No telephony channel is configured.", {"channel": name}
+        )
+    return next((c for c in channels if extension_of(user, c) is not None), channels[0])
+
+
+async def _extension_of_user(session: AsyncSession, user_id: int | None, channel: Channel) -> str:
+    user = await session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise ApiError(404, "no-such-user", "There is no such user.", {"user_id": user_id})
+    extension = extension_of(user, channel)
+    if extension is None:
+        raise ApiError(
+            409,
+            "no-extension",
+            f"{user.name} has no phone extension on this PBX.",
+            {"user_id": user.id, "channel": channel.name},
+        )
+    return extension
+
+
+def _not_connected(channel: str) -> ApiError:
+    return ApiError(
+        503,
+        "pbx-not-connected",
+        "This node has no connection to the PBX right now; try again shortly.",
+        {"channel": channel},
+    )
+
+
+async def _pbx(action: Awaitable[T], channel: str) -> T:
+    """Run an AMI action; its failures as API errors with their own ids."""
+    try:
+        return await action
+    except (AmiNotConnected, AmiConnectionLost) as exc:
+        raise _not_connected(channel) from exc
+    except AmiTimeout as exc:
+        raise ApiError(504, "pbx-timeout", str(exc), {"channel": channel}) from exc
+    except AmiActionError as exc:
+        raise ApiError(
+            502,
+            "pbx-error",
+            f"The PBX refused: {exc.reason}",
+            {"channel": channel, "action": exc.action, "reason": exc.reason},
+        ) from exc
+    except AmiError as exc:
+        raise ApiError(502, "pbx-error", str(exc), {"channel": channel}) from exc
+    except CallNotLive as exc:
+        raise ApiError(409, "call-not-live", str(exc), {"channel": channel}) from exc
+    except ValueError as exc:
+        raise ApiError(422, "not-diallable", str(exc), {"channel": channel}) from exc

@@ -1,0 +1,82 @@
+"""Request models: query parameters and JSON bodies, validated before a view runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hub.models import LeadStatus
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Page size.")]
+# Ids are BIGINT: anything larger is refused here rather than overflowing in the database.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Cursor = Annotated[int, Field(ge=0, le=2**63 - 1, description="next_cursor of the previous page.")]
+
+
+class Query(BaseModel):
+    # Unknown parameters (cache busters and the like) are ignored, not refused.
+    model_config = ConfigDict(extra="ignore")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConversationListQuery(Query):
+    status: Literal["open", "closed", "all"] = "open"
+    assignee: str | None = Field(
+        default=None,
+        pattern=r"^(me|none|any|[1-9][0-9]{0,17})$",
+        description=(
+            "me, none (the shared queue), any, or a user id. Default: any for supervisors; "
+            "for operators their own plus the unassigned ones."
+        ),
+    )
+    channel: str | None = Field(default=None, max_length=40, description="Channel kind.")
+    limit: Limit = DEFAULT_LIMIT
+    before_id: Cursor | None = None
+
+
+class MessageListQuery(Query):
+    after_id: Cursor | None = None
+    limit: Limit = DEFAULT_LIMIT
+
+
+class PageQuery(Query):
+    limit: Limit = DEFAULT_LIMIT
+    before_id: Cursor | None = None
+
+
+class ContactSearchQuery(PageQuery):
+    phone: str | None = Field(
+        default=None, max_length=50, description="Any common format; matched after normalising."
+    )
+    email: str | None = Field(default=None, max_length=320)
+    q: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Part of the name, any case."
+    )
+
+
+class LeadListQuery(PageQuery):
+    status: LeadStatus | None = None
+
+
+class MessageIn(Body):
+    kind: Literal["reply", "note"]
+    text: str = Field(min_length=1, max_length=10_000)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class AssignIn(Body):
+    user_id: RowId | None = Field(description="The new assignee; null puts it back in the queue.")
+    note: str = Field(default="", max_length=500, description="Why; shown to the team.")
