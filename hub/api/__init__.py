@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import calls, contacts, conversation_actions, conversations, users
+from . import calls, contacts, conversation_actions, conversations, routing_views, users
 from .openapi import build_document
 from .registry import ApiRoute, register_routes
 
@@ -20,6 +20,7 @@ def all_routes() -> list[ApiRoute]:
         conversation_actions.routes,
         contacts.routes,
         calls.routes,
+        routing_views.routes,
     )
     return [route for table in tables for route in table.routes]
 

@@ -125,6 +125,29 @@ class RouteTable:
             "POST", path, summary, response, role, body=body, status=status, conflicts=conflicts
         )
 
+    def patch(
+        self,
+        path: str,
+        *,
+        summary: str,
+        response: type[BaseModel],
+        body: type[BaseModel],
+        role: Role = Role.operator,
+        conflicts: bool = False,
+    ) -> Callable[[ViewT], ViewT]:
+        return self._add("PATCH", path, summary, response, role, body=body, conflicts=conflicts)
+
+    def delete(
+        self,
+        path: str,
+        *,
+        summary: str,
+        response: type[BaseModel],
+        role: Role = Role.operator,
+        conflicts: bool = False,
+    ) -> Callable[[ViewT], ViewT]:
+        return self._add("DELETE", path, summary, response, role, conflicts=conflicts)
+
     def _add(
         self,
         method: str,
