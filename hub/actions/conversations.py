@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from hub.events import ALL_ROLES, Audience, ConversationChanged, conversation_audience
 from hub.models import (
@@ -20,20 +20,23 @@ from .uow import UnitOfWork
 
 
 async def summary(uow: UnitOfWork, conversation: Conversation) -> dict[str, object]:
-    session = uow.session
-    contact = await session.get_one(Contact, conversation.contact_id)
-    channel = await session.get_one(Channel, conversation.channel_id)
-    assignee = (
-        await session.get(User, conversation.assignee_id) if conversation.assignee_id else None
+    """The conversation as events carry it: one query for its contact, channel, assignee and
+    last message, since this runs on every routing step."""
+    last_id = (
+        select(func.max(Message.id))
+        .where(Message.conversation_id == conversation.id)
+        .scalar_subquery()
     )
-    last = (
-        await session.execute(
-            select(Message)
-            .where(Message.conversation_id == conversation.id)
-            .order_by(Message.id.desc())
-            .limit(1)
+    contact, channel, assignee, last = (
+        await uow.session.execute(
+            select(Contact, Channel, User, Message)
+            .select_from(Contact)
+            .join(Channel, Channel.id == conversation.channel_id)
+            .outerjoin(User, User.id == conversation.assignee_id)
+            .outerjoin(Message, Message.id == last_id)
+            .where(Contact.id == conversation.contact_id)
         )
-    ).scalar_one_or_none()
+    ).one()
     return conversation_json(conversation, contact, channel, assignee, last)
 
 
