@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from email.header import decode_header
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses
 
@@ -19,6 +18,9 @@ _MSG_ID = re.compile(r"<[^<>\s]+>")
 _LINE_BREAKS = re.compile(r"[\r\n]+[ \t]*")
 _SURROGATES = re.compile("[\udc80-\udcff]")
 _ENCODED_WORD = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
+_WORD = r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?="
+# A run of encoded-words, with the quotes some mailers wrongly put around it.
+_ENCODED_RUN = re.compile(rf'"?\s*({_WORD}(?:\s+{_WORD})*)\s*"?')
 
 
 def collapse_whitespace(text: str) -> str:
@@ -82,24 +84,32 @@ def subject(msg: EmailMessage) -> str:
     return header_text(msg, "subject")
 
 
-def addresses(msg: EmailMessage, name: str) -> list[tuple[str, str]]:
-    """(display name, address) pairs of an address field, names with whitespace collapsed.
+def _quote_encoded_names(raw: str) -> str:
+    """Each run of encoded-words (a display name) -> one quoted string of its decoded text.
 
-    Python joins some encoded-words with a doubled space ("Екатерина  Дмитриевна"), hence
-    the collapse.
+    Python's address parser puts a space between adjacent encoded-words, so a name split
+    mid-word over two words ("от" + "дел") comes out wrong; quoting also keeps a decoded
+    comma from splitting the address list.
     """
+
+    def quoted(match: re.Match[str]) -> str:
+        text = _decode_raw(match.group(1))
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return _ENCODED_RUN.sub(quoted, raw)
+
+
+def addresses(msg: EmailMessage, name: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address field, names with whitespace collapsed."""
+    raw = _raw_value(msg, name)
+    if raw is None:
+        return []
+    unfolded = _LINE_BREAKS.sub(" ", repair_8bit(raw))
     try:
-        header = msg[name]
-        found: list[Address] = list(header.addresses) if header is not None else []
-        pairs = [(a.display_name, a.addr_spec) for a in found]
+        pairs = getaddresses([_quote_encoded_names(unfolded)])
     except Exception:
-        raw = _raw_value(msg, name)
-        pairs = getaddresses([_decode_raw(raw)]) if raw is not None else []
-    return [
-        (collapse_whitespace(repair_8bit(n)), repair_8bit(a).strip())
-        for n, a in pairs
-        if a.strip() or n.strip()
-    ]
+        pairs = []
+    return [(collapse_whitespace(n), a.strip()) for n, a in pairs if a.strip() or n.strip()]
 
 
 def first_address(msg: EmailMessage, name: str) -> tuple[str, str]:

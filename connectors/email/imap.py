@@ -163,6 +163,9 @@ class ImapSession:
             raise
         if push == _CONNECTION_LOST:
             raise ImapError("IMAP connection lost")
+        bye = [line for line in push if isinstance(line, bytes) and line.startswith(b"BYE")]
+        if bye:  # the server is closing the connection: no answer to DONE will come
+            raise ImapError(f"IMAP server said {bye[0].decode('utf-8', 'replace')}")
         client.idle_done()
         _check(await asyncio.wait_for(idle, self.options.timeout_s), "IDLE")
 

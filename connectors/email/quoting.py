@@ -40,7 +40,7 @@ def _header_block_at(lines: list[str], index: int) -> bool:
 def _history_marker(lines: list[str]) -> int | None:
     """First line from which everything below is history: a marker, header block or sig."""
     for index, line in enumerate(lines):
-        if line == _SIGNATURE or line.rstrip("\r") == _SIGNATURE:
+        if line == _SIGNATURE:
             return index
         if _ORIGINAL_MESSAGE.match(line):
             return index

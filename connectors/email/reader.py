@@ -8,7 +8,10 @@ dedup key keeps the mail already stored from being stored twice.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 from connectors.base import ConnectorContext
 
@@ -71,15 +74,39 @@ class MailboxReader:
     async def _read_new(self, session: ImapSession, validity: int, last_uid: int) -> int:
         for uid in await session.uids_after(last_uid):
             fetched = await session.fetch(uid)
-            if fetched is None:
-                self.ctx.log.info(
-                    "email %s: UID %d vanished before it was read", self.ctx.channel_name, uid
-                )
-            else:
-                await self._store(fetched, MailboxPosition(validity, uid))
-            await self.ctx.checkpoint_set(self.options.checkpoint_key, f"{validity}:{uid}")
+            await self._uninterrupted(self._take(fetched, MailboxPosition(validity, uid)))
             last_uid = uid
         return last_uid
+
+    async def _uninterrupted(self, step: Coroutine[Any, Any, None]) -> None:
+        """Finish storing and checkpointing the mail in hand even if the channel stops now.
+
+        Cancelled halfway, a mail would stay stored but unprocessed until the hub's retry
+        pass took it up again (a minute later, after mail read since).
+        """
+        task = asyncio.ensure_future(step)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait({task})
+            if not task.cancelled() and task.exception() is not None:
+                self.ctx.log.error(
+                    "email %s: storing a mail failed while stopping: %r",
+                    self.ctx.channel_name,
+                    task.exception(),
+                )
+            raise
+
+    async def _take(self, fetched: FetchedMail | None, position: MailboxPosition) -> None:
+        if fetched is None:
+            self.ctx.log.info(
+                "email %s: UID %d vanished before it was read", self.ctx.channel_name, position.uid
+            )
+        else:
+            await self._store(fetched, position)
+        await self.ctx.checkpoint_set(
+            self.options.checkpoint_key, f"{position.uid_validity}:{position.uid}"
+        )
 
     async def _store(self, fetched: FetchedMail, position: MailboxPosition) -> None:
         """Submit one mail. A storage failure propagates (the checkpoint stays put)."""
