@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from .base import BaseConnector, ConnectorOptions
 
 ENTRY_POINT_GROUP = "okno.connectors"
+# Shown in place of a secret option's value; sent back unchanged, it means "keep the secret".
+SECRET_MASK = "********"  # noqa: S105 (a placeholder, not a password)
 
 log = logging.getLogger(__name__)
 
@@ -73,4 +75,4 @@ def _message(text: str) -> str:
 def public_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     """Options safe to show: secrets are replaced by a marker saying one is set."""
     secret = connector_class(kind).secret_fields
-    return {k: ("********" if k in secret and v else v) for k, v in options.items()}
+    return {k: (SECRET_MASK if k in secret and v else v) for k, v in options.items()}

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from agent_ui import setup as setup_ui
 from connectors.runner import ConnectorRunner
-from hub import webhooks
+from hub import channel_sync, telephony, webhooks
 from hub.api import setup as setup_api
 from hub.appkeys import HUB, INGESTOR, RUNNER, SETTINGS
 from hub.bus import create_bus
@@ -56,6 +56,10 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
         await start_enabled_channels(hub, runner)
         runner.supervise("outbox-worker", OutboxWorker(hub, runner).run)
         runner.supervise("routing-sweeper", lambda: sweep_forever(hub))
+        runner.supervise(
+            "channel-follower", lambda: channel_sync.follow_channel_changes(hub, runner)
+        )
+        runner.supervise("telephony-presence", lambda: telephony.follow_presence(hub, runner))
         runner.supervise(
             "inbound-retry",
             lambda: retry_inbound_forever(ingestor, settings.inbound_retry_interval_s),

@@ -1,4 +1,5 @@
-"""The `okno` command: run | demo | migrate | user add | token create | contacts import/export.
+"""The `okno` command: run | demo | migrate | user add | token create | contacts import/export
+| channel add/list/enable/disable/set (in hub.cli_channels).
 
 Exit codes: 0 done, 1 the command failed (a message says why), 2 wrong usage or a database
 that needs `okno migrate` first.
@@ -287,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(contacts, "import", cmd_contacts_import, "import contacts from CSV").add_argument("file")
     add(contacts, "export", cmd_contacts_export, "export contacts to CSV").add_argument("file")
+    # Imported here, not at the top: hub.cli_channels builds on this module's helpers.
+    from hub import cli_channels
+
+    cli_channels.register(commands, add)
     return parser
 
 

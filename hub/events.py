@@ -124,6 +124,51 @@ class QueueAlert(Event):
 
 
 @dataclass(frozen=True)
+class CallRinging(Event):
+    """Screen-pop: an operator's phone rings; `card` is the client's card (null when the
+    caller is internal or withheld). Goes to that operator and the supervisors."""
+
+    kind: ClassVar[str] = "call.ringing"
+    call: Mapping[str, Any] = field(default_factory=dict)
+    extension: str = ""
+    card: Mapping[str, Any] | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "call": dict(self.call),
+            "extension": self.extension,
+            "card": dict(self.card) if self.card is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class CallChanged(Event):
+    """A call was answered (`change` "answered") or ended ("ended"); carries the call."""
+
+    kind: ClassVar[str] = "call.changed"
+    call: Mapping[str, Any] = field(default_factory=dict)
+    change: str = "updated"
+
+    def payload(self) -> dict[str, Any]:
+        return {"call": dict(self.call), "change": self.change}
+
+
+@dataclass(frozen=True)
+class ChannelChanged(Event):
+    """A channel was created, changed, disabled or enabled (never its secrets: `channel` is
+    the brief). Every node brings its connector in step; `origin` names the hub that made
+    the change, which has applied it already."""
+
+    kind: ClassVar[str] = "channel.changed"
+    channel: Mapping[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+    origin: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        return {"channel": dict(self.channel), "enabled": self.enabled, "origin": self.origin}
+
+
+@dataclass(frozen=True)
 class Envelope:
     """An event as it travels on the bus and over the websocket."""
 

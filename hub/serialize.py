@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hub.models import Channel, Contact, Conversation, Message, User
+from hub.models import Call, Channel, Contact, Conversation, Message, User
 
 
 def iso(value: datetime | None) -> str | None:
@@ -68,4 +68,37 @@ def conversation_json(
             if last_message is not None
             else None
         ),
+    }
+
+
+def call_json(call: Call, contact: Contact | None, answered_by: User | None) -> dict[str, Any]:
+    return {
+        "id": call.id,
+        "channel_id": call.channel_id,
+        "linkedid": call.linkedid,
+        "direction": call.direction.value,
+        "caller": call.caller,
+        "callee": call.callee,
+        "client_number": call.client_number,
+        "queue": call.queue,
+        "outcome": call.outcome.value if call.outcome is not None else None,
+        "answered_by": (
+            {"extension": call.answered_by_extension, "user": user_brief(answered_by)}
+            if call.answered_by_extension is not None or answered_by is not None
+            else None
+        ),
+        "transferred_to": call.transferred_to,
+        "transfer_kind": call.transfer_kind,
+        "agents_rung": list(call.agents_rung or []),
+        "wait_s": call.wait_s,
+        "talk_s": call.talk_s,
+        "hangup_cause": call.hangup_cause,
+        "recording": call.recording,
+        "recording_url": call.recording_url,
+        "resynced": call.resynced,
+        "started_at": iso(call.started_at),
+        "answered_at": iso(call.answered_at),
+        "ended_at": iso(call.ended_at),
+        "contact": contact_brief(contact) if contact is not None else None,
+        "conversation_id": call.conversation_id,
     }

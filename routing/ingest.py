@@ -28,7 +28,7 @@ from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.core import Hub
 from hub.models import Channel, InboundEvent
 
-from . import handlers
+from . import calls, handlers
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +114,7 @@ class Ingestor:
             case DeliveryReport():
                 await handlers.apply_delivery(uow, event.id, item)
             case CallEvent():
-                # Stored and kept: the telephony pipeline replays them once it lands.
-                await inbound.mark_ignored(uow, event.id, "call events are not routed yet")
+                return await calls.apply_call(uow, event.id, channel, item)
         return None
 
     async def _channel(self, uow: UnitOfWork, item: Inbound) -> Channel | None:

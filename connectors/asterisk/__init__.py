@@ -1,4 +1,5 @@
-"""Asterisk AMI: the protocol (frames, panoramisk client) and the call model (tracker)."""
+"""Asterisk AMI: the protocol (frames, panoramisk client), the call model (tracker) and the
+connector that feeds the hub and carries its call-control actions."""
 
 from .agents import AgentBoard, AgentState
 from .ami import AmiClient, AmiSettings
@@ -12,9 +13,11 @@ from .amiproto import (
 )
 from .calls import CallTracker
 from .channels import PbxLayout
+from .connector import AsteriskConnector, CallNotLive
 from .frames import Frame, FrameParser
 from .link import AsteriskLink
 from .model import Call, Direction, Outcome, TransferKind
+from .options import AsteriskOptions
 
 __all__ = [
     "AgentBoard",
@@ -27,8 +30,11 @@ __all__ = [
     "AmiNotConnected",
     "AmiSettings",
     "AmiTimeout",
+    "AsteriskConnector",
     "AsteriskLink",
+    "AsteriskOptions",
     "Call",
+    "CallNotLive",
     "CallTracker",
     "Direction",
     "Frame",

@@ -12,6 +12,7 @@ from sqlalchemy import Table, select, update
 
 from hub.models import (
     Activity,
+    Call,
     Contact,
     ContactMerge,
     ContactOrganisation,
@@ -32,6 +33,7 @@ _OWNED: dict[str, Table] = {
         Deal.__table__,
         Activity.__table__,
         Lead.__table__,
+        Call.__table__,
     )
     if isinstance(table, Table)
 }

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import calls, contacts, conversation_actions, conversations, routing_views, users
+from . import (
+    calls,
+    channels,
+    contacts,
+    conversation_actions,
+    conversations,
+    routing_views,
+    users,
+)
 from .openapi import build_document
 from .registry import ApiRoute, register_routes
 
@@ -21,6 +29,7 @@ def all_routes() -> list[ApiRoute]:
         contacts.routes,
         calls.routes,
         routing_views.routes,
+        channels.routes,
     )
     return [route for table in tables for route in table.routes]
 

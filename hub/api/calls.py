@@ -8,9 +8,8 @@ by Asterisk itself is a 502 (pbx-error) with its reason.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-from pydantic import AwareDatetime, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -25,119 +24,27 @@ from connectors.asterisk import (
 )
 from hub.appkeys import RUNNER
 from hub.errors import ApiError
-from hub.models import (
-    Call,
-    CallDirection,
-    CallOutcome,
-    Channel,
-    Contact,
-    Identity,
-    IdentityKind,
-    User,
-)
+from hub.models import Call, Channel, Contact, Identity, IdentityKind, User
 from hub.serialize import call_json
 from hub.telephony import connector_for, extension_of, pbx_channels
 from routing.identity import normalise_phone
 
+from .call_schemas import (
+    CallIn,
+    CallListQuery,
+    CallOut,
+    CallPage,
+    CallPlaced,
+    TransferIn,
+    TransferStarted,
+)
 from .contacts import ensure_visible
-from .inputs import Body, Cursor, Limit, Query, RowId
 from .paging import one_more, page
 from .policy import is_supervisor
 from .registry import ApiCall, RouteTable, invalid_input
-from .schemas import ContactBrief, Page, Shape, Timestamp, UserBrief
 
 routes = RouteTable("calls")
 T = TypeVar("T")
-Dialled = Field(pattern=r"^\+?[0-9*#]{1,32}$", description="An extension or number to dial.")
-
-
-class CallOperator(Shape):
-    extension: str | None
-    user: UserBrief | None
-
-
-class CallOut(Shape):
-    id: int
-    channel_id: int
-    linkedid: str
-    direction: CallDirection
-    caller: str | None
-    callee: str | None
-    # The outside party's number (E.164), the one matched to the client.
-    client_number: str | None
-    queue: str | None
-    # null while the call is in progress.
-    outcome: CallOutcome | None
-    answered_by: CallOperator | None
-    transferred_to: str | None
-    transfer_kind: Literal["blind", "attended", "redirect"] | None
-    agents_rung: list[str]
-    wait_s: float | None
-    talk_s: float | None
-    hangup_cause: int | None
-    recording: str | None
-    recording_url: str | None
-    # Part of the call happened while the PBX link was down: times are estimates.
-    resynced: bool
-    started_at: Timestamp
-    answered_at: Timestamp | None
-    ended_at: Timestamp | None
-    contact: ContactBrief | None
-    conversation_id: int | None
-
-
-class CallPage(Page):
-    items: list[CallOut]
-
-
-class CallListQuery(Query):
-    contact_id: RowId | None = None
-    user_id: RowId | None = Field(default=None, description="The operator who answered.")
-    outcome: CallOutcome | None = None
-    direction: CallDirection | None = None
-    since: AwareDatetime | None = Field(default=None, description="Started at or after.")
-    until: AwareDatetime | None = Field(default=None, description="Started before.")
-    limit: Limit = 50
-    before_id: Cursor | None = None
-
-
-class CallIn(Body):
-    contact_id: RowId | None = Field(default=None, description="Call this client's phone.")
-    number: str | None = Field(default=None, max_length=50, description="Or this number.")
-    channel: str | None = Field(default=None, max_length=100, description="PBX channel name.")
-
-    @model_validator(mode="after")
-    def _one_target(self) -> CallIn:
-        if (self.contact_id is None) == (self.number is None):
-            raise ValueError("give either contact_id or number")
-        return self
-
-
-class CallPlaced(Shape):
-    status: Literal["calling"]
-    channel: str
-    extension: str
-    number: str
-
-
-class TransferIn(Body):
-    extension: str | None = Dialled
-    user_id: RowId | None = Field(default=None, description="Or this operator's extension.")
-    # Attended: the operator talks to the target first (Atxfer); else a blind Redirect.
-    attended: bool = False
-
-    @model_validator(mode="after")
-    def _one_target(self) -> TransferIn:
-        if (self.extension is None) == (self.user_id is None):
-            raise ValueError("give either extension or user_id")
-        return self
-
-
-class TransferStarted(Shape):
-    status: Literal["transferring"]
-    kind: Literal["blind", "attended"]
-    target: str
-    call: CallOut
 
 
 @routes.get("/calls", summary="Calls, newest first", query=CallListQuery, response=CallPage)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hub.actions.channels import NAME_PATTERN as CHANNEL_NAME_PATTERN
 from hub.models import LeadStatus
 
 DEFAULT_LIMIT = 50
@@ -80,3 +81,34 @@ class MessageIn(Body):
 class AssignIn(Body):
     user_id: RowId | None = Field(description="The new assignee; null puts it back in the queue.")
     note: str = Field(default="", max_length=500, description="Why; shown to the team.")
+
+
+ChannelName = Annotated[
+    str,
+    Field(
+        pattern=CHANNEL_NAME_PATTERN,
+        description="Lower-case letters, digits, _ and -; part of the channel's URLs.",
+    ),
+]
+ChannelOptions = Annotated[
+    dict[str, Any],
+    Field(description="Checked against the kind's options_schema (see /channels/kinds)."),
+]
+
+
+class ChannelIn(Body):
+    kind: str = Field(min_length=1, max_length=40, description="A kind from /channels/kinds.")
+    name: ChannelName
+    title: str = Field(default="", max_length=200, description="Shown to agents; default: name.")
+    team_id: RowId | None = None
+    enabled: bool = Field(default=True, description="false: stored, not started.")
+    options: ChannelOptions = Field(default_factory=dict)
+
+
+class ChannelPatch(Body):
+    """Only what is sent changes; in `options` an omitted secret (or "********") is kept."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    team_id: RowId | None = Field(default=None, description="null: no team.")
+    enabled: bool | None = None
+    options: ChannelOptions | None = None

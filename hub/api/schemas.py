@@ -9,7 +9,7 @@ drifting from the document.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
@@ -189,6 +189,42 @@ class LeadPage(Page):
 
 class UserList(Shape):
     items: list[UserRow]
+
+
+class ChannelOut(Shape):
+    """A configured channel. Secret options read "********" when set: never their value."""
+
+    id: int
+    kind: str
+    name: str
+    title: str
+    enabled: bool
+    team_id: int | None
+    options: dict[str, Any]
+    # Where the source posts to (Telegram webhook, VK callback, the web form); null for
+    # kinds that only read (e-mail, PBX).
+    webhook_url: str | None
+    # On this node: "running" when its connector is started.
+    status: Literal["running", "stopped"]
+    created_at: Timestamp
+
+
+class ChannelList(Shape):
+    items: list[ChannelOut]
+
+
+class ChannelKind(Shape):
+    """A connector kind and what a channel of it is configured with."""
+
+    kind: str
+    # JSON Schema of the options; fields listed in secret_fields are never shown back.
+    options_schema: dict[str, Any]
+    secret_fields: list[str]
+    has_webhook: bool
+
+
+class ChannelKindList(Shape):
+    items: list[ChannelKind]
 
 
 class FieldError(Shape):

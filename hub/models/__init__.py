@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per area."""
 
 from .base import Base, utcnow
+from .calls import Call, CallDirection, CallOutcome
 from .comms import (
     Channel,
     ChannelState,
@@ -38,6 +39,9 @@ __all__ = [
     "ApiToken",
     "AssignmentOffer",
     "Base",
+    "Call",
+    "CallDirection",
+    "CallOutcome",
     "Channel",
     "ChannelState",
     "Contact",

@@ -73,6 +73,8 @@ class User(Base):
     presence_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # On a phone call (from telephony): no new chats meanwhile.
     on_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The operator's phone extension on the PBX (screen-pop, click-to-call, queue pause).
+    extension: Mapped[str | None] = mapped_column(String(20), unique=True)
     # Skills and languages ("lang:en", "b2b") a conversation may require.
     skills: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # For round-robin and longest-idle strategies.

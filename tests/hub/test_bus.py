@@ -42,7 +42,10 @@ async def test_event_is_logged_in_the_transaction_and_published_after_commit(hub
         await asyncio.sleep(0.05)
         assert sub.queue.empty()
     got = await next_event(sub)
-    assert got.kind == "presence.changed" and got.payload == {"user_id": user.id, "presence": "online"}
+    assert got.kind == "presence.changed" and got.payload == {
+        "user_id": user.id,
+        "presence": "online",
+    }
     assert got.audience.allows(user.id, Role.operator)
     assert not got.audience.allows(user.id + 1, Role.operator)
     async with hub.db.sessions() as session:
@@ -95,7 +98,9 @@ async def test_redis_bus_reaches_another_node_and_not_another_prefix(backend: Ba
         await bus.close()
 
 
-async def test_slow_subscriber_is_dropped_not_blocking(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_slow_subscriber_is_dropped_not_blocking(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hub.bus as bus_module
 
     monkeypatch.setattr(bus_module, "SUBSCRIBER_BUFFER", 2)

@@ -206,10 +206,8 @@ async def snapshot(hub: Hub, *contact_ids: int) -> dict[str, Any]:
         ):
             items = (await rows(model)).scalars().all()
             result[name] = sorted(
-                (
-                    tuple(sorted((k, repr(v)) for k, v in vars(i).items() if not k.startswith("_")))
-                    for i in items
-                )
+                tuple(sorted((k, repr(v)) for k, v in vars(i).items() if not k.startswith("_")))
+                for i in items
             )
         contacts = (
             await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))
