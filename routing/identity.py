@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 import phonenumbers
-from sqlalchemy import case, select, tuple_
+from sqlalchemy import Select, and_, bindparam, case, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import IdentityClaim
@@ -67,23 +68,39 @@ def normalise_claims(
     return result
 
 
-async def find_contact(session: AsyncSession, identities: list[NormalisedIdentity]) -> int | None:
-    """The contact owning any of these identities: clients before leads, then the oldest.
-
-    One indexed query on the (kind, value) unique key, whatever the number of identities.
-    """
-    if not identities:
-        return None
-    keys = [(i.kind.value, i.value) for i in identities]
+@cache
+def _find_statement(count: int) -> Select[int]:
+    """One statement per number of identities, with plain bind parameters: SQLAlchemy
+    compiles it once, so a lookup costs a round trip and not a compilation."""
     client_first = case((Contact.status == ContactStatus.client, 0), else_=1)
-    stmt = (
+    pairs = [
+        and_(Identity.kind == bindparam(f"k{i}"), Identity.value == bindparam(f"v{i}"))
+        for i in range(count)
+    ]
+    return (
         select(Identity.contact_id)
         .join(Contact, Contact.id == Identity.contact_id)
-        .where(tuple_(Identity.kind, Identity.value).in_(keys))
+        .where(or_(*pairs))
         .order_by(client_first, Identity.contact_id)
         .limit(1)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def find_contact(session: AsyncSession, identities: list[NormalisedIdentity]) -> int | None:
+    """The contact owning any of these identities: clients before leads, then the oldest.
+
+    The hot path of every inbound: one indexed query on the (kind, value) unique key, run
+    on the Core connection (no ORM objects to build).
+    """
+    if not identities:
+        return None
+    params: dict[str, str] = {}
+    for i, identity in enumerate(identities):
+        params[f"k{i}"] = identity.kind.value
+        params[f"v{i}"] = identity.value
+    connection = await session.connection()
+    result = await connection.execute(_find_statement(len(identities)), params)
+    return result.scalar_one_or_none()
 
 
 async def owners(
