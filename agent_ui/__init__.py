@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from aiohttp import web
 
-from aiohttp import WSCloseCode, web
-
-from hub.appkeys import HUB, SETTINGS
+from hub.appkeys import SETTINGS
 
 from . import views_auth, views_forms, views_workspace
-from .fanout import Fanout
 from .i18n import load_translations
-from .keys import FANOUT, PAGES, PRESENCE, PRESENCE_GRACE_S
+from .keys import PAGES
+from .lifecycle import close_sockets, fanout_ctx
 from .pages import STATIC_DIR, STATIC_PREFIX, Pages
-from .presence import PresenceKeeper
 from .ws import websocket
 
-DEFAULT_PRESENCE_GRACE_S = 3.0
+__all__ = ["setup"]
 
 
 def setup(app: web.Application) -> None:
@@ -29,26 +24,6 @@ def setup(app: web.Application) -> None:
     views_forms.setup(app)
     app.router.add_get("/ws", websocket)
     app.router.add_static(STATIC_PREFIX, STATIC_DIR, name="static")
-    app.cleanup_ctx.append(_fanout_ctx)
-    # Sockets live until closed; they must go before aiohttp waits for handlers to finish.
-    app.on_shutdown.append(_close_sockets)
-
-
-async def _fanout_ctx(app: web.Application) -> AsyncIterator[None]:
-    fanout = Fanout(app[HUB].bus)
-    app[FANOUT] = fanout
-    app[PRESENCE] = PresenceKeeper(
-        app[HUB], fanout, app.get(PRESENCE_GRACE_S, DEFAULT_PRESENCE_GRACE_S)
-    )
-    task = asyncio.create_task(fanout.run(fanout.subscribe()), name="ws-fanout")
-    yield
-    await _close_sockets(app)
-    await app[PRESENCE].flush()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
-async def _close_sockets(app: web.Application) -> None:
-    if FANOUT in app:
-        await app[FANOUT].close_where(WSCloseCode.GOING_AWAY, b"server shutting down")
+    app.cleanup_ctx.append(fanout_ctx)
+    # Open sockets would hold up aiohttp's wait for running handlers: close them first.
+    app.on_shutdown.append(close_sockets)

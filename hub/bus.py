@@ -29,19 +29,31 @@ class Subscription:
         self._owner = owner
         self.queue: asyncio.Queue[Envelope | None] = asyncio.Queue(SUBSCRIBER_BUFFER)
         self.overflowed = False
+        self._closed = asyncio.Event()
 
     def __aiter__(self) -> AsyncIterator[Envelope]:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Envelope]:
-        while True:
-            envelope = await self.queue.get()
-            if envelope is None:
-                return
-            yield envelope
+        while not self._closed.is_set():
+            getter = asyncio.ensure_future(self.queue.get())
+            closer = asyncio.ensure_future(self._closed.wait())
+            try:
+                await asyncio.wait({getter, closer}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                closer.cancel()
+                if not getter.done():
+                    getter.cancel()
+            if getter.done() and not getter.cancelled():
+                envelope = getter.result()
+                if envelope is None:
+                    return
+                yield envelope
 
     def close(self) -> None:
+        """Ends the iteration even when the queue is full (a subscriber that fell behind)."""
         self._owner.remove(self)
+        self._closed.set()
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(None)
 

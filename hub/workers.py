@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from connectors.base import Delivery, Outbound
@@ -35,10 +36,11 @@ class OutboxWorker:
             while True:
                 await self.deliver_due()
                 self.wake.clear()
-                try:
-                    await asyncio.wait_for(self.wake.wait(), timeout=self.poll_s)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands
+                # with the wake-up, and shutdown would then wait forever.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_s):
+                        await self.wake.wait()
         finally:
             waker.cancel()
 
@@ -82,7 +84,8 @@ class OutboxWorker:
             meta=claimed.meta,
         )
         try:
-            return await asyncio.wait_for(connector.send(item), SEND_TIMEOUT_S)
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                return await connector.send(item)
         except TimeoutError:
             return Delivery("retry", error="the channel did not answer in time")
         except Exception as exc:

@@ -7,6 +7,7 @@ so several nodes can sweep at once without doing the same work twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from sqlalchemy import select
@@ -157,10 +158,11 @@ async def sweep_forever(hub: Hub) -> None:
             except Exception:
                 log.exception("routing sweep failed; trying again shortly")
             wake.clear()
-            try:
-                await asyncio.wait_for(wake.wait(), hub.settings.routing_sweep_interval_s)
-            except TimeoutError:
-                pass
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands
+            # with the wake-up, and shutdown would then wait forever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(hub.settings.routing_sweep_interval_s):
+                    await wake.wait()
     finally:
         listener.cancel()
         subscription.close()

@@ -1,0 +1,131 @@
+"""The node's one bus subscription, fanned out to its websockets by audience.
+
+A slow socket must not hold up the others: each connection has its own bounded queue that
+`dispatch` fills without waiting. A connection whose queue overflows is closed (1013); its
+client reconnects and resumes from its cursor, so it loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from aiohttp import WSCloseCode, web
+
+from hub.bus import Bus, Subscription
+from hub.events import Envelope
+from hub.models import Role
+
+log = logging.getLogger(__name__)
+
+LIVE_BUFFER = 1000
+CLOSE_WAIT_S = 5.0
+
+
+class Connection:
+    """One open websocket: who it belongs to and the live events waiting to be written."""
+
+    def __init__(
+        self, ws: web.WebSocketResponse, user_id: int, role: Role, session_id: int | None
+    ) -> None:
+        self.ws = ws
+        self.user_id = user_id
+        self.role = role
+        self.session_id = session_id
+        self.live: asyncio.Queue[Envelope] = asyncio.Queue(LIVE_BUFFER)
+
+    def offer(self, envelope: Envelope) -> bool:
+        if not envelope.audience.allows(self.user_id, self.role):
+            return True
+        try:
+            self.live.put_nowait(envelope)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+
+class Fanout:
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+        self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._closing: set[asyncio.Task[bool]] = set()
+
+    @property
+    def connections(self) -> list[Connection]:
+        return [conn for conns in self._by_user.values() for conn in conns]
+
+    def add(self, conn: Connection) -> bool:
+        """Register a socket; True when it is the user's first on this node."""
+        first = not self._by_user[conn.user_id]
+        self._by_user[conn.user_id].add(conn)
+        return first
+
+    def remove(self, conn: Connection) -> bool:
+        """Forget a socket; True when it was the user's last on this node."""
+        conns = self._by_user.get(conn.user_id)
+        if conns is None or conn not in conns:
+            return False
+        conns.discard(conn)
+        if conns:
+            return False
+        del self._by_user[conn.user_id]
+        return True
+
+    def has_user(self, user_id: int) -> bool:
+        return bool(self._by_user.get(user_id))
+
+    def dispatch(self, envelope: Envelope) -> None:
+        for conn in self.connections:
+            if not conn.offer(envelope):
+                log.warning(
+                    "websocket of user %d fell %d events behind; closing it",
+                    conn.user_id,
+                    LIVE_BUFFER,
+                )
+                self._close_soon(conn, WSCloseCode.TRY_AGAIN_LATER, b"fell behind; resume")
+
+    async def run(self, subscription: Subscription) -> None:
+        """Read the bus until cancelled; a dropped subscription is replaced.
+
+        The first subscription is taken by the caller before the app serves anything, so
+        no event published once the node is up can be missed.
+        """
+        while True:
+            try:
+                async for envelope in subscription:
+                    self.dispatch(envelope)
+                    # A dropped subscription may never see its end marker (its queue was
+                    # full), so stop once what it still holds is delivered.
+                    if subscription.overflowed and subscription.queue.empty():
+                        break
+            finally:
+                subscription.close()
+            if not subscription.overflowed:
+                return  # the bus itself closed: the node is shutting down
+            # This node missed events: every client must resume from its cursor.
+            log.warning("fan-out fell behind the bus; asking every client to resume")
+            for conn in self.connections:
+                self._close_soon(conn, WSCloseCode.TRY_AGAIN_LATER, b"fell behind; resume")
+            subscription = self._bus.subscribe()
+
+    def _close_soon(self, conn: Connection, code: int, message: bytes) -> asyncio.Task[bool]:
+        # Closing waits for the peer; doing it in a task keeps dispatch from blocking.
+        task = asyncio.create_task(conn.ws.close(code=code, message=message))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        return task
+
+    async def close_where(self, code: int, message: bytes, session_id: int | None = None) -> None:
+        """Close every socket, or only those of one browser session (on logout).
+
+        Waits a bounded time: a peer that never answers the close must not hold up a
+        logout or the node's shutdown (aiohttp drops such a connection on its own).
+        """
+        tasks = [
+            self._close_soon(conn, code, message)
+            for conn in self.connections
+            if session_id is None or conn.session_id == session_id
+        ]
+        if tasks:
+            await asyncio.wait(tasks, timeout=CLOSE_WAIT_S)

@@ -1,0 +1,99 @@
+"""Every string the pages' scripts show, by key; translated per page into its JSON config.
+
+Scripts never carry text of their own: `t("delivery.failed", {reason})` looks the key up
+here, so the catalogs cover the scripts exactly as they cover the templates.
+"""
+
+from __future__ import annotations
+
+from babel.support import Translations
+
+from .i18n import N_
+
+JS_STRINGS: dict[str, str] = {
+    "conn.connecting": N_("Connecting…"),
+    "conn.live": N_("Live"),
+    "conn.offline": N_("Reconnecting…"),
+    "error.generic": N_("Something went wrong: {message}"),
+    "error.network": N_("No connection to the server."),
+    "error.not-your-conversation": N_(
+        "This conversation belongs to another operator; ask a supervisor to hand it over."
+    ),
+    "error.already-closed": N_("The conversation is closed already."),
+    "error.already-open": N_("The conversation is open already."),
+    "error.forbidden": N_("You may not do that."),
+    "error.invalid-input": N_("The message is empty or too long."),
+    "list.empty.mine": N_("You have no open conversations."),
+    "list.empty.queue": N_("The queue is empty."),
+    "list.empty.all": N_("No open conversations."),
+    "list.notePrefix": N_("Note:"),
+    "list.unassigned": N_("In the queue"),
+    "list.waitingTitle": N_("The client has been waiting for an answer"),
+    "contact.noName": N_("No name"),
+    "contact.status.lead": N_("Lead"),
+    "contact.status.client": N_("Client"),
+    "thread.assignedTo": N_("Assigned to {name}"),
+    "thread.assignedToYou": N_("Assigned to you"),
+    "thread.inQueue": N_("In the queue"),
+    "thread.closed": N_("Closed"),
+    "message.client": N_("Client"),
+    "message.operator": N_("Operator"),
+    "message.system": N_("System"),
+    "message.noteBy": N_("Note by {name}"),
+    "message.edited": N_("edited"),
+    "message.attachment": N_("Attachment: {name}"),
+    "delivery.queued": N_("Queued"),
+    "delivery.sent": N_("Sent"),
+    "delivery.failed": N_("Not delivered: {reason}"),
+    "composer.replyPlaceholder": N_("Reply to the client…"),
+    "composer.notePlaceholder": N_("Internal note: the client will not see it…"),
+    "identity.phone": N_("Phone"),
+    "identity.email": N_("Email"),
+    "identity.telegram": N_("Telegram"),
+    "identity.vk": N_("VK"),
+    "identity.web_visitor": N_("Web visitor"),
+    "card.none": N_("None"),
+    "card.inn": N_("INN {inn}"),
+    "card.leadFrom": N_("Channel: {source}"),
+    "channelKind.webform": N_("the website form"),
+    "channelKind.telegram": N_("Telegram"),
+    "channelKind.vk": N_("VK"),
+    "channelKind.email": N_("email"),
+    "channelKind.phone": N_("a phone call"),
+    "source.page_url": N_("Page"),
+    "source.referrer": N_("Came from"),
+    "source.utm_source": N_("UTM source"),
+    "source.utm_medium": N_("UTM medium"),
+    "source.utm_campaign": N_("UTM campaign"),
+    "source.utm_content": N_("UTM content"),
+    "source.utm_term": N_("UTM term"),
+    "presence.online": N_("Online"),
+    "presence.away": N_("Away"),
+    "presence.offline": N_("Offline"),
+    "board.answered": N_("Answered"),
+    "board.openCount": N_("{n} of {max} open"),
+    "time.justNow": N_("just now"),
+    "time.minutes": N_("{m} min"),
+    "time.hoursMinutes": N_("{h} h {m} min"),
+    "time.days": N_("{d} d"),
+    "field.name": N_("Name"),
+    "field.phone": N_("Phone"),
+    "field.email": N_("Email"),
+    "field.message": N_("Message"),
+    "field.consent": N_("I agree to the processing of my personal data"),
+    "form.send": N_("Send"),
+    "form.sending": N_("Sending…"),
+    "form.received": N_("Your request No. {n} has been received."),
+    "form.receivedNoNumber": N_("Your request has been received."),
+    "form.statusLink": N_("Follow the answer to your request"),
+    "form.needContact": N_("Please give a phone number or an email."),
+    "form.needConsent": N_("Please agree to the processing of your personal data."),
+    "form.checkFields": N_("Please check the highlighted fields."),
+    "form.tooLong": N_("The message is too long."),
+    "form.tooMany": N_("Too many requests. Please try again in a minute."),
+    "form.failed": N_("Could not send the request. Please try again."),
+}
+
+
+def js_strings(translations: Translations) -> dict[str, str]:
+    return {key: str(translations.gettext(message)) for key, message in JS_STRINGS.items()}

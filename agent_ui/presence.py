@@ -1,0 +1,83 @@
+"""Presence driven by sockets: a user's first socket brings them online (or away, if that is
+what they chose), and closing their last one takes them offline after a short grace period.
+
+Counting is per node: a user with sockets on two nodes goes offline when either node's last
+socket closes, until their next presence change. The grace period hides page reloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from hub.core import Hub
+from hub.models import Presence
+from routing import presence as routing_presence
+
+from .fanout import Fanout
+
+log = logging.getLogger(__name__)
+
+
+class PresenceKeeper:
+    def __init__(self, hub: Hub, fanout: Fanout, grace_s: float) -> None:
+        self._hub = hub
+        self._fanout = fanout
+        self._grace_s = grace_s
+        # What each user last chose with the switch; a new socket restores it.
+        self._chosen: dict[int, Presence] = {}
+        self._pending_offline: dict[int, asyncio.Task[None]] = {}
+
+    async def set(self, user_id: int, presence: Presence) -> bool:
+        # Through routing: going offline hands unanswered work back to the queue.
+        return await routing_presence.change(self._hub, user_id, presence)
+
+    async def heartbeat(self, user_id: int) -> None:
+        await routing_presence.heartbeat(self._hub, user_id)
+
+    async def choose(self, user_id: int, presence: Presence) -> bool:
+        self._chosen[user_id] = presence
+        return await self.set(user_id, presence)
+
+    async def connected(self, user_id: int, first: bool, wanted: Presence | None) -> None:
+        pending = self._pending_offline.pop(user_id, None)
+        if pending is not None:
+            pending.cancel()
+        if wanted is not None:
+            self._chosen[user_id] = wanted
+        if first:
+            await self.set(user_id, self._chosen.get(user_id, Presence.online))
+
+    def disconnected(self, user_id: int, last: bool) -> None:
+        if not last:
+            return
+        task = asyncio.create_task(self._offline_after_grace(user_id))
+        self._pending_offline[user_id] = task
+
+    async def _offline_after_grace(self, user_id: int) -> None:
+        try:
+            if self._grace_s > 0:
+                await asyncio.sleep(self._grace_s)
+            await self._go_offline(user_id)
+        finally:
+            if self._pending_offline.get(user_id) is asyncio.current_task():
+                del self._pending_offline[user_id]
+
+    async def _go_offline(self, user_id: int) -> None:
+        if self._fanout.has_user(user_id):
+            return  # came back meanwhile
+        try:
+            await self.set(user_id, Presence.offline)
+        except Exception:
+            log.exception("could not set user %d offline", user_id)
+
+    async def flush(self) -> None:
+        """On shutdown: apply the pending offline changes now instead of after the grace."""
+        pending = dict(self._pending_offline)
+        self._pending_offline.clear()
+        for user_id, task in pending.items():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await self._go_offline(user_id)

@@ -1,0 +1,171 @@
+// The open conversation: its messages, the composer (reply or note) and Take/Close/Reopen.
+
+import { items } from "./okno-api.js";
+import { clear, el, formatTime } from "./okno-dom.js";
+
+export class ThreadView {
+  constructor({ api, t, me, locale, toast, explain, onChanged }) {
+    Object.assign(this, { api, t, me, locale, toast, explain, onChanged });
+    this.conversationId = null;
+    this.conversation = null;
+    this.messageNodes = new Map(); // message id -> <li>
+    this.pending = null; // live updates held back while the thread is being fetched
+    this.root = document.getElementById("thread");
+    this.placeholder = document.getElementById("thread-empty");
+    this.list = document.getElementById("messages");
+    this.title = document.getElementById("thread-title");
+    this.meta = document.getElementById("thread-meta");
+    this.buttons = {
+      take: document.getElementById("btn-take"),
+      close: document.getElementById("btn-close"),
+      reopen: document.getElementById("btn-reopen"),
+    };
+    this.form = document.getElementById("composer");
+    this.text = document.getElementById("composer-text");
+    this.buttons.take.addEventListener("click", () =>
+      this.act("assign", { user_id: this.me.id }));
+    this.buttons.close.addEventListener("click", () => this.act("close"));
+    this.buttons.reopen.addEventListener("click", () => this.act("reopen"));
+    this.form.addEventListener("submit", (event) => { event.preventDefault(); this.send(); });
+    this.text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); this.send(); }
+    });
+    for (const radio of this.form.querySelectorAll("input[name=mode]")) {
+      radio.addEventListener("change", () => this.showMode());
+    }
+    this.showMode();
+  }
+
+  mode() {
+    return this.form.querySelector("input[name=mode]:checked").value;
+  }
+
+  showMode() {
+    const note = this.mode() === "note";
+    this.form.classList.toggle("note-mode", note);
+    this.text.placeholder = this.t(note ? "composer.notePlaceholder" : "composer.replyPlaceholder");
+  }
+
+  async open(id, known) {
+    this.conversationId = id;
+    this.messageNodes.clear();
+    clear(this.list);
+    this.placeholder.hidden = true;
+    this.root.hidden = false;
+    if (known) this.setConversation(known);
+    const pending = [];
+    this.pending = pending;
+    try {
+      let after = null;
+      for (let pages = 0; pages < 20; pages += 1) {
+        const page = await this.api("GET", `/api/v1/conversations/${id}/messages?limit=200`
+          + (after ? "&after_id=" + after : ""));
+        if (this.conversationId !== id) return;
+        for (const message of items(page)) this.showMessage(message);
+        after = page && page.next_cursor;
+        if (!after) break;
+      }
+    } catch (error) {
+      this.toast(this.explain(error));
+    } finally {
+      if (this.pending === pending) {
+        this.pending = null;
+        for (const message of pending) this.showMessage(message);
+      }
+    }
+  }
+
+  setConversation(conversation) {
+    this.conversation = conversation;
+    const t = this.t;
+    this.title.textContent = conversation.contact.name || t("contact.noName");
+    const holder = conversation.assignee
+      ? (conversation.assignee.id === this.me.id ? t("thread.assignedToYou")
+        : t("thread.assignedTo", { name: conversation.assignee.name }))
+      : t("thread.inQueue");
+    const status = conversation.status === "closed" ? t("thread.closed") : holder;
+    this.meta.textContent = (conversation.channel.title || conversation.channel.kind) + " · " + status;
+    const open = conversation.status === "open";
+    const mine = Boolean(conversation.assignee && conversation.assignee.id === this.me.id);
+    this.buttons.take.hidden = !open || mine;
+    this.buttons.close.hidden = !open;
+    this.buttons.reopen.hidden = open;
+    this.root.dataset.status = conversation.status;
+  }
+
+  messageNode(message) {
+    const t = this.t;
+    const who = message.direction === "in" ? t("message.client")
+      : message.direction === "note" ? t("message.noteBy", { name: message.author ? message.author.name : "" })
+        : message.direction === "system" ? t("message.system")
+          : (message.author ? message.author.name : t("message.operator"));
+    const meta = el("div", { class: "msg-meta" },
+      el("span", { class: "msg-author" }, who),
+      el("time", { datetime: message.created_at }, formatTime(message.created_at, this.locale)),
+      message.edited_at ? el("span", { class: "msg-edited" }, t("message.edited")) : null);
+    const attachments = (message.meta && message.meta.attachments) || [];
+    const files = attachments.length
+      ? el("ul", { class: "msg-files" }, attachments.map((file) =>
+        el("li", {}, t("message.attachment", { name: file.name || file.kind || "" }))))
+      : null;
+    return el("li", { class: "msg msg-" + message.direction, dataset: { id: message.id } },
+      meta, el("div", { class: "msg-text" }, message.text || ""), files, this.deliveryNode(message));
+  }
+
+  deliveryNode(message) {
+    if (message.direction !== "out") return null;
+    const delivery = (message.meta && message.meta.delivery) || { status: "queued" };
+    const status = ["queued", "sent", "failed"].includes(delivery.status) ? delivery.status : "queued";
+    const text = status === "failed"
+      ? this.t("delivery.failed", { reason: delivery.error || "?" })
+      : this.t("delivery." + status);
+    return el("div", { class: "msg-delivery", dataset: { status } }, text);
+  }
+
+  // A live (or just-posted) message: held back while the thread is loading.
+  upsertMessage(message) {
+    if (message.conversation_id !== this.conversationId) return;
+    if (this.pending) this.pending.push(message);
+    else this.showMessage(message);
+  }
+
+  showMessage(message) {
+    if (message.conversation_id !== this.conversationId) return;
+    const node = this.messageNode(message);
+    const old = this.messageNodes.get(message.id);
+    this.messageNodes.set(message.id, node);
+    if (old) { old.replaceWith(node); return; }
+    // Keep id order even when a late event arrives after a newer one.
+    const next = [...this.list.children].find((child) => Number(child.dataset.id) > message.id);
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+    this.list.insertBefore(node, next || null);
+    if (atBottom || !next) this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  async send() {
+    const text = this.text.value;
+    if (!text.trim() || this.conversationId === null) return;
+    const id = this.conversationId;
+    this.form.classList.add("busy");
+    try {
+      const message = await this.api("POST", `/api/v1/conversations/${id}/messages`,
+        { kind: this.mode(), text });
+      this.text.value = "";
+      this.upsertMessage(message);
+    } catch (error) {
+      this.toast(this.explain(error));
+    } finally {
+      this.form.classList.remove("busy");
+    }
+  }
+
+  async act(action, body) {
+    const id = this.conversationId;
+    try {
+      const conversation = await this.api("POST", `/api/v1/conversations/${id}/${action}`, body);
+      this.onChanged(conversation);
+    } catch (error) {
+      this.toast(this.explain(error));
+    }
+  }
+}
