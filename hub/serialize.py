@@ -61,6 +61,10 @@ def conversation_json(
         "first_assigned_at": iso(conversation.first_assigned_at),
         "first_response_at": iso(conversation.first_response_at),
         "waiting_since": iso(conversation.waiting_since),
+        # Offered to the assignee, who must accept (open or answer) before this.
+        "offer_expires_at": iso(conversation.offer_expires_at),
+        # Waiting in the team queue since (its place in line).
+        "queued_at": iso(conversation.queued_at),
         "last_message_at": iso(conversation.last_message_at),
         "closed_at": iso(conversation.closed_at),
         "last_message": (

@@ -113,6 +113,11 @@ async function openConversation(id) {
     conversation.contact = { id: contact.id, name: contact.name, status: contact.status };
     upsert(conversation);
     card.show(contact);
+    // Opening a conversation offered to me accepts it, so it does not move on to a
+    // colleague when the team's accept timeout runs out.
+    if (conversation.assignee && conversation.assignee.id === me.id && conversation.offer_expires_at) {
+      upsert(await api("POST", "/api/v1/conversations/" + id + "/accept"));
+    }
   } catch (error) {
     toast(explain(error));
   }

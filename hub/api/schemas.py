@@ -61,6 +61,8 @@ class ConversationOut(Shape):
     first_assigned_at: Timestamp | None
     first_response_at: Timestamp | None
     waiting_since: Timestamp | None
+    offer_expires_at: Timestamp | None
+    queued_at: Timestamp | None
     last_message_at: Timestamp
     closed_at: Timestamp | None
     last_message: LastMessage | None

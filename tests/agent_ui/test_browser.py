@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 from aiohttp import WSCloseCode, web
+from sqlalchemy import select
 
 from agent_ui.keys import FANOUT, PRESENCE_GRACE_S
 from hub.app import create_app
 from hub.appkeys import HUB
 from hub.auth import SESSION_COOKIE
-from hub.models import Role
+from hub.models import Role, RoutingDecision
 from tests.agent_ui.conftest import PASSWORD, Ui, client_writes, new_conversation
 from tests.conftest import Backend
 
@@ -104,6 +105,14 @@ async def test_visitor_request_reaches_the_operator_live_and_the_reply_comes_bac
         identities = operator.locator("#card-identities")
         await identities.get_by_text("+79161234567").wait_for()
         assert await operator.locator("#card-status").text_content() == "Лид"
+        # Opening what the router offered her accepted it: it will not move on at the timeout.
+        accepted = select(RoutingDecision.id).where(RoutingDecision.kind == "accepted")
+        async with asyncio.timeout(5):
+            while True:
+                async with ui.hub.db.sessions() as session:
+                    if (await session.execute(accepted)).first():
+                        break
+                await asyncio.sleep(0.05)
         await operator.locator("#card-leads").get_by_text("okna_2026", exact=True).wait_for()
         client_message = operator.locator("#messages .msg-in .msg-text").first
         await client_message.wait_for()

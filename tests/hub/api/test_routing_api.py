@@ -190,3 +190,16 @@ async def test_operator_routing_settings(api: Api) -> None:
         "skills": ["lang:en"],
         "is_active": True,
     }
+
+
+async def test_conversation_shows_its_offer_and_queue_place(api: Api) -> None:
+    conversation = await api.inbound()
+    queued = (await api.call("GET", f"/api/v1/conversations/{conversation}", "olga")).body
+    assert queued["assignee"] is None and queued["queued_at"] is not None
+    assert queued["offer_expires_at"] is None
+    await api.assign(conversation, "olga", accept_timeout_s=45)
+    offered = (await api.call("GET", f"/api/v1/conversations/{conversation}", "olga")).body
+    assert offered["queued_at"] is None and offered["offer_expires_at"] is not None
+    await api.call("POST", f"/api/v1/conversations/{conversation}/accept", "olga")
+    accepted = (await api.call("GET", f"/api/v1/conversations/{conversation}", "olga")).body
+    assert accepted["offer_expires_at"] is None
