@@ -20,6 +20,7 @@ export class CardView {
       deals: document.getElementById("card-deals"),
       leads: document.getElementById("card-leads"),
       history: document.getElementById("card-history"),
+      routing: document.getElementById("card-routing"),
     };
   }
 
@@ -95,6 +96,24 @@ export class CardView {
               message.channel.title || message.channel.kind),
             el("time", { datetime: message.created_at }, formatTime(message.created_at, this.locale))),
           el("div", { class: "msg-text" }, message.text || "")));
+    } catch (error) {
+      list.append(el("li", { class: "none" }, this.explain(error)));
+    }
+  }
+
+  // Every routing step with its reason ("least-busy among 3", "timeout after 45 s, moved
+  // from …"), so an operator or supervisor sees why the conversation is where it is.
+  async loadRouting(conversationId) {
+    const list = this.nodes.routing;
+    clear(list);
+    try {
+      const page = await this.api("GET", `/api/v1/conversations/${conversationId}/routing`);
+      this.fill(list, items(page), (decision) =>
+        el("li", { class: "history-item routing-" + decision.kind },
+          el("div", { class: "msg-meta" },
+            el("time", { datetime: decision.created_at }, formatTime(decision.created_at, this.locale)),
+            decision.to_user ? el("span", { class: "value" }, " → " + decision.to_user.name) : null),
+          el("div", { class: "msg-text" }, decision.reason)));
     } catch (error) {
       list.append(el("li", { class: "none" }, this.explain(error)));
     }

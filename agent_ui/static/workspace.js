@@ -118,6 +118,7 @@ async function openConversation(id) {
     if (conversation.assignee && conversation.assignee.id === me.id && conversation.offer_expires_at) {
       upsert(await api("POST", "/api/v1/conversations/" + id + "/accept"));
     }
+    await card.loadRouting(id);
   } catch (error) {
     toast(explain(error));
   }

@@ -113,6 +113,10 @@ async def test_visitor_request_reaches_the_operator_live_and_the_reply_comes_bac
                     if (await session.execute(accepted)).first():
                         break
                 await asyncio.sleep(0.05)
+        # ...and the card says why it came to her.
+        routing = operator.locator("#card-routing")
+        await routing.get_by_text("least-busy among 1", exact=False).wait_for()
+        await routing.get_by_text("accepted by the operator").wait_for()
         await operator.locator("#card-leads").get_by_text("okna_2026", exact=True).wait_for()
         client_message = operator.locator("#messages .msg-in .msg-text").first
         await client_message.wait_for()
