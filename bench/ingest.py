@@ -10,6 +10,13 @@ p50/p99 latency from the start of each POST to the websocket receiving its messa
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/ingest.py`, this folder comes first on the path, and its
+# bench/routing.py would hide the `routing` package the app imports.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import asyncio
 import contextlib
@@ -22,7 +29,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 import asyncpg
