@@ -268,25 +268,26 @@ class CallTracker(CallLedger):
             call.answered_at = at - int(talk)
             call.answer_estimated = False
 
-    def _blind_transfer(self, frame: Frame, at: float) -> None:
+    def _transferred_call(self, frame: Frame, transferer_key: str) -> LiveCall | None:
+        """The call a successful transfer event is about (by either side's Linkedid)."""
         if frame.get("Result") != "Success":
-            return
+            return None
         call = self.calls.get(frame.get("TransfereeLinkedid") or "") or self.calls.get(
-            frame.get("TransfererLinkedid") or ""
+            frame.get(transferer_key) or ""
         )
         if call is None:
             self._orphan(frame, "a transferee")
+        return call
+
+    def _blind_transfer(self, frame: Frame, at: float) -> None:
+        call = self._transferred_call(frame, "TransfererLinkedid")
+        if call is None:
             return
         self.set_transfer(call, known_number(frame.get("Extension")), "blind")
 
     def _attended_transfer(self, frame: Frame, at: float) -> None:
-        if frame.get("Result") != "Success":
-            return
-        call = self.calls.get(frame.get("TransfereeLinkedid") or "") or self.calls.get(
-            frame.get("OrigTransfererLinkedid") or ""
-        )
+        call = self._transferred_call(frame, "OrigTransfererLinkedid")
         if call is None:
-            self._orphan(frame, "a transferee")
             return
         target = self.leg(frame.get("TransferTargetUniqueid"), frame.get("TransferTargetChannel"))
         if target is not None and target.kind == "phone":
