@@ -65,6 +65,8 @@ def conversation_json(
         "offer_expires_at": iso(conversation.offer_expires_at),
         # Waiting in the team queue since (its place in line).
         "queued_at": iso(conversation.queued_at),
+        # Supervisors were alerted that it waits past the team's limit.
+        "wait_alerted_at": iso(conversation.wait_alerted_at),
         "last_message_at": iso(conversation.last_message_at),
         "closed_at": iso(conversation.closed_at),
         "last_message": (

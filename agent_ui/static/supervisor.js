@@ -24,7 +24,11 @@ function waitingMs(conversation) {
 function renderConversations() {
   const open = [...conversations.values()].filter((c) => c.status === "open")
     .sort((a, b) => waitingMs(b) - waitingMs(a) || a.id - b.id);
-  clear(boardBody).append(...open.map((c) => el("tr", { dataset: { id: c.id } },
+  clear(boardBody).append(...open.map((c) => el("tr", {
+    dataset: { id: c.id },
+    // Waiting in the queue past the team's limit: the router alerted the supervisors.
+    class: c.wait_alerted_at && !c.assignee ? "alerted" : null,
+  },
     el("td", {}, c.contact.name || t("contact.noName")),
     el("td", {}, el("span", { class: "channel-badge", dataset: { kind: c.channel.kind } },
       c.channel.title || c.channel.kind)),
@@ -100,6 +104,10 @@ function applyEvent(event) {
     if (m.direction === "in" && !c.waiting_since) c.waiting_since = m.created_at;
     if (m.direction === "out") c.waiting_since = null;
     c.last_message = { direction: m.direction, text: (m.text || "").slice(0, 200) };
+  } else if (event.kind === "queue.alert") {
+    const c = conversations.get(p.conversation_id);
+    if (!c) return false;
+    c.wait_alerted_at = new Date().toISOString();
   } else if (event.kind === "presence.changed") {
     if (p.user_id === config.user.id) topbar.showPresence(p.presence);
     const agent = agents.get(p.user_id);

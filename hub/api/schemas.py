@@ -63,6 +63,7 @@ class ConversationOut(Shape):
     waiting_since: Timestamp | None
     offer_expires_at: Timestamp | None
     queued_at: Timestamp | None
+    wait_alerted_at: Timestamp | None
     last_message_at: Timestamp
     closed_at: Timestamp | None
     last_message: LastMessage | None

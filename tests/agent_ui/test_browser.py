@@ -7,6 +7,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ from aiohttp import WSCloseCode, web
 from sqlalchemy import select
 
 from agent_ui.keys import FANOUT, PRESENCE_GRACE_S
+from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.app import create_app
 from hub.appkeys import HUB
 from hub.auth import SESSION_COOKIE
-from hub.models import Role, RoutingDecision
+from hub.models import Channel, Role, RoutingDecision, Team
+from routing.ingest import Ingestor
 from tests.agent_ui.conftest import PASSWORD, Ui, client_writes, new_conversation
 from tests.conftest import Backend
 
@@ -274,3 +277,49 @@ async def test_the_one_line_embed_works_on_another_site(
         await context.close()
         await ui.close()
     assert time.monotonic() - started < 30
+
+
+async def test_board_flags_requests_waiting_past_the_team_limit(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings(routing_sweep_interval_s=0.2))
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("boss", Role.supervisor, name="Ольга Руководитель")
+    async with ui.hub.db.sessions() as session, session.begin():
+        team = Team(name="Продажи", wait_limit_s=1)
+        session.add(team)
+        await session.flush()
+        session.add(
+            Channel(
+                kind="webform",
+                name="site",
+                title="Сайт",
+                options={},
+                enabled=True,
+                team_id=team.id,
+                created_at=datetime.now(UTC),
+            )
+        )
+    # Nobody is online: the request waits in the team queue.
+    receipt = await Ingestor(ui.hub).submit(
+        InboundMessage(
+            "webform",
+            "site",
+            "wait-1",
+            Sender("Клиент", (IdentityClaim("phone", "+79160000001"),)),
+            "Жду ответа",
+        )
+    )
+    context = await signed_in_context(browser, ui, "boss")
+    try:
+        board = await context.new_page()
+        await board.goto(ui.url("/supervisor"))
+        await board.wait_for_selector("#conn-status[data-state=live]")
+        row = board.locator(f"#board-conversations tr[data-id='{receipt.conversation_id}']")
+        await row.wait_for()
+        # Past the one-second limit the router alerts supervisors; the row turns red live.
+        await board.locator(
+            f"#board-conversations tr.alerted[data-id='{receipt.conversation_id}']"
+        ).wait_for(timeout=10_000)
+    finally:
+        await context.close()
