@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork
@@ -203,25 +203,3 @@ async def _responsible_manager(uow: UnitOfWork, conversation: Conversation) -> i
             select(Contact.responsible_user_id).where(Contact.id == conversation.contact_id)
         )
     ).scalar_one_or_none()
-
-
-async def queued(uow: UnitOfWork, limit: int = 200) -> list[Conversation]:
-    """The queue, oldest first, locked so two nodes never drain the same conversation."""
-    stmt = (
-        select(Conversation)
-        .where(
-            and_(
-                Conversation.status == ConversationStatus.open, Conversation.queued_at.is_not(None)
-            )
-        )
-        .order_by(Conversation.queued_at, Conversation.id)
-        .limit(limit)
-    )
-    if uow.hub.db.dialect == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list((await uow.session.execute(stmt)).scalars())
-
-
-async def assign_if_possible(uow: UnitOfWork, conversation: Conversation) -> bool:
-    """Route a new or re-opened conversation."""
-    return await route(uow, conversation)

@@ -81,10 +81,6 @@ async def add_missing_identities(
         )
 
 
-async def contact_by_id(uow: UnitOfWork, contact_id: int) -> Contact:
-    return (await uow.session.execute(select(Contact).where(Contact.id == contact_id))).scalar_one()
-
-
 async def set_reachability(
     uow: UnitOfWork, identity: NormalisedIdentity, reachable: bool, reason: str
 ) -> bool:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from hub.events import MessageCreated, MessageUpdated, conversation_audience
 from hub.models import Conversation, Direction, Message, OutboxItem, OutboxStatus, User
 from hub.serialize import message_json
@@ -137,16 +135,6 @@ async def record_delivery(
 async def schedule_retry(uow: UnitOfWork, item: OutboxItem, delay_s: float, error: str) -> None:
     item.error = error
     item.next_attempt_at = uow.now() + timedelta(seconds=delay_s)
-
-
-async def due_outbox_ids(uow: UnitOfWork, limit: int = 50) -> list[int]:
-    stmt = (
-        select(OutboxItem.id)
-        .where(OutboxItem.status == OutboxStatus.queued, OutboxItem.next_attempt_at <= uow.now())
-        .order_by(OutboxItem.id)
-        .limit(limit)
-    )
-    return list((await uow.session.execute(stmt)).scalars())
 
 
 async def apply_edit(

@@ -54,7 +54,7 @@ async def reopen(uow: UnitOfWork, conversation: Conversation, reason: str) -> No
 async def route_if_unheld(uow: UnitOfWork, conversation: Conversation) -> None:
     # A reopened conversation nobody holds would otherwise sit outside the queue.
     if conversation.assignee_id is None and conversation.queued_at is None:
-        await assignment.assign_if_possible(uow, conversation)
+        await assignment.route(uow, conversation)
 
 
 @routes.post(
