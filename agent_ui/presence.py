@@ -1,8 +1,11 @@
 """Presence driven by sockets: a user's first socket brings them online (or away, if that is
 what they chose), and closing their last one takes them offline after a short grace period.
 
-Counting is per node: a user with sockets on two nodes goes offline when either node's last
-socket closes, until their next presence change. The grace period hides page reloads.
+Sockets are counted per node, and each node holding a user's sockets says so with a lease
+(`presence:<user>:<node>`) renewed by the sockets' pings; a node whose last socket of a user
+closes takes them offline only if no other node still holds one. A node that dies without
+closing its sockets lets its leases expire, and the sweeper's silent-browser check takes
+over. The grace period hides page reloads.
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 
+from hub.actions import leases
 from hub.core import Hub
+from hub.leased import NODE_ID
 from hub.models import Presence
 from routing import presence as routing_presence
 
@@ -28,6 +34,8 @@ class PresenceKeeper:
         # What each user last chose with the switch; a new socket restores it.
         self._chosen: dict[int, Presence] = {}
         self._pending_offline: dict[int, asyncio.Task[None]] = {}
+        # Unique per app instance: two apps in one process are two nodes.
+        self._node = f"{NODE_ID}:{uuid.uuid4().hex[:8]}"
 
     async def set(self, user_id: int, presence: Presence) -> bool:
         # Through routing: going offline hands unanswered work back to the queue.
@@ -35,6 +43,14 @@ class PresenceKeeper:
 
     async def heartbeat(self, user_id: int) -> None:
         await routing_presence.heartbeat(self._hub, user_id)
+        await self._hold(user_id)
+
+    def _lease(self, user_id: int) -> str:
+        return f"presence:{user_id}:{self._node}"
+
+    async def _hold(self, user_id: int) -> None:
+        ttl = self._hub.settings.presence_timeout_s
+        await leases.acquire(self._hub, self._lease(user_id), self._node, ttl)
 
     async def choose(self, user_id: int, presence: Presence) -> bool:
         self._chosen[user_id] = presence
@@ -46,6 +62,7 @@ class PresenceKeeper:
             pending.cancel()
         if wanted is not None:
             self._chosen[user_id] = wanted
+        await self._hold(user_id)
         if first:
             await self.set(user_id, self._chosen.get(user_id, Presence.online))
 
@@ -68,6 +85,9 @@ class PresenceKeeper:
         if self._fanout.has_user(user_id):
             return  # came back meanwhile
         try:
+            await leases.release(self._hub, self._lease(user_id), self._node)
+            if await leases.held_by_others(self._hub, f"presence:{user_id}:", self._node):
+                return  # still connected through another node, which takes it from here
             await self.set(user_id, Presence.offline)
         except Exception:
             log.exception("could not set user %d offline", user_id)

@@ -26,6 +26,8 @@ from hub.models import (
     TeamMember,
     User,
 )
+from hub.reasons import Reason, after
+from hub.reasons import reason as because
 
 from .hours import is_open
 
@@ -100,7 +102,7 @@ async def candidates(
 
 def choose(
     pool: list[Candidate], strategy: Strategy, weight: float
-) -> tuple[Candidate, str] | None:
+) -> tuple[Candidate, Reason] | None:
     free = [c for c in pool if c.has_room(weight)]
     if not free:
         return None
@@ -111,13 +113,13 @@ def choose(
 
     if strategy is Strategy.round_robin:
         pick = min(free, key=idle_key)
-        return pick, f"round-robin among {len(free)}"
+        return pick, because("round_robin", free=len(free))
     if strategy is Strategy.longest_idle:
         idle = [c for c in free if c.load == 0] or free
         pick = min(idle, key=idle_key)
-        return pick, f"longest idle among {len(free)}"
+        return pick, because("longest_idle", free=len(free))
     pick = min(free, key=lambda c: (c.load, *idle_key(c)))
-    return pick, f"least-busy among {len(free)} (load {pick.load:g})"
+    return pick, because("least_busy", free=len(free), load=f"{pick.load:g}")
 
 
 async def route(
@@ -125,7 +127,7 @@ async def route(
     conversation: Conversation,
     *,
     exclude: frozenset[int] = frozenset(),
-    context: str = "",
+    context: Reason | None = None,
     requeue: bool = True,
 ) -> bool:
     """Offer the conversation to the best operator, else queue it. True when assigned.
@@ -142,7 +144,7 @@ async def route(
                 uow,
                 conversation,
                 "after_hours",
-                f"outside {team.name} hours: to the after-hours team",
+                because("after_hours_team", team=team.name),
             )
             team = await _team(uow, conversation.team_id)
         else:
@@ -151,7 +153,7 @@ async def route(
                     uow,
                     conversation,
                     "queued",
-                    _why(context, f"outside {team.name} business hours"),
+                    after(context, because("outside_hours", team=team.name)),
                 )
             return False
     timeout = team.accept_timeout_s if team is not None else DEFAULT_ACCEPT_TIMEOUT_S
@@ -165,7 +167,7 @@ async def route(
                 uow,
                 conversation,
                 owner[0].user,
-                _why(context, "responsible manager online"),
+                after(context, because("owner_online")),
                 timeout,
             )
             return True
@@ -174,27 +176,19 @@ async def route(
     if strategy is Strategy.manual:
         if requeue:
             await routing_actions.enqueue(
-                uow, conversation, "queued", _why(context, "manual pick from the queue")
+                uow, conversation, "queued", after(context, because("manual_queue"))
             )
         return False
     pool = await candidates(uow, conversation, excluded)
     choice = choose(pool, strategy, conversation.weight)
     if choice is None:
         if requeue:
-            reason = (
-                f"nobody free ({len(pool)} online, all at capacity)"
-                if pool
-                else "no operator online"
-            )
-            await routing_actions.enqueue(uow, conversation, "queued", _why(context, reason))
+            why = because("all_busy", online=len(pool)) if pool else because("nobody_online")
+            await routing_actions.enqueue(uow, conversation, "queued", after(context, why))
         return False
     picked, reason = choice
-    await routing_actions.offer(uow, conversation, picked.user, _why(context, reason), timeout)
+    await routing_actions.offer(uow, conversation, picked.user, after(context, reason), timeout)
     return True
-
-
-def _why(context: str, reason: str) -> str:
-    return f"{context}, {reason}" if context else reason
 
 
 async def _responsible_manager(uow: UnitOfWork, conversation: Conversation) -> int | None:

@@ -11,9 +11,10 @@ from hub.actions import users
 from hub.actions.uow import unit_of_work
 from hub.core import Hub
 from hub.models import Conversation, ConversationStatus, Presence, User
+from hub.reasons import reason as because
 
 
-async def change(hub: Hub, user_id: int, presence: Presence, reason: str = "") -> bool:
+async def change(hub: Hub, user_id: int, presence: Presence, silent: bool = False) -> bool:
     """Set an operator's presence; leaving returns their unanswered work to the queue.
 
     Returns True when presence changed. The caller (the sweeper, or the websocket layer)
@@ -23,7 +24,7 @@ async def change(hub: Hub, user_id: int, presence: Presence, reason: str = "") -
         changed = await users.set_presence(uow, user_id, presence)
         if changed and presence is Presence.offline:
             user = await uow.session.get_one(User, user_id)
-            why = f"{user.name} went offline" + (f" ({reason})" if reason else "")
+            why = because("went_silent" if silent else "went_offline", name=user.name)
             unanswered = (
                 await uow.session.execute(
                     select(Conversation)
@@ -73,5 +74,5 @@ async def expire_silent(hub: Hub) -> list[int]:
             ).scalars()
         )
     for user_id in silent:
-        await change(hub, user_id, Presence.offline, "no heartbeat")
+        await change(hub, user_id, Presence.offline, silent=True)
     return silent

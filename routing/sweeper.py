@@ -16,6 +16,7 @@ from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.core import Hub
 from hub.models import Conversation, ConversationStatus, Team, User
+from hub.reasons import reason as because
 
 from . import assignment, presence
 
@@ -61,7 +62,7 @@ async def expire_offers(hub: Hub) -> int:
             timeout = team.accept_timeout_s if team else assignment.DEFAULT_ACCEPT_TIMEOUT_S
             await routing_actions.time_out(uow, conversation)
             # route() offers it to someone else, or queues it, with this reason first.
-            context = f"timeout after {timeout} s, moved from {holder.name}"
+            context = because("timeout_moved", seconds=timeout, holder=holder.name)
             await assignment.route(
                 uow, conversation, exclude=frozenset({holder.id}), context=context
             )
@@ -88,7 +89,9 @@ async def drain_queue(hub: Hub, limit: int = 200) -> int:
             group = (conversation.team_id, conversation.required_skill)
             if group in stuck:
                 continue  # nobody of this team/skill had room a moment ago: keep the order
-            if await assignment.route(uow, conversation, context="from the queue", requeue=False):
+            if await assignment.route(
+                uow, conversation, context=because("from_queue"), requeue=False
+            ):
                 assigned += 1
             else:
                 stuck.add(group)

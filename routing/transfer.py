@@ -6,6 +6,7 @@ from hub.actions import messages
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork
 from hub.models import Conversation, Presence, Team, User
+from hub.reasons import reason as because
 
 from . import assignment
 
@@ -27,7 +28,11 @@ async def to_operator(
         raise TransferError("already-assigned", f"{target.name} already holds it")
     team = await uow.session.get(Team, conversation.team_id) if conversation.team_id else None
     timeout = team.accept_timeout_s if team else assignment.DEFAULT_ACCEPT_TIMEOUT_S
-    reason = f"transferred to {target.name} by {by.name}" + (f": {note}" if note else "")
+    reason = (
+        because("transferred_note", target=target.name, by=by.name, note=note)
+        if note
+        else because("transferred", target=target.name, by=by.name)
+    )
     if note:
         await messages.add_note(uow, conversation, by, note)
     # A deliberate hand-over may go past the target's capacity, as a supervisor decides.
@@ -43,7 +48,7 @@ async def to_team(
     if note:
         await messages.add_note(uow, conversation, by, note)
     conversation.team_id = team.id
-    context = f"transferred to team {team.name} by {by.name}"
+    context = because("transferred_team", team=team.name, by=by.name)
     return await assignment.route(
         uow,
         conversation,

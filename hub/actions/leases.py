@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.core import Hub
@@ -34,3 +34,18 @@ async def acquire(hub: Hub, name: str, holder: str, ttl_s: float) -> bool:
 async def release(hub: Hub, name: str, holder: str) -> None:
     async with hub.db.sessions() as session, session.begin():
         await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+async def held_by_others(hub: Hub, prefix: str, holder: str) -> bool:
+    """Whether someone other than `holder` holds an unexpired lease named `prefix...`."""
+    stmt = (
+        select(Lease.name)
+        .where(
+            Lease.name.startswith(prefix, autoescape=True),
+            Lease.holder != holder,
+            Lease.expires_at > hub.clock(),
+        )
+        .limit(1)
+    )
+    async with hub.db.sessions() as session:
+        return (await session.execute(stmt)).first() is not None

@@ -8,6 +8,8 @@ from sqlalchemy import select, update
 
 from hub.events import STAFF_ROLES, Audience, QueueAlert, conversation_audience
 from hub.models import AssignmentOffer, Conversation, RoutingDecision, User
+from hub.reasons import Reason
+from hub.reasons import reason as because
 
 from . import conversations
 from .uow import UnitOfWork
@@ -17,7 +19,7 @@ async def record_decision(
     uow: UnitOfWork,
     conversation: Conversation,
     kind: str,
-    reason: str,
+    reason: Reason,
     *,
     from_user_id: int | None = None,
     to_user_id: int | None = None,
@@ -28,7 +30,8 @@ async def record_decision(
             conversation_id=conversation.id,
             created_at=uow.now(),
             kind=kind,
-            reason=reason,
+            reason=reason.text(),
+            reason_parts=reason.to_json(),
             from_user_id=from_user_id,
             to_user_id=to_user_id,
             team_id=conversation.team_id,
@@ -41,7 +44,7 @@ async def offer(
     uow: UnitOfWork,
     conversation: Conversation,
     user: User,
-    reason: str,
+    reason: Reason,
     accept_timeout_s: int | None,
     kind: str = "assigned",
     by_user_id: int | None = None,
@@ -68,7 +71,7 @@ async def offer(
         to_user_id=user.id,
         by_user_id=by_user_id,
     )
-    await conversations.assign(uow, conversation, user.id, reason)
+    await conversations.assign(uow, conversation, user.id, reason.text())
 
 
 async def accept(uow: UnitOfWork, conversation: Conversation, user_id: int) -> bool:
@@ -87,9 +90,7 @@ async def accept(uow: UnitOfWork, conversation: Conversation, user_id: int) -> b
         .values(accepted_at=uow.now())
     )
     conversation.offer_expires_at = None
-    await record_decision(
-        uow, conversation, "accepted", "accepted by the operator", to_user_id=user_id
-    )
+    await record_decision(uow, conversation, "accepted", because("accepted"), to_user_id=user_id)
     await conversations.announce(uow, conversation, "accepted")
     return True
 
@@ -103,7 +104,7 @@ async def enqueue(
     uow: UnitOfWork,
     conversation: Conversation,
     kind: str,
-    reason: str,
+    reason: Reason,
     by_user_id: int | None = None,
 ) -> None:
     """Put it (back) in its team's queue; it keeps its place if it was already waiting."""
@@ -117,14 +118,12 @@ async def enqueue(
         uow, conversation, kind, reason, from_user_id=previous, by_user_id=by_user_id
     )
     audience = conversation_audience(None, previous)
-    await conversations.announce(uow, conversation, "queued", reason, audience)
+    await conversations.announce(uow, conversation, "queued", reason.text(), audience)
 
 
 async def alert_waiting(uow: UnitOfWork, conversation: Conversation, waited_s: int) -> None:
     conversation.wait_alerted_at = uow.now()
-    await record_decision(
-        uow, conversation, "alerted", f"waiting in the queue for {waited_s} s; supervisors alerted"
-    )
+    await record_decision(uow, conversation, "alerted", because("queue_alert", seconds=waited_s))
     uow.emit(
         QueueAlert(
             audience=Audience(roles=STAFF_ROLES),

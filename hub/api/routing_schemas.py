@@ -26,10 +26,19 @@ class TransferIn(Body):
         return self
 
 
+class ReasonPartOut(Shape):
+    code: str = Field(description="A key of the reason catalog (hub/reasons.py)")
+    params: dict[str, str | int | float]
+
+
 class DecisionOut(Shape):
     id: int
     kind: str
-    reason: str
+    reason: str = Field(description="The reason in English")
+    reason_parts: list[ReasonPartOut] | None = Field(
+        description="The same as codes with parameters, to show in the reader's language; "
+        "null for decisions recorded before reasons had codes"
+    )
     created_at: Timestamp
     from_user: UserBrief | None
     to_user: UserBrief | None
@@ -151,10 +160,19 @@ class TeamList(Shape):
     items: list[TeamOut]
 
 
+# What a PBX dials: digits and the * and # of feature codes. "" clears the extension.
+EXTENSION_PATTERN = r"^([0-9*#]{1,20})?$"
+
+
 class OperatorSettingsIn(Body):
     max_conversations: int | None = Field(default=None, ge=1, le=100)
     skills: list[str] | None = Field(default=None, max_length=50)
     is_active: bool | None = None
+    extension: str | None = Field(
+        default=None,
+        pattern=EXTENSION_PATTERN,
+        description='Phone extension on the PBX, unique among active users; "" clears it.',
+    )
 
 
 class OperatorSettingsOut(Shape):
@@ -162,3 +180,4 @@ class OperatorSettingsOut(Shape):
     max_conversations: int
     skills: list[str]
     is_active: bool
+    extension: str | None

@@ -36,7 +36,10 @@ class RoutingDecision(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # assigned | queued | timeout | returned | transferred | accepted | alerted | after_hours
     kind: Mapped[str] = mapped_column(String(20))
+    # The English sentence (logs, API clients) and the same as codes with parameters, which
+    # pages render in their own language (hub/reasons.py); null on rows from before 0007.
     reason: Mapped[str] = mapped_column(Text)
+    reason_parts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))

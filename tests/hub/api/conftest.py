@@ -16,6 +16,7 @@ from hub.app import create_app
 from hub.appkeys import HUB
 from hub.core import Hub
 from hub.models import Presence, Role, User
+from hub.reasons import reason as because
 from routing.ingest import Ingestor
 from tests.conftest import Backend, add_channel, add_user
 
@@ -114,7 +115,9 @@ class Api:
             conversation = await conversations.get_for_update(uow, conversation_id)
             assert conversation is not None
             user = await uow.session.get_one(User, self.users[login].id)
-            await routing_actions.offer(uow, conversation, user, "test set-up", accept_timeout_s)
+            await routing_actions.offer(
+                uow, conversation, user, because("note", text="test set-up"), accept_timeout_s
+            )
 
     async def set_online(self, login: str) -> None:
         async with unit_of_work(self.hub) as uow:

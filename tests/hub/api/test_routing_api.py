@@ -25,6 +25,14 @@ async def test_transfer_to_an_operator_records_the_reason(api: Api) -> None:
     ).body
     last = decisions["items"][-1]
     assert last["kind"] == "transferred" and "он ведёт этот объект" in last["reason"]
+    # The same reason as data, for pages to show in their own language.
+    olga, petr = api.users["olga"].name, api.users["petr"].name
+    assert last["reason_parts"] == [
+        {
+            "code": "transferred_note",
+            "params": {"target": petr, "by": olga, "note": "он ведёт этот объект"},
+        }
+    ]
     assert last["from_user"]["login"] == "olga" and last["to_user"]["login"] == "petr"
     assert last["by_user"]["login"] == "olga"
 
@@ -189,6 +197,7 @@ async def test_operator_routing_settings(api: Api) -> None:
         "max_conversations": 9,
         "skills": ["lang:en"],
         "is_active": True,
+        "extension": None,
     }
 
 
