@@ -1,0 +1,79 @@
+"""GET /admin/channels and GET /admin/operators: the administrator's settings pages.
+
+Like the workspace they are shells filled by their scripts from the REST API. Channels are
+shown read-only to supervisors (they may read the channel API, not change it); operators'
+accounts are for admins only. Operators get the "no access" page. The API checks every
+write again on its own, so hiding a button is never the only guard.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from hub.appkeys import SETTINGS
+from hub.auth import Principal, has_role
+from hub.models import Role
+
+from .context import page_locale, session_principal
+from .keys import PAGES
+
+
+def _config(request: web.Request, principal: Principal, locale: str) -> dict[str, Any]:
+    return {
+        "csrf": principal.csrf_token,
+        "locale": locale,
+        "user": {
+            "id": principal.user_id,
+            "login": principal.login,
+            "name": principal.name,
+            "role": principal.role.value,
+        },
+        "supervisor": has_role(principal.role, Role.supervisor),
+        "admin": has_role(principal.role, Role.admin),
+        # Embed snippets are copied into other sites: they need this hub's public address.
+        "publicUrl": request.app[SETTINGS].public_url.rstrip("/"),
+        "wsPath": "/ws",
+        "strings": request.app[PAGES].strings(locale),
+    }
+
+
+def _render(
+    request: web.Request, principal: Principal, template: str, needed: Role
+) -> web.Response:
+    pages = request.app[PAGES]
+    choice = page_locale(request, principal)
+    config = _config(request, principal, choice.locale)
+    allowed = has_role(principal.role, needed)
+    context = {
+        "config": config if allowed else None,
+        "user": config["user"],
+        "csrf_token": principal.csrf_token,
+        "is_supervisor": config["supervisor"],
+        "needed_role": needed.value,
+    }
+    if not allowed:
+        return pages.render("forbidden.html", choice, context, status=403)
+    return pages.render(template, choice, context)
+
+
+def _principal_or_login(request: web.Request) -> Principal:
+    principal = session_principal(request)
+    if principal is None:
+        raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='/')}")
+    return principal
+
+
+async def channels_page(request: web.Request) -> web.Response:
+    return _render(request, _principal_or_login(request), "admin_channels.html", Role.supervisor)
+
+
+async def operators_page(request: web.Request) -> web.Response:
+    return _render(request, _principal_or_login(request), "admin_operators.html", Role.admin)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/admin/channels", channels_page)
+    app.router.add_get("/admin/operators", operators_page)
