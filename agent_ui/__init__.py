@@ -6,10 +6,10 @@ from aiohttp import web
 
 from hub.appkeys import SETTINGS
 
-from . import views_auth, views_forms, views_workspace
+from . import views_admin, views_auth, views_forms, views_workspace, widget_views
 from .i18n import load_translations
 from .keys import PAGES
-from .lifecycle import close_sockets, fanout_ctx
+from .lifecycle import close_sockets, fanout_ctx, widget_fanout_ctx
 from .pages import STATIC_DIR, STATIC_PREFIX, Pages
 from .ws import websocket
 
@@ -21,9 +21,12 @@ def setup(app: web.Application) -> None:
     app[PAGES] = Pages(load_translations(), app[SETTINGS].cookie_secure)
     views_auth.setup(app)
     views_workspace.setup(app)
+    views_admin.setup(app)
     views_forms.setup(app)
+    widget_views.setup(app)
     app.router.add_get("/ws", websocket)
     app.router.add_static(STATIC_PREFIX, STATIC_DIR, name="static")
     app.cleanup_ctx.append(fanout_ctx)
+    app.cleanup_ctx.append(widget_fanout_ctx)
     # Open sockets would hold up aiohttp's wait for running handlers: close them first.
     app.on_shutdown.append(close_sockets)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from babel.support import Translations
 
+from hub.reasons import TEMPLATES as REASON_TEMPLATES
+
 from .i18n import N_
+from .js_strings_admin import ADMIN_JS_STRINGS
+from .js_strings_calls import CALL_JS_STRINGS
 
 JS_STRINGS: dict[str, str] = {
     "conn.connecting": N_("Connecting…"),
@@ -47,6 +51,14 @@ JS_STRINGS: dict[str, str] = {
     "delivery.failed": N_("Not delivered: {reason}"),
     "composer.replyPlaceholder": N_("Reply to the client…"),
     "composer.notePlaceholder": N_("Internal note: the client will not see it…"),
+    "composer.attach": N_("Attach files"),
+    "composer.removeFile": N_("Remove {name}"),
+    "composer.uploading": N_("Wait until the files finish uploading."),
+    "error.file-too-large": N_("The file “{name}” is too large: at most {max}."),
+    "error.upload-failed": N_("Could not upload “{name}”: {message}"),
+    "file.bytes": N_("{n} B"),
+    "file.kb": N_("{n} KB"),
+    "file.mb": N_("{n} MB"),
     "identity.phone": N_("Phone"),
     "identity.email": N_("Email"),
     "identity.telegram": N_("Telegram"),
@@ -92,8 +104,59 @@ JS_STRINGS: dict[str, str] = {
     "form.tooLong": N_("The message is too long."),
     "form.tooMany": N_("Too many requests. Please try again in a minute."),
     "form.failed": N_("Could not send the request. Please try again."),
+    "widget.open": N_("Chat with us"),
+    "widget.close": N_("Close the chat"),
+    "widget.online": N_("We are online"),
+    "widget.offline": N_("We are offline now"),
+    "widget.offlineIntro": N_(
+        "Nobody can answer right now. Leave a message and a phone or e-mail, "
+        "and we will get back to you."
+    ),
+    "widget.placeholder": N_("Type a message…"),
+    "widget.send": N_("Send the message"),
+    "widget.sending": N_("Sending"),
+    "widget.sent": N_("Delivered"),
+    "widget.read": N_("Seen"),
+    "widget.failed": N_("Not sent"),
+    "widget.typing": N_("{name} is typing…"),
+    "widget.typingAnon": N_("The operator is typing…"),
+    "widget.operator": N_("Operator"),
+    "widget.leaveContacts": N_("Leave your contacts"),
+    "widget.contactsIntro": N_("We will answer here, or call or write to you."),
+    "widget.name": N_("Your name"),
+    "widget.phone": N_("Phone number"),
+    "widget.email": N_("E-mail"),
+    "widget.message": N_("Your message"),
+    "widget.submit": N_("Send"),
+    "widget.cancel": N_("Cancel"),
+    "widget.needContact": N_("Give a phone number or an e-mail."),
+    "widget.needName": N_("Give your name."),
+    "widget.needText": N_("Write a message."),
+    "widget.contactsSaved": N_("Thank you! We have your contacts."),
+    "widget.requestSent": N_("Thank you! Your message has been received; we will get back to you."),
+    "widget.contactDetails": N_("Contacts left: {details}"),
+    "widget.tooLong": N_("The message is too long: at most {limit} characters."),
+    "widget.rateLimited": N_("Too many messages at once. Please wait a little."),
+    "widget.error": N_("Could not send: {message}"),
+    "widget.reconnecting": N_("Connecting…"),
+    "widget.unread": N_("New messages: {n}"),
+    "widget.welcome": N_("Hello! Ask us anything, we will answer here."),
+    "widget.history": N_("Earlier messages"),
+    "delivery.read": N_("Read"),
+    "thread.typing": N_("The client is typing…"),
+    "message.contactDetails": N_("Visitor left contact details: {details}"),
+    "channelKind.widget": N_("the website chat"),
 }
+
+
+JS_STRINGS.update(ADMIN_JS_STRINGS)
+JS_STRINGS.update(CALL_JS_STRINGS)
 
 
 def js_strings(translations: Translations) -> dict[str, str]:
     return {key: str(translations.gettext(message)) for key, message in JS_STRINGS.items()}
+
+
+# Routing reasons: the hub records them as codes with parameters (hub/reasons.py, whose
+# English templates are the msgids); the workspace renders them in the page's language.
+JS_STRINGS.update({f"reason.{code}": template for code, template in REASON_TEMPLATES.items()})

@@ -4,7 +4,8 @@ Protocol (JSON text frames). The server first sends {"type":"hello","user":{...}
 The client may send {"type":"resume","cursor":N}: the server replays the logged events it may
 see from a little before N (late commits can land below the newest id on PostgreSQL; the
 client drops cursors it has seen), then {"type":"resumed","cursor":M}. Live events arrive as
-{"type":"event","cursor","kind","payload"}. Also "ping" -> "pong" and "presence".
+{"type":"event","cursor","kind","payload"}; transient ones (typing) carry cursor 0. Also
+"ping" -> "pong", "presence", and the chat signals "typing" and "read" (ws_chat.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from hub.web_auth import current_principal
 
 from .fanout import Connection
 from .keys import FANOUT, PRESENCE
+from .ws_chat import ChatSignalError, ChatSignals
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ CLIENT_MESSAGES: dict[str, Role] = {
     "ping": Role.operator,
     "resume": Role.operator,
     "presence": Role.operator,
+    "typing": Role.operator,
+    "read": Role.operator,
 }
 
 
@@ -74,6 +78,7 @@ class Session:
         self.conn = Connection(ws, principal.user_id, principal.role, principal.session_id)
         self._send_lock = asyncio.Lock()
         self._sent: OrderedDict[int, None] = OrderedDict()
+        self.chat = ChatSignals(self.hub, principal)
 
     async def send(self, data: dict[str, Any]) -> None:
         async with self._send_lock:
@@ -88,7 +93,8 @@ class Session:
         return True
 
     async def _send_event(self, envelope: Envelope) -> None:
-        if self._first_time(envelope.cursor):
+        # Cursor 0: a transient signal (typing), never logged, never replayed, never deduped.
+        if envelope.cursor == 0 or self._first_time(envelope.cursor):
             await self.ws.send_json(
                 {
                     "type": "event",
@@ -154,6 +160,11 @@ class Session:
             await self.send({"type": "pong"})
         elif kind == "resume":
             await self.resume(message.get("cursor"))
+        elif kind in ("typing", "read"):
+            try:
+                await (self.chat.typing if kind == "typing" else self.chat.read)(message)
+            except ChatSignalError as refusal:
+                await self.error(refusal.error_id, refusal.message)
         else:
             await self.change_presence(message.get("presence"))
 

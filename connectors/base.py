@@ -42,8 +42,11 @@ class Attachment:
     # Where the channel keeps it (a Telegram file_id, a VK URL), when not carried inline.
     url: str | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
-    # Base64 of the bytes, for channels that deliver the file itself (e-mail).
+    # Base64 of the bytes, for channels that deliver the file itself (e-mail). The hub moves
+    # them into its file store before storing the event, leaving `file_id` instead.
     content_b64: str | None = None
+    # The hub's stored copy (stored_files id), once the bytes are held there.
+    file_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,28 @@ class DeliveryReport:
 
 
 @dataclass(frozen=True)
+class OutgoingMessage:
+    """A message the channel's own side sent to a client outside Okno (a community admin
+    answering in VK's interface); kept in the conversation as an outbound message.
+
+    `message_ref` is the channel's id of the message: the hub never stores one twice and
+    recognises the echo of a reply it sent itself by it.
+    """
+
+    channel_kind: str
+    channel_name: str
+    external_id: str
+    # The client it went to.
+    recipient: Sender
+    message_ref: str
+    text: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    occurred_at: datetime | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    event: Literal["outgoing"] = "outgoing"
+
+
+@dataclass(frozen=True)
 class CallEvent:
     channel_kind: str
     channel_name: str
@@ -130,7 +155,9 @@ class CallEvent:
     event: Literal["call"] = "call"
 
 
-Inbound = InboundMessage | InboundEdit | ReachabilityChange | DeliveryReport | CallEvent
+Inbound = (
+    InboundMessage | InboundEdit | ReachabilityChange | DeliveryReport | OutgoingMessage | CallEvent
+)
 INBOUND_ADAPTER: TypeAdapter[Inbound] = TypeAdapter(
     Annotated[Inbound, Field(discriminator="event")]
 )
@@ -166,6 +193,24 @@ class Delivery:
     error: str | None = None
     # For "retry": seconds to wait (a rate limit's retry_after, say).
     retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    data: bytes
+    mime_type: str = ""
+
+
+class FileUnavailable(Exception):
+    """The channel cannot hand over a file it hosts (expired, too large, not supported).
+
+    `temporary` says whether asking again later may work (network trouble, rate limit).
+    """
+
+    def __init__(self, reason: str, temporary: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.temporary = temporary
 
 
 @dataclass(frozen=True)
@@ -244,6 +289,8 @@ class Connector(Protocol):
 
     async def send(self, outbound: Outbound) -> Delivery: ...
 
+    async def fetch_file(self, attachment: Attachment) -> FetchedFile: ...
+
 
 class BaseConnector:
     """Defaults for connectors that lack one side (no webhook, no listener, no sending)."""
@@ -275,3 +322,8 @@ class BaseConnector:
 
     async def send(self, outbound: Outbound) -> Delivery:
         return Delivery("failed", error=f"{self.kind} channels cannot send replies")
+
+    async def fetch_file(self, attachment: Attachment) -> FetchedFile:
+        """The bytes of a file the channel hosts (`attachment.url`: a Telegram file_id, a
+        VK URL), so operators open it through Okno; raises FileUnavailable."""
+        raise FileUnavailable(f"{self.kind} channels do not hand over files")

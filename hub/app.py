@@ -12,14 +12,16 @@ from agent_ui import setup as setup_ui
 from connectors.runner import ConnectorRunner
 from hub import channel_sync, telephony, webhooks
 from hub.api import setup as setup_api
-from hub.appkeys import HUB, INGESTOR, RUNNER, SETTINGS
+from hub.appkeys import HUB, INGESTOR, PBX, RUNNER, SETTINGS
 from hub.bus import create_bus
 from hub.channels import context_factory, start_enabled_channels
+from hub.commands import create_commands
 from hub.core import Hub
 from hub.db import Database
 from hub.errors import error_middleware
 from hub.migrate import ensure_migrated
 from hub.models.base import utcnow
+from hub.pbx_control import PbxControl
 from hub.settings import Settings
 from hub.web_auth import auth_middleware
 from hub.workers import OutboxWorker, retry_inbound_forever
@@ -51,8 +53,12 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
 
     async def connectors_ctx(app: web.Application) -> AsyncIterator[None]:
         hub, ingestor = app[HUB], app[INGESTOR]
-        runner = ConnectorRunner(context_factory(ingestor))
+        runner = ConnectorRunner(context_factory(ingestor, {"asterisk": telephony.on_linked}))
         app[RUNNER] = runner
+        # Call control reaches the node holding the PBX link, wherever a request lands.
+        commands = create_commands(settings.redis_url, settings.redis_prefix)
+        await commands.start()
+        app[PBX] = PbxControl(runner, commands)
         await start_enabled_channels(hub, runner)
         runner.supervise("outbox-worker", OutboxWorker(hub, runner).run)
         runner.supervise("routing-sweeper", lambda: sweep_forever(hub))
@@ -66,6 +72,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
         )
         yield
         await runner.close()
+        await commands.close()
 
     app.cleanup_ctx.append(hub_ctx)
     app.cleanup_ctx.append(connectors_ctx)

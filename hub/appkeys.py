@@ -6,6 +6,7 @@ from aiohttp import web
 
 from connectors.runner import ConnectorRunner
 from hub.core import Hub
+from hub.pbx_control import PbxControl
 from hub.settings import Settings
 from routing.ingest import Ingestor
 
@@ -13,3 +14,4 @@ SETTINGS = web.AppKey("settings", Settings)
 HUB = web.AppKey("hub", Hub)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 RUNNER = web.AppKey("runner", ConnectorRunner)
+PBX = web.AppKey("pbx", PbxControl)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -12,12 +12,16 @@ from connectors.base import ConnectorContext, Inbound, Receipt
 from connectors.registry import ChannelConfigError
 from connectors.runner import ChannelSpec, ConnectorRunner
 from hub.actions import channel_state
+from hub.actions.channels import origin_of
 from hub.core import Hub
 from hub.leased import run_leased
 from hub.models import Channel
 from routing.ingest import Ingestor
 
 log = logging.getLogger(__name__)
+
+
+LinkHook = Callable[["ChannelContext"], Awaitable[None]]
 
 
 @dataclass
@@ -30,6 +34,8 @@ class ChannelContext:
     log: logging.Logger
     ingestor: Ingestor
     runner: ConnectorRunner
+    # Run when the connector's source link is (re)established (see `linked`).
+    on_linked: LinkHook | None = field(default=None)
 
     async def submit(self, item: Inbound) -> Receipt:
         return await self.ingestor.submit(item)
@@ -42,8 +48,15 @@ class ChannelContext:
         self.runner.supervise_for(
             (self.channel_kind, self.channel_name),
             task_name,
-            lambda: run_leased(hub, task_name, run),
+            # Held per hub, not per process: tests and embedders run several nodes in one.
+            lambda: run_leased(hub, task_name, run, origin_of(hub)),
         )
+
+    async def linked(self) -> None:
+        """The connector's link to its source is up again: the hub brings the source in step
+        with what changed meanwhile (an operator's presence -> their PBX queue pause)."""
+        if self.on_linked is not None:
+            await self.on_linked(self)
 
     async def checkpoint_get(self, key: str) -> str | None:
         return await channel_state.read(self.ingestor.hub, self.channel_id, key)
@@ -53,8 +66,11 @@ class ChannelContext:
 
 
 def context_factory(
-    ingestor: Ingestor,
+    ingestor: Ingestor, link_hooks: Mapping[str, LinkHook] | None = None
 ) -> Callable[[ConnectorRunner, ChannelSpec], ConnectorContext]:
+    """`link_hooks`: by channel kind, what to do each time such a connector (re)connects."""
+    hooks = dict(link_hooks or {})
+
     def make(runner: ConnectorRunner, spec: ChannelSpec) -> ChannelContext:
         return ChannelContext(
             channel_id=spec.id,
@@ -63,6 +79,7 @@ def context_factory(
             log=logging.getLogger(f"okno.channel.{spec.kind}.{spec.name}"),
             ingestor=ingestor,
             runner=runner,
+            on_linked=hooks.get(spec.kind),
         )
 
     return make

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import replace
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
@@ -70,6 +71,16 @@ async def _seed_people(hub: Hub) -> dict[str, int]:
             data.CHANNEL_NAME,
             {"allowed_origins": []},
             title=data.CHANNEL_TITLE,
+            team_id=team_ids[data.CHANNEL_TEAM],
+        )
+        # Allowed origin: the demo's own address, where /widget/site/demo embeds it.
+        parts = urlsplit(hub.settings.public_url)
+        await create_channel(
+            uow,
+            "widget",
+            data.WIDGET_NAME,
+            {"allowed_origins": [f"{parts.scheme}://{parts.netloc}"]},
+            title=data.WIDGET_TITLE,
             team_id=team_ids[data.CHANNEL_TEAM],
         )
     return ids
@@ -186,6 +197,7 @@ def banner(settings: Settings, outcome: SeedOutcome) -> str:
         "Okno demo",
         f"  Workspace: {base}/",
         f"  Web form:  {base}/forms/{data.CHANNEL_NAME}",
+        f"  Site chat: {base}/widget/{data.WIDGET_NAME}/demo",
     ]
     if outcome is SeedOutcome.not_empty:
         lines.append("  The database already had other data; the demo data was not added.")

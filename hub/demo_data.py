@@ -77,6 +77,9 @@ class DemoConversation:
 CHANNEL_NAME = "demo"
 CHANNEL_TITLE = "Заявка с сайта"
 CHANNEL_TEAM = "Продажи"
+# The website chat; the demo's own pages embed it (/widget/site/demo).
+WIDGET_NAME = "site"
+WIDGET_TITLE = "Окна Мытищи — чат"
 PIPELINE_NAME = "Продажи"
 # The last stage is a signed contract: the deal is won.
 PIPELINE_STAGES: tuple[tuple[str, str], ...] = (

@@ -126,17 +126,20 @@ class QueueAlert(Event):
 @dataclass(frozen=True)
 class CallRinging(Event):
     """Screen-pop: an operator's phone rings; `card` is the client's card (null when the
-    caller is internal or withheld). Goes to that operator and the supervisors."""
+    caller is internal or withheld). Goes to that operator (`user_id`: whose screen pops)
+    and the supervisors."""
 
     kind: ClassVar[str] = "call.ringing"
     call: Mapping[str, Any] = field(default_factory=dict)
     extension: str = ""
     card: Mapping[str, Any] | None = None
+    user_id: int | None = None
 
     def payload(self) -> dict[str, Any]:
         return {
             "call": dict(self.call),
             "extension": self.extension,
+            "user_id": self.user_id,
             "card": dict(self.card) if self.card is not None else None,
         }
 
@@ -166,6 +169,20 @@ class ChannelChanged(Event):
 
     def payload(self) -> dict[str, Any]:
         return {"channel": dict(self.channel), "enabled": self.enabled, "origin": self.origin}
+
+
+@dataclass(frozen=True)
+class ConversationRead(Event):
+    """The client ("client") or the agents ("agent") have seen the other side's messages up
+    to message `up_to`; it only ever moves forward."""
+
+    kind: ClassVar[str] = "conversation.read"
+    conversation_id: int = 0
+    by: str = "client"
+    up_to: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        return {"conversation_id": self.conversation_id, "by": self.by, "up_to": self.up_to}
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ class Settings(BaseModel):
     lease_ttl_s: float = Field(default=15.0, gt=0)
     inbound_retry_interval_s: float = 5.0
     inbound_max_attempts: int = 20
+    # Largest file an operator may upload (OKNO_MAX_UPLOAD_BYTES); bigger ones get a 413.
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     log_level: str = "INFO"
 
     @field_validator("default_region")

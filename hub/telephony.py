@@ -2,7 +2,8 @@
 extension on it, and queue pauses that follow the operators' presence.
 
 Presence events reach every node; only the node holding a PBX's AMI lease has a live link
-to it (`connected`), so exactly one node sends each QueuePause.
+to it (`connected`), so exactly one node sends each QueuePause. Presence that changed while
+the link was down is applied when it comes back (`on_linked`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from connectors.asterisk import AmiError, AsteriskConnector
 from connectors.runner import ConnectorRunner
+from hub.channels import ChannelContext
 from hub.core import Hub
 from hub.models import Channel, Presence, User
 
@@ -47,6 +49,11 @@ def extension_of(user: User, channel: Channel) -> str | None:
     return None
 
 
+def attended_transfers(channel: Channel) -> bool:
+    """Whether the PBX is set up for attended transfers (AsteriskOptions.attended_transfer)."""
+    return bool((channel.options or {}).get("attended_transfer", True))
+
+
 async def pause_operator(hub: Hub, runner: ConnectorRunner, user_id: int, paused: bool) -> int:
     """(Un)pause the operator on every PBX this node reads; returns the actions sent."""
     async with hub.db.sessions() as session:
@@ -59,21 +66,48 @@ async def pause_operator(hub: Hub, runner: ConnectorRunner, user_id: int, paused
         extension = extension_of(user, channel)
         if connector is None or not connector.connected or extension is None:
             continue
-        try:
-            replies = await connector.pause(
-                extension, paused, reason=PAUSE_REASON if paused else None
-            )
-            sent += len(replies)
-        except (AmiError, ValueError) as exc:
-            log.warning(
-                "QueuePause %s of %s (%s) on %s failed: %s",
-                "on" if paused else "off",
-                user.login,
-                extension,
-                channel.name,
-                exc,
-            )
+        sent += await _pause(connector, user, extension, paused)
     return sent
+
+
+async def _pause(connector: AsteriskConnector, user: User, extension: str, paused: bool) -> int:
+    try:
+        replies = await connector.pause(extension, paused, reason=PAUSE_REASON if paused else None)
+    except (AmiError, ValueError) as exc:
+        log.warning(
+            "QueuePause %s of %s (%s) on %s failed: %s",
+            "on" if paused else "off",
+            user.login,
+            extension,
+            connector.ctx.channel_name,
+            exc,
+        )
+        return 0
+    return len(replies)
+
+
+async def on_linked(ctx: ChannelContext) -> None:
+    """The AMI link to this PBX is up (again): every operator away is paused in its queues
+    and every one online unpaused, whatever happened to their presence while it was down.
+    Members the PBX already lists in the wanted state are left alone."""
+    hub = ctx.ingestor.hub
+    async with hub.db.sessions() as session:
+        channel = await session.get(Channel, ctx.channel_id)
+        wanted = [Presence(value) for value in PAUSED_WHEN]
+        stmt = select(User).where(User.is_active, User.presence.in_(wanted)).order_by(User.id)
+        users = list((await session.execute(stmt)).scalars())
+    connector = connector_for(ctx.runner, channel) if channel is not None else None
+    if channel is None or connector is None:
+        return
+    for user in users:
+        extension = extension_of(user, channel)
+        if extension is None or not connector.connected:
+            continue
+        paused = PAUSED_WHEN[user.presence.value]
+        listed = [s for s in connector.agents.members.values() if s.extension == extension]
+        if listed and all(state.paused == paused for state in listed):
+            continue
+        await _pause(connector, user, extension, paused)
 
 
 async def follow_presence(hub: Hub, runner: ConnectorRunner) -> None:

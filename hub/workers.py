@@ -69,6 +69,8 @@ class OutboxWorker:
     async def _send(self, claimed: outbox.ClaimedDelivery) -> Delivery:
         if claimed.unreachable_reason:
             return Delivery("failed", error=f"client unreachable: {claimed.unreachable_reason}")
+        if claimed.undeliverable:
+            return Delivery("failed", error=claimed.undeliverable)
         connector = self.runner.get(claimed.channel_kind, claimed.channel_name)
         if connector is None:
             return Delivery(
@@ -81,6 +83,7 @@ class OutboxWorker:
             text=claimed.text,
             recipient=claimed.recipient,
             author_name=claimed.author_name,
+            attachments=claimed.attachments,
             meta=claimed.meta,
         )
         try:

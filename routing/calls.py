@@ -33,6 +33,8 @@ from hub.models import (
     IdentityKind,
     User,
 )
+from hub.reasons import Reason
+from hub.reasons import reason as because
 
 from . import assignment, identity
 from .call_card import client_card
@@ -150,7 +152,9 @@ async def _answered(
     operator = operators.get(extension or "")
     await calls.answer(uow, call, extension, operator.id if operator else None, at)
     if operator is not None and conversation is not None:
-        await _assign(uow, conversation, operator, f"answered the call on {extension}")
+        await _assign(
+            uow, conversation, operator, because("answered_call", extension=extension or "")
+        )
     if call.contact_id is not None:
         await calls.close_callbacks(uow, call.contact_id)
     await calls.announce(uow, call, "answered", _audience(call, operators))
@@ -174,7 +178,9 @@ async def _finished(
     if conversation is not None:
         if operator is not None and conversation.assignee_id is None:
             # Answered while Okno did not hear it ring (the link was down): still theirs.
-            await _assign(uow, conversation, operator, f"answered the call on {answered_by}")
+            await _assign(
+                uow, conversation, operator, because("answered_call", extension=str(answered_by))
+            )
         message_id = (await calls.add_history_line(uow, call, conversation)).id
         await calls.end_conversation(uow, conversation)
     if call.contact_id is not None and call.client_number is not None:
@@ -187,7 +193,9 @@ async def _finished(
     return message_id
 
 
-async def _assign(uow: UnitOfWork, conversation: Conversation, operator: User, reason: str) -> None:
+async def _assign(
+    uow: UnitOfWork, conversation: Conversation, operator: User, reason: Reason
+) -> None:
     """The operator who answered holds the call's conversation, taken at once (no offer
     timeout: the phone was answered)."""
     if conversation.status is not ConversationStatus.open:

@@ -11,9 +11,8 @@ from connectors.base import (
     InboundEdit,
     InboundMessage,
     ReachabilityChange,
-    inbound_to_json,
 )
-from hub.actions import contacts, inbound, merge, messages, outbox
+from hub.actions import contacts, files, inbound, merge, messages, outbox, visitors
 from hub.actions.contacts import NormalisedIdentity
 from hub.actions.uow import UnitOfWork
 from hub.models import (
@@ -26,6 +25,7 @@ from hub.models import (
     Presence,
     User,
 )
+from hub.reasons import reason as because
 
 from . import assignment, identity, threads
 
@@ -62,28 +62,36 @@ async def apply_message(
         contact_id, lead_id = contact.id, lead.id
     else:
         await contacts.add_missing_identities(uow, contact_id, ids)
+        if channel.kind == "widget":
+            await visitors.name_if_unnamed(uow, contact_id, item.sender.name)
     await contacts.note_unparsed_phones(
         uow, contact_id, identity.unparsed_phones(item.sender.identities, region)
     )
+    # A website chat continues only the visitor's own conversation (the widget passes it as
+    # the hint); without one it starts anew, never joining another visitor's chat.
+    visitor = item.meta.get("widget_visitor") if channel.kind == "widget" else None
     thread = await threads.conversation_for(
         uow,
         contact_id,
         channel,
-        subject=item.subject or item.text[:120],
+        subject=item.subject or item.text[:120] or item.sender.name,
         lead_id=lead_id,
         thread_hint=item.meta.get("thread_hint"),
-        always_new=channel.kind == "webform",
+        always_new=channel.kind == "webform"
+        or (visitor is not None and item.meta.get("thread_hint") is None),
     )
     conversation = thread.conversation
+    if isinstance(visitor, str) and thread.how == "new":
+        visitors.bind_visitor(uow, conversation, visitor)
     meta: dict[str, Any] = {**item.meta, "request_number": event_id}
     if item.attachments:
-        meta["attachments"] = inbound_to_json(item)["attachments"]
+        meta["attachments"] = await files.attachments_meta(uow, item.attachments)
     message = await messages.receive(uow, conversation, item.text, meta, item.message_ref)
     if thread.how != "open" or (
         conversation.assignee_id is None and conversation.queued_at is None
     ):
         await assignment.route(
-            uow, conversation, context="reopened" if thread.how == "reopened" else ""
+            uow, conversation, context=because("reopened") if thread.how == "reopened" else None
         )
     await inbound.mark_processed(uow, event_id, conversation.id, message.id)
     return conversation.id
@@ -125,7 +133,7 @@ async def apply_edit(
     if message is None:
         await inbound.mark_ignored(uow, event_id, f"edit of unknown message {item.message_ref}")
         return None
-    attachments = inbound_to_json(item)["attachments"] if item.attachments else None
+    attachments = await files.attachments_meta(uow, item.attachments) if item.attachments else None
     await messages.apply_edit(uow, message, item.text, attachments)
     await inbound.mark_processed(uow, event_id, message.conversation_id, message.id)
     return message.conversation_id

@@ -18,17 +18,18 @@ from connectors.base import (
     Inbound,
     InboundEdit,
     InboundMessage,
+    OutgoingMessage,
     ReachabilityChange,
     Receipt,
     inbound_from_json,
     inbound_to_json,
 )
-from hub.actions import inbound
+from hub.actions import files, inbound
 from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.core import Hub
 from hub.models import Channel, InboundEvent
 
-from . import calls, handlers
+from . import calls, handlers, outgoing
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Ingestor:
         self.hub = hub
 
     async def submit(self, item: Inbound) -> Receipt:
+        # Bytes go to the file store first: the raw event keeps a reference, not the file.
+        item = await files.externalise(self.hub, item)
         event_id, created = await inbound.record(
             self.hub, source_of(item), item.external_id, inbound_to_json(item)
         )
@@ -113,6 +116,8 @@ class Ingestor:
                 await handlers.apply_reachability(uow, event.id, item)
             case DeliveryReport():
                 await handlers.apply_delivery(uow, event.id, item)
+            case OutgoingMessage():
+                return await outgoing.apply_outgoing(uow, event.id, channel, item)
             case CallEvent():
                 return await calls.apply_call(uow, event.id, channel, item)
         return None

@@ -68,6 +68,11 @@ export class LiveSocket {
       this.status("live");
       if (this.handlers.onHello) this.handlers.onHello(message, first);
     } else if (message.type === "event") {
+      // Cursor 0: a transient signal (typing) that is never logged; it moves no cursor.
+      if (message.cursor === 0) {
+        if (this.handlers.onEvent) this.handlers.onEvent(message);
+        return;
+      }
       if (this.seen.has(message.cursor)) return;
       this.remember(message.cursor);
       if (this.handlers.onEvent) this.handlers.onEvent(message);

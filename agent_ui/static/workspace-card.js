@@ -2,13 +2,14 @@
 
 import { items } from "./okno-api.js";
 import { clear, el, formatTime } from "./okno-dom.js";
+import { callDetails, callOf } from "./workspace-call-item.js";
 
 const SOURCE_FIELDS = ["page_url", "referrer", "utm_source", "utm_medium", "utm_campaign",
   "utm_content", "utm_term"];
 
 export class CardView {
-  constructor({ api, t, locale, explain }) {
-    Object.assign(this, { api, t, locale, explain });
+  constructor({ api, t, locale, explain, onDial }) {
+    Object.assign(this, { api, t, locale, explain, onDial });
     this.contactId = null;
     this.root = document.getElementById("card");
     this.placeholder = document.getElementById("card-empty");
@@ -33,10 +34,12 @@ export class CardView {
     n.name.textContent = contact.name || t("contact.noName");
     n.status.textContent = t("contact.status." + contact.status);
     n.status.dataset.status = contact.status;
+    const phones = (contact.identities || []).filter((identity) => identity.kind === "phone");
     this.fill(n.identities, contact.identities, (identity) =>
       el("li", { class: "identity", dataset: { kind: identity.kind } },
         el("span", { class: "label" }, t("identity." + identity.kind)),
-        el("span", { class: "value" }, identity.value)));
+        el("span", { class: "value" }, identity.value),
+        identity.kind === "phone" ? this.dialButton(contact.id, identity.value, identity === phones[0]) : null));
     this.fill(n.organisations, contact.organisations, (org) =>
       el("li", {}, el("span", { class: "value" }, org.name),
         org.position ? el("span", { class: "label" }, org.position) : null,
@@ -47,6 +50,21 @@ export class CardView {
           + " · " + (deal.stage ? deal.stage.name : ""))));
     this.fill(n.leads, contact.leads, (lead) => this.leadNode(lead));
     this.loadHistory(contact.id);
+  }
+
+  // Click-to-call: the contact's first phone by contact_id, any other by its number.
+  dialButton(contactId, number, first) {
+    if (!this.onDial) return null;
+    const label = this.t("call.dial", { number });
+    const button = el("button", { type: "button", class: "dial", title: label, "aria-label": label }, "\u260E");
+    button.addEventListener("click", () => {
+      if (!this.dialStatus) {
+        this.dialStatus = el("p", { class: "dial-status", role: "status", hidden: true });
+        this.nodes.identities.after(this.dialStatus);
+      }
+      this.onDial(first ? { contact_id: contactId } : { number }, this.dialStatus);
+    });
+    return button;
   }
 
   money(amount, currency) {
@@ -95,7 +113,8 @@ export class CardView {
             el("span", { class: "channel-badge", dataset: { kind: message.channel.kind } },
               message.channel.title || message.channel.kind),
             el("time", { datetime: message.created_at }, formatTime(message.created_at, this.locale))),
-          el("div", { class: "msg-text" }, message.text || "")));
+          callOf(message) ? callDetails(callOf(message), this.t)
+            : el("div", { class: "msg-text" }, message.text || "")));
     } catch (error) {
       list.append(el("li", { class: "none" }, this.explain(error)));
     }
@@ -113,9 +132,15 @@ export class CardView {
           el("div", { class: "msg-meta" },
             el("time", { datetime: decision.created_at }, formatTime(decision.created_at, this.locale)),
             decision.to_user ? el("span", { class: "value" }, " → " + decision.to_user.name) : null),
-          el("div", { class: "msg-text" }, decision.reason)));
+          el("div", { class: "msg-text" }, this.reasonText(decision))));
     } catch (error) {
       list.append(el("li", { class: "none" }, this.explain(error)));
     }
+  }
+
+  // The reason's steps in the page's language; the English sentence for old decisions.
+  reasonText(decision) {
+    if (!decision.reason_parts) return decision.reason;
+    return decision.reason_parts.map((part) => this.t("reason." + part.code, part.params)).join(", ");
   }
 }

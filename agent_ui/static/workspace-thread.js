@@ -2,6 +2,8 @@
 
 import { items } from "./okno-api.js";
 import { clear, el, formatTime } from "./okno-dom.js";
+import { callDetails, callOf } from "./workspace-call-item.js";
+import { ComposerFiles, attachmentList } from "./workspace-files.js";
 
 export class ThreadView {
   constructor({ api, t, me, locale, toast, explain, onChanged }) {
@@ -9,6 +11,8 @@ export class ThreadView {
     this.conversationId = null;
     this.conversation = null;
     this.messageNodes = new Map(); // message id -> <li>
+    this.messages = new Map(); // message id -> message (to redraw read marks)
+    this.onShown = null; // set by the chat signals: a message is on screen
     this.pending = null; // live updates held back while the thread is being fetched
     this.root = document.getElementById("thread");
     this.placeholder = document.getElementById("thread-empty");
@@ -22,6 +26,7 @@ export class ThreadView {
     };
     this.form = document.getElementById("composer");
     this.text = document.getElementById("composer-text");
+    this.files = new ComposerFiles({ form: this.form, text: this.text, t: this.t, toast: this.toast });
     this.buttons.take.addEventListener("click", () =>
       this.act("assign", { user_id: this.me.id }));
     this.buttons.close.addEventListener("click", () => this.act("close"));
@@ -44,11 +49,15 @@ export class ThreadView {
     const note = this.mode() === "note";
     this.form.classList.toggle("note-mode", note);
     this.text.placeholder = this.t(note ? "composer.notePlaceholder" : "composer.replyPlaceholder");
+    this.files.setEnabled(!note);
   }
 
   async open(id, known) {
     this.conversationId = id;
     this.messageNodes.clear();
+    this.files.clear(); // pending files belong to the reply of the conversation left
+    this.messages.clear();
+    this.hideTyping();
     clear(this.list);
     this.placeholder.hidden = true;
     this.root.hidden = false;
@@ -76,7 +85,10 @@ export class ThreadView {
   }
 
   setConversation(conversation) {
+    const readBefore = this.conversation && this.conversation.id === conversation.id
+      ? this.conversation.client_read_up_to : undefined;
     this.conversation = conversation;
+    if (readBefore !== undefined && readBefore !== conversation.client_read_up_to) this.redrawOutbound();
     const t = this.t;
     this.title.textContent = conversation.contact.name || t("contact.noName");
     const holder = conversation.assignee
@@ -103,19 +115,54 @@ export class ThreadView {
       el("span", { class: "msg-author" }, who),
       el("time", { datetime: message.created_at }, formatTime(message.created_at, this.locale)),
       message.edited_at ? el("span", { class: "msg-edited" }, t("message.edited")) : null);
-    const attachments = (message.meta && message.meta.attachments) || [];
-    const files = attachments.length
-      ? el("ul", { class: "msg-files" }, attachments.map((file) =>
-        el("li", {}, t("message.attachment", { name: file.name || file.kind || "" }))))
-      : null;
+    const files = attachmentList(message, t);
     return el("li", { class: "msg msg-" + message.direction, dataset: { id: message.id } },
-      meta, el("div", { class: "msg-text" }, message.text || ""), files, this.deliveryNode(message));
+      meta, callOf(message) ? callDetails(callOf(message), t) : el("div", { class: "msg-text" }, this.messageText(message)),
+      files, this.deliveryNode(message));
+  }
+
+  // A visitor who only left their contacts (website chat) sent no text: say what they left.
+  messageText(message) {
+    const details = message.meta && message.meta.contact_details;
+    if (message.text || !details || typeof details !== "object") return message.text || "";
+    const parts = ["name", "phone", "email"].map((key) => details[key]).filter(Boolean);
+    return this.t("message.contactDetails", { details: parts.join(", ") });
+  }
+
+  // The client has seen our replies up to this message id (website chat read state).
+  setClientRead(upTo) {
+    if (!this.conversation || (this.conversation.client_read_up_to || 0) >= upTo) return;
+    this.conversation.client_read_up_to = upTo;
+    this.redrawOutbound();
+  }
+
+  redrawOutbound() {
+    for (const message of this.messages.values()) {
+      if (message.direction === "out") this.showMessage(message);
+    }
+  }
+
+  showTyping() {
+    if (!this.typingLine) {
+      this.typingLine = el("p", { class: "typing-line", role: "status" }, this.t("thread.typing"));
+      this.list.after(this.typingLine);
+    }
+    this.typingLine.hidden = false;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.hideTyping(), 5000);
+  }
+
+  hideTyping() {
+    clearTimeout(this.typingTimer);
+    if (this.typingLine) this.typingLine.hidden = true;
   }
 
   deliveryNode(message) {
     if (message.direction !== "out") return null;
     const delivery = (message.meta && message.meta.delivery) || { status: "queued" };
-    const status = ["queued", "sent", "failed"].includes(delivery.status) ? delivery.status : "queued";
+    let status = ["queued", "sent", "failed"].includes(delivery.status) ? delivery.status : "queued";
+    const readUpTo = (this.conversation && this.conversation.client_read_up_to) || 0;
+    if (status !== "failed" && message.id <= readUpTo) status = "read";
     const text = status === "failed"
       ? this.t("delivery.failed", { reason: delivery.error || "?" })
       : this.t("delivery." + status);
@@ -134,6 +181,9 @@ export class ThreadView {
     const node = this.messageNode(message);
     const old = this.messageNodes.get(message.id);
     this.messageNodes.set(message.id, node);
+    this.messages.set(message.id, message);
+    if (message.direction === "in") this.hideTyping();
+    if (this.onShown) this.onShown(message);
     if (old) { old.replaceWith(node); return; }
     // Keep id order even when a late event arrives after a newer one.
     const next = [...this.list.children].find((child) => Number(child.dataset.id) > message.id);
@@ -144,13 +194,18 @@ export class ThreadView {
 
   async send() {
     const text = this.text.value;
-    if (!text.trim() || this.conversationId === null) return;
+    const reply = this.mode() === "reply";
+    const attachments = reply ? this.files.ids() : [];
+    if ((!text.trim() && !attachments.length) || this.conversationId === null) return;
+    if (reply && this.files.busy()) { this.toast(this.t("composer.uploading")); return; }
     const id = this.conversationId;
+    const body = { kind: this.mode(), text };
+    if (attachments.length) body.attachments = attachments;
     this.form.classList.add("busy");
     try {
-      const message = await this.api("POST", `/api/v1/conversations/${id}/messages`,
-        { kind: this.mode(), text });
+      const message = await this.api("POST", `/api/v1/conversations/${id}/messages`, body);
       this.text.value = "";
+      if (reply) this.files.clear();
       this.upsertMessage(message);
     } catch (error) {
       this.toast(this.explain(error));

@@ -7,6 +7,8 @@ import { LiveSocket } from "./okno-live.js";
 import { Topbar, storedPresence } from "./okno-topbar.js";
 import { ThreadView } from "./workspace-thread.js";
 import { CardView } from "./workspace-card.js";
+import { ChatSignals } from "./workspace-chat.js";
+import { CallsView } from "./workspace-calls.js";
 
 const config = readConfig();
 const t = translator(config.strings);
@@ -41,7 +43,10 @@ function explain(error) {
 
 const thread = new ThreadView({ api, t, me, locale: config.locale, toast, explain,
   onChanged: (conversation) => upsert(conversation) });
-const card = new CardView({ api, t, locale: config.locale, explain });
+const calls = new CallsView({ api, t, me, locale: config.locale, toast, explain,
+  openConversation: (id) => openConversation(id) });
+const card = new CardView({ api, t, locale: config.locale, explain,
+  onDial: (body, statusNode) => calls.dial(body, statusNode) });
 
 function inTab(conversation, tab) {
   if (conversation.status !== "open") return false;
@@ -166,7 +171,9 @@ function onMessageEvent(kind, payload) {
 }
 
 function onEvent(event) {
-  if (pendingEvents) pendingEvents.push(event);
+  // Calls do not wait for the conversation list: a ringing phone cannot.
+  if (event.kind === "call.ringing" || event.kind === "call.changed") calls.applyEvent(event.kind, event.payload);
+  else if (pendingEvents) pendingEvents.push(event);
   else applyEvent(event);
 }
 
@@ -175,6 +182,7 @@ function applyEvent(event) {
   if (event.kind === "conversation.changed") upsert(payload.conversation);
   else if (event.kind === "message.created" || event.kind === "message.updated") onMessageEvent(event.kind, payload);
   else if (event.kind === "presence.changed" && payload.user_id === me.id) topbar.showPresence(payload.presence);
+  else if (event.kind === "typing" || event.kind === "conversation.read") chat.onEvent(event);
 }
 
 const topbar = new Topbar(t, toast);
@@ -184,10 +192,12 @@ const live = new LiveSocket({
   presence: storedPresence(),
   onEvent,
   onHello: (hello, first) => {
+    if (!first) calls.beginReplay(); // the socket resumes: what it replays may be stale
     topbar.showPresence(hello.user.presence);
     if (first) loadList().catch((error) => toast(explain(error)));
   },
   onResumed: (resumed) => {
+    calls.endReplay();
     // Too much happened while away to replay: start from a fresh list.
     if (!resumed.complete) loadList().catch((error) => toast(explain(error)));
   },
@@ -198,6 +208,7 @@ const live = new LiveSocket({
 });
 
 topbar.attach(live);
+const chat = new ChatSignals({ live, thread });
 
 for (const tab of document.querySelectorAll("[data-tab]")) {
   tab.addEventListener("click", () => { state.tab = tab.dataset.tab; renderList(); });
@@ -207,5 +218,6 @@ for (const tab of document.querySelectorAll("[data-tab]")) {
 setInterval(renderList, 30000);
 
 live.start();
+calls.restore();
 const initial = /^#c(\d+)$/.exec(location.hash);
 if (initial) openConversation(Number(initial[1]));

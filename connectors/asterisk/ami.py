@@ -65,11 +65,14 @@ class AmiClient:
         *,
         on_event: EventSink,
         on_ready: ReadyHook | None = None,
+        on_linked: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self._on_event = on_event
         self._on_ready = on_ready
+        # Told (without waiting for it) each time the link is up, resynced and takes actions.
+        self._on_linked = on_linked
         self._clock = clock
         self._manager: AmiManager | None = None
         self._lost: asyncio.Future[str] | None = None
@@ -155,6 +158,8 @@ class AmiClient:
             self.sessions += 1
             self._ready.set()
             log.info("AMI %s:%d connected and in step", settings.host, settings.port)
+            if self._on_linked is not None:
+                self._on_linked()
             watchdog = asyncio.create_task(self._watchdog(manager))
             self.last_loss = await lost
             log.warning("AMI %s:%d lost: %s", settings.host, settings.port, self.last_loss)

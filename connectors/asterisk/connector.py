@@ -62,6 +62,7 @@ class AsteriskConnector(BaseConnector):
         self.link: AsteriskLink | None = None
         self._pending: asyncio.Queue[CallEvent] = asyncio.Queue()
         self.submitted = 0
+        self._link_tasks: set[asyncio.Task[None]] = set()
 
     def ami_settings(self) -> AmiSettings:
         pbx = self.pbx
@@ -95,13 +96,15 @@ class AsteriskConnector(BaseConnector):
     async def _read(self) -> None:
         """The leased reader: the AMI link (reconnecting with backoff by itself) and the pump
         that hands its events to the hub."""
-        link = AsteriskLink(self.ami_settings(), self.tracker, self.agents)
+        link = AsteriskLink(self.ami_settings(), self.tracker, self.agents, on_linked=self._linked)
         self.link = link
         pump = asyncio.create_task(self._pump())
         try:
             await link.run()
         finally:
             self.link = None
+            for task in list(self._link_tasks):
+                task.cancel()
             with contextlib.suppress(Exception):
                 await link.stop()
             with contextlib.suppress(TimeoutError):
@@ -109,6 +112,23 @@ class AsteriskConnector(BaseConnector):
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
+
+    def _linked(self) -> None:
+        task = asyncio.create_task(self._after_link())
+        self._link_tasks.add(task)
+        task.add_done_callback(self._link_tasks.discard)
+
+    async def _after_link(self) -> None:
+        """Asterisk kept its state across our reconnect, but the hub's may have moved on
+        (an operator went away meanwhile): the hub's context (when it offers `linked`)
+        re-applies it now that actions can be sent."""
+        linked = getattr(self.ctx, "linked", None)
+        if linked is None:
+            return
+        try:
+            await linked()
+        except Exception:
+            self.ctx.log.exception("bringing the PBX in step after (re)connecting failed")
 
     async def _pump(self) -> None:
         while True:

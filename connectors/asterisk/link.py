@@ -25,12 +25,17 @@ class AsteriskLink:
         agents: AgentBoard | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        on_linked: Callable[[], None] | None = None,
     ) -> None:
         self.tracker = tracker
         self.agents = agents or AgentBoard()
         self._clock = clock
         self.client = AmiClient(
-            settings, on_event=self._on_event, on_ready=self._resync, clock=clock
+            settings,
+            on_event=self._on_event,
+            on_ready=self._resync,
+            on_linked=on_linked,
+            clock=clock,
         )
         self.resyncs = 0
         self._round = 0

@@ -48,6 +48,9 @@ class AsteriskOptions(ConnectorOptions):
     # Dialplan context where click-to-call dials out and transfers find the target.
     originate_context: str = "from-internal"
     transfer_context: str | None = None
+    # Atxfer needs the PBX's attended-transfer feature (features.conf atxfer); without it,
+    # operators are offered blind transfers only.
+    attended_transfer: bool = True
     # The channel variable holding the recording file (MixMonitor sets MIXMONITOR_FILENAME).
     recording_variable: str = "MIXMONITOR_FILENAME"
     # Where people listen to a recording, e.g. "https://pbx.example/recordings/{file}".

@@ -14,10 +14,12 @@ import json
 from typing import TYPE_CHECKING, ClassVar
 
 from connectors.base import (
+    Attachment,
     BaseConnector,
     ConnectorContext,
     ConnectorOptions,
     Delivery,
+    FetchedFile,
     Outbound,
     WebhookRequest,
     WebhookResponse,
@@ -60,6 +62,9 @@ class TelegramConnector(BaseConnector):
 
     async def send(self, outbound: Outbound) -> Delivery:
         return await self.runtime.send(outbound)
+
+    async def fetch_file(self, attachment: Attachment) -> FetchedFile:
+        return await self.runtime.fetch_file(attachment)
 
     async def handle_webhook(self, request: WebhookRequest) -> WebhookResponse:
         name = self.ctx.channel_name

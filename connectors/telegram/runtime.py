@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 from typing import Any
 
-from aiogram.exceptions import AiogramError
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 
 from connectors.base import (
+    Attachment,
     ConnectorContext,
     Delivery,
+    FetchedFile,
+    FileUnavailable,
     IdentityClaim,
     Outbound,
     ReachabilityChange,
@@ -20,10 +30,11 @@ from connectors.base import (
 from .api import make_bot
 from .options import TelegramOptions
 from .polling import Poller
-from .sending import Outgoing
+from .sending import Outgoing, telegram_reason
 from .updates import WANTED_UPDATES, Parsed, parse_update
 
 CALLBACK_ANSWER_TIMEOUT_S = 5.0
+DOWNLOAD_TIMEOUT_S = 60
 
 
 class TelegramRuntime:
@@ -103,6 +114,31 @@ class TelegramRuntime:
         if result.forbidden:
             await self._mark_unreachable(outbound, result.delivery.error or "")
         return result.delivery
+
+    async def fetch_file(self, attachment: Attachment) -> FetchedFile:
+        """getFile, then the download from the same Bot API server (`api_base` honoured)."""
+        file_id = attachment.url
+        if not file_id:
+            raise FileUnavailable("the attachment has no Telegram file_id")
+        try:
+            found = await self.bot.get_file(file_id)
+            if not found.file_path:
+                raise FileUnavailable("Telegram gave no path for the file")
+            stream = await self.bot.download_file(found.file_path, timeout=DOWNLOAD_TIMEOUT_S)
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+            raise FileUnavailable(f"Telegram unreachable: {exc}", temporary=True) from exc
+        except TelegramAPIError as exc:
+            # "file is too big" (over the Bot API's 20 MB), "wrong file_id"...
+            raise FileUnavailable(telegram_reason(exc)) from exc
+        except FileUnavailable:
+            raise
+        except Exception as exc:  # the download's HTTP error or a broken connection
+            status = getattr(exc, "status", None)
+            temporary = not isinstance(status, int) or status >= 500
+            raise FileUnavailable(f"download failed: {exc}", temporary=temporary) from exc
+        data = stream.read() if stream is not None else b""
+        mime = attachment.mime_type or mimetypes.guess_type(found.file_path)[0] or ""
+        return FetchedFile(data, mime)
 
     async def _mark_unreachable(self, outbound: Outbound, reason: str) -> None:
         """Telegram refused with 403: the client's Telegram address is marked unreachable,

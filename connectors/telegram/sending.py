@@ -37,6 +37,8 @@ _ERROR_PREFIX = re.compile(r"^(?:Bad Request|Forbidden|Not Found|Conflict|Unauth
 _CHAT_ID = re.compile(r"^-?\d{1,20}$")
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
+# A file's caption holds this many characters; a longer text goes as messages of its own.
+CAPTION_MAX = 1024
 
 Step = Callable[[], Awaitable[Message]]
 
@@ -127,6 +129,11 @@ class Outgoing:
 
     def _steps(self, outbound: Outbound) -> list[Step]:
         chat = chat_id_of(outbound.recipient)
+        text = outbound.text.strip()
+        single = outbound.attachments[0] if len(outbound.attachments) == 1 else None
+        if single is not None and single.kind != "sticker" and len(text) <= CAPTION_MAX:
+            # One file with a short text: one message, the text as its caption.
+            return [self._file_step(chat, single, text or None)]
         steps = [self._text_step(chat, part) for part in split_text(outbound.text)]
         steps += [self._file_step(chat, attachment) for attachment in outbound.attachments]
         if not steps:
@@ -136,26 +143,28 @@ class Outgoing:
     def _text_step(self, chat: int | str, text: str) -> Step:
         return lambda: self.bot.send_message(chat, text)
 
-    def _file_step(self, chat: int | str, attachment: Attachment) -> Step:
+    def _file_step(
+        self, chat: int | str, attachment: Attachment, caption: str | None = None
+    ) -> Step:
         if attachment.content_b64 is not None:
             data = _file_bytes(attachment)
             upload = BufferedInputFile(data, filename=attachment.name or "file")
             if attachment.mime_type in PHOTO_TYPES and len(data) <= PHOTO_MAX_BYTES:
-                return lambda: self.bot.send_photo(chat, upload)
-            return lambda: self.bot.send_document(chat, upload)
+                return lambda: self.bot.send_photo(chat, upload, caption=caption)
+            return lambda: self.bot.send_document(chat, upload, caption=caption)
         file_id = attachment.url
         if not file_id:
             raise UndeliverableError(f"attachment {attachment.name!r} has no content")
         # A file Telegram already holds is re-sent by its id, with the method of its kind.
         match attachment.kind:
             case "photo":
-                return lambda: self.bot.send_photo(chat, file_id)
+                return lambda: self.bot.send_photo(chat, file_id, caption=caption)
             case "video":
-                return lambda: self.bot.send_video(chat, file_id)
+                return lambda: self.bot.send_video(chat, file_id, caption=caption)
             case "voice":
-                return lambda: self.bot.send_voice(chat, file_id)
+                return lambda: self.bot.send_voice(chat, file_id, caption=caption)
             case "audio":
-                return lambda: self.bot.send_audio(chat, file_id)
+                return lambda: self.bot.send_audio(chat, file_id, caption=caption)
             case "sticker":
                 return lambda: self.bot.send_sticker(chat, file_id)
-        return lambda: self.bot.send_document(chat, file_id)
+        return lambda: self.bot.send_document(chat, file_id, caption=caption)

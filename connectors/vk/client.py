@@ -48,6 +48,10 @@ class GroupApi(vk_api.VkApiGroup):  # type: ignore[misc]
         raise error
 
 
+class FileTooLarge(ValueError):
+    """A hosted file exceeds what the connector agrees to fetch."""
+
+
 class LongPollError(RuntimeError):
     """The long-poll server answered something Okno cannot continue from."""
 
@@ -124,6 +128,22 @@ class VkClient:
         )
         doc = saved.get(saved.get("type") or "doc") or saved.get("doc") or saved
         return f"doc{doc['owner_id']}_{doc['id']}"
+
+    def download(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        """(bytes, Content-Type) of a file VK hosts (a photo, a document, a voice message).
+
+        Read in chunks so a file over `max_bytes` is refused without holding it whole."""
+        with VkSession(self.options.api_base, timeout_s=60.0) as session:
+            with session.get(url, stream=True, allow_redirects=True) as response:
+                response.raise_for_status()
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FileTooLarge(f"the file is larger than {max_bytes} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks), response.headers.get("Content-Type", "")
 
     def _uploader(self) -> VkUpload:
         upload = VkUpload(self.api)

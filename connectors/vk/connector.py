@@ -6,13 +6,20 @@ dedicated one for the long poll); the event loop never waits on VK.
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
+from urllib.parse import urlsplit
+
+import requests
 
 from connectors.base import (
+    Attachment,
     BaseConnector,
     ConnectorContext,
     ConnectorOptions,
     Delivery,
+    FetchedFile,
+    FileUnavailable,
     IdentityClaim,
     Outbound,
     ReachabilityChange,
@@ -22,7 +29,7 @@ from connectors.base import (
 )
 
 from .callback import CallbackEndpoint
-from .client import VkClient
+from .client import FileTooLarge, VkClient
 from .intake import Intake
 from .longpoll import LongPoller
 from .names import NameBook
@@ -32,6 +39,8 @@ from .parsing import KIND
 
 # A callback body is one event, but one message may forward up to 100 long messages.
 MAX_CALLBACK_BYTES = 4 * 1024 * 1024
+# VK lets users send documents up to 200 MB; operators open (and the hub stores) far less.
+MAX_FETCH_BYTES = 50 * 1024 * 1024
 
 
 class VkConnector(BaseConnector):
@@ -63,6 +72,23 @@ class VkConnector(BaseConnector):
 
     async def send(self, outbound: Outbound) -> Delivery:
         return await self.outbox.deliver(outbound)
+
+    async def fetch_file(self, attachment: Attachment) -> FetchedFile:
+        """The file behind a VK URL, fetched by the server: operators on a closed company
+        network may not reach VK's CDN, and their browsers never talk to VK directly."""
+        url = attachment.url or ""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FileUnavailable("the attachment has no downloadable address")
+        try:
+            data, mime = await asyncio.to_thread(self.client.download, url, MAX_FETCH_BYTES)
+        except FileTooLarge as exc:
+            raise FileUnavailable(str(exc)) from exc
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            raise FileUnavailable(f"VK answered {status}", temporary=status >= 500) from exc
+        except requests.RequestException as exc:
+            raise FileUnavailable(f"VK unreachable: {exc}", temporary=True) from exc
+        return FetchedFile(data, mime or attachment.mime_type)
 
     async def _mark_blocked(self, peer_id: int, outbox_id: int, reason: str) -> None:
         """VK refused a send because the user shut us out: later replies fail at once."""

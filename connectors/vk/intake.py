@@ -6,11 +6,26 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from connectors.base import ConnectorContext, DeliveryReport, InboundMessage
+from connectors.base import (
+    ConnectorContext,
+    DeliveryReport,
+    IdentityClaim,
+    InboundMessage,
+    OutgoingMessage,
+    Sender,
+)
 
 from .names import NameBook
 from .outbound import Outbox
-from .parsing import KIND, Ignored, OutgoingEcho, customer_of, external_id_of, parse_event
+from .parsing import (
+    CHAT_PEER_START,
+    KIND,
+    Ignored,
+    OutgoingEcho,
+    customer_of,
+    external_id_of,
+    parse_event,
+)
 
 Outcome = Literal["stored", "duplicate", "ignored"]
 # Events VK sends all the time that mean nothing to Okno; logged at debug level only.
@@ -55,21 +70,12 @@ class Intake:
         return "duplicate" if receipt.duplicate else "stored"
 
     async def _echo(self, echo: OutgoingEcho, external_id: str) -> Outcome:
-        """The community's own message is never a customer's: confirm ours, log the rest."""
+        """The community's own message is never a customer's: ours confirms a reply, one an
+        admin wrote in VK's interface is kept as an outbound message of the conversation."""
         outbox_id = self.outbox.outbox_id_of(echo.random_id) if echo.random_id else None
-        if outbox_id is None or not echo.message_id:
-            self.log.info(
-                "vk %s: outgoing message %d to %d sent from VK's own interface (admin %s), "
-                "not stored: %.80r",
-                self.ctx.channel_name,
-                echo.message_id,
-                echo.peer_id,
-                echo.admin_author_id,
-                echo.text,
-            )
-            return "ignored"
-        receipt = await self.ctx.submit(
-            DeliveryReport(
+        item: DeliveryReport | OutgoingMessage
+        if outbox_id is not None and echo.message_id:
+            item = DeliveryReport(
                 channel_kind=KIND,
                 channel_name=self.ctx.channel_name,
                 external_id=external_id,
@@ -77,5 +83,38 @@ class Intake:
                 status="sent",
                 meta={"random_id": echo.random_id, "outbox_id": outbox_id},
             )
+        elif not echo.message_ref or not 0 < echo.peer_id < CHAT_PEER_START:
+            self.log.info(
+                "vk %s: outgoing message %d to peer %d not stored (no id, or a group chat)",
+                self.ctx.channel_name,
+                echo.message_id,
+                echo.peer_id,
+            )
+            return "ignored"
+        else:
+            # Not this node's send (or sent before a restart): the hub still recognises its
+            # own replies by the message id VK returned for them.
+            item = OutgoingMessage(
+                channel_kind=KIND,
+                channel_name=self.ctx.channel_name,
+                external_id=external_id,
+                recipient=Sender(identities=(IdentityClaim("vk", str(echo.peer_id)),)),
+                message_ref=echo.message_ref,
+                text=echo.text,
+                attachments=echo.attachments,
+                occurred_at=echo.occurred_at,
+                meta={
+                    "admin_author_id": echo.admin_author_id,
+                    "random_id": echo.random_id,
+                },
+            )
+        receipt = await self.ctx.submit(item)
+        self.log.info(
+            "vk %s: outgoing message %s stored as inbound %d (%s)%s",
+            self.ctx.channel_name,
+            echo.message_ref or echo.message_id,
+            receipt.event_id,
+            item.event,
+            " (repeat)" if receipt.duplicate else "",
         )
         return "duplicate" if receipt.duplicate else "stored"

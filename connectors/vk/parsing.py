@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import (
+    Attachment,
     IdentityClaim,
     Inbound,
     InboundEdit,
@@ -45,6 +46,10 @@ class OutgoingEcho:
     peer_id: int
     text: str
     admin_author_id: int | None = None
+    # The channel's id of the message ("1881", or "peer:conversation_message_id").
+    message_ref: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,9 @@ def _echo(message: Mapping[str, Any]) -> OutgoingEcho:
         peer_id=_int_field(message, "peer_id") if "peer_id" in message else 0,
         text=str(message.get("text") or ""),
         admin_author_id=admin if isinstance(admin, int) else None,
+        message_ref=message_ref_of(message) if "id" in message else "",
+        attachments=attachments_of(message.get("attachments")),
+        occurred_at=_when(message),
     )
 
 

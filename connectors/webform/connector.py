@@ -78,7 +78,16 @@ class WebformConnector(BaseConnector):
         An operator's reply is shown on the visitor's request page, served by the UI at
         `/forms/{slug}/r/<submission token>`, which reads the conversation itself. So the
         reply is "delivered" the moment it is stored, and this reports it sent there.
+
+        Files are not: the request page is open to whoever holds its link, and serving the
+        company's files to it would be a public download. A reply with files fails with the
+        reason, so the operator sends them another way (e-mail, a messenger).
         """
+        if outbound.attachments:
+            return Delivery(
+                "failed",
+                error="a web-form request page cannot show files; send them by e-mail instead",
+            )
         return Delivery("sent", external_id="request-page")
 
     async def handle_webhook(self, request: WebhookRequest) -> WebhookResponse:

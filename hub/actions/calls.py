@@ -279,6 +279,7 @@ async def ring(
             call=await view(uow, call),
             extension=extension,
             card=card,
+            user_id=user_id,
         )
     )
 

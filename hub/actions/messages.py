@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.events import MessageCreated, MessageUpdated, conversation_audience
 from hub.models import Conversation, Direction, Message, OutboxItem, OutboxStatus, User
 from hub.serialize import message_json
 
-from . import routing
+from . import files, routing
 from .uow import UnitOfWork
 
 
@@ -23,6 +23,14 @@ def _emit_created(
             message=message_json(message, author),
         )
     )
+
+
+def _answered(conversation: Conversation, now: datetime) -> None:
+    """The client got an answer: no longer waiting; the first one times the response."""
+    conversation.last_message_at = now
+    conversation.waiting_since = None
+    if conversation.first_response_at is None:
+        conversation.first_response_at = now
 
 
 async def receive(
@@ -45,7 +53,7 @@ async def receive(
     conversation.last_message_at = now
     if conversation.waiting_since is None:
         conversation.waiting_since = now
-    await uow.session.flush()
+    await files.link_files(uow, message, new=True)
     _emit_created(uow, conversation, message, None)
     return message
 
@@ -66,20 +74,30 @@ async def add_note(uow: UnitOfWork, conversation: Conversation, author: User, te
 
 
 async def queue_reply(
-    uow: UnitOfWork, conversation: Conversation, author: User, text: str
+    uow: UnitOfWork,
+    conversation: Conversation,
+    author: User,
+    text: str,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> tuple[Message, OutboxItem]:
-    """The operator's answer: a message plus an outbox row the runner will deliver (rule 4)."""
+    """The operator's answer: a message plus an outbox row the runner will deliver (rule 4).
+
+    `attachments` are file-store references ({kind, name, mime_type, size, file_id}); the
+    outbox loads their bytes when it delivers."""
     now = uow.now()
+    meta: dict[str, Any] = {"delivery": {"status": OutboxStatus.queued.value}}
+    if attachments:
+        meta["attachments"] = attachments
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.outbound,
         author_user_id=author.id,
         text=text,
-        meta={"delivery": {"status": OutboxStatus.queued.value}},
+        meta=meta,
         created_at=now,
     )
     uow.session.add(message)
-    await uow.session.flush()
+    await files.link_files(uow, message, new=True)
     item = OutboxItem(
         message_id=message.id,
         conversation_id=conversation.id,
@@ -89,10 +107,7 @@ async def queue_reply(
         next_attempt_at=now,
     )
     uow.session.add(item)
-    conversation.last_message_at = now
-    conversation.waiting_since = None
-    if conversation.first_response_at is None:
-        conversation.first_response_at = now
+    _answered(conversation, now)
     await uow.session.flush()
     _emit_created(uow, conversation, message, author)
     # Answering is accepting: the offer no longer times out.
@@ -152,6 +167,8 @@ async def apply_edit(
     message.text = text
     message.edited_at = uow.now()
     conversation = await uow.session.get_one(Conversation, message.conversation_id)
+    if attachments is not None:
+        await files.link_files(uow, message)
     await uow.session.flush()
     uow.emit(
         MessageUpdated(
@@ -160,3 +177,32 @@ async def apply_edit(
             message=message_json(message),
         )
     )
+
+
+async def record_sent_elsewhere(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    text: str,
+    meta: dict[str, Any],
+    external_id: str,
+    sent_at: datetime | None,
+) -> Message:
+    """A reply someone sent outside Okno (VK's own interface): shown in the thread as sent.
+
+    It answers the client as any reply does, so the conversation stops waiting.
+    """
+    now = uow.now()
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.outbound,
+        author_user_id=None,
+        text=text,
+        meta={**meta, "delivery": {"status": OutboxStatus.sent.value, "at": now.isoformat()}},
+        external_id=external_id,
+        created_at=min(sent_at, now) if sent_at is not None else now,
+    )
+    uow.session.add(message)
+    _answered(conversation, now)
+    await files.link_files(uow, message, new=True)
+    _emit_created(uow, conversation, message, None)
+    return message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import Delivery
+from connectors.base import Attachment, Delivery
 from hub.core import Hub
 from hub.models import (
     Channel,
@@ -20,6 +21,7 @@ from hub.models import (
     Message,
     OutboxItem,
     OutboxStatus,
+    StoredFile,
     User,
 )
 
@@ -29,6 +31,9 @@ from .uow import UnitOfWork, unit_of_work
 # While a node delivers a row, other nodes leave it alone for this long.
 DELIVERY_LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 10
+
+# Pictures a channel shows as photos; any other file (an SVG too) goes as a document.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 # Which identity kind addresses a client in each channel kind.
 RECIPIENT_IDENTITY = {"telegram": "telegram", "vk": "vk", "email": "email", "widget": "web_visitor"}
@@ -48,6 +53,10 @@ class ClaimedDelivery:
     unreachable_reason: str | None = None
     # Threading context for the connector: message_id, subject, in_reply_to, references.
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # The reply's files, bytes included (loaded from the file store for this attempt).
+    attachments: tuple[Attachment, ...] = ()
+    # Why the reply cannot be sent at all (a file gone from the store): fail at once.
+    undeliverable: str | None = None
 
 
 async def due_ids(hub: Hub, limit: int = 50) -> list[int]:
@@ -92,6 +101,7 @@ async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
         message, conversation, channel, author = row
         recipient, unreachable = await _recipient(session, conversation, channel)
         context = await _reply_context(session, conversation, message)
+        attachments, missing = await _attachments(session, message)
     return ClaimedDelivery(
         outbox_id=claimed.id,
         attempts=claimed.attempts,
@@ -103,7 +113,35 @@ async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
         recipient=recipient,
         unreachable_reason=unreachable,
         meta=context,
+        attachments=attachments,
+        undeliverable=f"file {missing!r} is no longer stored" if missing else None,
     )
+
+
+async def _attachments(
+    session: AsyncSession, message: Message
+) -> tuple[tuple[Attachment, ...], str | None]:
+    """The reply's files with their bytes, and the name of one that is missing, if any."""
+    result: list[Attachment] = []
+    for entry in (message.meta or {}).get("attachments") or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("file_id"), int):
+            continue
+        stored = await session.get(StoredFile, entry["file_id"])
+        name = str(entry.get("name") or "")
+        if stored is None:
+            return (), name or str(entry["file_id"])
+        mime = str(entry.get("mime_type") or stored.mime_type)
+        result.append(
+            Attachment(
+                kind="photo" if mime in PHOTO_TYPES else "document",
+                name=name,
+                mime_type=mime,
+                size=stored.size,
+                content_b64=base64.b64encode(stored.data).decode("ascii"),
+                file_id=stored.id,
+            )
+        )
+    return tuple(result), None
 
 
 async def _reply_context(

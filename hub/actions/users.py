@@ -95,3 +95,73 @@ async def set_presence(uow: UnitOfWork, user_id: int, presence: Presence) -> boo
         )
     )
     return True
+
+
+class ExtensionTakenError(ValueError):
+    """Another active user already has this phone extension."""
+
+    def __init__(self, extension: str, holder_id: int) -> None:
+        super().__init__(f"extension {extension} belongs to another user")
+        self.extension = extension
+        self.holder_id = holder_id
+
+
+class SelfChangeError(ValueError):
+    """An admin may not lock themselves out (demote or deactivate their own account)."""
+
+
+async def set_extension(uow: UnitOfWork, user: User, extension: str | None) -> None:
+    """Give `user` the PBX extension (None clears it); unique among active users.
+
+    The column is unique over all users, so an inactive user holding it gives it up here:
+    a former employee's extension is handed to the new one without a detour.
+    """
+    if extension == user.extension:
+        return
+    if extension is not None:
+        holder = (
+            await uow.session.execute(
+                select(User).where(User.extension == extension, User.id != user.id)
+            )
+        ).scalar_one_or_none()
+        if holder is not None:
+            if holder.is_active:
+                raise ExtensionTakenError(extension, holder.id)
+            holder.extension = None
+            await uow.session.flush()
+    user.extension = extension
+    await uow.session.flush()
+
+
+async def update_user(
+    uow: UnitOfWork,
+    user: User,
+    actor_id: int,
+    *,
+    name: str | None = None,
+    role: Role | None = None,
+    password: str | None = None,
+    is_active: bool | None = None,
+    locale: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Change what is given. A password reset (or deactivation) ends the user's browser
+    sessions, unless it is the caller's own: they keep the session they are using."""
+    if user.id == actor_id and ((role is not None and role != user.role) or is_active is False):
+        raise SelfChangeError("you cannot demote or deactivate yourself")
+    if name is not None:
+        user.name = name
+    if role is not None:
+        user.role = role
+    if locale is not None:
+        user.locale = locale
+    if email is not None:
+        user.email = email or None
+    if is_active is not None:
+        user.is_active = is_active
+    if password is not None:
+        user.password_hash = hash_password(password)
+    if (password is not None or is_active is False) and user.id != actor_id:
+        await uow.session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    await uow.session.flush()
+    return user

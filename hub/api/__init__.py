@@ -5,11 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import (
+    call_lookup,
     calls,
     channels,
     contacts,
     conversation_actions,
     conversations,
+    files,
     routing_views,
     users,
 )
@@ -28,6 +30,7 @@ def all_routes() -> list[ApiRoute]:
         conversation_actions.routes,
         contacts.routes,
         calls.routes,
+        call_lookup.routes,
         routing_views.routes,
         channels.routes,
     )
@@ -37,8 +40,10 @@ def all_routes() -> list[ApiRoute]:
 def setup(app: web.Application) -> None:
     routes = all_routes()
     register_routes(app, routes)
+    files.setup(app)  # multipart and raw bytes: plain handlers beside the JSON routes
     # Built once: the routes and models do not change while the process runs.
     document = build_document(routes)
+    document["paths"].update(files.OPENAPI_PATHS)
 
     async def openapi(request: web.Request) -> web.Response:
         # Public on purpose: the document describes the API and holds no data.

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from hub.models import CallDirection, CallOutcome
+from hub.models import CallDirection, CallOutcome, Presence
 
 from .inputs import Body, Cursor, Limit, Query, RowId
 from .schemas import ContactBrief, Page, Shape, Timestamp, UserBrief
@@ -101,3 +101,19 @@ class TransferStarted(Shape):
     kind: Literal["blind", "attended"]
     target: str
     call: CallOut
+
+
+class TransferTarget(Shape):
+    user: UserBrief
+    extension: str
+    presence: Presence
+    # On another call right now: a transfer to them would ring a busy phone.
+    on_call: bool
+
+
+class TransferTargets(Shape):
+    channel: str
+    # Whether this PBX takes attended transfers (else blind only).
+    attended: bool
+    # Operators with an extension on this PBX, the caller left out; online first.
+    items: list[TransferTarget]

@@ -1,8 +1,9 @@
 """Telephony views: the call log, click-to-call and transfers.
 
 Click-to-call and transfers are AMI actions on the PBX link, which only the node holding
-that PBX's lease has: elsewhere they are refused with 503 (pbx-not-connected). A refusal
-by Asterisk itself is a 502 (pbx-error) with its reason.
+that PBX's lease has: a request on another node is carried to it (hub.pbx_control), and
+refused with 503 (pbx-not-connected) only when no node holds the link. A refusal by
+Asterisk itself is a 502 (pbx-error) with its reason.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from connectors.asterisk import (
     AmiTimeout,
     CallNotLive,
 )
-from hub.appkeys import RUNNER
+from hub.appkeys import PBX
 from hub.errors import ApiError
 from hub.models import Call, Channel, Contact, Identity, IdentityKind, User
 from hub.serialize import call_json
-from hub.telephony import connector_for, extension_of, pbx_channels
+from hub.telephony import attended_transfers, extension_of, pbx_channels
 from routing.identity import normalise_phone
 
 from .call_schemas import (
@@ -102,10 +103,7 @@ async def place_call(call: ApiCall[None, CallIn]) -> CallPlaced:
             "You have no phone extension on this PBX.",
             {"channel": channel.name},
         )
-    connector = connector_for(call.request.app[RUNNER], channel)
-    if connector is None:
-        raise _not_connected(channel.name)
-    await _pbx(connector.originate(extension, number), channel.name)
+    await _pbx(call.request.app[PBX].originate(channel.name, extension, number), channel.name)
     return CallPlaced(status="calling", channel=channel.name, extension=extension, number=number)
 
 
@@ -139,11 +137,16 @@ async def transfer_call(call: ApiCall[None, TransferIn]) -> TransferStarted:
     on_it = mine is not None and mine in (record.answered_by_extension, record.transferred_to)
     if not (on_it or record.answered_by_user_id == me.id or is_supervisor(call.principal)):
         raise ApiError(403, "not-your-call", "Only the operator on the call may transfer it.")
-    connector = connector_for(call.request.app[RUNNER], channel)
-    if connector is None:
-        raise _not_connected(channel.name)
+    if body.attended and not attended_transfers(channel):
+        raise ApiError(
+            409,
+            "attended-not-supported",
+            "This PBX is not set up for attended transfers; transfer blind.",
+            {"channel": channel.name},
+        )
     await _pbx(
-        connector.transfer(
+        call.request.app[PBX].transfer(
+            channel.name,
             record.linkedid,
             target,
             attended=body.attended,

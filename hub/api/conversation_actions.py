@@ -13,10 +13,13 @@ from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork
 from hub.errors import ApiError
 from hub.models import Conversation, ConversationStatus, User
+from hub.reasons import Reason
+from hub.reasons import reason as because
 from hub.serialize import message_json
 from routing import assignment, transfer
 
 from .conversations import no_such_conversation, read_conversation
+from .files import attachments_of_uploads
 from .inputs import AssignIn, MessageIn
 from .policy import ensure_can_assign, ensure_can_write, takes_on_reply
 from .registry import ApiCall, RouteTable, invalid_input
@@ -32,7 +35,12 @@ async def locked_conversation(uow: UnitOfWork, conversation_id: int) -> Conversa
     return conversation
 
 
-async def take(uow: UnitOfWork, conversation: Conversation, user: User, reason: str) -> None:
+def _noted(note: str) -> Reason | None:
+    """A hand-over note the person typed is the reason itself, shown as written."""
+    return because("note", text=note) if note else None
+
+
+async def take(uow: UnitOfWork, conversation: Conversation, user: User, reason: Reason) -> None:
     """The caller takes it: offered to themselves and accepted at once, leaving the queue."""
     await routing_actions.offer(
         uow,
@@ -65,6 +73,9 @@ async def route_if_unheld(uow: UnitOfWork, conversation: Conversation) -> None:
     status=201,
 )
 async def post_message(call: ApiCall[None, MessageIn]) -> MessageOut:
+    attached = attachments_of_uploads(
+        call.hub.settings.secret_key, call.principal, call.body.attachments
+    )
     async with unit_of_work(call.hub) as uow:
         conversation = await locked_conversation(uow, call.path_id())
         ensure_can_write(call.principal, conversation)
@@ -75,11 +86,13 @@ async def post_message(call: ApiCall[None, MessageIn]) -> MessageOut:
             if conversation.status is ConversationStatus.closed:
                 await reopen(uow, conversation, f"replied to by {author.name}")
             if takes_on_reply(call.principal, conversation):
-                await take(uow, conversation, author, f"taken by {author.name}")
+                await take(uow, conversation, author, because("taken_by", name=author.name))
             else:
                 await route_if_unheld(uow, conversation)
             # Answering also accepts a pending offer to the author.
-            message, _ = await messages.queue_reply(uow, conversation, author, call.body.text)
+            message, _ = await messages.queue_reply(
+                uow, conversation, author, call.body.text, attached
+            )
         return MessageOut.model_validate(message_json(message, author))
 
 
@@ -118,14 +131,14 @@ async def assign_conversation(call: ApiCall[None, AssignIn]) -> ConversationOut:
         me = await uow.session.get_one(User, call.principal.user_id)
         if target_id is None:
             if conversation.assignee_id is not None:
-                why = note or f"returned to the queue by {me.name}"
+                why = _noted(note) or because("returned_by", name=me.name)
                 await routing_actions.enqueue(uow, conversation, "returned", why, by_user_id=me.id)
         elif target_id == me.id:
             if conversation.assignee_id == me.id:
                 # Already offered to the caller: taking it is accepting the offer.
                 await routing_actions.accept(uow, conversation, me.id)
             else:
-                await take(uow, conversation, me, note or f"taken by {me.name}")
+                await take(uow, conversation, me, _noted(note) or because("taken_by", name=me.name))
         else:
             target = await _target(uow, target_id)
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from hub.actions.channels import NAME_PATTERN as CHANNEL_NAME_PATTERN
 from hub.models import LeadStatus
@@ -68,12 +68,25 @@ class LeadListQuery(PageQuery):
 
 class MessageIn(Body):
     kind: Literal["reply", "note"]
-    text: str = Field(min_length=1, max_length=10_000)
+    # Before `text`, so the text check knows whether files come with it.
+    attachments: list[Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Replies only: the `id`s POST /files returned to this caller.",
+    )
+    text: str = Field(default="", max_length=10_000, description="May be empty with files.")
+
+    @field_validator("attachments")
+    @classmethod
+    def _replies_only(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and info.data.get("kind") == "note":
+            raise ValueError("notes cannot carry files")
+        return value
 
     @field_validator("text")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+    def _not_blank(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip() and not info.data.get("attachments"):
             raise ValueError("must not be blank")
         return value
 

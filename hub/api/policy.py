@@ -7,6 +7,8 @@ anything. Handing a conversation to someone else is a supervisor's decision.
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, or_, true
+
 from hub.auth import Principal, has_role
 from hub.errors import ApiError
 from hub.models import Conversation, Role
@@ -25,6 +27,29 @@ def ensure_can_write(principal: Principal, conversation: Conversation) -> None:
         "This conversation is assigned to someone else; ask a supervisor to hand it over.",
         {"conversation_id": conversation.id, "assignee_id": conversation.assignee_id},
     )
+
+
+def can_see_files(principal: Principal, conversation: Conversation) -> bool:
+    """Files are opened by whoever works the conversation: its assignee, anyone while it is
+    in the shared queue, and supervisors; not by a colleague it is not assigned to."""
+    return is_supervisor(principal) or conversation.assignee_id in (None, principal.user_id)
+
+
+def can_see_files_where(principal: Principal) -> ColumnElement[bool]:
+    """`can_see_files` as a condition on `Conversation`, for queries that filter in SQL."""
+    if is_supervisor(principal):
+        return true()
+    return or_(Conversation.assignee_id.is_(None), Conversation.assignee_id == principal.user_id)
+
+
+def ensure_can_see_files(principal: Principal, conversation: Conversation) -> None:
+    if not can_see_files(principal, conversation):
+        raise ApiError(
+            403,
+            "not-your-conversation",
+            "This file belongs to a conversation assigned to someone else.",
+            {"conversation_id": conversation.id},
+        )
 
 
 def ensure_can_assign(

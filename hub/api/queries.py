@@ -20,6 +20,7 @@ from hub.models import (
     Lead,
     LeadStatus,
     Message,
+    TeamMember,
     User,
 )
 from hub.serialize import channel_brief, contact_brief, conversation_json, iso, message_json
@@ -195,6 +196,10 @@ async def list_users(session: AsyncSession) -> list[UserRow]:
         .outerjoin(load, load.c.assignee_id == User.id)
         .order_by(User.name, User.id)
     )
+    teams: dict[int, list[int]] = {}
+    memberships = select(TeamMember.user_id, TeamMember.team_id).order_by(TeamMember.team_id)
+    for user_id, team_id in await session.execute(memberships):
+        teams.setdefault(user_id, []).append(team_id)
     return [
         UserRow(
             id=user.id,
@@ -206,6 +211,10 @@ async def list_users(session: AsyncSession) -> list[UserRow]:
             presence_at=iso(user.presence_at),
             max_conversations=user.max_conversations,
             open_conversations=int(open_count),
+            locale=user.locale,
+            extension=user.extension,
+            skills=list(user.skills or []),
+            team_ids=teams.get(user.id, []),
         )
         for user, open_count in await session.execute(stmt)
     ]

@@ -10,6 +10,8 @@ from sqlalchemy.orm import aliased
 
 from hub.actions import leads, merge, unit_of_work
 from hub.actions import routing as routing_actions
+from hub.actions import users as user_actions
+from hub.auth import has_role
 from hub.errors import ApiError
 from hub.models import (
     Contact,
@@ -129,6 +131,7 @@ async def routing_history(call: ApiCall[None, None]) -> DecisionList:
                     "id": d.id,
                     "kind": d.kind,
                     "reason": d.reason,
+                    "reason_parts": d.reason_parts,
                     "created_at": iso(d.created_at),
                     "from_user": user_brief(f),
                     "to_user": user_brief(t),
@@ -347,22 +350,42 @@ async def update_team(call: ApiCall[None, TeamPatchIn]) -> TeamOut:
 
 @routes.patch(
     "/users/{id}/routing",
-    summary="An operator's capacity, skills and activity",
+    summary="An operator's capacity, skills, phone extension and activity",
     body=OperatorSettingsIn,
     response=OperatorSettingsOut,
     role=Role.supervisor,
+    conflicts=True,
 )
 async def operator_settings(call: ApiCall[None, OperatorSettingsIn]) -> OperatorSettingsOut:
     user_id = call.path_id()
+    values = call.body.model_dump(exclude_unset=True)
     async with unit_of_work(call.hub) as uow:
         user = await uow.session.get(User, user_id)
         if user is None:
             raise _not_found("user", user_id)
-        for key, value in call.body.model_dump(exclude_unset=True).items():
+        if "is_active" in values and not has_role(call.principal.role, user.role):
+            raise ApiError(403, "forbidden", "Only an admin may deactivate an admin.")
+        try:
+            if "extension" in values:
+                await user_actions.set_extension(uow, user, values.pop("extension") or None)
+            if "is_active" in values:
+                active = values.pop("is_active")
+                await user_actions.update_user(uow, user, call.principal.user_id, is_active=active)
+        except user_actions.ExtensionTakenError as exc:
+            raise ApiError(
+                409,
+                "extension-taken",
+                f"Extension {exc.extension} belongs to another active user.",
+                {"field": "extension", "user_id": exc.holder_id},
+            ) from None
+        except user_actions.SelfChangeError as exc:
+            raise ApiError(409, "cannot-change-self", str(exc), {"field": "is_active"}) from None
+        for key, value in values.items():
             setattr(user, key, value)
         return OperatorSettingsOut(
             id=user.id,
             max_conversations=user.max_conversations,
             skills=list(user.skills or []),
             is_active=user.is_active,
+            extension=user.extension,
         )

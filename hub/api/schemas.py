@@ -66,6 +66,9 @@ class ConversationOut(Shape):
     wait_alerted_at: Timestamp | None
     last_message_at: Timestamp
     closed_at: Timestamp | None
+    # Read state: the client has seen our replies up to this message id, we theirs.
+    client_read_up_to: int | None = None
+    agent_read_up_to: int | None = None
     last_message: LastMessage | None
 
 
@@ -163,6 +166,10 @@ class UserRow(UserBrief):
     presence_at: Timestamp | None
     max_conversations: int
     open_conversations: int
+    locale: str
+    extension: str | None
+    skills: list[str]
+    team_ids: list[int]
 
 
 class Page(Shape):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -98,6 +99,7 @@ class Conversation(Base):
         Index("ix_conversations_status_assignee", "status", "assignee_id"),
         Index("ix_conversations_queued_at", "queued_at"),
         Index("ix_conversations_offer_expires_at", "offer_expires_at"),
+        Index("ix_conversations_channel_visitor", "channel_id", "widget_visitor"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
@@ -125,6 +127,13 @@ class Conversation(Base):
     waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_message_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Read state as message ids, only ever moving forward: the client has seen our replies
+    # up to `client_read_up_to`; the agents have seen the client's messages up to the other.
+    client_read_up_to: Mapped[int | None] = mapped_column(BigInteger)
+    agent_read_up_to: Mapped[int | None] = mapped_column(BigInteger)
+    # A website chat: the visitor it belongs to (a digest of their browser's token), so two
+    # visitors who turn out to be one contact never read each other's chats.
+    widget_visitor: Mapped[str | None] = mapped_column(String(64))
 
 
 class Message(Base):
@@ -196,6 +205,22 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class MessageFile(Base):
+    """Which stored file a message holds at which attachment position (from its meta).
+
+    Downloads by file id find their message (and its permissions) through the file_id index
+    instead of searching every message's meta.
+    """
+
+    __tablename__ = "message_files"
+    __table_args__ = (Index("ix_message_files_file_id", "file_id"),)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
 
 
 class EventLog(Base):

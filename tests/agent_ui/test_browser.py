@@ -118,8 +118,9 @@ async def test_visitor_request_reaches_the_operator_live_and_the_reply_comes_bac
                 await asyncio.sleep(0.05)
         # ...and the card says why it came to her.
         routing = operator.locator("#card-routing")
-        await routing.get_by_text("least-busy among 1", exact=False).wait_for()
-        await routing.get_by_text("accepted by the operator").wait_for()
+        # In the page's language (Russian), from the decision's codes.
+        await routing.get_by_text("наименее загружен среди 1", exact=False).wait_for()
+        await routing.get_by_text("принят оператором").wait_for()
         await operator.locator("#card-leads").get_by_text("okna_2026", exact=True).wait_for()
         client_message = operator.locator("#messages .msg-in .msg-text").first
         await client_message.wait_for()

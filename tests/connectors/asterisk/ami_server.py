@@ -101,6 +101,7 @@ class AmiServer:
         self.at_logoff = asyncio.Event()
         self.sessions: list[Session] = []
         self._server: asyncio.Server | None = None
+        self._port = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._t0: float | None = None
         # The recorded instant reached so far: default replies are dated with it.
@@ -118,6 +119,15 @@ class AmiServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+    async def stop_listening(self) -> None:
+        """Refuse new connections (the PBX is unreachable); open ones stay until dropped."""
+        if self._server is not None:
+            self._port = int(self._server.sockets[0].getsockname()[1])
+            self._server.close()
+
+    async def listen_again(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self._port)
 
     def silence(self) -> None:
         """From now on the current connection answers nothing (a hung peer)."""

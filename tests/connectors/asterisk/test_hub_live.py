@@ -71,6 +71,8 @@ async def test_screen_pop_goes_to_the_ringing_operator_with_the_client_card(
         ("102", [ids["petrov"]]),
         ("101", [ids["ivanov"]]),
     ]
+    # Whose screen pops (a supervisor's workspace sees every pop, but pops none of them).
+    assert [e.payload["user_id"] for e in pops] == [ids["petrov"], ids["ivanov"]]
     for pop in pops:
         # The ringing operator and the supervisors; no other operator.
         assert pop.audience.allows(ids["boss"], Role.supervisor)

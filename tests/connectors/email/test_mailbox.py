@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from hub.models import (
     Message,
     OutboxItem,
     OutboxStatus,
+    StoredFile,
 )
 from tests.conftest import Backend
 
@@ -140,7 +140,10 @@ async def test_every_fixture_gives_its_documented_result(
     [pdf] = message.meta["attachments"]
     assert pdf["name"] == "Счёт № 123 от 15.06.2026.pdf"
     assert pdf["mime_type"] == "application/pdf" and pdf["size"] == 609
-    data = base64.b64decode(pdf["content_b64"])
+    # The bytes live in the file store; the message keeps a reference only.
+    [stored] = await box.rows(StoredFile, StoredFile.id == pdf["file_id"])
+    data = stored.data
+    assert "content_b64" not in pdf
     assert len(data) == 609 and data.startswith(b"%PDF-1.4")
 
     # Replies to our mail join their conversations, history collapsed but kept.
@@ -185,7 +188,8 @@ async def test_every_fixture_gives_its_documented_result(
     # ...and the next message is processed normally.
     message, _, _ = await message_of(box, "<1781518220.618273@mail.example>")
     [png] = message.meta["attachments"]
-    data = base64.b64decode(png["content_b64"])
+    [stored] = await box.rows(StoredFile, StoredFile.id == png["file_id"])
+    data = stored.data
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) == 225_383 == png["size"]
     assert png["name"] == "zamer_kuhnya_2026-06-14.png" and png["mime_type"] == "image/png"
 

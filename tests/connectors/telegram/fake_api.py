@@ -76,8 +76,12 @@ class FakeBotApi:
         self._news = asyncio.Event()
         self._closing = False
         self._called = asyncio.Condition()
+        # Downloadable files by file_path (GET /file/bot<token>/<path>), and what was fetched.
+        self.files: dict[str, bytes] = {}
+        self.downloads: list[str] = []
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self.server = TestServer(app, host="127.0.0.1", port=0)
         self.base_url = ""
 
@@ -131,6 +135,13 @@ class FakeBotApi:
             else:
                 params[key] = value
         return params, files
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        if request.match_info["token"] != self.token or path not in self.files:
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(path)
+        return web.Response(body=self.files[path], content_type="application/octet-stream")
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

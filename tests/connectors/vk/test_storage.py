@@ -64,14 +64,15 @@ async def test_every_message_fixture_lands_in_marinas_conversation(
         "message_reply__operator_outgoing.json",
     ):
         assert await site.post_fixture(name) == (200, "ok"), name
-    # The community's own message, as a message_new with out=1: not a customer's either.
+    # The community's own message, as a message_new with out=1: not a customer's either,
+    # but an admin's answer from VK's interface, kept as an outbound message.
     echo = fixture("message_new__text.json")
     echo["event_id"] = "0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b"
     echo["object"]["message"].update(out=1, from_id=-227118430, id=1886, text="Спасибо!")
     assert await site.post(echo) == (200, "ok")
 
     assert await site.count(Conversation) == 1
-    assert await site.count(InboundEvent) == 9  # 8 messages + the edit
+    assert await site.count(InboundEvent) == 11  # 8 messages, the edit, 2 sent from VK
     assert sorted(m.external_id for m in await site.all(Message)) == [
         "1871",
         "1872",
@@ -81,7 +82,13 @@ async def test_every_message_fixture_lands_in_marinas_conversation(
         "1877",
         "1878",
         "1880",
+        "1881",
+        "1886",
     ]
+    for ref in ("1881", "1886"):
+        sent_from_vk = await site.message(ref)
+        assert sent_from_vk.direction.value == "out" and sent_from_vk.author_user_id is None
+        assert sent_from_vk.meta["sent_from"] == "vk"
     assert await identities(site) == [MARINA]  # the forwarded author is no contact
 
     edited = await site.message("1871")

@@ -94,7 +94,15 @@ def test_edit_allow_deny_and_outgoing() -> None:
     assert deny.reason == "user denied messages from the community"
     assert deny.sender.identities[0].value == "612345678"
     echo = parsed("message_reply__operator_outgoing.json")
-    assert echo == OutgoingEcho(1881, 918273645, 612345678, echo.text, admin_author_id=154321987)
+    assert isinstance(echo, OutgoingEcho)
+    assert (echo.message_id, echo.random_id, echo.peer_id, echo.admin_author_id) == (
+        1881,
+        918273645,
+        612345678,
+        154321987,
+    )
+    assert echo.message_ref == "1881" and echo.text.startswith("Записали вас на среду")
+    assert echo.attachments == () and echo.occurred_at is not None
 
 
 def test_typing_group_chats_and_garbage() -> None:
