@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import defaultdict
 
 from hub.actions import leases
 from hub.core import Hub
@@ -34,6 +35,11 @@ class PresenceKeeper:
         # What each user last chose with the switch; a new socket restores it.
         self._chosen: dict[int, Presence] = {}
         self._pending_offline: dict[int, asyncio.Task[None]] = {}
+        # One presence change per user at a time on this node. A reconnect used to cancel
+        # the offline task mid-write, which could leave SQLite locked by the orphaned
+        # transaction (and the new socket waiting for it); now the reconnect waits for a
+        # write in flight and cancels the task only while it sleeps or waits here.
+        self._user_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         # Unique per app instance: two apps in one process are two nodes.
         self._node = f"{NODE_ID}:{uuid.uuid4().hex[:8]}"
 
@@ -57,14 +63,15 @@ class PresenceKeeper:
         return await self.set(user_id, presence)
 
     async def connected(self, user_id: int, first: bool, wanted: Presence | None) -> None:
-        pending = self._pending_offline.pop(user_id, None)
-        if pending is not None:
-            pending.cancel()
-        if wanted is not None:
-            self._chosen[user_id] = wanted
-        await self._hold(user_id)
-        if first:
-            await self.set(user_id, self._chosen.get(user_id, Presence.online))
+        async with self._user_locks[user_id]:
+            pending = self._pending_offline.pop(user_id, None)
+            if pending is not None:
+                pending.cancel()  # asleep in its grace or waiting for this lock
+            if wanted is not None:
+                self._chosen[user_id] = wanted
+            await self._hold(user_id)
+            if first:
+                await self.set(user_id, self._chosen.get(user_id, Presence.online))
 
     def disconnected(self, user_id: int, last: bool) -> None:
         if not last:
@@ -76,7 +83,10 @@ class PresenceKeeper:
         try:
             if self._grace_s > 0:
                 await asyncio.sleep(self._grace_s)
-            await self._go_offline(user_id)
+            async with self._user_locks[user_id]:
+                # Not cancelled from here on: connected() waits for this lock first.
+                self._pending_offline.pop(user_id, None)
+                await self._go_offline(user_id)
         finally:
             if self._pending_offline.get(user_id) is asyncio.current_task():
                 del self._pending_offline[user_id]
@@ -100,4 +110,5 @@ class PresenceKeeper:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            await self._go_offline(user_id)
+            async with self._user_locks[user_id]:
+                await self._go_offline(user_id)
