@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 
 from aiohttp import WSCloseCode, web
 
@@ -43,6 +44,33 @@ class Connection:
         except asyncio.QueueFull:
             return False
         return True
+
+
+async def follow_bus(
+    bus: Bus,
+    subscription: Subscription,
+    dispatch: Callable[[Envelope], None],
+    fell_behind: Callable[[], None],
+) -> None:
+    """Hand every envelope to `dispatch` until the bus closes. A subscription dropped for
+    falling behind is replaced, after `fell_behind` has told the clients to catch up."""
+    while True:
+        try:
+            async for envelope in subscription:
+                try:
+                    dispatch(envelope)
+                except Exception:
+                    log.exception("fan-out could not dispatch %s", envelope.kind)
+                # A dropped subscription may never see its end marker (its queue was
+                # full), so stop once what it still holds is delivered.
+                if subscription.overflowed and subscription.queue.empty():
+                    break
+        finally:
+            subscription.close()
+        if not subscription.overflowed:
+            return  # the bus itself closed: the node is shutting down
+        fell_behind()
+        subscription = bus.subscribe()
 
 
 class Fanout:
@@ -86,28 +114,18 @@ class Fanout:
                 self._close_soon(conn, WSCloseCode.TRY_AGAIN_LATER, b"fell behind; resume")
 
     async def run(self, subscription: Subscription) -> None:
-        """Read the bus until cancelled; a dropped subscription is replaced.
+        """Read the bus until cancelled (see `follow_bus`).
 
         The first subscription is taken by the caller before the app serves anything, so
         no event published once the node is up can be missed.
         """
-        while True:
-            try:
-                async for envelope in subscription:
-                    self.dispatch(envelope)
-                    # A dropped subscription may never see its end marker (its queue was
-                    # full), so stop once what it still holds is delivered.
-                    if subscription.overflowed and subscription.queue.empty():
-                        break
-            finally:
-                subscription.close()
-            if not subscription.overflowed:
-                return  # the bus itself closed: the node is shutting down
-            # This node missed events: every client must resume from its cursor.
-            log.warning("fan-out fell behind the bus; asking every client to resume")
-            for conn in self.connections:
-                self._close_soon(conn, WSCloseCode.TRY_AGAIN_LATER, b"fell behind; resume")
-            subscription = self._bus.subscribe()
+        await follow_bus(self._bus, subscription, self.dispatch, self._fell_behind)
+
+    def _fell_behind(self) -> None:
+        # This node missed events: every client must resume from its cursor.
+        log.warning("fan-out fell behind the bus; asking every client to resume")
+        for conn in self.connections:
+            self._close_soon(conn, WSCloseCode.TRY_AGAIN_LATER, b"fell behind; resume")
 
     def _close_soon(self, conn: Connection, code: int, message: bytes) -> asyncio.Task[bool]:
         # Closing waits for the peer; doing it in a task keeps dispatch from blocking.

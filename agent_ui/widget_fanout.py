@@ -22,6 +22,7 @@ from hub.bus import Subscription
 from hub.core import Hub
 from hub.events import Envelope
 
+from .fanout import follow_bus
 from .widget_data import anyone_online, visitor_message
 
 log = logging.getLogger(__name__)
@@ -199,22 +200,11 @@ class WidgetFanout:
     async def run(self, subscription: Subscription) -> None:
         """Read the bus until cancelled; a dropped subscription is replaced (visitors are
         asked to reconnect, which re-reads their history)."""
-        while True:
-            try:
-                async for envelope in subscription:
-                    try:
-                        self.dispatch(envelope)
-                    except Exception:
-                        log.exception("widget fan-out could not dispatch %s", envelope.kind)
-                    if subscription.overflowed and subscription.queue.empty():
-                        break
-            finally:
-                subscription.close()
-            if not subscription.overflowed:
-                return
-            for sock in self.sockets:
-                self._spawn(sock.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"resume"))
-            subscription = self._hub.bus.subscribe()
+        await follow_bus(self._hub.bus, subscription, self.dispatch, self._fell_behind)
+
+    def _fell_behind(self) -> None:
+        for sock in self.sockets:
+            self._spawn(sock.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"resume"))
 
     async def close_all(self) -> None:
         tasks = [

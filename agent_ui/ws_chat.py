@@ -41,6 +41,7 @@ class ChatSignals:
         self.hub = hub
         self.principal = principal
         self._typing_at: dict[int, float] = {}
+        self._name: str | None = None  # the operator's, read once per socket
 
     async def _conversation(self, message: dict[str, Any]) -> Conversation:
         conversation_id = _positive_int(message.get("conversation_id"), "conversation_id")
@@ -61,13 +62,14 @@ class ChatSignals:
         self._typing_at[conversation.id] = now
         if len(self._typing_at) > 100:  # an operator types into a few at most
             self._typing_at = {conversation.id: now}
-        async with self.hub.db.sessions() as session:
-            user = await session.get_one(User, self.principal.user_id)
+        if self._name is None:
+            async with self.hub.db.sessions() as session:
+                self._name = (await session.get_one(User, self.principal.user_id)).name
         # Addressed to no staff member: only the visitor's widget listens for these.
         await publish_transient(
             self.hub,
             "typing",
-            {"conversation_id": conversation.id, "by": "agent", "name": user.name},
+            {"conversation_id": conversation.id, "by": "agent", "name": self._name},
             Audience(),
         )
 

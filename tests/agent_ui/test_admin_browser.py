@@ -13,8 +13,8 @@ from sqlalchemy import select
 from hub.app import create_app
 from hub.appkeys import HUB
 from hub.models import Channel, Role, Team, User
-from tests.agent_ui.conftest import PASSWORD, Ui
-from tests.agent_ui.test_browser import ARTIFACTS, browser, watch_console
+from tests.agent_ui.conftest import Ui
+from tests.agent_ui.test_browser import ARTIFACTS, browser, log_in, watch_console
 from tests.conftest import Backend
 
 pytestmark = pytest.mark.browser
@@ -24,14 +24,6 @@ __all__ = ["browser"]  # the fixture, imported for this module's tests
 TOKEN = "123456789:AAFbrowserTestTokenThatIsLongEnough_1"
 HOOK_SECRET = "browser-hook-secret-never-shown"
 AMI_SECRET = "ami-secret-never-shown"
-
-
-async def log_in(page: Any, ui: Ui, login: str) -> None:
-    await page.goto(ui.url("/login"))
-    await page.fill("#login", login)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(ui.url("/"))
 
 
 async def channel(ui: Ui, name: str) -> Channel:

@@ -63,6 +63,15 @@ def watch_console(page: Any, problems: list[str]) -> None:
     page.on("pageerror", lambda e: problems.append(str(e)))
 
 
+async def log_in(page: Any, ui: Ui, login: str) -> None:
+    """Through the login form, as a person would; lands on the workspace."""
+    await page.goto(ui.url("/login"))
+    await page.fill("#login", login)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(ui.url("/"))
+
+
 async def test_visitor_request_reaches_the_operator_live_and_the_reply_comes_back(
     browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
 ) -> None:
@@ -80,11 +89,7 @@ async def test_visitor_request_reaches_the_operator_live_and_the_reply_comes_bac
         # Page 1: the operator logs in and the workspace goes live.
         operator = await staff.new_page()
         watch_console(operator, problems)
-        await operator.goto(ui.url("/login"))
-        await operator.fill("#login", "ivanov")
-        await operator.fill("#password", PASSWORD)
-        await operator.click("button[type=submit]")
-        await operator.wait_for_url(ui.url("/"))
+        await log_in(operator, ui, "ivanov")
         await operator.wait_for_selector("#conn-status[data-state=live]")
 
         # Page 2: a visitor sends the site's form and is given a request number.

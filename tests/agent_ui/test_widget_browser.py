@@ -15,8 +15,8 @@ from hub.actions.channels import create_channel
 from hub.app import create_app
 from hub.appkeys import HUB, RUNNER
 from hub.channels import spec_of
-from tests.agent_ui.conftest import PASSWORD, Ui
-from tests.agent_ui.test_browser import ARTIFACTS, browser, no_icon, watch_console
+from tests.agent_ui.conftest import Ui
+from tests.agent_ui.test_browser import ARTIFACTS, browser, log_in, no_icon, watch_console
 from tests.conftest import Backend
 
 pytestmark = pytest.mark.browser
@@ -57,11 +57,7 @@ async def test_a_visitor_on_another_site_chats_with_the_operator(
     try:
         operator = await staff.new_page()
         watch_console(operator, problems)
-        await operator.goto(ui.url("/login"))
-        await operator.fill("#login", "ivanov")
-        await operator.fill("#password", PASSWORD)
-        await operator.click("button[type=submit]")
-        await operator.wait_for_url(ui.url("/"))
+        await log_in(operator, ui, "ivanov")
         await operator.wait_for_selector("#conn-status[data-state=live]")
 
         page = await visitors.new_page()
