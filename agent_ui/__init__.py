@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.appkeys import SETTINGS
+from hub.host.appkeys import SETTINGS
 
 from . import views_admin, views_auth, views_forms, views_workspace, widget_views
 from .i18n import load_translations

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.appkeys import SETTINGS
+from hub.api.web_auth import current_principal
 from hub.auth import Principal
-from hub.web_auth import current_principal
+from hub.host.appkeys import SETTINGS
 
 from .i18n import LocaleChoice, negotiate
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from hub.appkeys import HUB
+from hub.host.appkeys import HUB
 
 from .fanout import Fanout
 from .keys import FANOUT, PRESENCE, PRESENCE_GRACE_S, WIDGET_FANOUT

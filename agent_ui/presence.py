@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from hub.actions import leases
 from hub.core import Hub
-from hub.leased import NODE_ID
+from hub.host.leased import NODE_ID
 from hub.models import Presence
 from routing import presence as routing_presence
 

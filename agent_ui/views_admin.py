@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from hub.appkeys import SETTINGS
 from hub.auth import Principal, has_role
+from hub.host.appkeys import SETTINGS
 from hub.models import Role
 
 from .context import page_locale, session_principal

@@ -13,9 +13,9 @@ from aiohttp import WSCloseCode, web
 
 from hub.actions import unit_of_work
 from hub.actions.users import end_session, start_session
-from hub.appkeys import HUB, SETTINGS
+from hub.api.web_auth import CSRF_HEADER
 from hub.auth import SESSION_COOKIE, authenticate_password, new_secret, tokens_equal
-from hub.web_auth import CSRF_HEADER
+from hub.host.appkeys import HUB, SETTINGS
 
 from .context import page_locale, safe_next, session_principal
 from .i18n import N_

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.appkeys import HUB, SETTINGS
+from hub.host.appkeys import HUB, SETTINGS
 from hub.models import Channel
 
 from .context import page_locale

@@ -34,9 +34,9 @@ from connectors.widget.protocol import (
     visitor_id_of,
 )
 from hub.actions.read_state import mark_read
-from hub.appkeys import HUB, RUNNER
-from hub.errors import ApiError
+from hub.api.errors import ApiError
 from hub.events import conversation_audience
+from hub.host.appkeys import HUB, RUNNER
 from hub.models import Channel
 from hub.signals import publish_transient
 

@@ -11,7 +11,7 @@ from functools import cache
 
 from aiohttp import web
 
-from hub.appkeys import HUB
+from hub.host.appkeys import HUB
 
 from .context import page_locale
 from .js_strings import JS_STRINGS

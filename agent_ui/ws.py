@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 from sqlalchemy import func, select
 
-from hub.appkeys import HUB, SETTINGS
+from hub.api.errors import ApiError
+from hub.api.web_auth import current_principal
 from hub.auth import Principal, has_role
-from hub.errors import ApiError
 from hub.events import Audience, Envelope
+from hub.host.appkeys import HUB, SETTINGS
 from hub.models import EventLog, Presence, Role, User
-from hub.web_auth import current_principal
 
 from .fanout import Connection
 from .keys import FANOUT, PRESENCE

@@ -39,11 +39,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
 from hub.actions.users import create_user, start_session
-from hub.app import create_app
 from hub.auth import SESSION_COOKIE
 from hub.bus import MemoryBus
 from hub.core import Hub
 from hub.db import Database
+from hub.host.app import create_app
 from hub.migrate import upgrade
 from hub.models import Role
 from hub.settings import Settings

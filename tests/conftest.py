@@ -228,7 +228,7 @@ async def add_channel(
 @pytest.fixture
 def make_app() -> Callable[[Settings], web.Application]:
     # Imported here so storage tests do not depend on the web layer importing cleanly.
-    from hub.app import create_app
+    from hub.host.app import create_app
 
     return create_app
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from hub.errors import ApiError
+from hub.api.errors import ApiError
+from hub.host.telephony import attended_transfers, extension_of
 from hub.models import Call, Channel, Contact, Presence, User
 from hub.serialize import call_json, user_brief
-from hub.telephony import attended_transfers, extension_of
 
 from .call_schemas import CallOut, TransferTarget, TransferTargets
 from .registry import ApiCall, RouteTable

@@ -1,7 +1,7 @@
 """Telephony views: the call log, click-to-call and transfers.
 
 Click-to-call and transfers are AMI actions on the PBX link, which only the node holding
-that PBX's lease has: a request on another node is carried to it (hub.pbx_control), and
+that PBX's lease has: a request on another node is carried to it (hub.host.pbx_control), and
 refused with 503 (pbx-not-connected) only when no node holds the link. A refusal by
 Asterisk itself is a 502 (pbx-error) with its reason.
 """
@@ -23,11 +23,11 @@ from connectors.asterisk import (
     AmiTimeout,
     CallNotLive,
 )
-from hub.appkeys import PBX
-from hub.errors import ApiError
+from hub.api.errors import ApiError
+from hub.host.appkeys import PBX
+from hub.host.telephony import attended_transfers, extension_of, pbx_channels
 from hub.models import Call, Channel, Contact, Identity, IdentityKind, User
 from hub.serialize import call_json
-from hub.telephony import attended_transfers, extension_of, pbx_channels
 from routing.identity import normalise_phone
 
 from .call_schemas import (

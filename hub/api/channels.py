@@ -23,12 +23,12 @@ from connectors.registry import (
     public_options,
 )
 from connectors.runner import ChannelSpec
-from hub import channel_sync
 from hub.actions import channels as channel_actions
 from hub.actions import unit_of_work
-from hub.appkeys import RUNNER
-from hub.channels import spec_of
-from hub.errors import ApiError
+from hub.api.errors import ApiError
+from hub.host import channel_sync
+from hub.host.appkeys import RUNNER
+from hub.host.channels import spec_of
 from hub.models import Channel, Role
 from hub.serialize import iso
 from hub.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.errors import ApiError
+from hub.api.errors import ApiError
 from routing.identity import normalise_phone
 
 from . import contact_queries, queries

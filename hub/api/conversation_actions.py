@@ -11,7 +11,7 @@ from __future__ import annotations
 from hub.actions import conversations, messages, unit_of_work
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork
-from hub.errors import ApiError
+from hub.api.errors import ApiError
 from hub.models import Conversation, ConversationStatus, User
 from hub.reasons import Reason
 from hub.reasons import reason as because

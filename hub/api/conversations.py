@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hub.api.errors import ApiError
 from hub.core import Hub
-from hub.errors import ApiError
 
 from . import contact_queries, queries
 from .inputs import ConversationListQuery, MessageListQuery

@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from connectors.base import Attachment, FileUnavailable
 from hub.actions import files, unit_of_work
-from hub.appkeys import HUB, RUNNER
+from hub.api.errors import ApiError
+from hub.api.web_auth import require
 from hub.auth import Principal
-from hub.errors import ApiError
+from hub.host.appkeys import HUB, RUNNER
 from hub.models import Channel, Conversation, Message, MessageFile, Role
-from hub.web_auth import require
 
 from .file_wire import (
     OPENAPI_PATHS,

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from hub.api.web_auth import CSRF_HEADER
 from hub.auth import SESSION_COOKIE
-from hub.web_auth import CSRF_HEADER
 
 from .registry import ApiRoute
 from .schemas import ErrorBody

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_, true
 
+from hub.api.errors import ApiError
 from hub.auth import Principal, has_role
-from hub.errors import ApiError
 from hub.models import Conversation, Role
 
 

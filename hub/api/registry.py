@@ -17,12 +17,12 @@ from typing import Any, Generic, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.appkeys import HUB
+from hub.api.errors import ApiError
+from hub.api.web_auth import require
 from hub.auth import Principal
 from hub.core import Hub
-from hub.errors import ApiError
+from hub.host.appkeys import HUB
 from hub.models import Role
-from hub.web_auth import require
 
 API_PREFIX = "/api/v1"
 _PATH_PARAM = re.compile(r"\{(\w+)\}")

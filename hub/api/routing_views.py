@@ -11,8 +11,8 @@ from sqlalchemy.orm import aliased
 from hub.actions import leads, merge, unit_of_work
 from hub.actions import routing as routing_actions
 from hub.actions import users as user_actions
+from hub.api.errors import ApiError
 from hub.auth import has_role
-from hub.errors import ApiError
 from hub.models import (
     Contact,
     ContactMerge,

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.actions import unit_of_work
 from hub.actions import users as user_actions
-from hub.errors import ApiError
+from hub.api.errors import ApiError
 from hub.models import Role, User
 from hub.serialize import iso, user_brief
 

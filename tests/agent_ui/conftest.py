@@ -17,11 +17,11 @@ from agent_ui.keys import PRESENCE_GRACE_S
 from hub.actions import contacts, conversations, messages, unit_of_work
 from hub.actions.channels import create_channel
 from hub.actions.users import start_session
-from hub.app import create_app
-from hub.appkeys import HUB, RUNNER
 from hub.auth import SESSION_COOKIE
-from hub.channels import spec_of
 from hub.core import Hub
+from hub.host.app import create_app
+from hub.host.appkeys import HUB, RUNNER
+from hub.host.channels import spec_of
 from hub.models import Channel, Role, User
 from tests.conftest import Backend, add_channel, add_user
 

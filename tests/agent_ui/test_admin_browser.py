@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hub.app import create_app
-from hub.appkeys import HUB
+from hub.host.app import create_app
+from hub.host.appkeys import HUB
 from hub.models import Channel, Role, Team, User
 from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_browser import ARTIFACTS, browser, log_in, watch_console

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from agent_ui.keys import FANOUT, PRESENCE_GRACE_S
 from connectors.base import IdentityClaim, InboundMessage, Sender
-from hub.app import create_app
-from hub.appkeys import HUB
 from hub.auth import SESSION_COOKIE
+from hub.host.app import create_app
+from hub.host.appkeys import HUB
 from hub.models import Channel, Role, RoutingDecision, Team
 from routing.ingest import Ingestor
 from tests.agent_ui.conftest import PASSWORD, Ui, client_writes, new_conversation

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from hub.app import create_app
-from hub.appkeys import HUB
+from hub.host.app import create_app
+from hub.host.appkeys import HUB
 from hub.models import User
 from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, watch_console

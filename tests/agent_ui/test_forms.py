@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hub.actions import messages, unit_of_work
 from hub.actions.channels import update_channel
-from hub.appkeys import RUNNER
+from hub.host.appkeys import RUNNER
 from hub.models import Channel, Conversation, InboundEvent, User
 from tests.agent_ui.conftest import Ui
 

@@ -7,9 +7,9 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from agent_ui.views_auth import LOGIN_CSRF_COOKIE
-from hub.app import create_app
-from hub.appkeys import HUB
 from hub.auth import SESSION_COOKIE
+from hub.host.app import create_app
+from hub.host.appkeys import HUB
 from hub.models import Role
 from tests.agent_ui.conftest import PASSWORD, Ui, csrf_from
 from tests.conftest import Backend

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from agent_ui.keys import PRESENCE_GRACE_S
-from hub.app import create_app
-from hub.appkeys import HUB
+from hub.host.app import create_app
+from hub.host.appkeys import HUB
 from hub.models import Presence, Role, User
 from tests.agent_ui.conftest import Ui, events_until, nothing_more
 from tests.conftest import Backend

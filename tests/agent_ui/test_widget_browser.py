@@ -12,9 +12,9 @@ from aiohttp import web
 
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
-from hub.app import create_app
-from hub.appkeys import HUB, RUNNER
-from hub.channels import spec_of
+from hub.host.app import create_app
+from hub.host.appkeys import HUB, RUNNER
+from hub.host.channels import spec_of
 from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_browser import ARTIFACTS, browser, log_in, no_icon, watch_console
 from tests.conftest import Backend

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from hub.actions import conversations, messages, unit_of_work
 from hub.actions.channels import create_channel
-from hub.appkeys import RUNNER
-from hub.channels import spec_of
+from hub.host.appkeys import RUNNER
+from hub.host.channels import spec_of
 from hub.models import (
     Conversation,
     EventLog,

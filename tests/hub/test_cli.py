@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hub import cli
 from hub.auth import principal_from_token
 from hub.bus import MemoryBus
-from hub.contacts_csv import parse_rows
+from hub.cli import commands as cli
+from hub.cli.contacts_csv import parse_rows
 from hub.core import Hub
 from hub.db import Database
 from hub.migrate import upgrade

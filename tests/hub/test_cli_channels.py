@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from hub.actions import unit_of_work
 from hub.actions.teams import create_team
-from hub.app import create_app
-from hub.appkeys import RUNNER
 from hub.core import Hub
+from hub.host.app import create_app
+from hub.host.appkeys import RUNNER
 from hub.models import Channel
 from tests.conftest import Backend
 from tests.hub.api.test_channels import eventually

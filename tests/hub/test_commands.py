@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hub.commands import Commands, CommandUnanswered, Payload, create_commands
+from hub.host.commands import Commands, CommandUnanswered, Payload, create_commands
 from tests.conftest import Backend
 
 

@@ -6,9 +6,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from hub import demo, demo_data
+from hub import demo
 from hub.auth import authenticate_password
 from hub.core import Hub
+from hub.demo import data as demo_data
 from hub.models import (
     Activity,
     Channel,

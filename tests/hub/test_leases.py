@@ -6,7 +6,7 @@ import asyncio
 
 from hub.actions import leases
 from hub.core import Hub
-from hub.leased import run_leased
+from hub.host.leased import run_leased
 
 
 async def test_only_one_holder_at_a_time(hub: Hub) -> None:

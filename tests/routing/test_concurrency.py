@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
-from hub.app import create_app
-from hub.appkeys import HUB, RUNNER
-from hub.channels import spec_of
+from hub.host.app import create_app
+from hub.host.appkeys import HUB, RUNNER
+from hub.host.channels import spec_of
 from hub.models import (
     AssignmentOffer,
     Conversation,

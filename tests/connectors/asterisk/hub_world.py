@@ -26,9 +26,9 @@ from hub.actions import channels as channel_actions
 from hub.actions import crm, unit_of_work
 from hub.actions.contacts import NormalisedIdentity
 from hub.actions.users import create_api_token
-from hub.appkeys import HUB, INGESTOR, RUNNER
-from hub.channels import spec_of
 from hub.core import Hub
+from hub.host.appkeys import HUB, INGESTOR, RUNNER
+from hub.host.channels import spec_of
 from hub.models import Call, Channel, IdentityKind, Presence, Role, User
 from tests.conftest import Backend, add_channel
 
@@ -215,7 +215,7 @@ async def set_presence_quietly(hub: Hub, user_id: int, **values: Any) -> None:
 async def start_world(
     backend: Backend, serve: Callable[[web.Application], Any]
 ) -> AsyncIterator[World]:
-    from hub.app import create_app
+    from hub.host.app import create_app
 
     app = create_app(backend.settings())
     client = await serve(app)

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from hub.actions import channels as channel_actions
 from hub.actions import unit_of_work
-from hub.appkeys import INGESTOR
 from hub.events import Envelope
+from hub.host.appkeys import INGESTOR
 from hub.models import Activity, Conversation, ConversationStatus, Message, Presence, Role
 from tests.conftest import Backend
 

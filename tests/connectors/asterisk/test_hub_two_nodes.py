@@ -14,9 +14,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from connectors.asterisk import AsteriskConnector
-from hub.app import create_app
-from hub.appkeys import HUB, RUNNER
-from hub.channels import spec_of
+from hub.host.app import create_app
+from hub.host.appkeys import HUB, RUNNER
+from hub.host.channels import spec_of
 from hub.models import Channel, Presence
 from routing import presence
 from tests.conftest import Backend

@@ -18,12 +18,12 @@ from connectors.base import Inbound, Receipt
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
 from hub.actions.messages import queue_reply
-from hub.app import create_app
-from hub.appkeys import HUB, RUNNER
-from hub.channels import spec_of
 from hub.core import Hub
+from hub.host.app import create_app
+from hub.host.appkeys import HUB, RUNNER
+from hub.host.channels import spec_of
+from hub.host.workers import OutboxWorker
 from hub.models import Conversation, InboundEvent, OutboxItem, OutboxStatus
-from hub.workers import OutboxWorker
 from tests.conftest import Backend, add_user
 
 from .fake_api import TELEGRAM, TOKEN, FakeBotApi

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from connectors.telegram.options import TelegramOptions
 from connectors.telegram.polling import Poller
 from connectors.telegram.runtime import TelegramRuntime
-from hub.appkeys import RUNNER
-from hub.channels import spec_of
+from hub.host.appkeys import RUNNER
+from hub.host.channels import spec_of
 from hub.models import Channel, ChannelState, InboundEvent, Message
 from tests.conftest import Backend
 

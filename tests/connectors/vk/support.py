@@ -17,10 +17,10 @@ from hub.actions import channel_state, unit_of_work
 from hub.actions.channels import create_channel
 from hub.actions.conversations import get_for_update
 from hub.actions.messages import queue_reply
-from hub.app import create_app
-from hub.appkeys import HUB, RUNNER
-from hub.channels import spec_of
 from hub.core import Hub
+from hub.host.app import create_app
+from hub.host.appkeys import HUB, RUNNER
+from hub.host.channels import spec_of
 from hub.models import Message, OutboxItem, OutboxStatus, User
 from tests.conftest import Backend, add_user
 

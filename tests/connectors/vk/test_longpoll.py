@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from connectors.base import Inbound, InboundMessage, Receipt
-from hub.appkeys import HUB, INGESTOR
+from hub.host.appkeys import HUB, INGESTOR
 from hub.models import InboundEvent, Message
 from tests.conftest import Backend
 

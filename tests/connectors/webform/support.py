@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
-from hub.app import create_app
-from hub.appkeys import HUB, RUNNER
-from hub.channels import spec_of
 from hub.core import Hub
+from hub.host.app import create_app
+from hub.host.appkeys import HUB, RUNNER
+from hub.host.channels import spec_of
 from hub.models import InboundEvent, InboundStatus
 from tests.conftest import FIXTURES, Backend
 

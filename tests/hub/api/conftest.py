@@ -12,9 +12,9 @@ from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.actions import conversations, unit_of_work
 from hub.actions import routing as routing_actions
 from hub.actions.users import create_api_token, start_session
-from hub.app import create_app
-from hub.appkeys import HUB
 from hub.core import Hub
+from hub.host.app import create_app
+from hub.host.appkeys import HUB
 from hub.models import Presence, Role, User
 from hub.reasons import reason as because
 from routing.ingest import Ingestor

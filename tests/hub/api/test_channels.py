@@ -15,10 +15,10 @@ from sqlalchemy import select
 from connectors.runner import ConnectorRunner
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel, disable_channel, update_channel
-from hub.app import create_app
-from hub.appkeys import HUB, RUNNER
 from hub.core import Hub
 from hub.db import Database
+from hub.host.app import create_app
+from hub.host.appkeys import HUB, RUNNER
 from hub.models import Channel, EventLog, Role
 from tests.conftest import FIXTURES, Backend
 

@@ -16,8 +16,8 @@ from connectors.email.mapping import MailboxPosition, to_inbound
 from connectors.email.parse import parse_mail
 from hub.actions import files, messages, unit_of_work
 from hub.api.file_wire import Upload, upload_token
-from hub.app import create_app
-from hub.appkeys import HUB
+from hub.host.app import create_app
+from hub.host.appkeys import HUB
 from hub.models import EventLog, InboundEvent, Message, MessageFile, StoredFile
 from routing.ingest import Ingestor
 from tests.conftest import FIXTURES, Backend

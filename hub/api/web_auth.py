@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from hub.appkeys import HUB
+from hub.api.errors import ApiError
 from hub.auth import (
     SESSION_COOKIE,
     Principal,
@@ -14,7 +14,7 @@ from hub.auth import (
     principal_from_token,
     tokens_equal,
 )
-from hub.errors import ApiError
+from hub.host.appkeys import HUB
 from hub.models import Role
 
 # Unset for anonymous requests.

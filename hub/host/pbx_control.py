@@ -1,7 +1,7 @@
 """Call control on any node: click-to-call, transfers and queue pauses run on the PBX link.
 
 Only the node holding a PBX's AMI lease has that link. A node that has it runs the action
-itself; any other node sends it as a command (hub.commands) that the lease holder accepts,
+itself; any other node sends it as a command (hub.host.commands) that the lease holder accepts,
 runs, and answers with the AMI reply or the error, which is raised here again as the same
 exception, so the API maps it the same way wherever the request landed. When no node holds
 the link the command goes unanswered and that is `AmiNotConnected` (503).
@@ -22,8 +22,8 @@ from connectors.asterisk import (
     CallNotLive,
 )
 from connectors.runner import ConnectorRunner
-from hub.commands import Commands, CommandUnanswered, Payload
-from hub.telephony import KIND
+from hub.host.commands import Commands, CommandUnanswered, Payload
+from hub.host.telephony import KIND
 
 TOPIC = "pbx"
 # How long a lease holder may take to pick a command up: past this, nobody holds the link.

@@ -1,5 +1,5 @@
 """The `okno` command: run | demo | migrate | user add | token create | contacts import/export
-| channel add/list/enable/disable/set (in hub.cli_channels).
+| channel add/list/enable/disable/set (in hub.cli.channels).
 
 Exit codes: 0 done, 1 the command failed (a message says why), 2 wrong usage or a database
 that needs `okno migrate` first.
@@ -23,13 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub import contacts_csv, demo
+from hub import demo
 from hub.actions import unit_of_work
 from hub.actions.users import UserExistsError, create_api_token, create_user
-from hub.app import create_app
 from hub.bus import create_bus
+from hub.cli import contacts_csv
 from hub.core import Hub
 from hub.db import Database, is_sqlite
+from hub.host.app import create_app
 from hub.migrate import NotMigratedError, ensure_migrated, upgrade
 from hub.models import Role, User
 from hub.settings import Settings, load_settings
@@ -288,8 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(contacts, "import", cmd_contacts_import, "import contacts from CSV").add_argument("file")
     add(contacts, "export", cmd_contacts_export, "export contacts to CSV").add_argument("file")
-    # Imported here, not at the top: hub.cli_channels builds on this module's helpers.
-    from hub import cli_channels
+    # Imported here, not at the top: hub.cli.channels builds on this module's helpers.
+    from hub.cli import channels as cli_channels
 
     cli_channels.register(commands, add)
     return parser

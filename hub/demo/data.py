@@ -1,6 +1,6 @@
 """What `okno demo` puts in an empty database: a small window-installation company.
 
-Plain data only; `hub.demo` writes it through the actions. Logins and passwords here are the
+Plain data only; `hub.demo.seed` writes it through the actions. Logins and passwords here are the
 ones the README and `okno demo` print.
 """
 

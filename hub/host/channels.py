@@ -14,7 +14,7 @@ from connectors.runner import ChannelSpec, ConnectorRunner
 from hub.actions import channel_state
 from hub.actions.channels import origin_of
 from hub.core import Hub
-from hub.leased import run_leased
+from hub.host.leased import run_leased
 from hub.models import Channel
 from routing.ingest import Ingestor
 

@@ -10,21 +10,21 @@ from aiohttp import web
 
 from agent_ui import setup as setup_ui
 from connectors.runner import ConnectorRunner
-from hub import channel_sync, telephony, webhooks
 from hub.api import setup as setup_api
-from hub.appkeys import HUB, INGESTOR, PBX, RUNNER, SETTINGS
+from hub.api.errors import error_middleware
+from hub.api.web_auth import auth_middleware
 from hub.bus import create_bus
-from hub.channels import context_factory, start_enabled_channels
-from hub.commands import create_commands
 from hub.core import Hub
 from hub.db import Database
-from hub.errors import error_middleware
+from hub.host import channel_sync, telephony, webhooks
+from hub.host.appkeys import HUB, INGESTOR, PBX, RUNNER, SETTINGS
+from hub.host.channels import context_factory, start_enabled_channels
+from hub.host.commands import create_commands
+from hub.host.pbx_control import PbxControl
+from hub.host.workers import OutboxWorker, retry_inbound_forever
 from hub.migrate import ensure_migrated
 from hub.models.base import utcnow
-from hub.pbx_control import PbxControl
 from hub.settings import Settings
-from hub.web_auth import auth_middleware
-from hub.workers import OutboxWorker, retry_inbound_forever
 from routing.ingest import Ingestor
 from routing.sweeper import sweep_forever
 

@@ -30,7 +30,7 @@ from hub.actions.channels import (
 )
 from hub.actions.uow import UnitOfWork
 from hub.api.channels import shown_options, webhook_url
-from hub.cli import CommandError, open_hub, settings_from
+from hub.cli.commands import CommandError, open_hub, settings_from
 from hub.models import Channel, Team
 from hub.settings import Settings
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from connectors.asterisk import AmiError, AsteriskConnector
 from connectors.runner import ConnectorRunner
-from hub.channels import ChannelContext
 from hub.core import Hub
+from hub.host.channels import ChannelContext
 from hub.models import Channel, Presence, User
 
 log = logging.getLogger(__name__)

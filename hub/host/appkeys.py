@@ -6,7 +6,7 @@ from aiohttp import web
 
 from connectors.runner import ConnectorRunner
 from hub.core import Hub
-from hub.pbx_control import PbxControl
+from hub.host.pbx_control import PbxControl
 from hub.settings import Settings
 from routing.ingest import Ingestor
 

@@ -11,8 +11,8 @@ import logging
 from aiohttp import web
 
 from connectors.base import WebhookRequest
-from hub.appkeys import RUNNER
-from hub.errors import ApiError
+from hub.api.errors import ApiError
+from hub.host.appkeys import RUNNER
 
 log = logging.getLogger(__name__)
 

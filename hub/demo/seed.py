@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
-from hub import demo_data as data
 from hub.actions import conversations, crm, messages, teams, unit_of_work
 from hub.actions.channels import create_channel
 from hub.actions.users import create_user
 from hub.core import Hub
+from hub.demo import data
 from hub.models import Channel, Stage, User
 from hub.settings import Settings
 from routing.identity import normalise_claims
