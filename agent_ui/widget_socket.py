@@ -34,10 +34,10 @@ from connectors.widget.protocol import (
     visitor_id_of,
 )
 from hub.actions.read_state import mark_read
-from hub.api.errors import ApiError
 from hub.events import conversation_audience
 from hub.host.appkeys import HUB, RUNNER
 from hub.models import Channel
+from hub.policy import DomainError
 from hub.signals import publish_transient
 
 from . import widget_data
@@ -247,7 +247,7 @@ async def _connector(request: web.Request) -> tuple[Channel, WidgetConnector]:
     channel = await widget_data.widget_channel(request.app[HUB], name)
     connector = request.app[RUNNER].get("widget", name)
     if channel is None or not isinstance(connector, WidgetConnector):
-        raise ApiError(404, "no-such-widget", "There is no such chat widget.", {"name": name})
+        raise DomainError("no-such-widget", 404, "There is no such chat widget.", {"name": name})
     return channel, connector
 
 
@@ -261,8 +261,8 @@ async def widget_socket(request: web.Request) -> web.WebSocketResponse:
             client_ip(request, connector.widget_options.trusted_proxy_hops),
             origin[:200],
         )
-        raise ApiError(
-            403, "origin-not-allowed", "This site may not embed this chat.", {"origin": origin}
+        raise DomainError(
+            "origin-not-allowed", 403, "This site may not embed this chat.", {"origin": origin}
         )
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME_BYTES)
     await ws.prepare(request)

@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 from sqlalchemy import func, select
 
-from hub.api.errors import ApiError
 from hub.api.web_auth import current_principal
 from hub.auth import Principal, has_role
 from hub.events import Audience, Envelope
 from hub.host.appkeys import HUB, SETTINGS
 from hub.models import EventLog, Presence, Role, User
+from hub.policy import DomainError
 
 from .fanout import Connection
 from .keys import FANOUT, PRESENCE
@@ -230,9 +230,9 @@ def _wanted_presence(request: web.Request) -> Presence | None:
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     principal = current_principal(request)
     if principal is None:
-        raise ApiError(401, "not-authenticated", "Log in first.")
+        raise DomainError("not-authenticated", 401, "Log in first.")
     if not origin_allowed(request):
-        raise ApiError(403, "bad-origin", "This socket only serves pages of this site.")
+        raise DomainError("bad-origin", 403, "This socket only serves pages of this site.")
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_CLIENT_MESSAGE)
     await ws.prepare(request)
     fanout = request.app[FANOUT]

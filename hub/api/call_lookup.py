@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from hub.api.errors import ApiError
 from hub.host.telephony import attended_transfers, extension_of
 from hub.models import Call, Channel, Contact, Presence, User
+from hub.policy import DomainError
 from hub.serialize import call_json, user_brief
 
 from .call_schemas import CallOut, TransferTarget, TransferTargets
@@ -25,7 +25,7 @@ async def get_call(call: ApiCall[None, None]) -> CallOut:
     async with call.hub.db.sessions() as session:
         record = await session.get(Call, call_id)
         if record is None:
-            raise ApiError(404, "no-such-call", "There is no such call.", {"call_id": call_id})
+            raise DomainError("no-such-call", 404, "There is no such call.", {"call_id": call_id})
         contact = await session.get(Contact, record.contact_id) if record.contact_id else None
         answerer = (
             await session.get(User, record.answered_by_user_id)
@@ -45,7 +45,7 @@ async def transfer_targets(call: ApiCall[None, None]) -> TransferTargets:
     async with call.hub.db.sessions() as session:
         record = await session.get(Call, call_id)
         if record is None:
-            raise ApiError(404, "no-such-call", "There is no such call.", {"call_id": call_id})
+            raise DomainError("no-such-call", 404, "There is no such call.", {"call_id": call_id})
         channel = await session.get_one(Channel, record.channel_id)
         users = (
             await session.execute(

@@ -23,10 +23,10 @@ from connectors.asterisk import (
     AmiTimeout,
     CallNotLive,
 )
-from hub.api.errors import ApiError
 from hub.host.appkeys import PBX
 from hub.host.telephony import attended_transfers, extension_of, pbx_channels
 from hub.models import Call, Channel, Contact, Identity, IdentityKind, User
+from hub.policy import DomainError, is_supervisor
 from hub.serialize import call_json
 from routing.identity import normalise_phone
 
@@ -41,7 +41,6 @@ from .call_schemas import (
 )
 from .contacts import ensure_visible
 from .paging import one_more, page
-from .policy import is_supervisor
 from .registry import ApiCall, RouteTable, invalid_input
 
 routes = RouteTable("calls")
@@ -97,9 +96,9 @@ async def place_call(call: ApiCall[None, CallIn]) -> CallPlaced:
     channel = await _pbx_for(call, body.channel, user)
     extension = extension_of(user, channel)
     if extension is None:
-        raise ApiError(
-            409,
+        raise DomainError(
             "no-extension",
+            409,
             "You have no phone extension on this PBX.",
             {"channel": channel.name},
         )
@@ -121,7 +120,7 @@ async def transfer_call(call: ApiCall[None, TransferIn]) -> TransferStarted:
     async with call.hub.db.sessions() as session:
         record = await session.get(Call, call_id)
         if record is None:
-            raise ApiError(404, "no-such-call", "There is no such call.", {"call_id": call_id})
+            raise DomainError("no-such-call", 404, "There is no such call.", {"call_id": call_id})
         channel = await session.get_one(Channel, record.channel_id)
         me = await session.get_one(User, call.principal.user_id)
         target = body.extension or await _extension_of_user(session, body.user_id, channel)
@@ -132,15 +131,15 @@ async def transfer_call(call: ApiCall[None, TransferIn]) -> TransferStarted:
             else None
         )
     if record.ended_at is not None:
-        raise ApiError(409, "call-ended", "This call has ended.", {"call_id": call_id})
+        raise DomainError("call-ended", 409, "This call has ended.", {"call_id": call_id})
     mine = extension_of(me, channel)
     on_it = mine is not None and mine in (record.answered_by_extension, record.transferred_to)
     if not (on_it or record.answered_by_user_id == me.id or is_supervisor(call.principal)):
-        raise ApiError(403, "not-your-call", "Only the operator on the call may transfer it.")
+        raise DomainError("not-your-call", 403, "Only the operator on the call may transfer it.")
     if body.attended and not attended_transfers(channel):
-        raise ApiError(
-            409,
+        raise DomainError(
             "attended-not-supported",
+            409,
             "This PBX is not set up for attended transfers; transfer blind.",
             {"channel": channel.name},
         )
@@ -188,9 +187,9 @@ async def _number_to_dial(session: AsyncSession, body: CallIn, region: str) -> s
         )
     ).scalar_one_or_none()
     if phone is None:
-        raise ApiError(
-            409,
+        raise DomainError(
             "no-phone-number",
+            409,
             "This contact has no phone number.",
             {"contact_id": body.contact_id},
         )
@@ -203,8 +202,8 @@ async def _pbx_for(call: ApiCall[None, CallIn], name: str | None, user: User) ->
     if name is not None:
         channels = [channel for channel in channels if channel.name == name]
     if not channels:
-        raise ApiError(
-            404, "no-such-channel", "No telephony channel is configured.", {"channel": name}
+        raise DomainError(
+            "no-such-channel", 404, "No telephony channel is configured.", {"channel": name}
         )
     return next((c for c in channels if extension_of(user, c) is not None), channels[0])
 
@@ -212,22 +211,22 @@ async def _pbx_for(call: ApiCall[None, CallIn], name: str | None, user: User) ->
 async def _extension_of_user(session: AsyncSession, user_id: int | None, channel: Channel) -> str:
     user = await session.get(User, user_id) if user_id is not None else None
     if user is None:
-        raise ApiError(404, "no-such-user", "There is no such user.", {"user_id": user_id})
+        raise DomainError("no-such-user", 404, "There is no such user.", {"user_id": user_id})
     extension = extension_of(user, channel)
     if extension is None:
-        raise ApiError(
-            409,
+        raise DomainError(
             "no-extension",
+            409,
             f"{user.name} has no phone extension on this PBX.",
             {"user_id": user.id, "channel": channel.name},
         )
     return extension
 
 
-def _not_connected(channel: str) -> ApiError:
-    return ApiError(
-        503,
+def _not_connected(channel: str) -> DomainError:
+    return DomainError(
         "pbx-not-connected",
+        503,
         "This node has no connection to the PBX right now; try again shortly.",
         {"channel": channel},
     )
@@ -240,17 +239,17 @@ async def _pbx(action: Awaitable[T], channel: str) -> T:
     except (AmiNotConnected, AmiConnectionLost) as exc:
         raise _not_connected(channel) from exc
     except AmiTimeout as exc:
-        raise ApiError(504, "pbx-timeout", str(exc), {"channel": channel}) from exc
+        raise DomainError("pbx-timeout", 504, str(exc), {"channel": channel}) from exc
     except AmiActionError as exc:
-        raise ApiError(
-            502,
+        raise DomainError(
             "pbx-error",
+            502,
             f"The PBX refused: {exc.reason}",
             {"channel": channel, "action": exc.action, "reason": exc.reason},
         ) from exc
     except AmiError as exc:
-        raise ApiError(502, "pbx-error", str(exc), {"channel": channel}) from exc
+        raise DomainError("pbx-error", 502, str(exc), {"channel": channel}) from exc
     except CallNotLive as exc:
-        raise ApiError(409, "call-not-live", str(exc), {"channel": channel}) from exc
+        raise DomainError("call-not-live", 409, str(exc), {"channel": channel}) from exc
     except ValueError as exc:
-        raise ApiError(422, "not-diallable", str(exc), {"channel": channel}) from exc
+        raise DomainError("not-diallable", 422, str(exc), {"channel": channel}) from exc

@@ -25,11 +25,11 @@ from connectors.registry import (
 from connectors.runner import ChannelSpec
 from hub.actions import channels as channel_actions
 from hub.actions import unit_of_work
-from hub.api.errors import ApiError
 from hub.host import channel_sync
 from hub.host.appkeys import RUNNER
 from hub.host.channels import spec_of
 from hub.models import Channel, Role
+from hub.policy import DomainError
 from hub.serialize import iso
 from hub.settings import Settings
 
@@ -78,20 +78,20 @@ def channel_out(call: ApiCall[Any, Any], channel: Channel) -> ChannelOut:
     )
 
 
-def no_such_channel(channel_id: int) -> ApiError:
-    return ApiError(404, "no-such-channel", f"There is no channel {channel_id}.")
+def no_such_channel(channel_id: int) -> DomainError:
+    return DomainError("no-such-channel", 404, f"There is no channel {channel_id}.")
 
 
-def invalid_options(exc: ChannelConfigError) -> ApiError:
-    return ApiError(
-        422,
+def invalid_options(exc: ChannelConfigError) -> DomainError:
+    return DomainError(
         "invalid-options",
+        422,
         f"Some options do not fit a {exc.kind} channel.",
         dict(exc.errors),
     )
 
 
-def _body_error(field: str, error_type: str, message: str) -> ApiError:
+def _body_error(field: str, error_type: str, message: str) -> DomainError:
     return invalid_input(
         [{"field": field, "location": "body", "type": error_type, "message": message}]
     )
@@ -176,9 +176,9 @@ async def create_channel(call: ApiCall[None, ChannelIn]) -> ChannelOut:
         except ChannelConfigError as exc:
             raise invalid_options(exc) from None
         except channel_actions.ChannelExistsError:
-            raise ApiError(
-                409,
+            raise DomainError(
                 "channel-exists",
+                409,
                 f"A {body.kind} channel named {body.name!r} exists already.",
                 {"kind": body.kind, "name": body.name},
             ) from None

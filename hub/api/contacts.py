@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.api.errors import ApiError
+from hub.policy import DomainError
 from routing.identity import normalise_phone
 
 from . import contact_queries, queries
@@ -19,13 +19,13 @@ routes = RouteTable("contacts")
 async def ensure_visible(session: AsyncSession, contact_id: int) -> None:
     exists, merged_into = await contact_queries.merged_into(session, contact_id)
     if not exists:
-        raise ApiError(
-            404, "no-such-contact", "There is no such contact.", {"contact_id": contact_id}
+        raise DomainError(
+            "no-such-contact", 404, "There is no such contact.", {"contact_id": contact_id}
         )
     if merged_into is not None:
-        raise ApiError(
-            404,
+        raise DomainError(
             "contact-merged",
+            404,
             "This contact was merged into another one.",
             {"contact_id": contact_id, "merged_into_id": merged_into},
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 from hub.actions import conversations, messages, unit_of_work
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork
-from hub.api.errors import ApiError
 from hub.models import Conversation, ConversationStatus, User
+from hub.policy import DomainError, ensure_can_assign, ensure_can_write, takes_on_reply
 from hub.reasons import Reason
 from hub.reasons import reason as because
 from hub.serialize import message_json
@@ -21,7 +21,6 @@ from routing import assignment, transfer
 from .conversations import no_such_conversation, read_conversation
 from .files import attachments_of_uploads
 from .inputs import AssignIn, MessageIn
-from .policy import ensure_can_assign, ensure_can_write, takes_on_reply
 from .registry import ApiCall, RouteTable, invalid_input
 from .schemas import ConversationOut, MessageOut
 
@@ -144,7 +143,7 @@ async def assign_conversation(call: ApiCall[None, AssignIn]) -> ConversationOut:
             try:
                 await transfer.to_operator(uow, conversation, target, me, note)
             except transfer.TransferError as exc:
-                raise ApiError(409, exc.error_id, str(exc), {"user_id": target_id}) from exc
+                raise DomainError(exc.error_id, 409, str(exc), {"user_id": target_id}) from exc
     return await read_conversation(call.hub, conversation_id)
 
 
@@ -160,7 +159,7 @@ async def close_conversation(call: ApiCall[None, None]) -> ConversationOut:
         conversation = await locked_conversation(uow, conversation_id)
         ensure_can_write(call.principal, conversation)
         if conversation.status is ConversationStatus.closed:
-            raise ApiError(409, "already-closed", "The conversation is closed already.")
+            raise DomainError("already-closed", 409, "The conversation is closed already.")
         await conversations.close(uow, conversation)
     return await read_conversation(call.hub, conversation_id)
 
@@ -177,7 +176,7 @@ async def reopen_conversation(call: ApiCall[None, None]) -> ConversationOut:
         conversation = await locked_conversation(uow, conversation_id)
         ensure_can_write(call.principal, conversation)
         if conversation.status is ConversationStatus.open:
-            raise ApiError(409, "already-open", "The conversation is open already.")
+            raise DomainError("already-open", 409, "The conversation is open already.")
         await reopen(uow, conversation, f"reopened by {call.principal.name}")
         await route_if_unheld(uow, conversation)
     return await read_conversation(call.hub, conversation_id)

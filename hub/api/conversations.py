@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from hub.api.errors import ApiError
 from hub.core import Hub
+from hub.policy import DomainError, is_supervisor
 
 from . import contact_queries, queries
 from .inputs import ConversationListQuery, MessageListQuery
 from .paging import one_more, page
-from .policy import is_supervisor
 from .registry import ApiCall, RouteTable
 from .schemas import ConversationDetail, ConversationOut, ConversationPage, MessagePage
 
 routes = RouteTable("conversations")
 
 
-def no_such_conversation(conversation_id: int) -> ApiError:
-    return ApiError(
-        404,
+def no_such_conversation(conversation_id: int) -> DomainError:
+    return DomainError(
         "no-such-conversation",
+        404,
         "There is no such conversation.",
         {"conversation_id": conversation_id},
     )

@@ -1,4 +1,5 @@
-"""API errors with a stable id (ARCHITECTURE rule 8) and the middleware that renders them."""
+"""The middleware that renders every `hub.policy.DomainError` (and aiohttp's own HTTP errors)
+as `{"error": {id, message, details}}` with its status (ARCHITECTURE rule 9)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,13 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from hub.policy import DomainError
+
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, error_id: str, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_id = error_id
-        self.message = message
-        self.details = details
-
-    def response(self) -> web.Response:
-        return error_response(self.status, self.error_id, self.message, self.details)
+def render(exc: DomainError) -> web.Response:
+    return error_response(exc.status, exc.error_id, exc.message, exc.details)
 
 
 def error_response(status: int, error_id: str, message: str, details: Any = None) -> web.Response:
@@ -37,8 +32,8 @@ def _wants_json(request: web.Request) -> bool:
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except ApiError as exc:
-        return exc.response()
+    except DomainError as exc:
+        return render(exc)
     except web.HTTPException as exc:
         if not _wants_json(request) or exc.status < 400:
             raise

@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from connectors.base import Attachment, FileUnavailable
 from hub.actions import files, unit_of_work
-from hub.api.errors import ApiError
 from hub.api.web_auth import require
 from hub.auth import Principal
 from hub.host.appkeys import HUB, RUNNER
 from hub.models import Channel, Conversation, Message, MessageFile, Role
+from hub.policy import DomainError, can_see_files_where, ensure_can_see_files
 
 from .file_wire import (
     OPENAPI_PATHS,
@@ -30,7 +30,6 @@ from .file_wire import (
     read_upload_token,
     upload_token,
 )
-from .policy import can_see_files_where, ensure_can_see_files
 from .registry import API_PREFIX
 
 __all__ = ["OPENAPI_PATHS", "attachments_of_uploads", "setup"]
@@ -41,28 +40,30 @@ _FRAMING_BYTES = 16 * 1024
 _CHUNK = 64 * 1024
 
 
-def too_large(limit: int) -> ApiError:
-    return ApiError(
-        413,
+def too_large(limit: int) -> DomainError:
+    return DomainError(
         "file-too-large",
+        413,
         f"The file is larger than the {limit // (1024 * 1024) or 1} MB allowed.",
         {"max_bytes": limit},
     )
 
 
-def _no_file(message: str) -> ApiError:
-    return ApiError(404, "no-such-file", message)
+def _no_file(message: str) -> DomainError:
+    return DomainError("no-such-file", 404, message)
 
 
 async def _file_part(request: web.Request) -> BodyPartReader:
     if not request.content_type.startswith("multipart/"):
-        raise ApiError(415, "not-multipart", "Send the file as multipart/form-data, field 'file'.")
+        raise DomainError(
+            "not-multipart", 415, "Send the file as multipart/form-data, field 'file'."
+        )
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
         if isinstance(part, BodyPartReader) and part.name == "file":
             return part
         await part.release()
-    raise ApiError(422, "no-file", "The form has no 'file' field.")
+    raise DomainError("no-file", 422, "The form has no 'file' field.")
 
 
 async def _read_limited(part: BodyPartReader, limit: int) -> bytes:
@@ -85,7 +86,7 @@ async def upload(request: web.Request) -> web.Response:
     part = await _file_part(request)
     data = await _read_limited(part, limit)
     if not data:
-        raise ApiError(422, "empty-file", "The file is empty.")
+        raise DomainError("empty-file", 422, "The file is empty.")
     # Browsers escape '"' and line breaks as %22, %0A; aiohttp clients escape everything.
     name = clean_name(unquote(part.filename or "")) or "file"
     mime = files.clean_mime(part.headers.get("Content-Type"))
@@ -107,9 +108,9 @@ def attachments_of_uploads(
     for index, token in enumerate(tokens):
         found = read_upload_token(secret, token)
         if found is None or found.user_id != principal.user_id:
-            raise ApiError(
-                422,
+            raise DomainError(
                 "invalid-input",
+                422,
                 "Some fields are not valid.",
                 [
                     {
@@ -166,9 +167,9 @@ async def download(request: web.Request) -> web.Response:
         if found is None:
             held = (await session.execute(linked.limit(1))).first() is not None
             if held:
-                raise ApiError(
-                    403,
+                raise DomainError(
                     "file-not-visible",
+                    403,
                     "This file is in a conversation assigned to someone else.",
                 )
             raise _no_file("There is no such file in a conversation you can open.")
@@ -195,7 +196,7 @@ async def message_attachment(request: web.Request) -> web.Response:
             )
         ).first()
         if row is None:
-            raise ApiError(404, "no-such-message", f"There is no message {message_id}.")
+            raise DomainError("no-such-message", 404, f"There is no message {message_id}.")
         message, conversation, channel = row
         ensure_can_see_files(principal, conversation)
         entries = (message.meta or {}).get("attachments") or []
@@ -223,7 +224,7 @@ async def _fetch(
 ) -> tuple[bytes, str]:
     connector = request.app[RUNNER].get(channel.kind, channel.name)
     if connector is None:
-        raise ApiError(503, "channel-not-running", "The channel is not running on this server.")
+        raise DomainError("channel-not-running", 503, "The channel is not running on this server.")
     extras = entry.get("meta")
     attachment = Attachment(
         kind=str(entry.get("kind") or "file"),
@@ -239,10 +240,10 @@ async def _fetch(
     except FileUnavailable as exc:
         status = 503 if exc.temporary else 502
         why = f"The channel did not give the file: {exc}"
-        raise ApiError(status, "file-unavailable", why) from exc
+        raise DomainError("file-unavailable", status, why) from exc
     except TimeoutError:
         why = "The channel did not give the file in time."
-        raise ApiError(504, "file-unavailable", why) from None
+        raise DomainError("file-unavailable", 504, why) from None
     return fetched.data, files.clean_mime(fetched.mime_type or attachment.mime_type)
 
 

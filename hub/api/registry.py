@@ -17,12 +17,12 @@ from typing import Any, Generic, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.api.errors import ApiError
 from hub.api.web_auth import require
 from hub.auth import Principal
 from hub.core import Hub
 from hub.host.appkeys import HUB
 from hub.models import Role
+from hub.policy import DomainError
 
 API_PREFIX = "/api/v1"
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -180,8 +180,8 @@ def field_errors(exc: ValidationError, location: str) -> list[dict[str, str]]:
     ]
 
 
-def invalid_input(details: list[dict[str, str]]) -> ApiError:
-    return ApiError(422, "invalid-input", "Some fields are not valid.", details)
+def invalid_input(details: list[dict[str, str]]) -> DomainError:
+    return DomainError("invalid-input", 422, "Some fields are not valid.", details)
 
 
 def validate(model: type[BaseModel], data: Any, location: str) -> BaseModel:
@@ -201,8 +201,8 @@ async def read_json(request: web.Request) -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(
-            400, "invalid-json", "The request body is not valid JSON.", str(exc)
+        raise DomainError(
+            "invalid-json", 400, "The request body is not valid JSON.", str(exc)
         ) from exc
 
 

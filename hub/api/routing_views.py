@@ -11,7 +11,6 @@ from sqlalchemy.orm import aliased
 from hub.actions import leads, merge, unit_of_work
 from hub.actions import routing as routing_actions
 from hub.actions import users as user_actions
-from hub.api.errors import ApiError
 from hub.auth import has_role
 from hub.models import (
     Contact,
@@ -23,6 +22,7 @@ from hub.models import (
     TeamMember,
     User,
 )
+from hub.policy import DomainError, ensure_can_write
 from hub.serialize import contact_brief, iso, user_brief
 from routing import duplicates, transfer
 
@@ -30,7 +30,6 @@ from . import contact_queries
 from .contacts import ensure_visible
 from .conversation_actions import locked_conversation
 from .conversations import read_conversation
-from .policy import ensure_can_write
 from .registry import ApiCall, RouteTable
 from .routing_schemas import (
     ConvertIn,
@@ -56,8 +55,8 @@ from .schemas import ContactCard, ConversationOut
 routes = RouteTable("routing")
 
 
-def _not_found(what: str, row_id: int) -> ApiError:
-    return ApiError(404, f"no-such-{what}", f"There is no such {what}.", {"id": row_id})
+def _not_found(what: str, row_id: int) -> DomainError:
+    return DomainError(f"no-such-{what}", 404, f"There is no such {what}.", {"id": row_id})
 
 
 @routes.post(
@@ -87,7 +86,7 @@ async def transfer_conversation(call: ApiCall[None, TransferIn]) -> Conversation
                     raise _not_found("team", call.body.team_id)
                 await transfer.to_team(uow, conversation, team, me, note)
         except transfer.TransferError as exc:
-            raise ApiError(409, exc.error_id, str(exc)) from exc
+            raise DomainError(exc.error_id, 409, str(exc)) from exc
     return await read_conversation(call.hub, conversation_id)
 
 
@@ -102,7 +101,7 @@ async def accept_conversation(call: ApiCall[None, None]) -> ConversationOut:
     async with unit_of_work(call.hub) as uow:
         conversation = await locked_conversation(uow, conversation_id)
         if conversation.assignee_id != call.principal.user_id:
-            raise ApiError(409, "not-offered-to-you", "This conversation is not offered to you.")
+            raise DomainError("not-offered-to-you", 409, "This conversation is not offered to you.")
         await routing_actions.accept(uow, conversation, call.principal.user_id)
     return await read_conversation(call.hub, conversation_id)
 
@@ -206,7 +205,7 @@ async def merge_contacts(call: ApiCall[None, MergeIn]) -> MergeOut:
                 by_user_id=call.principal.user_id,
             )
         except merge.MergeError as exc:
-            raise ApiError(409, exc.error_id, str(exc)) from exc
+            raise DomainError(exc.error_id, 409, str(exc)) from exc
         return _merge_out(record)
 
 
@@ -230,11 +229,11 @@ async def unmerge_contacts(call: ApiCall[None, UnmergeIn]) -> MergeOut:
             await uow.session.execute(stmt.order_by(ContactMerge.id.desc()).limit(1))
         ).scalar_one_or_none()
         if record is None:
-            raise ApiError(404, "no-such-merge", "Nothing was merged into this contact.")
+            raise DomainError("no-such-merge", 404, "Nothing was merged into this contact.")
         try:
             await merge.unmerge(uow, record)
         except merge.MergeError as exc:
-            raise ApiError(409, exc.error_id, str(exc)) from exc
+            raise DomainError(exc.error_id, 409, str(exc)) from exc
         return _merge_out(record)
 
 
@@ -324,7 +323,9 @@ async def _apply_team(uow: Any, team: Team, values: dict[str, Any]) -> None:
 async def create_team(call: ApiCall[None, TeamIn]) -> TeamOut:
     async with unit_of_work(call.hub) as uow:
         if (await uow.session.execute(select(Team.id).where(Team.name == call.body.name))).first():
-            raise ApiError(409, "team-exists", f"A team named {call.body.name!r} exists already.")
+            raise DomainError(
+                "team-exists", 409, f"A team named {call.body.name!r} exists already."
+            )
         team = Team(name=call.body.name)
         uow.session.add(team)
         await _apply_team(uow, team, call.body.model_dump())
@@ -364,7 +365,7 @@ async def operator_settings(call: ApiCall[None, OperatorSettingsIn]) -> Operator
         if user is None:
             raise _not_found("user", user_id)
         if "is_active" in values and not has_role(call.principal.role, user.role):
-            raise ApiError(403, "forbidden", "Only an admin may deactivate an admin.")
+            raise DomainError("forbidden", 403, "Only an admin may deactivate an admin.")
         try:
             if "extension" in values:
                 await user_actions.set_extension(uow, user, values.pop("extension") or None)
@@ -372,14 +373,14 @@ async def operator_settings(call: ApiCall[None, OperatorSettingsIn]) -> Operator
                 active = values.pop("is_active")
                 await user_actions.update_user(uow, user, call.principal.user_id, is_active=active)
         except user_actions.ExtensionTakenError as exc:
-            raise ApiError(
-                409,
+            raise DomainError(
                 "extension-taken",
+                409,
                 f"Extension {exc.extension} belongs to another active user.",
                 {"field": "extension", "user_id": exc.holder_id},
             ) from None
         except user_actions.SelfChangeError as exc:
-            raise ApiError(409, "cannot-change-self", str(exc), {"field": "is_active"}) from None
+            raise DomainError("cannot-change-self", 409, str(exc), {"field": "is_active"}) from None
         for key, value in values.items():
             setattr(user, key, value)
         return OperatorSettingsOut(

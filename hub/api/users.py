@@ -6,8 +6,8 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.actions import unit_of_work
 from hub.actions import users as user_actions
-from hub.api.errors import ApiError
 from hub.models import Role, User
+from hub.policy import DomainError
 from hub.serialize import iso, user_brief
 
 from . import queries
@@ -84,9 +84,9 @@ async def create_user(call: ApiCall[None, UserIn]) -> UserOut:
             )
         except (user_actions.UserExistsError, IntegrityError):
             # IntegrityError: the same login created between the check and the insert.
-            raise ApiError(
-                409,
+            raise DomainError(
                 "login-taken",
+                409,
                 f"There is a user with the login {body.login!r} already.",
                 {"field": "login"},
             ) from None
@@ -107,10 +107,10 @@ async def update_user(call: ApiCall[None, UserPatch]) -> UserOut:
     async with unit_of_work(call.hub) as uow:
         user = await uow.session.get(User, user_id)
         if user is None:
-            raise ApiError(404, "no-such-user", "There is no such user.", {"id": user_id})
+            raise DomainError("no-such-user", 404, "There is no such user.", {"id": user_id})
         try:
             await user_actions.update_user(uow, user, call.principal.user_id, **values)
         except user_actions.SelfChangeError as exc:
             field = "role" if "role" in values and values["role"] != user.role else "is_active"
-            raise ApiError(409, "cannot-change-self", str(exc), {"field": field}) from None
+            raise DomainError("cannot-change-self", 409, str(exc), {"field": field}) from None
         return user_out(user)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from hub.api.errors import ApiError
 from hub.auth import (
     SESSION_COOKIE,
     Principal,
@@ -16,6 +15,7 @@ from hub.auth import (
 )
 from hub.host.appkeys import HUB
 from hub.models import Role
+from hub.policy import DomainError
 
 # Unset for anonymous requests.
 PRINCIPAL_KEY = web.RequestKey("okno.principal", Principal)
@@ -50,11 +50,11 @@ def require(request: web.Request, role: Role = Role.operator) -> Principal:
     """The caller, checked for `role` (or higher) and, for cookie sessions, for CSRF."""
     principal = current_principal(request)
     if principal is None:
-        raise ApiError(401, "not-authenticated", "Log in or send a bearer token.")
+        raise DomainError("not-authenticated", 401, "Log in or send a bearer token.")
     if not has_role(principal.role, role):
-        raise ApiError(403, "forbidden", f"This needs the {role.value} role.")
+        raise DomainError("forbidden", 403, f"This needs the {role.value} role.")
     if principal.csrf_token is not None and request.method not in _SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not tokens_equal(sent, principal.csrf_token):
-            raise ApiError(403, "csrf-failed", f"Missing or wrong {CSRF_HEADER} header.")
+            raise DomainError("csrf-failed", 403, f"Missing or wrong {CSRF_HEADER} header.")
     return principal

@@ -11,21 +11,22 @@ import logging
 from aiohttp import web
 
 from connectors.base import WebhookRequest
-from hub.api.errors import ApiError
+from hub.api.errors import render
 from hub.host.appkeys import RUNNER
+from hub.policy import DomainError
 
 log = logging.getLogger(__name__)
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(
-            413, "body-too-large", f"The body is larger than {limit} bytes.", {"limit": limit}
+        raise DomainError(
+            "body-too-large", 413, f"The body is larger than {limit} bytes.", {"limit": limit}
         )
     body = await request.content.read(limit + 1)
     if len(body) > limit:
-        raise ApiError(
-            413, "body-too-large", f"The body is larger than {limit} bytes.", {"limit": limit}
+        raise DomainError(
+            "body-too-large", 413, f"The body is larger than {limit} bytes.", {"limit": limit}
         )
     return body
 
@@ -44,12 +45,12 @@ def _hook_request(request: web.Request, body: bytes) -> WebhookRequest:
 async def dispatch(request: web.Request, kind: str, name: str) -> web.Response:
     connector = request.app[RUNNER].get(kind, name)
     if connector is None:
-        raise ApiError(404, "no-such-channel", f"No enabled {kind} channel named {name!r}.")
+        raise DomainError("no-such-channel", 404, f"No enabled {kind} channel named {name!r}.")
     body = b""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         try:
             body = await read_limited(request, connector.max_body_bytes())
-        except ApiError as exc:
+        except DomainError as exc:
             log.warning(
                 "%s:%s refused %s from %s: %s",
                 kind,
@@ -58,7 +59,7 @@ async def dispatch(request: web.Request, kind: str, name: str) -> web.Response:
                 request.remote,
                 exc.message,
             )
-            response = exc.response()
+            response = render(exc)
             response.headers.update(connector.error_headers(_hook_request(request, b"")))
             return response
     answer = await connector.handle_webhook(_hook_request(request, body))

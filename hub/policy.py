@@ -1,0 +1,136 @@
+"""Who may do what, in one place, and the errors a refusal raises.
+
+A `DomainError` carries a stable id, an HTTP status, a message and details; the API's error
+middleware and the websockets render it the same way, so no view maps exceptions itself.
+
+Conversations: Operators read everything (they need the client's whole history) but write only on
+conversations that are theirs or still in the shared queue; supervisors and admins may do
+anything. Handing a conversation to someone else is a supervisor's decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, true
+
+from hub.auth import Principal, has_role
+from hub.models import Conversation, Role
+
+
+class DomainError(Exception):
+    """A use case refused or failed in a way the caller should be told about (rule 9)."""
+
+    def __init__(self, error_id: str, status: int, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.error_id = error_id
+        self.status = status
+        self.message = message
+        self.details = details
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.error_id, "message": self.message, "details": self.details}
+
+
+class NotFound(DomainError):
+    def __init__(self, error_id: str, message: str, details: Any = None) -> None:
+        super().__init__(error_id, 404, message, details)
+
+
+class Forbidden(DomainError):
+    def __init__(self, error_id: str, message: str, details: Any = None) -> None:
+        super().__init__(error_id, 403, message, details)
+
+
+class Conflict(DomainError):
+    def __init__(self, error_id: str, message: str, details: Any = None) -> None:
+        super().__init__(error_id, 409, message, details)
+
+
+class InvalidInput(DomainError):
+    """Per-field problems: details is a list of {field, location, type, message}."""
+
+    def __init__(self, details: list[dict[str, str]]) -> None:
+        super().__init__("invalid-input", 422, "Some fields are not valid.", details)
+
+
+class Unavailable(DomainError):
+    def __init__(self, error_id: str, message: str, details: Any = None) -> None:
+        super().__init__(error_id, 503, message, details)
+
+
+@dataclass(frozen=True)
+class RobotActor:
+    """A robot rule acting through the same use cases a person uses."""
+
+    robot_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """Okno itself: routing, the sweeper, connectors' ingest, the demo seed, the CLI."""
+
+    name: str = "system"
+
+
+# Who performs a use case: a signed-in user (`Principal`), a robot, or the system.
+Actor = Principal | RobotActor | SystemActor
+
+
+def is_supervisor(actor: Actor) -> bool:
+    """Supervisors and admins, and robots and the system, which act on any work."""
+    if isinstance(actor, Principal):
+        return has_role(actor.role, Role.supervisor)
+    return True
+
+
+def ensure_can_write(principal: Principal, conversation: Conversation) -> None:
+    if is_supervisor(principal) or conversation.assignee_id in (None, principal.user_id):
+        return
+    raise DomainError(
+        "not-your-conversation",
+        403,
+        "This conversation is assigned to someone else; ask a supervisor to hand it over.",
+        {"conversation_id": conversation.id, "assignee_id": conversation.assignee_id},
+    )
+
+
+def can_see_files(principal: Principal, conversation: Conversation) -> bool:
+    """Files are opened by whoever works the conversation: its assignee, anyone while it is
+    in the shared queue, and supervisors; not by a colleague it is not assigned to."""
+    return is_supervisor(principal) or conversation.assignee_id in (None, principal.user_id)
+
+
+def can_see_files_where(principal: Principal) -> ColumnElement[bool]:
+    """`can_see_files` as a condition on `Conversation`, for queries that filter in SQL."""
+    if is_supervisor(principal):
+        return true()
+    return or_(Conversation.assignee_id.is_(None), Conversation.assignee_id == principal.user_id)
+
+
+def ensure_can_see_files(principal: Principal, conversation: Conversation) -> None:
+    if not can_see_files(principal, conversation):
+        raise DomainError(
+            "not-your-conversation",
+            403,
+            "This file belongs to a conversation assigned to someone else.",
+            {"conversation_id": conversation.id},
+        )
+
+
+def ensure_can_assign(
+    principal: Principal, conversation: Conversation, user_id: int | None
+) -> None:
+    """Operators may take a conversation or give back their own; nothing more."""
+    if is_supervisor(principal):
+        return
+    if user_id is not None and user_id != principal.user_id:
+        raise DomainError("forbidden", 403, "Assigning to another user needs the supervisor role.")
+    ensure_can_write(principal, conversation)
+
+
+def takes_on_reply(principal: Principal, conversation: Conversation) -> bool:
+    """An operator answering the shared queue takes the conversation, so no one else does."""
+    return conversation.assignee_id is None and not is_supervisor(principal)
