@@ -3,7 +3,8 @@
 Connectors know wire formats and nothing else (ARCHITECTURE rule 1): they import neither the
 models nor the web framework. Webhooks reach them as a framework-neutral `WebhookRequest`;
 inbound items go to the core through `ConnectorContext.submit`, which returns only after the
-item is stored, so the connector may then acknowledge its source (rule 2).
+item is stored, so the connector may then acknowledge its source (rule 2). What a connector may
+offer beyond that (call control, file fetch) is declared in `connectors.capabilities`.
 """
 
 from __future__ import annotations
@@ -196,24 +197,6 @@ class Delivery:
 
 
 @dataclass(frozen=True)
-class FetchedFile:
-    data: bytes
-    mime_type: str = ""
-
-
-class FileUnavailable(Exception):
-    """The channel cannot hand over a file it hosts (expired, too large, not supported).
-
-    `temporary` says whether asking again later may work (network trouble, rate limit).
-    """
-
-    def __init__(self, reason: str, temporary: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.temporary = temporary
-
-
-@dataclass(frozen=True)
 class Receipt:
     """What the core tells a connector after `submit`: stored, and under which number."""
 
@@ -272,6 +255,13 @@ class ConnectorContext(Protocol):
 
     async def checkpoint_set(self, key: str, value: str) -> None: ...
 
+    async def linked(self) -> None:
+        """The connector's long-lived link to its source is up (again): the hub brings the
+        source in step with what changed while it was down (an operator who went away is
+        paused in the PBX queues). A connector with such a link calls it after each
+        (re)connect; others never do."""
+        ...
+
 
 class Connector(Protocol):
     kind: ClassVar[str]
@@ -288,8 +278,6 @@ class Connector(Protocol):
     async def handle_webhook(self, request: WebhookRequest) -> WebhookResponse: ...
 
     async def send(self, outbound: Outbound) -> Delivery: ...
-
-    async def fetch_file(self, attachment: Attachment) -> FetchedFile: ...
 
 
 class BaseConnector:
@@ -322,8 +310,3 @@ class BaseConnector:
 
     async def send(self, outbound: Outbound) -> Delivery:
         return Delivery("failed", error=f"{self.kind} channels cannot send replies")
-
-    async def fetch_file(self, attachment: Attachment) -> FetchedFile:
-        """The bytes of a file the channel hosts (`attachment.url`: a Telegram file_id, a
-        VK URL), so operators open it through Okno; raises FileUnavailable."""
-        raise FileUnavailable(f"{self.kind} channels do not hand over files")

@@ -48,6 +48,10 @@ class ConnectorRunner:
     def get(self, kind: str, name: str) -> BaseConnector | None:
         return self._connectors.get((kind, name))
 
+    def running(self) -> list[tuple[ChannelKey, BaseConnector]]:
+        """The channels started on this node, with their connectors (a snapshot)."""
+        return list(self._connectors.items())
+
     async def start_channel(self, spec: ChannelSpec) -> BaseConnector:
         await self.stop_channel(spec.kind, spec.name)
         options = validate_options(spec.kind, spec.options)

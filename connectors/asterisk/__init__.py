@@ -13,7 +13,7 @@ from .amiproto import (
 )
 from .calls import CallTracker
 from .channels import PbxLayout
-from .connector import AsteriskConnector, CallNotLive
+from .connector import AsteriskConnector
 from .frames import Frame, FrameParser
 from .link import AsteriskLink
 from .model import Call, Direction, Outcome, TransferKind
@@ -34,7 +34,6 @@ __all__ = [
     "AsteriskLink",
     "AsteriskOptions",
     "Call",
-    "CallNotLive",
     "CallTracker",
     "Direction",
     "Frame",

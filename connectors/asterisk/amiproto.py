@@ -16,22 +16,32 @@ from typing import Any
 from panoramisk import Manager, Message
 from panoramisk.ami_protocol import AMIProtocol
 
+from connectors.capabilities import (
+    CallControlError,
+    CallControlRefused,
+    CallControlTimeout,
+    CallControlUnavailable,
+)
+
 from .frames import FrameParser
 
+# Each is also the call-control error the hub knows (connectors.capabilities), so the hub
+# maps them without knowing this is Asterisk.
 
-class AmiError(Exception):
+
+class AmiError(CallControlError):
     """Anything that went wrong talking to Asterisk."""
 
 
-class AmiNotConnected(AmiError):
+class AmiNotConnected(AmiError, CallControlUnavailable):
     pass
 
 
-class AmiConnectionLost(AmiError):
+class AmiConnectionLost(AmiError, CallControlUnavailable):
     pass
 
 
-class AmiTimeout(AmiError):
+class AmiTimeout(AmiError, CallControlTimeout):
     pass
 
 
@@ -39,14 +49,13 @@ class AmiLoginError(AmiError):
     pass
 
 
-class AmiActionError(AmiError):
+class AmiActionError(AmiError, CallControlRefused):
     """Asterisk answered an action with Response: Error (or anything but Success)."""
 
     def __init__(self, action: str, reply: dict[str, str]) -> None:
-        self.action = action
-        self.reply = reply
-        self.reason = reply.get("Message") or reply.get("Response") or "no reason given"
-        super().__init__(f"AMI {action} failed: {self.reason}")
+        reason = reply.get("Message") or reply.get("Response") or "no reason given"
+        super().__init__(action, reason, reply)
+        self.args = (f"AMI {action} failed: {reason}",)
 
 
 class AmiProtocol(AMIProtocol):  # type: ignore[misc]

@@ -2,9 +2,9 @@
 
 Inbound: the call tracker's CallEvents (ringing, answered, ended / missed with the finished
 call in meta) are submitted one by one, in the order the PBX produced them, so the hub sees a
-call ring before it is answered. Outbound: click-to-call, transfers and queue pauses are AMI
-actions on the live link; only the lease holder has one (`connected`), any other node gets
-`AmiNotConnected` and says so.
+call ring before it is answered. Outbound: the CallControl capability (click-to-call,
+transfers, queue pauses) as AMI actions on the live link; only the lease holder has one
+(`connected`), any other node gets `AmiNotConnected` and says so.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import re
 from typing import ClassVar
 
 from connectors.base import BaseConnector, CallEvent, ConnectorContext, ConnectorOptions
+from connectors.capabilities import CallControl, CallNotLive
 from connectors.runner import backoff_delay
 
 from .agents import AgentBoard
@@ -37,11 +38,7 @@ _DIALLABLE = re.compile(r"^\+?[0-9*#]{2,32}$")
 FLUSH_TIMEOUT_S = 5.0
 
 
-class CallNotLive(LookupError):
-    """The PBX has no such call in progress (it ended, or this node never saw it)."""
-
-
-class AsteriskConnector(BaseConnector):
+class AsteriskConnector(BaseConnector, CallControl):
     kind: ClassVar[str] = "asterisk"
     options_model: ClassVar[type[ConnectorOptions]] = AsteriskOptions
     secret_fields: ClassVar[frozenset[str]] = frozenset({"secret"})
@@ -84,6 +81,12 @@ class AsteriskConnector(BaseConnector):
         link = self.link
         return link is not None and link.client.ready
 
+    def link_up(self) -> bool:
+        return self.connected
+
+    def action_timeout(self) -> float:
+        return self.pbx.action_timeout
+
     # -- inbound ------------------------------------------------------------------------------
 
     def _queue(self, event: CallEvent) -> None:
@@ -120,13 +123,10 @@ class AsteriskConnector(BaseConnector):
 
     async def _after_link(self) -> None:
         """Asterisk kept its state across our reconnect, but the hub's may have moved on
-        (an operator went away meanwhile): the hub's context (when it offers `linked`)
-        re-applies it now that actions can be sent."""
-        linked = getattr(self.ctx, "linked", None)
-        if linked is None:
-            return
+        (an operator went away meanwhile): the hub re-applies it now that actions can be
+        sent."""
         try:
-            await linked()
+            await self.ctx.linked()
         except Exception:
             self.ctx.log.exception("bringing the PBX in step after (re)connecting failed")
 
@@ -184,20 +184,21 @@ class AsteriskConnector(BaseConnector):
 
     async def transfer(
         self,
-        linkedid: str,
+        call_id: str,
         target: str,
         *,
         attended: bool = False,
         operator_extension: str | None = None,
     ) -> Frame:
         """Blind: Redirect the client's leg to `target`. Attended: Atxfer from the operator's
-        phone (the operator talks to `target` first, then hangs up to complete it)."""
+        phone (the operator talks to `target` first, then hangs up to complete it).
+        `call_id` is the call's Linkedid."""
         if not _DIALLABLE.match(target):
             raise ValueError(f"{target!r} cannot be dialled")
         link = self._live_link()
-        call = self.tracker.calls.get(linkedid)
+        call = self.tracker.calls.get(call_id)
         if call is None:
-            raise CallNotLive(f"call {linkedid} is not in progress on this PBX")
+            raise CallNotLive(f"call {call_id} is not in progress on this PBX")
         context = self.pbx.context_for_transfer
         if attended:
             leg = _operator_leg(call, operator_extension)
@@ -224,6 +225,9 @@ class AsteriskConnector(BaseConnector):
             await link.queue_pause(interface=interface, paused=paused, queue=name, reason=reason)
             for name, interface in targets
         ]
+
+    def queue_pause_states(self, extension: str) -> list[bool]:
+        return [s.paused for s in self.agents.members.values() if s.extension == extension]
 
 
 def _parties(call: LiveCall) -> list[Leg]:

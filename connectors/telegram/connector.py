@@ -19,11 +19,11 @@ from connectors.base import (
     ConnectorContext,
     ConnectorOptions,
     Delivery,
-    FetchedFile,
     Outbound,
     WebhookRequest,
     WebhookResponse,
 )
+from connectors.capabilities import FetchedFile, FileFetch
 
 from .errors import NotAnUpdate
 from .options import TelegramOptions
@@ -40,7 +40,7 @@ def _error(status: int, error_id: str, message: str) -> WebhookResponse:
     return WebhookResponse(status, json.dumps(body).encode())
 
 
-class TelegramConnector(BaseConnector):
+class TelegramConnector(BaseConnector, FileFetch):
     kind: ClassVar[str] = "telegram"
     options_model: ClassVar[type[ConnectorOptions]] = TelegramOptions
     secret_fields: ClassVar[frozenset[str]] = frozenset({"token", "webhook_secret"})

@@ -18,14 +18,13 @@ from connectors.base import (
     Attachment,
     ConnectorContext,
     Delivery,
-    FetchedFile,
-    FileUnavailable,
     IdentityClaim,
     Outbound,
     ReachabilityChange,
     Receipt,
     Sender,
 )
+from connectors.capabilities import FetchedFile, FileUnavailable
 
 from .api import make_bot
 from .options import TelegramOptions

@@ -18,8 +18,6 @@ from connectors.base import (
     ConnectorContext,
     ConnectorOptions,
     Delivery,
-    FetchedFile,
-    FileUnavailable,
     IdentityClaim,
     Outbound,
     ReachabilityChange,
@@ -27,6 +25,7 @@ from connectors.base import (
     WebhookRequest,
     WebhookResponse,
 )
+from connectors.capabilities import FetchedFile, FileFetch, FileUnavailable
 
 from .callback import CallbackEndpoint
 from .client import FileTooLarge, VkClient
@@ -43,7 +42,7 @@ MAX_CALLBACK_BYTES = 4 * 1024 * 1024
 MAX_FETCH_BYTES = 50 * 1024 * 1024
 
 
-class VkConnector(BaseConnector):
+class VkConnector(BaseConnector, FileFetch):
     kind: ClassVar[str] = KIND
     options_model: ClassVar[type[ConnectorOptions]] = VkOptions
     secret_fields: ClassVar[frozenset[str]] = frozenset({"access_token", "callback_secret"})

@@ -1,9 +1,9 @@
 """Telephony views: the call log, click-to-call and transfers.
 
-Click-to-call and transfers are AMI actions on the PBX link, which only the node holding
-that PBX's lease has: a request on another node is carried to it (hub.host.pbx_control), and
-refused with 503 (pbx-not-connected) only when no node holds the link. A refusal by
-Asterisk itself is a 502 (pbx-error) with its reason.
+Click-to-call and transfers are actions on the PBX link (the channel's CallControl
+connector), which only the node holding that PBX's lease has: a request on another node is
+carried to it (hub.host.pbx_control), and refused with 503 (pbx-not-connected) only when no
+node holds the link. A refusal by the PBX itself is a 502 (pbx-error) with its reason.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from connectors.asterisk import (
-    AmiActionError,
-    AmiConnectionLost,
-    AmiError,
-    AmiNotConnected,
-    AmiTimeout,
+from connectors.capabilities import (
+    CallControlError,
+    CallControlRefused,
+    CallControlTimeout,
+    CallControlUnavailable,
     CallNotLive,
 )
 from hub.host.appkeys import PBX
@@ -233,23 +232,23 @@ def _not_connected(channel: str) -> DomainError:
 
 
 async def _pbx(action: Awaitable[T], channel: str) -> T:
-    """Run an AMI action; its failures as API errors with their own ids."""
+    """Run a call-control action; its failures as API errors with their own ids."""
     try:
         return await action
-    except (AmiNotConnected, AmiConnectionLost) as exc:
+    except CallControlUnavailable as exc:
         raise _not_connected(channel) from exc
-    except AmiTimeout as exc:
+    except CallControlTimeout as exc:
         raise DomainError("pbx-timeout", 504, str(exc), {"channel": channel}) from exc
-    except AmiActionError as exc:
+    except CallControlRefused as exc:
         raise DomainError(
             "pbx-error",
             502,
             f"The PBX refused: {exc.reason}",
             {"channel": channel, "action": exc.action, "reason": exc.reason},
         ) from exc
-    except AmiError as exc:
-        raise DomainError("pbx-error", 502, str(exc), {"channel": channel}) from exc
     except CallNotLive as exc:
         raise DomainError("call-not-live", 409, str(exc), {"channel": channel}) from exc
+    except CallControlError as exc:
+        raise DomainError("pbx-error", 502, str(exc), {"channel": channel}) from exc
     except ValueError as exc:
         raise DomainError("not-diallable", 422, str(exc), {"channel": channel}) from exc

@@ -14,7 +14,8 @@ from urllib.parse import unquote
 from aiohttp import BodyPartReader, web
 from sqlalchemy import select
 
-from connectors.base import Attachment, FileUnavailable
+from connectors.base import Attachment
+from connectors.capabilities import FileFetch, FileUnavailable
 from hub.actions import files, unit_of_work
 from hub.api.web_auth import require
 from hub.auth import Principal
@@ -225,6 +226,9 @@ async def _fetch(
     connector = request.app[RUNNER].get(channel.kind, channel.name)
     if connector is None:
         raise DomainError("channel-not-running", 503, "The channel is not running on this server.")
+    if not isinstance(connector, FileFetch):
+        why = f"The channel did not give the file: {channel.kind} channels do not hand over files"
+        raise DomainError("file-unavailable", 502, why)
     extras = entry.get("meta")
     attachment = Attachment(
         kind=str(entry.get("kind") or "file"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -66,10 +66,10 @@ class ChannelContext:
 
 
 def context_factory(
-    ingestor: Ingestor, link_hooks: Mapping[str, LinkHook] | None = None
+    ingestor: Ingestor, on_linked: LinkHook | None = None
 ) -> Callable[[ConnectorRunner, ChannelSpec], ConnectorContext]:
-    """`link_hooks`: by channel kind, what to do each time such a connector (re)connects."""
-    hooks = dict(link_hooks or {})
+    """`on_linked`: what to do each time a connector's link to its source (re)connects; it
+    looks at the connector's capabilities to know whether there is anything to do."""
 
     def make(runner: ConnectorRunner, spec: ChannelSpec) -> ChannelContext:
         return ChannelContext(
@@ -79,7 +79,7 @@ def context_factory(
             log=logging.getLogger(f"okno.channel.{spec.kind}.{spec.name}"),
             ingestor=ingestor,
             runner=runner,
-            on_linked=hooks.get(spec.kind),
+            on_linked=on_linked,
         )
 
     return make
