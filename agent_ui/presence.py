@@ -17,8 +17,7 @@ import uuid
 from collections import defaultdict
 
 from hub.actions import leases
-from hub.core import Hub
-from hub.host.leased import NODE_ID
+from hub.core import NODE_ID, Hub
 from hub.models import Presence
 from routing import presence as routing_presence
 

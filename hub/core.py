@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +13,9 @@ from hub.bus import Bus
 from hub.db import Database
 from hub.models.base import utcnow
 from hub.settings import Settings
+
+# Identifies this process among the nodes sharing the database and the bus.
+NODE_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass

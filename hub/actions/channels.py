@@ -15,9 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from connectors.registry import SECRET_MASK, connector_class, validate_options
-from hub.core import Hub
+from hub.core import NODE_ID, Hub
 from hub.events import STAFF_ROLES, Audience, ChannelChanged
-from hub.host.leased import NODE_ID
 from hub.models import Channel, Team
 from hub.serialize import channel_brief
 

@@ -5,19 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 
 from hub.actions import leases
-from hub.core import Hub
+from hub.core import NODE_ID, Hub
 
 log = logging.getLogger(__name__)
-
-# Identifies this process among the nodes sharing the database.
-NODE_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 async def run_leased(
