@@ -23,6 +23,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from connectors.testing import FIXTURES_ROOT
 from hub.actions import unit_of_work
 from hub.actions.users import create_user
 from hub.bus import create_bus
@@ -34,8 +35,8 @@ from hub.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("OKNO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("OKNO_TEST_REDIS", "redis://127.0.0.1:6379/0")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-FIXTURES = Path(os.environ.get("OKNO_FIXTURES", SHARED / "fixtures"))
+# The wire fixtures of every kind (tests/fixtures/<kind>/), read through connectors.testing.
+FIXTURES = FIXTURES_ROOT
 
 
 def _reachable(host: str, port: int) -> bool:

@@ -3,22 +3,19 @@ of finished calls against each scenario's answer key (<scenario>.expected.json).
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from connectors.asterisk.calls import CallTracker
 from connectors.asterisk.frames import Frame, FrameParser
 from connectors.asterisk.model import Call
-from connectors.asterisk.transcript import Entry, read_transcript
+from connectors.asterisk.transcript import Entry, parse_transcript
 from connectors.base import CallEvent
+from connectors.testing import Fixtures
 
-_SHARED = Path(__file__).resolve().parents[3].parent / "shared"
-FIXTURES = Path(os.environ.get("OKNO_FIXTURES", _SHARED / "fixtures")) / "asterisk"
-SCENARIOS = sorted(p.name.removesuffix(".expected.json") for p in FIXTURES.glob("*.expected.json"))
+ASTERISK = Fixtures("asterisk")
+SCENARIOS = [name.removesuffix(".expected.json") for name in ASTERISK.names("*.expected.json")]
 # Any epoch will do: the answer keys only speak of durations.
 BASE_EPOCH = 1_795_370_000.0
 TOLERANCE_S = 0.5
@@ -26,11 +23,11 @@ DURATIONS = {"ring_or_wait_seconds": "wait_s", "talk_seconds": "talk_s"}
 
 
 def transcript(scenario: str) -> list[list[Entry]]:
-    return read_transcript(FIXTURES / f"{scenario}.txt")
+    return parse_transcript(ASTERISK.bytes(f"{scenario}.txt"))
 
 
 def expected_calls(scenario: str) -> list[dict[str, Any]]:
-    data: dict[str, Any] = json.loads((FIXTURES / f"{scenario}.expected.json").read_text())
+    data: dict[str, Any] = ASTERISK.json(f"{scenario}.expected.json")
     calls: list[dict[str, Any]] = data["calls"]
     return calls
 

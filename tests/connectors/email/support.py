@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
+from connectors.testing import Fixtures
 from hub.actions import channel_state, unit_of_work
 from hub.actions.channels import create_channel
 from hub.actions.contacts import NormalisedIdentity, create_lead
@@ -29,20 +30,16 @@ from hub.models import (
     OutboxItem,
     OutboxStatus,
 )
-from tests.conftest import FIXTURES, Backend
+from tests.conftest import Backend
 
 from .servers import PASSWORD, USER, Dovecot, SmtpServer
 
-MAILS = FIXTURES / "email"
+MAILS = Fixtures("email")
 ADDRESS = "sales@okno.example"
 FROM_NAME = "Окно — отдел продаж"
 CHECKPOINT = "imap:INBOX"
 Serve = Callable[[web.Application], Awaitable[TestClient]]
 T = TypeVar("T")
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (MAILS / name).read_bytes()
 
 
 def channel_options(dovecot: Dovecot, smtp: SmtpServer | None, **extra: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from hub.models import Conversation, OutboxStatus, StoredFile
 from tests.conftest import Backend, add_user
 
 from .servers import Dovecot, SmtpServer
-from .support import Serve, fixture_bytes, open_mailbox
+from .support import MAILS, Serve, open_mailbox
 from .test_outbound import settled
 
 INVOICE_ID = "<e8d1c2b3-0a49-4f1e-b6d7-3c2a1b0f9e8d@stroy-dom.example>"
@@ -18,7 +18,7 @@ async def test_stored_attachment_goes_out_with_the_reply(
     backend: Backend, serve: Serve, dovecot: Dovecot, smtp: SmtpServer
 ) -> None:
     box = await open_mailbox(backend, serve, dovecot, smtp)
-    await box.deliver_and_read(fixture_bytes("message__attachment_rfc2231_cyrillic_name.eml"))
+    await box.deliver_and_read(MAILS.bytes("message__attachment_rfc2231_cyrillic_name.eml"))
     inbound = await box.message_by_ref(INVOICE_ID)
     [pdf] = inbound.meta["attachments"]
     assert "content_b64" not in pdf and pdf["name"] == "Счёт № 123 от 15.06.2026.pdf"

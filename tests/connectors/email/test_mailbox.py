@@ -20,7 +20,7 @@ from hub.models import (
 from tests.conftest import Backend
 
 from .servers import Dovecot
-from .support import Mailbox, Serve, fixture_bytes, open_mailbox, seed_sent_mail
+from .support import MAILS, Mailbox, Serve, open_mailbox, seed_sent_mail
 
 FORBIDDEN_IN_HTML = (
     "<script", "<iframe", "<form", "<object", "<base", "<svg", "<math", "<style", "<img",
@@ -31,7 +31,7 @@ FORBIDDEN_IN_HTML = (
 
 def plain_body(name: str) -> str:
     """The body of a single-part 8bit UTF-8 fixture, as written in the file."""
-    body = fixture_bytes(name).split(b"\r\n\r\n", 1)[1]
+    body = MAILS.bytes(name).split(b"\r\n\r\n", 1)[1]
     return body.decode("utf-8").replace("\r\n", "\n").rstrip("\n")
 
 
@@ -53,7 +53,7 @@ async def test_every_fixture_gives_its_documented_result(
     [before_42] = await box.rows(Conversation, Conversation.id == 42)
 
     # A vacation reply quoting [#42] opens nothing, does not reopen #42, resets no timer.
-    await box.deliver_and_read(fixture_bytes("autoreply__auto_submitted.eml"))
+    await box.deliver_and_read(MAILS.bytes("autoreply__auto_submitted.eml"))
     assert await box.count(InboundEvent) == 0
     [after_42] = await box.rows(Conversation, Conversation.id == 42)
     assert after_42.status is ConversationStatus.closed
@@ -61,7 +61,7 @@ async def test_every_fixture_gives_its_documented_result(
     assert await box.count(Message, Message.conversation_id == 42) == 3
 
     # A bounce marks our message failed with the reason, opening nothing.
-    await box.deliver_and_read(fixture_bytes("bounce__dsn_failed_5_1_1.eml"))
+    await box.deliver_and_read(MAILS.bytes("bounce__dsn_failed_5_1_1.eml"))
     [bounced] = await box.rows(
         OutboxItem, OutboxItem.external_id == "<okno-conv-57-msg-1@okno.example>"
     )
@@ -85,7 +85,7 @@ async def test_every_fixture_gives_its_documented_result(
         "message__large_attachment_300kb.eml",
         "message__from_cyrillic_encoded_word.eml",
     ]
-    positions = {name: await box.deliver(fixture_bytes(name)) for name in people}
+    positions = {name: await box.deliver(MAILS.bytes(name)) for name in people}
     await box.read_up_to(positions[people[-1]], timeout=30)
     # One stored event per mail (plus the bounce), one message each: nothing twice.
     assert await box.count(InboundEvent) == len(people) + 1
@@ -205,7 +205,7 @@ async def test_garbage_does_not_stop_the_mailbox(
         b"\xff\xfe\x00garbage\r\n--\r\nContent-Type: multipart/mixed; boundary=\r\n\r\n\x00\x01"
     )
     await box.deliver(garbage)
-    await box.deliver_and_read(fixture_bytes("message__plain_utf8.eml"))
+    await box.deliver_and_read(MAILS.bytes("message__plain_utf8.eml"))
     assert await box.count(InboundEvent) == 2
     [raw_one, plain] = await box.rows(Message)
     assert "garbage" in raw_one.text and "\x00" not in raw_one.text

@@ -20,11 +20,11 @@ from .servers import Dovecot, SmtpServer, free_port
 from .support import (
     ADDRESS,
     FROM_NAME,
+    MAILS,
     Mailbox,
     Serve,
     channel_options,
     eventually,
-    fixture_bytes,
     open_mailbox,
 )
 
@@ -65,7 +65,7 @@ async def test_reply_is_threaded_and_the_answer_joins_the_conversation(
     backend: Backend, serve: Serve, dovecot: Dovecot, smtp: SmtpServer
 ) -> None:
     box = await open_mailbox(backend, serve, dovecot, smtp)
-    await box.deliver_and_read(fixture_bytes("message__plain_utf8.eml"))
+    await box.deliver_and_read(MAILS.bytes("message__plain_utf8.eml"))
     inbound = await box.message_by_ref(OLGA_MAIL_ID)
     conversation_id = inbound.conversation_id
     maria = await add_user(box.hub, "maria", name="Мария Лукина")
@@ -130,7 +130,7 @@ async def test_smtp_550_fails_the_reply_with_the_server_reason(
     refusal = "550 5.1.1 <o.smirnova@list.example>: Recipient address rejected: User unknown"
     smtp.recorder.refuse["o.smirnova@list.example"] = refusal
     box = await open_mailbox(sqlite_backend, serve, dovecot, smtp)
-    await box.deliver_and_read(fixture_bytes("message__plain_utf8.eml"))
+    await box.deliver_and_read(MAILS.bytes("message__plain_utf8.eml"))
     inbound = await box.message_by_ref(OLGA_MAIL_ID)
     maria = await add_user(box.hub, "maria", name="Мария Лукина")
     item = await settled(box, await reply(box, inbound.conversation_id, maria, "Здравствуйте!"))

@@ -10,7 +10,7 @@ from hub.models import InboundEvent, Message
 from tests.conftest import Backend
 
 from .servers import Dovecot, start_dovecot
-from .support import Serve, eventually, fixture_bytes, open_mailbox
+from .support import MAILS, Serve, eventually, open_mailbox
 
 
 def numbered_mail(n: int, with_id: bool = True) -> bytes:
@@ -88,8 +88,8 @@ async def test_polling_when_the_server_has_no_idle(sqlite_backend: Backend, serv
     server = await start_dovecot("imap_capability = IMAP4rev1 UIDPLUS")
     try:
         box = await open_mailbox(sqlite_backend, serve, server, None, poll_interval_s=0.2)
-        await box.deliver_and_read(fixture_bytes("message__plain_utf8.eml"))
-        last = await box.deliver(fixture_bytes("message__koi8r_base64.eml"))
+        await box.deliver_and_read(MAILS.bytes("message__plain_utf8.eml"))
+        last = await box.deliver(MAILS.bytes("message__koi8r_base64.eml"))
         await box.read_up_to(last, timeout=5)
         assert await box.count(Message) == 2
     finally:
@@ -100,8 +100,8 @@ async def test_a_dropped_connection_is_reopened(
     sqlite_backend: Backend, serve: Serve, dovecot: Dovecot
 ) -> None:
     box = await open_mailbox(sqlite_backend, serve, dovecot, None, timeout_s=2)
-    await box.deliver_and_read(fixture_bytes("message__plain_utf8.eml"))
+    await box.deliver_and_read(MAILS.bytes("message__plain_utf8.eml"))
     dovecot.kick()  # the reader is cut off in the middle of IDLE
-    last = await box.deliver(fixture_bytes("message__koi8r_base64.eml"))
+    last = await box.deliver(MAILS.bytes("message__koi8r_base64.eml"))
     await box.read_up_to(last, timeout=20)
     assert await box.count(Message) == 2 and await box.count(InboundEvent) == 2

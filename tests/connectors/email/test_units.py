@@ -17,14 +17,14 @@ from connectors.email.parse import parse_mail
 from connectors.email.quoting import split_quoted
 from connectors.email.sanitize import sanitise_html
 
-from .support import MAILS, fixture_bytes
+from .support import MAILS
 
 RECEIVED = datetime(2026, 6, 15, 9, 50, tzinfo=UTC)
 HERE = MailboxPosition(1795377921, 7)
 
 
 def parsed(name: str):  # type: ignore[no-untyped-def]
-    return parse_mail(fixture_bytes(name), RECEIVED)
+    return parse_mail(MAILS.bytes(name), RECEIVED)
 
 
 def mapped(name: str) -> InboundMessage | DeliveryReport | Skipped:
@@ -32,7 +32,7 @@ def mapped(name: str) -> InboundMessage | DeliveryReport | Skipped:
 
 
 def test_every_fixture_parses_and_maps_without_raising() -> None:
-    names = sorted(p.name for p in MAILS.glob("*.eml"))
+    names = MAILS.names("*.eml")
     assert len(names) == 14
     kinds = {name: type(mapped(name)).__name__ for name in names}
     assert kinds.pop("autoreply__auto_submitted.eml") == "Skipped"

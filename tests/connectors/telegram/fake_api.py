@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import FIXTURES
+from connectors.testing import Fixtures
 
-TELEGRAM = FIXTURES / "telegram"
+TELEGRAM = Fixtures("telegram")
 TOKEN = "7123456789:AAFq3kM9Xz1bV7nT5wR2yL8pC4dH6sJ0eGu"
 BOT_USER = {
     "id": 7123456789,
@@ -34,18 +32,14 @@ BOT_USER = {
 }
 
 
-def fixture(name: str) -> Any:
-    return json.loads((TELEGRAM / name).read_text(encoding="utf-8"))
-
-
 def error_reply(name: str) -> Reply:
-    body = fixture(name)
+    body = TELEGRAM.json(name)
     return Reply(int(body["error_code"]), body)
 
 
 def sent_message(message_id: int, **content: Any) -> Reply:
     """A sendX success shaped like the recorded sendMessage answer, with its own id/content."""
-    result = dict(fixture("send_message__ok.json")["result"])
+    result = dict(TELEGRAM.json("send_message__ok.json")["result"])
     result.pop("text")
     result.update(message_id=message_id, **content)
     return Reply(200, {"ok": True, "result": result})
@@ -176,21 +170,10 @@ class FakeBotApi:
 
     def _default(self, method: str) -> Reply:
         if method == "sendMessage":
-            return Reply(200, fixture("send_message__ok.json"))
+            return Reply(200, TELEGRAM.json("send_message__ok.json"))
         if method == "getMe":
             return Reply(200, {"ok": True, "result": BOT_USER})
         if method in ("deleteWebhook", "setWebhook", "answerCallbackQuery"):
             return Reply(200, {"ok": True, "result": True})
         body = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
         return Reply(404, body)
-
-
-def read_http(path: Path) -> tuple[dict[str, str], bytes]:
-    """Headers and body of a raw `.http` request file (CRLF, blank line, body)."""
-    head, _, body = path.read_bytes().partition(b"\r\n\r\n")
-    headers: dict[str, str] = {}
-    for line in head.decode().split("\r\n")[1:]:
-        key, _, value = line.partition(":")
-        headers[key.strip()] = value.strip()
-    headers.pop("Content-Length", None)  # the client counts what it sends
-    return headers, body

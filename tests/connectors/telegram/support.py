@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,7 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from connectors.base import Inbound, Receipt
+from connectors.testing import FakeContext
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
 from hub.actions.messages import queue_reply
@@ -29,7 +28,6 @@ from tests.conftest import Backend, add_user
 from .fake_api import TELEGRAM, TOKEN, FakeBotApi
 
 SECRET = "okno-hook_Secret-42"
-STUB_LOG = logging.getLogger("tests.telegram")
 Serve = Callable[[web.Application], Awaitable[TestClient]]
 
 
@@ -54,7 +52,7 @@ class Bot:
         return await self.client.post(f"/hooks/telegram/{self.name}", data=data, headers=headers)
 
     async def post_fixture(self, name: str, secret: str | None = SECRET) -> ClientResponse:
-        response = await self.post((TELEGRAM / name).read_bytes(), secret)
+        response = await self.post(TELEGRAM.bytes(name), secret)
         return response
 
     async def count(self, model: type) -> int:
@@ -130,35 +128,6 @@ async def open_bot(
     return Bot(app, client, api, name)
 
 
-class StubContext:
-    """A ConnectorContext without a hub, for connector parts tested on their own; storing
-    the update whose external id is `fail_on` fails (the database is down, say)."""
-
-    channel_id = 1
-    channel_kind = "telegram"
-    channel_name = "main"
-    log = STUB_LOG
-
-    def __init__(self, fail_on: str = "") -> None:
-        self.fail_on = fail_on
-        self.items: list[Inbound] = []
-        self.checkpoints: dict[str, str] = {}
-
-    @property
-    def stored(self) -> list[str]:
-        return [item.external_id for item in self.items]
-
-    async def submit(self, item: Inbound) -> Receipt:
-        if item.external_id == self.fail_on:
-            raise ConnectionError("database is down")
-        self.items.append(item)
-        return Receipt(len(self.items), duplicate=False)
-
-    def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
-        raise AssertionError(f"{name}: nothing is spawned in these tests")
-
-    async def checkpoint_get(self, key: str) -> str | None:
-        return self.checkpoints.get(key)
-
-    async def checkpoint_set(self, key: str, value: str) -> None:
-        self.checkpoints[key] = value
+def offline_context() -> FakeContext:
+    """For connector parts tested on their own, without a hub: nothing may be spawned."""
+    return FakeContext("telegram", "main", allow_background=False)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from hub.models import Identity, Message, OutboxStatus
 from tests.conftest import Backend, Clock
 
-from .fake_api import FakeBotApi, error_reply, fixture
+from .fake_api import TELEGRAM, FakeBotApi, error_reply
 from .support import Bot, Serve, open_bot
 
 ANNA_CHAT = "5823419076"
@@ -23,7 +23,7 @@ async def test_reply_is_sent_and_gets_telegram_message_id(
     backend: Backend, api: FakeBotApi, serve: Serve
 ) -> None:
     bot = await open_bot(backend, serve, api)
-    text = fixture("send_message__ok.json")["result"]["text"]
+    text = TELEGRAM.json("send_message__ok.json")["result"]["text"]
     outbox_id = await bot.reply(await anna_writes(bot), text)
     item = await bot.settled(outbox_id)
     assert item.status is OutboxStatus.sent and item.external_id == "1559"

@@ -18,10 +18,10 @@ from hub.host.channels import spec_of
 from hub.models import Channel, ChannelState, InboundEvent, Message
 from tests.conftest import Backend
 
-from .fake_api import TOKEN, FakeBotApi, error_reply, fixture
-from .support import Bot, Serve, StubContext, open_bot
+from .fake_api import TELEGRAM, TOKEN, FakeBotApi, error_reply
+from .support import Bot, Serve, offline_context, open_bot
 
-THREE = fixture("get_updates__three_updates.json")["result"]
+THREE = TELEGRAM.json("get_updates__three_updates.json")["result"]
 NEXT_OFFSET = 781234533
 
 
@@ -118,7 +118,8 @@ async def test_conflict_409_backs_off_without_losing_the_offset(
 async def test_storage_failure_keeps_the_unstored_updates_unacknowledged(
     api: FakeBotApi,
 ) -> None:
-    ctx = StubContext(fail_on="781234531")
+    ctx = offline_context()
+    ctx.fail_submit = lambda item: item.external_id == "781234531"
     options = TelegramOptions(token=TOKEN, api_base=api.base_url, poll_timeout=1)
     runtime = TelegramRuntime(ctx, options)
     api.queue_updates(*THREE)
@@ -132,7 +133,7 @@ async def test_storage_failure_keeps_the_unstored_updates_unacknowledged(
         assert api.calls_of("answerCallbackQuery") == []
 
         # Restarted (as the runner does), it asks again from the first unstored update.
-        ctx.fail_on = ""
+        ctx.fail_submit = lambda item: False
         api.queue_updates(*THREE[1:])
         task = asyncio.create_task(poller.run())
         await api.wait_for("getUpdates", lambda c: offset_of(c) == NEXT_OFFSET)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,9 +21,10 @@ from connectors.telegram.options import TelegramOptions
 from connectors.telegram.runtime import TelegramRuntime
 from connectors.telegram.textsplit import split_text, utf16_len
 from connectors.telegram.updates import parse_update
+from connectors.testing import FakeContext
 
-from .fake_api import TELEGRAM, TOKEN, FakeBotApi, Reply, error_reply, fixture, sent_message
-from .support import StubContext
+from .fake_api import TELEGRAM, TOKEN, FakeBotApi, Reply, error_reply, sent_message
+from .support import offline_context
 
 # -- options -------------------------------------------------------------------------------
 
@@ -116,13 +116,13 @@ def test_split_counts_utf16_and_never_breaks_an_emoji() -> None:
 @pytest.fixture
 async def runtime(api: FakeBotApi) -> AsyncIterator[TelegramRuntime]:
     options = TelegramOptions(token=TOKEN, api_base=api.base_url, poll_timeout=1)
-    rt = TelegramRuntime(StubContext(), options)
+    rt = TelegramRuntime(offline_context(), options)
     yield rt
     await rt.stop()
 
 
 def parse(runtime: TelegramRuntime, name: str, allow_groups: bool = False) -> Any:
-    return parse_update(fixture(name), runtime.bot, "main", allow_groups=allow_groups)
+    return parse_update(TELEGRAM.json(name), runtime.bot, "main", allow_groups=allow_groups)
 
 
 async def test_update_kinds_map_to_value_types(runtime: TelegramRuntime) -> None:
@@ -148,7 +148,7 @@ async def test_contact_of_someone_else_is_not_the_senders_phone(
         ("telegram", "5823419076"),
         ("phone", "+79161234567"),
     ]
-    other = fixture("message__contact_own_no_plus.json")
+    other = TELEGRAM.json("message__contact_own_no_plus.json")
     other["message"]["contact"]["user_id"] = 5012334455
     item = parse_update(other, runtime.bot, "main", allow_groups=False).item
     assert [c.kind for c in item.sender.identities] == ["telegram"]
@@ -158,19 +158,19 @@ async def test_contact_of_someone_else_is_not_the_senders_phone(
 async def test_every_message_fixture_parses_without_losing_content(
     runtime: TelegramRuntime,
 ) -> None:
-    for path in sorted(TELEGRAM.glob("message__*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
+    for name in TELEGRAM.names("message__*.json"):
+        data = TELEGRAM.json(name)
         parsed = parse_update(data, runtime.bot, "main", allow_groups=False)
-        if path.name == "message__group_chat.json":
+        if name == "message__group_chat.json":
             continue
         item = parsed.item
-        assert isinstance(item, InboundMessage), path.name
+        assert isinstance(item, InboundMessage), name
         assert item.external_id == str(data["update_id"])
-        assert item.text or item.attachments, path.name
+        assert item.text or item.attachments, name
         sent = data["message"]
         assert item.message_ref == f"{sent['chat']['id']}:{sent['message_id']}"
         if "text" in sent or "caption" in sent:
-            assert item.text == sent.get("text", sent.get("caption")), path.name
+            assert item.text == sent.get("text", sent.get("caption")), name
 
 
 @pytest.mark.parametrize(
@@ -233,7 +233,7 @@ async def test_403_fails_and_reports_the_client_unreachable(
     delivery = await runtime.send(outbound("Здравствуйте"))
     assert (delivery.status, delivery.error) == ("failed", "bot was blocked by the user")
     ctx = runtime.ctx
-    assert isinstance(ctx, StubContext)
+    assert isinstance(ctx, FakeContext)
     [change] = ctx.items
     assert isinstance(change, ReachabilityChange) and change.reachable is False
     assert change.sender.identities[0].value == "5823419076"

@@ -19,7 +19,7 @@ from hub.models import (
 )
 from tests.conftest import Backend
 
-from .fake_api import TELEGRAM, FakeBotApi, fixture, read_http
+from .fake_api import TELEGRAM, FakeBotApi
 from .support import SECRET, Bot, Serve, open_bot
 
 ANNA = ("telegram", "5823419076")
@@ -39,7 +39,7 @@ async def test_text_delivered_twice_is_stored_once_then_edited_in_place(
         assert response.status == 200, name  # acknowledged both times
     assert await bot.external_ids() == ["781234501"]
     [message] = await bot.all(Message)
-    original = fixture("message__text.json")["message"]["text"]
+    original = TELEGRAM.json("message__text.json")["message"]["text"]
     assert message.text == original and message.external_id == "5823419076:1543"
     assert message.edited_at is None
     [contact] = await bot.all(Contact)
@@ -51,7 +51,7 @@ async def test_text_delivered_twice_is_stored_once_then_edited_in_place(
     assert (await bot.post_fixture("edited_message__text.json")).status == 200
     assert await bot.count(InboundEvent) == 2
     [message] = await bot.all(Message)  # message 1543 changed, no new one
-    assert message.text == fixture("edited_message__text.json")["edited_message"]["text"]
+    assert message.text == TELEGRAM.json("edited_message__text.json")["edited_message"]["text"]
     assert message.edited_at is not None
     assert message.meta["edits"][0]["text"] == original
 
@@ -125,7 +125,7 @@ async def test_every_content_fixture_and_a_button_press_land_in_annas_conversati
     start = messages["5823419076:1541"]
     assert start.text == "/start site_calc_42" and start.meta["start_payload"] == "site_calc_42"
 
-    sent = fixture("message__entities_emoji_long.json")["message"]
+    sent = TELEGRAM.json("message__entities_emoji_long.json")["message"]
     long = messages["5823419076:1544"]
     assert long.text == sent["text"] and len(long.text) == 1082
     assert long.meta["entities"] == sent["entities"]
@@ -217,7 +217,7 @@ async def test_blocking_marks_galina_unreachable_and_unblocking_clears_it(
     assert identity.unreachable_at is not None
     assert identity.unreachable_reason == "bot blocked by the user"
 
-    unblocked = fixture("my_chat_member__blocked_by_user.json")
+    unblocked = TELEGRAM.json("my_chat_member__blocked_by_user.json")
     change = unblocked["my_chat_member"]
     change["old_chat_member"], change["new_chat_member"] = (
         {**change["new_chat_member"]},
@@ -243,7 +243,8 @@ async def test_bad_input_is_refused_logged_and_the_next_update_processed(
     backend: Backend, api: FakeBotApi, serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot = await open_bot(backend, serve, api)
-    headers, body = read_http(TELEGRAM / "webhook__wrong_secret_token.http")
+    recorded = TELEGRAM.http("webhook__wrong_secret_token.http")
+    headers, body = recorded.headers, recorded.body
     response = await bot.client.post("/hooks/telegram/main", data=body, headers=headers)
     assert response.status == 401
     assert (await response.json())["error"]["id"] == "bad-secret-token"

@@ -1,6 +1,6 @@
 """A local server speaking VK's wire format: API methods, Bots Long Poll and upload servers.
 
-It answers from the fixtures in shared/fixtures/vk (plus VK-format answers written here for
+It answers from the fixtures in tests/fixtures/vk (plus VK-format answers written here for
 what the fixtures lack), lets a test script the next answers, and records every request.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,9 +16,9 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import FIXTURES
+from connectors.testing import Fixtures
 
-VK = FIXTURES / "vk"
+VK = Fixtures("vk")
 GROUP_ID = 227118430
 USER_ID = 612345678
 
@@ -36,10 +35,6 @@ ERROR_6 = {
     }
 }
 UNKNOWN_METHOD = {"error": {"error_code": 3, "error_msg": "Unknown method passed"}}
-
-
-def fixture(name: str) -> Any:
-    return json.loads((VK / name).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -93,7 +88,7 @@ class FakeVk:
 
     def longpoll_server(self, key: str | None = None, ts: str | None = None) -> dict[str, Any]:
         """groups.getLongPollServer's answer, pointing at this server."""
-        answer: dict[str, Any] = fixture("groups_get_long_poll_server__response.json")
+        answer: dict[str, Any] = VK.json("groups_get_long_poll_server__response.json")
         answer["response"]["server"] = f"{self.base}/whp/{GROUP_ID}"
         if key is not None:
             answer["response"]["key"] = key
@@ -106,7 +101,7 @@ class FakeVk:
             case "groups.getLongPollServer":
                 return self.longpoll_server()
             case "messages.send":
-                return fixture("messages_send__ok.json")
+                return VK.json("messages_send__ok.json")
             case "users.get":
                 uid = int(params.get("user_ids", USER_ID))
                 names = {USER_ID: ("Марина", "Кравцова")}.get(uid, ("Гость", ""))

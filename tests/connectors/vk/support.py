@@ -60,7 +60,7 @@ class VkSite:
         return response.status, await response.text()
 
     async def post_fixture(self, name: str) -> tuple[int, str]:
-        return await self.post((VK / name).read_bytes())
+        return await self.post(VK.bytes(name))
 
     async def count(self, model: type) -> int:
         async with self.hub.db.sessions() as session:

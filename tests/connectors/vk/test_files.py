@@ -9,7 +9,7 @@ from hub.actions.messages import queue_reply
 from hub.models import Direction, InboundEvent, Message, OutboxStatus
 from tests.conftest import Backend, add_user
 
-from .fake_vk import fixture
+from .fake_vk import VK
 from .support import Serve, VkSite, open_vk, settled, wait_for
 
 PHOTO = b"\x89PNG\r\n\x1a\n-zamer-photo"
@@ -64,7 +64,7 @@ async def test_admin_messages_from_vk_are_kept_once_and_our_echo_is_not_doubled(
     assert admin.meta["sent_from"] == "vk" and admin.meta["admin_author_id"] == 154321987
     assert admin.text.startswith("Записали вас на среду")
     # The same message again under another event (long poll's message_new, out=1): once.
-    again = fixture("message_new__text.json")
+    again = VK.json("message_new__text.json")
     again["event_id"] = "77aa0e1f2a3b4c5d6e7f8091a2b3c4d5e6f70819"
     again["object"]["message"].update(out=1, from_id=-227118430, id=1881, text=admin.text)
     assert await site.post(again) == (200, "ok")
@@ -76,7 +76,7 @@ async def test_admin_messages_from_vk_are_kept_once_and_our_echo_is_not_doubled(
     row = await site.outbox_row(outbox_id, settled)
     assert row.status is OutboxStatus.sent and row.external_id == "1885"
     site.connector.outbox._sent.clear()
-    echo = fixture("message_reply__operator_outgoing.json")
+    echo = VK.json("message_reply__operator_outgoing.json")
     echo["event_id"] = "5e4d3c2b1a09f8e7d6c5b4a3928170615c0ffee5"
     echo["object"].update(id=1885, random_id=random_id_for(outbox_id), text="Марина, договор готов")
     assert await site.post(echo) == (200, "ok")
@@ -91,7 +91,7 @@ async def test_admin_messages_from_vk_are_kept_once_and_our_echo_is_not_doubled(
     assert outbound[1].meta["delivery"]["status"] == "sent"
 
     # To someone Okno never talked to: nothing to attach it to, so it is only logged.
-    stranger = fixture("message_reply__operator_outgoing.json")
+    stranger = VK.json("message_reply__operator_outgoing.json")
     stranger["event_id"] = "0f0f0e1f2a3b4c5d6e7f8091a2b3c4d5e6f70819"
     stranger["object"].update(id=1890, peer_id=700000001)
     assert await site.post(stranger) == (200, "ok")

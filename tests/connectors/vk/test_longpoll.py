@@ -13,11 +13,11 @@ from hub.host.appkeys import HUB, INGESTOR
 from hub.models import InboundEvent, Message
 from tests.conftest import Backend
 
-from .fake_vk import Call, FakeVk, fixture
-from .stub_context import make_connector
+from .fake_vk import VK, Call, FakeVk
+from .offline import make_connector
 from .support import Serve, open_vk, wait_for
 
-UPDATES = fixture("longpoll__updates.json")
+UPDATES = VK.json("longpoll__updates.json")
 FIRST, TYPING, SECOND = (u["event_id"] for u in UPDATES["updates"])
 
 
@@ -80,9 +80,9 @@ async def test_failed_1_2_3_follow_the_protocol() -> None:
         vk.longpoll_server(key="key-3", ts="1400"),
     )
     vk.script_polls(
-        fixture("longpoll__failed_1.json"),
-        fixture("longpoll__failed_2.json"),
-        fixture("longpoll__failed_3.json"),
+        VK.json("longpoll__failed_1.json"),
+        VK.json("longpoll__failed_2.json"),
+        VK.json("longpoll__failed_3.json"),
         UPDATES,
     )
     connector, ctx = make_connector(vk, mode="longpoll")
@@ -103,7 +103,7 @@ async def test_failed_1_2_3_follow_the_protocol() -> None:
     assert all(p["act"] == "a_check" and p["wait"] == "1" for p in vk.called("a_check"))
     assert len(vk.called("groups.getLongPollServer")) == 3
     assert ctx.crashes == []
-    stored = [i for i in ctx.items.values() if isinstance(i, InboundMessage)]
+    stored = [i for i in ctx.items if isinstance(i, InboundMessage)]
     assert [i.external_id for i in stored] == [FIRST, SECOND]
     assert ctx.checkpoints["longpoll_ts"] == "1290"
 
@@ -125,7 +125,7 @@ async def test_resumes_from_saved_ts_and_skips_unreadable_updates() -> None:
         await ctx.stop()
         await vk.close()
     assert [p["ts"] for p in vk.called("a_check")[:2]] == ["1300", "1312"]
-    assert list(ctx.items) == [SECOND]
+    assert ctx.stored == [SECOND]
     # An unknown `failed` code is an error (restart with backoff), not a silent spin.
     assert [type(c).__name__ for c in ctx.crashes] == ["LongPollError"]
     assert ctx.checkpoints["longpoll_ts"] == "1312"

@@ -11,8 +11,8 @@ from connectors.vk.outbound import random_id_for
 from hub.models import Identity, InboundEvent, OutboxStatus
 from tests.conftest import Backend
 
-from .fake_vk import ERROR_6, USER_ID, FakeVk, fixture
-from .stub_context import make_connector
+from .fake_vk import ERROR_6, USER_ID, VK, FakeVk
+from .offline import make_connector
 from .support import TOKEN, Serve, open_vk, settled
 
 DENIED = "client unreachable: user denied messages from the community"
@@ -35,7 +35,7 @@ async def test_reply_is_sent_confirmed_by_echo_and_denied_users_are_not_called(
     assert call["v"] == "5.199" and call["access_token"] == TOKEN
 
     # VK's message_reply echo of that send confirms it (matched by our random_id).
-    echo = fixture("message_reply__operator_outgoing.json")
+    echo = VK.json("message_reply__operator_outgoing.json")
     echo["event_id"] = "1c0ffee5e4d3c2b1a09f8e7d6c5b4a3928170615"
     echo["object"].update(id=1885, random_id=random_id_for(outbox_id))
     assert await site.post(echo) == (200, "ok")
@@ -67,7 +67,7 @@ async def test_rate_limit_retries_with_the_same_random_id_and_901_fails_for_good
     first, second = site.vk.called("messages.send")
     assert first["random_id"] == second["random_id"] == str(random_id_for(outbox_id))
 
-    site.vk.script("messages.send", fixture("messages_send__error_901.json"))
+    site.vk.script("messages.send", VK.json("messages_send__error_901.json"))
     refused = await site.outbox_row(await site.reply(conversation_id, "Алло?"), settled)
     assert (refused.status, refused.error, refused.attempts) == (
         OutboxStatus.failed,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hub.models import Contact, Conversation, Identity, InboundEvent, Message
 from tests.conftest import Backend
 
-from .fake_vk import USER_ID, fixture
+from .fake_vk import USER_ID, VK
 from .support import CONFIRMATION, Serve, VkSite, open_vk
 
 MARINA = ("vk", str(USER_ID))
@@ -19,19 +19,19 @@ async def test_handshake_text_resend_and_refusals(backend: Backend, serve: Serve
     site = await open_vk(backend, serve)
     assert await site.post_fixture("confirmation__request.json") == (200, CONFIRMATION)
     assert (await site.post_fixture("message_new__wrong_secret.json"))[0] == 403
-    other_group = fixture("message_new__text.json") | {"group_id": 1}
+    other_group = VK.json("message_new__text.json") | {"group_id": 1}
     assert (await site.post(other_group))[0] == 403
     status, body = await site.post(b'{"type": "message_new", "group_id": 22711')
     assert status == 400 and "not JSON" in body
-    garbage = {**fixture("message_new__text.json"), "object": {"message": {"text": "x"}}}
+    garbage = {**VK.json("message_new__text.json"), "object": {"message": {"text": "x"}}}
     status, body = await site.post(garbage)
     assert status == 400 and "from_id" in body
-    typing = {**fixture("longpoll__updates.json")["updates"][1], "secret": garbage["secret"]}
+    typing = {**VK.json("longpoll__updates.json")["updates"][1], "secret": garbage["secret"]}
     assert await site.post(typing) == (200, "ok")
     assert await site.count(InboundEvent) == 0
 
     # The next good event after all that is processed; VK's resend of it is stored once.
-    sent = fixture("message_new__text.json")
+    sent = VK.json("message_new__text.json")
     assert await site.post_fixture("message_new__text.json") == (200, "ok")
     assert await site.post_fixture("message_new__text_retry.json") == (200, "ok")
     [event] = await site.all(InboundEvent)
@@ -66,7 +66,7 @@ async def test_every_message_fixture_lands_in_marinas_conversation(
         assert await site.post_fixture(name) == (200, "ok"), name
     # The community's own message, as a message_new with out=1: not a customer's either,
     # but an admin's answer from VK's interface, kept as an outbound message.
-    echo = fixture("message_new__text.json")
+    echo = VK.json("message_new__text.json")
     echo["event_id"] = "0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b"
     echo["object"]["message"].update(out=1, from_id=-227118430, id=1886, text="Спасибо!")
     assert await site.post(echo) == (200, "ok")
@@ -92,7 +92,7 @@ async def test_every_message_fixture_lands_in_marinas_conversation(
     assert await identities(site) == [MARINA]  # the forwarded author is no contact
 
     edited = await site.message("1871")
-    assert edited.text == fixture("message_edit__text.json")["object"]["text"]
+    assert edited.text == VK.json("message_edit__text.json")["object"]["text"]
     assert edited.edited_at is not None and edited.meta["edits"][0]["text"].endswith("Мытищи")
 
     [image] = (await site.message("1872")).meta["attachments"]

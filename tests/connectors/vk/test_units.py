@@ -26,13 +26,13 @@ from connectors.vk.parsing import (
     parse_event,
 )
 
-from .fake_vk import GROUP_ID, VK, fixture
-from .stub_context import make_connector
+from .fake_vk import GROUP_ID, VK
+from .offline import make_connector
 from .support import CONFIRMATION, SECRET, TOKEN
 
 
 def parsed(name: str) -> Any:
-    return parse_event(fixture(name), "main", sender_name="Марина")
+    return parse_event(VK.json(name), "main", sender_name="Марина")
 
 
 def test_text_message_is_from_marina_with_its_ids() -> None:
@@ -77,7 +77,7 @@ def test_reply_forward_and_payload_are_in_meta() -> None:
     assert forward.meta["forwarded"][0]["author"] == "vk.com/id498765432"
     button = parsed("message_new__keyboard_payload.json")
     assert button.meta["payload"] == {"command": "zamer", "day": "wed"}
-    broken = fixture("message_new__keyboard_payload.json")
+    broken = VK.json("message_new__keyboard_payload.json")
     broken["object"]["message"]["payload"] = '{"command": '
     kept = parse_event(broken, "main")
     assert isinstance(kept, InboundMessage) and kept.meta["payload"] == '{"command": '
@@ -106,9 +106,9 @@ def test_edit_allow_deny_and_outgoing() -> None:
 
 
 def test_typing_group_chats_and_garbage() -> None:
-    typing = fixture("longpoll__updates.json")["updates"][1]
+    typing = VK.json("longpoll__updates.json")["updates"][1]
     assert isinstance(parse_event(typing, "main"), Ignored)
-    chat = fixture("message_new__text.json")
+    chat = VK.json("message_new__text.json")
     chat["object"]["message"]["peer_id"] = 2000000005
     assert isinstance(parse_event(chat, "main"), Ignored)
     with pytest.raises(MalformedEvent):
@@ -118,7 +118,7 @@ def test_typing_group_chats_and_garbage() -> None:
 
 
 def test_external_id_falls_back_to_a_digest_without_the_secret() -> None:
-    event = fixture("message_new__text.json")
+    event = VK.json("message_new__text.json")
     del event["event_id"]
     other_secret = {**event, "secret": "x"}
     assert external_id_of(event).startswith("sha256:")
@@ -162,34 +162,30 @@ def request(body: bytes, method: str = "POST") -> WebhookRequest:
 
 async def test_callback_door_answers_without_storing_what_it_refuses() -> None:
     connector, ctx = make_connector(None)
-    answer = await connector.handle_webhook(
-        request((VK / "confirmation__request.json").read_bytes())
-    )
+    answer = await connector.handle_webhook(request(VK.bytes("confirmation__request.json")))
     assert (answer.status, answer.body, answer.content_type) == (
         200,
         CONFIRMATION.encode(),
         "text/plain",
     )
-    wrong = await connector.handle_webhook(
-        request((VK / "message_new__wrong_secret.json").read_bytes())
-    )
+    wrong = await connector.handle_webhook(request(VK.bytes("message_new__wrong_secret.json")))
     assert wrong.status == 403
     assert (await connector.handle_webhook(request(b"[1, 2]"))).status == 400
     assert (await connector.handle_webhook(request(b"", method="GET"))).status == 405
-    assert ctx.items == {}
-    ok = await connector.handle_webhook(request((VK / "message_new__text.json").read_bytes()))
+    assert ctx.items == []
+    ok = await connector.handle_webhook(request(VK.bytes("message_new__text.json")))
     assert (ok.status, ok.body) == (200, b"ok") and len(ctx.items) == 1
 
 
 async def test_callback_is_not_acknowledged_when_storage_fails() -> None:
     connector, ctx = make_connector(None)
     ctx.fail_submit = lambda item: True
-    answer = await connector.handle_webhook(request((VK / "message_new__text.json").read_bytes()))
+    answer = await connector.handle_webhook(request(VK.bytes("message_new__text.json")))
     assert answer.status == 503 and answer.body != b"ok"
 
 
 async def test_longpoll_channel_has_no_callback_door() -> None:
     connector, ctx = make_connector(None, mode="longpoll")
-    body = json.dumps(fixture("message_new__text.json")).encode()
+    body = json.dumps(VK.json("message_new__text.json")).encode()
     assert (await connector.handle_webhook(request(body))).status == 404
-    assert ctx.items == {}
+    assert ctx.items == []

@@ -1,18 +1,17 @@
-"""Helpers for the web-form tests: a running app with a `demo` form channel, fixture I/O."""
+"""Helpers for the web-form tests: a running app with a `demo` form channel, its fixtures."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
+from connectors.testing import Fixtures
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
 from hub.core import Hub
@@ -20,9 +19,9 @@ from hub.host.app import create_app
 from hub.host.appkeys import HUB, RUNNER
 from hub.host.channels import spec_of
 from hub.models import InboundEvent, InboundStatus
-from tests.conftest import FIXTURES, Backend
+from tests.conftest import Backend
 
-FORMS = FIXTURES / "webform"
+FORMS = Fixtures("webform")
 SITE = "https://okna-mytishchi.example"
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -50,7 +49,7 @@ class FormSite:
 
     async def post_fixture(self, name: str, **headers: str) -> Any:
         content_type = JSON_TYPE if name.endswith(".json") else FORM_TYPE
-        return await self.post(fixture_bytes(name), content_type, **headers)
+        return await self.post(FORMS.bytes(name), content_type, **headers)
 
     async def settled(self, timeout: float = 10.0) -> None:
         """Wait until no stored event is still being processed.
@@ -92,24 +91,3 @@ async def open_form(backend: Backend, serve: Serve, **options: Any) -> FormSite:
         spec = spec_of(channel)
     await app[RUNNER].start_channel(spec)
     return FormSite(app, client)
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (FORMS / name).read_bytes()
-
-
-def fixture_json(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(fixture_bytes(name))
-    return data
-
-
-def read_http(path: Path) -> tuple[dict[str, str], bytes]:
-    """Headers and body of a raw `.http` request file (CRLF, blank line, body)."""
-    head, _, body = path.read_bytes().partition(b"\r\n\r\n")
-    headers: dict[str, str] = {}
-    for line in head.decode().split("\r\n")[1:]:
-        key, _, value = line.partition(":")
-        headers[key.strip()] = value.strip()
-    # The client computes the length of what it actually sends.
-    headers.pop("Content-Length", None)
-    return headers, body

@@ -13,10 +13,7 @@ from .support import (
     JSON_TYPE,
     SITE,
     Serve,
-    fixture_bytes,
-    fixture_json,
     open_form,
-    read_http,
 )
 
 STRANGER = "https://evil.example"
@@ -79,7 +76,8 @@ async def test_wildcard_origin_only_when_configured(sqlite_backend: Backend, ser
 
 async def test_send_beacon_text_plain_is_415(sqlite_backend: Backend, serve: Serve) -> None:
     site = await open_form(sqlite_backend, serve)
-    headers, body = read_http(FORMS / "submit__wrong_content_type.http")
+    recorded = FORMS.http("submit__wrong_content_type.http")
+    headers, body = recorded.headers, recorded.body
     assert headers["Content-Type"].startswith("text/plain")
     response = await site.client.post("/forms/demo", data=body, headers=headers)
     assert response.status == 415
@@ -101,7 +99,7 @@ async def test_malformed_and_non_object_json_are_400(sqlite_backend: Backend, se
 
 async def test_declared_json_charset_is_honoured(sqlite_backend: Backend, serve: Serve) -> None:
     site = await open_form(sqlite_backend, serve)
-    sent = fixture_json("submit__basic.json")
+    sent = FORMS.json("submit__basic.json")
     body = json.dumps(sent, ensure_ascii=False).encode("utf-16")
     response = await site.post(body, f"{JSON_TYPE}; charset=utf-16")
     assert response.status == 200
@@ -118,7 +116,7 @@ async def test_rate_limit_per_client_ip(sqlite_backend: Backend, serve: Serve) -
     # One trusted proxy, so X-Forwarded-For can stand in for different visitors.
     site = await open_form(sqlite_backend, serve, rate_limit_per_minute=2, trusted_proxy_hops=1)
     visitor = {"X-Forwarded-For": "198.51.100.1, 203.0.113.5", "Origin": SITE}
-    template = fixture_json("submit__basic.json")
+    template = FORMS.json("submit__basic.json")
     for i in range(2):
         body = {**template, "submission_token": f"rate-limit-token-{i:04d}"}
         response = await site.client.post("/forms/demo", json=body, headers=visitor)
@@ -152,7 +150,7 @@ async def test_thank_you_url_redirect_for_html_forms(sqlite_backend: Backend, se
 
 async def test_required_fields_option(sqlite_backend: Backend, serve: Serve) -> None:
     site = await open_form(sqlite_backend, serve, required_fields=["name", "consent"])
-    body = {**fixture_json("submit__phone_10_digits.json"), "name": " ", "consent": "off"}
+    body = {**FORMS.json("submit__phone_10_digits.json"), "name": " ", "consent": "off"}
     response = await site.client.post("/forms/demo", json=body)
     assert response.status == 422
     assert set((await response.json())["error"]["details"]) == {"name", "consent"}
@@ -163,7 +161,7 @@ async def test_oversized_limit_follows_the_option(sqlite_backend: Backend, serve
     site = await open_form(sqlite_backend, serve, max_body_bytes=128 * 1024)
     response = await site.post_fixture("submit__oversized_message_70kb.json")
     assert response.status == 200
-    assert len(fixture_bytes("submit__oversized_message_70kb.json")) > 64 * 1024
+    assert len(FORMS.bytes("submit__oversized_message_70kb.json")) > 64 * 1024
 
 
 async def test_oversized_answer_is_readable_by_the_embedding_site(
@@ -171,7 +169,7 @@ async def test_oversized_answer_is_readable_by_the_embedding_site(
 ) -> None:
     site = await open_form(sqlite_backend, serve)
     response = await site.post(
-        fixture_bytes("submit__oversized_message_70kb.json"), JSON_TYPE, Origin=SITE
+        FORMS.bytes("submit__oversized_message_70kb.json"), JSON_TYPE, Origin=SITE
     )
     assert response.status == 413
     assert response.headers["Access-Control-Allow-Origin"] == SITE

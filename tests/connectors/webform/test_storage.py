@@ -13,11 +13,10 @@ from tests.conftest import Backend
 from .support import (
     BROWSER_ACCEPT,
     FORM_TYPE,
+    FORMS,
     SITE,
     FormSite,
     Serve,
-    fixture_bytes,
-    fixture_json,
     open_form,
 )
 
@@ -31,7 +30,7 @@ async def identities(site: FormSite) -> list[tuple[str, str]]:
 
 async def test_basic_json_becomes_lead_with_source_details(backend: Backend, serve: Serve) -> None:
     site = await open_form(backend, serve)
-    sent = fixture_json("submit__basic.json")
+    sent = FORMS.json("submit__basic.json")
     response = await site.post_fixture("submit__basic.json", Origin=SITE, **{"User-Agent": "UA/1"})
     assert response.status == 200
     assert response.headers["Access-Control-Allow-Origin"] == SITE
@@ -73,7 +72,7 @@ async def test_duplicate_token_is_stored_once_with_the_same_number(
 
 async def test_tokenless_double_submit_is_stored_once(backend: Backend, serve: Serve) -> None:
     site = await open_form(backend, serve)
-    body = fixture_json("submit__phone_10_digits.json")
+    body = FORMS.json("submit__phone_10_digits.json")
     del body["submission_token"]
     numbers = []
     for submitted_at in ("2026-06-15T11:42:09+03:00", "2026-06-15T11:42:10+03:00"):
@@ -103,7 +102,7 @@ async def test_every_phone_style_matches_anna(backend: Backend, serve: Serve) ->
 
 async def test_urlencoded_plus_and_ampersand_decode_exactly(backend: Backend, serve: Serve) -> None:
     site = await open_form(backend, serve)
-    sent = dict(parse_qsl(fixture_bytes("submit__basic.urlencoded").decode()))
+    sent = dict(parse_qsl(FORMS.bytes("submit__basic.urlencoded").decode()))
     response = await site.post_fixture("submit__basic.urlencoded", Origin=SITE)
     assert response.status == 200
     [message] = await site.all(Message)
@@ -125,9 +124,9 @@ async def test_urlencoded_plus_and_ampersand_decode_exactly(backend: Backend, se
 
 async def test_windows_1251_urlencoded_body_decodes(backend: Backend, serve: Serve) -> None:
     site = await open_form(backend, serve)
-    fields = dict(parse_qsl(fixture_bytes("submit__basic.urlencoded").decode()))
+    fields = dict(parse_qsl(FORMS.bytes("submit__basic.urlencoded").decode()))
     body = urlencode(fields, encoding="cp1251").encode("ascii")
-    assert body != fixture_bytes("submit__basic.urlencoded")  # really a different encoding
+    assert body != FORMS.bytes("submit__basic.urlencoded")  # really a different encoding
     response = await site.post(body, f"{FORM_TYPE}; charset=windows-1251")
     assert response.status == 200
     [contact] = await site.all(Contact)
@@ -138,7 +137,7 @@ async def test_windows_1251_urlencoded_body_decodes(backend: Backend, serve: Ser
 
 async def test_utm_missing_from_body_comes_from_page_url(backend: Backend, serve: Serve) -> None:
     site = await open_form(backend, serve)
-    body = fixture_json("submit__basic.json")
+    body = FORMS.json("submit__basic.json")
     for key in UTM:
         body.pop(key)
     body["referrer"] = ""
@@ -170,7 +169,7 @@ async def test_oversized_is_413_stores_nothing_and_service_goes_on(
     backend: Backend, serve: Serve
 ) -> None:
     site = await open_form(backend, serve)
-    assert len(fixture_bytes("submit__oversized_message_70kb.json")) > 64 * 1024
+    assert len(FORMS.bytes("submit__oversized_message_70kb.json")) > 64 * 1024
     response = await site.post_fixture("submit__oversized_message_70kb.json", Origin=SITE)
     assert response.status == 413
     assert (await response.json())["error"]["id"] == "body-too-large"
@@ -183,7 +182,7 @@ async def test_oversized_is_413_stores_nothing_and_service_goes_on(
 
 async def test_xss_is_stored_verbatim(backend: Backend, serve: Serve) -> None:
     site = await open_form(backend, serve)
-    sent = fixture_json("submit__xss_name_message.json")
+    sent = FORMS.json("submit__xss_name_message.json")
     response = await site.post_fixture("submit__xss_name_message.json", Origin=SITE)
     assert response.status == 200
     [contact] = await site.all(Contact)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
 import pytest
 
-from connectors.base import Inbound, InboundMessage, Outbound, Receipt, WebhookRequest
+from connectors.base import InboundMessage, Outbound, WebhookRequest
 from connectors.registry import ChannelConfigError, connector_class, validate_options
+from connectors.testing import FakeContext
 from connectors.webform import WebformConnector, WebformOptions
 from connectors.webform.message import dedup_key, subject_of
 from connectors.webform.parsing import accepts_html, parse_body
@@ -19,7 +18,7 @@ from connectors.webform.ratelimit import SlidingWindowLimiter, retry_after_heade
 from connectors.webform.rejection import Rejection
 from connectors.webform.submission import Submission, validate_submission
 
-from .support import FORM_TYPE, fixture_bytes, fixture_json
+from .support import FORM_TYPE, FORMS
 
 
 def test_entry_point_and_option_defaults() -> None:
@@ -82,7 +81,7 @@ def test_submission_fields() -> None:
 
 
 def test_dedup_key_and_subject() -> None:
-    body = fixture_json("submit__phone_10_digits.json")
+    body = FORMS.json("submit__phone_10_digits.json")
     token_less = {**body, "submission_token": ""}
     day = date(2026, 6, 15)
     key = dedup_key(Submission.model_validate(token_less), day)
@@ -115,29 +114,8 @@ def test_sliding_window_limiter() -> None:
     assert SlidingWindowLimiter(0).hit("a") is None
 
 
-class RecordingContext:
-    """A ConnectorContext that keeps what the connector submits."""
-
-    def __init__(self) -> None:
-        self.channel_id: int = 1
-        self.channel_kind: str = "webform"
-        self.channel_name: str = "demo"
-        self.log: logging.Logger = logging.getLogger("test.webform")
-        self.items: list[Inbound] = []
-        self.checkpoints: dict[str, str] = {}
-
-    def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
-        raise AssertionError(f"a web form runs no background task ({name})")
-
-    async def checkpoint_get(self, key: str) -> str | None:
-        return self.checkpoints.get(key)
-
-    async def checkpoint_set(self, key: str, value: str) -> None:
-        self.checkpoints[key] = value
-
-    async def submit(self, item: Inbound) -> Receipt:
-        self.items.append(item)
-        return Receipt(len(self.items), duplicate=False)
+def recording_context() -> FakeContext:
+    return FakeContext("webform", "demo", allow_background=False)
 
 
 def request(body: bytes, **headers: str) -> WebhookRequest:
@@ -147,18 +125,16 @@ def request(body: bytes, **headers: str) -> WebhookRequest:
 
 
 async def test_send_reports_the_request_page() -> None:
-    connector = WebformConnector(RecordingContext(), WebformOptions())
+    connector = WebformConnector(recording_context(), WebformOptions())
     delivery = await connector.send(Outbound(1, 2, "Ответ", "token"))
     assert (delivery.status, delivery.external_id) == ("sent", "request-page")
 
 
 async def test_storage_failure_is_503_not_success() -> None:
-    class Failing(RecordingContext):
-        async def submit(self, item: Inbound) -> Receipt:
-            raise OSError("database down")
-
-    connector = WebformConnector(Failing(), WebformOptions())
-    body: dict[str, Any] = fixture_json("submit__basic.json")
+    ctx = recording_context()
+    ctx.fail_submit = lambda item: True  # the database is down
+    connector = WebformConnector(ctx, WebformOptions())
+    body: dict[str, Any] = FORMS.json("submit__basic.json")
     answer = await connector.handle_webhook(
         request(json.dumps(body).encode(), **{"Content-Type": "application/json"})
     )
@@ -167,11 +143,11 @@ async def test_storage_failure_is_503_not_success() -> None:
 
 
 async def test_connector_builds_the_inbound_message() -> None:
-    ctx = RecordingContext()
+    ctx = recording_context()
     connector = WebformConnector(ctx, WebformOptions(title="Замер"))
     answer = await connector.handle_webhook(
         request(
-            fixture_bytes("submit__basic.urlencoded"),
+            FORMS.bytes("submit__basic.urlencoded"),
             **{"Content-Type": FORM_TYPE, "User-Agent": "UA/2"},
         )
     )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from connectors.base import Inbound, InboundMessage, Outbound, Receipt
+from connectors.base import InboundMessage, Outbound
 from connectors.registry import ChannelConfigError, validate_options
+from connectors.testing import FakeContext
 from connectors.widget import PageFacts, WidgetConnector, WidgetOptions
 from connectors.widget.protocol import (
     Contact,
@@ -24,31 +23,8 @@ from connectors.widget.protocol import (
 )
 
 
-class FakeContext:
-    channel_id = 1
-    channel_kind = "widget"
-    channel_name = "site"
-    log = logging.getLogger("test.widget")
-
-    def __init__(self) -> None:
-        self.items: list[Inbound] = []
-
-    async def submit(self, item: Inbound) -> Receipt:
-        self.items.append(item)
-        return Receipt(len(self.items), duplicate=False, conversation_id=7)
-
-    def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
-        raise AssertionError("the widget runs nothing in the background")
-
-    async def checkpoint_get(self, key: str) -> str | None:
-        return None
-
-    async def checkpoint_set(self, key: str, value: str) -> None:
-        return None
-
-
 def connector(**options: Any) -> tuple[WidgetConnector, FakeContext]:
-    ctx = FakeContext()
+    ctx = FakeContext("widget", "site", conversation_id=7, allow_background=False)
     values = {"allowed_origins": ["https://shop.example"], **options}
     return WidgetConnector(ctx, WidgetOptions.model_validate(values)), ctx
 
@@ -138,7 +114,8 @@ async def test_a_message_is_keyed_by_visitor_and_client_id() -> None:
     frame = Message(type="message", client_id=cid, text="Сколько стоит?")
     await widget.visitor_message("v" * 32, frame, facts, name="Анна", thread_hint=12)
     await widget.visitor_message("v" * 32, frame, facts)
-    first, second = ctx.items
+    first, second = ctx.submitted
+    assert [r.duplicate for r in ctx.receipts] == [False, True] and ctx.items == [first]
     assert isinstance(first, InboundMessage) and isinstance(second, InboundMessage)
     assert first.external_id == second.external_id == f"{'v' * 32}:{cid}"
     assert first.message_ref == first.external_id
@@ -183,6 +160,6 @@ async def test_limits_are_errors_not_stores() -> None:
         await widget.visitor_message("v" * 32, ok, PageFacts())
     assert limited.value.error_id == "rate-limited"
     await widget.visitor_message("w" * 32, ok, PageFacts())  # per visitor
-    assert len(ctx.items) == 3
+    assert len(ctx.submitted) == 3
     delivery = await widget.send(Outbound(5, 1, "hi", "v" * 32))
     assert delivery.status == "sent" and delivery.external_id == "widget:5"
