@@ -76,6 +76,8 @@ class FakeContext:
         self.tasks: list[asyncio.Task[None]] = []
         self.crashes: list[BaseException] = []
         self._first: dict[tuple[str, str], Receipt] = {}
+        # How often the connector said its long-lived link came up (ConnectorContext.linked).
+        self.links = 0
 
     @property
     def stored(self) -> list[str]:
@@ -118,6 +120,9 @@ class FakeContext:
     async def checkpoint_set(self, key: str, value: str) -> None:
         self.checkpoints[key] = value
         self.checkpoint_writes.append((key, value))
+
+    async def linked(self) -> None:
+        self.links += 1
 
     async def stop(self) -> None:
         """Cancel what was spawned, as stopping the channel does."""
