@@ -21,9 +21,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import BaseConnector, Inbound, Receipt, WebhookRequest, WebhookResponse
+from .base import BaseConnector, ConnectorContext, Inbound, Receipt, WebhookRequest, WebhookResponse
 from .registry import ChannelConfigError, validate_options
 
 # Inside the repository, so the suite runs from a clone with nothing beside it.
@@ -309,3 +309,9 @@ async def parse_every_fixture(
             failed.append(f"{name}: answered {statuses}")
     assert not failed, f"{fixtures.kind} fixtures not parsed: {failed}"
     return ctx
+
+
+if TYPE_CHECKING:
+    # mypy holds the fake to the real protocol: a method added to ConnectorContext and
+    # missing here fails the type check, not a connector's test at run time.
+    _fake_is_a_context: ConnectorContext = FakeContext("kind")
