@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, true
 
 from hub.auth import Principal, has_role
-from hub.models import Conversation, Role
+from hub.models import Conversation, Role, User
 
 
 class DomainError(Exception):
@@ -134,3 +134,74 @@ def ensure_can_assign(
 def takes_on_reply(principal: Principal, conversation: Conversation) -> bool:
     """An operator answering the shared queue takes the conversation, so no one else does."""
     return conversation.assignee_id is None and not is_supervisor(principal)
+
+
+# Configuration (accounts, teams, channels) and people's routing settings.
+#
+# Each actor acts with a rank: a user with their role; a robot as a supervisor (robots act on
+# work, never on who works or how the hub is set up); Okno itself (CLI, demo seed) as an admin.
+
+
+def user_id_of(actor: Actor) -> int | None:
+    """The user behind the action, for "by whom" columns; None for robots and the system."""
+    return actor.user_id if isinstance(actor, Principal) else None
+
+
+def _rank(actor: Actor) -> Role:
+    if isinstance(actor, Principal):
+        return actor.role
+    return Role.supervisor if isinstance(actor, RobotActor) else Role.admin
+
+
+def _ensure_rank(actor: Actor, needed: Role, doing: str) -> None:
+    # The same id and status as the API's role check, so a refusal reads alike everywhere.
+    if not has_role(_rank(actor), needed):
+        raise Forbidden("forbidden", f"{doing} needs the {needed.value} role.")
+
+
+def ensure_can_manage_accounts(actor: Actor) -> None:
+    _ensure_rank(actor, Role.admin, "Managing user accounts")
+
+
+def ensure_can_manage_teams(actor: Actor) -> None:
+    _ensure_rank(actor, Role.admin, "Changing teams")
+
+
+def ensure_can_manage_channels(actor: Actor) -> None:
+    _ensure_rank(actor, Role.admin, "Changing channels")
+
+
+def ensure_can_set_routing(actor: Actor) -> None:
+    """Capacity, skills, extension and activity of operators: a supervisor's daily work."""
+    _ensure_rank(actor, Role.supervisor, "Changing operators' routing settings")
+
+
+def ensure_can_merge_contacts(actor: Actor) -> None:
+    _ensure_rank(actor, Role.supervisor, "Merging contacts")
+
+
+def ensure_can_switch_user(actor: Actor, user: User) -> None:
+    """Switching an account on or off is for its equals or betters: a supervisor may not
+    switch an admin off."""
+    if not has_role(_rank(actor), user.role):
+        raise Forbidden(
+            "forbidden",
+            f"Switching a user with the {user.role.value} role on or off needs that role.",
+        )
+
+
+def ensure_not_locking_out(
+    actor: Actor, user: User, *, role: Role | None = None, is_active: bool | None = None
+) -> None:
+    """Nobody demotes or deactivates their own account: an admin could lock everyone out."""
+    if user.id != user_id_of(actor):
+        return
+    if role is not None and role != user.role:
+        field = "role"
+    elif is_active is False:
+        field = "is_active"
+    else:
+        return
+    raise Conflict(
+        "cannot-change-self", "you cannot demote or deactivate yourself", {"field": field}
+    )

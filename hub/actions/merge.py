@@ -1,7 +1,9 @@
 """Merging two contacts into one, and undoing it exactly.
 
 Everything that moves is listed in the merge record (ids per table, custom-field keys
-filled in), so an unmerge moves precisely those rows back and nothing else.
+filled in), so an unmerge moves precisely those rows back and nothing else. People (and
+robots) call `merge_contacts` and `unmerge_contact`; ingest merges a lead into the client it
+turns out to be with `merge` itself.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Table, select, update
 
+from hub.core import Hub
 from hub.models import (
     Activity,
     Call,
@@ -21,8 +24,10 @@ from hub.models import (
     Identity,
     Lead,
 )
+from hub.policy import Actor, Conflict, NotFound, ensure_can_merge_contacts, user_id_of
 
-from .uow import UnitOfWork
+from . import lookup
+from .uow import UnitOfWork, unit_of_work
 
 # Tables whose rows belong to a contact through a plain contact_id column.
 _OWNED: dict[str, Table] = {
@@ -39,10 +44,38 @@ _OWNED: dict[str, Table] = {
 }
 
 
-class MergeError(ValueError):
-    def __init__(self, error_id: str, message: str) -> None:
-        super().__init__(message)
-        self.error_id = error_id
+class MergeError(Conflict):
+    """The two contacts cannot be merged (or the merge undone) as they are."""
+
+
+async def merge_contacts(hub: Hub, actor: Actor, survivor_id: int, merged_id: int) -> ContactMerge:
+    """Merge the contact `merged_id` into `survivor_id`; both must be in view."""
+    ensure_can_merge_contacts(actor)
+    async with unit_of_work(hub) as uow:
+        survivor = await lookup.visible_contact(uow, survivor_id)
+        merged = await lookup.visible_contact(uow, merged_id)
+        record = await merge(uow, survivor, merged, by_user_id=user_id_of(actor))
+    return record
+
+
+async def unmerge_contact(
+    hub: Hub, actor: Actor, survivor_id: int, merge_record_id: int | None = None
+) -> ContactMerge:
+    """Undo the merge `merge_record_id` into the survivor; by default its latest one."""
+    ensure_can_merge_contacts(actor)
+    async with unit_of_work(hub) as uow:
+        stmt = select(ContactMerge).where(ContactMerge.survivor_id == survivor_id)
+        if merge_record_id is not None:
+            stmt = stmt.where(ContactMerge.id == merge_record_id)
+        else:
+            stmt = stmt.where(ContactMerge.undone_at.is_(None))
+        record = (
+            await uow.session.execute(stmt.order_by(ContactMerge.id.desc()).limit(1))
+        ).scalar_one_or_none()
+        if record is None:
+            raise NotFound("no-such-merge", "Nothing was merged into this contact.")
+        await unmerge(uow, record)
+    return record
 
 
 async def merge(

@@ -1,42 +1,96 @@
-"""Writing teams and who belongs to them."""
+"""Teams: their routing settings and who belongs to them.
+
+Entry points take the acting principal: `create_team`, `update_team` (members given replace
+the team's members). Admins and Okno itself (CLI, demo seed) may call them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from hub.models import Team, TeamMember
+from hub.core import Hub
+from hub.models import Strategy, Team, TeamMember
+from hub.policy import Actor, Conflict, ensure_can_manage_teams
 
-from .uow import UnitOfWork
+from . import lookup
+from .keep import KEEP, Keep
+from .uow import UnitOfWork, unit_of_work
 
 
-class TeamExistsError(ValueError):
-    pass
+class TeamExistsError(Conflict):
+    def __init__(self, name: str) -> None:
+        super().__init__("team-exists", f"A team named {name!r} exists already.", {"name": name})
 
 
-async def create_team(uow: UnitOfWork, name: str, member_ids: Iterable[int] = ()) -> Team:
-    name = name.strip()
-    exists = await uow.session.execute(select(Team.id).where(Team.name == name))
-    if exists.first() is not None:
-        raise TeamExistsError(f"team {name!r} exists already")
-    team = Team(name=name)
-    uow.session.add(team)
-    await uow.session.flush()
-    await add_members(uow, team.id, member_ids)
+async def create_team(
+    hub: Hub,
+    actor: Actor,
+    name: str,
+    *,
+    strategy: Strategy = Strategy.least_busy,
+    accept_timeout_s: int = 45,
+    wait_limit_s: int = 300,
+    business_hours: dict[str, Any] | None = None,
+    after_hours_team_id: int | None = None,
+    member_ids: Iterable[int] = (),
+) -> Team:
+    ensure_can_manage_teams(actor)
+    async with unit_of_work(hub) as uow:
+        if (await uow.session.execute(select(Team.id).where(Team.name == name))).first():
+            raise TeamExistsError(name)
+        team = Team(
+            name=name,
+            strategy=strategy,
+            accept_timeout_s=accept_timeout_s,
+            wait_limit_s=wait_limit_s,
+            business_hours=business_hours,
+            after_hours_team_id=after_hours_team_id,
+        )
+        uow.session.add(team)
+        await uow.session.flush()
+        await _add_members(uow, team.id, member_ids)
     return team
 
 
-async def add_members(uow: UnitOfWork, team_id: int, user_ids: Iterable[int]) -> None:
-    """Add users to the team; ones already in it stay as they are."""
-    current = set(
-        (await uow.session.execute(select(TeamMember.user_id).where(TeamMember.team_id == team_id)))
-        .scalars()
-        .all()
-    )
-    uow.session.add_all(
-        TeamMember(team_id=team_id, user_id=user_id)
-        for user_id in dict.fromkeys(user_ids)
-        if user_id not in current
-    )
+async def update_team(
+    hub: Hub,
+    actor: Actor,
+    team_id: int,
+    *,
+    name: str | Keep = KEEP,
+    strategy: Strategy | Keep = KEEP,
+    accept_timeout_s: int | Keep = KEEP,
+    wait_limit_s: int | Keep = KEEP,
+    business_hours: dict[str, Any] | Keep | None = KEEP,
+    after_hours_team_id: int | Keep | None = KEEP,
+    member_ids: Iterable[int] | Keep = KEEP,
+) -> Team:
+    """Changes what is given; `member_ids` replaces the members."""
+    ensure_can_manage_teams(actor)
+    async with unit_of_work(hub) as uow:
+        team = await lookup.row(uow, Team, team_id, "team")
+        settings = {
+            "name": name,
+            "strategy": strategy,
+            "accept_timeout_s": accept_timeout_s,
+            "wait_limit_s": wait_limit_s,
+            "business_hours": business_hours,
+            "after_hours_team_id": after_hours_team_id,
+        }
+        for column, value in settings.items():
+            if value is not KEEP:
+                setattr(team, column, value)
+        await uow.session.flush()
+        if member_ids is not KEEP:
+            await uow.session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
+            await _add_members(uow, team.id, member_ids)
+    return team
+
+
+async def _add_members(uow: UnitOfWork, team_id: int, user_ids: Iterable[int]) -> None:
+    # A user listed twice is one member.
+    uow.session.add_all(TeamMember(team_id=team_id, user_id=u) for u in dict.fromkeys(user_ids))
     await uow.session.flush()

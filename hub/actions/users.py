@@ -1,20 +1,41 @@
-"""Writing users, sessions, API tokens and presence."""
+"""Writing users, sessions, API tokens and presence.
+
+Entry points taking the acting principal: `create_account`, `update_user` (an admin's edit of
+an account) and `update_routing_settings` (a supervisor's: capacity, skills, extension,
+activity). `create_user` is the plain insert they and the fixtures build on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from hub.auth import digest, hash_password, new_secret
+from hub.core import Hub
 from hub.events import STAFF_ROLES, Audience, PresenceChanged
 from hub.models import ApiToken, Presence, Role, User, WebSession
+from hub.policy import (
+    Actor,
+    Conflict,
+    ensure_can_manage_accounts,
+    ensure_can_set_routing,
+    ensure_can_switch_user,
+    ensure_not_locking_out,
+    user_id_of,
+)
 
-from .uow import UnitOfWork
+from . import lookup
+from .uow import UnitOfWork, unit_of_work
 
 
-class UserExistsError(ValueError):
-    pass
+class UserExistsError(Conflict):
+    def __init__(self, login: str) -> None:
+        super().__init__(
+            "login-taken", f"A user with the login {login!r} already exists.", {"field": "login"}
+        )
 
 
 async def create_user(
@@ -29,7 +50,7 @@ async def create_user(
 ) -> User:
     existing = await uow.session.execute(select(User.id).where(User.login == login))
     if existing.first() is not None:
-        raise UserExistsError(f"user {login!r} already exists")
+        raise UserExistsError(login)
     user = User(
         login=login,
         name=name,
@@ -97,17 +118,110 @@ async def set_presence(uow: UnitOfWork, user_id: int, presence: Presence) -> boo
     return True
 
 
-class ExtensionTakenError(ValueError):
+class ExtensionTakenError(Conflict):
     """Another active user already has this phone extension."""
 
     def __init__(self, extension: str, holder_id: int) -> None:
-        super().__init__(f"extension {extension} belongs to another user")
-        self.extension = extension
-        self.holder_id = holder_id
+        super().__init__(
+            "extension-taken",
+            f"Extension {extension} belongs to another active user.",
+            {"field": "extension", "user_id": holder_id},
+        )
 
 
-class SelfChangeError(ValueError):
-    """An admin may not lock themselves out (demote or deactivate their own account)."""
+async def create_account(
+    hub: Hub,
+    actor: Actor,
+    login: str,
+    name: str,
+    password: str,
+    *,
+    role: Role = Role.operator,
+    locale: str = "ru",
+    max_conversations: int = 5,
+    email: str | None = None,
+) -> User:
+    ensure_can_manage_accounts(actor)
+    try:
+        async with unit_of_work(hub) as uow:
+            user = await create_user(
+                uow,
+                login,
+                name,
+                password,
+                role,
+                locale=locale,
+                max_conversations=max_conversations,
+                email=email,
+            )
+    except IntegrityError:
+        # The same login created between the check and the insert.
+        raise UserExistsError(login) from None
+    return user
+
+
+async def update_user(
+    hub: Hub,
+    actor: Actor,
+    user_id: int,
+    *,
+    name: str | None = None,
+    role: Role | None = None,
+    password: str | None = None,
+    is_active: bool | None = None,
+    locale: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Change what is given (an empty e-mail clears it). A password reset or deactivation
+    ends the user's browser sessions, unless it is the caller's own account."""
+    ensure_can_manage_accounts(actor)
+    async with unit_of_work(hub) as uow:
+        user = await lookup.row(uow, User, user_id, "user")
+        ensure_not_locking_out(actor, user, role=role, is_active=is_active)
+        if name is not None:
+            user.name = name
+        if role is not None:
+            user.role = role
+        if locale is not None:
+            user.locale = locale
+        if email is not None:
+            user.email = email or None
+        if password is not None:
+            user.password_hash = hash_password(password)
+            await _end_sessions(uow, user, actor)
+        if is_active is not None:
+            await _set_active(uow, user, is_active, actor)
+        await uow.session.flush()
+    return user
+
+
+async def update_routing_settings(
+    hub: Hub,
+    actor: Actor,
+    user_id: int,
+    *,
+    max_conversations: int | None = None,
+    skills: Sequence[str] | None = None,
+    is_active: bool | None = None,
+    extension: str | None = None,
+) -> User:
+    """Change what is given; an empty extension clears it."""
+    ensure_can_set_routing(actor)
+    async with unit_of_work(hub) as uow:
+        user = await lookup.row(uow, User, user_id, "user")
+        if is_active is not None:
+            ensure_can_switch_user(actor, user)
+            ensure_not_locking_out(actor, user, is_active=is_active)
+        if extension is not None:
+            await set_extension(uow, user, extension or None)
+        if max_conversations is not None:
+            user.max_conversations = max_conversations
+        if skills is not None:
+            user.skills = list(skills)
+        if is_active is not None:
+            await _set_active(uow, user, is_active, actor)
+        await uow.session.flush()
+    return user
 
 
 async def set_extension(uow: UnitOfWork, user: User, extension: str | None) -> None:
@@ -133,35 +247,13 @@ async def set_extension(uow: UnitOfWork, user: User, extension: str | None) -> N
     await uow.session.flush()
 
 
-async def update_user(
-    uow: UnitOfWork,
-    user: User,
-    actor_id: int,
-    *,
-    name: str | None = None,
-    role: Role | None = None,
-    password: str | None = None,
-    is_active: bool | None = None,
-    locale: str | None = None,
-    email: str | None = None,
-) -> User:
-    """Change what is given. A password reset (or deactivation) ends the user's browser
-    sessions, unless it is the caller's own: they keep the session they are using."""
-    if user.id == actor_id and ((role is not None and role != user.role) or is_active is False):
-        raise SelfChangeError("you cannot demote or deactivate yourself")
-    if name is not None:
-        user.name = name
-    if role is not None:
-        user.role = role
-    if locale is not None:
-        user.locale = locale
-    if email is not None:
-        user.email = email or None
-    if is_active is not None:
-        user.is_active = is_active
-    if password is not None:
-        user.password_hash = hash_password(password)
-    if (password is not None or is_active is False) and user.id != actor_id:
+async def _set_active(uow: UnitOfWork, user: User, is_active: bool, actor: Actor) -> None:
+    user.is_active = is_active
+    if not is_active:
+        await _end_sessions(uow, user, actor)
+
+
+async def _end_sessions(uow: UnitOfWork, user: User, actor: Actor) -> None:
+    # The caller keeps the session they are using; everyone else signs in again.
+    if user.id != user_id_of(actor):
         await uow.session.execute(delete(WebSession).where(WebSession.user_id == user.id))
-    await uow.session.flush()
-    return user

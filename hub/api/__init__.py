@@ -8,11 +8,15 @@ from . import (
     call_lookup,
     calls,
     channels,
+    contact_actions,
     contacts,
     conversation_actions,
     conversations,
+    duplicates,
     files,
+    leads,
     routing_views,
+    teams,
     users,
 )
 from .openapi import build_document
@@ -32,6 +36,10 @@ def all_routes() -> list[ApiRoute]:
         calls.routes,
         call_lookup.routes,
         routing_views.routes,
+        duplicates.routes,
+        contact_actions.routes,
+        leads.routes,
+        teams.routes,
         channels.routes,
     )
     return [route for table in tables for route in table.routes]

@@ -17,24 +17,21 @@ from connectors.base import BaseConnector
 from connectors.registry import (
     SECRET_MASK,
     ChannelConfigError,
-    available_kinds,
     connector_class,
     connector_classes,
     public_options,
 )
-from connectors.runner import ChannelSpec
 from hub.actions import channels as channel_actions
-from hub.actions import unit_of_work
+from hub.actions.keep import KEEP
 from hub.host import channel_sync
 from hub.host.appkeys import RUNNER
 from hub.host.channels import spec_of
 from hub.models import Channel, Role
-from hub.policy import DomainError
 from hub.serialize import iso
 from hub.settings import Settings
 
 from .inputs import ChannelIn, ChannelPatch
-from .registry import ApiCall, RouteTable, invalid_input
+from .registry import ApiCall, RouteTable
 from .schemas import ChannelKind, ChannelKindList, ChannelList, ChannelOut
 
 routes = RouteTable("channels")
@@ -78,37 +75,18 @@ def channel_out(call: ApiCall[Any, Any], channel: Channel) -> ChannelOut:
     )
 
 
-def no_such_channel(channel_id: int) -> DomainError:
-    return DomainError("no-such-channel", 404, f"There is no channel {channel_id}.")
-
-
-def invalid_options(exc: ChannelConfigError) -> DomainError:
-    return DomainError(
-        "invalid-options",
-        422,
-        f"Some options do not fit a {exc.kind} channel.",
-        dict(exc.errors),
-    )
-
-
-def _body_error(field: str, error_type: str, message: str) -> DomainError:
-    return invalid_input(
-        [{"field": field, "location": "body", "type": error_type, "message": message}]
-    )
-
-
 async def _read(call: ApiCall[Any, Any], channel_id: int) -> ChannelOut:
     async with call.hub.db.sessions() as session:
         channel = await session.get(Channel, channel_id)
     if channel is None:
-        raise no_such_channel(channel_id)
+        raise channel_actions.no_such_channel(channel_id)
     return channel_out(call, channel)
 
 
-async def _apply(call: ApiCall[Any, Any], spec: ChannelSpec) -> ChannelOut:
+async def _apply(call: ApiCall[Any, Any], channel: Channel) -> ChannelOut:
     # After the commit: a connector never runs on options that were rolled back.
-    await channel_sync.apply_logged(call.request.app[RUNNER], spec)
-    return await _read(call, spec.id)
+    await channel_sync.apply_logged(call.request.app[RUNNER], spec_of(channel))
+    return await _read(call, channel.id)
 
 
 @routes.get(
@@ -159,33 +137,17 @@ async def get_channel(call: ApiCall[None, None]) -> ChannelOut:
 )
 async def create_channel(call: ApiCall[None, ChannelIn]) -> ChannelOut:
     body = call.body
-    if body.kind not in available_kinds():
-        kinds = ", ".join(available_kinds())
-        raise _body_error("kind", "unknown-kind", f"Unknown channel kind; one of: {kinds}.")
-    async with unit_of_work(call.hub) as uow:
-        try:
-            channel = await channel_actions.create_channel(
-                uow,
-                body.kind,
-                body.name,
-                body.options,
-                title=body.title.strip(),
-                team_id=body.team_id,
-                enabled=body.enabled,
-            )
-        except ChannelConfigError as exc:
-            raise invalid_options(exc) from None
-        except channel_actions.ChannelExistsError:
-            raise DomainError(
-                "channel-exists",
-                409,
-                f"A {body.kind} channel named {body.name!r} exists already.",
-                {"kind": body.kind, "name": body.name},
-            ) from None
-        except channel_actions.NoSuchTeamError as exc:
-            raise _body_error("team_id", "no-such-team", str(exc)) from None
-        spec = spec_of(channel)
-    return await _apply(call, spec)
+    channel = await channel_actions.add_channel(
+        call.hub,
+        call.principal,
+        body.kind,
+        body.name,
+        body.options,
+        title=body.title,
+        team_id=body.team_id,
+        enabled=body.enabled,
+    )
+    return await _apply(call, channel)
 
 
 @routes.patch(
@@ -196,28 +158,18 @@ async def create_channel(call: ApiCall[None, ChannelIn]) -> ChannelOut:
     role=Role.admin,
 )
 async def update_channel(call: ApiCall[None, ChannelPatch]) -> ChannelOut:
-    body, channel_id = call.body, call.path_id()
-    async with unit_of_work(call.hub) as uow:
-        channel = await channel_actions.get_for_update(uow, channel_id)
-        if channel is None:
-            raise no_such_channel(channel_id)
-        try:
-            await channel_actions.update_channel(
-                uow,
-                channel,
-                options=body.options,
-                title=body.title.strip() if body.title is not None else None,
-                enabled=body.enabled,
-                team_id=body.team_id
-                if "team_id" in body.model_fields_set
-                else channel_actions.KEEP,
-            )
-        except ChannelConfigError as exc:
-            raise invalid_options(exc) from None
-        except channel_actions.NoSuchTeamError as exc:
-            raise _body_error("team_id", "no-such-team", str(exc)) from None
-        spec = spec_of(channel)
-    return await _apply(call, spec)
+    body = call.body
+    channel = await channel_actions.change_channel(
+        call.hub,
+        call.principal,
+        call.path_id(),
+        options=body.options,
+        title=body.title,
+        enabled=body.enabled,
+        # An absent team_id keeps the team; null takes the channel off its team.
+        team_id=body.team_id if "team_id" in body.model_fields_set else KEEP,
+    )
+    return await _apply(call, channel)
 
 
 @routes.delete(
@@ -227,11 +179,7 @@ async def update_channel(call: ApiCall[None, ChannelPatch]) -> ChannelOut:
     role=Role.admin,
 )
 async def delete_channel(call: ApiCall[None, None]) -> ChannelOut:
-    channel_id = call.path_id()
-    async with unit_of_work(call.hub) as uow:
-        channel = await channel_actions.get_for_update(uow, channel_id)
-        if channel is None:
-            raise no_such_channel(channel_id)
-        await channel_actions.disable_channel(uow, channel)
-        spec = spec_of(channel)
-    return await _apply(call, spec)
+    channel = await channel_actions.change_channel(
+        call.hub, call.principal, call.path_id(), enabled=False
+    )
+    return await _apply(call, channel)

@@ -64,3 +64,26 @@ class UserOut(Shape):
     max_conversations: int
     skills: list[str]
     created_at: Timestamp
+
+
+# What a PBX dials: digits and the * and # of feature codes. "" clears the extension.
+EXTENSION_PATTERN = r"^([0-9*#]{1,20})?$"
+
+
+class OperatorSettingsIn(Body):
+    max_conversations: int | None = Field(default=None, ge=1, le=100)
+    skills: list[str] | None = Field(default=None, max_length=50)
+    is_active: bool | None = None
+    extension: str | None = Field(
+        default=None,
+        pattern=EXTENSION_PATTERN,
+        description='Phone extension on the PBX, unique among active users; "" clears it.',
+    )
+
+
+class OperatorSettingsOut(Shape):
+    id: int
+    max_conversations: int
+    skills: list[str]
+    is_active: bool
+    extension: str | None

@@ -1,19 +1,21 @@
-"""The caller, the team, and admins' management of user accounts."""
+"""The caller, the team, admins' management of user accounts and operators' routing settings."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
-from hub.actions import unit_of_work
 from hub.actions import users as user_actions
 from hub.models import Role, User
-from hub.policy import DomainError
 from hub.serialize import iso, user_brief
 
 from . import queries
 from .registry import ApiCall, RouteTable
 from .schemas import Me, UserList
-from .user_schemas import UserIn, UserOut, UserPatch
+from .user_schemas import (
+    OperatorSettingsIn,
+    OperatorSettingsOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 
 routes = RouteTable("users")
 
@@ -70,27 +72,18 @@ def user_out(user: User) -> UserOut:
 )
 async def create_user(call: ApiCall[None, UserIn]) -> UserOut:
     body = call.body
-    async with unit_of_work(call.hub) as uow:
-        try:
-            user = await user_actions.create_user(
-                uow,
-                body.login,
-                body.name,
-                body.password,
-                body.role,
-                locale=body.locale,
-                max_conversations=body.max_conversations,
-                email=body.email or None,
-            )
-        except (user_actions.UserExistsError, IntegrityError):
-            # IntegrityError: the same login created between the check and the insert.
-            raise DomainError(
-                "login-taken",
-                409,
-                f"There is a user with the login {body.login!r} already.",
-                {"field": "login"},
-            ) from None
-        return user_out(user)
+    user = await user_actions.create_account(
+        call.hub,
+        call.principal,
+        body.login,
+        body.name,
+        body.password,
+        role=body.role,
+        locale=body.locale,
+        max_conversations=body.max_conversations,
+        email=body.email or None,
+    )
+    return user_out(user)
 
 
 @routes.patch(
@@ -102,15 +95,29 @@ async def create_user(call: ApiCall[None, UserIn]) -> UserOut:
     conflicts=True,
 )
 async def update_user(call: ApiCall[None, UserPatch]) -> UserOut:
-    user_id = call.path_id()
-    values = call.body.model_dump(exclude_unset=True)
-    async with unit_of_work(call.hub) as uow:
-        user = await uow.session.get(User, user_id)
-        if user is None:
-            raise DomainError("no-such-user", 404, "There is no such user.", {"id": user_id})
-        try:
-            await user_actions.update_user(uow, user, call.principal.user_id, **values)
-        except user_actions.SelfChangeError as exc:
-            field = "role" if "role" in values and values["role"] != user.role else "is_active"
-            raise DomainError("cannot-change-self", 409, str(exc), {"field": field}) from None
-        return user_out(user)
+    changes = call.body.model_dump(exclude_unset=True)
+    user = await user_actions.update_user(call.hub, call.principal, call.path_id(), **changes)
+    return user_out(user)
+
+
+@routes.patch(
+    "/users/{id}/routing",
+    summary="An operator's capacity, skills, phone extension and activity",
+    # Supervisors too, not only admins: they tune their operators' work day to day.
+    role=Role.supervisor,
+    body=OperatorSettingsIn,
+    response=OperatorSettingsOut,
+    conflicts=True,
+)
+async def operator_settings(call: ApiCall[None, OperatorSettingsIn]) -> OperatorSettingsOut:
+    changes = call.body.model_dump(exclude_unset=True)
+    user = await user_actions.update_routing_settings(
+        call.hub, call.principal, call.path_id(), **changes
+    )
+    return OperatorSettingsOut(
+        id=user.id,
+        max_conversations=user.max_conversations,
+        skills=list(user.skills or []),
+        is_active=user.is_active,
+        extension=user.extension,
+    )

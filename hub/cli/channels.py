@@ -1,6 +1,7 @@
 """`okno channel add | list | enable | disable | set`: channels from the command line.
 
-Each change runs through hub.actions in one unit of work and is announced on the bus, so
+Each change runs through the same entry points as the API (hub.actions.channels, as Okno
+itself) in one unit of work and is announced on the bus, so
 running nodes that share Redis apply it at once. A single node on the in-memory bus does not
 hear another process: it applies the change at its next start (or use the API instead).
 """
@@ -19,18 +20,11 @@ from sqlalchemy import select
 
 from connectors.base import ConnectorOptions
 from connectors.registry import ChannelConfigError, connector_class
-from hub.actions import unit_of_work
-from hub.actions.channels import (
-    KEEP,
-    BadChannelNameError,
-    ChannelExistsError,
-    NoSuchTeamError,
-    create_channel,
-    update_channel,
-)
-from hub.actions.uow import UnitOfWork
+from hub.actions.channels import InvalidOptions, add_channel, change_channel
+from hub.actions.keep import KEEP
 from hub.api.channels import shown_options, webhook_url
-from hub.cli.commands import CommandError, open_hub, settings_from
+from hub.cli.commands import CLI_ACTOR, CommandError, open_hub, settings_from
+from hub.core import Hub
 from hub.models import Channel, Team
 from hub.settings import Settings
 
@@ -81,34 +75,37 @@ def _options_model(kind: str) -> type[ConnectorOptions]:
         raise _config_error(exc) from None
 
 
-def _config_error(exc: ChannelConfigError) -> CommandError:
+def _config_error(exc: ChannelConfigError | InvalidOptions) -> CommandError:
     lines = [f"  {field}: {message}" for field, message in sorted(exc.errors.items())]
     return CommandError("\n".join([f"invalid options for a {exc.kind} channel:", *lines]), 2)
 
 
-async def _team_id(uow: UnitOfWork, team: str | None) -> int | None:
+async def _team_id(hub: Hub, team: str | None) -> int | None:
     if team is None:
         return None
     stmt = select(Team.id).where(Team.name == team)
     if team.isdigit():
         stmt = select(Team.id).where((Team.name == team) | (Team.id == int(team)))
-    found = (await uow.session.execute(stmt)).scalars().first()
+    async with hub.db.sessions() as session:
+        found = (await session.execute(stmt)).scalars().first()
     if found is None:
         raise CommandError(f"no team {team!r}", 2)
     return found
 
 
-async def _find(uow: UnitOfWork, name: str, kind: str | None) -> Channel:
-    stmt = select(Channel).where(Channel.name == name)
+async def _find(hub: Hub, name: str, kind: str | None) -> int:
+    """The id of the channel named so; the entry point locks it when it changes it."""
+    stmt = select(Channel.id, Channel.kind).where(Channel.name == name)
     if kind is not None:
         stmt = stmt.where(Channel.kind == kind)
-    found = list((await uow.session.execute(stmt.with_for_update())).scalars())
+    async with hub.db.sessions() as session:
+        found = list(await session.execute(stmt))
     if not found:
         raise CommandError(f"no {kind + ' ' if kind else ''}channel named {name!r}")
     if len(found) > 1:
-        kinds = ", ".join(sorted(c.kind for c in found))
+        kinds = ", ".join(sorted(row.kind for row in found))
         raise CommandError(f"several channels are named {name!r} ({kinds}): pass --kind", 2)
-    return found[0]
+    return int(found[0].id)
 
 
 def _describe(settings: Settings, channel: Channel) -> str:
@@ -124,21 +121,16 @@ def _applied_note(settings: Settings) -> None:
         print("Nodes without Redis apply it at their next start (or change it via the API).")
 
 
-def _change(
-    args: argparse.Namespace, work: Callable[[UnitOfWork], typing.Awaitable[Channel]]
-) -> int:
+def _change(args: argparse.Namespace, work: Callable[[Hub], typing.Awaitable[Channel]]) -> int:
+    """Runs `work`; a refusal other than bad options is reported by `okno`'s main."""
     settings = settings_from(args)
 
     async def run() -> str:
-        async with open_hub(settings) as hub, unit_of_work(hub) as uow:
+        async with open_hub(settings) as hub:
             try:
-                channel = await work(uow)
-            except ChannelConfigError as exc:
+                channel = await work(hub)
+            except InvalidOptions as exc:
                 raise _config_error(exc) from None
-            except ChannelExistsError as exc:
-                raise CommandError(str(exc)) from None
-            except (BadChannelNameError, NoSuchTeamError) as exc:
-                raise CommandError(str(exc), 2) from None
             return _describe(settings, channel)
 
     print(asyncio.run(run()))
@@ -149,10 +141,10 @@ def _change(
 def cmd_channel_add(args: argparse.Namespace) -> int:
     options = parse_options(args.kind, args.option, args.option_json)
 
-    async def add(uow: UnitOfWork) -> Channel:
-        team_id = await _team_id(uow, args.team)
-        return await create_channel(
-            uow, args.kind, args.name, options, title=args.title or "", team_id=team_id
+    async def add(hub: Hub) -> Channel:
+        team_id = await _team_id(hub, args.team)
+        return await add_channel(
+            hub, CLI_ACTOR, args.kind, args.name, options, title=args.title or "", team_id=team_id
         )
 
     return _change(args, add)
@@ -161,11 +153,11 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
 def cmd_channel_set(args: argparse.Namespace) -> int:
     options = parse_options(args.kind, args.option, args.option_json)
 
-    async def change(uow: UnitOfWork) -> Channel:
-        channel = await _find(uow, args.name, args.kind)
-        team_id = await _team_id(uow, args.team) if args.team is not None else KEEP
-        return await update_channel(
-            uow, channel, options or None, title=args.title, team_id=team_id
+    async def change(hub: Hub) -> Channel:
+        channel_id = await _find(hub, args.name, args.kind)
+        team_id = await _team_id(hub, args.team) if args.team is not None else KEEP
+        return await change_channel(
+            hub, CLI_ACTOR, channel_id, options=options or None, title=args.title, team_id=team_id
         )
 
     return _change(args, change)
@@ -173,9 +165,9 @@ def cmd_channel_set(args: argparse.Namespace) -> int:
 
 def _switch(enabled: bool) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
-        async def switch(uow: UnitOfWork) -> Channel:
-            channel = await _find(uow, args.name, args.kind)
-            return await update_channel(uow, channel, enabled=enabled)
+        async def switch(hub: Hub) -> Channel:
+            channel_id = await _find(hub, args.name, args.kind)
+            return await change_channel(hub, CLI_ACTOR, channel_id, enabled=enabled)
 
         return _change(args, switch)
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub import demo
 from hub.actions import unit_of_work
-from hub.actions.users import UserExistsError, create_api_token, create_user
+from hub.actions.users import create_account, create_api_token
 from hub.bus import create_bus
 from hub.cli import contacts_csv
 from hub.core import Hub
@@ -33,9 +33,12 @@ from hub.db import Database, is_sqlite
 from hub.host.app import create_app
 from hub.migrate import NotMigratedError, ensure_migrated, upgrade
 from hub.models import Role, User
+from hub.policy import DomainError, SystemActor
 from hub.settings import Settings, load_settings
 
 MIN_PASSWORD_LENGTH = 8
+# Whoever runs `okno` on the server acts as Okno itself: they could edit the database anyway.
+CLI_ACTOR = SystemActor("cli")
 
 log = logging.getLogger("okno")
 
@@ -165,15 +168,19 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     locale = args.locale or settings.default_locale
 
     async def add() -> User:
-        async with open_hub(settings) as hub, unit_of_work(hub) as uow:
-            return await create_user(
-                uow, args.login, args.name, password, Role(args.role), locale, email=args.email
+        async with open_hub(settings) as hub:
+            return await create_account(
+                hub,
+                CLI_ACTOR,
+                args.login,
+                args.name,
+                password,
+                role=Role(args.role),
+                locale=locale,
+                email=args.email,
             )
 
-    try:
-        user = asyncio.run(add())
-    except UserExistsError as exc:
-        raise CommandError(str(exc)) from None
+    user = asyncio.run(add())
     print(f"Created {user.role.value} {user.login!r} ({user.name}), id {user.id}.")
     return 0
 
@@ -296,6 +303,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def describe(exc: DomainError) -> str:
+    """A refusal of an action, with a line per field for invalid input."""
+    lines = [exc.message]
+    if exc.status == 422 and isinstance(exc.details, list):
+        lines += [f"  {d.get('field')}: {d.get('message')}" for d in exc.details]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -304,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"okno: {exc}", file=sys.stderr)
         return exc.code
+    except DomainError as exc:
+        print(f"okno: {describe(exc)}", file=sys.stderr)
+        return 2 if exc.status == 422 else 1
     except NotMigratedError as exc:
         print(f"okno: {exc}", file=sys.stderr)
         return 2

@@ -14,15 +14,20 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
-from hub.actions import conversations, crm, messages, teams, unit_of_work
-from hub.actions.channels import create_channel
-from hub.actions.users import create_user
+from hub.actions import conversations, crm, messages, unit_of_work
+from hub.actions.channels import add_channel
+from hub.actions.teams import create_team
+from hub.actions.users import create_account
 from hub.core import Hub
 from hub.demo import data
 from hub.models import Channel, Stage, User
+from hub.policy import SystemActor
 from hub.settings import Settings
 from routing.identity import normalise_claims
 from routing.ingest import Ingestor
+
+# The company's accounts, teams and channels are set up as an admin would, by Okno itself.
+SEEDER = SystemActor("demo")
 
 
 class SeedOutcome(enum.StrEnum):
@@ -54,36 +59,41 @@ async def seed(hub: Hub) -> SeedOutcome:
 
 
 async def _seed_people(hub: Hub) -> dict[str, int]:
-    async with unit_of_work(hub) as uow:
-        ids: dict[str, int] = {}
-        for user in data.USERS:
-            created = await create_user(
-                uow, user.login, user.name, user.password, user.role, email=user.email
-            )
-            ids[user.login] = created.id
-        team_ids = {}
-        for name in data.TEAMS:
-            members = [ids[u.login] for u in data.USERS if u.team == name]
-            team_ids[name] = (await teams.create_team(uow, name, members)).id
-        await create_channel(
-            uow,
-            "webform",
-            data.CHANNEL_NAME,
-            {"allowed_origins": []},
-            title=data.CHANNEL_TITLE,
-            team_id=team_ids[data.CHANNEL_TEAM],
+    ids: dict[str, int] = {}
+    for user in data.USERS:
+        created = await create_account(
+            hub, SEEDER, user.login, user.name, user.password, role=user.role, email=user.email
         )
+        ids[user.login] = created.id
+    team_ids = {}
+    for name in data.TEAMS:
+        members = [ids[u.login] for u in data.USERS if u.team == name]
+        team_ids[name] = (await create_team(hub, SEEDER, name, member_ids=members)).id
+    await add_channel(
+        hub,
+        SEEDER,
+        "webform",
+        data.CHANNEL_NAME,
+        {"allowed_origins": []},
+        title=data.CHANNEL_TITLE,
+        team_id=team_ids[data.CHANNEL_TEAM],
+    )
+    await add_channel(
+        hub,
+        SEEDER,
+        "widget",
+        data.WIDGET_NAME,
         # Allowed origin: the demo's own address, where /widget/site/demo embeds it.
-        parts = urlsplit(hub.settings.public_url)
-        await create_channel(
-            uow,
-            "widget",
-            data.WIDGET_NAME,
-            {"allowed_origins": [f"{parts.scheme}://{parts.netloc}"]},
-            title=data.WIDGET_TITLE,
-            team_id=team_ids[data.CHANNEL_TEAM],
-        )
+        {"allowed_origins": [_origin(hub.settings.public_url)]},
+        title=data.WIDGET_TITLE,
+        team_id=team_ids[data.CHANNEL_TEAM],
+    )
     return ids
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> None:

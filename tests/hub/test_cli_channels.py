@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hub.actions import unit_of_work
 from hub.actions.teams import create_team
 from hub.core import Hub
 from hub.host.app import create_app
 from hub.host.appkeys import RUNNER
 from hub.models import Channel
+from hub.policy import SystemActor
 from tests.conftest import Backend
 from tests.hub.api.test_channels import eventually
 from tests.hub.test_cli import _no_okno_environment, okno
@@ -32,8 +32,7 @@ async def test_add_parses_values_and_reports_errors_per_field(
     backend: Backend, hub: Hub, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = ("--database-url", backend.database_url)
-    async with unit_of_work(hub) as uow:
-        team = await create_team(uow, "Продажи", [])
+    team = await create_team(hub, SystemActor(), "Продажи")
     code = await okno(
         "channel", "add", "webform", "--name", "shop", "--title", "Заявки с сайта",
         "--team", "Продажи",

@@ -1,0 +1,73 @@
+"""What is done to a contact as a whole: merge another one in, undo that, convert a lead."""
+
+from __future__ import annotations
+
+from hub.actions import leads, merge
+from hub.models import ContactMerge, Role
+from hub.serialize import iso
+
+from . import contact_queries
+from .identity_schemas import ConvertIn, MergeIn, MergeOut, UnmergeIn
+from .registry import ApiCall, RouteTable
+from .schemas import ContactCard
+
+routes = RouteTable("contacts")
+
+
+def _merge_out(record: ContactMerge) -> MergeOut:
+    return MergeOut.model_validate(
+        {
+            "id": record.id,
+            "survivor_id": record.survivor_id,
+            "merged_id": record.merged_id,
+            "moved": record.moved,
+            "created_at": iso(record.created_at),
+            "undone_at": iso(record.undone_at),
+        }
+    )
+
+
+@routes.post(
+    "/contacts/{id}/merge",
+    summary="Merge another contact into this one (identities, conversations, deals, activities)",
+    body=MergeIn,
+    response=MergeOut,
+    role=Role.supervisor,
+    conflicts=True,
+)
+async def merge_contacts(call: ApiCall[None, MergeIn]) -> MergeOut:
+    record = await merge.merge_contacts(
+        call.hub, call.principal, call.path_id(), call.body.merge_id
+    )
+    return _merge_out(record)
+
+
+@routes.post(
+    "/contacts/{id}/unmerge",
+    summary="Undo a merge into this contact, moving back exactly what it moved",
+    body=UnmergeIn,
+    response=MergeOut,
+    role=Role.supervisor,
+    conflicts=True,
+)
+async def unmerge_contacts(call: ApiCall[None, UnmergeIn]) -> MergeOut:
+    record = await merge.unmerge_contact(
+        call.hub, call.principal, call.path_id(), merge_record_id=call.body.merge_record_id
+    )
+    return _merge_out(record)
+
+
+@routes.post(
+    "/contacts/{id}/convert",
+    summary="Turn a lead into a client; history, identities and conversations stay",
+    body=ConvertIn,
+    response=ContactCard,
+)
+async def convert_lead(call: ApiCall[None, ConvertIn]) -> ContactCard:
+    contact = await leads.convert_contact(
+        call.hub, call.principal, call.path_id(), call.body.responsible_user_id
+    )
+    async with call.hub.db.sessions() as session:
+        card = await contact_queries.contact_card(session, contact.id)
+    assert card is not None  # converted just now, and a conversion merges nothing away
+    return card
