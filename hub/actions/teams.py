@@ -72,6 +72,10 @@ async def update_team(
     ensure_can_manage_teams(actor)
     async with unit_of_work(hub) as uow:
         team = await lookup.row(uow, Team, team_id, "team")
+        if name is not KEEP and name != team.name:
+            taken = select(Team.id).where(Team.name == name, Team.id != team_id)
+            if (await uow.session.execute(taken)).first():
+                raise TeamExistsError(name)
         settings = {
             "name": name,
             "strategy": strategy,

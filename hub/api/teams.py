@@ -64,6 +64,7 @@ async def create_team(call: ApiCall[None, TeamIn]) -> TeamOut:
     body=TeamPatchIn,
     response=TeamOut,
     role=Role.admin,
+    conflicts=True,
 )
 async def update_team(call: ApiCall[None, TeamPatchIn]) -> TeamOut:
     changes = call.body.model_dump(exclude_unset=True)

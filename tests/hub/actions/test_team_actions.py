@@ -110,3 +110,17 @@ async def test_okno_itself_manages_teams_and_names_are_unique(hub: Hub) -> None:
     assert (missing.value.error_id, missing.value.status) == ("no-such-team", 404)
     assert missing.value.details == {"id": 999_999}
     assert await team_count(hub) == 1
+
+
+async def test_renaming_a_team_to_a_taken_name_is_a_conflict(hub: Hub) -> None:
+    okno = SystemActor("cli")
+    await create_team(hub, okno, "Продажи")
+    service = await create_team(hub, okno, "Сервис")
+
+    with pytest.raises(DomainError) as taken:
+        await update_team(hub, okno, service.id, name="Продажи")
+    assert (taken.value.error_id, taken.value.status) == ("team-exists", 409)
+    assert (await stored(hub, service.id))[0].name == "Сервис"
+    # Keeping its own name is not a clash with itself.
+    await update_team(hub, okno, service.id, name="Сервис", wait_limit_s=90)
+    assert (await stored(hub, service.id))[0].wait_limit_s == 90
