@@ -9,7 +9,7 @@ from . import (
     calls,
     channels,
     contacts,
-    conversation_actions,
+    conversation_writes,
     conversations,
     files,
     routing_views,
@@ -27,7 +27,7 @@ def all_routes() -> list[ApiRoute]:
     tables = (
         users.routes,
         conversations.routes,
-        conversation_actions.routes,
+        conversation_writes.routes,
         contacts.routes,
         calls.routes,
         call_lookup.routes,
