@@ -30,7 +30,7 @@ from hub.policy import DomainError
 
 from .fanout import Connection
 from .keys import FANOUT, PRESENCE
-from .ws_chat import ChatSignalError, ChatSignals
+from .ws_chat import ChatSignals
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,9 @@ class Session:
             await self._handle(raw)
         except ConnectionResetError:
             raise
+        except DomainError as refusal:
+            # Refusals of the use cases the socket calls, rendered the one way.
+            await self.error(refusal.error_id, refusal.message)
         except Exception:
             # A failing request (say, the database is briefly away) must not end the socket.
             log.exception("websocket message from user %d failed", self.principal.user_id)
@@ -161,10 +164,7 @@ class Session:
         elif kind == "resume":
             await self.resume(message.get("cursor"))
         elif kind in ("typing", "read"):
-            try:
-                await (self.chat.typing if kind == "typing" else self.chat.read)(message)
-            except ChatSignalError as refusal:
-                await self.error(refusal.error_id, refusal.message)
+            await (self.chat.typing if kind == "typing" else self.chat.read)(message)
         else:
             await self.change_presence(message.get("presence"))
 

@@ -6,6 +6,10 @@ middleware and the websockets render it the same way, so no view maps exceptions
 Conversations: Operators read everything (they need the client's whole history) but write only on
 conversations that are theirs or still in the shared queue; supervisors and admins may do
 anything. Handing a conversation to someone else is a supervisor's decision.
+
+Robots and the system act like supervisors, but only where no person must be recorded: what
+writes a message or names who did it as a user (a reply, a note, taking, accepting, a transfer)
+needs a signed-in person for now (`person_of`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, true
 
 from hub.auth import Principal, has_role
-from hub.models import Conversation, Role, User
+from hub.models import Call, Conversation, Role, User
 
 
 class DomainError(Exception):
@@ -86,8 +90,13 @@ def is_supervisor(actor: Actor) -> bool:
     return True
 
 
-def ensure_can_write(principal: Principal, conversation: Conversation) -> None:
-    if is_supervisor(principal) or conversation.assignee_id in (None, principal.user_id):
+def _holds_or_queued(actor: Actor, conversation: Conversation) -> bool:
+    """The conversation is the person's own or still in the shared queue."""
+    return isinstance(actor, Principal) and conversation.assignee_id in (None, actor.user_id)
+
+
+def ensure_can_write(actor: Actor, conversation: Conversation) -> None:
+    if is_supervisor(actor) or _holds_or_queued(actor, conversation):
         return
     raise DomainError(
         "not-your-conversation",
@@ -120,20 +129,52 @@ def ensure_can_see_files(principal: Principal, conversation: Conversation) -> No
         )
 
 
-def ensure_can_assign(
-    principal: Principal, conversation: Conversation, user_id: int | None
-) -> None:
+def ensure_can_assign(actor: Actor, conversation: Conversation, user_id: int | None) -> None:
     """Operators may take a conversation or give back their own; nothing more."""
-    if is_supervisor(principal):
+    if is_supervisor(actor):
         return
-    if user_id is not None and user_id != principal.user_id:
+    if user_id is not None and not (isinstance(actor, Principal) and user_id == actor.user_id):
         raise DomainError("forbidden", 403, "Assigning to another user needs the supervisor role.")
-    ensure_can_write(principal, conversation)
+    ensure_can_write(actor, conversation)
 
 
-def takes_on_reply(principal: Principal, conversation: Conversation) -> bool:
+def takes_on_reply(actor: Actor, conversation: Conversation) -> bool:
     """An operator answering the shared queue takes the conversation, so no one else does."""
-    return conversation.assignee_id is None and not is_supervisor(principal)
+    return conversation.assignee_id is None and not is_supervisor(actor)
+
+
+def person_of(actor: Actor, doing: str) -> Principal:
+    """The person behind `actor`, for use cases that record one (a message's author, who took
+    or handed over a conversation); robots and the system are refused until they have a
+    recorded identity of their own."""
+    if isinstance(actor, Principal):
+        return actor
+    raise Forbidden(
+        "needs-a-person",
+        f"Only a signed-in person may {doing}; {actor.name} may not.",
+        {"actor": actor.name},
+    )
+
+
+def ensure_offered_to(principal: Principal, conversation: Conversation) -> None:
+    """Accepting is the offered operator's own step; anyone else has nothing to accept."""
+    if conversation.assignee_id != principal.user_id:
+        raise Conflict("not-offered-to-you", "This conversation is not offered to you.")
+
+
+def on_the_call(call: Call, extension: str | None) -> bool:
+    """Whether `extension` answered the call or it was transferred to it."""
+    return extension is not None and extension in (call.answered_by_extension, call.transferred_to)
+
+
+def ensure_can_transfer_call(actor: Actor, call: Call, extension: str | None) -> None:
+    """A live call is moved by the operator on it (by extension or as its answerer), by a
+    supervisor, or by a robot or the system; `extension` is the person's on the call's PBX."""
+    if is_supervisor(actor) or on_the_call(call, extension):
+        return
+    if isinstance(actor, Principal) and call.answered_by_user_id == actor.user_id:
+        return
+    raise Forbidden("not-your-call", "Only the operator on the call may transfer it.")
 
 
 # Configuration (accounts, teams, channels) and people's routing settings.

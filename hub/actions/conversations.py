@@ -14,6 +14,7 @@ from hub.models import (
     Message,
     User,
 )
+from hub.policy import NotFound
 from hub.serialize import conversation_json
 
 from .uow import UnitOfWork
@@ -133,3 +134,20 @@ async def get_for_update(uow: UnitOfWork, conversation_id: int) -> Conversation 
     if uow.hub.db.dialect == "postgresql":
         stmt = stmt.with_for_update()
     return (await uow.session.execute(stmt)).scalar_one_or_none()
+
+
+def no_such_conversation(conversation_id: int) -> NotFound:
+    return NotFound(
+        "no-such-conversation",
+        "There is no such conversation.",
+        {"conversation_id": conversation_id},
+    )
+
+
+async def locked(uow: UnitOfWork, conversation_id: int) -> Conversation:
+    """The conversation, locked for this unit of work: two people acting on it at once are
+    serialised, and the second sees what the first did (and may then be refused)."""
+    conversation = await get_for_update(uow, conversation_id)
+    if conversation is None:
+        raise no_such_conversation(conversation_id)
+    return conversation

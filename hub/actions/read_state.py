@@ -16,7 +16,7 @@ from hub.events import ConversationRead, conversation_audience
 from hub.models import Conversation, Direction, Message
 
 from .conversations import get_for_update
-from .uow import unit_of_work
+from .uow import UnitOfWork, unit_of_work
 
 Reader = Literal["client", "agent"]
 # What each side reads: the client reads our replies, the agents read the client's messages.
@@ -33,31 +33,38 @@ async def mark_read(hub: Hub, conversation_id: int, by: Reader, up_to: int) -> i
         conversation = await get_for_update(uow, conversation_id)
         if conversation is None:
             return None
-        newest = (
-            await uow.session.execute(
-                select(func.max(Message.id)).where(
-                    Message.conversation_id == conversation_id,
-                    Message.direction == _READS[by],
-                    Message.id <= up_to,
-                )
-            )
-        ).scalar_one_or_none()
-        current = _marker(conversation, by)
-        if newest is None or (current is not None and newest <= current):
-            return None
-        if by == "client":
-            conversation.client_read_up_to = newest
-        else:
-            conversation.agent_read_up_to = newest
-        uow.emit(
-            ConversationRead(
-                audience=conversation_audience(conversation.assignee_id),
-                conversation_id=conversation_id,
-                by=by,
-                up_to=newest,
+        return await advance(uow, conversation, by, up_to)
+
+
+async def advance(
+    uow: UnitOfWork, conversation: Conversation, by: Reader, up_to: int
+) -> int | None:
+    """`mark_read` on a conversation already locked by the caller's unit of work."""
+    newest = (
+        await uow.session.execute(
+            select(func.max(Message.id)).where(
+                Message.conversation_id == conversation.id,
+                Message.direction == _READS[by],
+                Message.id <= up_to,
             )
         )
-        return int(newest)
+    ).scalar_one_or_none()
+    current = _marker(conversation, by)
+    if newest is None or (current is not None and newest <= current):
+        return None
+    if by == "client":
+        conversation.client_read_up_to = newest
+    else:
+        conversation.agent_read_up_to = newest
+    uow.emit(
+        ConversationRead(
+            audience=conversation_audience(conversation.assignee_id),
+            conversation_id=conversation.id,
+            by=by,
+            up_to=newest,
+        )
+    )
+    return int(newest)
 
 
 def _marker(conversation: Conversation, by: Reader) -> int | None:

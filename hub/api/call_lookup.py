@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from hub.host.telephony import attended_transfers, extension_of
 from hub.models import Call, Channel, Contact, Presence, User
+from hub.pbx import attended_transfers, extension_of
 from hub.policy import DomainError
 from hub.serialize import call_json, user_brief
 

@@ -22,10 +22,12 @@ from connectors.capabilities import (
     CallControlUnavailable,
     CallNotLive,
 )
+from hub.actions import call_transfer
 from hub.host.appkeys import PBX
-from hub.host.telephony import attended_transfers, extension_of, pbx_channels
+from hub.host.telephony import pbx_channels
 from hub.models import Call, Channel, Contact, Identity, IdentityKind, User
-from hub.policy import DomainError, is_supervisor
+from hub.pbx import extension_of
+from hub.policy import DomainError
 from hub.serialize import call_json
 from routing.identity import normalise_phone
 
@@ -115,48 +117,29 @@ async def place_call(call: ApiCall[None, CallIn]) -> CallPlaced:
 )
 async def transfer_call(call: ApiCall[None, TransferIn]) -> TransferStarted:
     body = call.body
-    call_id = call.path_id()
-    async with call.hub.db.sessions() as session:
-        record = await session.get(Call, call_id)
-        if record is None:
-            raise DomainError("no-such-call", 404, "There is no such call.", {"call_id": call_id})
-        channel = await session.get_one(Channel, record.channel_id)
-        me = await session.get_one(User, call.principal.user_id)
-        target = body.extension or await _extension_of_user(session, body.user_id, channel)
-        contact = await session.get(Contact, record.contact_id) if record.contact_id else None
-        answerer = (
-            await session.get(User, record.answered_by_user_id)
-            if record.answered_by_user_id
-            else None
-        )
-    if record.ended_at is not None:
-        raise DomainError("call-ended", 409, "This call has ended.", {"call_id": call_id})
-    mine = extension_of(me, channel)
-    on_it = mine is not None and mine in (record.answered_by_extension, record.transferred_to)
-    if not (on_it or record.answered_by_user_id == me.id or is_supervisor(call.principal)):
-        raise DomainError("not-your-call", 403, "Only the operator on the call may transfer it.")
-    if body.attended and not attended_transfers(channel):
-        raise DomainError(
-            "attended-not-supported",
-            409,
-            "This PBX is not set up for attended transfers; transfer blind.",
-            {"channel": channel.name},
-        )
+    order = await call_transfer.order_transfer(
+        call.hub,
+        call.principal,
+        call.path_id(),
+        extension=body.extension,
+        user_id=body.user_id,
+        attended=body.attended,
+    )
     await _pbx(
         call.request.app[PBX].transfer(
-            channel.name,
-            record.linkedid,
-            target,
-            attended=body.attended,
-            operator_extension=mine if on_it else None,
+            order.channel,
+            order.call.linkedid,
+            order.target,
+            attended=order.attended,
+            operator_extension=order.operator_extension,
         ),
-        channel.name,
+        order.channel,
     )
     return TransferStarted(
         status="transferring",
-        kind="attended" if body.attended else "blind",
-        target=target,
-        call=CallOut.model_validate(call_json(record, contact, answerer)),
+        kind="attended" if order.attended else "blind",
+        target=order.target,
+        call=CallOut.model_validate(call_json(order.call, order.contact, order.answerer)),
     )
 
 
@@ -205,21 +188,6 @@ async def _pbx_for(call: ApiCall[None, CallIn], name: str | None, user: User) ->
             "no-such-channel", 404, "No telephony channel is configured.", {"channel": name}
         )
     return next((c for c in channels if extension_of(user, c) is not None), channels[0])
-
-
-async def _extension_of_user(session: AsyncSession, user_id: int | None, channel: Channel) -> str:
-    user = await session.get(User, user_id) if user_id is not None else None
-    if user is None:
-        raise DomainError("no-such-user", 404, "There is no such user.", {"user_id": user_id})
-    extension = extension_of(user, channel)
-    if extension is None:
-        raise DomainError(
-            "no-extension",
-            409,
-            f"{user.name} has no phone extension on this PBX.",
-            {"user_id": user.id, "channel": channel.name},
-        )
-    return extension
 
 
 def _not_connected(channel: str) -> DomainError:

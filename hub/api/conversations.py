@@ -1,26 +1,26 @@
-"""Conversation views: list, open one, read its messages."""
+"""Conversation reads: list, open one, read its messages and its routing decisions.
+(Writes are in conversation_writes.py.)"""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from hub.actions.conversations import no_such_conversation
 from hub.core import Hub
-from hub.policy import DomainError, is_supervisor
+from hub.models import RoutingDecision, User
+from hub.policy import is_supervisor
+from hub.serialize import iso, user_brief
 
 from . import contact_queries, queries
 from .inputs import ConversationListQuery, MessageListQuery
 from .paging import one_more, page
 from .registry import ApiCall, RouteTable
+from .routing_schemas import DecisionList, DecisionOut
 from .schemas import ConversationDetail, ConversationOut, ConversationPage, MessagePage
 
 routes = RouteTable("conversations")
-
-
-def no_such_conversation(conversation_id: int) -> DomainError:
-    return DomainError(
-        "no-such-conversation",
-        404,
-        "There is no such conversation.",
-        {"conversation_id": conversation_id},
-    )
 
 
 @routes.get(
@@ -80,10 +80,51 @@ async def get_conversation(call: ApiCall[None, None]) -> ConversationDetail:
 async def list_messages(call: ApiCall[MessageListQuery, None]) -> MessagePage:
     conversation_id = call.path_id()
     async with call.hub.db.sessions() as session:
-        if await queries.conversation_contact_id(session, conversation_id) is None:
-            raise no_such_conversation(conversation_id)
+        await _ensure_exists(session, conversation_id)
         rows = await queries.list_messages(
             session, conversation_id, call.query.after_id, one_more(call.query.limit)
         )
     items, cursor = page(rows, call.query.limit)
     return MessagePage(items=items, next_cursor=cursor)
+
+
+@routes.get(
+    "/conversations/{id}/routing",
+    summary="Every routing decision taken on the conversation, with its reason, oldest first",
+    response=DecisionList,
+)
+async def routing_history(call: ApiCall[None, None]) -> DecisionList:
+    conversation_id = call.path_id()
+    from_user, to_user, by_user = aliased(User), aliased(User), aliased(User)
+    async with call.hub.db.sessions() as session:
+        await _ensure_exists(session, conversation_id)
+        rows = await session.execute(
+            select(RoutingDecision, from_user, to_user, by_user)
+            .outerjoin(from_user, from_user.id == RoutingDecision.from_user_id)
+            .outerjoin(to_user, to_user.id == RoutingDecision.to_user_id)
+            .outerjoin(by_user, by_user.id == RoutingDecision.by_user_id)
+            .where(RoutingDecision.conversation_id == conversation_id)
+            .order_by(RoutingDecision.id)
+        )
+        items = [
+            DecisionOut.model_validate(
+                {
+                    "id": d.id,
+                    "kind": d.kind,
+                    "reason": d.reason,
+                    "reason_parts": d.reason_parts,
+                    "created_at": iso(d.created_at),
+                    "from_user": user_brief(f),
+                    "to_user": user_brief(t),
+                    "by_user": user_brief(b),
+                    "team_id": d.team_id,
+                }
+            )
+            for d, f, t, b in rows
+        ]
+    return DecisionList(items=items)
+
+
+async def _ensure_exists(session: AsyncSession, conversation_id: int) -> None:
+    if await queries.conversation_contact_id(session, conversation_id) is None:
+        raise no_such_conversation(conversation_id)

@@ -19,6 +19,7 @@ from connectors.runner import ConnectorRunner
 from hub.core import Hub
 from hub.host.channels import ChannelContext
 from hub.models import Channel, Presence, User
+from hub.pbx import extension_of
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +56,6 @@ def call_control_named(runner: ConnectorRunner, name: str) -> CallControl | None
         if running_name == name and isinstance(connector, CallControl):
             return connector
     return None
-
-
-def extension_of(user: User, channel: Channel) -> str | None:
-    """The operator's extension on this PBX: its own map first, else the user's profile
-    (unless the map gives that extension to someone else)."""
-    mapping: dict[str, str] = (channel.options or {}).get("extensions", {})
-    for extension, login in mapping.items():
-        if login == user.login:
-            return extension
-    if user.extension and user.extension not in mapping:
-        return user.extension
-    return None
-
-
-def attended_transfers(channel: Channel) -> bool:
-    """Whether the PBX is set up for attended transfers (the `attended_transfer` option)."""
-    return bool((channel.options or {}).get("attended_transfer", True))
 
 
 async def pause_operator(hub: Hub, runner: ConnectorRunner, user_id: int, paused: bool) -> int:
