@@ -1,6 +1,7 @@
 """Passwords (argon2), bearer tokens, browser sessions and role checks: the reading side.
 
-Writing users, sessions and tokens is done by `hub.actions.users`.
+Writing users, sessions and tokens is done by `hub.actions.users`; a token's use is stamped
+by `hub.actions.sessions`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from hub.actions import sessions
+from hub.actions.uow import unit_of_work
 from hub.core import Hub
-from hub.db import WRITE_INTENT
-from hub.models import ApiToken, Role, User, WebSession
+from hub.models import Role, User, WebSession
 
 _hasher = PasswordHasher()
 
@@ -102,24 +104,12 @@ async def principal_from_session(hub: Hub, session_token: str) -> Principal | No
 
 
 async def principal_from_token(hub: Hub, token: str) -> Principal | None:
-    async with hub.db.sessions() as session, session.begin():
-        # It reads then stamps last_used_at: on SQLite a plain BEGIN would fail at once with
-        # "database is locked" if another writer committed in between; take the lock first.
-        await session.connection(execution_options={WRITE_INTENT: True})
-        row = (
-            await session.execute(
-                select(ApiToken, User)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_hash == digest(token), ~ApiToken.revoked, User.is_active)
-            )
-        ).one_or_none()
-        if row is None:
-            return None
-        api_token, user = row
-        await session.execute(
-            update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=hub.clock())
-        )
-    return _principal(user)
+    # Using a token stamps its last use: a write, so it is an action's, in a unit of work
+    # (which takes SQLite's write lock before the read, so a concurrent writer cannot make
+    # the stamp fail with "database is locked").
+    async with unit_of_work(hub) as uow:
+        user = await sessions.use_api_token(uow, digest(token))
+        return None if user is None else _principal(user)
 
 
 _DUMMY_HASH = hash_password("okno-timing-equaliser")

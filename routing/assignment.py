@@ -122,6 +122,22 @@ def choose(
     return pick, because("least_busy", free=len(free), load=f"{pick.load:g}")
 
 
+@dataclass(frozen=True)
+class OfferTo:
+    """Decided: offer the conversation to `user`, who has `accept_timeout_s` to accept."""
+
+    user: User
+    reason: Reason
+    accept_timeout_s: int
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Decided: nobody can take it now; it waits in its team's queue."""
+
+    reason: Reason
+
+
 async def route(
     uow: UnitOfWork,
     conversation: Conversation,
@@ -133,29 +149,42 @@ async def route(
     """Offer the conversation to the best operator, else queue it. True when assigned.
 
     `context` prefixes the recorded reason ("timeout after 45 s"); with `requeue` False a
-    conversation nobody can take is left where it is (the queue drain).
+    conversation nobody can take is left where it is (the queue drain). Routing decides
+    (`decide`); the actions of `hub.actions.routing` write the outcome.
     """
-    now = uow.now()
     team = await _team(uow, conversation.team_id)
-    if team is not None and not is_open(team.business_hours, now):
-        if team.after_hours_team_id is not None:
-            conversation.team_id = team.after_hours_team_id
-            await routing_actions.record_decision(
-                uow,
-                conversation,
-                "after_hours",
-                because("after_hours_team", team=team.name),
-            )
-            team = await _team(uow, conversation.team_id)
-        else:
+    if team is not None and not is_open(team.business_hours, uow.now()):
+        if team.after_hours_team_id is None:
             if requeue:
-                await routing_actions.enqueue(
-                    uow,
-                    conversation,
-                    "queued",
-                    after(context, because("outside_hours", team=team.name)),
-                )
+                why = after(context, because("outside_hours", team=team.name))
+                await routing_actions.enqueue(uow, conversation, "queued", why)
             return False
+        await routing_actions.move_to_team(uow, conversation, team.after_hours_team_id)
+        await routing_actions.record_decision(
+            uow, conversation, "after_hours", because("after_hours_team", team=team.name)
+        )
+        team = await _team(uow, conversation.team_id)
+    decision = await decide(uow, conversation, team, exclude=exclude, context=context)
+    if isinstance(decision, OfferTo):
+        await routing_actions.offer(
+            uow, conversation, decision.user, decision.reason, decision.accept_timeout_s
+        )
+        return True
+    if requeue:
+        await routing_actions.enqueue(uow, conversation, "queued", decision.reason)
+    return False
+
+
+async def decide(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    team: Team | None,
+    *,
+    exclude: frozenset[int] = frozenset(),
+    context: Reason | None = None,
+) -> OfferTo | Queue:
+    """Who should get the conversation of `team` now, or why it waits. Writes nothing; the
+    candidates' rows stay locked until the unit of work ends, so the decision holds."""
     timeout = team.accept_timeout_s if team is not None else DEFAULT_ACCEPT_TIMEOUT_S
     excluded = set(exclude) | await routing_actions.timed_out_user_ids(uow, conversation.id)
 
@@ -163,32 +192,18 @@ async def route(
     if owner_id is not None and owner_id not in excluded:
         owner = await candidates(uow, conversation, excluded, only_user=owner_id)
         if owner and owner[0].has_room(conversation.weight):
-            await routing_actions.offer(
-                uow,
-                conversation,
-                owner[0].user,
-                after(context, because("owner_online")),
-                timeout,
-            )
-            return True
+            return OfferTo(owner[0].user, after(context, because("owner_online")), timeout)
 
     strategy = team.strategy if team is not None else Strategy.least_busy
     if strategy is Strategy.manual:
-        if requeue:
-            await routing_actions.enqueue(
-                uow, conversation, "queued", after(context, because("manual_queue"))
-            )
-        return False
+        return Queue(after(context, because("manual_queue")))
     pool = await candidates(uow, conversation, excluded)
     choice = choose(pool, strategy, conversation.weight)
     if choice is None:
-        if requeue:
-            why = because("all_busy", online=len(pool)) if pool else because("nobody_online")
-            await routing_actions.enqueue(uow, conversation, "queued", after(context, why))
-        return False
+        why = because("all_busy", online=len(pool)) if pool else because("nobody_online")
+        return Queue(after(context, why))
     picked, reason = choice
-    await routing_actions.offer(uow, conversation, picked.user, after(context, reason), timeout)
-    return True
+    return OfferTo(picked.user, after(context, reason), timeout)
 
 
 async def _responsible_manager(uow: UnitOfWork, conversation: Conversation) -> int | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
+from hub.actions import presence as presence_actions
 from hub.actions import routing as routing_actions
 from hub.actions import users
-from hub.actions.uow import unit_of_work
+from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.core import Hub
 from hub.models import Conversation, ConversationStatus, Presence, User
 from hub.reasons import reason as because
@@ -25,38 +26,37 @@ async def change(hub: Hub, user_id: int, presence: Presence, silent: bool = Fals
         if changed and presence is Presence.offline:
             user = await uow.session.get_one(User, user_id)
             why = because("went_silent" if silent else "went_offline", name=user.name)
-            unanswered = (
-                await uow.session.execute(
-                    select(Conversation)
-                    .where(
-                        Conversation.assignee_id == user_id,
-                        Conversation.status == ConversationStatus.open,
-                        or_(
-                            Conversation.offer_expires_at.is_not(None),
-                            Conversation.waiting_since.is_not(None),
-                        ),
-                    )
-                    .order_by(Conversation.id)
-                )
-            ).scalars()
-            for conversation in unanswered:
+            for conversation in await _unanswered(uow, user_id):
                 # Back in the queue at the place its client started waiting.
-                conversation.queued_at = conversation.waiting_since or uow.now()
-                await routing_actions.enqueue(uow, conversation, "returned", why)
+                place = conversation.waiting_since or uow.now()
+                await routing_actions.enqueue(uow, conversation, "returned", why, place=place)
     return changed
+
+
+async def _unanswered(uow: UnitOfWork, user_id: int) -> list[Conversation]:
+    """The operator's open work still offered to them or waiting for their reply."""
+    return list(
+        (
+            await uow.session.execute(
+                select(Conversation)
+                .where(
+                    Conversation.assignee_id == user_id,
+                    Conversation.status == ConversationStatus.open,
+                    or_(
+                        Conversation.offer_expires_at.is_not(None),
+                        Conversation.waiting_since.is_not(None),
+                    ),
+                )
+                .order_by(Conversation.id)
+            )
+        ).scalars()
+    )
 
 
 async def heartbeat(hub: Hub, user_id: int) -> None:
     """The operator's browser is alive: keep presence_at fresh (no event)."""
-    async with hub.db.sessions() as session, session.begin():
-        await session.execute(
-            update(User).where(User.id == user_id).values(presence_at=hub.clock())
-        )
-
-
-async def set_on_call(hub: Hub, user_id: int, on_call: bool) -> None:
-    async with hub.db.sessions() as session, session.begin():
-        await session.execute(update(User).where(User.id == user_id).values(on_call=on_call))
+    async with unit_of_work(hub) as uow:
+        await presence_actions.heartbeat(uow, user_id)
 
 
 async def expire_silent(hub: Hub) -> list[int]:

@@ -47,7 +47,7 @@ async def to_team(
     """Hand the conversation to another team's routing; True when someone there took it."""
     if note:
         await messages.add_note(uow, conversation, by, note)
-    conversation.team_id = team.id
+    await routing_actions.move_to_team(uow, conversation, team.id)
     context = because("transferred_team", team=team.name, by=by.name)
     return await assignment.route(
         uow,

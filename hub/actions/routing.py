@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -38,6 +38,11 @@ async def record_decision(
             by_user_id=by_user_id,
         )
     )
+
+
+async def move_to_team(uow: UnitOfWork, conversation: Conversation, team_id: int) -> None:
+    """Make `team_id` the conversation's team; whoever decided records why (route, transfer)."""
+    conversation.team_id = team_id
 
 
 async def offer(
@@ -106,13 +111,17 @@ async def enqueue(
     kind: str,
     reason: Reason,
     by_user_id: int | None = None,
+    place: datetime | None = None,
 ) -> None:
-    """Put it (back) in its team's queue; it keeps its place if it was already waiting."""
+    """Put it (back) in its team's queue; it keeps its place if it was already waiting,
+    unless `place` (the moment to queue it at) is given."""
     previous = conversation.assignee_id
     await conversations.release_open_offers(uow, conversation, "released")
     conversation.assignee_id = None
     conversation.offer_expires_at = None
-    if conversation.queued_at is None:
+    if place is not None:
+        conversation.queued_at = place
+    elif conversation.queued_at is None:
         conversation.queued_at = uow.now()
     await record_decision(
         uow, conversation, kind, reason, from_user_id=previous, by_user_id=by_user_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.actions import unit_of_work
+from hub.actions import calls, unit_of_work
 from hub.core import Hub
 from hub.models import Conversation, Presence, Strategy, Team, User
 from routing import presence as presence_module
@@ -182,7 +182,8 @@ async def test_on_call_operator_gets_no_chats(world: World) -> None:
     await world.operator("a")
     await world.operator("b")
     await world.channel("telegram", "chat")
-    await presence_module.set_on_call(world.hub, world.users["a"].id, True)
+    async with unit_of_work(world.hub) as uow:
+        await calls.set_on_call(uow, world.users["a"].id, True)
     holders = {await world.holder(await world.inbound(f"+7916000{i:04d}")) for i in range(3)}
     assert holders == {"b"}
 
