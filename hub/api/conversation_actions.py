@@ -13,6 +13,7 @@ from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork
 from hub.models import Conversation, ConversationStatus, User
 from hub.policy import DomainError, ensure_can_assign, ensure_can_write, takes_on_reply
+from hub.queries import ConversationOut, MessageOut
 from hub.reasons import Reason
 from hub.reasons import reason as because
 from hub.serialize import message_json
@@ -22,7 +23,6 @@ from .conversations import no_such_conversation, read_conversation
 from .files import attachments_of_uploads
 from .inputs import AssignIn, MessageIn
 from .registry import ApiCall, RouteTable, invalid_input
-from .schemas import ConversationOut, MessageOut
 
 routes = RouteTable("conversations")
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from hub import queries
 from hub.core import Hub
 from hub.policy import DomainError, is_supervisor
+from hub.queries import ConversationOut
 
-from . import contact_queries, queries
 from .inputs import ConversationListQuery, MessageListQuery
 from .paging import one_more, page
 from .registry import ApiCall, RouteTable
-from .schemas import ConversationDetail, ConversationOut, ConversationPage, MessagePage
+from .schemas import ConversationDetail, ConversationPage, MessagePage
 
 routes = RouteTable("conversations")
 
@@ -66,7 +67,7 @@ async def get_conversation(call: ApiCall[None, None]) -> ConversationDetail:
         conversation = await queries.get_conversation(session, conversation_id)
         if conversation is None:
             raise no_such_conversation(conversation_id)
-        card = await contact_queries.contact_card(session, conversation.contact.id)
+        card = await queries.contact_card(session, conversation.contact.id)
     assert card is not None  # the foreign key guarantees the contact
     return ConversationDetail(**{**dict(conversation), "contact": card})
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, model_validator
 
 from hub.models import LeadStatus, Strategy
+from hub.queries import ContactBrief, Shape, Timestamp, UserBrief
 from routing.hours import DAY_KEYS
 
 from .inputs import Body, RowId
-from .schemas import ContactBrief, Shape, Timestamp, UserBrief
 
 
 class TransferIn(Body):

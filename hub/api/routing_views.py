@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import aliased
 
+from hub import queries
 from hub.actions import leads, merge, unit_of_work
 from hub.actions import routing as routing_actions
 from hub.actions import users as user_actions
@@ -23,10 +24,10 @@ from hub.models import (
     User,
 )
 from hub.policy import DomainError, ensure_can_write
+from hub.queries import ContactCard, ConversationOut
 from hub.serialize import contact_brief, iso, user_brief
 from routing import duplicates, transfer
 
-from . import contact_queries
 from .contacts import ensure_visible
 from .conversation_actions import locked_conversation
 from .conversations import read_conversation
@@ -50,7 +51,6 @@ from .routing_schemas import (
     TransferIn,
     UnmergeIn,
 )
-from .schemas import ContactCard, ConversationOut
 
 routes = RouteTable("routing")
 
@@ -250,7 +250,7 @@ async def convert_lead(call: ApiCall[None, ConvertIn]) -> ContactCard:
         contact = await uow.session.get_one(Contact, contact_id)
         await leads.convert(uow, contact, call.body.responsible_user_id or call.principal.user_id)
     async with call.hub.db.sessions() as session:
-        card = await contact_queries.contact_card(session, contact_id)
+        card = await queries.contact_card(session, contact_id)
     assert card is not None
     return card
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from hub import queries
 from hub.actions import unit_of_work
 from hub.actions import users as user_actions
 from hub.models import Role, User
 from hub.policy import DomainError
 from hub.serialize import iso, user_brief
 
-from . import queries
 from .registry import ApiCall, RouteTable
 from .schemas import Me, UserList
 from .user_schemas import UserIn, UserOut, UserPatch
