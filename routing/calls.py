@@ -33,11 +33,11 @@ from hub.models import (
     IdentityKind,
     User,
 )
+from hub.queries import contact_card
 from hub.reasons import Reason
 from hub.reasons import reason as because
 
 from . import assignment, identity
-from .call_card import client_card
 
 UNANSWERED = frozenset({CallOutcome.missed, CallOutcome.abandoned})
 
@@ -135,8 +135,10 @@ async def _ringing(uow: UnitOfWork, call: Call, extension: str, operator: User |
     calls.note_ring(call, extension)
     if call.ended_at is not None or operator is None:
         return
-    card = await client_card(uow.session, call.contact_id) if call.contact_id else None
-    await calls.ring(uow, call, extension, operator.id, card)
+    card = await contact_card(uow.session, call.contact_id) if call.contact_id else None
+    # The event carries the card's JSON: the same as GET /contacts/{id} sends.
+    payload = card.model_dump(mode="json") if card is not None else None
+    await calls.ring(uow, call, extension, operator.id, payload)
 
 
 async def _answered(

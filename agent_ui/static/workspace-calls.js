@@ -6,7 +6,8 @@
 // end (its end event in the replay, or the server's word, says otherwise).
 
 import { ApiError, items } from "./okno-api.js";
-import { clear, el, formatTime } from "./okno-dom.js";
+import { renderCard } from "./client-card.js";
+import { clear, el } from "./okno-dom.js";
 import { duration } from "./workspace-call-item.js";
 import { TransferForm } from "./workspace-call-transfer.js";
 
@@ -120,32 +121,11 @@ export class CallsView {
     (open || hide).focus({ preventScroll: true });
   }
 
+  // The client card as the workspace draws it, with what matters while the phone rings.
   cardNodes(card) {
-    const t = this.t;
-    if (!card) return [el("p", { class: "call-client unknown" }, t("call.unknownNumber"))];
-    const section = (title, rows) => (rows.length
-      ? el("section", {}, el("h3", {}, title), el("ul", { class: "facts" }, rows.map((row) => el("li", {}, row))))
-      : null);
-    return [
-      el("p", { class: "call-client" }, el("strong", { class: "call-client-name" }, card.name || t("contact.noName")),
-        " ", el("span", { class: "badge", dataset: { status: card.status } }, t("contact.status." + card.status))),
-      card.responsible ? el("p", { class: "call-responsible" }, t("call.responsible", { name: card.responsible.name })) : null,
-      section(t("call.organisations"), (card.organisations || []).map((org) =>
-        org.name + (org.position ? " · " + org.position : ""))),
-      section(t("call.openDeals"), (card.open_deals || []).map((deal) =>
-        deal.title + " · " + this.money(deal.amount, deal.currency) + (deal.stage ? " · " + deal.stage : ""))),
-      section(t("call.lastContacts"), (card.last_contacts || []).map((item) =>
-        formatTime(item.created_at, this.locale) + " · " + (item.channel.title || item.channel.kind) + ": " + item.text)),
-    ];
-  }
-
-  money(amount, currency) {
-    try {
-      return new Intl.NumberFormat(this.locale, { style: "currency", currency, maximumFractionDigits: 0 })
-        .format(Number(amount));
-    } catch (error) {
-      return String(amount) + " " + currency;
-    }
+    if (!card) return [el("p", { class: "call-client unknown" }, this.t("call.unknownNumber"))];
+    return renderCard(card, { t: this.t, locale: this.locale, level: 3, hideEmpty: true,
+      sections: ["organisations", "deals", "lastContacts"] });
   }
 
   unpop(id) {

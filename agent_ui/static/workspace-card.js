@@ -1,11 +1,12 @@
-// The client card (who they are, where they came from) and their history across channels.
+// The workspace's card pane: the client card (drawn by client-card.js), their history across
+// channels and the routing of the open conversation.
 
 import { items } from "./okno-api.js";
 import { clear, el, formatTime } from "./okno-dom.js";
+import { renderCard } from "./client-card.js";
 import { callDetails, callOf } from "./workspace-call-item.js";
 
-const SOURCE_FIELDS = ["page_url", "referrer", "utm_source", "utm_medium", "utm_campaign",
-  "utm_content", "utm_term"];
+const SECTIONS = ["identities", "organisations", "deals", "leads"];
 
 export class CardView {
   constructor({ api, t, locale, explain, onDial }) {
@@ -13,42 +14,22 @@ export class CardView {
     this.contactId = null;
     this.root = document.getElementById("card");
     this.placeholder = document.getElementById("card-empty");
+    this.body = document.getElementById("card-body");
     this.nodes = {
-      name: document.getElementById("card-name"),
-      status: document.getElementById("card-status"),
-      identities: document.getElementById("card-identities"),
-      organisations: document.getElementById("card-organisations"),
-      deals: document.getElementById("card-deals"),
-      leads: document.getElementById("card-leads"),
       history: document.getElementById("card-history"),
       routing: document.getElementById("card-routing"),
     };
   }
 
   show(contact) {
-    const t = this.t;
-    const n = this.nodes;
     this.contactId = contact.id;
+    this.dialStatus = null;
     this.placeholder.hidden = true;
     this.root.hidden = false;
-    n.name.textContent = contact.name || t("contact.noName");
-    n.status.textContent = t("contact.status." + contact.status);
-    n.status.dataset.status = contact.status;
-    const phones = (contact.identities || []).filter((identity) => identity.kind === "phone");
-    this.fill(n.identities, contact.identities, (identity) =>
-      el("li", { class: "identity", dataset: { kind: identity.kind } },
-        el("span", { class: "label" }, t("identity." + identity.kind)),
-        el("span", { class: "value" }, identity.value),
-        identity.kind === "phone" ? this.dialButton(contact.id, identity.value, identity === phones[0]) : null));
-    this.fill(n.organisations, contact.organisations, (org) =>
-      el("li", {}, el("span", { class: "value" }, org.name),
-        org.position ? el("span", { class: "label" }, org.position) : null,
-        org.inn ? el("span", { class: "label" }, t("card.inn", { inn: org.inn })) : null));
-    this.fill(n.deals, contact.open_deals, (deal) =>
-      el("li", {}, el("span", { class: "value" }, deal.title),
-        el("span", { class: "label" }, this.money(deal.amount, deal.currency)
-          + " · " + (deal.stage ? deal.stage.name : ""))));
-    this.fill(n.leads, contact.leads, (lead) => this.leadNode(lead));
+    clear(this.body).append(...renderCard(contact, {
+      t: this.t, locale: this.locale, sections: SECTIONS, level: 2, idPrefix: "card",
+      dialButton: (identity, first) => this.dialButton(contact.id, identity.value, first),
+    }));
     this.loadHistory(contact.id);
   }
 
@@ -60,38 +41,11 @@ export class CardView {
     button.addEventListener("click", () => {
       if (!this.dialStatus) {
         this.dialStatus = el("p", { class: "dial-status", role: "status", hidden: true });
-        this.nodes.identities.after(this.dialStatus);
+        button.closest("ul").after(this.dialStatus);
       }
       this.onDial(first ? { contact_id: contactId } : { number }, this.dialStatus);
     });
     return button;
-  }
-
-  money(amount, currency) {
-    try {
-      return new Intl.NumberFormat(this.locale, { style: "currency", currency, maximumFractionDigits: 0 })
-        .format(Number(amount));
-    } catch (error) {
-      return String(amount) + " " + currency;
-    }
-  }
-
-  leadNode(lead) {
-    const t = this.t;
-    const detail = lead.source_detail || {};
-    const rows = SOURCE_FIELDS.filter((key) => detail[key]).map((key) =>
-      el("div", { class: "source-row" }, el("dt", {}, t("source." + key)), el("dd", {}, String(detail[key]))));
-    return el("li", { class: "lead" },
-      el("div", { class: "lead-head" },
-        el("span", { class: "value" }, t("card.leadFrom", { source: this.sourceName(lead.source) })),
-        el("time", { datetime: lead.created_at }, formatTime(lead.created_at, this.locale))),
-      rows.length ? el("dl", { class: "source" }, rows) : null);
-  }
-
-  sourceName(source) {
-    const key = "channelKind." + source;
-    const name = this.t(key);
-    return name === key ? source || "?" : name;
   }
 
   fill(list, values, render) {

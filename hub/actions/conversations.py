@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from hub.events import ALL_ROLES, Audience, ConversationChanged, conversation_audience
 from hub.models import (
     AssignmentOffer,
     Channel,
-    Contact,
     Conversation,
     ConversationStatus,
-    Message,
-    User,
 )
 from hub.policy import NotFound
-from hub.serialize import conversation_json
+from hub.queries import conversation_summary
 
 from .uow import UnitOfWork
 
 
 async def summary(uow: UnitOfWork, conversation: Conversation) -> dict[str, object]:
-    """The conversation as events carry it: one query for its contact, channel, assignee and
-    last message, since this runs on every routing step."""
-    last_id = (
-        select(func.max(Message.id))
-        .where(Message.conversation_id == conversation.id)
-        .scalar_subquery()
-    )
-    contact, channel, assignee, last = (
-        await uow.session.execute(
-            select(Contact, Channel, User, Message)
-            .select_from(Contact)
-            .join(Channel, Channel.id == conversation.channel_id)
-            .outerjoin(User, User.id == conversation.assignee_id)
-            .outerjoin(Message, Message.id == last_id)
-            .where(Contact.id == conversation.contact_id)
-        )
-    ).one()
-    return conversation_json(conversation, contact, channel, assignee, last)
+    """The conversation as events carry it (the read model's one shape)."""
+    return await conversation_summary(uow.session, conversation)
 
 
 async def announce(

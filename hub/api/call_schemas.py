@@ -7,9 +7,10 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from hub.models import CallDirection, CallOutcome, Presence
+from hub.queries import ContactBrief, Shape, Timestamp, UserBrief
 
 from .inputs import Body, Cursor, Limit, Query, RowId
-from .schemas import ContactBrief, Page, Shape, Timestamp, UserBrief
+from .schemas import Page
 
 
 class CallOperator(Shape):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from hub import queries
 from hub.actions import leads, merge
 from hub.models import ContactMerge, Role
+from hub.queries import ContactCard
 from hub.serialize import iso
 
-from . import contact_queries
 from .identity_schemas import ConvertIn, MergeIn, MergeOut, UnmergeIn
 from .registry import ApiCall, RouteTable
-from .schemas import ContactCard
 
 routes = RouteTable("contacts")
 
@@ -68,6 +68,6 @@ async def convert_lead(call: ApiCall[None, ConvertIn]) -> ContactCard:
         call.hub, call.principal, call.path_id(), call.body.responsible_user_id
     )
     async with call.hub.db.sessions() as session:
-        card = await contact_queries.contact_card(session, contact.id)
+        card = await queries.contact_card(session, contact.id)
     assert card is not None  # converted just now, and a conversion merges nothing away
     return card

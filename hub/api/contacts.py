@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import queries
 from hub.policy import DomainError
+from hub.queries import ContactCard
 from routing.identity import normalise_phone
 
-from . import contact_queries, queries
 from .inputs import ContactSearchQuery, LeadListQuery, PageQuery
 from .paging import one_more, page
 from .registry import ApiCall, RouteTable, invalid_input
-from .schemas import ContactCard, ContactPage, HistoryPage, LeadPage
+from .schemas import ContactPage, HistoryPage, LeadPage
 
 routes = RouteTable("contacts")
 
 
 async def ensure_visible(session: AsyncSession, contact_id: int) -> None:
-    exists, merged_into = await contact_queries.merged_into(session, contact_id)
+    exists, merged_into = await queries.merged_into(session, contact_id)
     if not exists:
         raise DomainError(
             "no-such-contact", 404, "There is no such contact.", {"contact_id": contact_id}
@@ -56,11 +57,15 @@ async def search_contacts(call: ApiCall[ContactSearchQuery, None]) -> ContactPag
     email = query.email.strip().lower() if query.email is not None else None
     name = query.q.strip() if query.q is not None else None
     async with call.hub.db.sessions() as session:
-        stmt = contact_queries.search_statement(
-            call.hub.db.dialect, phone, email, name or None, query.before_id, one_more(query.limit)
+        found = await queries.search_contacts(
+            session,
+            dialect=call.hub.db.dialect,
+            phone=phone,
+            email=email,
+            name=name or None,
+            before_id=query.before_id,
+            limit=one_more(query.limit),
         )
-        rows = [(contact, responsible) for contact, responsible in await session.execute(stmt)]
-        found = await contact_queries.summaries(session, rows)
     items, cursor = page(found, query.limit)
     return ContactPage(items=items, next_cursor=cursor)
 
@@ -70,7 +75,7 @@ async def get_contact(call: ApiCall[None, None]) -> ContactCard:
     contact_id = call.path_id()
     async with call.hub.db.sessions() as session:
         await ensure_visible(session, contact_id)
-        card = await contact_queries.contact_card(session, contact_id)
+        card = await queries.contact_card(session, contact_id)
     assert card is not None  # seen just above, in the same transaction
     return card
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from hub.actions import conversation_cases, conversation_handover
 from hub.core import Hub
 from hub.policy import Actor
+from hub.queries import ConversationOut, MessageOut
 from hub.serialize import message_json
 
 from .conversations import read_conversation
@@ -18,7 +19,6 @@ from .files import attachments_of_uploads
 from .inputs import AssignIn, MessageIn
 from .registry import ApiCall, RouteTable
 from .routing_schemas import TransferIn
-from .schemas import ConversationOut, MessageOut
 
 routes = RouteTable("conversations")
 

@@ -7,18 +7,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from hub import queries
 from hub.actions.conversations import no_such_conversation
 from hub.core import Hub
 from hub.models import RoutingDecision, User
 from hub.policy import is_supervisor
+from hub.queries import ConversationOut
 from hub.serialize import iso, user_brief
 
-from . import contact_queries, queries
 from .inputs import ConversationListQuery, MessageListQuery
 from .paging import one_more, page
 from .registry import ApiCall, RouteTable
 from .routing_schemas import DecisionList, DecisionOut
-from .schemas import ConversationDetail, ConversationOut, ConversationPage, MessagePage
+from .schemas import ConversationDetail, ConversationPage, MessagePage
 
 routes = RouteTable("conversations")
 
@@ -66,7 +67,7 @@ async def get_conversation(call: ApiCall[None, None]) -> ConversationDetail:
         conversation = await queries.get_conversation(session, conversation_id)
         if conversation is None:
             raise no_such_conversation(conversation_id)
-        card = await contact_queries.contact_card(session, conversation.contact.id)
+        card = await queries.contact_card(session, conversation.contact.id)
     assert card is not None  # the foreign key guarantees the contact
     return ConversationDetail(**{**dict(conversation), "contact": card})
 

@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import Field
 
 from hub.models import LeadStatus
+from hub.queries import ContactBrief, Shape, Timestamp
 
 from .inputs import Body, RowId
-from .schemas import ContactBrief, Shape, Timestamp
 
 
 class DuplicateOut(Shape):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from hub.queries import Shape, Timestamp, UserBrief
+
 from .inputs import Body, RowId
-from .schemas import Shape, Timestamp, UserBrief
 
 
 class TransferIn(Body):

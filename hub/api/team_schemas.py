@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, model_validator
 
 from hub.models import Strategy
+from hub.queries import Shape
 from routing.hours import DAY_KEYS
 
 from .inputs import Body, RowId
-from .schemas import Shape
 
 
 class TeamIn(Body):

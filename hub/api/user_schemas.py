@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from hub.models import Role
+from hub.queries import Shape, Timestamp
 
 from .inputs import Body
-from .schemas import Shape, Timestamp
 
 # Logins are typed at the login form and appear in the PBX extension map: one word.
 LOGIN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"

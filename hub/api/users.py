@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from hub import queries
 from hub.actions import users as user_actions
 from hub.models import Role, User
 from hub.serialize import iso, user_brief
 
-from . import queries
 from .registry import ApiCall, RouteTable
 from .schemas import Me, UserList
 from .user_schemas import (

@@ -84,10 +84,10 @@ async def test_screen_pop_goes_to_the_ringing_operator_with_the_client_card(
         "Анна Соколова",
         "client",
     )
-    assert card["phones"] == [CLIENT_NUMBER]
+    assert [i["value"] for i in card["identities"] if i["kind"] == "phone"] == [CLIENT_NUMBER]
     assert card["responsible"]["login"] == "ivanov"
     assert [(o["name"], o["position"]) for o in card["organisations"]] == [("ООО Окна", "закупки")]
-    assert [(d["title"], d["amount"], d["stage"]) for d in card["open_deals"]] == [
+    assert [(d["title"], d["amount"], d["stage"]["name"]) for d in card["open_deals"]] == [
         ("Окна в офис", "120000.00", "Замер")
     ]
     [last] = card["last_contacts"]

@@ -1,0 +1,65 @@
+"""Read models shared by the API, the websocket and the screen-pop: one query and one shape
+each (the client card, conversations, messages, contacts, leads, the team). Reads only."""
+
+from .card import ContactCard, DealOut, LastContact, NamedRef, OrganisationOut, contact_card
+from .contacts import merged_into, search_contacts
+from .conversations import (
+    AssigneeFilter,
+    conversation_contact_id,
+    conversation_summary,
+    get_conversation,
+    list_conversations,
+)
+from .leads import list_leads
+from .messages import contact_history, list_messages
+from .shapes import (
+    ChannelBrief,
+    ContactBrief,
+    ContactSummary,
+    ConversationOut,
+    HistoryMessage,
+    IdentityOut,
+    LastMessage,
+    LeadListItem,
+    LeadOut,
+    MessageOut,
+    Shape,
+    Timestamp,
+    UserBrief,
+    UserRow,
+)
+from .users import list_users
+
+__all__ = [
+    "AssigneeFilter",
+    "ChannelBrief",
+    "ContactBrief",
+    "ContactCard",
+    "ContactSummary",
+    "ConversationOut",
+    "DealOut",
+    "HistoryMessage",
+    "IdentityOut",
+    "LastContact",
+    "LastMessage",
+    "LeadListItem",
+    "LeadOut",
+    "MessageOut",
+    "NamedRef",
+    "OrganisationOut",
+    "Shape",
+    "Timestamp",
+    "UserBrief",
+    "UserRow",
+    "contact_card",
+    "contact_history",
+    "conversation_contact_id",
+    "conversation_summary",
+    "get_conversation",
+    "list_conversations",
+    "list_leads",
+    "list_messages",
+    "list_users",
+    "merged_into",
+    "search_contacts",
+]

@@ -1,0 +1,163 @@
+"""The client card: who the client is, how to reach them, their companies, their manager,
+open deals, leads and the last few contacts in any channel.
+
+One query and one shape for every reader: the API (`GET /contacts/{id}`, a conversation's
+detail, a converted lead) returns it, the screen-pop (`call.ringing`) carries its JSON dump,
+and one script (`agent_ui/static/client-card.js`) renders it. Set-based: six queries per
+card, whatever the number of identities, companies, deals, leads or messages.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import (
+    Channel,
+    Contact,
+    ContactOrganisation,
+    Conversation,
+    Deal,
+    Direction,
+    Lead,
+    Message,
+    Organisation,
+    Pipeline,
+    Stage,
+    User,
+)
+from hub.serialize import channel_brief, iso, user_brief
+
+from .contacts import identities_of, summary_json
+from .leads import lead_json
+from .shapes import ChannelBrief, ContactSummary, LeadOut, Shape, Timestamp, UserBrief
+
+# How many of the latest messages a card shows, and how much of each.
+LAST_CONTACTS = 5
+LAST_CONTACT_TEXT = 200
+
+
+class OrganisationOut(Shape):
+    id: int
+    name: str
+    inn: str | None
+    position: str
+
+
+class NamedRef(Shape):
+    id: int
+    name: str
+
+
+class DealOut(Shape):
+    id: int
+    title: str
+    amount: Decimal
+    currency: str
+    pipeline: NamedRef
+    stage: NamedRef
+    responsible: UserBrief | None
+    stage_entered_at: Timestamp
+
+
+class LastContact(Shape):
+    """One of the client's latest messages, in whichever channel (calls included)."""
+
+    message_id: int
+    conversation_id: int
+    channel: ChannelBrief
+    direction: Direction
+    text: str
+    created_at: Timestamp
+
+
+class ContactCard(ContactSummary):
+    """Everything an operator needs about the client: ways to reach, companies, deals, leads,
+    and what was said last."""
+
+    custom_fields: dict[str, Any]
+    organisations: list[OrganisationOut]
+    open_deals: list[DealOut]
+    leads: list[LeadOut]
+    last_contacts: list[LastContact]
+
+
+async def contact_card(session: AsyncSession, contact_id: int) -> ContactCard | None:
+    """The card of this contact (merged or not), or None when there is no such contact."""
+    head = (
+        await session.execute(
+            select(Contact, User)
+            .outerjoin(User, User.id == Contact.responsible_user_id)
+            .where(Contact.id == contact_id)
+        )
+    ).one_or_none()
+    if head is None:
+        return None
+    contact, responsible = head
+    identities = await identities_of(session, [contact_id])
+    organisations = await session.execute(
+        select(Organisation, ContactOrganisation.position)
+        .join(ContactOrganisation, ContactOrganisation.organisation_id == Organisation.id)
+        .where(ContactOrganisation.contact_id == contact_id)
+        .order_by(Organisation.name, Organisation.id)
+    )
+    deals = await session.execute(
+        select(Deal, Pipeline, Stage, User)
+        .join(Pipeline, Pipeline.id == Deal.pipeline_id)
+        .join(Stage, Stage.id == Deal.stage_id)
+        .outerjoin(User, User.id == Deal.responsible_user_id)
+        .where(Deal.contact_id == contact_id, Deal.closed_at.is_(None), Stage.outcome == "open")
+        .order_by(Deal.id.desc())
+    )
+    leads = await session.execute(
+        select(Lead, User)
+        .outerjoin(User, User.id == Lead.responsible_user_id)
+        .where(Lead.contact_id == contact_id)
+        .order_by(Lead.id.desc())
+    )
+    recent = await session.execute(
+        select(Message, Channel)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Channel, Channel.id == Conversation.channel_id)
+        .where(Conversation.contact_id == contact_id)
+        .order_by(Message.id.desc())
+        .limit(LAST_CONTACTS)
+    )
+    return ContactCard.model_validate(
+        {
+            **summary_json(contact, responsible, identities[contact_id]),
+            "custom_fields": contact.custom_fields or {},
+            "organisations": [
+                {"id": org.id, "name": org.name, "inn": org.inn, "position": position}
+                for org, position in organisations
+            ],
+            "open_deals": [
+                {
+                    "id": deal.id,
+                    "title": deal.title,
+                    "amount": deal.amount,
+                    "currency": deal.currency,
+                    "pipeline": {"id": pipeline.id, "name": pipeline.name},
+                    "stage": {"id": stage.id, "name": stage.name},
+                    "responsible": user_brief(owner),
+                    "stage_entered_at": iso(deal.stage_entered_at),
+                }
+                for deal, pipeline, stage, owner in deals
+            ],
+            "leads": [lead_json(lead, owner) for lead, owner in leads],
+            "last_contacts": [
+                {
+                    "message_id": message.id,
+                    "conversation_id": message.conversation_id,
+                    "channel": channel_brief(channel),
+                    "direction": message.direction.value,
+                    "text": message.text[:LAST_CONTACT_TEXT],
+                    "created_at": iso(message.created_at),
+                }
+                for message, channel in recent
+            ],
+        }
+    )

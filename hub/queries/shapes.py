@@ -1,0 +1,129 @@
+"""The shapes read models return, as pydantic models: the JSON of `hub.serialize`, declared.
+
+The API documents and sends these, the websocket and the screen-pop carry their JSON dumps,
+so every reader of a conversation, a message or a contact gets the same fields.
+`extra="forbid"`: a field added to a shared shape in `hub.serialize` without being declared
+here fails loudly (in tests) instead of drifting from the API's document.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+
+from hub.models import ContactStatus, ConversationStatus, Direction, LeadStatus, Presence, Role
+
+# Timestamps stay the exact ISO strings `hub.serialize.iso` makes, so the REST API and the
+# websocket agree to the character; documented as date-time.
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserBrief(Shape):
+    id: int
+    login: str
+    name: str
+    role: Role
+
+
+class ContactBrief(Shape):
+    id: int
+    name: str
+    status: ContactStatus
+
+
+class ChannelBrief(Shape):
+    id: int
+    kind: str
+    name: str
+    title: str
+
+
+class LastMessage(Shape):
+    direction: Direction
+    text: str
+
+
+class ConversationOut(Shape):
+    id: int
+    status: ConversationStatus
+    subject: str
+    contact: ContactBrief
+    channel: ChannelBrief
+    assignee: UserBrief | None
+    lead_id: int | None
+    created_at: Timestamp
+    first_assigned_at: Timestamp | None
+    first_response_at: Timestamp | None
+    waiting_since: Timestamp | None
+    offer_expires_at: Timestamp | None
+    queued_at: Timestamp | None
+    wait_alerted_at: Timestamp | None
+    last_message_at: Timestamp
+    closed_at: Timestamp | None
+    # Read state: the client has seen our replies up to this message id, we theirs.
+    client_read_up_to: int | None = None
+    agent_read_up_to: int | None = None
+    last_message: LastMessage | None
+
+
+class MessageOut(Shape):
+    id: int
+    conversation_id: int
+    direction: Direction
+    text: str
+    author: UserBrief | None
+    meta: dict[str, Any]
+    created_at: Timestamp
+    edited_at: Timestamp | None
+
+
+class HistoryMessage(MessageOut):
+    """A message in a contact's history across conversations: says where it was written."""
+
+    channel: ChannelBrief
+
+
+class IdentityOut(Shape):
+    kind: str
+    value: str
+    raw: str
+    # The client blocked us here (bot blocked, mail bouncing): replies will fail.
+    unreachable_at: Timestamp | None
+
+
+class LeadOut(Shape):
+    id: int
+    title: str
+    status: LeadStatus
+    source: str
+    # page_url, referrer, utm_* and the like, as the channel reported them.
+    source_detail: dict[str, Any]
+    responsible: UserBrief | None
+    created_at: Timestamp
+
+
+class LeadListItem(LeadOut):
+    contact: ContactBrief
+
+
+class ContactSummary(ContactBrief):
+    identities: list[IdentityOut]
+    responsible: UserBrief | None
+    created_at: Timestamp
+
+
+class UserRow(UserBrief):
+    is_active: bool
+    presence: Presence
+    presence_at: Timestamp | None
+    max_conversations: int
+    open_conversations: int
+    locale: str
+    extension: str | None
+    skills: list[str]
+    team_ids: list[int]
