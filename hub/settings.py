@@ -6,6 +6,7 @@ operator can ship one file per node and still override a single value at start-u
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -50,6 +51,24 @@ class Settings(BaseModel):
     # Largest file an operator may upload (OKNO_MAX_UPLOAD_BYTES); bigger ones get a 413.
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     log_level: str = "INFO"
+    # The address (or network) of the one reverse proxy in front of this node, several
+    # comma-separated when there are two nginx servers. Requests from it take the client's
+    # address from the last X-Forwarded-For entry and the scheme from X-Forwarded-Proto;
+    # from anyone else those headers are ignored, so no client can choose its own address.
+    trusted_proxy: str = ""
+    # Strict-Transport-Security on answers to requests that came over HTTPS (through the
+    # trusted proxy); 0 sends none.
+    hsts_max_age_s: int = Field(default=365 * 24 * 3600, ge=0)
+    # /metrics is served to a bearer token or to these networks (comma-separated, e.g.
+    # "10.0.0.0/24, 127.0.0.1"); with neither set it does not exist (404).
+    metrics_token: str | None = Field(default=None, min_length=16)
+    metrics_networks: str = ""
+
+    @field_validator("trusted_proxy", "metrics_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # raises ValueError naming the bad entry
+        return value
 
     @field_validator("default_region")
     @classmethod
@@ -59,6 +78,12 @@ class Settings(BaseModel):
     @property
     def public_url(self) -> str:
         return self.base_url or f"http://{self.host}:{self.port}"
+
+
+def parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or networks ("10.0.0.5, 10.1.0.0/16") as networks."""
+    parts = [part.strip() for part in value.split(",")]
+    return tuple(ipaddress.ip_network(part, strict=False) for part in parts if part)
 
 
 _ENV_PREFIX = "OKNO_"

@@ -16,16 +16,17 @@ from hub.api.web_auth import auth_middleware
 from hub.bus import create_bus
 from hub.core import Hub
 from hub.db import Database
-from hub.host import channel_sync, telephony, webhooks
+from hub.host import channel_sync, health, metrics_scrape, telephony, webhooks
 from hub.host.appkeys import HUB, INGESTOR, PBX, RUNNER, SETTINGS
 from hub.host.channels import context_factory, start_enabled_channels
 from hub.host.commands import create_commands
+from hub.host.metrics import METRICS, MeteredIngestor, Metrics, websocket_middleware
 from hub.host.pbx_control import PbxControl
+from hub.host.proxy import forwarded_middleware
 from hub.host.workers import OutboxWorker, retry_inbound_forever
 from hub.migrate import ensure_migrated
 from hub.models.base import utcnow
 from hub.settings import Settings
-from routing.ingest import Ingestor
 from routing.sweeper import sweep_forever
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
-    app = web.Application(middlewares=[error_middleware, auth_middleware])
+    metrics = Metrics()
+    # The proxy middleware is outermost: everything after it sees the client's own address.
+    app = web.Application(
+        middlewares=[
+            forwarded_middleware(settings),
+            websocket_middleware(metrics),
+            metrics_scrape.scrape_middleware,
+            error_middleware,
+            auth_middleware,
+        ]
+    )
     app[SETTINGS] = settings
+    app[METRICS] = metrics
 
     async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
         await ensure_migrated(settings.database_url)
@@ -46,7 +58,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
         await bus.start()
         hub = Hub(settings=settings, db=db, bus=bus, clock=clock)
         app[HUB] = hub
-        app[INGESTOR] = Ingestor(hub)
+        app[INGESTOR] = MeteredIngestor(hub, metrics)
         yield
         await bus.close()
         await db.dispose()
@@ -77,6 +89,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
     app.cleanup_ctx.append(hub_ctx)
     app.cleanup_ctx.append(connectors_ctx)
     app.router.add_get("/healthz", healthz)
+    health.setup(app)
     webhooks.setup(app)
     # The REST API and the workspace register their own routes.
     setup_api(app)

@@ -1,0 +1,172 @@
+"""The node's Prometheus instruments, and the few hooks that count what only happens in memory.
+
+Each app has a registry of its own (never prometheus_client's global one), so two nodes in
+one test process keep separate figures. What the database knows (queues, outbox, retries,
+leases) is read at scrape time (hub/host/metrics_scrape.py); what it cannot know (a
+duplicate that was never stored, how long processing took, a socket being open) is counted
+here, by wrapping the ingestor and by a middleware. Every hook is an in-memory increment:
+nothing here waits on I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy.exc import IntegrityError
+
+from connectors.base import Inbound, Receipt
+from hub.actions.uow import UnitOfWork
+from hub.core import Hub
+from hub.models import InboundEvent
+from routing.ingest import Ingestor, source_of
+
+# Seconds from a new event's arrival to the end of its first processing attempt.
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# The workspace's and the website chat's sockets, by their route (agent_ui registers them).
+SOCKET_ROUTES = {"/ws": "workspace", "/widget/{name}/ws": "widget"}
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        # One scrape at a time refreshes the database gauges and renders them.
+        self.scrape_lock = asyncio.Lock()
+        # Whether the last scrape could read the database (its loss is logged once).
+        self.database_reachable = True
+        self.inbound_events = Counter(
+            "okno_inbound_events",
+            "Inbound events by channel (kind:name) and outcome: stored, duplicate (a repeat "
+            "of a stored one), failed (not stored; the source was told to retry)",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.processing_seconds = Histogram(
+            "okno_inbound_processing_seconds",
+            "From a new event's arrival to the end of its first processing attempt",
+            ["channel"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.processing_failures = Counter(
+            "okno_inbound_processing_failures",
+            "Processing attempts of stored events that failed (each is retried later)",
+            ["channel"],
+            registry=r,
+        )
+        self.retries_pending = Gauge(
+            "okno_inbound_retries_pending",
+            "Stored events whose processing failed and will be retried",
+            ["channel"],
+            registry=r,
+        )
+        self.gave_up = Gauge(
+            "okno_inbound_gave_up",
+            "Stored events that failed every attempt and wait for a person",
+            ["channel"],
+            registry=r,
+        )
+        self.outbox = Gauge(
+            "okno_outbox_messages",
+            "Outgoing messages waiting to be sent (queued) or given up (failed), by channel",
+            ["channel", "status"],
+            registry=r,
+        )
+        self.websockets = Gauge(
+            "okno_websocket_connections",
+            "Open websockets on this node: workspace (staff) and widget (website visitors)",
+            ["kind"],
+            registry=r,
+        )
+        self.queue_length = Gauge(
+            "okno_queue_length", "Conversations waiting in a team's queue", ["team"], registry=r
+        )
+        self.queue_wait = Gauge(
+            "okno_queue_longest_wait_seconds",
+            "How long the longest-waiting conversation of a team's queue has waited",
+            ["team"],
+            registry=r,
+        )
+        self.lease_holder = Gauge(
+            "okno_lease_holder",
+            "1 for each unexpired lease (a single-consumer source or scheduler) and its holder",
+            ["lease", "holder"],
+            registry=r,
+        )
+        self.db_pool_in_use = Gauge(
+            "okno_db_pool_in_use", "Database connections this node has checked out", registry=r
+        )
+        self.db_pool_size = Gauge(
+            "okno_db_pool_size", "Connections this node's database pool keeps open", registry=r
+        )
+        self.database_up = Gauge(
+            "okno_metrics_database_up",
+            "1 when this scrape could read the database-backed figures, 0 when not",
+            registry=r,
+        )
+        for kind in SOCKET_ROUTES.values():
+            self.websockets.labels(kind).set(0)
+
+
+METRICS = web.AppKey("okno.metrics", Metrics)
+
+
+class MeteredIngestor(Ingestor):
+    """The ingestor, counting each submission's outcome and its first processing's duration."""
+
+    def __init__(self, hub: Hub, metrics: Metrics) -> None:
+        super().__init__(hub)
+        self.metrics = metrics
+
+    async def submit(self, item: Inbound) -> Receipt:
+        channel = source_of(item)
+        started = time.perf_counter()
+        try:
+            receipt = await super().submit(item)
+        except Exception:
+            self.metrics.inbound_events.labels(channel, "failed").inc()
+            raise
+        if receipt.duplicate:
+            self.metrics.inbound_events.labels(channel, "duplicate").inc()
+        else:
+            self.metrics.inbound_events.labels(channel, "stored").inc()
+            self.metrics.processing_seconds.labels(channel).observe(time.perf_counter() - started)
+        return receipt
+
+    async def _apply(self, uow: UnitOfWork, event: InboundEvent) -> int | None:
+        try:
+            return await super()._apply(uow, event)
+        except IntegrityError:
+            raise  # a lost identity race: resolved again at once, not a failure
+        except Exception:
+            self.metrics.processing_failures.labels(event.source).inc()
+            raise
+
+
+def _socket_kind(request: web.Request) -> str | None:
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        return None
+    resource = request.match_info.route.resource
+    return SOCKET_ROUTES.get(resource.canonical) if resource is not None else None
+
+
+def websocket_middleware(metrics: Metrics) -> Middleware:
+    """Counts a socket for as long as its handler runs, which is as long as it is open."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        kind = _socket_kind(request)
+        if kind is None:
+            return await handler(request)
+        gauge = metrics.websockets.labels(kind)
+        gauge.inc()
+        try:
+            return await handler(request)
+        finally:
+            gauge.dec()
+
+    return middleware
