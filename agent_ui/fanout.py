@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 
 from aiohttp import WSCloseCode, web
 
-from hub.bus import Bus, Subscription
+from hub.bus import Bus, Listener, Subscription
 from hub.events import Envelope
 from hub.models import Role
 
@@ -44,33 +43,6 @@ class Connection:
         except asyncio.QueueFull:
             return False
         return True
-
-
-async def follow_bus(
-    bus: Bus,
-    subscription: Subscription,
-    dispatch: Callable[[Envelope], None],
-    fell_behind: Callable[[], None],
-) -> None:
-    """Hand every envelope to `dispatch` until the bus closes. A subscription dropped for
-    falling behind is replaced, after `fell_behind` has told the clients to catch up."""
-    while True:
-        try:
-            async for envelope in subscription:
-                try:
-                    dispatch(envelope)
-                except Exception:
-                    log.exception("fan-out could not dispatch %s", envelope.kind)
-                # A dropped subscription may never see its end marker (its queue was
-                # full), so stop once what it still holds is delivered.
-                if subscription.overflowed and subscription.queue.empty():
-                    break
-        finally:
-            subscription.close()
-        if not subscription.overflowed:
-            return  # the bus itself closed: the node is shutting down
-        fell_behind()
-        subscription = bus.subscribe()
 
 
 class Fanout:
@@ -114,12 +86,21 @@ class Fanout:
                 self._close_soon(conn, WSCloseCode.TRY_AGAIN_LATER, b"fell behind; resume")
 
     async def run(self, subscription: Subscription) -> None:
-        """Read the bus until cancelled (see `follow_bus`).
+        """Read the bus until it closes or the task is cancelled.
 
         The first subscription is taken by the caller before the app serves anything, so
-        no event published once the node is up can be missed.
+        no event published once the node is up can be missed. Envelopes go out raw: the
+        sockets write them as they are, so nothing is rebuilt per event.
         """
-        await follow_bus(self._bus, subscription, self.dispatch, self._fell_behind)
+        listener = Listener(
+            self._bus,
+            [],
+            other=self.dispatch,
+            on_gap=self._fell_behind,
+            subscription=subscription,
+            name="ws-fanout",
+        )
+        await listener.run()
 
     def _fell_behind(self) -> None:
         # This node missed events: every client must resume from its cursor.

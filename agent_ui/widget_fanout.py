@@ -18,31 +18,56 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from hub.bus import Subscription
+from hub.bus import Listener, Subscription, on
 from hub.core import Hub
-from hub.events import Envelope
+from hub.events import ConversationRead, Envelope, MessageCreated, MessageUpdated, PresenceChanged
+from hub.models import Direction
 
-from .fanout import follow_bus
 from .widget_data import anyone_online, visitor_message
 
 log = logging.getLogger(__name__)
 
 LIVE_BUFFER = 200
 PENDING_LIMIT = 1000
+TYPING = "typing"
 # Presence flaps (a page reload) settle before the visitors are told.
 STATUS_DEBOUNCE_S = 0.5
 
 
-def _addressed(envelope: Envelope) -> tuple[int, str | None]:
+# What reaches the visitors: messages, read markers and the agents' typing (a transient
+# signal, so it stays a raw envelope: no event class is logged for it).
+News = MessageCreated | MessageUpdated | ConversationRead | Envelope
+
+
+def _addressed(news: News) -> tuple[int, str | None]:
     """(conversation id, the visitor who wrote it when it is a visitor's message)."""
-    payload = envelope.payload
-    conversation_id = payload.get("conversation_id")
-    message = payload.get("message")
+    if isinstance(news, Envelope):
+        conversation_id = news.payload.get("conversation_id")
+        return (conversation_id if isinstance(conversation_id, int) else 0), None
+    if isinstance(news, ConversationRead):
+        return news.conversation_id, None
     visitor = None
-    if isinstance(message, dict) and message.get("direction") == "in":
-        found = (message.get("meta") or {}).get("widget_visitor")
+    if news.message.get("direction") == Direction.inbound.value:
+        found = (news.message.get("meta") or {}).get("widget_visitor")
         visitor = found if isinstance(found, str) else None
-    return (conversation_id if isinstance(conversation_id, int) else 0), visitor
+    return news.conversation_id, visitor
+
+
+def _frame(news: News) -> dict[str, Any] | None:
+    """The frame a visitor's socket gets for it, or None when visitors do not see it."""
+    if isinstance(news, Envelope):  # typing: the visitor hears only the agents'
+        if news.payload.get("by") != "agent":
+            return None
+        return {"type": "typing", "by": "agent", "name": news.payload.get("name") or ""}
+    if isinstance(news, ConversationRead):
+        return {
+            "type": "read",
+            "conversation_id": news.conversation_id,
+            "by": news.by,
+            "up_to": news.up_to,
+        }
+    shaped = visitor_message(news.message)
+    return {"type": "message", "message": shaped} if shaped is not None else None
 
 
 def _discard(index: dict[Any, set[VisitorSocket]], key: Any, sock: VisitorSocket) -> None:
@@ -59,7 +84,7 @@ class VisitorSocket:
         self.channel_id = channel_id
         self.visitor_id = visitor_id
         self.conversations: set[int] = set()
-        self.pending: list[Envelope] | None = []
+        self.pending: list[News] | None = []
         self.live: asyncio.Queue[dict[str, Any]] = asyncio.Queue(LIVE_BUFFER)
 
 
@@ -86,8 +111,8 @@ class WidgetFanout:
             self._know(sock, conversation_id)
         held, sock.pending = sock.pending or [], None
         self._pending.discard(sock)
-        for envelope in held:
-            self._deliver(envelope, {sock})
+        for news in held:
+            self._deliver(news, {sock})
 
     def know(self, visitor_id: str, conversation_id: int) -> None:
         """A send was stored in this conversation: every socket of the visitor follows it."""
@@ -132,57 +157,37 @@ class WidgetFanout:
                 self._push(sock, {"type": "status", "online": online})
 
     # --- dispatch -----------------------------------------------------------------------
-    def dispatch(self, envelope: Envelope) -> None:
-        if envelope.kind == "presence.changed":
-            self._presence_changed()
-            return
-        if envelope.kind not in (
-            "message.created",
-            "message.updated",
-            "conversation.read",
-            "typing",
-        ):
-            return
-        conversation_id, visitor = _addressed(envelope)
+    def _on_news(self, news: News) -> None:
+        conversation_id, visitor = _addressed(news)
         for sock in self._pending:
             if sock.pending is not None and len(sock.pending) < PENDING_LIMIT:
-                sock.pending.append(envelope)
+                sock.pending.append(news)
         if visitor is not None:
             for sock in self._by_visitor.get(visitor, ()):
                 if sock.pending is None:
                     self._know(sock, conversation_id)
         live = {s for s in self._by_conversation.get(conversation_id, ()) if s.pending is None}
-        self._deliver(envelope, live)
+        self._deliver(news, live)
 
-    def _deliver(self, envelope: Envelope, sockets: set[VisitorSocket]) -> None:
-        conversation_id, visitor = _addressed(envelope)
+    def _on_signal(self, envelope: Envelope) -> None:
+        if envelope.kind == TYPING:
+            self._on_news(envelope)
+
+    def _on_presence(self, _: PresenceChanged) -> None:
+        self._presence_changed()
+
+    def _deliver(self, news: News, sockets: set[VisitorSocket]) -> None:
+        conversation_id, visitor = _addressed(news)
         wanted = [
             s for s in sockets if conversation_id in s.conversations or visitor == s.visitor_id
         ]
-        frame = self._frame(envelope) if wanted else None
+        frame = _frame(news) if wanted else None
         if frame is None:
             return
         for sock in wanted:
             if visitor == sock.visitor_id:
                 self._know(sock, conversation_id)
             self._push(sock, frame)
-
-    @staticmethod
-    def _frame(envelope: Envelope) -> dict[str, Any] | None:
-        payload = envelope.payload
-        if envelope.kind in ("message.created", "message.updated"):
-            shaped = visitor_message(payload.get("message") or {})
-            return {"type": "message", "message": shaped} if shaped is not None else None
-        if envelope.kind == "conversation.read":
-            return {
-                "type": "read",
-                "conversation_id": payload.get("conversation_id"),
-                "by": payload.get("by"),
-                "up_to": payload.get("up_to"),
-            }
-        if payload.get("by") == "agent":  # typing: the visitor hears only the agents'
-            return {"type": "typing", "by": "agent", "name": payload.get("name") or ""}
-        return None
 
     def _push(self, sock: VisitorSocket, frame: dict[str, Any]) -> None:
         try:
@@ -198,9 +203,23 @@ class WidgetFanout:
         task.add_done_callback(self._tasks.discard)
 
     async def run(self, subscription: Subscription) -> None:
-        """Read the bus until cancelled; a dropped subscription is replaced (visitors are
-        asked to reconnect, which re-reads their history)."""
-        await follow_bus(self._hub.bus, subscription, self.dispatch, self._fell_behind)
+        """Read the bus until it closes or the task is cancelled; after falling behind,
+        the visitors are asked to reconnect, which re-reads their history."""
+        routes = [
+            on(MessageCreated, self._on_news),
+            on(MessageUpdated, self._on_news),
+            on(ConversationRead, self._on_news),
+            on(PresenceChanged, self._on_presence),
+        ]
+        listener = Listener(
+            self._hub.bus,
+            routes,
+            other=self._on_signal,
+            on_gap=self._fell_behind,
+            subscription=subscription,
+            name="widget-fanout",
+        )
+        await listener.run()
 
     def _fell_behind(self) -> None:
         for sock in self.sockets:

@@ -1,14 +1,16 @@
 """Typed events and their audience (ARCHITECTURE rule 5).
 
 An event is published only after the transaction that caused it commits; its row in
-`event_log` gives it the cursor a reconnecting client resumes from.
+`event_log` gives it the cursor a reconnecting client resumes from. On the bus it travels as
+an `Envelope`; `Event.from_envelope` gives a listener the typed event back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass, fields
+from types import UnionType
+from typing import Any, ClassVar, Self, get_args, get_origin, get_type_hints
 
 from hub.models.people import Role
 
@@ -48,141 +50,180 @@ def conversation_audience(*assignee_ids: int | None) -> Audience:
     return Audience(users=users, roles=ALL_ROLES)
 
 
-@dataclass(frozen=True)
+class MalformedEnvelope(ValueError):
+    """An envelope that no event class can be rebuilt from (unknown kind, missing or
+    mistyped payload field)."""
+
+
+# Event classes by kind, filled as they are defined: how an envelope finds its type again.
+_EVENT_CLASSES: dict[str, type[Event]] = {}
+# Fields of the event itself, not of its payload.
+_ENVELOPE_FIELDS = frozenset({"audience", "cursor"})
+
+
+@dataclass(frozen=True, kw_only=True)
 class Event:
+    """A typed event. Its payload is its own fields (in declaration order, mappings copied),
+    so `from_envelope` is the exact inverse of `payload`."""
+
     kind: ClassVar[str]
     audience: Audience
+    # The event_log id: unknown (None) while the event is being emitted, set on an event
+    # rebuilt from an envelope, so a handler can tell which logged event it is handling.
+    cursor: int | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is None:
+            return
+        if kind in _EVENT_CLASSES:
+            raise TypeError(f"two event classes for kind {kind!r}")
+        _EVENT_CLASSES[kind] = cls
 
     def payload(self) -> dict[str, Any]:
-        raise NotImplementedError
+        payload: dict[str, Any] = {}
+        for name, _ in _payload_fields(type(self)):
+            value = getattr(self, name)
+            payload[name] = dict(value) if isinstance(value, Mapping) else value
+        return payload
+
+    @classmethod
+    def from_envelope(cls, envelope: Envelope) -> Self:
+        """The typed event this envelope carries, with its cursor.
+
+        Called on `Event` it accepts any kind; on a subclass, only that subclass's kind.
+        Raises MalformedEnvelope for an unknown kind (say, a transient signal) or a payload
+        that does not fit the class.
+        """
+        event_class = _EVENT_CLASSES.get(envelope.kind)
+        if event_class is None or not issubclass(event_class, cls):
+            raise MalformedEnvelope(f"no {cls.__name__} has kind {envelope.kind!r}")
+        values: dict[str, Any] = {}
+        for name, accepted in _payload_fields(event_class):
+            if name not in envelope.payload:
+                raise MalformedEnvelope(f"{envelope.kind} without {name!r}")
+            value = envelope.payload[name]
+            # bool is an int to isinstance, never to a field typed int.
+            if not isinstance(value, accepted) or (
+                isinstance(value, bool) and bool not in accepted
+            ):
+                raise MalformedEnvelope(f"{envelope.kind}.{name} is {type(value).__name__}")
+            values[name] = value
+        return event_class(audience=envelope.audience, cursor=envelope.cursor, **values)
 
 
-@dataclass(frozen=True)
+PayloadFields = tuple[tuple[str, tuple[type, ...]], ...]
+_payload_fields_of: dict[type[Event], PayloadFields] = {}
+
+
+def _payload_fields(event_class: type[Event]) -> PayloadFields:
+    """(name, the runtime types its annotation allows) for each payload field, in order;
+    worked out once per class (after @dataclass has made its fields)."""
+    found = _payload_fields_of.get(event_class)
+    if found is None:
+        hints = get_type_hints(event_class)
+        found = tuple(
+            (f.name, _runtime_types(hints[f.name]))
+            for f in fields(event_class)
+            if f.name not in _ENVELOPE_FIELDS
+        )
+        _payload_fields_of[event_class] = found
+    return found
+
+
+def _runtime_types(annotation: Any) -> tuple[type, ...]:
+    # `int | None` -> (int, NoneType); `Mapping[str, Any]` -> (Mapping,)
+    members = get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
+    return tuple(get_origin(member) or member for member in members)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConversationChanged(Event):
     """A conversation was opened, assigned, reopened or closed; carries its summary."""
 
     kind: ClassVar[str] = "conversation.changed"
-    conversation: Mapping[str, Any] = field(default_factory=dict)
-    change: str = "updated"
-    reason: str = ""
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "conversation": dict(self.conversation),
-            "change": self.change,
-            "reason": self.reason,
-        }
+    conversation: Mapping[str, Any]
+    change: str
+    reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MessageCreated(Event):
     kind: ClassVar[str] = "message.created"
-    conversation_id: int = 0
-    message: Mapping[str, Any] = field(default_factory=dict)
-
-    def payload(self) -> dict[str, Any]:
-        return {"conversation_id": self.conversation_id, "message": dict(self.message)}
+    conversation_id: int
+    message: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MessageUpdated(Event):
     """A message changed: edited by the client, or its delivery status moved."""
 
     kind: ClassVar[str] = "message.updated"
-    conversation_id: int = 0
-    message: Mapping[str, Any] = field(default_factory=dict)
-
-    def payload(self) -> dict[str, Any]:
-        return {"conversation_id": self.conversation_id, "message": dict(self.message)}
+    conversation_id: int
+    message: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PresenceChanged(Event):
     kind: ClassVar[str] = "presence.changed"
-    user_id: int = 0
-    presence: str = "offline"
-
-    def payload(self) -> dict[str, Any]:
-        return {"user_id": self.user_id, "presence": self.presence}
+    user_id: int
+    presence: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QueueAlert(Event):
     """A conversation has waited in the queue past its team's limit."""
 
     kind: ClassVar[str] = "queue.alert"
-    conversation_id: int = 0
-    team_id: int | None = None
-    waited_s: int = 0
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "conversation_id": self.conversation_id,
-            "team_id": self.team_id,
-            "waited_s": self.waited_s,
-        }
+    conversation_id: int
+    team_id: int | None
+    waited_s: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallRinging(Event):
     """Screen-pop: an operator's phone rings; `card` is the client's card (null when the
     caller is internal or withheld). Goes to that operator (`user_id`: whose screen pops)
     and the supervisors."""
 
     kind: ClassVar[str] = "call.ringing"
-    call: Mapping[str, Any] = field(default_factory=dict)
-    extension: str = ""
-    card: Mapping[str, Any] | None = None
-    user_id: int | None = None
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "call": dict(self.call),
-            "extension": self.extension,
-            "user_id": self.user_id,
-            "card": dict(self.card) if self.card is not None else None,
-        }
+    call: Mapping[str, Any]
+    extension: str
+    user_id: int | None
+    card: Mapping[str, Any] | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallChanged(Event):
     """A call was answered (`change` "answered") or ended ("ended"); carries the call."""
 
     kind: ClassVar[str] = "call.changed"
-    call: Mapping[str, Any] = field(default_factory=dict)
-    change: str = "updated"
-
-    def payload(self) -> dict[str, Any]:
-        return {"call": dict(self.call), "change": self.change}
+    call: Mapping[str, Any]
+    change: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChannelChanged(Event):
     """A channel was created, changed, disabled or enabled (never its secrets: `channel` is
     the brief). Every node brings its connector in step; `origin` names the hub that made
     the change, which has applied it already."""
 
     kind: ClassVar[str] = "channel.changed"
-    channel: Mapping[str, Any] = field(default_factory=dict)
-    enabled: bool = True
-    origin: str = ""
-
-    def payload(self) -> dict[str, Any]:
-        return {"channel": dict(self.channel), "enabled": self.enabled, "origin": self.origin}
+    channel: Mapping[str, Any]
+    enabled: bool
+    origin: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConversationRead(Event):
     """The client ("client") or the agents ("agent") have seen the other side's messages up
     to message `up_to`; it only ever moves forward."""
 
     kind: ClassVar[str] = "conversation.read"
-    conversation_id: int = 0
-    by: str = "client"
-    up_to: int = 0
-
-    def payload(self) -> dict[str, Any]:
-        return {"conversation_id": self.conversation_id, "by": self.by, "up_to": self.up_to}
+    conversation_id: int
+    by: str
+    up_to: int
 
 
 @dataclass(frozen=True)

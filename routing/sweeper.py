@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork, unit_of_work
+from hub.bus import Listener, on
 from hub.core import Hub
+from hub.events import ConversationChanged, PresenceChanged
 from hub.models import Conversation, ConversationStatus, Team, User
 from hub.reasons import reason as because
 
@@ -145,15 +147,19 @@ async def sweep(hub: Hub) -> None:
 async def sweep_forever(hub: Hub) -> None:
     """Sweep periodically, and at once when capacity may have freed (close, presence)."""
     wake = asyncio.Event()
-    subscription = hub.bus.subscribe()
 
-    async def listen() -> None:
-        async for envelope in subscription:
-            change = envelope.payload.get("change")
-            if envelope.kind == "presence.changed" or change in ("closed", "queued"):
-                wake.set()
+    def on_conversation(event: ConversationChanged) -> None:
+        if event.change in ("closed", "queued"):
+            wake.set()
 
-    listener = asyncio.create_task(listen())
+    def on_presence(_: PresenceChanged) -> None:
+        wake.set()
+
+    routes = [on(ConversationChanged, on_conversation), on(PresenceChanged, on_presence)]
+    # Subscribed before the first sweep: a change made while it runs still wakes the next.
+    # A sweep reads the tables, so after falling behind the bus one sweep catches up.
+    listener = Listener(hub.bus, routes, on_gap=wake.set, name="routing-sweeper")
+    listening = asyncio.create_task(listener.run())
     try:
         while True:
             try:
@@ -167,5 +173,5 @@ async def sweep_forever(hub: Hub) -> None:
                 async with asyncio.timeout(hub.settings.routing_sweep_interval_s):
                     await wake.wait()
     finally:
-        listener.cancel()
-        subscription.close()
+        listening.cancel()
+        listener.close()

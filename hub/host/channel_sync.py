@@ -18,6 +18,7 @@ from sqlalchemy import select
 from connectors.registry import ChannelConfigError, validate_options
 from connectors.runner import ChannelSpec, ConnectorRunner
 from hub.actions.channels import origin_of
+from hub.bus import listen, on
 from hub.core import Hub
 from hub.events import ChannelChanged
 from hub.host.channels import spec_of
@@ -81,19 +82,14 @@ async def reload_all(hub: Hub, runner: ConnectorRunner) -> None:
 async def follow_channel_changes(hub: Hub, runner: ConnectorRunner) -> None:
     """Runs for the node's lifetime: applies the channel changes other hubs made."""
     me = origin_of(hub)
-    resubscribed = False
-    while True:
-        subscription = hub.bus.subscribe()
-        try:
-            if resubscribed:
-                # Changes may have gone by while no one listened: catch up with all of them.
-                await reload_all(hub, runner)
-            async for envelope in subscription:
-                if envelope.kind != ChannelChanged.kind or envelope.payload.get("origin") == me:
-                    continue
-                await reload_channel(hub, runner, int(envelope.payload["channel"]["id"]))
-        finally:
-            subscription.close()
-        log.warning("channel follower lost its subscription; subscribing again")
-        resubscribed = True
-        await asyncio.sleep(1.0)
+
+    async def on_changed(event: ChannelChanged) -> None:
+        if event.origin != me:
+            await reload_channel(hub, runner, int(event.channel["id"]))
+
+    async def catch_up() -> None:
+        # The table holds every channel's state: reloading each once beats replaying changes.
+        await reload_all(hub, runner)
+
+    routes = [on(ChannelChanged, on_changed)]
+    await listen(hub.bus, routes, on_gap=catch_up, name="channel-follower")

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from connectors.capabilities import CallControl, CallControlError
 from connectors.registry import ChannelConfigError, connector_class
 from connectors.runner import ConnectorRunner
+from hub.bus import listen, on
 from hub.core import Hub
+from hub.events import PresenceChanged
 from hub.host.channels import ChannelContext
 from hub.models import Channel, Presence, User
 from hub.pbx import extension_of
@@ -120,18 +122,11 @@ async def on_linked(ctx: ChannelContext) -> None:
 
 async def follow_presence(hub: Hub, runner: ConnectorRunner) -> None:
     """Runs for the node's lifetime: each presence change of an operator (un)pauses them."""
-    while True:
-        subscription = hub.bus.subscribe()
-        try:
-            async for envelope in subscription:
-                if envelope.kind != "presence.changed":
-                    continue
-                paused = PAUSED_WHEN.get(str(envelope.payload.get("presence")))
-                if paused is not None:
-                    await pause_operator(hub, runner, int(envelope.payload["user_id"]), paused)
-        finally:
-            subscription.close()
-        if not subscription.overflowed:
-            return  # the bus itself closed: the node is shutting down
-        # It fell too far behind and was dropped: listen again from now on.
-        log.warning("presence follower fell behind; subscribing again")
+
+    async def on_presence(event: PresenceChanged) -> None:
+        paused = PAUSED_WHEN.get(event.presence)
+        if paused is not None:
+            await pause_operator(hub, runner, event.user_id, paused)
+
+    routes = [on(PresenceChanged, on_presence)]
+    await listen(hub.bus, routes, db=hub.db, name="telephony-presence")

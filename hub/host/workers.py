@@ -9,7 +9,10 @@ import logging
 from connectors.base import Delivery, Outbound
 from connectors.runner import ConnectorRunner
 from hub.actions import outbox
+from hub.bus import listen, on
 from hub.core import Hub
+from hub.events import MessageCreated
+from hub.models import Direction
 from routing.ingest import Ingestor
 
 log = logging.getLogger(__name__)
@@ -45,16 +48,13 @@ class OutboxWorker:
             waker.cancel()
 
     async def _wake_on_replies(self) -> None:
-        subscription = self.hub.bus.subscribe()
-        try:
-            async for envelope in subscription:
-                if (
-                    envelope.kind == "message.created"
-                    and envelope.payload.get("message", {}).get("direction") == "out"
-                ):
-                    self.wake.set()
-        finally:
-            subscription.close()
+        routes = [on(MessageCreated, self._wake_on_reply)]
+        # After falling behind the bus, one pass over the outbox finds whatever was missed.
+        await listen(self.hub.bus, routes, on_gap=self.wake.set, name="outbox-waker")
+
+    def _wake_on_reply(self, event: MessageCreated) -> None:
+        if event.message.get("direction") == Direction.outbound.value:
+            self.wake.set()
 
     async def deliver_due(self) -> int:
         sent = 0
