@@ -13,8 +13,9 @@ from collections import defaultdict
 
 from aiohttp import WSCloseCode, web
 
-from hub.bus import Bus, Listener, Subscription
+from hub.bus import Bus, Subscription
 from hub.events import Envelope
+from hub.listener import Listener
 from hub.models import Role
 
 log = logging.getLogger(__name__)

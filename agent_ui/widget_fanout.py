@@ -18,9 +18,10 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from hub.bus import Listener, Subscription, on
+from hub.bus import Subscription
 from hub.core import Hub
 from hub.events import ConversationRead, Envelope, MessageCreated, MessageUpdated, PresenceChanged
+from hub.listener import Listener, on
 from hub.models import Direction
 
 from .widget_data import anyone_online, visitor_message

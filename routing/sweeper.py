@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork, unit_of_work
-from hub.bus import Listener, on
 from hub.core import Hub
 from hub.events import ConversationChanged, PresenceChanged
+from hub.listener import Listener, on
 from hub.models import Conversation, ConversationStatus, Team, User
 from hub.reasons import reason as because
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from connectors.registry import ChannelConfigError, validate_options
 from connectors.runner import ChannelSpec, ConnectorRunner
 from hub.actions.channels import origin_of
-from hub.bus import listen, on
 from hub.core import Hub
 from hub.events import ChannelChanged
 from hub.host.channels import spec_of
+from hub.listener import listen, on
 from hub.models import Channel
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from connectors.capabilities import CallControl, CallControlError
 from connectors.registry import ChannelConfigError, connector_class
 from connectors.runner import ConnectorRunner
-from hub.bus import listen, on
 from hub.core import Hub
 from hub.events import PresenceChanged
 from hub.host.channels import ChannelContext
+from hub.listener import listen, on
 from hub.models import Channel, Presence, User
 from hub.pbx import extension_of
 

@@ -9,9 +9,9 @@ import logging
 from connectors.base import Delivery, Outbound
 from connectors.runner import ConnectorRunner
 from hub.actions import outbox
-from hub.bus import listen, on
 from hub.core import Hub
 from hub.events import MessageCreated
+from hub.listener import listen, on
 from hub.models import Direction
 from routing.ingest import Ingestor
 

@@ -9,11 +9,13 @@ from collections.abc import Callable
 import pytest
 
 import hub.bus as bus_module
+import hub.listener as listener_module
 from hub.actions import unit_of_work
 from hub.actions.users import set_presence
-from hub.bus import Listener, Subscription, on
+from hub.bus import Subscription
 from hub.core import Hub
 from hub.events import Audience, Envelope, PresenceChanged, QueueAlert
+from hub.listener import Listener, on
 from hub.models import Presence
 from hub.signals import publish_transient
 from tests.conftest import add_user
@@ -139,7 +141,7 @@ async def test_after_falling_behind_it_catches_up_every_missed_event_once_in_ord
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bus_module, "SUBSCRIBER_BUFFER", 3)
-    monkeypatch.setattr(bus_module, "CATCH_UP_BATCH", 2)  # the catch-up takes several reads
+    monkeypatch.setattr(listener_module, "CATCH_UP_BATCH", 2)  # the catch-up takes several reads
     user = await add_user(hub, "op")
     other = await add_user(hub, "other")
     await toggle(hub, user.id, 2)  # before the listener: never its to hear

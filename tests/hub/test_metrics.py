@@ -23,6 +23,7 @@ from hub.host.app import create_app
 from hub.host.appkeys import HUB, RUNNER
 from hub.host.channels import spec_of
 from hub.models import Direction, InboundEvent, Message, OutboxItem, OutboxStatus
+from hub.policy import SystemActor
 from routing import handlers
 from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_widget_socket import add_widget, visitor
@@ -125,9 +126,9 @@ async def test_queues_outbox_and_leases_are_read_from_the_database(
     clock = Clock()
     app = create_app(backend.settings(metrics_token=TOKEN), clock=clock)
     ui = await start(serve, app)
+    sales = await create_team(ui.hub, SystemActor("test"), "Продажи")
+    await create_team(ui.hub, SystemActor("test"), "Сервис")
     async with unit_of_work(ui.hub) as uow:
-        sales = await create_team(uow, "Продажи")
-        await create_team(uow, "Сервис")
         channel = await create_channel(uow, "webform", "demo", {}, team_id=sales.id)
     await app[RUNNER].start_channel(spec_of(channel))
     # Nobody is online: the request waits in the team's queue.
