@@ -246,3 +246,15 @@ def ensure_not_locking_out(
     raise Conflict(
         "cannot-change-self", "you cannot demote or deactivate yourself", {"field": field}
     )
+
+
+def ensure_contact_visible(contact_id: int, exists: bool, merged_into_id: int | None) -> None:
+    """A contact merged into another one is gone from view: its survivor is shown instead."""
+    if not exists:
+        raise NotFound("no-such-contact", "There is no such contact.", {"contact_id": contact_id})
+    if merged_into_id is not None:
+        raise NotFound(
+            "contact-merged",
+            "This contact was merged into another one.",
+            {"contact_id": contact_id, "merged_into_id": merged_into_id},
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from hub.models import Base, Contact
-from hub.policy import NotFound
+from hub.policy import NotFound, ensure_contact_visible
 
 from .uow import UnitOfWork
 
@@ -21,14 +21,10 @@ async def row(uow: UnitOfWork, model: type[RowT], row_id: int, what: str) -> Row
 
 
 async def visible_contact(uow: UnitOfWork, contact_id: int) -> Contact:
-    """A contact merged into another one is gone from view: its survivor is shown instead."""
+    """The contact, unless it is missing or merged away (`ensure_contact_visible`)."""
     contact = await uow.session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound("no-such-contact", "There is no such contact.", {"contact_id": contact_id})
-    if contact.merged_into_id is not None:
-        raise NotFound(
-            "contact-merged",
-            "This contact was merged into another one.",
-            {"contact_id": contact_id, "merged_into_id": contact.merged_into_id},
-        )
+    ensure_contact_visible(
+        contact_id, contact is not None, None if contact is None else contact.merged_into_id
+    )
+    assert contact is not None  # ensure_contact_visible raised otherwise
     return contact

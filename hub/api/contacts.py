@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import queries
-from hub.policy import DomainError
+from hub.policy import ensure_contact_visible
 from hub.queries import ContactCard
 from routing.identity import normalise_phone
 
@@ -18,18 +18,8 @@ routes = RouteTable("contacts")
 
 
 async def ensure_visible(session: AsyncSession, contact_id: int) -> None:
-    exists, merged_into = await queries.merged_into(session, contact_id)
-    if not exists:
-        raise DomainError(
-            "no-such-contact", 404, "There is no such contact.", {"contact_id": contact_id}
-        )
-    if merged_into is not None:
-        raise DomainError(
-            "contact-merged",
-            404,
-            "This contact was merged into another one.",
-            {"contact_id": contact_id, "merged_into_id": merged_into},
-        )
+    exists, merged_into_id = await queries.merged_into(session, contact_id)
+    ensure_contact_visible(contact_id, exists, merged_into_id)
 
 
 @routes.get(

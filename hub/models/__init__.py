@@ -23,17 +23,24 @@ from .crm import (
     Contact,
     ContactOrganisation,
     ContactStatus,
-    Deal,
     Identity,
     IdentityKind,
     Lead,
     LeadStatus,
     Organisation,
-    Pipeline,
-    Stage,
+)
+from .crm_config import (
+    CrmEntity,
+    CrmVisibility,
+    CustomField,
+    FieldKind,
+    ImportJob,
+    ImportMapping,
+    VisibilityScope,
 )
 from .people import ApiToken, Presence, Role, Strategy, Team, TeamMember, User, WebSession
 from .routing import AssignmentOffer, ContactMerge, RoutingDecision
+from .sales import Deal, DealConversation, DealStageChange, Pipeline, Stage, StageOutcome
 
 __all__ = [
     "Activity",
@@ -51,11 +58,19 @@ __all__ = [
     "ContactStatus",
     "Conversation",
     "ConversationStatus",
+    "CrmEntity",
+    "CrmVisibility",
+    "CustomField",
     "Deal",
+    "DealConversation",
+    "DealStageChange",
     "Direction",
     "EventLog",
+    "FieldKind",
     "Identity",
     "IdentityKind",
+    "ImportJob",
+    "ImportMapping",
     "InboundEvent",
     "InboundStatus",
     "Lead",
@@ -71,11 +86,13 @@ __all__ = [
     "Role",
     "RoutingDecision",
     "Stage",
+    "StageOutcome",
     "StoredFile",
     "Strategy",
     "Team",
     "TeamMember",
     "User",
+    "VisibilityScope",
     "WebSession",
     "utcnow",
 ]

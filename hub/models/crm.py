@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from .base import Base, BigId, JSONType, UtcDateTime, utcnow
 from .people import _enum
@@ -36,29 +42,77 @@ class LeadStatus(enum.StrEnum):
     junk = "junk"
 
 
+def search_key(text: str) -> str:
+    """How names are compared in search: case-folded, ё as е, spaces collapsed.
+
+    Stored beside the name so a prefix search is a range on a plain index, on SQLite (whose
+    lower() knows no Cyrillic) as on PostgreSQL.
+    """
+    return " ".join(text.casefold().replace("ё", "е").split())
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
+    __table_args__ = (
+        Index("ix_organisations_name_key", "name_key"),
+        Index("ix_organisations_inn", "inn"),
+        Index("ix_organisations_created", "created_at", "id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
+    # casefolded, ё→е: prefix search by a plain index on both backends (search_key).
+    name_key: Mapped[str] = mapped_column(String(300), default="")
     inn: Mapped[str | None] = mapped_column(String(12))
-    responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kpp: Mapped[str | None] = mapped_column(String(9))
+    ogrn: Mapped[str | None] = mapped_column(String(15))
+    legal_address: Mapped[str] = mapped_column(Text, default="")
+    actual_address: Mapped[str] = mapped_column(Text, default="")
+    # Normalised (+7XXXXXXXXXX, lower-case e-mail); an organisation is not a sender to match.
+    phones: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    emails: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    site: Mapped[str] = mapped_column(String(300), default="")
+    responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic lock: an edit names the version it started from; a stale one is a 409.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = search_key(name)
+        return name
 
 
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_name", "name"),)
+    __table_args__ = (
+        Index("ix_contacts_name", "name"),
+        Index("ix_contacts_name_key", "name_key"),
+        Index("ix_contacts_created", "created_at", "id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(300), default="")
+    name_key: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[ContactStatus] = mapped_column(
         _enum(ContactStatus, "contact_status"), default=ContactStatus.lead
     )
     responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Where the client came from (telegram, vk, web_form, import, manual, ...).
+    source: Mapped[str] = mapped_column(String(100), default="")
+    # When the manager means to get in touch next (1С:CRM «дата следующего контакта»).
+    next_contact_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     # Set when merged into another contact; such a contact is hidden until unmerged.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = search_key(name)
+        return name
 
 
 class ContactOrganisation(Base):
@@ -111,41 +165,6 @@ class Lead(Base):
     source_detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
-
-
-class Pipeline(Base):
-    __tablename__ = "pipelines"
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-
-
-class Stage(Base):
-    __tablename__ = "stages"
-    __table_args__ = (UniqueConstraint("pipeline_id", "position"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(200))
-    position: Mapped[int] = mapped_column(Integer)
-    # won / lost / open: robots and reports need to know which stages end a deal.
-    outcome: Mapped[str] = mapped_column(String(10), default="open")
-
-
-class Deal(Base):
-    __tablename__ = "deals"
-    __table_args__ = (Index("ix_deals_stage_entered", "stage_id", "stage_entered_at"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    title: Mapped[str] = mapped_column(String(300))
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
-    currency: Mapped[str] = mapped_column(String(3), default="RUB")
-    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"))
-    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    stage_entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Activity(Base):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db import Database
 from hub.migrate import (
     NotMigratedError,
     current_revision,
@@ -14,6 +18,7 @@ from hub.migrate import (
     head_revision,
     upgrade,
 )
+from hub.models import Contact, Deal, DealStageChange, Organisation
 from tests.conftest import Backend
 
 
@@ -60,7 +65,6 @@ async def test_0008_links_files_of_messages_written_before_it(fresh_backend: Bac
     from hub.db import Database
     from hub.models import (
         Channel,
-        Contact,
         Conversation,
         Direction,
         Message,
@@ -77,10 +81,10 @@ async def test_0008_links_files_of_messages_written_before_it(fresh_backend: Bac
             kept = StoredFile(sha256="a" * 64, size=3, data=b"abc", created_at=now)
             other = StoredFile(sha256="b" * 64, size=3, data=b"def", created_at=now)
             channel = Channel(kind="email", name="mail", options={}, created_at=now)
-            contact = Contact(name="Анна")
-            session.add_all([kept, other, channel, contact])
+            session.add_all([kept, other, channel])
             await session.flush()
-            conversation = Conversation(contact_id=contact.id, channel_id=channel.id)
+            contact_id = await _old_contact(session, "Анна", now)
+            conversation = Conversation(contact_id=contact_id, channel_id=channel.id)
             session.add(conversation)
             await session.flush()
 
@@ -113,3 +117,64 @@ async def test_0008_links_files_of_messages_written_before_it(fresh_backend: Bac
     finally:
         await db.dispose()
     assert await current_revision(url) == head_revision()
+
+
+async def _old_contact(session: AsyncSession, name: str, now: datetime) -> int:
+    """A contact row as the schema before 0009 had it (the model has columns it lacked)."""
+    inserted = await session.execute(
+        text(
+            "INSERT INTO contacts (name, status, custom_fields, created_at, updated_at)"
+            " VALUES (:name, 'client', '{}', :now, :now) RETURNING id"
+        ),
+        {"name": name, "now": now},
+    )
+    return int(inserted.scalar_one())
+
+
+async def test_0009_keys_names_and_records_where_each_deal_stands(fresh_backend: Backend) -> None:
+    """Names written before 0009 become searchable; every deal gets the move that put it
+    in its stage, so the stage history is never empty."""
+    url = fresh_backend.database_url
+    await downgrade(url, "0008")
+    entered = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    db = Database(url)
+    try:
+        async with db.sessions() as session, session.begin():
+            contact_id = await _old_contact(session, "  Ёлкина   АННА ", entered)
+            await session.execute(
+                text("INSERT INTO organisations (name, created_at) VALUES (:n, :t)"),
+                {"n": "ООО «Ёж»", "t": entered},
+            )
+            await session.execute(text("INSERT INTO pipelines (name) VALUES ('Продажи')"))
+            await session.execute(
+                text(
+                    "INSERT INTO stages (pipeline_id, name, position, outcome)"
+                    " SELECT id, 'Интерес', 0, 'open' FROM pipelines"
+                )
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO deals (title, amount, currency, pipeline_id, stage_id, contact_id,"
+                    " created_at, stage_entered_at, last_activity_at)"
+                    " SELECT 'Поставка', 1000, 'RUB', pipeline_id, id, :c, :t, :t, :t FROM stages"
+                ),
+                {"c": contact_id, "t": entered},
+            )
+        await upgrade(url)
+        async with db.sessions() as session:
+            contact = await session.get(Contact, contact_id)
+            assert contact is not None and contact.name_key == "елкина анна"
+            keys = (await session.execute(select(Organisation.name_key))).scalars().all()
+            assert keys == ["ооо «еж»"]
+            moves = (await session.execute(select(DealStageChange))).scalars().all()
+            assert [(m.from_stage_id, m.changed_at, m.actor) for m in moves] == [
+                (None, entered, "migration")
+            ]
+            deal = (await session.execute(select(Deal))).scalar_one()
+            assert (deal.version, deal.updated_at, moves[0].to_stage_id) == (
+                1,
+                entered,
+                deal.stage_id,
+            )
+    finally:
+        await db.dispose()

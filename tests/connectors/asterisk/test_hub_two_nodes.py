@@ -42,11 +42,13 @@ async def test_node_b_has_node_a_run_call_control(
         pytest.skip("two nodes share a server database; SQLite is the single-node default")
     settings = backend.settings()
     node_a, node_b = create_app(settings), create_app(settings)
-    client_a, client_b = await serve(node_a), await serve(node_b)
+    client_a = await serve(node_a)
     world = await build_world(node_a, client_a)
     server = AmiServer(transcript("transfer__redirect_from_queue"))
     try:
         await world.connect(server)  # node A takes the lease and links up
+        # B starts only now: started together, B's channel sync could win the lease first.
+        client_b = await serve(node_b)
         async with node_a[HUB].db.sessions() as session:
             spec = spec_of(await session.get_one(Channel, world.channel_id))
         if node_b[RUNNER].get("asterisk", "pbx") is None:
