@@ -226,6 +226,37 @@ class ConversationRead(Event):
     up_to: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class ContactChanged(Event):
+    """A contact was created, edited, converted from a lead or merged (`change`); open cards
+    and registries refetch it. The audience is whoever may see it (hub/queries/crm_access)."""
+
+    kind: ClassVar[str] = "contact.changed"
+    contact_id: int
+    version: int
+    change: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationChanged(Event):
+    kind: ClassVar[str] = "organisation.changed"
+    organisation_id: int
+    version: int
+    change: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DealChanged(Event):
+    """A deal was created, edited or moved (`change`: "created", "updated", "moved");
+    `deal` is its board card, so a board moves it without asking; `from_stage_id` is
+    where a moved deal left."""
+
+    kind: ClassVar[str] = "deal.changed"
+    deal: Mapping[str, Any]
+    change: str
+    from_stage_id: int | None
+
+
 @dataclass(frozen=True)
 class Envelope:
     """An event as it travels on the bus and over the websocket."""

@@ -258,3 +258,36 @@ def ensure_contact_visible(contact_id: int, exists: bool, merged_into_id: int | 
             "This contact was merged into another one.",
             {"contact_id": contact_id, "merged_into_id": merged_into_id},
         )
+
+
+def ensure_can_edit_record(
+    actor: Actor, responsible_user_id: int | None, actors_team_mates: frozenset[int]
+) -> None:
+    """Clients, organisations and deals: the responsible manager edits, so do supervisors of
+    a team he is in (`actors_team_mates`: the supervisor and everyone sharing a team with
+    him), admins, robots and the system. A record nobody is responsible for is anyone's."""
+    if not isinstance(actor, Principal) or responsible_user_id in (None, actor.user_id):
+        return
+    if has_role(actor.role, Role.admin):
+        return
+    if has_role(actor.role, Role.supervisor) and responsible_user_id in actors_team_mates:
+        return
+    raise Forbidden(
+        "not-responsible",
+        "Only the responsible manager, his supervisor or an administrator may change this.",
+        {"responsible_user_id": responsible_user_id},
+    )
+
+
+def ensure_can_configure_crm(actor: Actor) -> None:
+    """Custom fields, pipelines and stages, visibility scopes."""
+    _ensure_rank(actor, Role.admin, "Setting up the CRM")
+
+
+def stale_version(what: str, record_id: int, current: int, current_record: Any = None) -> Conflict:
+    """A concurrent edit: the caller started from an older version. Never overwrite silently."""
+    return Conflict(
+        "stale-version",
+        f"This {what} was changed by someone else meanwhile; reload it and edit again.",
+        {"id": record_id, "current_version": current, "current": current_record},
+    )
