@@ -32,6 +32,10 @@ class DemoContact:
     organisation: str | None = None
     position: str = ""
     custom_fields: dict[str, str] = field(default_factory=dict)
+    # Where the client came from (Contact.source).
+    source: str = "manual"
+    # The next-contact date, in days from seeding (negative: overdue); None: none planned.
+    next_contact_in_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ CONTACTS = (
         "ООО «СтройМонтаж»",
         "Генеральный директор",
         {"Источник": "Выставка «Мосбилд»", "Город": "Москва"},
+        source="exhibition",
+        next_contact_in_days=1,
     ),
     DemoContact(
         "belova",
@@ -154,6 +160,8 @@ CONTACTS = (
         "operator",
         "ООО «СтройМонтаж»",
         "Менеджер по закупкам",
+        source="referral",
+        next_contact_in_days=14,
     ),
     DemoContact(
         "orlov",
@@ -164,15 +172,21 @@ CONTACTS = (
         "АО «Завод Полимер»",
         "Главный инженер",
         {"Город": "Дзержинск"},
+        source="webform",
+        next_contact_in_days=2,
     ),
     DemoContact(
         "gusev",
         "Виктор Гусев",
-        ("8 (926) 744-19-05",),
+        # The second number was written down on the phone and cannot be parsed: the card
+        # shows it as written, with «Исправить».
+        ("8 (926) 744-19-05", "926 744 19 0 доб. 12"),
         ("gusev.vn@mail.example",),
         "operator",
         "ИП Гусев Виктор Николаевич",
         "Владелец",
+        source="cold_call",
+        next_contact_in_days=-1,
     ),
     DemoContact(
         "lebedeva",
@@ -183,6 +197,7 @@ CONTACTS = (
         "ООО «Северный ветер»",
         "Офис-менеджер",
         {"Город": "Санкт-Петербург"},
+        source="exhibition",
     ),
     DemoContact(
         "kuznetsova",
@@ -191,6 +206,8 @@ CONTACTS = (
         ("olga.kuznetsova@list.example",),
         "operator",
         custom_fields={"Источник": "Сайт", "Объект": "Частный дом, Пушкино"},
+        source="webform",
+        next_contact_in_days=0,
     ),
 )
 
