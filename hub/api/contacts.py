@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import queries
-from hub.actions import contact_edits
+from hub.actions import contact_edits, contact_lists
 from hub.actions.contact_edits import UNSET
 from hub.auth import Principal
 from hub.models import CrmEntity
@@ -135,10 +135,10 @@ def _saved(card: ContactCard, saved: contact_edits.Saved) -> ContactSaved:
     return ContactSaved.model_validate({**card.model_dump(), "warnings": saved.warnings})
 
 
-def _links(given: list[OrganisationLinkIn] | None) -> list[contact_edits.OrganisationLink] | None:
+def _links(given: list[OrganisationLinkIn] | None) -> list[contact_lists.OrganisationLink] | None:
     if given is None:
         return None
-    return [contact_edits.OrganisationLink(link.id, link.position) for link in given]
+    return [contact_lists.OrganisationLink(link.id, link.position) for link in given]
 
 
 @routes.post(

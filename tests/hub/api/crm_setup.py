@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from hub.actions import contact_edits, crm, crm_visibility, unit_of_work
-from hub.actions.contact_edits import ContactEdit, OrganisationLink
+from hub.actions.contact_edits import ContactEdit
+from hub.actions.contact_lists import OrganisationLink
 from hub.actions.teams import create_team
 from hub.models import ContactStatus, CustomField, Role, VisibilityScope
 from hub.policy import SystemActor

@@ -261,3 +261,34 @@ async def test_contact_changed_reaches_only_those_who_may_see_the_contact(
     assert await changes_until(sveta, nobodys) == [expected_mine, expected_nobodys]
     # Petr (operator, own scope) heard of the second only: events arrive in order.
     assert await changes_until(petr, nobodys) == [expected_nobodys]
+
+
+async def test_organisations_are_replaced_and_must_be_in_view(api: Api) -> None:
+    await set_scope(api, Role.operator, VisibilityScope.own)
+    petrs = await add_organisation(api, "ООО «Петра»", responsible="petr")
+    petrs_other = await add_organisation(api, "ООО «Ещё Петра»", responsible="petr")
+    mine = await add_organisation(api, "ООО «Ольги»", responsible="olga")
+    contact = await add_contact(api, "Анна", responsible="olga", organisations=[(petrs, "")])
+    path = f"/api/v1/contacts/{contact}"
+    hidden = await api.call(
+        "PATCH", path, "olga", json={"version": 1, "organisations": [{"id": petrs_other}]}
+    )
+    assert hidden.status == 422
+    assert hidden.body["error"]["details"][0]["field"] == "organisations.0.id"
+    # One she cannot see but the contact already works for is sent back as the card shows it.
+    both = await api.call(
+        "PATCH",
+        path,
+        "olga",
+        json={
+            "version": 1,
+            "organisations": [{"id": petrs, "position": "Юрист"}, {"id": mine}],
+        },
+    )
+    assert both.status == 200, both.body
+    assert [(o["id"], o["position"]) for o in both.body["organisations"]] == [
+        (mine, ""),
+        (petrs, "Юрист"),
+    ]
+    dropped = await api.call("PATCH", path, "olga", json={"version": 2, "organisations": []})
+    assert dropped.body["organisations"] == []
