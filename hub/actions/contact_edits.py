@@ -39,7 +39,7 @@ from hub.policy import (
     user_id_of,
 )
 from hub.queries import contact_card
-from hub.queries.contact_registry import SYSTEM_KEYS, UNPARSED_PHONES, public_custom_fields
+from hub.queries.contacts import SYSTEM_KEYS, UNPARSED_PHONES, public_custom_fields
 from hub.queries.crm_access import crm_audience, crm_view, mates_of
 from hub.queries.custom_fields import field_rules
 from routing.identity import normalise_email, normalise_phone

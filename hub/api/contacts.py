@@ -125,9 +125,11 @@ async def search_contacts(call: ApiCall[ContactListQuery, None]) -> ContactRegis
 
 
 async def _card(call: ApiCall[Any, Any], contact_id: int) -> ContactCard:
+    """The card just written (read after the commit: a merge may have hidden it since)."""
     async with call.hub.db.sessions() as session:
+        await ensure_visible(session, contact_id)
         card = await queries.contact_card(session, contact_id)
-    assert card is not None  # just written, and an edit merges nothing away
+    assert card is not None  # seen just above, in the same transaction
     return card
 
 
