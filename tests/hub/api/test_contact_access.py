@@ -149,3 +149,30 @@ async def test_visibility_is_read_by_anyone_and_set_by_an_admin(api: Api) -> Non
         "supervisor": "own",
         "admin": "all",
     }
+
+
+async def test_leads_of_a_contact_outside_the_view_are_not_found(api: Api) -> None:
+    await api.add_user("ivan", Role.operator, "Иван Сервисов")
+    await set_scope(api, Role.operator, VisibilityScope.own)
+    conversation = await api.inbound(name="Анна Соколова", phone="+7 916 000-00-01")
+    contact = (await api.get(f"/api/v1/conversations/{conversation}", "olga")).body["contact"]
+    lead_id = contact["leads"][0]["id"]
+    handed = await api.call(
+        "PATCH",
+        f"/api/v1/contacts/{contact['id']}",
+        "sveta",
+        json={"version": contact["version"], "responsible_id": api.users["ivan"].id},
+    )
+    assert handed.status == 200
+
+    qualify = await api.call("PATCH", f"/api/v1/leads/{lead_id}", "olga", json={"status": "junk"})
+    assert qualify.status == 404 and qualify.body["error"]["id"] == "no-such-lead"
+    convert = await api.post(f"/api/v1/contacts/{contact['id']}/convert", "olga", {})
+    assert convert.status == 404 and convert.body["error"]["id"] == "no-such-contact"
+    # Seen but not his: an operator of a wider scope may not take someone's client over.
+    await set_scope(api, Role.operator, VisibilityScope.all)
+    convert = await api.post(f"/api/v1/contacts/{contact['id']}/convert", "olga", {})
+    assert convert.status == 403 and convert.body["error"]["id"] == "not-responsible"
+    mine = await api.post(f"/api/v1/contacts/{contact['id']}/convert", "ivan", {})
+    assert mine.status == 200 and mine.body["status"] == "client"
+    assert mine.body["leads"][0]["status"] == "converted"
