@@ -43,7 +43,7 @@ async def _detail(call: ApiCall[Any, Any], organisation_id: int) -> Organisation
 
 async def _saved(call: ApiCall[Any, Any], saved: SavedOrganisation) -> OrganisationDetail:
     detail = await _detail(call, saved.organisation.id)
-    return detail.model_copy(update={"warnings": saved.warnings})
+    return OrganisationDetail.model_validate({**detail.model_dump(), "warnings": saved.warnings})
 
 
 @routes.get(

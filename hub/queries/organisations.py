@@ -200,8 +200,8 @@ async def _counts(
         .group_by(Deal.organisation_id)
     )
     return (
-        {org_id: count for org_id, count in contacts.tuples()},
-        {org_id: count for org_id, count in deals.tuples() if org_id is not None},
+        {org_id: count for org_id, count in contacts},
+        {org_id: count for org_id, count in deals if org_id is not None},
     )
 
 
@@ -223,7 +223,7 @@ async def list_organisations(
     stmt = _filtered(stmt, dialect, view, where)
     if cursor is not None:
         stmt = stmt.where(order.after(_cursor(sort, cursor)))
-    rows = (await session.execute(order.order(stmt).limit(limit + 1))).tuples().all()
+    rows = (await session.execute(order.order(stmt).limit(limit + 1))).all()
     page, next_cursor = keyset_page(
         [org for org, _, _ in rows],
         limit,
@@ -286,7 +286,7 @@ async def organisation_deals(
                 "version": deal.version,
             }
         )
-        for deal, contact_id, contact_name, user_id, user_name in rows.tuples()
+        for deal, contact_id, contact_name, user_id, user_name in rows
     ]
 
 
@@ -303,7 +303,7 @@ async def organisation_detail(
     ).one_or_none()
     if head is None:
         return None
-    organisation, user_id, user_name = head.tuple()
+    organisation, user_id, user_name = head
     if not view.sees(organisation.responsible_user_id):
         return None
     contacts = await session.execute(
@@ -334,8 +334,7 @@ async def organisation_detail(
             "updated_at": iso(organisation.updated_at),
             "version": organisation.version,
             "contacts": [
-                {"id": cid, "name": name, "position": position}
-                for cid, name, position in contacts.tuples()
+                {"id": cid, "name": name, "position": position} for cid, name, position in contacts
             ],
             "deals": await organisation_deals(session, view, organisation, now),
         }
@@ -352,4 +351,4 @@ async def same_inn(
     if but_not is not None:
         stmt = stmt.where(Organisation.id != but_not)
     rows = await session.execute(stmt.order_by(Organisation.id).limit(5))
-    return [(i, n, r) for i, n, r in rows.tuples()]
+    return [(i, n, r) for i, n, r in rows]
