@@ -355,19 +355,43 @@ async def test_registry_search_filters_sorts_and_pages(crm_api: Api) -> None:
     ]
     assert (await api.get(ORGS, "olga", **{"cf.otrasl": "Космос"})).status == 422
 
-    # Keyset pages: two by two, nothing skipped or repeated, each sort its own cursor.
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        reply = await api.get(ORGS, "olga", **params)
-        seen += names(reply)
-        cursor = reply.body["next_cursor"]
-        if cursor is None:
-            break
-        other_sort = await api.get(ORGS, "olga", sort="created_at", cursor=cursor)
-        assert other_sort.status == 422
-    assert seen == ["Альфа", "Ёлки-Палки", "Стройка века", "СтройМонтаж"]
+    # Keyset pages, nothing skipped or repeated; a cursor belongs to its sort.
+    async def all_pages(size: int, **params: Any) -> list[str]:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = await api.get(
+                ORGS, "olga", limit=size, **params, **({"cursor": cursor} if cursor else {})
+            )
+            assert page.status == 200, page.body
+            assert len(page.body["items"]) <= size
+            seen += names(page)
+            cursor = page.body["next_cursor"]
+            if cursor is None:
+                return seen
+            other_sort = "created_at" if params.get("sort") != "created_at" else "name"
+            assert (await api.get(ORGS, "olga", sort=other_sort, cursor=cursor)).status == 422
+
+    assert await all_pages(2) == ["Альфа", "Ёлки-Палки", "Стройка века", "СтройМонтаж"]
+    assert await all_pages(3, order="desc") == [
+        "СтройМонтаж",
+        "Стройка века",
+        "Ёлки-Палки",
+        "Альфа",
+    ]
+    assert await all_pages(1, sort="created_at") == [
+        "Альфа",
+        "Ёлки-Палки",
+        "Стройка века",
+        "СтройМонтаж",
+    ]
+    assert await all_pages(3, sort="created_at", order="asc") == [
+        "СтройМонтаж",
+        "Стройка века",
+        "Ёлки-Палки",
+        "Альфа",
+    ]
+    assert await all_pages(1, q="строй") == ["Стройка века", "СтройМонтаж"]
     tampered = await api.get(ORGS, "olga", cursor="not-a-cursor")
     assert tampered.status == 422 and tampered.body["error"]["details"][0]["type"] == "bad-cursor"
 
