@@ -16,7 +16,9 @@ from . import (
     custom_fields,
     deals,
     duplicates,
+    exports,
     files,
+    imports,
     leads,
     organisations,
     pipelines,
@@ -47,6 +49,7 @@ def all_routes() -> list[ApiRoute]:
         crm_visibility.routes,
         custom_fields.routes,
         organisations.routes,
+        imports.routes,
         pipelines.routes,
         deals.routes,
     )
@@ -57,9 +60,13 @@ def setup(app: web.Application) -> None:
     routes = all_routes()
     register_routes(app, routes)
     files.setup(app)  # multipart and raw bytes: plain handlers beside the JSON routes
+    imports.setup(app)
+    exports.setup(app)
     # Built once: the routes and models do not change while the process runs.
     document = build_document(routes)
     document["paths"].update(files.OPENAPI_PATHS)
+    document["paths"].update(imports.OPENAPI_PATHS)
+    document["paths"].update(exports.OPENAPI_PATHS)
 
     async def openapi(request: web.Request) -> web.Response:
         # Public on purpose: the document describes the API and holds no data.
