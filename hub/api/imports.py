@@ -38,6 +38,8 @@ from .registry import API_PREFIX, ApiCall, RouteTable
 log = logging.getLogger(__name__)
 
 routes = RouteTable("imports")
+
+
 class _Tasks(set[asyncio.Task[None]]):
     """The import tasks running on this node."""
 

@@ -1,0 +1,318 @@
+"""Imports over HTTP on both backends: upload → preview with guessed fields → start → the
+job's progress and per-row report; duplicates reported, not created; mappings remembered;
+who may import and see a job. Report lines are written out by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import FormData
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from hub.actions.pipelines import StageSpec, create_pipeline
+from hub.api.imports import IMPORT_TASKS
+from hub.models import Contact, ContactOrganisation, Deal, Organisation, Role, Stage
+from hub.queries import contact_card
+
+from .conftest import Api, Reply
+from .crm_setup import SETUP, add_contact, add_custom_field
+
+IMPORTS = "/api/v1/imports"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "crm_import"
+SBER_INN = "7707083893"
+IP_INN = "500100732259"
+
+
+@pytest.fixture
+async def crm(api: Api) -> Api:
+    """olga, petr (operators), sveta (supervisor) from `api`; boss, an admin; vera, another
+    supervisor."""
+    await api.add_user("boss", Role.admin, "Борис Главный")
+    await api.add_user("vera", Role.supervisor, "Вера Жукова")
+    return api
+
+
+async def upload(
+    api: Api, as_user: str, entity: str, name: str, data: bytes, mime: str = "text/csv"
+) -> Reply:
+    form = FormData()
+    form.add_field("entity", entity)
+    form.add_field("file", data, filename=name, content_type=mime)
+    async with api.client.post(
+        IMPORTS, data=form, headers={"Authorization": f"Bearer {api.tokens[as_user]}"}
+    ) as response:
+        return Reply(response.status, await response.json())
+
+
+def guessed(preview: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"index": c["index"], "field": c["guessed_field"]} for c in preview["columns"]]
+
+
+async def run(api: Api, job_id: int, as_user: str, mapping: list[dict[str, Any]]) -> Any:
+    """Start the import and wait for its task (no sleeping): the job as GET shows it."""
+    started = await api.post(f"{IMPORTS}/{job_id}/start", as_user, {"mapping": mapping})
+    assert started.status == 202, started.body
+    assert started.body["status"] == "running"
+    await asyncio.gather(*api.client.app[IMPORT_TASKS])
+    done = await api.get(f"{IMPORTS}/{job_id}", as_user)
+    assert done.status == 200, done.body
+    return done.body
+
+
+async def count(api: Api, model: Any) -> int:
+    async with api.hub.db.sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def test_amocrm_contacts_in_cp1251_two_bad_rows_and_a_duplicate(crm: Api) -> None:
+    await add_custom_field(crm, "city", "Город", "text")
+    known = await add_contact(crm, "Мария Кузнецова", phones=["+79160000001"])
+    data = (FIXTURES / "amocrm_contacts_cp1251.csv").read_bytes()
+
+    reply = await upload(crm, "sveta", "contact", "amo.csv", data)
+
+    assert reply.status == 201, reply.body
+    preview = reply.body
+    job = preview["job"]
+    assert (job["status"], job["entity"], job["total_rows"], job["done_rows"]) == (
+        "pending",
+        "contact",
+        5,
+        0,
+    )
+    assert preview["remembered"] is None
+    assert [c["header"] for c in preview["columns"]][:2] == ["ID", "Полное имя контакта"]
+    assert preview["columns"][4]["samples"] == [
+        "8 (916) 555-12-34",
+        "не знаю",
+        "8 916 777 00 11",
+        "+7 916 000-00-01",
+    ]
+    assert [c["field"] for c in guessed(preview)] == [
+        None, "name", "organisation", "position", "phone", "phone", "email", "responsible",
+        "cf.city", None,
+    ]  # fmt: skip
+    assert {"field": "cf.city", "label": "Город"} in preview["fields"]
+
+    done = await run(crm, job["id"], "sveta", guessed(preview))
+
+    assert {k: done[k] for k in ("status", "total_rows", "done_rows")} == {
+        "status": "done",
+        "total_rows": 5,
+        "done_rows": 5,
+    }
+    assert (done["created_count"], done["duplicate_count"], done["error_count"]) == (2, 1, 2)
+    assert done["report"] == [
+        {
+            "row": 3,
+            "column": "Мобильный телефон",
+            "reason": "«не знаю» — не номер телефона",
+            "type": "invalid-phone",
+        },
+        {
+            "row": 4,
+            "column": "Рабочий email",
+            "reason": "«oleg@@mail» — не адрес электронной почты",
+            "type": "invalid-email",
+        },
+        {
+            "row": 5,
+            "column": "Мобильный телефон",
+            "reason": f"уже есть контакт №{known} с этим телефоном или e-mail",
+            "type": "duplicate",
+        },
+    ]
+    async with crm.hub.db.sessions() as session:
+        names = set((await session.execute(select(Contact.name))).scalars())
+        ivanov_id = (
+            await session.execute(select(Contact.id).where(Contact.name == "Иванов Иван Петрович"))
+        ).scalar_one()
+        card = await contact_card(session, ivanov_id)
+        links = (await session.execute(select(ContactOrganisation))).scalars().all()
+        organisation = (await session.execute(select(Organisation))).scalar_one()
+    # Nothing of the bad rows, and the duplicate not created again.
+    assert names == {"Мария Кузнецова", "Иванов Иван Петрович", "Смирнов Пётр"}
+    assert card is not None
+    dumped = card.model_dump(mode="json")
+    assert [p["value"] for p in dumped["phones"]] == ["+79165551234", "+74951234567"]
+    assert dumped["emails"] == ["ivanov@stroy.ru"]
+    assert dumped["custom_fields"] == {"city": "Москва"}
+    assert dumped["responsible"]["id"] == crm.users["sveta"].id
+    assert organisation.name == "ООО «СтройМонтаж»"
+    assert [(link.organisation_id, link.position) for link in links] == [
+        (organisation.id, "Директор")
+    ]
+
+    report = await crm.client.get(
+        f"{IMPORTS}/{job['id']}/report.csv",
+        headers={"Authorization": f"Bearer {crm.tokens['sveta']}"},
+    )
+    assert report.status == 200
+    text = (await report.read()).decode("utf-8")
+    assert text.startswith("\ufeffСтрока;Столбец;Причина;Тип\r\n")
+    assert "3;Мобильный телефон;«не знаю» — не номер телефона;invalid-phone\r\n" in text
+
+
+async def test_the_mapping_is_remembered_for_the_same_headers(crm: Api) -> None:
+    first = await upload(
+        crm, "sveta", "contact", "a.csv", "ФИО;Тел;Заметка\nАнна;+79161112233;x\n".encode()
+    )
+    mapping = [
+        {"index": 0, "field": "name"},
+        {"index": 1, "field": "phone"},
+        {"index": 2, "field": None},
+    ]
+    assert [c["field"] for c in guessed(first.body)] == ["name", "phone", "new-custom-field"]
+    done = await run(crm, first.body["job"]["id"], "sveta", mapping)
+    assert done["created_count"] == 1
+
+    again = await upload(
+        crm, "sveta", "contact", "b.csv", "фио;ТЕЛ;Заметка\nБорис;+79161112244;y\n".encode()
+    )
+    assert again.body["remembered"] == mapping
+    other = await upload(crm, "sveta", "contact", "c.csv", "ФИО;Заметка\nВера;z\n".encode())
+    assert other.body["remembered"] is None
+
+
+async def test_organisations_from_xlsx_duplicate_inn_and_a_new_custom_field(crm: Api) -> None:
+    async with crm.hub.db.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(Organisation))).scalar() == 0
+    first = await upload(
+        crm, "boss", "organisation", "one.csv", f"Название;ИНН\nСбербанк;{SBER_INN}\n".encode()
+    )
+    await run(crm, first.body["job"]["id"], "boss", guessed(first.body))
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Название компании", "ИНН", "КПП", "Рабочий телефон", "Отрасль"])
+    sheet.append(["ПАО Сбербанк", int(SBER_INN), "773601001", "+7 495 500-55-50", "Банк"])
+    sheet.append(["ИП Гусев", int(IP_INN), None, "8 916 100 20 30", "Окна"])
+    sheet.append(["ООО Ошибка", "1234567890", None, None, "Стройка"])
+    out = io.BytesIO()
+    book.save(out)
+
+    reply = await upload(
+        crm,
+        "boss",
+        "organisation",
+        "companies.xlsx",
+        out.getvalue(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+    assert reply.status == 201, reply.body
+    fields = [c["field"] for c in guessed(reply.body)]
+    assert fields == ["name", "inn", "kpp", "phone", "new-custom-field"]
+    done = await run(crm, reply.body["job"]["id"], "boss", guessed(reply.body))
+    assert (done["created_count"], done["duplicate_count"], done["error_count"]) == (1, 1, 1)
+    assert done["report"][0]["row"] == 2
+    assert done["report"][0]["column"] == "ИНН"
+    assert done["report"][0]["type"] == "duplicate"
+    assert [(r["row"], r["column"], r["type"]) for r in done["report"][1:]] == [
+        (4, "ИНН", "inn-bad-checksum")
+    ]
+    async with crm.hub.db.sessions() as session:
+        gusev = (
+            await session.execute(select(Organisation).where(Organisation.inn == IP_INN))
+        ).scalar_one()
+        assert (await session.execute(select(func.count()).select_from(Organisation))).scalar() == 2
+    assert gusev.phones == ["+79161002030"]
+    assert gusev.custom_fields == {"otrasl": "Окна"}
+
+
+async def test_bitrix24_deals_by_stage_name_amounts_and_a_lost_deal(crm: Api) -> None:
+    pipeline_id = await create_pipeline(
+        crm.hub,
+        SETUP,
+        "Продажи",
+        [
+            StageSpec("Интерес"),
+            StageSpec("Коммерческое предложение", probability=50),
+            StageSpec("Договор", outcome="won", probability=100),
+            StageSpec("Проиграна", outcome="lost"),
+        ],
+    )
+    ivanov = await add_contact(crm, "Иванов Иван")
+    data = (FIXTURES / "bitrix24_deals.csv").read_bytes()
+    reply = await upload(crm, "sveta", "deal", "deals.csv", data)
+    done = await run(crm, reply.body["job"]["id"], "sveta", guessed(reply.body))
+    assert (done["created_count"], done["error_count"]) == (2, 1)
+    assert done["report"] == [
+        {
+            "row": 3,
+            "column": "Стадия сделки",
+            "reason": "«Замер» — нет такого этапа",
+            "type": "no-such-stage",
+        }
+    ]
+    async with crm.hub.db.sessions() as session:
+        stages = {
+            s.id: s.name
+            for s in (
+                await session.execute(select(Stage).where(Stage.pipeline_id == pipeline_id))
+            ).scalars()
+        }
+        deals = {d.title: d for d in (await session.execute(select(Deal))).scalars()}
+    office = deals["Окна для офиса"]
+    assert (str(office.amount), office.currency, stages[office.stage_id]) == (
+        "125000.50",
+        "RUB",
+        "Коммерческое предложение",
+    )
+    assert (office.contact_id, office.responsible_user_id, str(office.expected_close_on)) == (
+        ivanov,
+        crm.users["sveta"].id,
+        "2026-12-31",
+    )
+    assert office.source == "Сайт"
+    lost = deals["Остекление склада"]
+    assert stages[lost.stage_id] == "Проиграна"
+    assert lost.loss_reason != ""
+
+
+async def test_a_fake_xlsx_is_refused_with_422(crm: Api) -> None:
+    reply = await upload(crm, "sveta", "contact", "contacts.xlsx", "ФИО;Телефон\n".encode())
+    assert reply.status == 422
+    assert reply.body["error"]["id"] == "not-an-xlsx"
+    assert await count(crm, Contact) == 0
+
+
+async def test_who_may_import_and_see_a_job(crm: Api) -> None:
+    data = "ФИО;Телефон\nАнна;+79161112233\n".encode()
+    refused = await upload(crm, "olga", "contact", "a.csv", data)
+    assert (refused.status, refused.body["error"]["id"]) == (403, "forbidden")
+    bad_entity = await upload(crm, "sveta", "lead", "a.csv", data)
+    assert bad_entity.status == 422
+    job_id = (await upload(crm, "sveta", "contact", "a.csv", data)).body["job"]["id"]
+    assert (await crm.get(f"{IMPORTS}/{job_id}", "sveta")).status == 200
+    assert (await crm.get(f"{IMPORTS}/{job_id}", "boss")).status == 200
+    assert (await crm.get(f"{IMPORTS}/{job_id}", "vera")).status == 404
+    assert (await crm.get(f"{IMPORTS}/{job_id}", "olga")).status == 403
+    # A new custom field is configuration: an admin's, not a supervisor's.
+    create_field = await crm.post(
+        f"{IMPORTS}/{job_id}/start",
+        "sveta",
+        {"mapping": [{"index": 0, "field": "name"}, {"index": 1, "field": "new-custom-field"}]},
+    )
+    assert create_field.status == 403
+    unmapped = await crm.post(
+        f"{IMPORTS}/{job_id}/start", "sveta", {"mapping": [{"index": 1, "field": "phone"}]}
+    )
+    assert unmapped.status == 422
+    assert unmapped.body["error"]["details"][0]["type"] == "required-field-unmapped"
+    await run(crm, job_id, "sveta", [{"index": 0, "field": "name"}, {"index": 1, "field": "phone"}])
+    again = await crm.post(
+        f"{IMPORTS}/{job_id}/start", "sveta", {"mapping": [{"index": 0, "field": "name"}]}
+    )
+    assert (again.status, again.body["error"]["id"]) == (409, "import-started")
+
+
+def read_csv(body: bytes) -> list[list[str]]:
+    text = body.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
