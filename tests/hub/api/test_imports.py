@@ -12,16 +12,24 @@ from typing import Any
 
 import pytest
 from aiohttp import FormData
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from hub.actions.pipelines import StageSpec, create_pipeline
 from hub.api.imports import IMPORT_TASKS
-from hub.models import Contact, ContactOrganisation, Deal, Organisation, Role, Stage
+from hub.models import (
+    Contact,
+    ContactOrganisation,
+    Deal,
+    Organisation,
+    Role,
+    Stage,
+    VisibilityScope,
+)
 from hub.queries import contact_card
 
 from .conftest import Api, Reply
-from .crm_setup import SETUP, add_contact, add_custom_field
+from .crm_setup import SETUP, add_contact, add_custom_field, set_scope
 
 IMPORTS = "/api/v1/imports"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "crm_import"
@@ -316,3 +324,96 @@ def read_csv(body: bytes) -> list[list[str]]:
     text = body.decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+async def export(api: Api, path: str, as_user: str, **params: str) -> tuple[int, bytes, str]:
+    async with api.client.get(
+        path, params=params, headers={"Authorization": f"Bearer {api.tokens[as_user]}"}
+    ) as response:
+        return response.status, await response.read(), response.headers.get("Content-Type", "")
+
+
+async def test_export_is_exactly_the_filtered_rows_the_caller_sees(crm: Api) -> None:
+    await set_scope(crm, Role.operator, VisibilityScope.own)
+    await add_custom_field(crm, "city", "Город", "text")
+    await add_contact(
+        crm,
+        "Анна Белова",
+        phones=["+79161112233", "+74951112233"],
+        responsible="olga",
+        custom_fields={"city": "Тверь"},
+    )
+    await add_contact(crm, "Алексей Волков", emails=["volkov@example.ru"], responsible="olga")
+    await add_contact(crm, "Анатолий Чужой", responsible="petr")
+
+    status, body, mime = await export(crm, "/api/v1/contacts/export", "olga", format="csv")
+
+    assert (status, mime) == (200, "text/csv; charset=utf-8")
+    rows = read_csv(body)
+    assert rows[0] == [
+        "ID", "ФИО", "Статус", "Телефон", "E-mail", "Организация", "Должность",
+        "Ответственный", "Источник", "Дата создания", "Следующий контакт", "Город",
+    ]  # fmt: skip
+    assert sorted((r[1], r[3], r[4], r[7], r[11]) for r in rows[1:]) == [
+        ("Алексей Волков", "", "volkov@example.ru", "Ольга Иванова", ""),
+        ("Анна Белова", "+79161112233, +74951112233", "", "Ольга Иванова", "Тверь"),
+    ]
+    status, body, _ = await export(crm, "/api/v1/contacts/export", "olga", q="Анна")
+    assert [r[1] for r in read_csv(body)[1:]] == ["Анна Белова"]
+    _, body, _ = await export(crm, "/api/v1/contacts/export", "boss", **{"cf.city": "Тверь"})
+    assert [r[1] for r in read_csv(body)[1:]] == ["Анна Белова"]
+
+    status, body, mime = await export(crm, "/api/v1/contacts/export", "olga", format="xlsx")
+    assert status == 200
+    assert mime == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+    cells = [[c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells[0][:2] == ["ID", "ФИО"]
+    assert sorted(r[1] for r in cells[1:]) == ["Алексей Волков", "Анна Белова"]
+
+    bad = await crm.get("/api/v1/contacts/export", "olga", format="pdf")
+    assert bad.status == 422
+    assert (await crm.get("/api/v1/contacts/export", None)).status == 401
+
+
+async def test_export_of_organisations_and_deals_and_back_again(crm: Api) -> None:
+    await create_pipeline(crm.hub, SETUP, "Продажи", [StageSpec("Интерес"), StageSpec("Договор")])
+    first = await upload(
+        crm,
+        "boss",
+        "organisation",
+        "orgs.csv",
+        f"Название;ИНН;Сайт\nСбербанк;{SBER_INN};sberbank.ru\n".encode(),
+    )
+    await run(crm, first.body["job"]["id"], "boss", guessed(first.body))
+    deals = await upload(
+        crm,
+        "boss",
+        "deal",
+        "deals.csv",
+        "Название сделки;Бюджет;Этап сделки;Компания\nКредит;1 000 000;Договор;Сбербанк\n".encode(),
+    )
+    assert (await run(crm, deals.body["job"]["id"], "boss", guessed(deals.body)))["report"] == []
+
+    _, orgs_file, _ = await export(crm, "/api/v1/organisations/export", "boss")
+    rows = read_csv(orgs_file)
+    assert [(r[1], r[2], r[9]) for r in rows[1:]] == [("Сбербанк", SBER_INN, "sberbank.ru")]
+    _, body, _ = await export(crm, "/api/v1/deals/export", "boss", outcome="open")
+    rows = read_csv(body)
+    assert rows[0][:8] == [
+        "ID", "Название сделки", "Сумма", "Валюта", "Воронка", "Этап сделки", "Контакт",
+        "Организация",
+    ]  # fmt: skip
+    assert [r[1:8] for r in rows[1:]] == [
+        ["Кредит", "1000000.00", "RUB", "Продажи", "Договор", "", "Сбербанк"]
+    ]
+
+    # The export reads back: its headers guess to the same fields, the INN is a duplicate.
+    again = await upload(crm, "boss", "organisation", "back.csv", orgs_file)
+    assert [c["field"] for c in guessed(again.body)][:11] == [
+        None, "name", "inn", "kpp", "ogrn", "legal_address", "actual_address", "phone",
+        "email", "site", "responsible",
+    ]  # fmt: skip
+    mapping = [m for m in guessed(again.body) if m["field"] != "new-custom-field"]
+    done = await run(crm, again.body["job"]["id"], "boss", mapping)
+    assert (done["created_count"], done["duplicate_count"]) == (0, 1)
