@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from hub.api.web_auth import require
 from hub.auth import Principal
+from hub.core import Hub
 from hub.crm_io.writing import CSV_MIME, XLSX_MIME, csv_lines, xlsx_bytes
 from hub.host.appkeys import HUB
 from hub.models import CrmEntity, FieldKind, Role
@@ -80,10 +81,13 @@ async def _pages(
         query = query.model_copy(update={"cursor": page.next_cursor})
 
 
+Pages = AsyncIterator[list[Any]]
+
+
 async def _contact_rows(
-    request: web.Request, principal: Principal, customs: list[_Custom], excel: bool
+    hub: Hub, pages: Pages, customs: list[_Custom], excel: bool
 ) -> AsyncIterator[list[Row]]:
-    async for items in _pages(request, principal, contacts.search_contacts, ContactListQuery):
+    async for items in pages:
         yield [
             [
                 item.id,
@@ -104,10 +108,9 @@ async def _contact_rows(
 
 
 async def _organisation_rows(
-    request: web.Request, principal: Principal, customs: list[_Custom], excel: bool
+    hub: Hub, pages: Pages, customs: list[_Custom], excel: bool
 ) -> AsyncIterator[list[Row]]:
-    hub = request.app[HUB]
-    async for items in _pages(request, principal, organisations.list_all, OrganisationListQuery):
+    async for items in pages:
         async with hub.db.sessions() as session:
             extras = await organisation_extras(session, [i.id for i in items])
         rows = []
@@ -136,12 +139,11 @@ async def _organisation_rows(
 
 
 async def _deal_rows(
-    request: web.Request, principal: Principal, customs: list[_Custom], excel: bool
+    hub: Hub, pages: Pages, customs: list[_Custom], excel: bool
 ) -> AsyncIterator[list[Row]]:
-    hub = request.app[HUB]
     async with hub.db.sessions() as session:
         stages = await stage_names(session)
-    async for items in _pages(request, principal, deals.get_deals, DealListQuery):
+    async for items in pages:
         async with hub.db.sessions() as session:
             extras = await deal_extras(session, [i.id for i in items])
         rows = []
@@ -190,11 +192,27 @@ _ROWS = {
     CrmEntity.organisation: _organisation_rows,
     CrmEntity.deal: _deal_rows,
 }
+_VIEWS: dict[CrmEntity, tuple[Callable[[ApiCall[Any, None]], Awaitable[Any]], type[BaseModel]]] = {
+    CrmEntity.contact: (contacts.search_contacts, ContactListQuery),
+    CrmEntity.organisation: (organisations.list_all, OrganisationListQuery),
+    CrmEntity.deal: (deals.get_deals, DealListQuery),
+}
 _FILE_NAMES = {
     CrmEntity.contact: "contacts",
     CrmEntity.organisation: "organisations",
     CrmEntity.deal: "deals",
 }
+
+
+async def export_rows(
+    hub: Hub, entity: CrmEntity, pages: Pages, excel: bool
+) -> tuple[list[str], AsyncIterator[list[Row]]]:
+    """The header and the rows (page by page) of an export of the registry pages given (the
+    list's own items: ContactRow, OrganisationRow, DealCard)."""
+    async with hub.db.sessions() as session:
+        customs = [_Custom(f.key, f.label, f.kind) for f in await custom_fields(session, entity)]
+    header = [*_HEADERS[entity], *(c.label for c in customs)]
+    return header, _ROWS[entity](hub, pages, customs, excel)
 
 
 def _handler(entity: CrmEntity) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -216,12 +234,10 @@ def _handler(entity: CrmEntity) -> Callable[[web.Request], Awaitable[web.StreamR
                     }
                 ],
             )
-        async with hub.db.sessions() as session:
-            customs = [
-                _Custom(f.key, f.label, f.kind) for f in await custom_fields(session, entity)
-            ]
-        header = [*_HEADERS[entity], *(c.label for c in customs)]
-        pages = _ROWS[entity](request, principal, customs, fmt == "xlsx")
+        view, query_model = _VIEWS[entity]
+        header, pages = await export_rows(
+            hub, entity, _pages(request, principal, view, query_model), fmt == "xlsx"
+        )
         name = f"{_FILE_NAMES[entity]}-{hub.clock():%Y-%m-%d}.{fmt}"
         headers = {
             "Content-Disposition": content_disposition(name),

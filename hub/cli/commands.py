@@ -1,5 +1,6 @@
 """The `okno` command: run | demo | migrate | user add | token create | contacts import/export
-| channel add/list/enable/disable/set (in hub.cli.channels).
+| channel add/list/enable/disable/set (in hub.cli.channels) | import/export of contacts,
+organisations and deals (in hub.cli.crm_io).
 
 Exit codes: 0 done, 1 the command failed (a message says why), 2 wrong usage or a database
 that needs `okno migrate` first.
@@ -300,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.cli import channels as cli_channels
 
     cli_channels.register(commands, add)
+    from hub.cli import crm_io as cli_crm_io
+
+    cli_crm_io.register(commands, add)
     return parser
 
 
