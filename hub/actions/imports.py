@@ -42,10 +42,11 @@ from hub.crm_io.fields import (
 )
 from hub.crm_io.reading import Table
 from hub.crm_io.rows import Directory, Record
+from hub.custom_values import clean_custom_values
 from hub.models import CrmEntity, FieldKind, IdentityKind, ImportJob, ImportMapping, Role
 from hub.policy import Actor, Conflict, DomainError, Forbidden, InvalidInput, user_id_of
 from hub.queries import imports as queries
-from hub.queries.custom_fields import custom_fields
+from hub.queries.custom_fields import custom_fields, field_rules
 from hub.requisites import clean_requisite
 from routing.identity import find_contact
 
@@ -319,9 +320,18 @@ async def _import_contact(row: _Row) -> None:
         raise _duplicate(row, key, f"уже есть контакт №{known} с этим телефоном или e-mail")
     organisation_id = organisation.id if organisation is not None else None
     if organisation_id is None and org_name:
+        # The contact's own values are checked first, so a bad one leaves no organisation
+        # behind; the new organisation gets the contact's responsible manager.
         try:
+            async with row.hub.db.sessions() as session:
+                rules = await field_rules(session, CrmEntity.contact)
+            clean_custom_values(rules, record.custom, None)
             saved_org = await organisation_actions.create_organisation(
-                row.hub, row.actor, name=org_name, inn=inn
+                row.hub,
+                row.actor,
+                name=org_name,
+                inn=inn,
+                responsible_id=responsible if responsible is not None else KEEP,
             )
         except DomainError as error:
             raise _refused(row, error, "organisation") from None
