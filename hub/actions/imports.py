@@ -546,7 +546,7 @@ async def _finish(hub: Hub, job_id: int, status: str, error: str = "") -> None:
         job.finished_at = uow.now()
 
 
-async def run_import(hub: Hub, actor: Actor, job_id: int, batch: int = BATCH) -> None:
+async def run_import(hub: Hub, actor: Actor, job_id: int, batch: int | None = None) -> None:
     """Import the rows of a running job, from where it stopped (`done_rows`)."""
     async with hub.db.sessions() as session:
         job = await queries.visible_job(session, actor, job_id)
@@ -556,6 +556,7 @@ async def run_import(hub: Hub, actor: Actor, job_id: int, batch: int = BATCH) ->
         directory = await queries.directory(session, hub.settings.default_region)
         entity, start = CrmEntity(job.entity), job.done_rows
         mapping = list((job.mapping or {}).get("fields") or [])
+    batch = batch or BATCH
     try:
         for first in range(start, len(table.rows), batch):
             tally = _Tally()

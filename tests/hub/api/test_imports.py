@@ -15,6 +15,7 @@ from aiohttp import FormData
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from hub.actions import imports as import_actions
 from hub.actions.pipelines import StageSpec, create_pipeline
 from hub.api.imports import IMPORT_TASKS
 from hub.models import (
@@ -281,6 +282,26 @@ async def test_bitrix24_deals_by_stage_name_amounts_and_a_lost_deal(crm: Api) ->
     lost = deals["Остекление склада"]
     assert stages[lost.stage_id] == "Проиграна"
     assert lost.loss_reason != ""
+
+
+async def test_progress_grows_batch_by_batch_up_to_the_total(
+    crm: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_actions, "BATCH", 2)
+    seen: list[tuple[str, int, int]] = []
+    record = import_actions._record_progress
+
+    async def watched(*args: Any) -> None:
+        await record(*args)
+        job = (await crm.get(f"{IMPORTS}/{args[1]}", "sveta")).body
+        seen.append((job["status"], job["done_rows"], job["created_count"]))
+
+    monkeypatch.setattr(import_actions, "_record_progress", watched)
+    lines = "".join(f"Клиент {i};+7916000{i:04d}\n" for i in range(5))
+    reply = await upload(crm, "sveta", "contact", "five.csv", f"ФИО;Телефон\n{lines}".encode())
+    done = await run(crm, reply.body["job"]["id"], "sveta", guessed(reply.body))
+    assert seen == [("running", 2, 2), ("running", 4, 4), ("running", 5, 5)]
+    assert (done["status"], done["done_rows"], done["total_rows"]) == ("done", 5, 5)
 
 
 async def test_a_fake_xlsx_is_refused_with_422(crm: Api) -> None:
