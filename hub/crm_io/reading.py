@@ -94,12 +94,14 @@ def cell_text(value: object) -> str:
 
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    broken = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError)
     if not data.startswith(XLSX_MAGIC):
         raise UnreadableFile("not-an-xlsx", "The file is named .xlsx but is not an Excel workbook.")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except broken as exc:
         raise UnreadableFile(
             "not-an-xlsx", f"The file is not an Excel workbook (.xlsx): {exc}"
         ) from None
@@ -112,6 +114,10 @@ def _read_xlsx(data: bytes) -> Table:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         )
         return _table(rows, "xlsx")
+    except UnreadableFile:
+        raise
+    except (*broken, SyntaxError) as exc:  # xml.etree's ParseError is a SyntaxError
+        raise UnreadableFile("not-an-xlsx", f"The workbook cannot be read: {exc}") from None
     finally:
         book.close()
 

@@ -118,6 +118,11 @@ def test_a_file_named_xlsx_that_is_not_one() -> None:
     with pytest.raises(UnreadableFile) as broken:
         read_table(b"PK\x03\x04 not really a zip", "contacts.xlsx")
     assert broken.value.error_id == "not-an-xlsx"
+    empty = io.BytesIO()
+    Workbook().save(empty)
+    with pytest.raises(UnreadableFile) as blank:
+        read_table(empty.getvalue(), "blank.xlsx")
+    assert blank.value.error_id == "empty-file"
 
 
 def test_amounts_and_dates_as_people_write_them() -> None:
