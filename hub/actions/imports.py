@@ -264,7 +264,9 @@ def _problems(row: _Row) -> None:
 
 
 def _refused(row: _Row, error: DomainError, fallback: str | None = None) -> _Skip:
-    """A use case's refusal as report lines, each on the column it is about."""
+    """A use case's refusal as report lines, each on the column it is about; a refusal
+    naming no field (a 403: the responsible manager is outside the importer's teams) goes on
+    the `fallback` column."""
     if isinstance(error, InvalidInput) and isinstance(error.details, list):
         return _Skip(
             [
@@ -349,7 +351,7 @@ async def _import_contact(row: _Row) -> None:
     try:
         await contact_edits.create_contact(row.hub, row.actor, edit)
     except DomainError as error:
-        raise _refused(row, error) from None
+        raise _refused(row, error, "responsible") from None
 
 
 async def _import_organisation(row: _Row) -> None:
@@ -384,7 +386,7 @@ async def _import_organisation(row: _Row) -> None:
             custom_fields=record.custom,
         )
     except DomainError as error:
-        raise _refused(row, error) from None
+        raise _refused(row, error, "responsible") from None
 
 
 async def _deal_contact(row: _Row, phones: list[str], emails: list[str]) -> int | None:
@@ -491,7 +493,7 @@ async def _import_deal(row: _Row) -> None:
             reason = str(values.get("loss_reason", "")) or DEFAULT_LOSS_REASON
             await deals.move_deal(row.hub, row.actor, deal_id, stage.stage_id, loss_reason=reason)
     except DomainError as error:
-        raise _refused(row, error) from None
+        raise _refused(row, error, "responsible") from None
 
 
 _IMPORTERS = {

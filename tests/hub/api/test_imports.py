@@ -304,6 +304,23 @@ async def test_progress_grows_batch_by_batch_up_to_the_total(
     assert (done["status"], done["done_rows"], done["total_rows"]) == ("done", 5, 5)
 
 
+async def test_a_manager_outside_the_importers_teams_is_refused_on_that_row(crm: Api) -> None:
+    # sveta supervises no team here: she may not hand a client to olga, only keep it herself.
+    data = "Название;Ответственный\nАльфа;Ольга Иванова\nБета;Светлана Орлова\n".encode()
+    reply = await upload(crm, "sveta", "organisation", "team.csv", data)
+    done = await run(crm, reply.body["job"]["id"], "sveta", guessed(reply.body))
+    assert (done["created_count"], done["error_count"]) == (1, 1)
+    assert done["report"] == [
+        {
+            "row": 2,
+            "column": "Ответственный",
+            "reason": "Only the responsible manager, his supervisor or an administrator may "
+            "change this.",
+            "type": "not-responsible",
+        }
+    ]
+
+
 async def test_a_fake_xlsx_is_refused_with_422(crm: Api) -> None:
     reply = await upload(crm, "sveta", "contact", "contacts.xlsx", "ФИО;Телефон\n".encode())
     assert reply.status == 422
