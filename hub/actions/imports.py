@@ -44,8 +44,17 @@ from hub.crm_io.reading import Table
 from hub.crm_io.rows import Directory, Record
 from hub.custom_values import clean_custom_values
 from hub.models import CrmEntity, FieldKind, IdentityKind, ImportJob, ImportMapping, Role
-from hub.policy import Actor, Conflict, DomainError, Forbidden, InvalidInput, user_id_of
+from hub.policy import (
+    Actor,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    ensure_can_edit_record,
+    user_id_of,
+)
 from hub.queries import imports as queries
+from hub.queries.crm_access import mates_of
 from hub.queries.custom_fields import custom_fields, field_rules
 from hub.requisites import clean_requisite
 from routing.identity import find_contact
@@ -310,6 +319,12 @@ async def _import_contact(row: _Row) -> None:
     identities = [NormalisedIdentity(IdentityKind.phone, p, p) for p in phones]
     identities += [NormalisedIdentity(IdentityKind.email, e, e) for e in emails]
     async with row.hub.db.sessions() as session:
+        # As for organisations and deals: a supervisor hands clients to his teams only
+        # (create_contact itself does not check whom it names; an import names many).
+        try:
+            ensure_can_edit_record(row.actor, responsible, await mates_of(session, row.actor))
+        except DomainError as error:
+            raise _refused(row, error, "responsible") from None
         known = await find_contact(session, identities)
         organisation = None
         org_name = str(record.values.get("organisation", ""))

@@ -319,6 +319,13 @@ async def test_a_manager_outside_the_importers_teams_is_refused_on_that_row(crm:
             "type": "not-responsible",
         }
     ]
+    people = "ФИО;Ответственный\nАнна;Ольга Иванова\nБорис;Светлана Орлова\n".encode()
+    reply = await upload(crm, "sveta", "contact", "people.csv", people)
+    done = await run(crm, reply.body["job"]["id"], "sveta", guessed(reply.body))
+    assert (done["created_count"], done["error_count"]) == (1, 1)
+    assert [(r["row"], r["column"], r["type"]) for r in done["report"]] == [
+        (2, "Ответственный", "not-responsible")
+    ]
 
 
 async def test_a_fake_xlsx_is_refused_with_422(crm: Api) -> None:
