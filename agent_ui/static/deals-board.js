@@ -191,8 +191,10 @@ export class Board {
         t("deals.daysInStage", { n: deal.days_in_stage ?? 0 }))),
     (deal.flags || []).length ? el("ul", { class: "deal-flags" },
       deal.flags.map((flag) => el("li", { class: "deal-flag" }, flagText(flag, t)))) : null,
-    el("button", { type: "button", class: "deal-move-button", "aria-haspopup": "menu", "aria-expanded": "false" },
-      t("deals.move")));
+    el("button", {
+      type: "button", class: "deal-move-button", "aria-haspopup": "menu", "aria-expanded": "false",
+      "aria-label": t("deals.move"), title: t("deals.move"),
+    }, "\u21C4"));
     node.querySelector(".deal-title").addEventListener("click", (event) => {
       event.preventDefault();
       this.onOpen(deal.id);

@@ -1,0 +1,211 @@
+"""«Сделки» in Debian's Chromium: a manager drags a deal from «Коммерческое предложение» to
+«Проект договора» and sees both columns' counts and sums change and the move in the deal's
+stage history; a supervisor's board open beside it follows live; the same move works from the
+keyboard, and a lost stage asks for the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import pytest
+
+from hub.actions import unit_of_work
+from hub.actions.users import create_api_token
+from hub.host.app import create_app
+from hub.host.appkeys import HUB
+from hub.models import Role, User
+from tests.agent_ui.conftest import Ui
+from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, watch_console
+from tests.conftest import Backend
+
+pytestmark = pytest.mark.browser
+
+__all__ = ["browser"]  # the fixture, imported for this module's tests
+
+STAGES = [
+    ("Интерес", "open", 10),
+    ("Возможная сделка", "open", 20),
+    ("Коммерческое предложение", "open", 40),
+    ("Проект договора", "open", 70),
+    ("Договор", "open", 90),
+    ("Успешно реализовано", "won", 100),
+    ("Закрыто и не реализовано", "lost", 0),
+]
+OFFER, DRAFT, LOST = "Коммерческое предложение", "Проект договора", "Закрыто и не реализовано"
+
+
+class Seeder:
+    """Writes the board through the REST API as an administrator would."""
+
+    def __init__(self, ui: Ui, session: aiohttp.ClientSession, token: str) -> None:
+        self.ui = ui
+        self.session = session
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    async def call(self, method: str, path: str, body: Any = None) -> Any:
+        async with self.session.request(
+            method, self.ui.url("/api/v1" + path), json=body, headers=self.headers
+        ) as reply:
+            data = await reply.json()
+            assert reply.status in (200, 201), (path, reply.status, data)
+            return data
+
+
+async def seed(ui: Ui) -> dict[str, Any]:
+    async with unit_of_work(ui.hub) as uow:
+        admin = await uow.session.get_one(User, ui.users["boss"].id)
+        token = await create_api_token(uow, admin)
+    api = Seeder(ui, ui.anonymous(), token)
+    pipeline = await api.call(
+        "POST",
+        "/pipelines",
+        {
+            "name": "Продажи",
+            "stages": [{"name": n, "outcome": o, "probability": p} for n, o, p in STAGES],
+        },
+    )
+    stage = {s["name"]: s["id"] for s in pipeline["stages"]}
+    manager = ui.users["petrova"].id
+    deals = {}
+    for title, stage_name, amount in (
+        ("Окна для СтройМонтаж", OFFER, "1250000.00"),
+        ("Остекление склада", OFFER, "480000.00"),
+        ("Балконы Полимер", DRAFT, "350000.00"),
+        ("Витражи Гусева", "Интерес", "90000.00"),
+    ):
+        deal = await api.call(
+            "POST",
+            "/deals",
+            {
+                "title": title,
+                "pipeline_id": pipeline["id"],
+                "stage_id": stage[stage_name],
+                "amount": amount,
+                "responsible_id": manager,
+            },
+        )
+        deals[title] = deal
+    return {"api": api, "stage": stage, "deals": deals}
+
+
+def column(page: Any, name: str) -> Any:
+    title = page.locator(".column-title", has_text=name)
+    return page.locator(".deal-column", has=title)
+
+
+async def stats(page: Any, name: str) -> tuple[str, str]:
+    node = column(page, name)
+    count = await node.locator(".column-count").text_content()
+    total = await node.locator(".column-sum").text_content()
+    # Intl writes no-break spaces between thousands and before the sign.
+    return str(count), str(total).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+async def wait_stats(page: Any, name: str, count: str, total: str) -> None:
+    node = column(page, name)
+    await node.locator(".column-count", has_text=count).wait_for()
+    await page.wait_for_function(
+        """([name, total]) => [...document.querySelectorAll('.deal-column')].some((c) =>
+             c.querySelector('.column-title').textContent === name &&
+             c.querySelector('.column-sum').textContent.replace(/[\\u00a0\\u202f]/g, ' ') === total)""",
+        arg=[name, total],
+    )
+    assert await stats(page, name) == (count, total)
+
+
+async def test_deals_move_on_the_board_by_mouse_and_keyboard_and_others_see_it_live(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("boss", Role.admin, name="Ирина Админова")
+    await ui.add_user("lead", Role.supervisor, name="Олег Старший")
+    await ui.add_user("petrova", Role.operator, name="Мария Петрова")
+    seeded = await seed(ui)
+    problems: list[str] = []
+    manager_context = await signed_in_context(browser, ui, "petrova")
+    lead_context = await signed_in_context(browser, ui, "lead")
+    try:
+        page = await manager_context.new_page()
+        watch_console(page, problems)
+        await page.goto(ui.url("/deals"))
+        await page.wait_for_selector("#conn-status[data-state=live]")
+        await wait_stats(page, OFFER, "2", "1 730 000 ₽")
+        await wait_stats(page, DRAFT, "1", "350 000 ₽")
+        # Won and lost stand at the end, after the open stages in their order.
+        titles = await page.locator(".column-title").all_text_contents()
+        assert titles == [name for name, _, _ in STAGES]
+        card = column(page, OFFER).locator(".deal-card", has_text="Окна для СтройМонтаж")
+        assert "1 250 000 ₽" in (await card.text_content() or "").replace("\u00a0", " ")
+        assert "Мария Петрова" in (await card.text_content() or "")
+
+        other = await lead_context.new_page()
+        watch_console(other, problems)
+        await other.goto(ui.url("/deals"))
+        await other.wait_for_selector("#conn-status[data-state=live]")
+        await wait_stats(other, OFFER, "2", "1 730 000 ₽")
+
+        # Drag and drop: «Коммерческое предложение» -> «Проект договора».
+        await card.drag_to(column(page, DRAFT).locator(".column-cards"))
+        await column(page, DRAFT).locator(".deal-card", has_text="Окна для СтройМонтаж").wait_for()
+        await wait_stats(page, OFFER, "1", "480 000 ₽")
+        await wait_stats(page, DRAFT, "2", "1 600 000 ₽")
+        # Stored: the API has it in the new stage.
+        moved = await seeded["api"].call("GET", f"/deals/{seeded['deals']['Окна для СтройМонтаж']['id']}")
+        assert moved["stage_id"] == seeded["stage"][DRAFT]
+        # The supervisor's board follows without a reload.
+        await column(other, DRAFT).locator(".deal-card", has_text="Окна для СтройМонтаж").wait_for()
+        await wait_stats(other, OFFER, "1", "480 000 ₽")
+        await wait_stats(other, DRAFT, "2", "1 600 000 ₽")
+
+        # The deal's card: the stage history shows the move, the time spent in each stage.
+        await column(page, DRAFT).locator(".deal-title", has_text="Окна для СтройМонтаж").click()
+        history = page.locator("#deal-history .history-step")
+        await history.nth(1).wait_for()
+        assert await history.locator(".history-stage").all_text_contents() == [OFFER, DRAFT]
+        assert await history.nth(1).get_attribute("data-current") == "yes"
+        assert page.url.endswith(f"/deals/{moved['id']}")
+        await page.click("#deal-panel-close")
+        assert page.url.endswith("/deals")
+
+        # The keyboard: focus the card, → chooses the next column, Enter moves it there.
+        keyboard_card = column(page, OFFER).locator(".deal-card", has_text="Остекление склада")
+        await keyboard_card.focus()
+        await page.keyboard.press("ArrowRight")
+        await page.locator("#deal-announcer", has_text=DRAFT).wait_for()
+        assert await column(page, DRAFT).get_attribute("class") == "deal-column drop-target"
+        await page.keyboard.press("Enter")
+        await page.locator("#deal-announcer", has_text="перемещена").wait_for()
+        assert (await page.text_content("#deal-announcer")) == (
+            f"«Остекление склада» перемещена на этап «{DRAFT}»."
+        )
+        await wait_stats(page, OFFER, "0", "0 ₽")
+        await wait_stats(page, DRAFT, "3", "2 080 000 ₽")
+        await wait_stats(other, DRAFT, "3", "2 080 000 ₽")
+        # The moved card keeps the focus, so the next key goes on from there.
+        assert await page.evaluate("document.activeElement.dataset.id") == str(
+            seeded["deals"]["Остекление склада"]["id"]
+        )
+
+        # The «Переместить» menu to a lost stage asks why, and moves only with a reason.
+        lost_card = column(page, "Интерес").locator(".deal-card", has_text="Витражи Гусева")
+        await lost_card.locator(".deal-move-button").click()
+        await lost_card.locator(".move-item", has_text=LOST).click()
+        await page.locator("#loss-dialog[open]").wait_for()
+        await page.fill("#loss-reason", "Выбрали конкурента")
+        await page.click("#loss-dialog button[type=submit]")
+        await column(page, LOST).locator(".deal-card", has_text="Витражи Гусева").wait_for()
+        await wait_stats(page, LOST, "1", "90 000 ₽")
+        await wait_stats(other, LOST, "1", "90 000 ₽")
+        lost = await seeded["api"].call("GET", f"/deals/{seeded['deals']['Витражи Гусева']['id']}")
+        assert lost["loss_reason"] == "Выбрали конкурента"
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "deals-board.png"))
+        assert problems == []
+    finally:
+        await manager_context.close()
+        await lead_context.close()
+        await ui.close()
