@@ -12,9 +12,11 @@ from . import (
     contacts,
     conversation_writes,
     conversations,
+    deals,
     duplicates,
     files,
     leads,
+    pipelines,
     teams,
     users,
 )
@@ -39,6 +41,8 @@ def all_routes() -> list[ApiRoute]:
         leads.routes,
         teams.routes,
         channels.routes,
+        pipelines.routes,
+        deals.routes,
     )
     return [route for table in tables for route in table.routes]
 

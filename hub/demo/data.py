@@ -42,7 +42,13 @@ class DemoDeal:
     responsible: str
     contact: str | None
     organisation: str | None
-    days_in_stage: int
+    days_in_stage: float
+    # The stages it went through before, with how many days ago it entered each.
+    path: tuple[tuple[str, float], ...] = ()
+    loss_reason: str = ""
+    # The submission of the demo request (CONVERSATIONS) the deal came out of.
+    conversation: str | None = None
+    source: str = "manual"
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,14 @@ CHANNEL_TEAM = "Продажи"
 WIDGET_NAME = "site"
 WIDGET_TITLE = "Окна Мытищи — чат"
 PIPELINE_NAME = "Продажи"
-# The last stage is a signed contract: the deal is won.
-PIPELINE_STAGES: tuple[tuple[str, str], ...] = (
-    ("Интерес", "open"),
-    ("Возможная сделка", "open"),
-    ("Коммерческое предложение", "open"),
-    ("Проект договора", "open"),
-    ("Договор", "won"),
+# name, outcome, probability (%). A signed contract wins the deal; «Проиграна» loses it.
+PIPELINE_STAGES: tuple[tuple[str, str, int], ...] = (
+    ("Интерес", "open", 10),
+    ("Возможная сделка", "open", 25),
+    ("Коммерческое предложение", "open", 50),
+    ("Проект договора", "open", 75),
+    ("Договор", "won", 100),
+    ("Проиграна", "lost", 0),
 )
 
 USERS = (
@@ -203,6 +210,9 @@ DEALS = (
         "petrov",
         "ООО «СтройМонтаж»",
         4,
+        path=(("Интерес", 19), ("Возможная сделка", 11)),
+        conversation="demo-request-1",
+        source="webform",
     ),
     DemoDeal(
         "Сервисное обслуживание окон 2026",
@@ -212,6 +222,12 @@ DEALS = (
         "belova",
         "ООО «СтройМонтаж»",
         12,
+        path=(
+            ("Интерес", 47),
+            ("Возможная сделка", 40),
+            ("Коммерческое предложение", 29),
+            ("Проект договора", 18),
+        ),
     ),
     DemoDeal(
         "Окна для цеха № 3",
@@ -221,6 +237,9 @@ DEALS = (
         "orlov",
         "АО «Завод Полимер»",
         2,
+        path=(("Интерес", 36), ("Возможная сделка", 27), ("Коммерческое предложение", 13)),
+        conversation="demo-request-3",
+        source="webform",
     ),
     DemoDeal(
         "Алюминиевый витраж магазина",
@@ -239,6 +258,7 @@ DEALS = (
         "lebedeva",
         "ООО «Северный ветер»",
         9,
+        path=(("Интерес", 16),),
     ),
     DemoDeal(
         "Балконный блок, частный дом",
@@ -247,7 +267,70 @@ DEALS = (
         "operator",
         "kuznetsova",
         None,
-        3,
+        0.4,
+        path=(("Интерес", 1),),
+        conversation="demo-request-2",
+        source="webform",
+    ),
+    DemoDeal(
+        "Остекление лоджий, ЖК «Берёзки»",
+        "Коммерческое предложение",
+        Decimal("2480000.00"),
+        "petrova",
+        "lebedeva",
+        "ООО «Северный ветер»",
+        6,
+        path=(("Интерес", 24), ("Возможная сделка", 15)),
+    ),
+    DemoDeal(
+        "Окна ПВХ в таунхаус",
+        "Интерес",
+        Decimal("315000.00"),
+        "petrova",
+        None,
+        None,
+        5,
+    ),
+    DemoDeal(
+        "Москитные сетки, 14 окон",
+        "Интерес",
+        Decimal("42000.00"),
+        "sidorov",
+        "kuznetsova",
+        None,
+        2,
+    ),
+    DemoDeal(
+        "Регулировка фурнитуры в офисе",
+        "Договор",
+        Decimal("38500.00"),
+        "sidorov",
+        "belova",
+        "ООО «СтройМонтаж»",
+        20,
+        path=(("Интерес", 31), ("Коммерческое предложение", 26)),
+    ),
+    DemoDeal(
+        "Замена окон в административном корпусе",
+        "Проиграна",
+        Decimal("1275000.00"),
+        "operator",
+        "orlov",
+        "АО «Завод Полимер»",
+        8,
+        path=(("Интерес", 44), ("Возможная сделка", 33), ("Коммерческое предложение", 21)),
+        loss_reason="Выбрали подрядчика дешевле на 12%",
+    ),
+    DemoDeal(
+        "Панорамное остекление веранды",
+        "Проиграна",
+        Decimal("530000.00"),
+        "petrova",
+        None,
+        None,
+        15,
+        path=(("Интерес", 28), ("Возможная сделка", 22)),
+        loss_reason="Клиент отложил проект на следующий год",
     ),
 )
 
