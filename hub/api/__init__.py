@@ -12,10 +12,12 @@ from . import (
     contacts,
     conversation_writes,
     conversations,
+    custom_fields,
     deals,
     duplicates,
     files,
     leads,
+    organisations,
     pipelines,
     teams,
     users,
@@ -43,6 +45,8 @@ def all_routes() -> list[ApiRoute]:
         channels.routes,
         pipelines.routes,
         deals.routes,
+        custom_fields.routes,
+        organisations.routes,
     )
     return [route for table in tables for route in table.routes]
 
