@@ -33,6 +33,10 @@ STAGES = [
     ("Успешно реализовано", "won", 100),
     ("Закрыто и не реализовано", "lost", 0),
 ]
+# Whether the column named [0] shows the sum [1] (no-break spaces read as spaces).
+COLUMN_SUM_IS = """([name, total]) => [...document.querySelectorAll('.deal-column')].some((c) =>
+  c.querySelector('.column-title').textContent === name &&
+  c.querySelector('.column-sum').textContent.replace(/[\\u00a0\\u202f]/g, ' ') === total)"""
 OFFER, DRAFT, LOST = "Коммерческое предложение", "Проект договора", "Закрыто и не реализовано"
 
 
@@ -106,12 +110,7 @@ async def stats(page: Any, name: str) -> tuple[str, str]:
 async def wait_stats(page: Any, name: str, count: str, total: str) -> None:
     node = column(page, name)
     await node.locator(".column-count", has_text=count).wait_for()
-    await page.wait_for_function(
-        """([name, total]) => [...document.querySelectorAll('.deal-column')].some((c) =>
-             c.querySelector('.column-title').textContent === name &&
-             c.querySelector('.column-sum').textContent.replace(/[\\u00a0\\u202f]/g, ' ') === total)""",
-        arg=[name, total],
-    )
+    await page.wait_for_function(COLUMN_SUM_IS, arg=[name, total])
     assert await stats(page, name) == (count, total)
 
 
@@ -153,7 +152,8 @@ async def test_deals_move_on_the_board_by_mouse_and_keyboard_and_others_see_it_l
         await wait_stats(page, OFFER, "1", "480 000 ₽")
         await wait_stats(page, DRAFT, "2", "1 600 000 ₽")
         # Stored: the API has it in the new stage.
-        moved = await seeded["api"].call("GET", f"/deals/{seeded['deals']['Окна для СтройМонтаж']['id']}")
+        windows_id = seeded["deals"]["Окна для СтройМонтаж"]["id"]
+        moved = await seeded["api"].call("GET", f"/deals/{windows_id}")
         assert moved["stage_id"] == seeded["stage"][DRAFT]
         # The supervisor's board follows without a reload.
         await column(other, DRAFT).locator(".deal-card", has_text="Окна для СтройМонтаж").wait_for()
