@@ -66,6 +66,8 @@ DEALS_JS_STRINGS: dict[str, str] = {
     "deals.outcome.lost": N_("Lost deals"),
     "deals.totals": N_("{n} deals worth {sum}"),
     "dealTime.daysHours": N_("{d} d {h} h"),
+    "dealSource.manual": N_("entered by hand"),
+    "dealSource.import": N_("import"),
     "dealFlag.stalled": N_("No activity"),
     "dealFlag.overdue": N_("Overdue"),
 }

@@ -11,6 +11,7 @@ const PAGE = 50;
 export class DealList {
   constructor({ api, t, locale, onOpen, toast }) {
     Object.assign(this, { api, t, locale, onOpen, toast });
+    this.shared = {};
     this.form = document.getElementById("list-filters");
     this.body = document.getElementById("deals-rows");
     this.totals = document.getElementById("list-totals");
@@ -40,29 +41,23 @@ export class DealList {
     select.value = [...select.options].some((o) => o.value === kept) ? kept : "";
   }
 
-  setResponsibles(options) {
-    const select = this.form.elements.responsible_id;
-    const kept = select.value;
-    clear(select).append(...options);
-    select.value = [...select.options].some((o) => o.value === kept) ? kept : "";
-  }
-
-  query(search) {
+  query({ search, responsible }) {
     const f = this.form.elements;
     const params = new URLSearchParams({ pipeline_id: this.pipeline.id, limit: PAGE });
     const stage = f.stage.value;
     if (stage.startsWith("stage:")) params.set("stage_id", stage.slice(6));
     if (stage.startsWith("outcome:")) params.set("outcome", stage.slice(8));
-    if (f.responsible_id.value) params.set("responsible_id", f.responsible_id.value);
+    if (responsible) params.set("responsible_id", responsible);
     if (f.created_from.value) params.set("created_from", f.created_from.value);
     if (f.created_to.value) params.set("created_to", f.created_to.value);
     if (search) params.set("q", search);
     return params;
   }
 
-  async load(search = this.search) {
-    this.search = search || "";
-    this.params = this.query(this.search);
+  // `shared`: the toolbar's search and responsible manager, which the board uses too.
+  async load(shared = this.shared) {
+    this.shared = shared || {};
+    this.params = this.query(this.shared);
     this.rows.clear();
     clear(this.body);
     this.cursor = null;

@@ -86,15 +86,18 @@ const newDeal = new NewDealForm({
 });
 
 function fillResponsibleFilters() {
-  const options = () => [
+  const options = [
     el("option", { value: "" }, t("deals.filter.anyone")),
     el("option", { value: String(me.id) }, t("deals.filter.mine")),
     ...users.list().filter((u) => u.id !== me.id).map((u) => el("option", { value: u.id }, u.name)),
   ];
   const kept = nodes.responsible.value;
-  nodes.responsible.replaceChildren(...options());
+  nodes.responsible.replaceChildren(...options);
   nodes.responsible.value = kept;
-  list.setResponsibles(options());
+}
+
+function shared() {
+  return { search: state.search, responsible: nodes.responsible.value };
 }
 
 function stageOf(stageId) {
@@ -266,7 +269,7 @@ function showView(view) {
   nodes.listView.hidden = view !== "list";
   for (const button of nodes.toggles) button.setAttribute("aria-pressed", String(button.dataset.view === view));
   setQuery("view", view === "list" ? "list" : null);
-  if (view === "list") list.load(state.search);
+  if (view === "list") list.load(shared());
 }
 
 function choosePipeline(pipelineId) {
@@ -277,7 +280,7 @@ function choosePipeline(pipelineId) {
   setQuery("pipeline", state.pipelines[0] && state.pipeline.id === state.pipelines[0].id ? null : String(state.pipeline.id));
   list.setPipeline(state.pipeline);
   loadBoard().catch((error) => toast(t("error.generic", { message: error.message })));
-  if (state.view === "list") list.load(state.search);
+  if (state.view === "list") list.load(shared());
 }
 
 async function start() {
@@ -321,14 +324,17 @@ async function openNewFromQuery(params) {
 
 nodes.pipeline.addEventListener("change", () => choosePipeline(Number(nodes.pipeline.value)));
 for (const button of nodes.toggles) button.addEventListener("click", () => showView(button.dataset.view));
-nodes.responsible.addEventListener("change", () => loadBoard().catch(() => {}));
+nodes.responsible.addEventListener("change", () => {
+  loadBoard().catch(() => {});
+  if (state.view === "list") list.load(shared());
+});
 let searchTimer = null;
 nodes.search.addEventListener("input", () => {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(() => {
     state.search = nodes.search.value.trim();
     loadBoard().catch(() => {});
-    if (state.view === "list") list.load(state.search);
+    if (state.view === "list") list.load(shared());
   }, 250);
 });
 document.getElementById("deal-new").addEventListener("click", () => {

@@ -40,6 +40,15 @@ function customValue(control, definition) {
   return text === "" ? null : text;
 }
 
+// "telegram" -> «Telegram», "manual" -> «вручную»: a deal's source in the page's words.
+function sourceText(source, t) {
+  for (const key of ["dealSource." + source, "channelKind." + source]) {
+    const text = t(key);
+    if (text !== key) return text;
+  }
+  return source;
+}
+
 export class DealPanel {
   constructor({ api, t, locale, users, customFields, pipelines, onChanged, onMove, onClose, toast }) {
     Object.assign(this, { api, t, locale, users, customFields, pipelines, onChanged, onMove, onClose, toast });
@@ -101,7 +110,6 @@ export class DealPanel {
     const pipeline = this.pipelines().find((p) => p.id === deal.pipeline_id);
     const stages = pipeline ? orderedStages(pipeline.stages) : [];
     const stage = stages.find((s) => s.id === deal.stage_id);
-    const form = el("form", { class: "deal-form", id: "deal-form", novalidate: true });
     const stageSelect = el("select", { name: "stage_id", id: "deal-stage" },
       stages.map((s) => el("option", { value: s.id, selected: s.id === deal.stage_id }, s.name)));
     stageSelect.addEventListener("change", async () => {
@@ -116,7 +124,8 @@ export class DealPanel {
     responsible.value = deal.responsible ? String(deal.responsible.id) : "";
     this.contact = picker({ api: this.api, t, kind: "contact", value: deal.contact, id: "deal-contact" });
     this.organisation = picker({ api: this.api, t, kind: "organisation", value: deal.organisation, id: "deal-organisation" });
-    form.append(
+    // el() skips the parts a deal has not got (null) and flattens the custom fields' list.
+    const form = el("form", { class: "deal-form", id: "deal-form", novalidate: true },
       el("p", { class: "panel-notice", role: "status" }),
       field(t("deals.field.stage"), stageSelect),
       deal.loss_reason ? el("p", { class: "loss-reason" }, t("deals.lossReason", { reason: deal.loss_reason })) : null,
@@ -148,7 +157,7 @@ export class DealPanel {
       el("p", { class: "muted deal-dates" },
         t("deals.createdAt", { when: formatDateTime(deal.created_at, this.locale) }),
         deal.closed_at ? " · " + t("deals.closedAt", { when: formatDateTime(deal.closed_at, this.locale) }) : "",
-        deal.source ? " · " + t("deals.source", { source: deal.source }) : ""));
+        deal.source ? " · " + t("deals.source", { source: sourceText(deal.source, t) }) : ""));
   }
 
   linksSection(deal) {
