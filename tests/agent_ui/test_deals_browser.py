@@ -57,7 +57,16 @@ class Seeder:
             return data
 
 
-async def seed(ui: Ui) -> dict[str, Any]:
+SEEDED = (
+    ("Окна для СтройМонтаж", OFFER, "1250000.00"),
+    ("Остекление склада", OFFER, "480000.00"),
+    ("Балконы Полимер", DRAFT, "350000.00"),
+    ("Витражи Гусева", "Интерес", "90000.00"),
+)
+XSS_TITLE = 'Окна <img src=x onerror="window.__oknoXss=1"><script>window.__oknoXss=2</script>'
+
+
+async def seed(ui: Ui, extra: tuple[tuple[str, str, str], ...] = ()) -> dict[str, Any]:
     async with unit_of_work(ui.hub) as uow:
         admin = await uow.session.get_one(User, ui.users["boss"].id)
         token = await create_api_token(uow, admin)
@@ -73,12 +82,7 @@ async def seed(ui: Ui) -> dict[str, Any]:
     stage = {s["name"]: s["id"] for s in pipeline["stages"]}
     manager = ui.users["petrova"].id
     deals = {}
-    for title, stage_name, amount in (
-        ("Окна для СтройМонтаж", OFFER, "1250000.00"),
-        ("Остекление склада", OFFER, "480000.00"),
-        ("Балконы Полимер", DRAFT, "350000.00"),
-        ("Витражи Гусева", "Интерес", "90000.00"),
-    ):
+    for title, stage_name, amount in SEEDED + extra:
         deal = await api.call(
             "POST",
             "/deals",
@@ -208,4 +212,83 @@ async def test_deals_move_on_the_board_by_mouse_and_keyboard_and_others_see_it_l
     finally:
         await manager_context.close()
         await lead_context.close()
+        await ui.close()
+
+
+async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_list_totals(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("boss", Role.admin, name="Ирина Админова")
+    await ui.add_user("petrova", Role.operator, name="Мария Петрова")
+    seeded = await seed(ui, extra=((XSS_TITLE, "Интерес", "10000.00"),))
+    deals = seeded["deals"]
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "petrova")
+    try:
+        page = await context.new_page()
+        watch_console(page, problems)
+        # /deals/{id} opens the board with that deal in the panel.
+        await page.goto(ui.url(f"/deals/{deals['Балконы Полимер']['id']}"))
+        await page.wait_for_selector("#conn-status[data-state=live]")
+        await page.locator("#deal-panel-title", has_text="Балконы Полимер").wait_for()
+        await page.fill("#deal-form input[name=amount]", "400 000")
+        await page.click("#deal-save")
+        await page.locator("#deal-form .panel-notice", has_text="Сохранено.").wait_for()
+        await wait_stats(page, DRAFT, "1", "400 000 ₽")
+
+        # Someone else saves the deal being edited: saving it now is refused (409), and the
+        # panel shows the deal as it is, with the other person's amount.
+        warehouse = deals["Остекление склада"]
+        await page.locator(".deal-title", has_text="Остекление склада").click()
+        await page.locator("#deal-panel-title", has_text="Остекление склада").wait_for()
+        await page.fill("#deal-form input[name=title]", "Остекление склада, 2 очередь")
+        await seeded["api"].call(
+            "PATCH", f"/deals/{warehouse['id']}", {"version": 1, "amount": "500000.00"}
+        )
+        await wait_stats(page, OFFER, "2", "1 750 000 ₽")
+        await page.locator("#deal-form .panel-notice", has_text="изменил другой").wait_for()
+        await page.click("#deal-save")
+        await page.locator("#deal-form .panel-notice", has_text="раньше вас").wait_for()
+        assert await page.input_value("#deal-form input[name=title]") == "Остекление склада"
+        assert await page.input_value("#deal-form input[name=amount]") == "500000.00"
+        current = await seeded["api"].call("GET", f"/deals/{warehouse['id']}")
+        assert (current["title"], current["version"]) == ("Остекление склада", 2)
+        await page.click("#deal-panel-close")
+
+        # A title with markup is shown as text and never runs.
+        xss = page.locator(".deal-card", has_text="onerror")
+        assert await xss.locator(".deal-title").text_content() == XSS_TITLE
+        assert await page.locator("#board img, #board script").count() == 0
+        assert await page.evaluate("window.__oknoXss") is None
+
+        # The list beside the board: totals of everything shown, then of one stage.
+        await page.click("#view-list")
+        totals = page.locator("#list-totals")
+        await totals.wait_for()
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#deals-rows tr').length === 5"
+        )
+        assert (await totals.text_content() or "").replace("\u00a0", " ") == (
+            "Сделок: 5, на сумму 2 250 000 ₽"
+        )
+        await page.select_option("#list-filters select[name=stage]", label=DRAFT)
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#deals-rows tr').length === 1"
+        )
+        await page.locator("#list-totals", has_text="Сделок: 1").wait_for()
+        assert (await totals.text_content() or "").replace("\u00a0", " ") == (
+            "Сделок: 1, на сумму 400 000 ₽"
+        )
+        assert await page.locator("#deals-rows .deal-row-title").all_text_contents() == [
+            "Балконы Полимер"
+        ]
+        assert "view=list" in page.url
+        # The one refused save is the browser's only complaint.
+        assert problems == [
+            "Failed to load resource: the server responded with a status of 409 (Conflict)"
+        ]
+    finally:
+        await context.close()
         await ui.close()
