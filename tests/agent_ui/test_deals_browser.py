@@ -224,6 +224,19 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
     await ui.add_user("petrova", Role.operator, name="Мария Петрова")
     seeded = await seed(ui, extra=((XSS_TITLE, "Интерес", "10000.00"),))
     deals = seeded["deals"]
+    service = await seeded["api"].call(
+        "POST", "/pipelines", {"name": "Сервис", "stages": [{"name": "Заявка на ремонт"}]}
+    )
+    await seeded["api"].call(
+        "POST",
+        "/deals",
+        {
+            "title": "Замена уплотнителя",
+            "pipeline_id": service["id"],
+            "amount": "12000",
+            "responsible_id": ui.users["petrova"].id,
+        },
+    )
     problems: list[str] = []
     context = await signed_in_context(browser, ui, "petrova")
     try:
@@ -257,6 +270,43 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
         assert (current["title"], current["version"]) == ("Остекление склада", 2)
         await page.click("#deal-panel-close")
 
+        # A move racing someone else's edit: the API refuses the stale version (409), the
+        # card stays where it is and the user is told.
+        async def edited_meanwhile(route: Any) -> None:
+            await seeded["api"].call(
+                "PATCH",
+                f"/deals/{deals['Витражи Гусева']['id']}",
+                {"version": 1, "title": "Витражи"},
+            )
+            await route.continue_()
+
+        await page.route("**/api/v1/deals/*/move", edited_meanwhile)
+        raced = column(page, "Интерес").locator(".deal-card", has_text="Витражи Гусева")
+        await raced.focus()
+        await page.keyboard.press("ArrowRight")
+        await page.keyboard.press("Enter")
+        await page.locator("#toast", has_text="только что изменил другой").wait_for()
+        await page.unroute("**/api/v1/deals/*/move")
+        await (
+            column(page, "Интерес").locator(".deal-card .deal-title", has_text="Витражи").wait_for()
+        )
+        assert await column(page, "Интерес").locator(".deal-title").all_text_contents() == [
+            "Витражи",
+            XSS_TITLE,
+        ]
+        await wait_stats(page, "Интерес", "2", "100 000 ₽")
+        await wait_stats(page, "Возможная сделка", "0", "0 ₽")
+
+        # «Новая сделка»: created in the first stage, counted and summed at once.
+        await page.click("#deal-new")
+        await page.fill("#deal-new-dialog input[name=title]", "Окна на дачу")
+        await page.fill("#deal-new-dialog input[name=amount]", "75 500,50")
+        await page.click("#deal-new-dialog button[type=submit]")
+        await column(page, "Интерес").locator(".deal-card", has_text="Окна на дачу").wait_for()
+        await wait_stats(page, "Интерес", "3", "175 500,50 ₽")
+        created = column(page, "Интерес").locator(".deal-card", has_text="Окна на дачу")
+        assert "Мария Петрова" in (await created.text_content() or "")
+
         # A title with markup is shown as text and never runs.
         xss = page.locator(".deal-card", has_text="onerror")
         assert await xss.locator(".deal-title").text_content() == XSS_TITLE
@@ -268,10 +318,10 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
         totals = page.locator("#list-totals")
         await totals.wait_for()
         await page.wait_for_function(
-            "() => document.querySelectorAll('#deals-rows tr').length === 5"
+            "() => document.querySelectorAll('#deals-rows tr').length === 6"
         )
         assert (await totals.text_content() or "").replace("\u00a0", " ") == (
-            "Сделок: 5, на сумму 2 250 000 ₽"
+            "Сделок: 6, на сумму 2 325 500,50 ₽"
         )
         await page.select_option("#list-filters select[name=stage]", label=DRAFT)
         await page.wait_for_function(
@@ -285,10 +335,17 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
             "Балконы Полимер"
         ]
         assert "view=list" in page.url
-        # The one refused save is the browser's only complaint.
-        assert problems == [
-            "Failed to load resource: the server responded with a status of 409 (Conflict)"
-        ]
+
+        # The pipeline switcher: another pipeline's board, with its own stages.
+        await page.click("#view-board")
+        await page.select_option("#pipeline-select", label="Сервис")
+        await column(page, "Заявка на ремонт").wait_for()
+        assert await page.locator(".column-title").all_text_contents() == ["Заявка на ремонт"]
+        await wait_stats(page, "Заявка на ремонт", "1", "12 000 ₽")
+        assert f"pipeline={service['id']}" in page.url
+        # The refused save and move are the browser's only complaints.
+        conflict = "Failed to load resource: the server responded with a status of 409 (Conflict)"
+        assert problems == [conflict, conflict]
     finally:
         await context.close()
         await ui.close()
