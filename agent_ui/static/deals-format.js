@@ -58,8 +58,8 @@ export function formatDateTime(iso, locale) {
 // Where a client, an organisation and a conversation are shown (the «Клиенты» pages and the
 // workspace); kept in one place so the deals pages link the way those pages route.
 export const links = {
-  contact: (id) => "/clients/" + encodeURIComponent(id),
-  organisation: (id) => "/organisations/" + encodeURIComponent(id),
+  contact: (id) => "/clients/contacts/" + encodeURIComponent(id),
+  organisation: (id) => "/clients/organisations/" + encodeURIComponent(id),
   conversation: (id) => "/#c" + encodeURIComponent(id),
   deal: (id) => "/deals/" + encodeURIComponent(id),
 };

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from hub.actions import unit_of_work
+from hub.actions import crm, unit_of_work
 from hub.actions.users import create_api_token
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
@@ -81,6 +81,10 @@ async def seed(ui: Ui, extra: tuple[tuple[str, str, str], ...] = ()) -> dict[str
     )
     stage = {s["name"]: s["id"] for s in pipeline["stages"]}
     manager = ui.users["petrova"].id
+    async with unit_of_work(ui.hub) as uow:
+        client = await crm.create_contact(uow, "Анна Соколова", responsible_user_id=manager)
+        company = await crm.create_organisation(uow, "ООО «СтройМонтаж»", "7707083893", manager)
+    links = {"contact_id": client.id, "organisation_id": company.id}
     deals = {}
     for title, stage_name, amount in SEEDED + extra:
         deal = await api.call(
@@ -92,10 +96,11 @@ async def seed(ui: Ui, extra: tuple[tuple[str, str, str], ...] = ()) -> dict[str
                 "stage_id": stage[stage_name],
                 "amount": amount,
                 "responsible_id": manager,
+                **(links if title == "Окна для СтройМонтаж" else {}),
             },
         )
         deals[title] = deal
-    return {"api": api, "stage": stage, "deals": deals}
+    return {"api": api, "stage": stage, "deals": deals, "contact": client.id, "org": company.id}
 
 
 def column(page: Any, name: str) -> Any:
@@ -143,6 +148,8 @@ async def test_deals_move_on_the_board_by_mouse_and_keyboard_and_others_see_it_l
         card = column(page, OFFER).locator(".deal-card", has_text="Окна для СтройМонтаж")
         assert "1 250 000 ₽" in (await card.text_content() or "").replace("\u00a0", " ")
         assert "Мария Петрова" in (await card.text_content() or "")
+        assert await card.locator(".deal-client").text_content() == "Анна Соколова"
+        assert await card.locator(".deal-org").text_content() == "ООО «СтройМонтаж»"
 
         other = await lead_context.new_page()
         watch_console(other, problems)
@@ -171,6 +178,12 @@ async def test_deals_move_on_the_board_by_mouse_and_keyboard_and_others_see_it_l
         assert await history.locator(".history-stage").all_text_contents() == [OFFER, DRAFT]
         assert await history.nth(1).get_attribute("data-current") == "yes"
         assert page.url.endswith(f"/deals/{moved['id']}")
+        # ...and links to the client's and the organisation's cards.
+        client_link = page.locator("#deal-panel .deal-link-contact")
+        assert await client_link.text_content() == "Анна Соколова"
+        assert await client_link.get_attribute("href") == f"/clients/contacts/{seeded['contact']}"
+        org_link = page.locator("#deal-panel .deal-link-organisation")
+        assert await org_link.get_attribute("href") == f"/clients/organisations/{seeded['org']}"
         await page.click("#deal-panel-close")
         assert page.url.endswith("/deals")
 
