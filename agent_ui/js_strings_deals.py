@@ -56,7 +56,7 @@ DEALS_JS_STRINGS: dict[str, str] = {
     "deals.createdAt": N_("Created {when}"),
     "deals.closedAt": N_("closed {when}"),
     "deals.source": N_("source: {source}"),
-    "deals.filter.anyone": N_("Anyone"),
+    "deals.filter.anyone": N_("All managers"),
     "deals.filter.mine": N_("Mine"),
     "deals.filter.anyStage": N_("Any stage"),
     "deals.filter.outcome": N_("Outcome"),

@@ -362,3 +362,63 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
     finally:
         await context.close()
         await ui.close()
+
+
+async def test_a_long_column_loads_more_and_keeps_its_numbers_when_an_unloaded_deal_moves(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("boss", Role.admin, name="Ирина Админова")
+    manager = await ui.add_user("petrova", Role.operator, name="Мария Петрова")
+    async with unit_of_work(ui.hub) as uow:
+        admin = await uow.session.get_one(User, ui.users["boss"].id)
+        token = await create_api_token(uow, admin)
+    api = Seeder(ui, ui.anonymous(), token)
+    pipeline = await api.call(
+        "POST",
+        "/pipelines",
+        {"name": "Продажи", "stages": [{"name": "Интерес"}, {"name": "Договор"}]},
+    )
+    first, contract = (stage["id"] for stage in pipeline["stages"])
+    created = [
+        await api.call(
+            "POST",
+            "/deals",
+            {
+                "title": f"Окна № {n}",
+                "stage_id": first,
+                "amount": "1000",
+                "responsible_id": manager.id,
+            },
+        )
+        for n in range(1, 53)
+    ]
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "petrova")
+    try:
+        page = await context.new_page()
+        watch_console(page, problems)
+        await page.goto(ui.url("/deals"))
+        await page.wait_for_selector("#conn-status[data-state=live]")
+        await wait_stats(page, "Интерес", "52", "52 000 ₽")
+        cards = column(page, "Интерес").locator(".deal-card")
+        assert await cards.count() == 50  # the first 50 by time in the stage
+        more = column(page, "Интерес").locator(".column-more")
+        assert await more.is_visible()
+
+        # The 52nd deal, not on the page, moves elsewhere: both columns still add up.
+        await api.call("POST", f"/deals/{created[-1]['id']}/move", {"stage_id": contract})
+        await column(page, "Договор").get_by_text("Окна № 52", exact=True).wait_for()
+        await wait_stats(page, "Интерес", "51", "51 000 ₽")
+        await wait_stats(page, "Договор", "1", "1 000 ₽")
+
+        await more.click()
+        await column(page, "Интерес").get_by_text("Окна № 51", exact=True).wait_for()
+        assert await cards.count() == 51
+        assert not await more.is_visible()
+        await wait_stats(page, "Интерес", "51", "51 000 ₽")
+        assert problems == []
+    finally:
+        await context.close()
+        await ui.close()
