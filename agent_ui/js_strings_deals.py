@@ -24,6 +24,9 @@ DEALS_JS_STRINGS: dict[str, str] = {
     ),
     "deals.moveFailed": N_("The deal was not moved: {message}"),
     "deals.created": N_("Deal “{title}” created."),
+    "deals.fromConversation": N_(
+        "From conversation No. {id}: its client and source are filled in."
+    ),
     "deals.noPipelines": N_("There are no pipelines yet; an administrator sets them up."),
     "deals.pickContact": N_("Find a client by name or phone"),
     "deals.pickOrganisation": N_("Find an organisation by name or INN"),

@@ -153,6 +153,9 @@ export class NewDealForm {
     this.form.elements.responsible_id.value = String(me.id);
     this.contact = picker({ api: this.api, t: this.t, kind: "contact", value: contact, id: "new-contact" });
     this.organisation = picker({ api: this.api, t: this.t, kind: "organisation", value: organisation, id: "new-organisation" });
+    const from = this.dialog.querySelector("#new-from-conversation");
+    from.textContent = conversationId ? this.t("deals.fromConversation", { id: conversationId }) : "";
+    from.hidden = !conversationId;
     this.dialog.querySelector("#new-contact-slot").replaceChildren(this.contact.node);
     this.dialog.querySelector("#new-organisation-slot").replaceChildren(this.organisation.node);
     this.dialog.showModal();

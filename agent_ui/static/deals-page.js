@@ -312,14 +312,24 @@ async function start() {
 }
 
 // /deals?new=1&contact_id=…&conversation_id=…: «New deal» from a client card or a conversation.
+// The conversation's client is shown in the form; the API fills in the rest from it.
 async function openNewFromQuery(params) {
   let contact = null;
   const contactId = Number(params.get("contact_id"));
+  const conversationId = Number(params.get("conversation_id")) || null;
   if (contactId) {
     const card = await api("GET", "/api/v1/contacts/" + contactId).catch(() => null);
     if (card) contact = { id: card.id, name: card.name };
+  } else if (conversationId) {
+    const conversation = await api("GET", "/api/v1/conversations/" + conversationId).catch(() => null);
+    if (conversation && conversation.contact) {
+      contact = { id: conversation.contact.id, name: conversation.contact.name || t("contact.noName") };
+    }
   }
-  newDeal.open(state.pipeline, { contact, conversationId: Number(params.get("conversation_id")) || null });
+  newDeal.open(state.pipeline, { contact, conversationId });
+  setQuery("new", null);
+  setQuery("contact_id", null);
+  setQuery("conversation_id", null);
 }
 
 nodes.pipeline.addEventListener("change", () => choosePipeline(Number(nodes.pipeline.value)));

@@ -16,7 +16,7 @@ from hub.actions.users import create_api_token
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
 from hub.models import Role, User
-from tests.agent_ui.conftest import Ui
+from tests.agent_ui.conftest import Ui, new_conversation
 from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, watch_console
 from tests.conftest import Backend
 
@@ -418,6 +418,55 @@ async def test_a_long_column_loads_more_and_keeps_its_numbers_when_an_unloaded_d
         assert await cards.count() == 51
         assert not await more.is_visible()
         await wait_stats(page, "Интерес", "51", "51 000 ₽")
+        assert problems == []
+    finally:
+        await context.close()
+        await ui.close()
+
+
+async def test_a_deal_is_made_from_a_conversation_with_its_client_and_a_link_back(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("boss", Role.admin, name="Ирина Админова")
+    manager = await ui.add_user("petrova", Role.operator, name="Мария Петрова")
+    async with unit_of_work(ui.hub) as uow:
+        admin = await uow.session.get_one(User, ui.users["boss"].id)
+        token = await create_api_token(uow, admin)
+    api = Seeder(ui, ui.anonymous(), token)
+    await api.call("POST", "/pipelines", {"name": "Продажи", "stages": [{"name": "Интерес"}]})
+    conversation_id = await new_conversation(ui.hub, manager.id, "Нужны окна в коттедж")
+    conversation = await api.call("GET", f"/conversations/{conversation_id}")
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "petrova")
+    try:
+        page = await context.new_page()
+        watch_console(page, problems)
+        await page.goto(ui.url(f"/#c{conversation_id}"))
+        link = page.locator(f'#btn-new-deal[href="/deals?new=1&conversation_id={conversation_id}"]')
+        await link.wait_for()
+        await link.click()
+        await page.locator("#deal-new-dialog[open]").wait_for()
+        await page.locator("#new-from-conversation", has_text=f"№ {conversation_id}").wait_for()
+        assert await page.locator("#deal-new-dialog .picker-name").first.text_content() == "Клиент"
+        await page.fill("#deal-new-dialog input[name=title]", "Окна в коттедж")
+        await page.fill("#deal-new-dialog input[name=amount]", "250000")
+        await page.click("#deal-new-dialog button[type=submit]")
+        card = column(page, "Интерес").locator(".deal-card", has_text="Окна в коттедж")
+        await card.wait_for()
+        assert await card.locator(".deal-client").text_content() == "Клиент"
+
+        await card.locator(".deal-title").click()
+        back = page.locator("#deal-panel .deal-link-conversation")
+        await back.wait_for()
+        assert await back.text_content() == f"Диалог № {conversation_id}"
+        assert await back.get_attribute("href") == f"/#c{conversation_id}"
+        deal_id = int(page.url.rsplit("/", 1)[1])
+        deal = await api.call("GET", f"/deals/{deal_id}")
+        assert deal["conversations"] == [conversation_id]
+        assert deal["contact"]["id"] == conversation["contact"]["id"]
+        assert (deal["source"], deal["amount"]) == ("webform", "250000.00")
         assert problems == []
     finally:
         await context.close()
