@@ -29,6 +29,15 @@ export class Board {
     this.where = new Map(); // deal id -> stage id
     this.pending = null; // a keyboard move being chosen: {dealId, stageId}
     this.dragging = null;
+    // A click anywhere else closes an open «Move» menu.
+    document.addEventListener("click", (event) => {
+      if (event.target.closest && event.target.closest(".move-menu, .deal-move-button")) return;
+      for (const menu of this.root.querySelectorAll(".move-menu")) {
+        const button = menu.parentElement.querySelector(".deal-move-button");
+        if (button) button.setAttribute("aria-expanded", "false");
+        menu.remove();
+      }
+    });
   }
 
   load(board) {

@@ -73,7 +73,11 @@ const panel = new DealPanel({
   pipelines: () => state.pipelines,
   onChanged: (deal) => showChanged(deal, "updated", null),
   onMove: (id, stageId) => moveDeal(id, stageId),
-  onClose: () => navigate(null),
+  onClose: (dealId) => {
+    navigate(null);
+    // Back to the card the deal was opened from, when it is on the board.
+    if (dealId && state.view === "board") board.focusCard(dealId);
+  },
 });
 const newDeal = new NewDealForm({
   api, t, users,

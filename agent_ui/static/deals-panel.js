@@ -80,9 +80,10 @@ export class DealPanel {
   }
 
   close() {
+    const dealId = this.deal ? this.deal.id : null;
     this.root.hidden = true;
     this.deal = null;
-    this.onClose();
+    this.onClose(dealId);
   }
 
   // A live change of the deal shown: fetched again unless the user is editing it.
