@@ -467,6 +467,11 @@ async def test_a_deal_is_made_from_a_conversation_with_its_client_and_a_link_bac
         assert deal["conversations"] == [conversation_id]
         assert deal["contact"]["id"] == conversation["contact"]["id"]
         assert (deal["source"], deal["amount"]) == ("webform", "250000.00")
+        # ...and the client's card in the workspace links to it.
+        await page.goto(ui.url(f"/#c{conversation_id}"))
+        to_deal = page.locator(f'#card-deals a.deal-link[href="/deals/{deal_id}"]')
+        await to_deal.wait_for()
+        assert await to_deal.text_content() == "Окна в коттедж"
         assert problems == []
     finally:
         await context.close()
