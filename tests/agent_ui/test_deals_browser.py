@@ -250,6 +250,19 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
             "responsible_id": ui.users["petrova"].id,
         },
     )
+    kind = await seeded["api"].call(
+        "POST",
+        "/custom-fields",
+        {
+            "entity": "deal",
+            "label": "Тип объекта",
+            "kind": "list",
+            "options": ["Квартира", "Коттедж", "Офис"],
+        },
+    )
+    measured = await seeded["api"].call(
+        "POST", "/custom-fields", {"entity": "deal", "label": "Замер сделан", "kind": "flag"}
+    )
     problems: list[str] = []
     context = await signed_in_context(browser, ui, "petrova")
     try:
@@ -260,9 +273,15 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
         await page.wait_for_selector("#conn-status[data-state=live]")
         await page.locator("#deal-panel-title", has_text="Балконы Полимер").wait_for()
         await page.fill("#deal-form input[name=amount]", "400 000")
+        # The administrator's custom fields are in the form, edited like the rest.
+        await page.get_by_label("Тип объекта").select_option("Коттедж")
+        await page.get_by_label("Замер сделан").check()
         await page.click("#deal-save")
         await page.locator("#deal-form .panel-notice", has_text="Сохранено.").wait_for()
         await wait_stats(page, DRAFT, "1", "400 000 ₽")
+        saved = await seeded["api"].call("GET", f"/deals/{deals['Балконы Полимер']['id']}")
+        assert saved["custom_fields"] == {kind["key"]: "Коттедж", measured["key"]: True}
+        assert (saved["amount"], saved["version"]) == ("400000.00", 2)
 
         # Someone else saves the deal being edited: saving it now is refused (409), and the
         # panel shows the deal as it is, with the other person's amount.
