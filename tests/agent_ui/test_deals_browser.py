@@ -208,11 +208,20 @@ async def test_deals_move_on_the_board_by_mouse_and_keyboard_and_others_see_it_l
 
         # The «Переместить» menu to a lost stage asks why, and moves only with a reason.
         lost_card = column(page, "Интерес").locator(".deal-card", has_text="Витражи Гусева")
-        await lost_card.locator(".deal-move-button").click()
-        await lost_card.locator(".move-item", has_text=LOST).click()
+        # All from the keyboard: Tab to the card's «Переместить», Enter opens the menu on its
+        # first stage, ↑ wraps round to the last one (lost), Enter picks it.
+        await lost_card.focus()
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.className") == "deal-move-button"
+        await page.keyboard.press("Enter")
+        assert await page.evaluate("document.activeElement.textContent") == "Возможная сделка"
+        await page.keyboard.press("ArrowUp")
+        assert await page.evaluate("document.activeElement.textContent") == LOST
+        await page.keyboard.press("Enter")
         await page.locator("#loss-dialog[open]").wait_for()
-        await page.fill("#loss-reason", "Выбрали конкурента")
-        await page.click("#loss-dialog button[type=submit]")
+        await page.keyboard.type("Выбрали конкурента")
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Enter")
         await column(page, LOST).locator(".deal-card", has_text="Витражи Гусева").wait_for()
         await wait_stats(page, LOST, "1", "90 000 ₽")
         await wait_stats(other, LOST, "1", "90 000 ₽")
