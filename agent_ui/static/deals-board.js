@@ -212,6 +212,14 @@ export class Board {
       if (event.target === node || event.target.closest("p")) this.onOpen(deal.id);
     });
     node.addEventListener("keydown", (event) => this.cardKey(event, deal.id));
+    // Leaving the card gives up a move chosen with the arrows (a redraw refocuses it first).
+    node.addEventListener("focusout", () => setTimeout(() => {
+      const active = document.activeElement && document.activeElement.closest
+        ? document.activeElement.closest(".deal-card") : null;
+      if (this.pending && this.pending.dealId === deal.id && (!active || Number(active.dataset.id) !== deal.id)) {
+        this.cancelPending(true);
+      }
+    }, 0));
     node.addEventListener("dragstart", (event) => {
       this.dragging = deal.id;
       event.dataTransfer.effectAllowed = "move";

@@ -156,6 +156,11 @@ async def test_deals_move_on_the_board_by_mouse_and_keyboard_and_others_see_it_l
         await other.goto(ui.url("/deals"))
         await other.wait_for_selector("#conn-status[data-state=live]")
         await wait_stats(other, OFFER, "2", "1 730 000 ₽")
+        # The supervisor has the deal open in the panel.
+        await column(other, OFFER).locator(".deal-title", has_text="Окна для СтройМонтаж").click()
+        other_history = other.locator("#deal-history .history-stage")
+        await other_history.first.wait_for()
+        assert await other_history.all_text_contents() == [OFFER]
 
         # Drag and drop: «Коммерческое предложение» -> «Проект договора».
         await card.drag_to(column(page, DRAFT).locator(".column-cards"))
@@ -170,6 +175,11 @@ async def test_deals_move_on_the_board_by_mouse_and_keyboard_and_others_see_it_l
         await column(other, DRAFT).locator(".deal-card", has_text="Окна для СтройМонтаж").wait_for()
         await wait_stats(other, OFFER, "1", "480 000 ₽")
         await wait_stats(other, DRAFT, "2", "1 600 000 ₽")
+        # ...and so does the deal open in its panel, history included.
+        await other_history.nth(1).wait_for()
+        assert await other_history.all_text_contents() == [OFFER, DRAFT]
+        assert await other.input_value("#deal-stage") == str(seeded["stage"][DRAFT])
+        await other.click("#deal-panel-close")
 
         # The deal's card: the stage history shows the move, the time spent in each stage.
         await column(page, DRAFT).locator(".deal-title", has_text="Окна для СтройМонтаж").click()
