@@ -9,7 +9,8 @@ stage rather than one ROW_NUMBER() window over the pipeline: a window numbers ev
 the pipeline (10,000 open ones on a busy board) before keeping 50 per stage, while each
 per-stage query reads at most 51 rows off `ix_deals_stage_entered` (stage_id,
 stage_entered_at) and stops; pipelines have a handful of stages, so the round trips are few.
-A column's `next_cursor` continues in `GET /deals?stage_id=..&sort=stage_entered_at`.
+A column's `next_cursor` continues in
+`GET /deals?stage_id=..&sort=stage_entered_at&order=asc` (with the board's filters).
 """
 
 from __future__ import annotations

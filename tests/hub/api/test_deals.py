@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.actions import crm, unit_of_work
-from hub.models import Deal, DealStageChange
+from hub.models import CustomField, Deal, DealStageChange
 from tests.hub.api.conftest import Api
 from tests.hub.api.deal_world import Floor, build_floor
 
@@ -312,3 +312,56 @@ async def test_the_list_filters_pages_and_totals(floor: Floor) -> None:
     assert mine.body["totals"] == {"count": 0, "amount": "0.00"}
     wrong = await api.get("/api/v1/deals", "olga", sort="created_at", cursor=cursor or "e30")
     assert wrong.status == 422
+
+
+async def test_custom_fields_are_checked_kept_and_filtered(floor: Floor) -> None:
+    api = floor.api
+    async with api.hub.db.sessions() as session, session.begin():
+        session.add(CustomField(entity="deal", key="city", label="Город", kind="text"))
+    moscow = await api.post(
+        "/api/v1/deals", "olga", {"title": "Окна", "custom_fields": {"city": "Москва"}}
+    )
+    assert moscow.status == 201 and moscow.body["custom_fields"] == {"city": "Москва"}
+    await api.post("/api/v1/deals", "olga", {"title": "Двери", "custom_fields": {"city": "Тула"}})
+    found = await api.get("/api/v1/deals", "olga", **{"cf.city": "Москва"})
+    assert [d["id"] for d in found.body["items"]] == [moscow.body["id"]]
+    unknown = await api.post("/api/v1/deals", "olga", {"title": "X", "custom_fields": {"nope": 1}})
+    assert unknown.status == 422
+    assert unknown.body["error"]["details"][0]["field"] == "custom_fields.nope"
+    edited = await api.call(
+        "PATCH",
+        f"/api/v1/deals/{moscow.body['id']}",
+        "olga",
+        json={"version": 1, "custom_fields": {"city": "Химки"}},
+    )
+    assert edited.body["custom_fields"] == {"city": "Химки"} and edited.body["version"] == 2
+
+
+async def test_board_filters_and_a_long_column_continues_in_the_list(floor: Floor) -> None:
+    api = floor.api
+    for n in range(52):
+        await floor.deal(f"Окно {n:02}", "Интерес", "10", owner="olga")
+        floor.clock.advance(60)  # each enters a minute after the previous one
+    await floor.deal("Дверь", "Интерес", "5", owner="petr")
+    column = await floor.column("olga", "Интерес")
+    assert (column["count"], column["amount"]) == (53, "525.00")
+    # The 50 longest in the stage first.
+    assert [d["title"] for d in column["deals"]] == [f"Окно {n:02}" for n in range(50)]
+    rest = await api.get(
+        "/api/v1/deals",
+        "olga",
+        stage_id=floor.stages["Интерес"],
+        sort="stage_entered_at",
+        order="asc",
+        cursor=column["next_cursor"],
+    )
+    assert [d["title"] for d in rest.body["items"]] == ["Окно 50", "Окно 51", "Дверь"]
+    assert rest.body["next_cursor"] is None
+    petr = await floor.column("olga", "Интерес", responsible_id=floor.user_id("petr"))
+    assert (petr["count"], petr["amount"], petr["next_cursor"]) == (1, "5.00", None)
+    assert [d["title"] for d in petr["deals"]] == ["Дверь"]
+    prefix = await floor.column("olga", "Интерес", q="окно 5")
+    assert [d["title"] for d in prefix["deals"]] == ["Окно 50", "Окно 51"]
+    assert (prefix["count"], prefix["amount"]) == (2, "20.00")
+    missing = await api.get("/api/v1/pipelines/999999/board", "olga")
+    assert missing.status == 404 and missing.body["error"]["id"] == "no-such-pipeline"
