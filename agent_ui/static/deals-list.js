@@ -50,6 +50,9 @@ export class DealList {
     if (responsible) params.set("responsible_id", responsible);
     if (f.created_from.value) params.set("created_from", f.created_from.value);
     if (f.created_to.value) params.set("created_to", f.created_to.value);
+    const [sort, order] = f.sort.value.split(":");
+    params.set("sort", sort);
+    params.set("order", order);
     if (search) params.set("q", search);
     return params;
   }

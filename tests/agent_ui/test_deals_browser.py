@@ -374,6 +374,18 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
         assert (await totals.text_content() or "").replace("\u00a0", " ") == (
             "Сделок: 6, на сумму 2 325 500,50 ₽"
         )
+        await page.select_option("#list-filters select[name=sort]", label="Сначала крупные")
+        first_row = page.locator("#deals-rows tr").first.locator(".deal-row-title")
+        await first_row.filter(has_text="Окна для СтройМонтаж").wait_for()
+        amounts = await page.locator("#deals-rows td.num:nth-child(5)").all_text_contents()
+        assert [a.replace("\u00a0", " ") for a in amounts] == [
+            "1 250 000 ₽",
+            "500 000 ₽",
+            "400 000 ₽",
+            "90 000 ₽",
+            "75 500,50 ₽",
+            "10 000 ₽",
+        ]
         await page.select_option("#list-filters select[name=stage]", label=DRAFT)
         await page.wait_for_function(
             "() => document.querySelectorAll('#deals-rows tr').length === 1"
