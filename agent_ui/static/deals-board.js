@@ -3,15 +3,8 @@
 // draws and keeps its numbers; the page decides what a move means (deals-page.js).
 
 import { clear, el } from "./okno-dom.js";
-import { formatMoney, links, toKopecks } from "./deals-format.js";
-
-const OUTCOME_ORDER = { open: 0, won: 1, lost: 2 };
-
-// Open stages in their order, then won, then lost: closed columns stand at the end.
-export function orderedStages(stages) {
-  return [...stages].sort((a, b) =>
-    (OUTCOME_ORDER[a.outcome] ?? 0) - (OUTCOME_ORDER[b.outcome] ?? 0) || a.position - b.position);
-}
+import { formatMoney, links, orderedStages, toKopecks } from "./deals-format.js";
+import { closeMenusOnOutsideClick, toggleMoveMenu } from "./deals-move-menu.js";
 
 function byEntered(a, b) {
   return String(a.stage_entered_at || "").localeCompare(String(b.stage_entered_at || "")) || a.id - b.id;
@@ -29,15 +22,7 @@ export class Board {
     this.where = new Map(); // deal id -> stage id
     this.pending = null; // a keyboard move being chosen: {dealId, stageId}
     this.dragging = null;
-    // A click anywhere else closes an open «Move» menu.
-    document.addEventListener("click", (event) => {
-      if (event.target.closest && event.target.closest(".move-menu, .deal-move-button")) return;
-      for (const menu of this.root.querySelectorAll(".move-menu")) {
-        const button = menu.parentElement.querySelector(".deal-move-button");
-        if (button) button.setAttribute("aria-expanded", "false");
-        menu.remove();
-      }
-    });
+    closeMenusOnOutsideClick(root);
   }
 
   load(board) {
@@ -234,7 +219,12 @@ export class Board {
     const button = node.querySelector(".deal-move-button");
     button.addEventListener("click", (event) => {
       event.stopPropagation();
-      this.openMenu(node, button, deal.id);
+      toggleMoveMenu({
+        cardNode: node, button, label: this.t("deals.moveTo"),
+        stages: [...this.columns.values()].map((column) => column.stage)
+          .filter((stage) => stage.id !== this.where.get(deal.id)),
+        onPick: (stageId) => this.onMove(deal.id, stageId),
+      });
     });
     return node;
   }
@@ -310,49 +300,6 @@ export class Board {
     this.pending = null;
     for (const zone of this.root.querySelectorAll(".drop-target")) zone.classList.remove("drop-target");
     if (say) this.announce(this.t("deals.moveCancelled"));
-  }
-
-  openMenu(cardNode, button, dealId) {
-    const existing = cardNode.querySelector(".move-menu");
-    if (existing) {
-      existing.remove();
-      button.setAttribute("aria-expanded", "false");
-      return;
-    }
-    const current = this.where.get(dealId);
-    const close = (refocus) => {
-      menu.remove();
-      button.setAttribute("aria-expanded", "false");
-      if (refocus) button.focus();
-    };
-    const menu = el("ul", { class: "move-menu", role: "menu", "aria-label": this.t("deals.moveTo") },
-      [...this.columns.values()].filter((column) => column.stage.id !== current).map((column) =>
-        el("li", { role: "none" }, el("button", {
-          type: "button", role: "menuitem", class: "move-item", dataset: { stageId: column.stage.id, outcome: column.stage.outcome },
-        }, column.stage.name))));
-    menu.addEventListener("click", (event) => {
-      event.stopPropagation();
-      const item = event.target.closest(".move-item");
-      if (!item) return;
-      close(false);
-      this.onMove(dealId, Number(item.dataset.stageId));
-    });
-    menu.addEventListener("keydown", (event) => {
-      const itemsList = [...menu.querySelectorAll(".move-item")];
-      const index = itemsList.indexOf(document.activeElement);
-      if (event.key === "Escape") {
-        event.preventDefault();
-        close(true);
-      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        const next = (index + (event.key === "ArrowDown" ? 1 : itemsList.length - 1)) % itemsList.length;
-        itemsList[next].focus();
-      }
-    });
-    button.setAttribute("aria-expanded", "true");
-    cardNode.append(menu);
-    const first = menu.querySelector(".move-item");
-    if (first) first.focus();
   }
 }
 

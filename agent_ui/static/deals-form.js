@@ -3,7 +3,7 @@
 
 import { items } from "./okno-api.js";
 import { clear, el } from "./okno-dom.js";
-import { orderedStages } from "./deals-board.js";
+import { orderedStages } from "./deals-format.js";
 
 const PICKER_PATHS = { contact: "/api/v1/contacts", organisation: "/api/v1/organisations" };
 const SEARCH_DELAY_MS = 200;

@@ -1,6 +1,14 @@
 // Money, durations and dates of the deals pages. Sums travel as strings with two decimals
 // ("1250000.00"); they are added up in kopecks (integers), never as floats.
 
+const OUTCOME_ORDER = { open: 0, won: 1, lost: 2 };
+
+// Open stages in their order, then won, then lost: closed columns stand at the end.
+export function orderedStages(stages) {
+  return [...stages].sort((a, b) =>
+    (OUTCOME_ORDER[a.outcome] ?? 0) - (OUTCOME_ORDER[b.outcome] ?? 0) || a.position - b.position);
+}
+
 const MONEY_LOCALE = "ru-RU"; // «1 250 000 ₽» whatever the page's language: rubles are Russian
 
 export function toKopecks(amount) {

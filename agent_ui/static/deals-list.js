@@ -3,8 +3,7 @@
 // the API's next_cursor.
 
 import { clear, el } from "./okno-dom.js";
-import { orderedStages } from "./deals-board.js";
-import { formatDate, formatMoney } from "./deals-format.js";
+import { formatDate, formatMoney, orderedStages } from "./deals-format.js";
 
 const PAGE = 50;
 

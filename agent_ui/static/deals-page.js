@@ -9,7 +9,8 @@ import { Topbar, storedPresence } from "./okno-topbar.js";
 import { Board } from "./deals-board.js";
 import { DealList } from "./deals-list.js";
 import { DealPanel } from "./deals-panel.js";
-import { NewDealForm, askLossReason, showFieldErrors } from "./deals-form.js";
+import { NewDealForm, showFieldErrors } from "./deals-form.js";
+import { makeMover } from "./deals-move.js";
 
 const config = readConfig();
 const t = translator(config.strings);
@@ -87,6 +88,12 @@ const newDeal = new NewDealForm({
     toast(t("deals.created", { title: deal.title }));
     announce(t("deals.created", { title: deal.title }));
   },
+});
+
+const moveDeal = makeMover({
+  api, t, board, panel, toast, announce,
+  stageOf: (stageId) => stageOf(stageId),
+  showChanged: (deal, change, fromStageId) => showChanged(deal, change, fromStageId),
 });
 
 function fillResponsibleFilters() {
@@ -183,58 +190,6 @@ async function moreOf(stageId, cursor) {
     board.appendPage(stageId, items(data), data.next_cursor);
   } catch (error) {
     toast(t("error.generic", { message: error.message }));
-  }
-}
-
-// Moves a deal (from the board, its menu, the keyboard or the panel's stage list). Resolves
-// to whether it moved. The card moves at once; a refusal puts it back, a stale version shows
-// the deal as it now is.
-async function moveDeal(dealId, stageId) {
-  const card = board.card(dealId) || (panel.deal && panel.deal.id === dealId ? panel.deal : null);
-  const stage = stageOf(stageId);
-  if (!card || !stage || card.stage_id === stageId) return false;
-  const body = { stage_id: stageId, version: card.version };
-  if (stage.outcome === "lost") {
-    const reason = await askLossReason(card.title);
-    if (reason === null) {
-      announce(t("deals.moveCancelled"));
-      board.focusCard(dealId);
-      return false;
-    }
-    body.loss_reason = reason;
-  }
-  const before = board.card(dealId);
-  if (before) {
-    board.put({ ...before, stage_id: stageId, stage_entered_at: new Date().toISOString(), days_in_stage: 0 },
-      { change: "moved" });
-    board.focusCard(dealId);
-  }
-  try {
-    const deal = await api("POST", `/api/v1/deals/${dealId}/move`, body);
-    showChanged(deal, "moved", card.stage_id);
-    board.focusCard(dealId);
-    announce(t("deals.moved", { title: deal.title, stage: stage.name }));
-    if (panel.openId === dealId) panel.show(deal.history ? deal : await api("GET", "/api/v1/deals/" + dealId));
-    return true;
-  } catch (error) {
-    if (error.status === 409) {
-      const current = await api("GET", "/api/v1/deals/" + dealId).catch(() => null);
-      if (current) {
-        showChanged(current, "moved", null);
-        if (panel.openId === dealId) panel.show(current);
-      } else if (before) {
-        board.put(before, { change: "moved" });
-      }
-      toast(t("deals.staleMove", { title: card.title }));
-      announce(t("deals.staleMove", { title: card.title }));
-    } else {
-      if (before) board.put(before, { change: "moved" });
-      const detail = Array.isArray(error.details) && error.details[0] ? error.details[0].message : "";
-      toast(t("deals.moveFailed", { message: detail || error.message }));
-      announce(t("deals.moveFailed", { message: detail || error.message }));
-    }
-    board.focusCard(dealId);
-    return false;
   }
 }
 

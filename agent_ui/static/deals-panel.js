@@ -4,8 +4,7 @@
 // organisation and the conversations.
 
 import { clear, el } from "./okno-dom.js";
-import { orderedStages } from "./deals-board.js";
-import { formatDateTime, formatDuration, formatMoney, links } from "./deals-format.js";
+import { formatDateTime, formatDuration, formatMoney, links, orderedStages } from "./deals-format.js";
 import { picker, responsibleOptions, showFieldErrors } from "./deals-form.js";
 
 const CURRENCIES = ["RUB", "USD", "EUR", "CNY"];
