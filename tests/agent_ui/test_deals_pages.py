@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from hub.models import Role
 from tests.agent_ui.conftest import Ui
+
+PACKAGE = Path(__file__).resolve().parents[2] / "agent_ui"
 
 
 async def fetch(ui: Ui, login: str | None, path: str) -> tuple[int, str, dict[str, str]]:
@@ -90,3 +93,13 @@ async def test_the_workspace_top_bar_links_clients_and_deals(sqlite_ui: Ui) -> N
     assert '<a href="/" aria-current="page">Диалоги</a>' in html
     assert '<a href="/clients" >Клиенты</a>' in html
     assert '<a href="/deals" >Сделки</a>' in html
+
+
+def test_the_deals_scripts_never_write_markup() -> None:
+    """Data reaches the deals pages as text (okno-dom's el/textContent), never as HTML."""
+    scripts = sorted((PACKAGE / "static").glob("deals-*.js"))
+    assert len(scripts) >= 7
+    for script in scripts:
+        text = script.read_text(encoding="utf-8")
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+            assert sink not in text, f"{script.name} uses {sink}"
