@@ -10,8 +10,8 @@ nowhere): who moved it (`user_id` for a person, `actor` "robot:<name>" or "syste
 otherwise) and when, so the deal page shows the time spent in each stage. Each change emits
 `deal.changed` with the board card, to everyone who may see the deal.
 
-`add_deal`, `change_stage` and `link_conversation` are the same writes inside a caller's unit
-of work (the demo seed, robots).
+`add_deal`, `change_stage` and `link_conversation` (from `hub.actions.deal_writes`) are the
+same writes inside a caller's unit of work (the demo seed, robots).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from sqlalchemy import select
 from hub.auth import Principal
 from hub.core import Hub
 from hub.custom_values import clean_custom_values
-from hub.events import Audience, DealChanged
 from hub.models import (
     Channel,
     Contact,
@@ -34,8 +33,6 @@ from hub.models import (
     Conversation,
     CrmEntity,
     Deal,
-    DealConversation,
-    DealStageChange,
     Organisation,
     Pipeline,
     Stage,
@@ -44,174 +41,34 @@ from hub.models import (
 )
 from hub.policy import (
     Actor,
-    DomainError,
-    InvalidInput,
-    NotFound,
-    RobotActor,
     ensure_can_edit_record,
     stale_version,
 )
-from hub.queries.crm_access import CrmView, crm_audience, crm_view, team_mates
+from hub.queries.crm_access import CrmView, crm_view, team_mates
 from hub.queries.custom_fields import field_rules
-from hub.queries.deals import deal_card, deal_detail
+from hub.queries.deals import deal_detail
 
+from .deal_writes import (
+    add_deal,
+    announce,
+    bad,
+    change_stage,
+    link_conversation,
+    no_such_deal,
+    not_in_pipeline,
+)
 from .keep import KEEP, Keep
 from .uow import UnitOfWork, unit_of_work
 
-
-def actor_label(actor: Actor) -> str:
-    """How the history names who moved a deal beside `user_id`."""
-    if isinstance(actor, Principal):
-        return "user"
-    if isinstance(actor, RobotActor):
-        return f"robot:{actor.name}"
-    return "system"
-
-
-def _bad(field: str, error_type: str, message: str) -> InvalidInput:
-    return InvalidInput(
-        [{"field": field, "location": "body", "type": error_type, "message": message}]
-    )
-
-
-def no_such_deal(deal_id: int) -> NotFound:
-    return NotFound("no-such-deal", "There is no such deal.", {"id": deal_id})
-
-
-def not_in_pipeline(stage: Stage) -> DomainError:
-    return DomainError(
-        "stage-not-in-pipeline",
-        422,
-        "This stage belongs to another pipeline.",
-        [
-            {
-                "field": "stage_id",
-                "location": "body",
-                "type": "stage-not-in-pipeline",
-                "message": f"stage {stage.id} is in pipeline {stage.pipeline_id}",
-            }
-        ],
-    )
-
-
-async def _announce(
-    uow: UnitOfWork, deal: Deal, change: str, from_stage_id: int | None, *, was: int | None = None
-) -> None:
-    """`deal.changed` to everyone who may see the deal (and who saw it before a hand-over)."""
-    card = await deal_card(uow.session, deal.id, uow.now())
-    assert card is not None  # written just now, in this transaction
-    audience = await crm_audience(uow.session, deal.responsible_user_id)
-    if was != deal.responsible_user_id and was is not None:
-        before = await crm_audience(uow.session, was)
-        audience = Audience(
-            users=audience.users | before.users, roles=audience.roles | before.roles
-        )
-    uow.emit(
-        DealChanged(
-            audience=audience,
-            deal=card.model_dump(mode="json"),
-            change=change,
-            from_stage_id=from_stage_id,
-        )
-    )
-
-
-def _record_move(uow: UnitOfWork, actor: Actor, deal: Deal, from_stage_id: int | None) -> None:
-    uow.session.add(
-        DealStageChange(
-            deal_id=deal.id,
-            from_stage_id=from_stage_id,
-            to_stage_id=deal.stage_id,
-            changed_at=uow.now(),
-            user_id=actor.user_id if isinstance(actor, Principal) else None,
-            actor=actor_label(actor),
-        )
-    )
-
-
-async def add_deal(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    title: str,
-    stage: Stage,
-    amount: Decimal = Decimal("0"),
-    currency: str = "RUB",
-    contact_id: int | None = None,
-    organisation_id: int | None = None,
-    responsible_user_id: int | None = None,
-    expected_close_on: date | None = None,
-    source: str = "manual",
-    conversation_id: int | None = None,
-    custom_fields: Mapping[str, Any] | None = None,
-) -> Deal:
-    """Write a deal standing in `stage` (the values are checked by the caller), its first
-    history row, its link to the conversation it came from; announce it."""
-    now = uow.now()
-    deal = Deal(
-        title=title.strip(),
-        amount=amount,
-        currency=currency,
-        pipeline_id=stage.pipeline_id,
-        stage_id=stage.id,
-        contact_id=contact_id,
-        organisation_id=organisation_id,
-        responsible_user_id=responsible_user_id,
-        expected_close_on=expected_close_on,
-        source=source,
-        source_conversation_id=conversation_id,
-        custom_fields=dict(custom_fields or {}),
-        created_at=now,
-        updated_at=now,
-        stage_entered_at=now,
-        last_activity_at=now,
-        closed_at=now if stage.outcome != StageOutcome.open else None,
-        version=1,
-    )
-    uow.session.add(deal)
-    await uow.session.flush()
-    _record_move(uow, actor, deal, None)
-    if conversation_id is not None:
-        uow.session.add(DealConversation(deal_id=deal.id, conversation_id=conversation_id))
-    await uow.session.flush()
-    await _announce(uow, deal, "created", None)
-    return deal
-
-
-async def change_stage(
-    uow: UnitOfWork, actor: Actor, deal: Deal, stage: Stage, loss_reason: str | None = None
-) -> bool:
-    """Move the deal to `stage` of its pipeline; False (and nothing written) when it stands
-    there already. Won and lost close the deal; back in an open stage it is open again."""
-    if stage.pipeline_id != deal.pipeline_id:
-        raise not_in_pipeline(stage)
-    if stage.id == deal.stage_id:
-        return False
-    reason = (loss_reason or "").strip()
-    if stage.outcome == StageOutcome.lost and not reason:
-        raise _bad("loss_reason", "loss-reason-required", "say why the deal was lost")
-    now = uow.now()
-    from_stage_id = deal.stage_id
-    deal.stage_id = stage.id
-    deal.stage_entered_at = now
-    deal.last_activity_at = now
-    deal.updated_at = now
-    deal.closed_at = now if stage.outcome != StageOutcome.open else None
-    deal.loss_reason = reason[:300] if stage.outcome == StageOutcome.lost else ""
-    deal.version += 1
-    _record_move(uow, actor, deal, from_stage_id)
-    await uow.session.flush()
-    await _announce(uow, deal, "moved", from_stage_id)
-    return True
-
-
-async def link_conversation(uow: UnitOfWork, deal: Deal, conversation_id: int) -> None:
-    """The deal was discussed in (or came out of) this conversation."""
-    if await uow.session.get(DealConversation, (deal.id, conversation_id)) is None:
-        uow.session.add(DealConversation(deal_id=deal.id, conversation_id=conversation_id))
-    if deal.source_conversation_id is None:
-        deal.source_conversation_id = conversation_id
-    await uow.session.flush()
+__all__ = [
+    "EDITABLE",
+    "add_deal",
+    "change_stage",
+    "create_deal",
+    "link_conversation",
+    "move_deal",
+    "update_deal",
+]
 
 
 async def _for_update(uow: UnitOfWork, view: CrmView, deal_id: int) -> Deal:
@@ -252,7 +109,7 @@ async def _target_stage(uow: UnitOfWork, pipeline_id: int | None, stage_id: int 
     if stage_id is not None:
         stage = await uow.session.get(Stage, stage_id)
         if stage is None:
-            raise _bad("stage_id", "no-such-stage", "there is no such stage")
+            raise bad("stage_id", "no-such-stage", "there is no such stage")
         if pipeline_id is not None and stage.pipeline_id != pipeline_id:
             raise not_in_pipeline(stage)
     else:
@@ -260,13 +117,13 @@ async def _target_stage(uow: UnitOfWork, pipeline_id: int | None, stage_id: int 
             first = select(Pipeline.id).order_by(Pipeline.position, Pipeline.id).limit(1)
             pipeline_id = (await uow.session.execute(first)).scalar_one_or_none()
         elif await uow.session.get(Pipeline, pipeline_id) is None:
-            raise _bad("pipeline_id", "no-such-pipeline", "there is no such pipeline")
+            raise bad("pipeline_id", "no-such-pipeline", "there is no such pipeline")
         found = None if pipeline_id is None else await _first_stage(uow, pipeline_id)
         if found is None:
-            raise _bad("pipeline_id", "no-pipeline", "set up a pipeline with stages first")
+            raise bad("pipeline_id", "no-pipeline", "set up a pipeline with stages first")
         stage = found
     if stage.outcome == StageOutcome.lost:
-        raise _bad("stage_id", "lost-stage", "a new deal cannot start lost")
+        raise bad("stage_id", "lost-stage", "a new deal cannot start lost")
     return stage
 
 
@@ -280,17 +137,17 @@ async def _check_links(uow: UnitOfWork, view: CrmView, values: Mapping[str, Any]
             or contact.merged_into_id is not None
             or not view.sees(contact.responsible_user_id)
         ):
-            raise _bad("contact_id", "no-such-contact", "there is no such contact")
+            raise bad("contact_id", "no-such-contact", "there is no such contact")
     organisation_id = values.get("organisation_id")
     if organisation_id is not None:
         organisation = await uow.session.get(Organisation, organisation_id)
         if organisation is None or not view.sees(organisation.responsible_user_id):
-            raise _bad("organisation_id", "no-such-organisation", "there is no such organisation")
+            raise bad("organisation_id", "no-such-organisation", "there is no such organisation")
     responsible_id = values.get("responsible_user_id")
     if responsible_id is not None:
         user = await uow.session.get(User, responsible_id)
         if user is None or not user.is_active:
-            raise _bad("responsible_id", "no-such-user", "there is no such active user")
+            raise bad("responsible_id", "no-such-user", "there is no such active user")
 
 
 async def _from_conversation(uow: UnitOfWork, conversation_id: int) -> dict[str, Any]:
@@ -306,7 +163,7 @@ async def _from_conversation(uow: UnitOfWork, conversation_id: int) -> dict[str,
         )
     ).first()
     if row is None:
-        raise _bad("conversation_id", "no-such-conversation", "there is no such conversation")
+        raise bad("conversation_id", "no-such-conversation", "there is no such conversation")
     conversation, contact, kind = row
     first_organisation = (
         await uow.session.execute(
@@ -344,7 +201,7 @@ async def create_deal(
     """A new deal; what is not given (KEEP) comes from the conversation, and the
     responsible manager is otherwise the person creating it."""
     if not title.strip():
-        raise _bad("title", "blank", "must not be blank")
+        raise bad("title", "blank", "must not be blank")
     async with unit_of_work(hub) as uow:
         view = await crm_view(uow.session, actor)
         values: dict[str, Any] = {
@@ -408,7 +265,7 @@ async def update_deal(
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     if "title" in changes and not str(changes["title"]).strip():
-        raise _bad("title", "blank", "must not be blank")
+        raise bad("title", "blank", "must not be blank")
     async with unit_of_work(hub) as uow:
         deal = await _editable(uow, actor, deal_id, version)
         values = {
@@ -431,7 +288,7 @@ async def update_deal(
         deal.version += 1
         deal.updated_at = uow.now()
         await uow.session.flush()
-        await _announce(uow, deal, "updated", None, was=was)
+        await announce(uow, deal, "updated", None, was=was)
 
 
 async def move_deal(
@@ -448,5 +305,5 @@ async def move_deal(
         deal = await _editable(uow, actor, deal_id, version)
         stage = await uow.session.get(Stage, stage_id)
         if stage is None:
-            raise _bad("stage_id", "no-such-stage", "there is no such stage")
+            raise bad("stage_id", "no-such-stage", "there is no such stage")
         return await change_stage(uow, actor, deal, stage, loss_reason)

@@ -43,10 +43,10 @@ def all_routes() -> list[ApiRoute]:
         leads.routes,
         teams.routes,
         channels.routes,
-        pipelines.routes,
-        deals.routes,
         custom_fields.routes,
         organisations.routes,
+        pipelines.routes,
+        deals.routes,
     )
     return [route for table in tables for route in table.routes]
 

@@ -3,13 +3,17 @@ a conversation), editing with a version check, and moving to another stage."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from hub.actions import deals
 from hub.actions.keep import KEEP
+from hub.models import CrmEntity
 from hub.policy import NotFound
 from hub.queries.crm_access import crm_view
+from hub.queries.custom_fields import field_rules
+from hub.queries.custom_filters import clean_filters, custom_params
 from hub.queries.deal_lists import DealFilter, DealPage, list_deals
 from hub.queries.deals import DealDetail, deal_detail
 
@@ -17,7 +21,6 @@ from .deal_schemas import DealIn, DealListQuery, DealPatchIn, MoveIn
 from .registry import ApiCall, RouteTable
 
 routes = RouteTable("deals")
-CUSTOM_PREFIX = "cf."
 
 
 async def _detail(call: ApiCall[Any, Any], deal_id: int) -> DealDetail:
@@ -54,18 +57,15 @@ async def get_deals(call: ApiCall[DealListQuery, None]) -> DealPage:
         q=query.q,
         created_from=_day_start(query.created_from),
         created_to=None if created_to is None else created_to + timedelta(days=1),
-        custom={
-            key[len(CUSTOM_PREFIX) :]: value
-            for key, value in call.request.query.items()
-            if key.startswith(CUSTOM_PREFIX) and value.strip()
-        },
     )
     async with call.hub.db.sessions() as session:
+        rules = await field_rules(session, CrmEntity.deal)
+        custom = clean_filters(rules, custom_params(call.request.query))
         view = await crm_view(session, call.principal)
         return await list_deals(
             session,
             view,
-            filters,
+            replace(filters, custom=custom, dialect=call.hub.db.dialect),
             call.hub.clock(),
             sort=query.sort,
             descending=query.order == "desc",

@@ -16,6 +16,8 @@ RawEmail = Annotated[str, Field(max_length=320)]
 
 
 class OrganisationListQuery(Query):
+    """Any other `cf.<key>=value` parameter filters by that custom field."""
+
     q: str | None = Field(
         default=None,
         max_length=200,
@@ -34,8 +36,6 @@ class OrganisationListQuery(Query):
 
 
 class OrganisationIn(Body):
-    """Any other `cf.<key>=value` query parameter filters by a custom field."""
-
     name: str = Field(min_length=1, max_length=300)
     inn: Requisite | None = Field(default=None, description="10 digits, or 12 for an ИП.")
     kpp: Requisite | None = None

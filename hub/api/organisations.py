@@ -88,7 +88,6 @@ async def get_one(call: ApiCall[None, None]) -> OrganisationDetail:
     body=OrganisationIn,
     response=OrganisationDetail,
     status=201,
-    conflicts=True,
 )
 async def create(call: ApiCall[None, OrganisationIn]) -> OrganisationDetail:
     body = call.body.model_dump()

@@ -49,7 +49,10 @@ class Deal(Base):
         Index("ix_deals_stage_entered", "stage_id", "stage_entered_at"),
         Index("ix_deals_pipeline_stage", "pipeline_id", "stage_id", "id"),
         Index("ix_deals_created", "created_at", "id"),
-        Index("ix_deals_title_key", "title_key"),
+        # LIKE 'prefix%' walks this index on PostgreSQL whatever the database's collation.
+        Index(
+            "ix_deals_title_key", "title_key", postgresql_ops={"title_key": "varchar_pattern_ops"}
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))

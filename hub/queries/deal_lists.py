@@ -15,8 +15,8 @@ A column's `next_cursor` continues in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -24,11 +24,13 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Date, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.custom_values import FieldRule
 from hub.models import Deal, Pipeline, Stage
 from hub.models.crm import search_key
 from hub.policy import InvalidInput
 
 from .crm_access import CrmView
+from .custom_filters import custom_condition
 from .deals import DealCard, card_rows, card_select, cards, money
 from .keyset import Sort, decode_cursor, encode_cursor
 from .shapes import Shape
@@ -93,8 +95,9 @@ class DealFilter:
     q: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
-    # Custom field key -> the value it must have (compared as text).
-    custom: Mapping[str, str] = field(default_factory=dict)
+    # Cleaned `cf.<key>` filters (hub/queries/custom_filters.clean_filters).
+    custom: Sequence[tuple[FieldRule, Any]] = ()
+    dialect: str = "sqlite"
 
     def conditions(self, view: CrmView) -> list[ColumnElement[bool]]:
         found = [view.where(Deal.responsible_user_id)]
@@ -114,8 +117,8 @@ class DealFilter:
             found.append(Deal.created_at >= self.created_from)
         if self.created_to is not None:
             found.append(Deal.created_at < self.created_to)
-        for key, value in self.custom.items():
-            found.append(Deal.custom_fields[key].as_string() == value)
+        for rule, value in self.custom:
+            found.append(custom_condition(self.dialect, Deal.custom_fields, rule, value))
         return found
 
 

@@ -28,7 +28,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("title_key", sa.String(length=300), nullable=False, server_default="")
         )
-        batch_op.create_index("ix_deals_title_key", ["title_key"], unique=False)
+        batch_op.create_index(
+            "ix_deals_title_key",
+            ["title_key"],
+            unique=False,
+            postgresql_ops={"title_key": "varchar_pattern_ops"},
+        )
     bind = op.get_bind()
     rows = bind.execute(sa.text("SELECT id, title FROM deals")).all()
     for start in range(0, len(rows), _BATCH):

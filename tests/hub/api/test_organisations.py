@@ -11,7 +11,7 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 from sqlalchemy import select
 
-from hub.actions import crm, unit_of_work
+from hub.actions import crm, deals, pipelines, unit_of_work
 from hub.actions.teams import create_team
 from hub.events import Envelope
 from hub.models import CrmVisibility, Organisation, Role, User
@@ -217,6 +217,19 @@ async def test_stale_version_is_a_conflict_with_the_current_card(crm_api: Api) -
     )
 
 
+async def test_two_simultaneous_edits_of_one_version_one_wins(crm_api: Api) -> None:
+    api = crm_api
+    org = await create(api, name="Гонка")
+    replies = await asyncio.gather(
+        patch(api, org["id"], "boss", version=1, site="first.ru"),
+        patch(api, org["id"], "boss", version=1, site="second.ru"),
+    )
+    assert sorted(r.status for r in replies) == [200, 409]
+    winner = next(r for r in replies if r.status == 200)
+    row = await stored(api, org["id"])
+    assert (row.version, row.site) == (2, winner.body["site"])
+
+
 # Operator olga's view of her own, her team mate petr's and Сервис anna's organisations.
 # (visible in the list, GET status, PATCH status), by the operators' scope.
 ACCESS = {
@@ -355,19 +368,43 @@ async def test_registry_search_filters_sorts_and_pages(crm_api: Api) -> None:
     ]
     assert (await api.get(ORGS, "olga", **{"cf.otrasl": "Космос"})).status == 422
 
-    # Keyset pages: two by two, nothing skipped or repeated, each sort its own cursor.
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        reply = await api.get(ORGS, "olga", **params)
-        seen += names(reply)
-        cursor = reply.body["next_cursor"]
-        if cursor is None:
-            break
-        other_sort = await api.get(ORGS, "olga", sort="created_at", cursor=cursor)
-        assert other_sort.status == 422
-    assert seen == ["Альфа", "Ёлки-Палки", "Стройка века", "СтройМонтаж"]
+    # Keyset pages, nothing skipped or repeated; a cursor belongs to its sort.
+    async def all_pages(size: int, **params: Any) -> list[str]:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = await api.get(
+                ORGS, "olga", limit=size, **params, **({"cursor": cursor} if cursor else {})
+            )
+            assert page.status == 200, page.body
+            assert len(page.body["items"]) <= size
+            seen += names(page)
+            cursor = page.body["next_cursor"]
+            if cursor is None:
+                return seen
+            other_sort = "created_at" if params.get("sort") != "created_at" else "name"
+            assert (await api.get(ORGS, "olga", sort=other_sort, cursor=cursor)).status == 422
+
+    assert await all_pages(2) == ["Альфа", "Ёлки-Палки", "Стройка века", "СтройМонтаж"]
+    assert await all_pages(3, order="desc") == [
+        "СтройМонтаж",
+        "Стройка века",
+        "Ёлки-Палки",
+        "Альфа",
+    ]
+    assert await all_pages(1, sort="created_at") == [
+        "Альфа",
+        "Ёлки-Палки",
+        "Стройка века",
+        "СтройМонтаж",
+    ]
+    assert await all_pages(3, sort="created_at", order="asc") == [
+        "СтройМонтаж",
+        "Стройка века",
+        "Ёлки-Палки",
+        "Альфа",
+    ]
+    assert await all_pages(1, q="строй") == ["Стройка века", "СтройМонтаж"]
     tampered = await api.get(ORGS, "olga", cursor="not-a-cursor")
     assert tampered.status == 422 and tampered.body["error"]["details"][0]["type"] == "bad-cursor"
 
@@ -407,32 +444,35 @@ async def test_counts_and_card_show_contacts_and_deals_the_reader_may_see(crm_ap
         await crm.link_contact_organisation(uow, maria.id, org["id"], "Бухгалтер")
         await crm.link_contact_organisation(uow, nobody.id, org["id"], "")
         await crm.link_contact_organisation(uow, ivan.id, other["id"], "Консультант")
-        pipeline = await crm.create_pipeline(
-            uow, "Продажи", [crm.StageSpec("Интерес"), crm.StageSpec("Договор", "won")]
+        pipeline = await pipelines.add_pipeline(
+            uow, "Продажи", [pipelines.StageSpec("Интерес"), pipelines.StageSpec("Договор", "won")]
         )
-        interest, won = await crm.pipeline_stages(uow, pipeline.id)
-        open_deal = await crm.create_deal(
+        interest, won = await pipelines.pipeline_stages(uow, pipeline.id)
+        open_deal = await deals.add_deal(
             uow,
-            "Окна в цех",
-            interest,
-            Decimal("125000"),
+            SystemActor(),
+            title="Окна в цех",
+            stage=interest,
+            amount=Decimal("125000"),
             contact_id=ivan.id,
             organisation_id=org["id"],
             responsible_user_id=olga,
         )
-        await crm.create_deal(
+        await deals.add_deal(
             uow,
-            "Окна в офис",
-            interest,
-            Decimal("1"),
+            SystemActor(),
+            title="Окна в офис",
+            stage=interest,
+            amount=Decimal("1"),
             organisation_id=org["id"],
             responsible_user_id=anna,
         )
-        await crm.create_deal(
+        await deals.add_deal(
             uow,
-            "Сервис",
-            won,
-            Decimal("5000.5"),
+            SystemActor(),
+            title="Сервис",
+            stage=won,
+            amount=Decimal("5000.5"),
             organisation_id=org["id"],
             responsible_user_id=olga,
         )
