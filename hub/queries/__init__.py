@@ -1,8 +1,9 @@
 """Read models shared by the API, the websocket and the screen-pop: one query and one shape
 each (the client card, conversations, messages, contacts, leads, the team). Reads only."""
 
-from .card import ContactCard, DealOut, LastContact, NamedRef, OrganisationOut, contact_card
-from .contacts import merged_into, search_contacts
+from .card import ContactCard, DealOut, LastContact, NamedRef, contact_card
+from .contact_registry import ContactFilter, default_descending, list_contacts
+from .contacts import contact_access, merged_into
 from .conversations import (
     AssigneeFilter,
     conversation_contact_id,
@@ -15,6 +16,7 @@ from .messages import contact_history, list_messages
 from .shapes import (
     ChannelBrief,
     ContactBrief,
+    ContactRow,
     ContactSummary,
     ConversationOut,
     HistoryMessage,
@@ -23,6 +25,8 @@ from .shapes import (
     LeadListItem,
     LeadOut,
     MessageOut,
+    OrganisationOut,
+    PhoneOut,
     Shape,
     Timestamp,
     UserBrief,
@@ -35,6 +39,8 @@ __all__ = [
     "ChannelBrief",
     "ContactBrief",
     "ContactCard",
+    "ContactFilter",
+    "ContactRow",
     "ContactSummary",
     "ConversationOut",
     "DealOut",
@@ -47,19 +53,22 @@ __all__ = [
     "MessageOut",
     "NamedRef",
     "OrganisationOut",
+    "PhoneOut",
     "Shape",
     "Timestamp",
     "UserBrief",
     "UserRow",
+    "contact_access",
     "contact_card",
     "contact_history",
     "conversation_contact_id",
     "conversation_summary",
+    "default_descending",
     "get_conversation",
+    "list_contacts",
     "list_conversations",
     "list_leads",
     "list_messages",
     "list_users",
     "merged_into",
-    "search_contacts",
 ]
