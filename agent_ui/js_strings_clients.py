@@ -47,6 +47,7 @@ CLIENT_JS_STRINGS: dict[str, str] = {
     "clients.source.manual": N_("Entered by hand"),
     # A card
     "rec.name": N_("Name"),
+    "rec.orgName": N_("Organisation name"),
     "rec.noName": N_("No name"),
     "rec.status": N_("Status"),
     "rec.phones": N_("Phones"),
@@ -108,6 +109,8 @@ CLIENT_JS_STRINGS: dict[str, str] = {
     "warning.duplicate-inn": N_("Another organisation has the INN {value}:"),
     "warning.generic": N_("Please check {value}:"),
     "clientsError.stale-version": N_("The card was changed while you were editing it."),
+    "clientsError.no-such-organisation": N_("There is no such record, or it is not yours to see."),
+    "clientsError.no-such-contact": N_("There is no such record, or it is not yours to see."),
     "clientsError.not-found": N_("There is no such record, or it is not yours to see."),
     "clientsError.invalid-input": N_("Please check the highlighted fields."),
     "clientsError.bad-cursor": N_("The list has changed; search again."),
@@ -136,15 +139,20 @@ CLIENT_JS_STRINGS: dict[str, str] = {
     "fieldError.invalid-phone": N_("This is not a phone number."),
     "fieldError.invalid-email": N_("This is not an e-mail address."),
     "fieldError.value_error": N_("This value is not valid."),
-    "fieldError.invalid-inn": N_(
-        "The INN must have 10 digits (organisation) or 12 (sole trader) with a valid checksum."
+    "fieldError.inn-not-digits": N_("The INN is made of digits only."),
+    "fieldError.inn-bad-length": N_("The INN has 10 digits (12 for a sole trader)."),
+    "fieldError.inn-bad-checksum": N_("The INN's check digits do not match: check it for typos."),
+    "fieldError.kpp-bad-length": N_("The KPP has 9 characters."),
+    "fieldError.kpp-bad-format": N_(
+        "The KPP is 4 digits, then 2 digits or capital Latin letters, then 3 digits."
     ),
-    "fieldError.inn-checksum": N_("The INN's check digits do not match: check it for typos."),
-    "fieldError.invalid-kpp": N_("The KPP must have 9 characters."),
-    "fieldError.invalid-ogrn": N_(
-        "The OGRN must have 13 digits (OGRNIP 15) with a valid check digit."
+    "fieldError.ogrn-not-digits": N_("The OGRN is made of digits only."),
+    "fieldError.ogrn-bad-length": N_("The OGRN has 13 digits (OGRNIP 15)."),
+    "fieldError.ogrn-bad-checksum": N_(
+        "The OGRN's check digit does not match: check it for typos."
     ),
-    "fieldError.ogrn-checksum": N_("The OGRN's check digit does not match: check it for typos."),
+    "fieldError.name-blank": N_("Required."),
+    "fieldError.responsible-not-active": N_("There is no such active user."),
     "fieldError.invalid-site": N_("Must be a link (http or https)."),
     "fieldError.invalid-link": N_("Must be a link (http or https)."),
     "fieldError.no-such-user": N_("There is no such active user."),

@@ -60,7 +60,8 @@ function textField(name, label, attrs = {}, options = {}) {
   const input = el(attrs.multiline ? "textarea" : "input",
     { id: "card-" + name.replace(/_/g, "-"), name, maxlength: 300, ...attrs, multiline: null });
   controls.set(name, {
-    read: () => input.value.trim(),
+    // INN, KPP and OGRN are cleared with null, not an empty string.
+    read: () => input.value.trim() || (options.nullable ? null : ""),
     write: (record) => { input.value = record[name] == null ? "" : String(record[name]); },
   });
   return fieldBox(name, label, input, options);
@@ -205,7 +206,7 @@ function organisationsField() {
 }
 
 function buildForm() {
-  const parts = [textField("name", t("rec.name"), { required: true })];
+  const parts = [textField("name", ENTITY === "contact" ? t("rec.name") : t("rec.orgName"), { required: true })];
   if (ENTITY === "contact") {
     if (!state.id) parts.push(statusField());
     parts.push(
@@ -218,9 +219,9 @@ function buildForm() {
     );
   } else {
     parts.push(
-      textField("inn", t("rec.inn"), { inputmode: "numeric", maxlength: 12, autocomplete: "off" }),
-      textField("kpp", t("rec.kpp"), { inputmode: "numeric", maxlength: 9, autocomplete: "off" }),
-      textField("ogrn", t("rec.ogrn"), { inputmode: "numeric", maxlength: 15, autocomplete: "off" }),
+      textField("inn", t("rec.inn"), { inputmode: "numeric", maxlength: 12, autocomplete: "off" }, { nullable: true }),
+      textField("kpp", t("rec.kpp"), { inputmode: "numeric", maxlength: 9, autocomplete: "off" }, { nullable: true }),
+      textField("ogrn", t("rec.ogrn"), { inputmode: "numeric", maxlength: 15, autocomplete: "off" }, { nullable: true }),
       textField("legal_address", t("rec.legalAddress"), { multiline: true, maxlength: 1000, rows: 2 }, { wide: true }),
       textField("actual_address", t("rec.actualAddress"), { multiline: true, maxlength: 1000, rows: 2 }, { wide: true }),
       multiField("phones", t("rec.phones"), { type: "tel", inputmode: "tel", autocomplete: "off" }, phonesOf),

@@ -105,9 +105,9 @@ function params() {
   const add = (name, value) => { if (value !== "" && value !== null && value !== undefined) query.set(name, value); };
   add("q", search.value.trim());
   add("responsible_id", responsibleSelect.value);
-  add("created_from", createdFrom.value);
-  add("created_to", createdTo.value);
   if (state.tab === "contacts") {
+    add("created_from", createdFrom.value);
+    add("created_to", createdTo.value);
     add("status", statusSelect.value);
     add("organisation_id", state.organisationId);
     add("source", sourceSelect.value);
