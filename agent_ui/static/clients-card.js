@@ -531,7 +531,7 @@ async function dealsTab(panel) {
   for (const deal of deals) {
     const stage = deal.stage ? deal.stage.name : stages.get(deal.stage_id) || "";
     body.append(el("tr", { dataset: { id: deal.id } },
-      el("td", {}, deal.title),
+      el("td", {}, el("a", { href: "/deals/" + deal.id }, deal.title)),
       el("td", { class: "num" }, money(deal.amount, deal.currency, config.locale)),
       el("td", {}, stage),
       el("td", {}, deal.responsible ? deal.responsible.name : "")));

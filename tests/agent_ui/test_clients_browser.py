@@ -12,8 +12,14 @@ from typing import Any
 import pytest
 
 from hub.actions import unit_of_work
-from hub.actions.contacts import NormalisedIdentity
-from hub.actions.crm import create_contact, create_organisation, link_contact_organisation
+from hub.actions.contacts import NormalisedIdentity, note_unparsed_phones
+from hub.actions.crm import (
+    StageSpec,
+    create_contact,
+    create_organisation,
+    create_pipeline,
+    link_contact_organisation,
+)
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
 from hub.models import Contact, ContactStatus, IdentityKind, Role
@@ -224,3 +230,115 @@ async def test_a_bad_email_is_refused_next_to_its_field_in_russian(
         await context.close()
         await ui.close()
     assert time.monotonic() - started < 30
+
+
+async def test_an_unparsed_phone_is_shown_raw_and_fixed_in_place(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("ivanov", name="Мария Петрова")
+    anna = await add_contact(ui, "Анна Соколова", ("+79165551234",), responsible="ivanov")
+    async with unit_of_work(ui.hub) as uow:
+        await note_unparsed_phones(uow, anna, ["555-12 доб. 7"])
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "ivanov")
+    try:
+        page = await context.new_page()
+        watch_console(page, problems)
+        await page.goto(ui.url(f"/clients/contacts/{anna}"))
+        unparsed = page.locator("#card-phones li.unparsed")
+        await unparsed.wait_for()
+        # Never hidden: its raw text, marked, with «Исправить».
+        assert await unparsed.locator("input").input_value() == "555-12 доб. 7"
+        assert await unparsed.locator(".unparsed-badge").text_content() == "не распознан"
+        await unparsed.get_by_role("button", name="Исправить").click()
+        assert await page.evaluate("document.activeElement.value") == "555-12 доб. 7"
+        await page.keyboard.type("8 (916) 555-00-11")
+        await page.click("#card-save")
+        await page.locator("#card-saved", has_text="Сохранено.").wait_for()
+        phones = [await i.input_value() for i in await page.locator("#card-phones input").all()]
+        assert phones == ["+79165551234", "+79165550011"]
+        assert await page.locator("#card-phones li.unparsed").count() == 0
+        assert problems == []
+    finally:
+        await context.close()
+        await ui.close()
+
+
+async def test_a_lead_becomes_a_client_with_a_first_deal(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("ivanov", name="Мария Петрова")
+    async with unit_of_work(ui.hub) as uow:
+        await create_pipeline(uow, "Продажи", [StageSpec("Интерес"), StageSpec("Договор")])
+    lead = await add_contact(
+        ui, "Олег Гусев", ("+79031234567",), status=ContactStatus.lead, responsible="ivanov"
+    )
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "ivanov")
+    try:
+        page = await context.new_page()
+        watch_console(page, problems)
+        await page.goto(ui.url(f"/clients/contacts/{lead}"))
+        await page.locator("#card-status", has_text="Лид").wait_for()
+        await page.click("#card-convert")
+        await page.check("#deal-create")
+        await page.fill("#deal-title", "Остекление коттеджа")
+        await page.fill("#deal-amount", "125 000")
+        await page.click("#deal-ok")
+        await page.locator("#card-status", has_text="Клиент").wait_for()
+        assert await page.locator("#card-convert").is_hidden()
+        await page.click("#card-tab-deals")
+        deal = page.locator("#card-deals tbody tr")
+        await deal.wait_for()
+        assert await deal.locator("td").nth(0).text_content() == "Остекление коттеджа"
+        assert await deal.locator("td").nth(2).text_content() == "Интерес"
+        assert (await contact_row(ui, lead)).status is ContactStatus.client
+        assert problems == []
+    finally:
+        await context.close()
+        await ui.close()
+
+
+async def test_the_registry_sorts_and_pages_by_cursor(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("ivanov", name="Мария Петрова")
+    async with unit_of_work(ui.hub) as uow:
+        for n in range(1, 61):
+            await create_contact(uow, f"Клиент {n:02d}")
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "ivanov")
+    try:
+        page = await context.new_page()
+        watch_console(page, problems)
+        await page.goto(ui.url("/clients"))
+        rows = page.locator("#clients-rows tr")
+        await page.locator("#clients-more").wait_for()
+        assert await rows.count() == 50
+        await page.click("th[data-col=name] button.sort")
+        await page.wait_for_selector("th[data-col=name][aria-sort=ascending]")
+        await page.locator(
+            "#clients-rows tr:first-child .row-name", has_text="Клиент 01"
+        ).wait_for()
+        await page.click("th[data-col=name] button.sort")
+        await page.wait_for_selector("th[data-col=name][aria-sort=descending]")
+        await page.locator(
+            "#clients-rows tr:first-child .row-name", has_text="Клиент 60"
+        ).wait_for()
+        await page.click("#clients-more")
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#clients-rows tr').length === 60"
+        )
+        names = await page.locator("#clients-rows .row-name").all_text_contents()
+        assert names == [f"Клиент {n:02d}" for n in range(60, 0, -1)]
+        assert await page.locator("#clients-more").is_hidden()
+        assert problems == []
+    finally:
+        await context.close()
+        await ui.close()
