@@ -132,6 +132,7 @@ CLIENT_JS_STRINGS: dict[str, str] = {
     "fieldError.invalid-amount": N_("Must be an amount, such as 125000.50."),
     "fieldError.datetime_parsing": N_("Must be a date and time."),
     "fieldError.datetime_from_date_parsing": N_("Must be a date and time."),
+    "fieldError.invalid-date": N_("Must be a date."),
     "fieldError.date_parsing": N_("Must be a date."),
     "fieldError.date_from_datetime_parsing": N_("Must be a date."),
     "fieldError.enum": N_("Choose one of the offered values."),

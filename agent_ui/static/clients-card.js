@@ -358,7 +358,7 @@ function showWarnings(warnings, sent) {
   const list = el("ul", {});
   for (const warning of warnings) {
     const [name, index] = String(warning.field || "").split(".");
-    const value = sent && Array.isArray(sent[name]) ? sent[name][Number(index)] : (sent || {})[name];
+    const value = warning.value ?? (sent && Array.isArray(sent[name]) ? sent[name][Number(index)] : (sent || {})[name]);
     const other = warning.contact || warning.organisation || null;
     const path = warning.contact ? "/clients/contacts/" : "/clients/organisations/";
     const key = "warning." + warning.type;
