@@ -291,3 +291,10 @@ def stale_version(what: str, record_id: int, current: int, current_record: Any =
         f"This {what} was changed by someone else meanwhile; reload it and edit again.",
         {"id": record_id, "current_version": current, "current": current_record},
     )
+
+
+def ensure_contact_in_view(contact_id: int, in_view: bool) -> None:
+    """A contact outside the person's CRM view is answered like a missing one: a 404 tells
+    nobody that it exists."""
+    if not in_view:
+        raise NotFound("no-such-contact", "There is no such contact.", {"contact_id": contact_id})

@@ -1,6 +1,7 @@
 """Lead qualification and conversion of a lead into a client.
 
-Anyone who works with clients may qualify and convert: operators, supervisors, robots.
+Anyone who works with clients may qualify and convert (operators, supervisors, robots), within
+their CRM view; converting changes the contact, so it also needs the right to edit it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,14 @@ from sqlalchemy import update
 
 from hub.core import Hub
 from hub.models import Contact, ContactStatus, Lead, LeadStatus
-from hub.policy import Actor, user_id_of
+from hub.policy import (
+    Actor,
+    NotFound,
+    ensure_can_edit_record,
+    ensure_contact_in_view,
+    user_id_of,
+)
+from hub.queries.crm_access import crm_view, mates_of
 
 from . import lookup
 from .uow import UnitOfWork, unit_of_work
@@ -18,6 +26,10 @@ from .uow import UnitOfWork, unit_of_work
 async def qualify_lead(hub: Hub, actor: Actor, lead_id: int, status: LeadStatus) -> Lead:
     async with unit_of_work(hub) as uow:
         lead = await lookup.row(uow, Lead, lead_id, "lead")
+        contact = await uow.session.get_one(Contact, lead.contact_id)
+        view = await crm_view(uow.session, actor)
+        if not view.sees(contact.responsible_user_id):
+            raise NotFound("no-such-lead", "There is no such lead.", {"id": lead_id})
         lead.status = status
     return lead
 
@@ -28,6 +40,10 @@ async def convert_contact(
     """The contact becomes a client, by default in the care of the user converting it."""
     async with unit_of_work(hub) as uow:
         contact = await lookup.visible_contact(uow, contact_id)
+        view = await crm_view(uow.session, actor)
+        ensure_contact_in_view(contact_id, view.sees(contact.responsible_user_id))
+        mates = await mates_of(uow.session, actor)
+        ensure_can_edit_record(actor, contact.responsible_user_id, mates)
         await convert(uow, contact, responsible_user_id or user_id_of(actor))
     return contact
 

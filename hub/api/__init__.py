@@ -12,6 +12,7 @@ from . import (
     contacts,
     conversation_writes,
     conversations,
+    crm_visibility,
     duplicates,
     files,
     leads,
@@ -39,6 +40,7 @@ def all_routes() -> list[ApiRoute]:
         leads.routes,
         teams.routes,
         channels.routes,
+        crm_visibility.routes,
     )
     return [route for table in tables for route in table.routes]
 

@@ -52,16 +52,6 @@ class PageQuery(Query):
     before_id: Cursor | None = None
 
 
-class ContactSearchQuery(PageQuery):
-    phone: str | None = Field(
-        default=None, max_length=50, description="Any common format; matched after normalising."
-    )
-    email: str | None = Field(default=None, max_length=320)
-    q: str | None = Field(
-        default=None, min_length=1, max_length=100, description="Part of the name, any case."
-    )
-
-
 class LeadListQuery(PageQuery):
     status: LeadStatus | None = None
 

@@ -137,6 +137,17 @@ class RouteTable:
     ) -> Callable[[ViewT], ViewT]:
         return self._add("PATCH", path, summary, response, role, body=body, conflicts=conflicts)
 
+    def put(
+        self,
+        path: str,
+        *,
+        summary: str,
+        response: type[BaseModel],
+        body: type[BaseModel],
+        role: Role = Role.operator,
+    ) -> Callable[[ViewT], ViewT]:
+        return self._add("PUT", path, summary, response, role, body=body)
+
     def delete(
         self,
         path: str,

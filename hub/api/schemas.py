@@ -13,7 +13,6 @@ from typing import Any, Literal
 from hub.models import Presence
 from hub.queries import (
     ContactCard,
-    ContactSummary,
     ConversationOut,
     HistoryMessage,
     LeadListItem,
@@ -50,10 +49,6 @@ class MessagePage(Page):
 
 class HistoryPage(Page):
     items: list[HistoryMessage]
-
-
-class ContactPage(Page):
-    items: list[ContactSummary]
 
 
 class LeadPage(Page):

@@ -1,7 +1,16 @@
 """Read models shared by the API, the websocket and the screen-pop: one query and one shape
 each (the client card, conversations, messages, contacts, leads, the team). Reads only."""
 
-from .card import ContactCard, DealOut, LastContact, NamedRef, OrganisationOut, contact_card
+from .card import ContactCard, DealOut, LastContact, NamedRef, contact_card
+from .contact_registry import (
+    ContactFilter,
+    ContactRow,
+    OrganisationOut,
+    PhoneOut,
+    contact_access,
+    default_descending,
+    list_contacts,
+)
 from .contacts import merged_into, search_contacts
 from .conversations import (
     AssigneeFilter,
@@ -35,6 +44,8 @@ __all__ = [
     "ChannelBrief",
     "ContactBrief",
     "ContactCard",
+    "ContactFilter",
+    "ContactRow",
     "ContactSummary",
     "ConversationOut",
     "DealOut",
@@ -47,15 +58,19 @@ __all__ = [
     "MessageOut",
     "NamedRef",
     "OrganisationOut",
+    "PhoneOut",
     "Shape",
     "Timestamp",
     "UserBrief",
     "UserRow",
+    "contact_access",
     "contact_card",
     "contact_history",
     "conversation_contact_id",
     "conversation_summary",
+    "default_descending",
     "get_conversation",
+    "list_contacts",
     "list_conversations",
     "list_leads",
     "list_messages",

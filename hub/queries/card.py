@@ -10,7 +10,6 @@ card, whatever the number of identities, companies, deals, leads or messages.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,33 +17,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.models import (
     Channel,
     Contact,
-    ContactOrganisation,
     Conversation,
     Deal,
     Direction,
     Lead,
     Message,
-    Organisation,
     Pipeline,
     Stage,
     User,
 )
 from hub.serialize import channel_brief, iso, user_brief
 
-from .contacts import identities_of, summary_json
+from .contact_registry import ContactRow, organisations_of, row_json
+from .contacts import identities_of
 from .leads import lead_json
-from .shapes import ChannelBrief, ContactSummary, LeadOut, Shape, Timestamp, UserBrief
+from .shapes import ChannelBrief, LeadOut, Shape, Timestamp, UserBrief
 
 # How many of the latest messages a card shows, and how much of each.
 LAST_CONTACTS = 5
 LAST_CONTACT_TEXT = 200
-
-
-class OrganisationOut(Shape):
-    id: int
-    name: str
-    inn: str | None
-    position: str
 
 
 class NamedRef(Shape):
@@ -74,12 +65,12 @@ class LastContact(Shape):
     created_at: Timestamp
 
 
-class ContactCard(ContactSummary):
-    """Everything an operator needs about the client: ways to reach, companies, deals, leads,
-    and what was said last."""
+class ContactCard(ContactRow):
+    """Everything an operator needs about the client: ways to reach (phones nobody could parse
+    among them, marked `unparsed`: a PATCH of `phones` with the corrected number replaces
+    one), companies with positions, custom fields, the manager, the next-contact date, the
+    `version` an edit must name, deals, leads, and what was said last."""
 
-    custom_fields: dict[str, Any]
-    organisations: list[OrganisationOut]
     open_deals: list[DealOut]
     leads: list[LeadOut]
     last_contacts: list[LastContact]
@@ -98,12 +89,7 @@ async def contact_card(session: AsyncSession, contact_id: int) -> ContactCard | 
         return None
     contact, responsible = head
     identities = await identities_of(session, [contact_id])
-    organisations = await session.execute(
-        select(Organisation, ContactOrganisation.position)
-        .join(ContactOrganisation, ContactOrganisation.organisation_id == Organisation.id)
-        .where(ContactOrganisation.contact_id == contact_id)
-        .order_by(Organisation.name, Organisation.id)
-    )
+    organisations = await organisations_of(session, [contact_id])
     deals = await session.execute(
         select(Deal, Pipeline, Stage, User)
         .join(Pipeline, Pipeline.id == Deal.pipeline_id)
@@ -128,12 +114,7 @@ async def contact_card(session: AsyncSession, contact_id: int) -> ContactCard | 
     )
     return ContactCard.model_validate(
         {
-            **summary_json(contact, responsible, identities[contact_id]),
-            "custom_fields": contact.custom_fields or {},
-            "organisations": [
-                {"id": org.id, "name": org.name, "inn": org.inn, "position": position}
-                for org, position in organisations
-            ],
+            **row_json(contact, responsible, identities[contact_id], organisations[contact_id]),
             "open_deals": [
                 {
                     "id": deal.id,

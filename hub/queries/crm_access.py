@@ -90,3 +90,11 @@ async def crm_audience(session: AsyncSession, responsible_user_id: int | None) -
         )
         users.update(rows.scalars())
     return Audience(users=frozenset(users), roles=roles)
+
+
+async def mates_of(session: AsyncSession, actor: Actor) -> frozenset[int]:
+    """`team_mates` of a person, for `ensure_can_edit_record`; nobody's for robots and the
+    system (they may edit anything anyway)."""
+    if not isinstance(actor, Principal):
+        return frozenset()
+    return await team_mates(session, actor.user_id)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.models import Contact, Lead, LeadStatus, User
 from hub.serialize import contact_brief, iso, user_brief
 
+from .crm_access import SEES_ALL, CrmView
 from .shapes import LeadListItem
 
 
@@ -27,9 +28,14 @@ def lead_json(lead: Lead, responsible: User | None) -> dict[str, Any]:
 
 
 async def list_leads(
-    session: AsyncSession, status: LeadStatus | None, before_id: int | None, limit: int
+    session: AsyncSession,
+    status: LeadStatus | None,
+    before_id: int | None,
+    limit: int,
+    view: CrmView = SEES_ALL,
 ) -> list[LeadListItem]:
-    """Newest first, with contact and responsible manager, in one query."""
+    """Newest first, with contact and responsible manager, in one query; only the leads
+    whose contact is in `view`."""
     stmt = (
         select(Lead, Contact, User)
         .join(Contact, Contact.id == Lead.contact_id)
@@ -37,6 +43,7 @@ async def list_leads(
         .order_by(Lead.id.desc())
         .limit(limit)
     )
+    stmt = stmt.where(view.where(Contact.responsible_user_id))
     if status is not None:
         stmt = stmt.where(Lead.status == status)
     if before_id is not None:

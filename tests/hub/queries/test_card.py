@@ -112,6 +112,12 @@ async def test_the_api_and_the_screen_pop_send_the_same_card(world: World) -> No
         "organisations": [
             {"id": ids["organisation"], "name": "ООО Окна", "inn": None, "position": "закупки"}
         ],
+        "phones": [{"value": "+74951234567", "raw": "+7 495 123-45-67", "unparsed": False}],
+        "emails": [],
+        "source": "",
+        "next_contact_at": None,
+        "updated_at": AT,
+        "version": 1,
         "open_deals": [
             {
                 "id": ids["deal"],
