@@ -134,6 +134,7 @@ async def create_deal(
     contact_id: int | None = None,
     organisation_id: int | None = None,
     responsible_user_id: int | None = None,
+    custom_fields: Mapping[str, Any] | None = None,
 ) -> Deal:
     now = uow.now()
     deal = Deal(
@@ -145,6 +146,7 @@ async def create_deal(
         contact_id=contact_id,
         organisation_id=organisation_id,
         responsible_user_id=responsible_user_id,
+        custom_fields=dict(custom_fields or {}),
         created_at=now,
         stage_entered_at=now,
         last_activity_at=now,

@@ -13,9 +13,11 @@ from . import (
     conversation_writes,
     conversations,
     crm_visibility,
+    custom_fields,
     duplicates,
     files,
     leads,
+    organisations,
     teams,
     users,
 )
@@ -41,6 +43,8 @@ def all_routes() -> list[ApiRoute]:
         teams.routes,
         channels.routes,
         crm_visibility.routes,
+        custom_fields.routes,
+        organisations.routes,
     )
     return [route for table in tables for route in table.routes]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from hub.models import Role
+from hub.models import CrmEntity, FieldKind, Role
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,32 @@ class DemoContact:
 
 
 @dataclass(frozen=True)
+class DemoOrganisation:
+    name: str
+    responsible: str
+    inn: str
+    kpp: str | None = None
+    ogrn: str | None = None
+    legal_address: str = ""
+    actual_address: str = ""
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    site: str = ""
+    custom_fields: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoField:
+    """A custom field an administrator defined; its key is derived from the label."""
+
+    entity: CrmEntity
+    key: str
+    label: str
+    kind: FieldKind
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DemoDeal:
     title: str
     stage: str
@@ -43,6 +69,7 @@ class DemoDeal:
     contact: str | None
     organisation: str | None
     days_in_stage: int
+    custom_fields: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,12 +154,87 @@ USERS = (
 )
 TEAMS = ("Продажи", "Сервис")
 
-ORGANISATIONS: tuple[tuple[str, str, str], ...] = (
-    # name, INN, responsible login
-    ("ООО «СтройМонтаж»", "7705123456", "operator"),
-    ("АО «Завод Полимер»", "5029012345", "petrova"),
-    ("ИП Гусев Виктор Николаевич", "502912345678", "operator"),
-    ("ООО «Северный ветер»", "7814098765", "petrova"),
+ORGANISATIONS = (
+    DemoOrganisation(
+        "ООО «СтройМонтаж»",
+        "operator",
+        inn="7705123452",
+        kpp="770501001",
+        ogrn="1027705123456",
+        legal_address="115054, г. Москва, ул. Валовая, д. 8, стр. 1",
+        actual_address="141006, Московская обл., г. Мытищи, Олимпийский пр-т, д. 12",
+        phones=("+7 495 123-45-67",),
+        emails=("info@stroymontazh.example",),
+        site="stroymontazh.example",
+        custom_fields={"otrasl": "Строительство", "sotrudnikov": 140},
+    ),
+    DemoOrganisation(
+        "АО «Завод Полимер»",
+        "petrova",
+        inn="5029012343",
+        kpp="502901001",
+        ogrn="1055029012345",
+        legal_address="606000, Нижегородская обл., г. Дзержинск, ул. Заводская, д. 3",
+        actual_address="606000, Нижегородская обл., г. Дзержинск, ул. Заводская, д. 3",
+        phones=("+7 8313 25-40-00",),
+        emails=("office@zavod-polimer.example",),
+        site="zavod-polimer.example",
+        custom_fields={"otrasl": "Производство", "sotrudnikov": 860},
+    ),
+    DemoOrganisation(
+        "ИП Гусев Виктор Николаевич",
+        "operator",
+        # A person's 12-digit INN and an ОГРНИП; an ИП has no КПП.
+        inn="502912345634",
+        ogrn="316502900123454",
+        legal_address="141070, Московская обл., г. Королёв, ул. Ленина, д. 21, кв. 4",
+        actual_address="141070, Московская обл., г. Королёв, пр-т Космонавтов, д. 9",
+        phones=("8 (926) 744-19-05",),
+        emails=("gusev.vn@mail.example",),
+        custom_fields={"otrasl": "Торговля", "sotrudnikov": 6},
+    ),
+    DemoOrganisation(
+        "ООО «Северный ветер»",
+        "petrova",
+        inn="7814098767",
+        kpp="781401001",
+        ogrn="1077814098768",
+        legal_address="199034, г. Санкт-Петербург, 17-я линия В.О., д. 4, лит. А",
+        actual_address="199034, г. Санкт-Петербург, 17-я линия В.О., д. 4, лит. А, оф. 12",
+        phones=("+7 812 640-87-30",),
+        emails=("office@severveter.example",),
+        site="severveter.example",
+        custom_fields={"otrasl": "Услуги", "sotrudnikov": 35},
+    ),
+)
+
+# Custom fields per entity, in the order the cards show them.
+CUSTOM_FIELDS = (
+    DemoField(
+        CrmEntity.contact,
+        "dolzhnost_lpr",
+        "Должность ЛПР",
+        FieldKind.list,
+        ("Собственник", "Закупщик", "Технический специалист", "Другое"),
+    ),
+    DemoField(CrmEntity.contact, "gorod", "Город", FieldKind.text),
+    DemoField(CrmEntity.contact, "obekt", "Объект", FieldKind.text),
+    DemoField(
+        CrmEntity.organisation,
+        "otrasl",
+        "Отрасль",
+        FieldKind.list,
+        ("Строительство", "Производство", "Торговля", "Услуги"),
+    ),
+    DemoField(CrmEntity.organisation, "sotrudnikov", "Сотрудников", FieldKind.number),
+    DemoField(CrmEntity.deal, "istochnik_byudzheta", "Источник бюджета", FieldKind.text),
+    DemoField(
+        CrmEntity.deal,
+        "tip_obekta",
+        "Тип объекта",
+        FieldKind.list,
+        ("Склад", "Цех", "Офис", "Магазин", "Частный дом"),
+    ),
 )
 
 CONTACTS = (
@@ -144,7 +246,7 @@ CONTACTS = (
         "operator",
         "ООО «СтройМонтаж»",
         "Генеральный директор",
-        {"Источник": "Выставка «Мосбилд»", "Город": "Москва"},
+        {"dolzhnost_lpr": "Собственник", "gorod": "Москва"},
     ),
     DemoContact(
         "belova",
@@ -154,6 +256,7 @@ CONTACTS = (
         "operator",
         "ООО «СтройМонтаж»",
         "Менеджер по закупкам",
+        {"dolzhnost_lpr": "Закупщик", "gorod": "Москва"},
     ),
     DemoContact(
         "orlov",
@@ -163,7 +266,7 @@ CONTACTS = (
         "petrova",
         "АО «Завод Полимер»",
         "Главный инженер",
-        {"Город": "Дзержинск"},
+        {"dolzhnost_lpr": "Технический специалист", "gorod": "Дзержинск"},
     ),
     DemoContact(
         "gusev",
@@ -173,6 +276,7 @@ CONTACTS = (
         "operator",
         "ИП Гусев Виктор Николаевич",
         "Владелец",
+        {"dolzhnost_lpr": "Собственник", "gorod": "Королёв"},
     ),
     DemoContact(
         "lebedeva",
@@ -182,7 +286,7 @@ CONTACTS = (
         "petrova",
         "ООО «Северный ветер»",
         "Офис-менеджер",
-        {"Город": "Санкт-Петербург"},
+        {"gorod": "Санкт-Петербург"},
     ),
     DemoContact(
         "kuznetsova",
@@ -190,7 +294,7 @@ CONTACTS = (
         ("+7 915 018-62-47",),
         ("olga.kuznetsova@list.example",),
         "operator",
-        custom_fields={"Источник": "Сайт", "Объект": "Частный дом, Пушкино"},
+        custom_fields={"gorod": "Пушкино", "obekt": "Частный дом"},
     ),
 )
 
@@ -203,6 +307,7 @@ DEALS = (
         "petrov",
         "ООО «СтройМонтаж»",
         4,
+        {"istochnik_byudzheta": "Инвестпрограмма 2026", "tip_obekta": "Склад"},
     ),
     DemoDeal(
         "Сервисное обслуживание окон 2026",
@@ -212,6 +317,7 @@ DEALS = (
         "belova",
         "ООО «СтройМонтаж»",
         12,
+        {"istochnik_byudzheta": "Операционный бюджет", "tip_obekta": "Офис"},
     ),
     DemoDeal(
         "Окна для цеха № 3",
@@ -221,6 +327,7 @@ DEALS = (
         "orlov",
         "АО «Завод Полимер»",
         2,
+        {"istochnik_byudzheta": "Капремонт цеха", "tip_obekta": "Цех"},
     ),
     DemoDeal(
         "Алюминиевый витраж магазина",
@@ -230,6 +337,7 @@ DEALS = (
         "gusev",
         "ИП Гусев Виктор Николаевич",
         1,
+        {"istochnik_byudzheta": "Собственные средства", "tip_obekta": "Магазин"},
     ),
     DemoDeal(
         "Остекление офиса на Васильевском",
@@ -239,6 +347,7 @@ DEALS = (
         "lebedeva",
         "ООО «Северный ветер»",
         9,
+        {"tip_obekta": "Офис"},
     ),
     DemoDeal(
         "Балконный блок, частный дом",
@@ -248,6 +357,7 @@ DEALS = (
         "kuznetsova",
         None,
         3,
+        {"istochnik_byudzheta": "Собственные средства", "tip_obekta": "Частный дом"},
     ),
 )
 

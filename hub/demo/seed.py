@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.actions import conversations, crm, messages, unit_of_work
 from hub.actions.channels import add_channel
+from hub.actions.custom_fields import create_field
+from hub.actions.organisations import create_organisation
 from hub.actions.teams import create_team
 from hub.actions.users import create_account
 from hub.core import Hub
@@ -98,11 +100,35 @@ def _origin(url: str) -> str:
 
 async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> None:
     region = hub.settings.default_region
+    for demo_field in data.CUSTOM_FIELDS:
+        await create_field(
+            hub,
+            SEEDER,
+            demo_field.entity,
+            demo_field.label,
+            demo_field.kind,
+            key=demo_field.key,
+            options=demo_field.options,
+        )
+    organisations = {}
+    for org in data.ORGANISATIONS:
+        saved = await create_organisation(
+            hub,
+            SEEDER,
+            name=org.name,
+            inn=org.inn,
+            kpp=org.kpp,
+            ogrn=org.ogrn,
+            legal_address=org.legal_address,
+            actual_address=org.actual_address,
+            phones=org.phones,
+            emails=org.emails,
+            site=org.site,
+            responsible_id=users[org.responsible],
+            custom_fields=org.custom_fields,
+        )
+        organisations[org.name] = saved.organisation.id
     async with unit_of_work(hub) as uow:
-        organisations = {}
-        for name, inn, responsible in data.ORGANISATIONS:
-            organisation = await crm.create_organisation(uow, name, inn, users[responsible])
-            organisations[name] = organisation.id
         contacts = {}
         for person in data.CONTACTS:
             claims = [IdentityClaim("phone", p) for p in person.phones]
@@ -137,6 +163,7 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> None:
                 contact_id=contacts[deal.contact] if deal.contact else None,
                 organisation_id=organisations[deal.organisation] if deal.organisation else None,
                 responsible_user_id=users[deal.responsible],
+                custom_fields=deal.custom_fields,
             )
             deals[deal.title] = created.id
     for activity in data.ACTIVITIES:

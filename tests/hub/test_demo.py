@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 from hub import demo
 from hub.auth import authenticate_password
 from hub.core import Hub
+from hub.custom_values import clean_custom_values
 from hub.demo import data as demo_data
 from hub.models import (
     Activity,
@@ -17,6 +20,7 @@ from hub.models import (
     ContactStatus,
     Conversation,
     ConversationStatus,
+    CrmEntity,
     Deal,
     Direction,
     InboundEvent,
@@ -30,6 +34,8 @@ from hub.models import (
     TeamMember,
     User,
 )
+from hub.queries.custom_fields import field_rules
+from hub.requisites import requisite_problems
 from tests.conftest import add_user
 
 # Real argon2 hashes, with the cheapest parameters: verification reads them from the hash, and
@@ -172,3 +178,33 @@ async def test_demo_passwords_are_the_printed_ones(hub: Hub) -> None:
     for user in demo_data.USERS:
         assert user.password in banner
         assert await authenticate_password(hub, user.login, user.password) is not None
+
+
+async def test_demo_crm_has_valid_requisites_and_defined_custom_fields(hub: Hub) -> None:
+    await demo.seed(hub)
+    async with hub.db.sessions() as session:
+        organisations = (await session.execute(select(Organisation))).scalars().all()
+        rules = {entity: await field_rules(session, entity) for entity in CrmEntity}
+        records: list[tuple[CrmEntity, dict[str, Any]]] = [
+            (CrmEntity.organisation, o.custom_fields) for o in organisations
+        ]
+        for entity, model in ((CrmEntity.contact, Contact), (CrmEntity.deal, Deal)):
+            rows = (await session.execute(select(model.custom_fields))).scalars().all()
+            records += [(entity, values) for values in rows]
+    assert len(organisations) == 4
+    for organisation in organisations:
+        assert organisation.inn is not None and organisation.ogrn is not None
+        assert requisite_problems(organisation.inn, organisation.kpp, organisation.ogrn) == []
+        assert organisation.legal_address and organisation.actual_address
+        assert organisation.phones and all(p.startswith("+7") for p in organisation.phones)
+        assert organisation.custom_fields["otrasl"]
+    assert {entity: len(found) >= 2 for entity, found in rules.items()} == {
+        CrmEntity.contact: True,
+        CrmEntity.organisation: True,
+        CrmEntity.deal: True,
+    }
+    assert [r.label for r in rules[CrmEntity.contact]] == ["Должность ЛПР", "Город", "Объект"]
+    # Every stored value is one its field's definition accepts as it is.
+    for entity, values in records:
+        assert clean_custom_values(rules[entity], values, values) == values
+    assert sum(1 for entity, values in records if entity is CrmEntity.deal and values) >= 5
