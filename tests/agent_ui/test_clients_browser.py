@@ -20,9 +20,11 @@ from hub.actions.crm import (
     create_pipeline,
     link_contact_organisation,
 )
+from hub.actions.custom_fields import create_field
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
-from hub.models import Contact, ContactStatus, IdentityKind, Role
+from hub.models import Contact, ContactStatus, CrmEntity, FieldKind, IdentityKind, Role
+from hub.policy import SystemActor
 from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, watch_console
 from tests.conftest import Backend
@@ -341,6 +343,90 @@ async def test_the_registry_sorts_and_pages_by_cursor(
         assert names == [f"Клиент {n:02d}" for n in range(60, 0, -1)]
         assert await page.locator("#clients-more").is_hidden()
         assert problems == []
+    finally:
+        await context.close()
+        await ui.close()
+
+
+async def test_a_new_organisation_with_requisites_and_custom_fields(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("ivanov", name="Мария Петрова")
+    await create_field(
+        ui.hub, SystemActor(), CrmEntity.organisation, "Сотрудников", FieldKind.number, key="staff"
+    )
+    await create_field(
+        ui.hub,
+        SystemActor(),
+        CrmEntity.organisation,
+        "Отрасль",
+        FieldKind.list,
+        key="industry",
+        options=["Стройка", "Торговля"],
+    )
+    await create_field(
+        ui.hub, SystemActor(), CrmEntity.organisation, "Бюджет", FieldKind.money, key="budget"
+    )
+    async with unit_of_work(ui.hub) as uow:
+        taken = await create_organisation(uow, "ПАО «Сбербанк»", inn="7707083893")
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "ivanov")
+    try:
+        page = await context.new_page()
+        watch_console(page, problems)
+        await page.goto(ui.url("/clients?tab=organisations"))
+        await page.locator("#clients-rows tr", has_text="ПАО «Сбербанк»").wait_for()
+        # Custom fields are columns of the registry and filters above it.
+        assert await page.locator("th[data-col='cf.staff']").text_content() == "Сотрудников"
+        await page.locator("#f-custom select[name='cf.industry']").wait_for()
+        await page.click("#new-organisation")
+        await page.wait_for_url(ui.url("/clients/organisations/new"))
+        await page.locator("#card-custom-fields [data-key=staff] input").wait_for()
+        await page.fill("#card-name", "ООО «Ромашка»")
+        await page.fill("#card-inn", "7707083894")  # one digit off: the checksum fails
+        await page.fill("#card-kpp", "7707")
+        await page.fill("#card-custom-fields [data-key=staff] input", "много")
+        await page.select_option("#card-custom-fields [data-key=industry] select", "Стройка")
+        await page.fill("#card-custom-fields [data-key=budget] input", "1 250 000,50")
+        await page.click("#card-save")
+        inn_error = page.locator('[data-error-for="inn"]')
+        await inn_error.wait_for()
+        assert await inn_error.text_content() == (
+            "Контрольные цифры ИНН не сходятся: проверьте, нет ли опечатки."
+        )
+        assert await page.locator('[data-error-for="kpp"]').text_content() == "В КПП 9 символов."
+        assert await page.locator('[data-error-for="custom_fields.staff"]').text_content() == (
+            "Нужно число."
+        )
+        assert page.url == ui.url("/clients/organisations/new")  # nothing was created
+
+        # Corrected, but the INN is another organisation's: saved, with a link to that one.
+        await page.fill("#card-inn", "7707083893")
+        await page.fill("#card-kpp", "773601001")
+        await page.fill("#card-custom-fields [data-key=staff] input", "120")
+        await page.click("#card-save")
+        await page.locator("#card-saved", has_text="Сохранено.").wait_for()
+        assert "/clients/organisations/new" not in page.url
+        warning = page.locator("#card-warnings li[data-type=duplicate-inn]")
+        assert await warning.text_content() == (
+            "ИНН 7707083893 уже есть у другой организации: ПАО «Сбербанк»"
+        )
+        assert await warning.locator("a").get_attribute("href") == (
+            f"/clients/organisations/{taken.id}"
+        )
+        assert await page.input_value("#card-custom-fields [data-key=budget] input") == (
+            "1250000.50"
+        )
+        await page.locator("#card-tab-contacts").wait_for()
+        assert await page.locator("#card-tab-panel .empty").text_content() == (
+            "Контактных лиц пока нет."
+        )
+        await page.click("#card-new-person")
+        await page.wait_for_url("**/clients/contacts/new?organisation_id=*")
+        await page.locator("#card-organisations li", has_text="ООО «Ромашка»").wait_for()
+        assert [p for p in problems if "422 (Unprocessable" not in p] == []
     finally:
         await context.close()
         await ui.close()
