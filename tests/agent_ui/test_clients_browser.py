@@ -13,17 +13,13 @@ import pytest
 
 from hub.actions import unit_of_work
 from hub.actions.contacts import NormalisedIdentity, note_unparsed_phones
-from hub.actions.crm import (
-    StageSpec,
-    create_contact,
-    create_organisation,
-    create_pipeline,
-    link_contact_organisation,
-)
+from hub.actions.crm import create_contact, create_organisation, link_contact_organisation
 from hub.actions.custom_fields import create_field
+from hub.actions.users import start_session
+from hub.auth import SESSION_COOKIE
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
-from hub.models import Contact, ContactStatus, CrmEntity, FieldKind, IdentityKind, Role
+from hub.models import Contact, ContactStatus, CrmEntity, FieldKind, IdentityKind, Role, User
 from hub.policy import SystemActor
 from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, watch_console
@@ -276,8 +272,21 @@ async def test_a_lead_becomes_a_client_with_a_first_deal(
     app = create_app(sqlite_backend.settings())
     ui = Ui(await serve(app), app[HUB])
     await ui.add_user("ivanov", name="Мария Петрова")
+    await ui.add_user("root", Role.admin)
     async with unit_of_work(ui.hub) as uow:
-        await create_pipeline(uow, "Продажи", [StageSpec("Интерес"), StageSpec("Договор")])
+        root = await uow.session.get_one(User, ui.users["root"].id)
+        token, csrf = await start_session(uow, root, 3600)
+    admin = ui.anonymous(headers={"X-CSRF-Token": csrf})
+    admin.cookie_jar.update_cookies({SESSION_COOKIE: token}, ui.server.make_url("/"))
+    stages = [{"name": "Интерес", "outcome": "open"}, {"name": "Договор", "outcome": "won"}]
+    async with admin.post(
+        ui.url("/api/v1/pipelines"), json={"name": "Продажи", "stages": stages}
+    ) as reply:
+        status, text = reply.status, await reply.text()
+    if status == 404:
+        await ui.close()
+        pytest.skip("the deals API (branch h-deals) is not merged here")
+    assert status == 201, text
     lead = await add_contact(
         ui, "Олег Гусев", ("+79031234567",), status=ContactStatus.lead, responsible="ivanov"
     )
