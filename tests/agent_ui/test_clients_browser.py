@@ -1,7 +1,9 @@
 """«Клиенты» in Debian's Chromium: a client found by a phone typed the way people type it,
 a card edited on one page updating another open page live (or saying it was changed when
-that page is mid-edit, and refusing a stale save), and a bad e-mail refused next to its
-field in Russian."""
+that page is mid-edit, and refusing a stale save), a bad e-mail refused next to its field in
+Russian and another contact's phone warned about with a link, an unparsed phone fixed in
+place, a new organisation with per-field requisite errors, sorting and paging, and a lead made
+a client with a first deal."""
 
 from __future__ import annotations
 
@@ -195,6 +197,7 @@ async def test_a_bad_email_is_refused_next_to_its_field_in_russian(
     ui = Ui(await serve(app), app[HUB])
     await ui.add_user("ivanov", name="Мария Петрова")
     anna = await add_contact(ui, "Анна Соколова", ("+79165551234",), responsible="ivanov")
+    boris = await add_contact(ui, "Борис Ершов", ("+79031112233",))
     version = (await contact_row(ui, anna)).version
     started = time.monotonic()
     problems: list[str] = []
@@ -225,6 +228,23 @@ async def test_a_bad_email_is_refused_next_to_its_field_in_russian(
         await page.locator("#card-saved", has_text="Сохранено.").wait_for()
         assert await error.text_content() == ""
         assert (await contact_row(ui, anna)).version == version + 1
+
+        # Another contact's phone is not taken over: saved without it, with a link to them.
+        await page.click("#card-phones-add")
+        await page.locator("#card-phones input").last.fill("8 903 111-22-33")
+        await page.click("#card-save")
+        warning = page.locator("#card-warnings li[data-type=duplicate-phone]")
+        await warning.wait_for()
+        assert await warning.text_content() == (
+            "Телефон +79031112233 уже есть у другого контакта и не добавлен: Борис Ершов"
+        )
+        link = warning.locator("a")
+        assert await link.get_attribute("href") == f"/clients/contacts/{boris}"
+        phones = [await i.input_value() for i in await page.locator("#card-phones input").all()]
+        assert phones == ["+79165551234"]
+        await link.click()
+        await page.wait_for_url(ui.url(f"/clients/contacts/{boris}"))
+        await page.locator("#card-title", has_text="Борис Ершов").wait_for()
         assert [p for p in problems if "422" not in p] == []
     finally:
         await context.close()
