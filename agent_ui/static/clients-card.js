@@ -656,7 +656,8 @@ async function start() {
   startLive(onEvent, () => { if (state.id && !isDirty()) refetch(); });
   if (!state.id) {
     title.textContent = ENTITY === "contact" ? t("clients.newContact") : t("clients.newOrganisation");
-    render({ name: "", status: "client", phones: [], emails: [], organisations: [], custom_fields: {}, responsible: { id: config.user.id, name: config.user.name } });
+    render({ name: "", status: "client", source: ENTITY === "contact" ? "manual" : "", phones: [], emails: [],
+      organisations: [], custom_fields: {}, responsible: { id: config.user.id, name: config.user.name } });
     title.textContent = ENTITY === "contact" ? t("clients.newContact") : t("clients.newOrganisation");
     document.title = title.textContent + " · Okno";
     const orgId = Number(new URLSearchParams(location.search).get("organisation_id"));
