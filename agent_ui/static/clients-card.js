@@ -340,7 +340,6 @@ function showFieldErrors(details) {
     const slot = slotFor(detail.field);
     if (!slot) { unplaced.push(message); continue; }
     slot.textContent = slot.textContent ? slot.textContent + " " + message : message;
-    slot.title = detail.message || "";
     const holder = slot.closest("li") || slot.closest(".field");
     if (holder) holder.classList.add("invalid");
     first = first || holder;
@@ -647,6 +646,10 @@ function onEvent(event) {
 // ---- start -------------------------------------------------------------------------------
 
 form.addEventListener("submit", save);
+// Leaving with unsaved edits asks first, as the browser words it.
+window.addEventListener("beforeunload", (event) => {
+  if (!state.saving && isDirty()) { event.preventDefault(); event.returnValue = ""; }
+});
 node("card-banner-reload").addEventListener("click", () => refetch());
 
 async function start() {
@@ -663,7 +666,10 @@ async function start() {
     const orgId = Number(new URLSearchParams(location.search).get("organisation_id"));
     if (ENTITY === "contact" && orgId) {
       getJson("/api/v1/organisations/" + orgId)
-        .then((org) => controls.get("organisations").add({ id: org.id, name: org.name, position: "" }))
+        .then((org) => {
+          controls.get("organisations").add({ id: org.id, name: org.name, position: "" });
+          state.baseline = collect(); // given by the link, not typed: leaving asks nothing
+        })
         .catch(() => {});
     }
     node("card-name").focus();
