@@ -190,6 +190,11 @@ function organisationsField() {
           found.set(org.name, org);
           datalist.append(el("option", { value: org.name }, org.inn || ""));
         }
+        const exact = found.get(input.value);
+        if (exact) {
+          addRow({ id: exact.id, name: exact.name, position: "" });
+          input.value = "";
+        }
       } catch (error) {
         // Suggestions are a help only.
       }

@@ -284,6 +284,12 @@ const suggest = debounce(async () => {
       suggestions.set(org.name, org.id);
       orgList.append(el("option", { value: org.name }, org.inn || ""));
     }
+    // The whole name typed (or pasted) before the suggestions came: that organisation.
+    const id = suggestions.get(orgInput.value);
+    if (id !== undefined && id !== state.organisationId) {
+      state.organisationId = id;
+      reload();
+    }
   } catch (error) {
     // Suggestions are a help; the filter works without them.
   }

@@ -87,6 +87,24 @@ async def test_a_client_is_found_by_a_phone_typed_any_way(
         assert await page.locator("#clients-rows img").count() == 0
         assert await page.evaluate("window.__oknoXss") is None
 
+        # Filters: leads only, then the people of one organisation (chosen by its name).
+        await page.select_option("#f-status", "lead")
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#clients-rows tr').length === 1"
+        )
+        assert "Хакер" in (await rows.first.text_content() or "")
+        await page.select_option("#f-status", "")
+        await page.fill("#f-organisation", "ООО «СтройМонтаж»")
+        await page.wait_for_function(
+            """() => [...document.querySelectorAll('#clients-rows .row-name')]
+                .map((a) => a.textContent).join('|') === 'Анна Соколова'"""
+        )
+        assert "organisation_id=" in page.url
+        await page.fill("#f-organisation", "")
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#clients-rows tr').length === 3"
+        )
+
         await page.fill("#clients-search", "8 (916) 555-12-34")
         await page.wait_for_function(
             "() => document.querySelectorAll('#clients-rows tr').length === 1"
