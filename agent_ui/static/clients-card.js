@@ -465,6 +465,7 @@ function showTabs() {
 
 function showTab(name) {
   state.tab = name;
+  state.tabSeq = (state.tabSeq || 0) + 1;
   for (const button of node("card-tablist").children) {
     button.setAttribute("aria-selected", String(button.dataset.tab === name));
   }
@@ -487,9 +488,11 @@ async function historyTab(panel, before = null, list = null) {
     panel.append(list);
   }
   const more = el("button", { type: "button", class: "history-more" }, t("clients.more"));
+  const seq = state.tabSeq;
   try {
     const query = "?limit=30" + (before ? "&before_id=" + before : "");
     const page = await getJson(`/api/v1/contacts/${state.id}/history${query}`);
+    if (seq !== state.tabSeq) return;
     for (const message of page.items || []) {
       list.append(el("li", { class: "history-item", dataset: { direction: message.direction } },
         el("div", { class: "msg-meta" },
@@ -523,14 +526,27 @@ async function stageNames() {
   return names;
 }
 
+// Every deal of the record, closed ones too, from the deals API; where that is missing, the
+// (open) deals the card carries.
+async function dealsOf(record) {
+  const filter = ENTITY === "contact" ? "contact_id" : "organisation_id";
+  try {
+    return items(await getJson(`/api/v1/deals?${filter}=${state.id}&limit=100`));
+  } catch (error) {
+    return record.deals || record.open_deals || [];
+  }
+}
+
 async function dealsTab(panel) {
   const record = state.record || {};
-  const deals = record.deals || record.open_deals || [];
+  const seq = state.tabSeq;
+  const deals = await dealsOf(record);
+  const stages = await stageNames();
+  if (seq !== state.tabSeq) return; // another tab (or a newer render) took the panel
   const newDeal = el("button", { type: "button", id: "card-new-deal" }, t("rec.newDeal"));
   newDeal.addEventListener("click", () => openDealDialog("deal"));
   panel.append(el("div", { class: "tab-actions" }, newDeal));
   if (!deals.length) { panel.append(el("p", { class: "empty" }, t("rec.noDeals"))); return; }
-  const stages = await stageNames();
   const body = el("tbody", {});
   for (const deal of deals) {
     const stage = deal.stage ? deal.stage.name : stages.get(deal.stage_id) || "";
