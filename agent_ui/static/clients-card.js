@@ -448,7 +448,7 @@ async function save(event) {
 const TABS = ENTITY === "contact"
   ? ["history", "deals", "activities", "files"]
   : ["contacts", "deals", "history"];
-const SOON = ENTITY === "contact" ? new Set(["activities", "files"]) : new Set(["history"]);
+const SOON = ENTITY === "contact" ? new Set(["activities", "files"]) : new Set();
 
 function showTabs() {
   const list = node("card-tablist");
@@ -474,12 +474,42 @@ function showTab(name) {
   if (SOON.has(name)) {
     panel.append(el("p", { class: "empty" }, t("rec.soonText")));
   } else if (name === "history") {
-    historyTab(panel);
+    if (ENTITY === "contact") historyTab(panel);
+    else organisationHistoryTab(panel);
   } else if (name === "deals") {
     dealsTab(panel);
   } else if (name === "contacts") {
     contactsTab(panel);
   }
+}
+
+function historyItem(message, who = null) {
+  return el("li", { class: "history-item", dataset: { direction: message.direction } },
+    el("div", { class: "msg-meta" },
+      el("time", { datetime: message.created_at }, formatDate(message.created_at, config.locale, true)),
+      el("span", { class: "channel-badge" }, message.channel ? message.channel.title || message.channel.kind : ""),
+      who ? el("a", { class: "history-contact", href: "/clients/contacts/" + who.id }, who.name) : null,
+      el("span", { class: "msg-author" }, message.direction === "in" ? t("message.client")
+        : message.author ? message.author.name : t("message.system"))),
+    el("div", { class: "msg-text" }, message.text));
+}
+
+// An organisation's history: the latest messages of its contact persons, newest first.
+const ORG_HISTORY_PEOPLE = 20;
+const ORG_HISTORY_EACH = 20;
+
+async function organisationHistoryTab(panel) {
+  const seq = state.tabSeq;
+  const people = ((state.record || {}).contacts || []).slice(0, ORG_HISTORY_PEOPLE);
+  const pages = await Promise.all(people.map((person) =>
+    getJson(`/api/v1/contacts/${person.id}/history?limit=${ORG_HISTORY_EACH}`)
+      .then((page) => (page.items || []).map((message) => ({ message, person })))
+      .catch(() => [])));
+  if (seq !== state.tabSeq) return;
+  const all = pages.flat().sort((a, b) => String(b.message.created_at).localeCompare(String(a.message.created_at)));
+  if (!all.length) { panel.append(el("p", { class: "empty" }, t("rec.noHistory"))); return; }
+  panel.append(el("ul", { class: "history", id: "card-history" },
+    ...all.map(({ message, person }) => historyItem(message, person))));
 }
 
 async function historyTab(panel, before = null, list = null) {
@@ -493,15 +523,7 @@ async function historyTab(panel, before = null, list = null) {
     const query = "?limit=30" + (before ? "&before_id=" + before : "");
     const page = await getJson(`/api/v1/contacts/${state.id}/history${query}`);
     if (seq !== state.tabSeq) return;
-    for (const message of page.items || []) {
-      list.append(el("li", { class: "history-item", dataset: { direction: message.direction } },
-        el("div", { class: "msg-meta" },
-          el("time", { datetime: message.created_at }, formatDate(message.created_at, config.locale, true)),
-          el("span", { class: "channel-badge" }, message.channel ? message.channel.title || message.channel.kind : ""),
-          el("span", { class: "msg-author" }, message.direction === "in" ? t("message.client")
-            : message.author ? message.author.name : t("message.system"))),
-        el("div", { class: "msg-text" }, message.text)));
-    }
+    for (const message of page.items || []) list.append(historyItem(message));
     if (!list.childElementCount) panel.append(el("p", { class: "empty" }, t("rec.noHistory")));
     if (page.next_cursor) {
       more.addEventListener("click", () => { more.remove(); historyTab(panel, page.next_cursor, list); });

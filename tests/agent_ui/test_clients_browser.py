@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hub.actions import unit_of_work
+from hub.actions import conversations, messages, unit_of_work
 from hub.actions.contacts import NormalisedIdentity, note_unparsed_phones
 from hub.actions.crm import create_contact, create_organisation, link_contact_organisation
 from hub.actions.custom_fields import create_field
@@ -21,11 +21,20 @@ from hub.actions.users import start_session
 from hub.auth import SESSION_COOKIE
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
-from hub.models import Contact, ContactStatus, CrmEntity, FieldKind, IdentityKind, Role, User
+from hub.models import (
+    Channel,
+    Contact,
+    ContactStatus,
+    CrmEntity,
+    FieldKind,
+    IdentityKind,
+    Role,
+    User,
+)
 from hub.policy import SystemActor
 from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, watch_console
-from tests.conftest import Backend
+from tests.conftest import Backend, add_channel
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +61,15 @@ async def add_contact(
         return contact.id
 
 
+async def client_wrote(ui: Ui, contact_id: int, text: str) -> None:
+    """A message from the contact on the website form, in a conversation of its own."""
+    channel_id = await add_channel(ui.hub, "webform", f"form-{contact_id}")
+    async with unit_of_work(ui.hub) as uow:
+        channel = await uow.session.get_one(Channel, channel_id)
+        conversation = await conversations.open_conversation(uow, contact_id, channel, text, None)
+        await messages.receive(uow, conversation, text, {}, None)
+
+
 async def contact_row(ui: Ui, contact_id: int) -> Contact:
     async with ui.hub.db.sessions() as session:
         found = await session.get(Contact, contact_id)
@@ -71,6 +89,7 @@ async def test_a_client_is_found_by_a_phone_typed_any_way(
     async with unit_of_work(ui.hub) as uow:
         org = await create_organisation(uow, "ООО «СтройМонтаж»", inn="7707083893")
         await link_contact_organisation(uow, anna, org.id, "Главный инженер")
+    await client_wrote(ui, anna, "Нужен замер на 5 окон")
     started = time.monotonic()
     problems: list[str] = []
     context = await signed_in_context(browser, ui, "ivanov")
@@ -123,6 +142,17 @@ async def test_a_client_is_found_by_a_phone_typed_any_way(
         assert await page.input_value("#card-name") == "Анна Соколова"
         assert await page.locator("#card-phones input").first.input_value() == "+79165551234"
         assert await page.locator("#card-title").text_content() == "Анна Соколова"
+        # The history across channels, and the organisation's, made of its people's.
+        said = page.locator("#card-history .history-item", has_text="Нужен замер на 5 окон")
+        await said.wait_for()
+        assert await said.locator(".msg-author").text_content() == "Клиент"
+        await page.click("#card-organisations a.org-name")
+        await page.wait_for_url(ui.url(f"/clients/organisations/{org.id}"))
+        await page.locator("#card-people a", has_text="Анна Соколова").wait_for()
+        await page.click("#card-tab-history")
+        said = page.locator("#card-history .history-item", has_text="Нужен замер на 5 окон")
+        await said.wait_for()
+        assert await said.locator(".history-contact").text_content() == "Анна Соколова"
 
         # Nobody by that phone: the table says so.
         await page.goto(ui.url("/clients"))
