@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import pytest
 
 from hub.actions import conversations, messages, unit_of_work
@@ -68,6 +69,16 @@ async def client_wrote(ui: Ui, contact_id: int, text: str) -> None:
         channel = await uow.session.get_one(Channel, channel_id)
         conversation = await conversations.open_conversation(uow, contact_id, channel, text, None)
         await messages.receive(uow, conversation, text, {}, None)
+
+
+async def api_session(ui: Ui, login: str) -> aiohttp.ClientSession:
+    """The REST API as this user's browser calls it: session cookie and CSRF token."""
+    async with unit_of_work(ui.hub) as uow:
+        user = await uow.session.get_one(User, ui.users[login].id)
+        token, csrf = await start_session(uow, user, 3600)
+    session = ui.anonymous(headers={"X-CSRF-Token": csrf})
+    session.cookie_jar.update_cookies({SESSION_COOKIE: token}, ui.server.make_url("/"))
+    return session
 
 
 async def contact_row(ui: Ui, contact_id: int) -> Contact:
@@ -341,11 +352,7 @@ async def test_a_lead_becomes_a_client_with_a_first_deal(
     ui = Ui(await serve(app), app[HUB])
     await ui.add_user("ivanov", name="Мария Петрова")
     await ui.add_user("root", Role.admin)
-    async with unit_of_work(ui.hub) as uow:
-        root = await uow.session.get_one(User, ui.users["root"].id)
-        token, csrf = await start_session(uow, root, 3600)
-    admin = ui.anonymous(headers={"X-CSRF-Token": csrf})
-    admin.cookie_jar.update_cookies({SESSION_COOKIE: token}, ui.server.make_url("/"))
+    admin = await api_session(ui, "root")
     stages = [{"name": "Интерес", "outcome": "open"}, {"name": "Договор", "outcome": "won"}]
     async with admin.post(
         ui.url("/api/v1/pipelines"), json={"name": "Продажи", "stages": stages}
@@ -496,13 +503,24 @@ async def test_a_new_organisation_with_requisites_and_custom_fields(
         assert await page.input_value("#card-custom-fields [data-key=budget] input") == (
             "1250000.50"
         )
+        # Renamed elsewhere (another tab, the API): the open, untouched card follows.
+        org_id = int(page.url.rsplit("/", 1)[1])
+        version = int(await page.get_attribute("#card-form", "data-version") or 0)
+        elsewhere = await api_session(ui, "ivanov")
+        async with elsewhere.patch(
+            ui.url(f"/api/v1/organisations/{org_id}"),
+            json={"version": version, "name": "ООО «Ромашка и партнёры»"},
+        ) as reply:
+            assert reply.status == 200, await reply.text()
+        await page.locator("#card-title", has_text="ООО «Ромашка и партнёры»").wait_for()
+        assert await page.input_value("#card-name") == "ООО «Ромашка и партнёры»"
         await page.locator("#card-tab-contacts").wait_for()
         assert await page.locator("#card-tab-panel .empty").text_content() == (
             "Контактных лиц пока нет."
         )
         await page.click("#card-new-person")
         await page.wait_for_url("**/clients/contacts/new?organisation_id=*")
-        await page.locator("#card-organisations li", has_text="ООО «Ромашка»").wait_for()
+        await page.locator("#card-organisations li", has_text="ООО «Ромашка и партнёры»").wait_for()
         assert [p for p in problems if "422 (Unprocessable" not in p] == []
     finally:
         await context.close()
