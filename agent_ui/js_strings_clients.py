@@ -45,6 +45,8 @@ CLIENT_JS_STRINGS: dict[str, str] = {
     "clients.source.phone": N_("Phone call"),
     "clients.source.import": N_("Import"),
     "clients.source.manual": N_("Entered by hand"),
+    # The workspace's card pane links the full card
+    "card.openFull": N_("Open the client's card"),
     # A card
     "rec.name": N_("Name"),
     "rec.orgName": N_("Organisation name"),

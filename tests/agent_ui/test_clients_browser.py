@@ -26,6 +26,7 @@ from hub.models import (
     Channel,
     Contact,
     ContactStatus,
+    Conversation,
     CrmEntity,
     FieldKind,
     IdentityKind,
@@ -33,7 +34,7 @@ from hub.models import (
     User,
 )
 from hub.policy import SystemActor
-from tests.agent_ui.conftest import Ui
+from tests.agent_ui.conftest import Ui, new_conversation
 from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, watch_console
 from tests.conftest import Backend, add_channel
 
@@ -522,6 +523,38 @@ async def test_a_new_organisation_with_requisites_and_custom_fields(
         await page.wait_for_url("**/clients/contacts/new?organisation_id=*")
         await page.locator("#card-organisations li", has_text="ООО «Ромашка и партнёры»").wait_for()
         assert [p for p in problems if "422 (Unprocessable" not in p] == []
+    finally:
+        await context.close()
+        await ui.close()
+
+
+async def test_the_workspace_card_opens_the_clients_card(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    operator = await ui.add_user("ivanov", name="Мария Петрова")
+    conversation_id = await new_conversation(ui.hub, operator.id, "Сколько стоит замер?")
+    async with ui.hub.db.sessions() as session:
+        contact_id = (await session.get_one(Conversation, conversation_id)).contact_id
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "ivanov")
+    try:
+        page = await context.new_page()
+        watch_console(page, problems)
+        await page.goto(ui.url("/"))
+        await page.locator(".conv-item").first.click()
+        link = page.locator("#card-open")
+        await link.wait_for()
+        assert await link.text_content() == "Открыть карточку клиента"
+        async with context.expect_page() as opened:
+            await link.click()
+        card = await opened.value
+        watch_console(card, problems)
+        await card.wait_for_url(ui.url(f"/clients/contacts/{contact_id}"))
+        await card.locator("#card-status", has_text="Лид").wait_for()
+        await card.locator("#card-history .msg-text", has_text="Сколько стоит замер?").wait_for()
+        assert problems == []
     finally:
         await context.close()
         await ui.close()
