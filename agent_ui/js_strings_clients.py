@@ -110,6 +110,7 @@ CLIENT_JS_STRINGS: dict[str, str] = {
     ),
     "warning.duplicate-inn": N_("Another organisation has the INN {value}:"),
     "warning.generic": N_("Please check {value}:"),
+    "warning.hiddenRecord": N_("(a record you do not see)"),
     "clientsError.stale-version": N_("The card was changed while you were editing it."),
     "clientsError.no-such-organisation": N_("There is no such record, or it is not yours to see."),
     "clientsError.no-such-contact": N_("There is no such record, or it is not yours to see."),

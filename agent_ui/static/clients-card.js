@@ -369,7 +369,8 @@ function showWarnings(warnings, sent) {
     const text = t(key, { value: value ?? "" });
     list.append(el("li", { class: "warning", dataset: { type: warning.type, field: warning.field } },
       text === key ? t("warning.generic", { value: value ?? warning.field }) : text, " ",
-      other ? el("a", { href: path + other.id, class: "warning-link" }, other.name || "#" + other.id) : null));
+      other ? el("a", { href: path + other.id, class: "warning-link" }, other.name || "#" + other.id)
+        : el("span", { class: "muted" }, t("warning.hiddenRecord"))));
   }
   warningsBox.append(el("strong", {}, t("rec.warnings")), list);
   warningsBox.hidden = false;

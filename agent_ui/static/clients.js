@@ -5,7 +5,7 @@
 
 import { clear, el } from "./okno-dom.js";
 import {
-  config, customDisplay, customFields, debounce, emailsOf, explain, formatDate, getJson, isAbort,
+  config, customDisplay, customFields, debounce, emailsOf, explain, fieldMessage, formatDate, getJson, isAbort,
   managerOptions, phonesOf, startLive, t,
 } from "./clients-common.js";
 
@@ -242,7 +242,7 @@ async function load(append) {
   } catch (error) {
     if (isAbort(error) || mine !== sequence) return;
     if (!append) { renderHead(); clear(rowsNode); emptyNode.hidden = true; moreButton.hidden = true; }
-    errorNode.textContent = explain(error);
+    errorNode.textContent = filterProblems(error) || explain(error);
     errorNode.hidden = false;
   } finally {
     if (mine === sequence) {
@@ -250,6 +250,17 @@ async function load(append) {
       moreButton.disabled = false;
     }
   }
+}
+
+// A refused filter ("Сотрудников: Нужно число."), named by its label.
+function filterProblems(error) {
+  const details = error && Array.isArray(error.details) ? error.details : [];
+  const fields = state.fields[ENTITY[state.tab]] || [];
+  return details.map((detail) => {
+    const key = String(detail.field || "").replace(/^cf\./, "");
+    const field = fields.find((f) => f.key === key);
+    return (field ? field.label + ": " : "") + fieldMessage(detail);
+  }).join(" ");
 }
 
 function reload() {

@@ -466,6 +466,12 @@ async def test_a_new_organisation_with_requisites_and_custom_fields(
         # Custom fields are columns of the registry and filters above it.
         assert await page.locator("th[data-col='cf.staff']").text_content() == "Сотрудников"
         await page.locator("#f-custom select[name='cf.industry']").wait_for()
+        await page.fill("#f-custom input[name='cf.staff']", "много")
+        refused = page.locator("#clients-error", has_text="Сотрудников: Нужно число.")
+        await refused.wait_for()
+        await page.fill("#f-custom input[name='cf.staff']", "")
+        await refused.wait_for(state="hidden")
+        await page.locator("#clients-rows tr", has_text="ПАО «Сбербанк»").wait_for()
         await page.click("#new-organisation")
         await page.wait_for_url(ui.url("/clients/organisations/new"))
         await page.locator("#card-custom-fields [data-key=staff] input").wait_for()
