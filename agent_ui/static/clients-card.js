@@ -10,7 +10,7 @@
 import { ApiError, items } from "./okno-api.js";
 import { clear, el } from "./okno-dom.js";
 import {
-  api, config, customBaseline, customFields, customInput, emailsOf, explain, fieldMessage, formatDate,
+  api, arrowTabs, config, customBaseline, customFields, customInput, emailsOf, explain, fieldMessage, formatDate,
   getJson, managerOptions, money, phonesOf, startLive, t, toast,
 } from "./clients-common.js";
 
@@ -690,6 +690,7 @@ function onEvent(event) {
 // ---- start -------------------------------------------------------------------------------
 
 form.addEventListener("submit", save);
+arrowTabs(node("card-tablist"));
 // Leaving with unsaved edits asks first, as the browser words it.
 window.addEventListener("beforeunload", (event) => {
   if (!state.saving && isDirty()) { event.preventDefault(); event.returnValue = ""; }

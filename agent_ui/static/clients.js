@@ -5,7 +5,7 @@
 
 import { clear, el } from "./okno-dom.js";
 import {
-  config, customDisplay, customFields, debounce, emailsOf, explain, fieldMessage, formatDate, getJson, isAbort,
+  arrowTabs, config, customDisplay, customFields, debounce, emailsOf, explain, fieldMessage, formatDate, getJson, isAbort,
   managerOptions, phonesOf, startLive, t,
 } from "./clients-common.js";
 
@@ -362,6 +362,7 @@ for (const tab of document.querySelectorAll("[role=tab][data-tab]")) {
 }
 
 async function start() {
+  arrowTabs(document.querySelector(".clients-head [role=tablist]"));
   fillStaticFilters();
   const restore = new URLSearchParams(location.search);
   search.value = restore.get("q") || "";
