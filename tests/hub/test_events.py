@@ -12,13 +12,16 @@ from hub.events import (
     CallChanged,
     CallRinging,
     ChannelChanged,
+    ContactChanged,
     ConversationChanged,
     ConversationRead,
+    DealChanged,
     Envelope,
     Event,
     MalformedEnvelope,
     MessageCreated,
     MessageUpdated,
+    OrganisationChanged,
     PresenceChanged,
     QueueAlert,
 )
@@ -85,6 +88,23 @@ CASES: list[tuple[Event, str, dict[str, Any]]] = [
         ConversationRead(audience=AUDIENCE, conversation_id=1, by="client", up_to=12),
         "conversation.read",
         {"conversation_id": 1, "by": "client", "up_to": 12},
+    ),
+    (
+        ContactChanged(audience=AUDIENCE, contact_id=3, version=2, change="updated"),
+        "contact.changed",
+        {"contact_id": 3, "version": 2, "change": "updated"},
+    ),
+    (
+        OrganisationChanged(audience=AUDIENCE, organisation_id=8, version=1, change="created"),
+        "organisation.changed",
+        {"organisation_id": 8, "version": 1, "change": "created"},
+    ),
+    (
+        DealChanged(
+            audience=AUDIENCE, deal={"id": 9, "stage_id": 4}, change="moved", from_stage_id=3
+        ),
+        "deal.changed",
+        {"deal": {"id": 9, "stage_id": 4}, "change": "moved", "from_stage_id": 3},
     ),
 ]
 

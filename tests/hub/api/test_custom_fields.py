@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.actions.custom_fields import key_from_label
-from hub.models import Role
+import pytest
+
+from hub.actions.custom_fields import key_from_label, reorder_fields
+from hub.auth import Principal
+from hub.models import CrmEntity, Role
+from hub.policy import Forbidden, InvalidInput, SystemActor
 
 from .conftest import Api
 
@@ -160,3 +164,23 @@ async def test_only_admins_define_fields(api: Api) -> None:
         assert (await api.call("DELETE", f"{FIELDS}/{field['id']}", login)).status == 403
     listed = await api.get(FIELDS, "olga")
     assert [(f["label"]) for f in listed.body["items"]] == ["Город"]
+
+
+async def test_reorder_puts_named_fields_first_and_needs_an_admin(api: Api) -> None:
+    await api.add_user("boss", Role.admin)
+    made = [
+        await make(api, entity="organisation", label=label, kind="text")
+        for label in ("Один", "Два", "Три")
+    ]
+    ids = [field["id"] for field in made]
+    system = SystemActor("test")
+    ordered = await reorder_fields(api.hub, system, CrmEntity.organisation, [ids[2], ids[0]])
+    assert [(f.key, f.position) for f in ordered] == [("tri", 1), ("odin", 2), ("dva", 3)]
+    listed = await api.get(FIELDS, "olga", entity="organisation")
+    assert [f["key"] for f in listed.body["items"]] == ["tri", "odin", "dva"]
+    with pytest.raises(InvalidInput) as refused:
+        await reorder_fields(api.hub, system, CrmEntity.contact, [ids[0]])
+    assert refused.value.details[0]["type"] == "custom-field-unknown"
+    olga = Principal(api.users["olga"].id, "olga", "Ольга Иванова", Role.operator, "ru")
+    with pytest.raises(Forbidden):
+        await reorder_fields(api.hub, olga, CrmEntity.organisation, ids)

@@ -217,6 +217,19 @@ async def test_stale_version_is_a_conflict_with_the_current_card(crm_api: Api) -
     )
 
 
+async def test_two_simultaneous_edits_of_one_version_one_wins(crm_api: Api) -> None:
+    api = crm_api
+    org = await create(api, name="Гонка")
+    replies = await asyncio.gather(
+        patch(api, org["id"], "boss", version=1, site="first.ru"),
+        patch(api, org["id"], "boss", version=1, site="second.ru"),
+    )
+    assert sorted(r.status for r in replies) == [200, 409]
+    winner = next(r for r in replies if r.status == 200)
+    row = await stored(api, org["id"])
+    assert (row.version, row.site) == (2, winner.body["site"])
+
+
 # Operator olga's view of her own, her team mate petr's and Сервис anna's organisations.
 # (visible in the list, GET status, PATCH status), by the operators' scope.
 ACCESS = {
