@@ -16,8 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select
 
 from hub.core import Hub
 from hub.custom_values import clean_custom_values
@@ -27,9 +26,7 @@ from hub.models import (
     ContactOrganisation,
     ContactStatus,
     CrmEntity,
-    Identity,
     IdentityKind,
-    Organisation,
     User,
 )
 from hub.policy import (
@@ -42,11 +39,13 @@ from hub.policy import (
     user_id_of,
 )
 from hub.queries import contact_card
-from hub.queries.contact_registry import SYSTEM_KEYS, UNPARSED_PHONES, public_custom_fields
+from hub.queries.contacts import SYSTEM_KEYS, UNPARSED_PHONES, public_custom_fields
 from hub.queries.crm_access import crm_audience, crm_view, mates_of
 from hub.queries.custom_fields import field_rules
 from routing.identity import normalise_email, normalise_phone
 
+from . import contact_lists
+from .contact_lists import OrganisationLink, problem
 from .uow import UnitOfWork, unit_of_work
 
 
@@ -57,12 +56,6 @@ class Unset(enum.Enum):
 
 
 UNSET = Unset.UNSET
-
-
-@dataclass(frozen=True)
-class OrganisationLink:
-    organisation_id: int
-    position: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,10 +93,6 @@ class _Clean:
     custom_fields: dict[str, Any] | None
 
 
-def _problem(field_name: str, error_type: str, message: str) -> dict[str, str]:
-    return {"field": field_name, "location": "body", "type": error_type, "message": message}
-
-
 async def create_contact(hub: Hub, actor: Actor, edit: ContactEdit) -> Saved:
     """A new contact; its responsible manager is the person creating it unless named."""
     async with unit_of_work(hub) as uow:
@@ -111,7 +100,7 @@ async def create_contact(hub: Hub, actor: Actor, edit: ContactEdit) -> Saved:
             edit = replace(edit, responsible_id=user_id_of(actor))
         errors: list[dict[str, str]] = []
         if isinstance(edit.name, Unset) or not edit.name.strip():
-            errors.append(_problem("name", "missing", "A contact needs a name."))
+            errors.append(problem("name", "missing", "A contact needs a name."))
         clean = await _check(uow, actor, edit, None, errors)
         now = uow.now()
         contact = Contact(
@@ -146,7 +135,7 @@ async def update_contact(
             )
         errors: list[dict[str, str]] = []
         if isinstance(edit.name, str) and not edit.name.strip():
-            errors.append(_problem("name", "missing", "A contact needs a name."))
+            errors.append(problem("name", "missing", "A contact needs a name."))
         clean = await _check(uow, actor, edit, contact, errors)
         before = contact.responsible_user_id
         _apply(contact, edit, clean)
@@ -223,18 +212,20 @@ async def _check(
             value = normalise_email(raw)
             if value is None:
                 errors.append(
-                    _problem(f"emails.{index}", "invalid-email", "This is not an e-mail address.")
+                    problem(f"emails.{index}", "invalid-email", "This is not an e-mail address.")
                 )
             elif all(value != known for _, known, _ in emails):
                 emails.append((index, value, raw.strip()))
     organisations = None
     if not isinstance(edit.organisations, Unset):
-        organisations = await _check_organisations(uow, actor, edit.organisations, errors)
+        organisations = await contact_lists.check_organisations(
+            uow, actor, edit.organisations, errors, None if contact is None else contact.id
+        )
     if isinstance(edit.responsible_id, int):
         user = await uow.session.get(User, edit.responsible_id)
         if user is None or not user.is_active:
             errors.append(
-                _problem("responsible_id", "no-such-user", "There is no such active user.")
+                problem("responsible_id", "no-such-user", "There is no such active user.")
             )
     custom = None
     if not isinstance(edit.custom_fields, Unset) or contact is None:
@@ -253,40 +244,12 @@ async def _check(
     return _Clean(phones, unparsed, emails, organisations, custom)
 
 
-async def _check_organisations(
-    uow: UnitOfWork,
-    actor: Actor,
-    links: Sequence[OrganisationLink],
-    errors: list[dict[str, str]],
-) -> dict[int, str]:
-    ids = sorted({link.organisation_id for link in links})
-    view = await crm_view(uow.session, actor)
-    rows = await uow.session.execute(
-        select(Organisation.id).where(
-            Organisation.id.in_(ids), view.where(Organisation.responsible_user_id)
-        )
-    )
-    seen = set(rows.scalars())
-    result: dict[int, str] = {}
-    for index, link in enumerate(links):
-        if link.organisation_id not in seen:
-            errors.append(
-                _problem(
-                    f"organisations.{index}.id",
-                    "no-such-organisation",
-                    "There is no such organisation.",
-                )
-            )
-        result[link.organisation_id] = link.position.strip()
-    return result
-
-
 async def _write_lists(
     uow: UnitOfWork, actor: Actor, contact: Contact, clean: _Clean
 ) -> list[dict[str, Any]]:
     warnings: list[dict[str, Any]] = []
     if clean.phones is not None:
-        warnings += await _replace_identities(
+        warnings += await contact_lists.replace_identities(
             uow, actor, contact, IdentityKind.phone, clean.phones, "phones", "duplicate-phone"
         )
         fields = dict(contact.custom_fields or {})
@@ -295,7 +258,7 @@ async def _write_lists(
             fields[UNPARSED_PHONES] = clean.unparsed
         contact.custom_fields = fields
     if clean.emails is not None:
-        warnings += await _replace_identities(
+        warnings += await contact_lists.replace_identities(
             uow, actor, contact, IdentityKind.email, clean.emails, "emails", "duplicate-email"
         )
     if clean.organisations is not None:
@@ -308,68 +271,6 @@ async def _write_lists(
         )
     await uow.session.flush()
     return warnings
-
-
-async def _replace_identities(
-    uow: UnitOfWork,
-    actor: Actor,
-    contact: Contact,
-    kind: IdentityKind,
-    wanted: list[tuple[int, str, str]],
-    field_name: str,
-    warning: str,
-) -> list[dict[str, Any]]:
-    """The contact's identities of this kind become `wanted`, but for values another contact
-    holds: those stay theirs and come back as warnings."""
-    values = [value for _, value, _ in wanted]
-    await uow.session.execute(
-        delete(Identity).where(
-            Identity.contact_id == contact.id,
-            Identity.kind == kind,
-            Identity.value.not_in(values),
-        )
-    )
-    if wanted:
-        insert = postgresql.insert if uow.hub.db.dialect == "postgresql" else sqlite.insert
-        rows = [
-            {
-                "contact_id": contact.id,
-                "kind": kind,
-                "value": value,
-                "raw": raw[:320],
-                "created_at": uow.now(),
-            }
-            for _, value, raw in wanted
-        ]
-        # Held by someone else (even by a concurrent edit): not attached, reported below.
-        await uow.session.execute(
-            insert(Identity).values(rows).on_conflict_do_nothing(index_elements=["kind", "value"])
-        )
-    if not wanted:
-        return []
-    holders = await uow.session.execute(
-        select(Identity.value, Contact.id, Contact.name, Contact.responsible_user_id)
-        .join(Contact, Contact.id == Identity.contact_id)
-        .where(
-            tuple_(Identity.kind, Identity.value).in_([(kind.value, v) for v in values]),
-            Identity.contact_id != contact.id,
-        )
-    )
-    view = await crm_view(uow.session, actor)
-    index_of = {value: index for index, value, _ in wanted}
-    warnings = []
-    for value, other_id, other_name, other_owner in holders:
-        # Whose it is is said only to those who may see that contact.
-        visible = view.sees(other_owner)
-        warnings.append(
-            {
-                "field": f"{field_name}.{index_of[value]}",
-                "type": warning,
-                "value": value,
-                "contact": {"id": other_id, "name": other_name} if visible else None,
-            }
-        )
-    return sorted(warnings, key=lambda w: str(w["field"]))
 
 
 async def _announce(uow: UnitOfWork, contact: Contact, change: str, before: int | None) -> None:

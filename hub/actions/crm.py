@@ -52,6 +52,8 @@ async def create_contact(
     responsible_user_id: int | None = None,
     custom_fields: Mapping[str, Any] | None = None,
     status: ContactStatus = ContactStatus.client,
+    source: str = "",
+    next_contact_at: datetime | None = None,
 ) -> Contact:
     """A known person (a client by default) with the ways to reach them.
 
@@ -64,6 +66,8 @@ async def create_contact(
         status=status,
         responsible_user_id=responsible_user_id,
         custom_fields=dict(custom_fields or {}),
+        source=source,
+        next_contact_at=next_contact_at,
         created_at=now,
         updated_at=now,
     )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import queries
-from hub.actions import contact_edits
+from hub.actions import contact_edits, contact_lists
 from hub.actions.contact_edits import UNSET
 from hub.auth import Principal
 from hub.models import CrmEntity
@@ -125,9 +125,11 @@ async def search_contacts(call: ApiCall[ContactListQuery, None]) -> ContactRegis
 
 
 async def _card(call: ApiCall[Any, Any], contact_id: int) -> ContactCard:
+    """The card just written (read after the commit: a merge may have hidden it since)."""
     async with call.hub.db.sessions() as session:
+        await ensure_visible(session, contact_id)
         card = await queries.contact_card(session, contact_id)
-    assert card is not None  # just written, and an edit merges nothing away
+    assert card is not None  # seen just above, in the same transaction
     return card
 
 
@@ -135,10 +137,10 @@ def _saved(card: ContactCard, saved: contact_edits.Saved) -> ContactSaved:
     return ContactSaved.model_validate({**card.model_dump(), "warnings": saved.warnings})
 
 
-def _links(given: list[OrganisationLinkIn] | None) -> list[contact_edits.OrganisationLink] | None:
+def _links(given: list[OrganisationLinkIn] | None) -> list[contact_lists.OrganisationLink] | None:
     if given is None:
         return None
-    return [contact_edits.OrganisationLink(link.id, link.position) for link in given]
+    return [contact_lists.OrganisationLink(link.id, link.position) for link in given]
 
 
 @routes.post(

@@ -32,6 +32,10 @@ class DemoContact:
     organisation: str | None = None
     position: str = ""
     custom_fields: dict[str, str] = field(default_factory=dict)
+    # Where the client came from (Contact.source).
+    source: str = "manual"
+    # The next-contact date, in days from seeding (negative: overdue); None: none planned.
+    next_contact_in_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,8 @@ CONTACTS = (
         "ООО «СтройМонтаж»",
         "Генеральный директор",
         {"dolzhnost_lpr": "Собственник", "gorod": "Москва"},
+        source="exhibition",
+        next_contact_in_days=1,
     ),
     DemoContact(
         "belova",
@@ -257,6 +263,8 @@ CONTACTS = (
         "ООО «СтройМонтаж»",
         "Менеджер по закупкам",
         {"dolzhnost_lpr": "Закупщик", "gorod": "Москва"},
+        source="referral",
+        next_contact_in_days=14,
     ),
     DemoContact(
         "orlov",
@@ -267,16 +275,22 @@ CONTACTS = (
         "АО «Завод Полимер»",
         "Главный инженер",
         {"dolzhnost_lpr": "Технический специалист", "gorod": "Дзержинск"},
+        source="webform",
+        next_contact_in_days=2,
     ),
     DemoContact(
         "gusev",
         "Виктор Гусев",
-        ("8 (926) 744-19-05",),
+        # The second number was written down on the phone and cannot be parsed: the card
+        # shows it as written, with «Исправить».
+        ("8 (926) 744-19-05", "926 744 19 0 доб. 12"),
         ("gusev.vn@mail.example",),
         "operator",
         "ИП Гусев Виктор Николаевич",
         "Владелец",
         {"dolzhnost_lpr": "Собственник", "gorod": "Королёв"},
+        source="cold_call",
+        next_contact_in_days=-1,
     ),
     DemoContact(
         "lebedeva",
@@ -287,6 +301,7 @@ CONTACTS = (
         "ООО «Северный ветер»",
         "Офис-менеджер",
         {"gorod": "Санкт-Петербург"},
+        source="exhibition",
     ),
     DemoContact(
         "kuznetsova",
@@ -295,6 +310,8 @@ CONTACTS = (
         ("olga.kuznetsova@list.example",),
         "operator",
         custom_fields={"gorod": "Пушкино", "obekt": "Частный дом"},
+        source="webform",
+        next_contact_in_days=0,
     ),
 )
 

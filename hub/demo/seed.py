@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
+from hub.actions import contacts as contact_actions
 from hub.actions import conversations, crm, messages, unit_of_work
 from hub.actions.channels import add_channel
 from hub.actions.custom_fields import create_field
@@ -25,7 +26,7 @@ from hub.demo import data
 from hub.models import Channel, Stage, User
 from hub.policy import SystemActor
 from hub.settings import Settings
-from routing.identity import normalise_claims
+from routing.identity import normalise_claims, unparsed_phones
 from routing.ingest import Ingestor
 
 # The company's accounts, teams and channels are set up as an admin would, by Okno itself.
@@ -139,6 +140,15 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> None:
                 normalise_claims(claims, region),
                 responsible_user_id=users[person.responsible],
                 custom_fields=person.custom_fields,
+                source=person.source,
+                next_contact_at=(
+                    None
+                    if person.next_contact_in_days is None
+                    else _working_hour(now + timedelta(days=person.next_contact_in_days))
+                ),
+            )
+            await contact_actions.note_unparsed_phones(
+                uow, contact.id, unparsed_phones(claims, region)
             )
             contacts[person.key] = contact.id
             if person.organisation:
@@ -220,6 +230,11 @@ async def _seed_conversation(
                 await messages.add_note(uow, conversation, operator, item.note)
             elif step == "close" and item.closed:
                 await conversations.close(uow, conversation)
+
+
+def _working_hour(moment: datetime) -> datetime:
+    """11:00 Moscow time (08:00 UTC) that day: when a manager would call."""
+    return moment.replace(hour=8, minute=0, second=0, microsecond=0)
 
 
 def _at(hub: Hub, moment: datetime) -> Hub:

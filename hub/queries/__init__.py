@@ -2,16 +2,8 @@
 each (the client card, conversations, messages, contacts, leads, the team). Reads only."""
 
 from .card import ContactCard, DealOut, LastContact, NamedRef, contact_card
-from .contact_registry import (
-    ContactFilter,
-    ContactRow,
-    OrganisationOut,
-    PhoneOut,
-    contact_access,
-    default_descending,
-    list_contacts,
-)
-from .contacts import merged_into, search_contacts
+from .contact_registry import ContactFilter, default_descending, list_contacts
+from .contacts import contact_access, merged_into
 from .conversations import (
     AssigneeFilter,
     conversation_contact_id,
@@ -24,6 +16,7 @@ from .messages import contact_history, list_messages
 from .shapes import (
     ChannelBrief,
     ContactBrief,
+    ContactRow,
     ContactSummary,
     ConversationOut,
     HistoryMessage,
@@ -32,6 +25,8 @@ from .shapes import (
     LeadListItem,
     LeadOut,
     MessageOut,
+    OrganisationOut,
+    PhoneOut,
     Shape,
     Timestamp,
     UserBrief,
@@ -76,5 +71,4 @@ __all__ = [
     "list_messages",
     "list_users",
     "merged_into",
-    "search_contacts",
 ]

@@ -28,10 +28,9 @@ from hub.models import (
 )
 from hub.serialize import channel_brief, iso, user_brief
 
-from .contact_registry import ContactRow, organisations_of, row_json
-from .contacts import identities_of
+from .contacts import identities_of, organisations_of, row_json
 from .leads import lead_json
-from .shapes import ChannelBrief, LeadOut, Shape, Timestamp, UserBrief
+from .shapes import ChannelBrief, ContactRow, LeadOut, Shape, Timestamp, UserBrief
 
 # How many of the latest messages a card shows, and how much of each.
 LAST_CONTACTS = 5

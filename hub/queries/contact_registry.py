@@ -12,8 +12,7 @@ and its organisations, one query each, whatever the page size.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -33,54 +32,20 @@ from hub.models import (
 )
 from hub.models.base import UtcDateTime
 from hub.models.crm import search_key
-from hub.serialize import iso
 from routing.identity import normalise_email, normalise_phone
 
-from .contacts import identities_of, summary_json
+from .contacts import contact_rows
 from .crm_access import CrmView
 from .custom_filters import custom_condition
 from .keyset import Sort, decode_cursor, keyset_page
-from .shapes import ContactSummary, Shape, Timestamp
+from .shapes import ContactRow
 
-# Kept on the contact beside the administrator's custom values (hub.actions.contacts
-# note_unparsed_phones): phones nobody could parse, shown raw and marked, never lost.
-UNPARSED_PHONES = "unparsed_phones"
-SYSTEM_KEYS = frozenset({UNPARSED_PHONES})
 # Contacts without a next-contact date sort after every dated one (and the cursor agrees).
 NO_NEXT_CONTACT = datetime(9999, 12, 31, tzinfo=UTC)
 _INN = re.compile(r"^(\d{10}|\d{12})$")
 
 SortKey = Literal["name", "created_at", "updated_at", "next_contact_at"]
 NameMatch = Literal["contains", "prefix"]
-
-
-class OrganisationOut(Shape):
-    id: int
-    name: str
-    inn: str | None
-    position: str
-
-
-class PhoneOut(Shape):
-    """A phone of the contact: `value` is E.164, or the raw text when it could not be parsed
-    (`unparsed`: shown as written, with a way to fix it)."""
-
-    value: str
-    raw: str
-    unparsed: bool
-
-
-class ContactRow(ContactSummary):
-    """A row of the registry; the card is this and more."""
-
-    organisations: list[OrganisationOut]
-    phones: list[PhoneOut]
-    emails: list[str]
-    source: str
-    next_contact_at: Timestamp | None
-    updated_at: Timestamp
-    custom_fields: dict[str, Any]
-    version: int
 
 
 @dataclass(frozen=True)
@@ -251,91 +216,3 @@ async def list_contacts(
     )
     owners = {contact.id: owner for contact, owner in rows}
     return await contact_rows(session, [(c, owners[c.id]) for c in page]), next_cursor
-
-
-async def organisations_of(
-    session: AsyncSession, contact_ids: list[int]
-) -> dict[int, list[dict[str, Any]]]:
-    """The organisations of these contacts with the position in each (one query)."""
-    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not contact_ids:
-        return result
-    rows = await session.execute(
-        select(ContactOrganisation.contact_id, Organisation, ContactOrganisation.position)
-        .join(Organisation, Organisation.id == ContactOrganisation.organisation_id)
-        .where(ContactOrganisation.contact_id.in_(contact_ids))
-        .order_by(Organisation.name, Organisation.id)
-    )
-    for contact_id, organisation, position in rows:
-        result[contact_id].append(
-            {
-                "id": organisation.id,
-                "name": organisation.name,
-                "inn": organisation.inn,
-                "position": position,
-            }
-        )
-    return result
-
-
-async def contact_rows(
-    session: AsyncSession, rows: Sequence[tuple[Contact, User | None]]
-) -> list[ContactRow]:
-    ids = [contact.id for contact, _ in rows]
-    identities = await identities_of(session, ids) if ids else {}
-    organisations = await organisations_of(session, ids)
-    return [
-        ContactRow.model_validate(
-            row_json(contact, owner, identities.get(contact.id, []), organisations[contact.id])
-        )
-        for contact, owner in rows
-    ]
-
-
-def unparsed_of(contact: Contact) -> list[str]:
-    return [str(p) for p in (contact.custom_fields or {}).get(UNPARSED_PHONES, [])]
-
-
-def public_custom_fields(values: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The administrator's custom values, without what Okno keeps there for itself."""
-    return {k: v for k, v in (values or {}).items() if k not in SYSTEM_KEYS}
-
-
-def row_json(
-    contact: Contact,
-    responsible: User | None,
-    identities: list[dict[str, Any]],
-    organisations: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """A contact as a `ContactRow`: the part the registry and the card share."""
-    phones = [
-        {"value": i["value"], "raw": i["raw"], "unparsed": False}
-        for i in identities
-        if i["kind"] == IdentityKind.phone.value
-    ]
-    phones += [{"value": raw, "raw": raw, "unparsed": True} for raw in unparsed_of(contact)]
-    return {
-        **summary_json(contact, responsible, identities),
-        "organisations": organisations,
-        "phones": phones,
-        "emails": [i["value"] for i in identities if i["kind"] == IdentityKind.email.value],
-        "source": contact.source or "",
-        "next_contact_at": iso(contact.next_contact_at),
-        "updated_at": iso(contact.updated_at),
-        "custom_fields": public_custom_fields(contact.custom_fields),
-        "version": contact.version,
-    }
-
-
-async def contact_access(
-    session: AsyncSession, contact_id: int
-) -> tuple[bool, int | None, int | None]:
-    """(whether the contact exists, what it was merged into, its responsible manager)."""
-    row = (
-        await session.execute(
-            select(Contact.merged_into_id, Contact.responsible_user_id).where(
-                Contact.id == contact_id
-            )
-        )
-    ).one_or_none()
-    return (False, None, None) if row is None else (True, row[0], row[1])

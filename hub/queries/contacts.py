@@ -1,92 +1,24 @@
-"""Finding contacts: search by phone, e-mail or part of the name (Cyrillic too), summaries.
-
-Set-based: a search page is two queries (the contacts, then all their identities), whatever
-the number of contacts on it.
-"""
+"""A contact's parts the registry, the card and the summaries share, read set-based: the
+identities and the organisations of a whole page in one query each."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.models import Contact, Identity, IdentityKind, User
+from hub.models import Contact, ContactOrganisation, Identity, IdentityKind, Organisation, User
 from hub.serialize import contact_brief, iso, user_brief
 
-from .shapes import ContactSummary
+from .shapes import ContactRow
 
-
-def name_contains(dialect: str, column: Any, needle: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match that does not depend on the database's locale.
-
-    SQLite's lower()/LIKE fold ASCII only, and PostgreSQL's ILIKE folds Cyrillic only under
-    a UTF-8 locale. Spelling each letter as a class of its two cases ("[аА][нН]...") in a
-    GLOB (SQLite) or a regular expression (PostgreSQL) matches "Анна", "АННА" and "анна"
-    alike on both, with the LIMIT still applied in SQL.
-    """
-    if dialect == "postgresql":
-        return column.regexp_match("".join(_regex_part(ch) for ch in needle))  # type: ignore[no-any-return]
-    return column.op("GLOB")("*" + "".join(_glob_part(ch) for ch in needle) + "*")  # type: ignore[no-any-return]
-
-
-def _cases(ch: str) -> str | None:
-    lower, upper = ch.lower(), ch.upper()
-    if lower != upper and len(lower) == 1 and len(upper) == 1:
-        return f"[{lower}{upper}]"
-    return None
-
-
-def _regex_part(ch: str) -> str:
-    # In PostgreSQL's regular expressions a backslash before a non-alphanumeric is a literal.
-    return _cases(ch) or (ch if ch.isalnum() else "\\" + ch)
-
-
-def _glob_part(ch: str) -> str:
-    if ch in "*?[":
-        return f"[{ch}]"
-    return _cases(ch) or ch
-
-
-def _with_identity(kind: IdentityKind, value: str) -> ColumnElement[bool]:
-    return exists().where(
-        Identity.contact_id == Contact.id, Identity.kind == kind, Identity.value == value
-    )
-
-
-async def search_contacts(
-    session: AsyncSession,
-    *,
-    dialect: str,
-    phone: str | None,
-    email: str | None,
-    name: str | None,
-    before_id: int | None,
-    limit: int,
-) -> list[ContactSummary]:
-    """Contacts matching every filter given, newest first; phone and email already normalised."""
-    stmt = (
-        select(Contact, User)
-        .outerjoin(User, User.id == Contact.responsible_user_id)
-        # A contact merged into another is hidden until unmerged.
-        .where(Contact.merged_into_id.is_(None))
-    )
-    if phone is not None:
-        stmt = stmt.where(_with_identity(IdentityKind.phone, phone))
-    if email is not None:
-        stmt = stmt.where(_with_identity(IdentityKind.email, email))
-    if name is not None:
-        stmt = stmt.where(name_contains(dialect, Contact.name, name))
-    if before_id is not None:
-        stmt = stmt.where(Contact.id < before_id)
-    result = await session.execute(stmt.order_by(Contact.id.desc()).limit(limit))
-    rows = [(contact, responsible) for contact, responsible in result]
-    identities = await identities_of(session, [contact.id for contact, _ in rows]) if rows else {}
-    return [
-        ContactSummary.model_validate(summary_json(contact, responsible, identities[contact.id]))
-        for contact, responsible in rows
-    ]
+# Kept on the contact beside the administrator's custom values (hub.actions.contacts
+# note_unparsed_phones): phones nobody could parse, shown raw and marked, never lost.
+UNPARSED_PHONES = "unparsed_phones"
+SYSTEM_KEYS = frozenset({UNPARSED_PHONES})
 
 
 async def merged_into(session: AsyncSession, contact_id: int) -> tuple[bool, int | None]:
@@ -127,3 +59,91 @@ def summary_json(
         "responsible": user_brief(responsible),
         "created_at": iso(contact.created_at),
     }
+
+
+async def organisations_of(
+    session: AsyncSession, contact_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The organisations of these contacts with the position in each (one query)."""
+    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not contact_ids:
+        return result
+    rows = await session.execute(
+        select(ContactOrganisation.contact_id, Organisation, ContactOrganisation.position)
+        .join(Organisation, Organisation.id == ContactOrganisation.organisation_id)
+        .where(ContactOrganisation.contact_id.in_(contact_ids))
+        .order_by(Organisation.name, Organisation.id)
+    )
+    for contact_id, organisation, position in rows:
+        result[contact_id].append(
+            {
+                "id": organisation.id,
+                "name": organisation.name,
+                "inn": organisation.inn,
+                "position": position,
+            }
+        )
+    return result
+
+
+async def contact_rows(
+    session: AsyncSession, rows: Sequence[tuple[Contact, User | None]]
+) -> list[ContactRow]:
+    ids = [contact.id for contact, _ in rows]
+    identities = await identities_of(session, ids) if ids else {}
+    organisations = await organisations_of(session, ids)
+    return [
+        ContactRow.model_validate(
+            row_json(contact, owner, identities.get(contact.id, []), organisations[contact.id])
+        )
+        for contact, owner in rows
+    ]
+
+
+def unparsed_of(contact: Contact) -> list[str]:
+    return [str(p) for p in (contact.custom_fields or {}).get(UNPARSED_PHONES, [])]
+
+
+def public_custom_fields(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The administrator's custom values, without what Okno keeps there for itself."""
+    return {k: v for k, v in (values or {}).items() if k not in SYSTEM_KEYS}
+
+
+def row_json(
+    contact: Contact,
+    responsible: User | None,
+    identities: list[dict[str, Any]],
+    organisations: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A contact as a `ContactRow`: the part the registry and the card share."""
+    phones = [
+        {"value": i["value"], "raw": i["raw"], "unparsed": False}
+        for i in identities
+        if i["kind"] == IdentityKind.phone.value
+    ]
+    phones += [{"value": raw, "raw": raw, "unparsed": True} for raw in unparsed_of(contact)]
+    return {
+        **summary_json(contact, responsible, identities),
+        "organisations": organisations,
+        "phones": phones,
+        "emails": [i["value"] for i in identities if i["kind"] == IdentityKind.email.value],
+        "source": contact.source or "",
+        "next_contact_at": iso(contact.next_contact_at),
+        "updated_at": iso(contact.updated_at),
+        "custom_fields": public_custom_fields(contact.custom_fields),
+        "version": contact.version,
+    }
+
+
+async def contact_access(
+    session: AsyncSession, contact_id: int
+) -> tuple[bool, int | None, int | None]:
+    """(whether the contact exists, what it was merged into, its responsible manager)."""
+    row = (
+        await session.execute(
+            select(Contact.merged_into_id, Contact.responsible_user_id).where(
+                Contact.id == contact_id
+            )
+        )
+    ).one_or_none()
+    return (False, None, None) if row is None else (True, row[0], row[1])

@@ -127,3 +127,32 @@ class UserRow(UserBrief):
     extension: str | None
     skills: list[str]
     team_ids: list[int]
+
+
+class OrganisationOut(Shape):
+    id: int
+    name: str
+    inn: str | None
+    position: str
+
+
+class PhoneOut(Shape):
+    """A phone of the contact: `value` is E.164, or the raw text when it could not be parsed
+    (`unparsed`: shown as written, with a way to fix it)."""
+
+    value: str
+    raw: str
+    unparsed: bool
+
+
+class ContactRow(ContactSummary):
+    """A row of the registry; the card is this and more."""
+
+    organisations: list[OrganisationOut]
+    phones: list[PhoneOut]
+    emails: list[str]
+    source: str
+    next_contact_at: Timestamp | None
+    updated_at: Timestamp
+    custom_fields: dict[str, Any]
+    version: int

@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from hub import demo
+from hub import demo, queries
 from hub.auth import authenticate_password
 from hub.core import Hub
 from hub.custom_values import clean_custom_values
@@ -34,6 +34,8 @@ from hub.models import (
     TeamMember,
     User,
 )
+from hub.queries.contacts import public_custom_fields
+from hub.queries.crm_access import SEES_ALL
 from hub.queries.custom_fields import field_rules
 from hub.requisites import requisite_problems
 from tests.conftest import add_user
@@ -180,6 +182,40 @@ async def test_demo_passwords_are_the_printed_ones(hub: Hub) -> None:
         assert await authenticate_password(hub, user.login, user.password) is not None
 
 
+async def test_demo_clients_fill_the_registry_columns(hub: Hub) -> None:
+    await demo.seed(hub)
+    async with hub.db.sessions() as session:
+        rows, _ = await queries.list_contacts(
+            session,
+            queries.ContactFilter(status=ContactStatus.client),
+            SEES_ALL,
+            region="RU",
+            dialect=hub.db.dialect,
+            sort="name",
+            descending=False,
+            cursor=None,
+            limit=50,
+        )
+        by_name = {row.name: row for row in rows}
+        gusev = await queries.contact_card(session, by_name["Виктор Гусев"].id)
+    assert len(rows) == len(demo_data.CONTACTS)
+    assert all(row.responsible is not None and row.source for row in rows)
+    assert sum(row.next_contact_at is not None for row in rows) >= 4
+    petrov = by_name["Иван Петров"]
+    assert [(o.name, o.position) for o in petrov.organisations] == [
+        ("ООО «СтройМонтаж»", "Генеральный директор")
+    ]
+    assert (petrov.source, petrov.responsible and petrov.responsible.login) == (
+        "exhibition",
+        "operator",
+    )
+    assert gusev is not None
+    assert [(p.value, p.unparsed) for p in gusev.phones] == [
+        ("+79267441905", False),
+        ("926 744 19 0 доб. 12", True),
+    ]
+
+
 async def test_demo_crm_has_valid_requisites_and_defined_custom_fields(hub: Hub) -> None:
     await demo.seed(hub)
     async with hub.db.sessions() as session:
@@ -190,7 +226,8 @@ async def test_demo_crm_has_valid_requisites_and_defined_custom_fields(hub: Hub)
         ]
         for entity, model in ((CrmEntity.contact, Contact), (CrmEntity.deal, Deal)):
             rows = (await session.execute(select(model.custom_fields))).scalars().all()
-            records += [(entity, values) for values in rows]
+            # Okno keeps unparsed phones beside a contact's custom values: not a field's.
+            records += [(entity, public_custom_fields(values)) for values in rows]
     assert len(organisations) == 4
     for organisation in organisations:
         assert organisation.inn is not None and organisation.ogrn is not None
