@@ -1,14 +1,13 @@
-"""Writing the CRM: organisations, client contacts, their links, pipelines, deals, activities."""
+"""Writing the CRM: organisations, client contacts, their links, activities.
+
+Pipelines and deals are written by `hub.actions.pipelines` and `hub.actions.deals`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import select
 
 from hub.models import (
     Activity,
@@ -18,20 +17,10 @@ from hub.models import (
     Deal,
     Identity,
     Organisation,
-    Pipeline,
-    Stage,
 )
 
 from .contacts import NormalisedIdentity
 from .uow import UnitOfWork
-
-STAGE_OUTCOMES = frozenset({"open", "won", "lost"})
-
-
-@dataclass(frozen=True)
-class StageSpec:
-    name: str
-    outcome: str = "open"
 
 
 async def create_organisation(
@@ -104,75 +93,6 @@ async def link_contact_organisation(
         link.position = position.strip()
     await uow.session.flush()
     return link
-
-
-async def create_pipeline(uow: UnitOfWork, name: str, stages: Sequence[StageSpec]) -> Pipeline:
-    """A pipeline with its stages in the given order (positions 1, 2, ...)."""
-    if not stages:
-        raise ValueError("a pipeline needs at least one stage")
-    bad = [s.outcome for s in stages if s.outcome not in STAGE_OUTCOMES]
-    if bad:
-        raise ValueError(f"unknown stage outcome(s) {bad}; use one of {sorted(STAGE_OUTCOMES)}")
-    pipeline = Pipeline(name=name.strip())
-    uow.session.add(pipeline)
-    await uow.session.flush()
-    uow.session.add_all(
-        Stage(pipeline_id=pipeline.id, name=spec.name, position=position, outcome=spec.outcome)
-        for position, spec in enumerate(stages, start=1)
-    )
-    await uow.session.flush()
-    return pipeline
-
-
-async def pipeline_stages(uow: UnitOfWork, pipeline_id: int) -> list[Stage]:
-    stmt = select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
-    return list((await uow.session.execute(stmt)).scalars())
-
-
-async def create_deal(
-    uow: UnitOfWork,
-    title: str,
-    stage: Stage,
-    amount: Decimal = Decimal("0"),
-    currency: str = "RUB",
-    contact_id: int | None = None,
-    organisation_id: int | None = None,
-    responsible_user_id: int | None = None,
-    custom_fields: Mapping[str, Any] | None = None,
-) -> Deal:
-    now = uow.now()
-    deal = Deal(
-        title=title.strip(),
-        amount=amount,
-        currency=currency,
-        pipeline_id=stage.pipeline_id,
-        stage_id=stage.id,
-        contact_id=contact_id,
-        organisation_id=organisation_id,
-        responsible_user_id=responsible_user_id,
-        custom_fields=dict(custom_fields or {}),
-        created_at=now,
-        stage_entered_at=now,
-        last_activity_at=now,
-        closed_at=now if stage.outcome != "open" else None,
-    )
-    uow.session.add(deal)
-    await uow.session.flush()
-    return deal
-
-
-async def move_deal(uow: UnitOfWork, deal: Deal, stage: Stage) -> None:
-    """Put the deal in another stage of its pipeline; a won/lost stage closes it."""
-    if stage.pipeline_id != deal.pipeline_id:
-        raise ValueError("a deal moves only between stages of its own pipeline")
-    if stage.id == deal.stage_id:
-        return
-    now = uow.now()
-    deal.stage_id = stage.id
-    deal.stage_entered_at = now
-    deal.last_activity_at = now
-    deal.closed_at = now if stage.outcome != "open" else None
-    await uow.session.flush()
 
 
 async def log_activity(

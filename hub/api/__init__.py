@@ -14,10 +14,12 @@ from . import (
     conversations,
     crm_visibility,
     custom_fields,
+    deals,
     duplicates,
     files,
     leads,
     organisations,
+    pipelines,
     teams,
     users,
 )
@@ -45,6 +47,8 @@ def all_routes() -> list[ApiRoute]:
         crm_visibility.routes,
         custom_fields.routes,
         organisations.routes,
+        pipelines.routes,
+        deals.routes,
     )
     return [route for table in tables for route in table.routes]
 

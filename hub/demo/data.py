@@ -72,8 +72,14 @@ class DemoDeal:
     responsible: str
     contact: str | None
     organisation: str | None
-    days_in_stage: int
+    days_in_stage: float
     custom_fields: dict[str, object] = field(default_factory=dict)
+    # The stages it went through before, with how many days ago it entered each.
+    path: tuple[tuple[str, float], ...] = ()
+    loss_reason: str = ""
+    # The submission of the demo request (CONVERSATIONS) the deal came out of.
+    conversation: str | None = None
+    source: str = "manual"
 
 
 @dataclass(frozen=True)
@@ -112,13 +118,14 @@ CHANNEL_TEAM = "Продажи"
 WIDGET_NAME = "site"
 WIDGET_TITLE = "Окна Мытищи — чат"
 PIPELINE_NAME = "Продажи"
-# The last stage is a signed contract: the deal is won.
-PIPELINE_STAGES: tuple[tuple[str, str], ...] = (
-    ("Интерес", "open"),
-    ("Возможная сделка", "open"),
-    ("Коммерческое предложение", "open"),
-    ("Проект договора", "open"),
-    ("Договор", "won"),
+# name, outcome, probability (%). A signed contract wins the deal; «Проиграна» loses it.
+PIPELINE_STAGES: tuple[tuple[str, str, int], ...] = (
+    ("Интерес", "open", 10),
+    ("Возможная сделка", "open", 25),
+    ("Коммерческое предложение", "open", 50),
+    ("Проект договора", "open", 75),
+    ("Договор", "won", 100),
+    ("Проиграна", "lost", 0),
 )
 
 USERS = (
@@ -325,6 +332,9 @@ DEALS = (
         "ООО «СтройМонтаж»",
         4,
         {"istochnik_byudzheta": "Инвестпрограмма 2026", "tip_obekta": "Склад"},
+        path=(("Интерес", 19), ("Возможная сделка", 11)),
+        conversation="demo-request-1",
+        source="webform",
     ),
     DemoDeal(
         "Сервисное обслуживание окон 2026",
@@ -335,6 +345,12 @@ DEALS = (
         "ООО «СтройМонтаж»",
         12,
         {"istochnik_byudzheta": "Операционный бюджет", "tip_obekta": "Офис"},
+        path=(
+            ("Интерес", 47),
+            ("Возможная сделка", 40),
+            ("Коммерческое предложение", 29),
+            ("Проект договора", 18),
+        ),
     ),
     DemoDeal(
         "Окна для цеха № 3",
@@ -345,6 +361,9 @@ DEALS = (
         "АО «Завод Полимер»",
         2,
         {"istochnik_byudzheta": "Капремонт цеха", "tip_obekta": "Цех"},
+        path=(("Интерес", 36), ("Возможная сделка", 27), ("Коммерческое предложение", 13)),
+        conversation="demo-request-3",
+        source="webform",
     ),
     DemoDeal(
         "Алюминиевый витраж магазина",
@@ -365,6 +384,7 @@ DEALS = (
         "ООО «Северный ветер»",
         9,
         {"tip_obekta": "Офис"},
+        path=(("Интерес", 16),),
     ),
     DemoDeal(
         "Балконный блок, частный дом",
@@ -373,8 +393,71 @@ DEALS = (
         "operator",
         "kuznetsova",
         None,
-        3,
+        0.4,
         {"istochnik_byudzheta": "Собственные средства", "tip_obekta": "Частный дом"},
+        path=(("Интерес", 1),),
+        conversation="demo-request-2",
+        source="webform",
+    ),
+    DemoDeal(
+        "Остекление лоджий, ЖК «Берёзки»",
+        "Коммерческое предложение",
+        Decimal("2480000.00"),
+        "petrova",
+        "lebedeva",
+        "ООО «Северный ветер»",
+        6,
+        path=(("Интерес", 24), ("Возможная сделка", 15)),
+    ),
+    DemoDeal(
+        "Окна ПВХ в таунхаус",
+        "Интерес",
+        Decimal("315000.00"),
+        "petrova",
+        None,
+        None,
+        5,
+    ),
+    DemoDeal(
+        "Москитные сетки, 14 окон",
+        "Интерес",
+        Decimal("42000.00"),
+        "sidorov",
+        "kuznetsova",
+        None,
+        2,
+    ),
+    DemoDeal(
+        "Регулировка фурнитуры в офисе",
+        "Договор",
+        Decimal("38500.00"),
+        "sidorov",
+        "belova",
+        "ООО «СтройМонтаж»",
+        20,
+        path=(("Интерес", 31), ("Коммерческое предложение", 26)),
+    ),
+    DemoDeal(
+        "Замена окон в административном корпусе",
+        "Проиграна",
+        Decimal("1275000.00"),
+        "operator",
+        "orlov",
+        "АО «Завод Полимер»",
+        8,
+        path=(("Интерес", 44), ("Возможная сделка", 33), ("Коммерческое предложение", 21)),
+        loss_reason="Выбрали подрядчика дешевле на 12%",
+    ),
+    DemoDeal(
+        "Панорамное остекление веранды",
+        "Проиграна",
+        Decimal("530000.00"),
+        "petrova",
+        None,
+        None,
+        15,
+        path=(("Интерес", 28), ("Возможная сделка", 22)),
+        loss_reason="Клиент отложил проект на следующий год",
     ),
 )
 

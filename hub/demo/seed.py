@@ -15,15 +15,16 @@ from sqlalchemy import func, select
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.actions import contacts as contact_actions
-from hub.actions import conversations, crm, messages, unit_of_work
+from hub.actions import conversations, crm, deals, messages, pipelines, unit_of_work
 from hub.actions.channels import add_channel
 from hub.actions.custom_fields import create_field
 from hub.actions.organisations import create_organisation
 from hub.actions.teams import create_team
 from hub.actions.users import create_account
+from hub.auth import Principal
 from hub.core import Hub
 from hub.demo import data
-from hub.models import Channel, Stage, User
+from hub.models import Channel, Deal, Stage, User
 from hub.policy import SystemActor
 from hub.settings import Settings
 from routing.identity import normalise_claims, unparsed_phones
@@ -55,9 +56,18 @@ async def seed(hub: Hub) -> SeedOutcome:
         return SeedOutcome.not_empty
     now = hub.clock()
     users_by_login = await _seed_people(hub)
-    await _seed_crm(hub, users_by_login, now)
+    deal_ids = await _seed_crm(hub, users_by_login, now)
+    conversation_ids = {}
     for conversation in data.CONVERSATIONS:
-        await _seed_conversation(hub, conversation, users_by_login, now)
+        conversation_ids[conversation.submission] = await _seed_conversation(
+            hub, conversation, users_by_login, now
+        )
+    async with unit_of_work(hub) as uow:
+        for deal in data.DEALS:
+            conversation_id = conversation_ids.get(deal.conversation or "")
+            if conversation_id is not None:
+                row = await uow.session.get_one(Deal, deal_ids[deal.title])
+                await deals.link_conversation(uow, row, conversation_id)
     return SeedOutcome.seeded
 
 
@@ -99,7 +109,9 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> None:
+async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> dict[str, int]:
+    """Organisations, contacts, the pipeline, deals with their histories, activities;
+    returns the deals' ids by title."""
     region = hub.settings.default_region
     for demo_field in data.CUSTOM_FIELDS:
         await create_field(
@@ -155,27 +167,40 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> None:
                 await crm.link_contact_organisation(
                     uow, contact.id, organisations[person.organisation], person.position
                 )
-        pipeline = await crm.create_pipeline(
+        pipeline = await pipelines.add_pipeline(
             uow,
             data.PIPELINE_NAME,
-            [crm.StageSpec(name, outcome) for name, outcome in data.PIPELINE_STAGES],
+            [pipelines.StageSpec(*stage) for stage in data.PIPELINE_STAGES],
         )
-        stages: dict[str, Stage] = {s.name: s for s in await crm.pipeline_stages(uow, pipeline.id)}
-    deals = {}
+        stages: dict[str, Stage] = {
+            s.name: s for s in await pipelines.pipeline_stages(uow, pipeline.id)
+        }
+    people = {u.login: Principal(users[u.login], u.login, u.name, u.role, "ru") for u in data.USERS}
+    deal_ids = {}
     for deal in data.DEALS:
-        # Each deal is written "when" it entered its stage, so stalled-deal views have ages.
-        async with unit_of_work(_at(hub, now - timedelta(days=deal.days_in_stage))) as uow:
-            created = await crm.create_deal(
+        # Each step is written "when" it happened, so the board shows days in stage and the
+        # deal's history the time spent in each stage.
+        owner = people[deal.responsible]
+        steps = [*deal.path, (deal.stage, deal.days_in_stage)]
+        first_stage, days_ago = steps[0]
+        async with unit_of_work(_at(hub, now - timedelta(days=days_ago))) as uow:
+            created = await deals.add_deal(
                 uow,
-                deal.title,
-                stages[deal.stage],
-                deal.amount,
+                owner,
+                title=deal.title,
+                stage=stages[first_stage],
+                amount=deal.amount,
                 contact_id=contacts[deal.contact] if deal.contact else None,
                 organisation_id=organisations[deal.organisation] if deal.organisation else None,
-                responsible_user_id=users[deal.responsible],
+                responsible_user_id=owner.user_id,
+                source=deal.source,
                 custom_fields=deal.custom_fields,
             )
-            deals[deal.title] = created.id
+            deal_ids[deal.title] = created.id
+        for stage_name, days_ago in steps[1:]:
+            async with unit_of_work(_at(hub, now - timedelta(days=days_ago))) as uow:
+                row = await uow.session.get_one(Deal, created.id)
+                await deals.change_stage(uow, owner, row, stages[stage_name], deal.loss_reason)
     for activity in data.ACTIVITIES:
         due = now + timedelta(days=activity.due_in_days)
         async with unit_of_work(_at(hub, min(due, now))) as uow:
@@ -184,16 +209,18 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> None:
                 activity.kind,
                 activity.subject,
                 status=activity.status,
-                deal_id=deals[activity.deal],
+                deal_id=deal_ids[activity.deal],
                 user_id=users[activity.user],
                 due_at=due,
             )
+    return deal_ids
 
 
 async def _seed_conversation(
     hub: Hub, item: data.DemoConversation, users: dict[str, int], now: datetime
-) -> None:
-    """The client's request goes through the real ingest pipeline; the operator answers."""
+) -> int | None:
+    """The client's request goes through the real ingest pipeline; the operator answers.
+    Returns the conversation's id."""
     started = now - timedelta(hours=item.hours_ago)
     claims = [IdentityClaim("phone", item.phone)]
     if item.email:
@@ -213,14 +240,14 @@ async def _seed_conversation(
         )
     )
     if receipt.conversation_id is None or item.operator is None:
-        return
+        return receipt.conversation_id
     moment = started
     for step in ("assign", "reply", "note", "close"):
         moment += timedelta(minutes=4)
         async with unit_of_work(_at(hub, moment)) as uow:
             conversation = await conversations.get_for_update(uow, receipt.conversation_id)
             if conversation is None:
-                return
+                return None
             operator = await uow.session.get_one(User, users[item.operator])
             if step == "assign" and conversation.assignee_id != operator.id:
                 await conversations.assign(uow, conversation, operator.id, "responsible manager")
@@ -230,6 +257,7 @@ async def _seed_conversation(
                 await messages.add_note(uow, conversation, operator, item.note)
             elif step == "close" and item.closed:
                 await conversations.close(uow, conversation)
+    return receipt.conversation_id
 
 
 def _working_hour(moment: datetime) -> datetime:

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from .base import Base, BigId, JSONType, UtcDateTime, utcnow
+from .crm import search_key
 
 
 class StageOutcome:
@@ -48,9 +49,15 @@ class Deal(Base):
         Index("ix_deals_stage_entered", "stage_id", "stage_entered_at"),
         Index("ix_deals_pipeline_stage", "pipeline_id", "stage_id", "id"),
         Index("ix_deals_created", "created_at", "id"),
+        # LIKE 'prefix%' walks this index on PostgreSQL whatever the database's collation.
+        Index(
+            "ix_deals_title_key", "title_key", postgresql_ops={"title_key": "varchar_pattern_ops"}
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
+    # casefolded, ё→е: title prefix search by a plain index on both backends (search_key).
+    title_key: Mapped[str] = mapped_column(String(300), default="")
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"))
@@ -73,6 +80,11 @@ class Deal(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @validates("title")
+    def _keep_title_key(self, _key: str, title: str) -> str:
+        self.title_key = search_key(title)
+        return title
 
 
 class DealStageChange(Base):

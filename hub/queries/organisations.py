@@ -18,7 +18,6 @@ from typing import Any, Literal
 from pydantic import Field
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from hub.custom_values import FieldRule
 from hub.models import Contact, ContactOrganisation, Deal, Organisation, Stage, User
@@ -29,6 +28,7 @@ from hub.serialize import iso
 from .card import NamedRef
 from .crm_access import CrmView
 from .custom_filters import custom_condition
+from .deals import DealCard, card_rows, card_select, cards
 from .keyset import Sort, decode_cursor, keyset_page
 from .shapes import Shape, Timestamp
 
@@ -63,25 +63,6 @@ class OrganisationContact(Shape):
     id: int
     name: str
     position: str
-
-
-class DealCard(Shape):
-    """A deal as boards and cards show it."""
-
-    id: int
-    title: str
-    amount: str
-    currency: str
-    pipeline_id: int
-    stage_id: int
-    contact: NamedRef | None
-    organisation: NamedRef | None
-    responsible: NamedRef | None
-    stage_entered_at: Timestamp
-    days_in_stage: int
-    expected_close_on: str | None
-    flags: list[str]
-    version: int
 
 
 class OrganisationWarning(Shape):
@@ -257,37 +238,12 @@ async def organisation_deals(
     session: AsyncSession, view: CrmView, organisation: Organisation, now: datetime
 ) -> list[DealCard]:
     """The organisation's deals the reader may see, newest first, in one query."""
-    responsible = aliased(User)
-    rows = await session.execute(
-        select(Deal, Contact.id, Contact.name, responsible.id, responsible.name)
-        .outerjoin(Contact, Contact.id == Deal.contact_id)
-        .outerjoin(responsible, responsible.id == Deal.responsible_user_id)
+    stmt = (
+        card_select()
         .where(Deal.organisation_id == organisation.id, view.where(Deal.responsible_user_id))
         .order_by(Deal.created_at.desc(), Deal.id.desc())
     )
-    return [
-        DealCard.model_validate(
-            {
-                "id": deal.id,
-                "title": deal.title,
-                "amount": f"{deal.amount:.2f}",
-                "currency": deal.currency,
-                "pipeline_id": deal.pipeline_id,
-                "stage_id": deal.stage_id,
-                "contact": _ref(contact_id, contact_name),
-                "organisation": _ref(organisation.id, organisation.name),
-                "responsible": _ref(user_id, user_name),
-                "stage_entered_at": iso(deal.stage_entered_at),
-                "days_in_stage": max((now - deal.stage_entered_at).days, 0),
-                "expected_close_on": (
-                    deal.expected_close_on.isoformat() if deal.expected_close_on else None
-                ),
-                "flags": [],
-                "version": deal.version,
-            }
-        )
-        for deal, contact_id, contact_name, user_id, user_name in rows
-    ]
+    return cards(await card_rows(session, stmt), now)
 
 
 async def organisation_detail(

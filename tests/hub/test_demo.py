@@ -22,6 +22,8 @@ from hub.models import (
     ConversationStatus,
     CrmEntity,
     Deal,
+    DealConversation,
+    DealStageChange,
     Direction,
     InboundEvent,
     InboundStatus,
@@ -85,7 +87,7 @@ async def test_seeding_twice_adds_nothing_the_second_time(hub: Hub) -> None:
     assert first["User"] >= 5 and first["Deal"] >= 5 and first["Conversation"] >= 3
 
 
-async def test_pipeline_has_the_five_stages_in_order(hub: Hub) -> None:
+async def test_pipeline_has_its_stages_in_order_with_deals_in_each(hub: Hub) -> None:
     await demo.seed(hub)
     async with hub.db.sessions() as session:
         pipeline = (
@@ -93,7 +95,7 @@ async def test_pipeline_has_the_five_stages_in_order(hub: Hub) -> None:
         ).scalar_one()
         stages = (
             await session.execute(
-                select(Stage.name, Stage.position)
+                select(Stage.id, Stage.name, Stage.position, Stage.outcome, Stage.probability)
                 .where(Stage.pipeline_id == pipeline.id)
                 .order_by(Stage.position)
             )
@@ -103,15 +105,49 @@ async def test_pipeline_has_the_five_stages_in_order(hub: Hub) -> None:
             .scalars()
             .all()
         )
-    assert [name for name, _ in stages] == [
-        "Интерес",
-        "Возможная сделка",
-        "Коммерческое предложение",
-        "Проект договора",
-        "Договор",
+    assert [(name, position, outcome, p) for _, name, position, outcome, p in stages] == [
+        ("Интерес", 1, "open", 10),
+        ("Возможная сделка", 2, "open", 25),
+        ("Коммерческое предложение", 3, "open", 50),
+        ("Проект договора", 4, "open", 75),
+        ("Договор", 5, "won", 100),
+        ("Проиграна", 6, "lost", 0),
     ]
-    assert [position for _, position in stages] == [1, 2, 3, 4, 5]
-    assert len(deal_stages) >= 4  # deals spread over the stages, not piled in one
+    # Deals stand in every stage, won and lost included.
+    assert deal_stages == {stage_id for stage_id, *_ in stages}
+
+
+async def test_deals_have_histories_spread_over_past_weeks(hub: Hub) -> None:
+    await demo.seed(hub)
+    async with hub.db.sessions() as session:
+        deals = (await session.execute(select(Deal).order_by(Deal.id))).scalars().all()
+        moves = (await session.execute(select(DealStageChange))).scalars().all()
+        links = (await session.execute(select(DealConversation))).scalars().all()
+        lost = (
+            await session.execute(
+                select(Deal.loss_reason, Deal.closed_at)
+                .join(Stage, Stage.id == Deal.stage_id)
+                .where(Stage.outcome == "lost")
+            )
+        ).all()
+    now = hub.clock()
+    by_deal: dict[int, list[DealStageChange]] = {}
+    for move in moves:
+        by_deal.setdefault(move.deal_id, []).append(move)
+    assert set(by_deal) == {d.id for d in deals}
+    # Every deal starts with its move from nowhere, and its last move is where it stands.
+    for deal in deals:
+        history = sorted(by_deal[deal.id], key=lambda m: m.changed_at)
+        assert history[0].from_stage_id is None
+        assert history[-1].to_stage_id == deal.stage_id
+        assert history[-1].changed_at == deal.stage_entered_at
+        assert all(m.user_id == deal.responsible_user_id for m in history)
+    ages = {(now - d.stage_entered_at).days for d in deals}
+    assert len(ages) >= 5 and max(ages) >= 14  # days in stage differ, some deals are weeks old
+    assert sum(len(h) > 2 for h in by_deal.values()) >= 4  # several went a long way
+    assert len(lost) == 2 and all(reason and closed for reason, closed in lost)
+    assert len({link.conversation_id for link in links}) == 3
+    assert all(d.source == "webform" for d in deals if d.id in {x.deal_id for x in links})
 
 
 async def test_past_conversation_went_through_the_pipeline(hub: Hub) -> None:

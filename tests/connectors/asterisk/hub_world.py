@@ -23,13 +23,14 @@ from connectors.asterisk import AsteriskConnector
 from connectors.asterisk.transcript import Entry
 from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.actions import channels as channel_actions
-from hub.actions import crm, unit_of_work
+from hub.actions import crm, deals, pipelines, unit_of_work
 from hub.actions.contacts import NormalisedIdentity
 from hub.actions.users import create_api_token
 from hub.core import Hub
 from hub.host.appkeys import HUB, INGESTOR, RUNNER
 from hub.host.channels import spec_of
 from hub.models import Call, Channel, IdentityKind, Presence, Role, User
+from hub.policy import SystemActor
 from tests.conftest import Backend, add_channel
 
 from .ami_server import AmiServer
@@ -196,12 +197,17 @@ async def build_world(
         )
         organisation = await crm.create_organisation(uow, "ООО Окна")
         await crm.link_contact_organisation(uow, contact.id, organisation.id, "закупки")
-        pipeline = await crm.create_pipeline(
-            uow, "Продажи", [crm.StageSpec("Замер"), crm.StageSpec("Успех", "won")]
+        pipeline = await pipelines.add_pipeline(
+            uow, "Продажи", [pipelines.StageSpec("Замер"), pipelines.StageSpec("Успех", "won")]
         )
-        stages = await crm.pipeline_stages(uow, pipeline.id)
-        await crm.create_deal(
-            uow, "Окна в офис", stages[0], Decimal("120000"), contact_id=contact.id
+        stages = await pipelines.pipeline_stages(uow, pipeline.id)
+        await deals.add_deal(
+            uow,
+            SystemActor(),
+            title="Окна в офис",
+            stage=stages[0],
+            amount=Decimal("120000"),
+            contact_id=contact.id,
         )
         world.client_id = contact.id
     return world

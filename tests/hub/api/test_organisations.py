@@ -11,7 +11,7 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 from sqlalchemy import select
 
-from hub.actions import crm, unit_of_work
+from hub.actions import crm, deals, pipelines, unit_of_work
 from hub.actions.teams import create_team
 from hub.events import Envelope
 from hub.models import CrmVisibility, Organisation, Role, User
@@ -444,32 +444,35 @@ async def test_counts_and_card_show_contacts_and_deals_the_reader_may_see(crm_ap
         await crm.link_contact_organisation(uow, maria.id, org["id"], "Бухгалтер")
         await crm.link_contact_organisation(uow, nobody.id, org["id"], "")
         await crm.link_contact_organisation(uow, ivan.id, other["id"], "Консультант")
-        pipeline = await crm.create_pipeline(
-            uow, "Продажи", [crm.StageSpec("Интерес"), crm.StageSpec("Договор", "won")]
+        pipeline = await pipelines.add_pipeline(
+            uow, "Продажи", [pipelines.StageSpec("Интерес"), pipelines.StageSpec("Договор", "won")]
         )
-        interest, won = await crm.pipeline_stages(uow, pipeline.id)
-        open_deal = await crm.create_deal(
+        interest, won = await pipelines.pipeline_stages(uow, pipeline.id)
+        open_deal = await deals.add_deal(
             uow,
-            "Окна в цех",
-            interest,
-            Decimal("125000"),
+            SystemActor(),
+            title="Окна в цех",
+            stage=interest,
+            amount=Decimal("125000"),
             contact_id=ivan.id,
             organisation_id=org["id"],
             responsible_user_id=olga,
         )
-        await crm.create_deal(
+        await deals.add_deal(
             uow,
-            "Окна в офис",
-            interest,
-            Decimal("1"),
+            SystemActor(),
+            title="Окна в офис",
+            stage=interest,
+            amount=Decimal("1"),
             organisation_id=org["id"],
             responsible_user_id=anna,
         )
-        await crm.create_deal(
+        await deals.add_deal(
             uow,
-            "Сервис",
-            won,
-            Decimal("5000.5"),
+            SystemActor(),
+            title="Сервис",
+            stage=won,
+            amount=Decimal("5000.5"),
             organisation_id=org["id"],
             responsible_user_id=olga,
         )

@@ -14,12 +14,13 @@ from sqlalchemy import event, select
 
 from connectors.base import CallEvent
 from hub import queries
-from hub.actions import crm, unit_of_work
+from hub.actions import crm, deals, unit_of_work
 from hub.bus import Subscription
 from hub.events import Envelope
 from hub.host.app import create_app
 from hub.host.appkeys import HUB, INGESTOR
 from hub.models import Channel, Deal, Message, Organisation, Pipeline, Stage
+from hub.policy import SystemActor
 from tests.conftest import Backend, Clock, add_channel
 from tests.connectors.asterisk.hub_world import CLIENT_NUMBER, World, build_world
 
@@ -157,8 +158,13 @@ async def test_a_card_costs_six_queries_however_much_the_client_has(world: World
         for n in range(3):
             organisation = await crm.create_organisation(uow, f"ООО Рама {n}")
             await crm.link_contact_organisation(uow, world.client_id, organisation.id, "")
-            await crm.create_deal(
-                uow, f"Сделка {n}", measuring, Decimal(n), contact_id=world.client_id
+            await deals.add_deal(
+                uow,
+                SystemActor(),
+                title=f"Сделка {n}",
+                stage=measuring,
+                amount=Decimal(n),
+                contact_id=world.client_id,
             )
 
     statements: dict[int, list[str]] = defaultdict(list)

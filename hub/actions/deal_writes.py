@@ -1,0 +1,178 @@
+"""The writes of a deal's life inside a caller's unit of work: a new deal with its first
+history row, a move with its row, a link to a conversation; each announced as
+`deal.changed` with the board card, to everyone who may see the deal.
+
+`hub.actions.deals` checks who may do what and calls these; the demo seed and robots call
+them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from hub.auth import Principal
+from hub.events import Audience, DealChanged
+from hub.models import Deal, DealConversation, DealStageChange, Stage, StageOutcome
+from hub.policy import Actor, DomainError, InvalidInput, NotFound, RobotActor
+from hub.queries.crm_access import crm_audience
+from hub.queries.deals import deal_card
+
+from .uow import UnitOfWork
+
+
+def actor_label(actor: Actor) -> str:
+    """How the history names who moved a deal beside `user_id`."""
+    if isinstance(actor, Principal):
+        return "user"
+    if isinstance(actor, RobotActor):
+        return f"robot:{actor.name}"
+    return "system"
+
+
+def bad(field: str, error_type: str, message: str) -> InvalidInput:
+    return InvalidInput(
+        [{"field": field, "location": "body", "type": error_type, "message": message}]
+    )
+
+
+def no_such_deal(deal_id: int) -> NotFound:
+    return NotFound("no-such-deal", "There is no such deal.", {"id": deal_id})
+
+
+def not_in_pipeline(stage: Stage) -> DomainError:
+    return DomainError(
+        "stage-not-in-pipeline",
+        422,
+        "This stage belongs to another pipeline.",
+        [
+            {
+                "field": "stage_id",
+                "location": "body",
+                "type": "stage-not-in-pipeline",
+                "message": f"stage {stage.id} is in pipeline {stage.pipeline_id}",
+            }
+        ],
+    )
+
+
+async def announce(
+    uow: UnitOfWork, deal: Deal, change: str, from_stage_id: int | None, *, was: int | None = None
+) -> None:
+    """`deal.changed` to everyone who may see the deal (and who saw it before a hand-over)."""
+    card = await deal_card(uow.session, deal.id, uow.now())
+    assert card is not None  # written just now, in this transaction
+    audience = await crm_audience(uow.session, deal.responsible_user_id)
+    if was != deal.responsible_user_id and was is not None:
+        before = await crm_audience(uow.session, was)
+        audience = Audience(
+            users=audience.users | before.users, roles=audience.roles | before.roles
+        )
+    uow.emit(
+        DealChanged(
+            audience=audience,
+            deal=card.model_dump(mode="json"),
+            change=change,
+            from_stage_id=from_stage_id,
+        )
+    )
+
+
+def _record_move(uow: UnitOfWork, actor: Actor, deal: Deal, from_stage_id: int | None) -> None:
+    uow.session.add(
+        DealStageChange(
+            deal_id=deal.id,
+            from_stage_id=from_stage_id,
+            to_stage_id=deal.stage_id,
+            changed_at=uow.now(),
+            user_id=actor.user_id if isinstance(actor, Principal) else None,
+            actor=actor_label(actor),
+        )
+    )
+
+
+async def add_deal(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    title: str,
+    stage: Stage,
+    amount: Decimal = Decimal("0"),
+    currency: str = "RUB",
+    contact_id: int | None = None,
+    organisation_id: int | None = None,
+    responsible_user_id: int | None = None,
+    expected_close_on: date | None = None,
+    source: str = "manual",
+    conversation_id: int | None = None,
+    custom_fields: Mapping[str, Any] | None = None,
+) -> Deal:
+    """Write a deal standing in `stage` (the values are checked by the caller), its first
+    history row, its link to the conversation it came from; announce it."""
+    now = uow.now()
+    deal = Deal(
+        title=title.strip(),
+        amount=amount,
+        currency=currency,
+        pipeline_id=stage.pipeline_id,
+        stage_id=stage.id,
+        contact_id=contact_id,
+        organisation_id=organisation_id,
+        responsible_user_id=responsible_user_id,
+        expected_close_on=expected_close_on,
+        source=source,
+        source_conversation_id=conversation_id,
+        custom_fields=dict(custom_fields or {}),
+        created_at=now,
+        updated_at=now,
+        stage_entered_at=now,
+        last_activity_at=now,
+        closed_at=now if stage.outcome != StageOutcome.open else None,
+        version=1,
+    )
+    uow.session.add(deal)
+    await uow.session.flush()
+    _record_move(uow, actor, deal, None)
+    if conversation_id is not None:
+        uow.session.add(DealConversation(deal_id=deal.id, conversation_id=conversation_id))
+    await uow.session.flush()
+    await announce(uow, deal, "created", None)
+    return deal
+
+
+async def change_stage(
+    uow: UnitOfWork, actor: Actor, deal: Deal, stage: Stage, loss_reason: str | None = None
+) -> bool:
+    """Move the deal to `stage` of its pipeline; False (and nothing written) when it stands
+    there already. Won and lost close the deal; back in an open stage it is open again."""
+    if stage.pipeline_id != deal.pipeline_id:
+        raise not_in_pipeline(stage)
+    if stage.id == deal.stage_id:
+        return False
+    reason = (loss_reason or "").strip()
+    if stage.outcome == StageOutcome.lost and not reason:
+        raise bad("loss_reason", "loss-reason-required", "say why the deal was lost")
+    now = uow.now()
+    from_stage_id = deal.stage_id
+    deal.stage_id = stage.id
+    deal.stage_entered_at = now
+    deal.last_activity_at = now
+    deal.updated_at = now
+    deal.closed_at = now if stage.outcome != StageOutcome.open else None
+    deal.loss_reason = reason[:300] if stage.outcome == StageOutcome.lost else ""
+    deal.version += 1
+    _record_move(uow, actor, deal, from_stage_id)
+    await uow.session.flush()
+    await announce(uow, deal, "moved", from_stage_id)
+    return True
+
+
+async def link_conversation(uow: UnitOfWork, deal: Deal, conversation_id: int) -> None:
+    """The deal was discussed in (or came out of) this conversation."""
+    if await uow.session.get(DealConversation, (deal.id, conversation_id)) is None:
+        uow.session.add(DealConversation(deal_id=deal.id, conversation_id=conversation_id))
+    if deal.source_conversation_id is None:
+        deal.source_conversation_id = conversation_id
+    await uow.session.flush()
