@@ -43,6 +43,9 @@ CLIENT_JS_STRINGS: dict[str, str] = {
     "clients.source.vk": N_("VK"),
     "clients.source.email": N_("E-mail"),
     "clients.source.phone": N_("Phone call"),
+    "clients.source.exhibition": N_("Exhibition"),
+    "clients.source.referral": N_("Referral"),
+    "clients.source.cold_call": N_("Cold call"),
     "clients.source.import": N_("Import"),
     "clients.source.manual": N_("Entered by hand"),
     # The workspace's card pane links the full card

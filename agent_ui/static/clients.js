@@ -10,7 +10,8 @@ import {
 } from "./clients-common.js";
 
 const PAGE_SIZE = 50;
-const SOURCES = ["webform", "widget", "telegram", "vk", "email", "phone", "import", "manual"];
+const SOURCES = ["webform", "widget", "telegram", "vk", "email", "phone", "exhibition", "referral", "cold_call",
+  "import", "manual"];
 const ENDPOINT = { contacts: "/api/v1/contacts", organisations: "/api/v1/organisations" };
 const ENTITY = { contacts: "contact", organisations: "organisation" };
 const CARD_PATH = { contacts: "/clients/contacts/", organisations: "/clients/organisations/" };
