@@ -6,7 +6,15 @@ from aiohttp import web
 
 from hub.host.appkeys import SETTINGS
 
-from . import views_admin, views_auth, views_forms, views_workspace, widget_views
+from . import (
+    views_admin,
+    views_auth,
+    views_clients,
+    views_deals,
+    views_forms,
+    views_workspace,
+    widget_views,
+)
 from .i18n import load_translations
 from .keys import PAGES
 from .lifecycle import close_sockets, fanout_ctx, widget_fanout_ctx
@@ -22,6 +30,8 @@ def setup(app: web.Application) -> None:
     views_auth.setup(app)
     views_workspace.setup(app)
     views_admin.setup(app)
+    views_deals.setup(app)
+    views_clients.setup(app)
     views_forms.setup(app)
     widget_views.setup(app)
     app.router.add_get("/ws", websocket)

@@ -13,6 +13,8 @@ from hub.reasons import TEMPLATES as REASON_TEMPLATES
 from .i18n import N_
 from .js_strings_admin import ADMIN_JS_STRINGS
 from .js_strings_calls import CALL_JS_STRINGS
+from .js_strings_clients import CLIENT_JS_STRINGS
+from .js_strings_deals import DEALS_JS_STRINGS
 
 JS_STRINGS: dict[str, str] = {
     "conn.connecting": N_("Connecting…"),
@@ -157,6 +159,8 @@ JS_STRINGS: dict[str, str] = {
 
 JS_STRINGS.update(ADMIN_JS_STRINGS)
 JS_STRINGS.update(CALL_JS_STRINGS)
+JS_STRINGS.update(DEALS_JS_STRINGS)
+JS_STRINGS.update(CLIENT_JS_STRINGS)
 
 
 def js_strings(translations: Translations) -> dict[str, str]:

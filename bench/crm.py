@@ -322,7 +322,10 @@ async def main() -> None:
             ("contacts: phone 8 (916) …", lambda _: ("/contacts", {"q": spelled(contact())}), 50),
             (
                 "contacts: name prefix",
-                lambda _: ("/contacts", {"q": SURNAMES[pick.randrange(len(SURNAMES))][:4]}),
+                lambda _: (
+                    "/contacts",
+                    {"q": SURNAMES[pick.randrange(len(SURNAMES))][:4], "match": "prefix"},
+                ),
                 50,
             ),
             ("contacts: INN", lambda _: ("/contacts", {"q": inn_of(organisation())}), 50),

@@ -45,7 +45,9 @@ export function renderCard(card, { t, locale, sections, level = 2, idPrefix = nu
         org.position ? el("span", { class: "label" }, org.position) : null,
         org.inn ? el("span", { class: "label" }, t("card.inn", { inn: org.inn })) : null)),
     deals: () => fill("deals", t("card.openDeals"), card.open_deals, (deal) =>
-      el("li", {}, el("span", { class: "value" }, deal.title),
+      el("li", {}, deal.id
+        ? el("a", { class: "value deal-link", href: "/deals/" + encodeURIComponent(deal.id) }, deal.title)
+        : el("span", { class: "value" }, deal.title),
         el("span", { class: "label" }, money(deal.amount, deal.currency, locale) + " · " + deal.stage.name))),
     leads: () => fill("leads", t("card.leads"), card.leads, (lead) => leadNode(lead, t, locale)),
     lastContacts: () => fill("last-contacts", t("card.lastContacts"), card.last_contacts, (item) =>

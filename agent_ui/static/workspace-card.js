@@ -29,7 +29,8 @@ export class CardView {
     clear(this.body).append(...renderCard(contact, {
       t: this.t, locale: this.locale, sections: SECTIONS, level: 2, idPrefix: "card",
       dialButton: (identity, first) => this.dialButton(contact.id, identity.value, first),
-    }));
+    }), el("p", { class: "card-open" }, el("a", { id: "card-open", href: "/clients/contacts/" + contact.id,
+      target: "_blank", rel: "noopener" }, this.t("card.openFull"))));
     this.loadHistory(contact.id);
   }
 

@@ -91,6 +91,8 @@ export class ThreadView {
     if (readBefore !== undefined && readBefore !== conversation.client_read_up_to) this.redrawOutbound();
     const t = this.t;
     this.title.textContent = conversation.contact.name || t("contact.noName");
+    // «New deal» from here: the deals page pre-fills the client and links the conversation.
+    document.getElementById("btn-new-deal").href = "/deals?new=1&conversation_id=" + conversation.id;
     const holder = conversation.assignee
       ? (conversation.assignee.id === this.me.id ? t("thread.assignedToYou")
         : t("thread.assignedTo", { name: conversation.assignee.name }))
