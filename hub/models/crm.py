@@ -90,6 +90,10 @@ class Contact(Base):
         Index("ix_contacts_name", "name"),
         Index("ix_contacts_name_key", "name_key"),
         Index("ix_contacts_created", "created_at", "id"),
+        # "My clients by name": equality on the owner and status, then the order itself, so
+        # a manager's page never scans the whole registry looking for rows that match.
+        Index("ix_contacts_owner_status_name", "responsible_user_id", "status", "name_key", "id"),
+        Index("ix_contacts_status_name", "status", "name_key", "id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(300), default="")
