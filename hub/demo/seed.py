@@ -23,7 +23,7 @@ from hub.actions.teams import create_team
 from hub.actions.users import create_account
 from hub.auth import Principal
 from hub.core import Hub
-from hub.demo import data
+from hub.demo import data, sales_data
 from hub.models import Channel, Deal, Stage, User
 from hub.policy import SystemActor
 from hub.settings import Settings
@@ -63,7 +63,7 @@ async def seed(hub: Hub) -> SeedOutcome:
             hub, conversation, users_by_login, now
         )
     async with unit_of_work(hub) as uow:
-        for deal in data.DEALS:
+        for deal in sales_data.DEALS:
             conversation_id = conversation_ids.get(deal.conversation or "")
             if conversation_id is not None:
                 row = await uow.session.get_one(Deal, deal_ids[deal.title])
@@ -113,7 +113,7 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> dict[str,
     """Organisations, contacts, the pipeline, deals with their histories, activities;
     returns the deals' ids by title."""
     region = hub.settings.default_region
-    for demo_field in data.CUSTOM_FIELDS:
+    for demo_field in sales_data.CUSTOM_FIELDS:
         await create_field(
             hub,
             SEEDER,
@@ -124,7 +124,7 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> dict[str,
             options=demo_field.options,
         )
     organisations = {}
-    for org in data.ORGANISATIONS:
+    for org in sales_data.ORGANISATIONS:
         saved = await create_organisation(
             hub,
             SEEDER,
@@ -169,15 +169,15 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> dict[str,
                 )
         pipeline = await pipelines.add_pipeline(
             uow,
-            data.PIPELINE_NAME,
-            [pipelines.StageSpec(*stage) for stage in data.PIPELINE_STAGES],
+            sales_data.PIPELINE_NAME,
+            [pipelines.StageSpec(*stage) for stage in sales_data.PIPELINE_STAGES],
         )
         stages: dict[str, Stage] = {
             s.name: s for s in await pipelines.pipeline_stages(uow, pipeline.id)
         }
     people = {u.login: Principal(users[u.login], u.login, u.name, u.role, "ru") for u in data.USERS}
     deal_ids = {}
-    for deal in data.DEALS:
+    for deal in sales_data.DEALS:
         # Each step is written "when" it happened, so the board shows days in stage and the
         # deal's history the time spent in each stage.
         owner = people[deal.responsible]
@@ -201,7 +201,7 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> dict[str,
             async with unit_of_work(_at(hub, now - timedelta(days=days_ago))) as uow:
                 row = await uow.session.get_one(Deal, created.id)
                 await deals.change_stage(uow, owner, row, stages[stage_name], deal.loss_reason)
-    for activity in data.ACTIVITIES:
+    for activity in sales_data.ACTIVITIES:
         due = now + timedelta(days=activity.due_in_days)
         async with unit_of_work(_at(hub, min(due, now))) as uow:
             await crm.log_activity(
