@@ -12,6 +12,9 @@ from . import (
     views_clients,
     views_deals,
     views_forms,
+    views_imports,
+    views_protocol,
+    views_tasks,
     views_workspace,
     widget_views,
 )
@@ -32,6 +35,9 @@ def setup(app: web.Application) -> None:
     views_admin.setup(app)
     views_deals.setup(app)
     views_clients.setup(app)
+    views_imports.setup(app)
+    views_tasks.setup(app)
+    views_protocol.setup(app)
     views_forms.setup(app)
     widget_views.setup(app)
     app.router.add_get("/ws", websocket)

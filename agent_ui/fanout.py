@@ -104,8 +104,9 @@ class Fanout:
         await listener.run()
 
     def _fell_behind(self) -> None:
-        # This node missed events: every client must resume from its cursor.
-        log.warning("fan-out fell behind the bus; asking every client to resume")
+        # This node missed events (it fell behind, or the bus lost some while Redis was
+        # away): every client must resume from its cursor. Logged where the gap arose.
+        log.info("asking every workspace client to resume from its cursor")
         for conn in self.connections:
             self._close_soon(conn, WSCloseCode.TRY_AGAIN_LATER, b"fell behind; resume")
 

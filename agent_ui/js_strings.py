@@ -14,7 +14,18 @@ from .i18n import N_
 from .js_strings_admin import ADMIN_JS_STRINGS
 from .js_strings_calls import CALL_JS_STRINGS
 from .js_strings_clients import CLIENT_JS_STRINGS
+from .js_strings_crm_admin import CRM_ADMIN_JS_STRINGS
 from .js_strings_deals import DEALS_JS_STRINGS
+from .js_strings_imports import IMPORT_JS_STRINGS
+from .js_strings_mail import MAIL_JS_STRINGS
+from .js_strings_reports import REPORTS_JS_STRINGS
+from .js_strings_robots import ROBOTS_JS_STRINGS
+from .js_strings_search import SEARCH_JS_STRINGS
+from .js_strings_tasks import TASKS_JS_STRINGS
+from .js_strings_teams import TEAM_JS_STRINGS
+from .js_strings_templates import TEMPLATE_JS_STRINGS
+from .js_strings_webform import WEBFORM_JS_STRINGS
+from .js_strings_workspace_day import WORKSPACE_DAY_JS_STRINGS
 
 JS_STRINGS: dict[str, str] = {
     "conn.connecting": N_("Connecting…"),
@@ -87,6 +98,8 @@ JS_STRINGS: dict[str, str] = {
     "source.utm_campaign": N_("UTM campaign"),
     "source.utm_content": N_("UTM content"),
     "source.utm_term": N_("UTM term"),
+    "source.ref": N_("VK referral (ref)"),
+    "source.ref_source": N_("VK referral source (ref_source)"),
     "presence.online": N_("Online"),
     "presence.away": N_("Away"),
     "presence.offline": N_("Offline"),
@@ -107,6 +120,8 @@ JS_STRINGS: dict[str, str] = {
     "form.receivedNoNumber": N_("Your request has been received."),
     "form.statusLink": N_("Follow the answer to your request"),
     "form.needContact": N_("Please give a phone number or an email."),
+    "form.badPhone": N_("The phone number is not valid."),
+    "form.badEmail": N_("The e-mail address is not valid."),
     "form.needConsent": N_("Please agree to the processing of your personal data."),
     "form.checkFields": N_("Please check the highlighted fields."),
     "form.tooLong": N_("The message is too long."),
@@ -161,6 +176,17 @@ JS_STRINGS.update(ADMIN_JS_STRINGS)
 JS_STRINGS.update(CALL_JS_STRINGS)
 JS_STRINGS.update(DEALS_JS_STRINGS)
 JS_STRINGS.update(CLIENT_JS_STRINGS)
+JS_STRINGS.update(MAIL_JS_STRINGS)
+JS_STRINGS.update(TASKS_JS_STRINGS)
+JS_STRINGS.update(CRM_ADMIN_JS_STRINGS)
+JS_STRINGS.update(ROBOTS_JS_STRINGS)
+JS_STRINGS.update(IMPORT_JS_STRINGS)
+JS_STRINGS.update(WEBFORM_JS_STRINGS)
+JS_STRINGS.update(WORKSPACE_DAY_JS_STRINGS)
+JS_STRINGS.update(REPORTS_JS_STRINGS)
+JS_STRINGS.update(TEMPLATE_JS_STRINGS)
+JS_STRINGS.update(SEARCH_JS_STRINGS)
+JS_STRINGS.update(TEAM_JS_STRINGS)
 
 
 def js_strings(translations: Translations) -> dict[str, str]:

@@ -19,6 +19,7 @@ from collections import defaultdict
 from hub.actions import leases
 from hub.core import NODE_ID, Hub
 from hub.models import Presence
+from hub.outages import log_failure
 from routing import presence as routing_presence
 
 from .fanout import Fanout
@@ -98,8 +99,8 @@ class PresenceKeeper:
             if await leases.held_by_others(self._hub, f"presence:{user_id}:", self._node):
                 return  # still connected through another node, which takes it from here
             await self.set(user_id, Presence.offline)
-        except Exception:
-            log.exception("could not set user %d offline", user_id)
+        except Exception as exc:
+            log_failure(log, exc, "could not set user %d offline", user_id)
 
     async def flush(self) -> None:
         """On shutdown: apply the pending offline changes now instead of after the grace."""

@@ -1,9 +1,14 @@
-"""GET /admin/channels and GET /admin/operators: the administrator's settings pages.
+"""The administrator's settings pages: GET /admin/channels and /admin/operators, and the CRM
+settings /admin/fields (custom fields), /admin/pipelines (pipelines and their stages) and
+/admin/visibility (who sees which clients and deals), and /admin/robots (the robots: their
+list, switches and rule editor with a dry run on real data).
 
 Like the workspace they are shells filled by their scripts from the REST API. Channels are
 shown read-only to supervisors (they may read the channel API, not change it); operators'
-accounts are for admins only. Operators get the "no access" page. The API checks every
-write again on its own, so hiding a button is never the only guard.
+accounts and the CRM settings are for admins only (everyone may read the CRM settings
+through the API, since cards and boards need them, but only admins change them, so a page
+of disabled controls would serve nobody). Others get the "no access" page. The API checks
+every write again on its own, so hiding a button is never the only guard.
 """
 
 from __future__ import annotations
@@ -74,6 +79,38 @@ async def operators_page(request: web.Request) -> web.Response:
     return _render(request, _principal_or_login(request), "admin_operators.html", Role.admin)
 
 
+async def fields_page(request: web.Request) -> web.Response:
+    return _render(request, _principal_or_login(request), "admin_fields.html", Role.admin)
+
+
+async def pipelines_page(request: web.Request) -> web.Response:
+    return _render(request, _principal_or_login(request), "admin_pipelines.html", Role.admin)
+
+
+async def visibility_page(request: web.Request) -> web.Response:
+    return _render(request, _principal_or_login(request), "admin_visibility.html", Role.admin)
+
+
+async def robots_page(request: web.Request) -> web.Response:
+    return _render(request, _principal_or_login(request), "admin_robots.html", Role.admin)
+
+
+async def teams_page(request: web.Request) -> web.Response:
+    return _render(request, _principal_or_login(request), "admin_teams.html", Role.admin)
+
+
+async def templates_page(request: web.Request) -> web.Response:
+    """Everyone keeps his own templates here; supervisors and admins the team and company
+    ones too (the page offers those scopes only to them, and the API checks again)."""
+    return _render(request, _principal_or_login(request), "templates.html", Role.operator)
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get("/templates", templates_page)
     app.router.add_get("/admin/channels", channels_page)
     app.router.add_get("/admin/operators", operators_page)
+    app.router.add_get("/admin/teams", teams_page)
+    app.router.add_get("/admin/fields", fields_page)
+    app.router.add_get("/admin/pipelines", pipelines_page)
+    app.router.add_get("/admin/visibility", visibility_page)
+    app.router.add_get("/admin/robots", robots_page)

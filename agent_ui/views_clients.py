@@ -21,6 +21,7 @@ from hub.queries.staff import active_staff
 
 from .context import page_locale, session_principal
 from .keys import PAGES
+from .views_tasks import planning_config
 
 ENTITIES = {"contacts": "contact", "organisations": "organisation"}
 
@@ -38,6 +39,8 @@ async def _render(request: web.Request, template: str, extra: dict[str, Any]) ->
     choice = page_locale(request, principal)
     async with request.app[HUB].db.sessions() as session:
         managers = await active_staff(session)
+    # The card plans activities with the client («Запланировать дело»).
+    planning = await planning_config(request, principal)
     config = {
         "csrf": principal.csrf_token,
         "locale": choice.locale,
@@ -52,6 +55,7 @@ async def _render(request: web.Request, template: str, extra: dict[str, Any]) ->
         "managers": managers,
         "wsPath": "/ws",
         "strings": pages.strings(choice.locale),
+        **planning,
         **extra,
     }
     context = {

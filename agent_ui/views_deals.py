@@ -17,6 +17,7 @@ from hub.models import Role
 
 from .context import page_locale, session_principal
 from .keys import PAGES
+from .views_tasks import planning_config
 
 
 def _config(request: web.Request, principal: Principal, locale: str) -> dict[str, Any]:
@@ -46,6 +47,8 @@ async def deals_page(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
     choice = page_locale(request, principal)
     config = _config(request, principal, choice.locale)
+    # A deal's panel plans activities on it («Запланировать дело»).
+    config.update(await planning_config(request, principal))
     context = {
         "config": config,
         "user": config["user"],

@@ -19,7 +19,7 @@ from hub.host.appkeys import HUB, SETTINGS
 from hub.models import Channel
 
 from .context import page_locale
-from .i18n import LocaleChoice
+from .i18n import N_, LocaleChoice
 from .keys import PAGES
 from .pages import STATIC_DIR, VISITOR_CSP
 from .visitor_data import request_status, webform_channel
@@ -47,8 +47,35 @@ def public_base(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
+# Why the form came back (the connector redirects a script-less post it refused here):
+# error id -> what the page says, in the page's language.
+FIELD_ERRORS = {
+    "invalid-contact": N_("The phone number is not valid."),
+    "invalid-input": N_("Please check the highlighted fields."),
+}
+_BAD_EMAIL = N_("The e-mail address is not valid.")
+_NEED_CONTACT = N_("Please give a phone number or an email.")
+_FORM_FIELDS = frozenset({"name", "phone", "email", "message", "consent"})
+
+
+def _refusal(request: web.Request) -> tuple[str | None, list[str]]:
+    """The message (an untranslated msgid) and the fields to mark, from the redirect's query."""
+    error = request.query.get("error", "")
+    if error not in FIELD_ERRORS:
+        return None, []
+    fields = [f for f in request.query.get("fields", "").split(",") if f in _FORM_FIELDS]
+    if error == "invalid-contact" and "phone" not in fields:
+        return _BAD_EMAIL, fields
+    if error == "invalid-input" and {"phone", "email"} <= set(fields):
+        return _NEED_CONTACT, fields
+    return FIELD_ERRORS[error], fields
+
+
 def _form_context(request: web.Request, channel: Channel) -> dict[str, Any]:
+    error, invalid = _refusal(request)
     return {
+        "error": error,
+        "invalid": invalid,
         "slug": channel.name,
         "title": channel.title or channel.name,
         "action": f"/forms/{channel.name}",

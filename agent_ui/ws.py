@@ -26,6 +26,7 @@ from hub.auth import Principal, has_role
 from hub.events import Audience, Envelope
 from hub.host.appkeys import HUB, SETTINGS
 from hub.models import EventLog, Presence, Role, User
+from hub.outages import log_failure
 from hub.policy import DomainError
 
 from .fanout import Connection
@@ -140,9 +141,9 @@ class Session:
         except DomainError as refusal:
             # Refusals of the use cases the socket calls, rendered the one way.
             await self.error(refusal.error_id, refusal.message)
-        except Exception:
+        except Exception as exc:
             # A failing request (say, the database is briefly away) must not end the socket.
-            log.exception("websocket message from user %d failed", self.principal.user_id)
+            log_failure(log, exc, "websocket message from user %d failed", self.principal.user_id)
             await self.error("internal-error", "That did not work; it has been logged.")
 
     async def _handle(self, raw: str) -> None:

@@ -90,6 +90,11 @@ def person(i: int) -> str:
     return f"{SURNAMES[i % len(SURNAMES)]} {FIRST[(i // 7) % len(FIRST)]} {i}"
 
 
+def name_tail(i: int) -> str:
+    """The end of contact i's name, "на 123456": found anywhere, by one row, not by a prefix."""
+    return person(i)[-9:]
+
+
 def org_name(i: int) -> str:
     return f"ООО «{SURNAMES[i % len(SURNAMES)]} и партнёры {i}»"
 
@@ -326,6 +331,16 @@ async def main() -> None:
                     "/contacts",
                     {"q": SURNAMES[pick.randrange(len(SURNAMES))][:4], "match": "prefix"},
                 ),
+                50,
+            ),
+            (
+                "contacts: a first name anywhere in the name",
+                lambda _: ("/contacts", {"q": FIRST[pick.randrange(len(FIRST))]}),
+                50,
+            ),
+            (
+                "contacts: a rare part of the name (trigrams)",
+                lambda _: ("/contacts", {"q": name_tail(contact())}),
                 50,
             ),
             ("contacts: INN", lambda _: ("/contacts", {"q": inn_of(organisation())}), 50),

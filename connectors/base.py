@@ -156,8 +156,51 @@ class CallEvent:
     event: Literal["call"] = "call"
 
 
+@dataclass(frozen=True)
+class UnreadableInput:
+    """Something the source sent that the connector cannot understand: an update type newer
+    than the library, a malformed event from the source itself.
+
+    Sources re-deliver until they get a 2xx, so refusing it would stall the channel for ever.
+    It is stored raw instead (kept for a person to look at), acknowledged, and never turned
+    into a message. `kind` is a short stable label (counted and logged once per kind), the
+    detail goes in `reason`; `raw` is the body as received, as JSON text.
+    """
+
+    channel_kind: str
+    channel_name: str
+    external_id: str
+    kind: str
+    reason: str
+    raw: str = ""
+    occurred_at: datetime | None = None
+    event: Literal["unreadable"] = "unreadable"
+
+
+@dataclass(frozen=True)
+class SenderNamed:
+    """The channel has learnt the real name of a sender it could only call by a stand-in
+    before (VK's users.get was unreachable when they wrote): a contact still called by
+    `stand_in` gets `sender.name`; a name anybody set is kept."""
+
+    channel_kind: str
+    channel_name: str
+    external_id: str
+    sender: Sender
+    stand_in: str
+    occurred_at: datetime | None = None
+    event: Literal["named"] = "named"
+
+
 Inbound = (
-    InboundMessage | InboundEdit | ReachabilityChange | DeliveryReport | OutgoingMessage | CallEvent
+    InboundMessage
+    | InboundEdit
+    | ReachabilityChange
+    | DeliveryReport
+    | OutgoingMessage
+    | CallEvent
+    | UnreadableInput
+    | SenderNamed
 )
 INBOUND_ADAPTER: TypeAdapter[Inbound] = TypeAdapter(
     Annotated[Inbound, Field(discriminator="event")]
@@ -205,6 +248,14 @@ class Receipt:
     conversation_id: int | None = None
 
 
+class StorageUnavailable(Exception):
+    """`submit` could not store the item because the core's storage is away (an outage).
+
+    Nothing was stored, so the source must be told to send it again (503, no ack). The core
+    has logged the outage already, once for all of it: the connector adds no traceback.
+    """
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
     method: str
@@ -241,7 +292,8 @@ class ConnectorContext(Protocol):
     log: logging.Logger
 
     async def submit(self, item: Inbound) -> Receipt:
-        """Store the item (once) and process it; returns when it is durably stored."""
+        """Store the item (once) and process it; returns when it is durably stored.
+        Raises StorageUnavailable while the storage is away."""
         ...
 
     def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:

@@ -150,22 +150,38 @@ async def refuses(url: str) -> bool:
     return False
 
 
-async def messages_seen(
-    ws: aiohttp.ClientWebSocketResponse, wanted: set[str], within: float
-) -> None:
-    """Reads the socket until every text in `wanted` arrived as message.created."""
-    missing = set(wanted)
-    deadline = time.monotonic() + within
-    while missing:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise CheckFailed(f"{len(missing)} of {len(wanted)} never reached node B's socket")
-        try:
-            frame = await ws.receive_json(timeout=left)
-        except TimeoutError:
-            continue
-        if frame.get("type") == "event" and frame.get("kind") == "message.created":
-            missing.discard(frame["payload"]["message"].get("text", ""))
+class SocketReader:
+    """Reads the operator's socket all along, as a browser does (which also answers the
+    node's heartbeat pings: a socket left unread under load is closed by the node as dead),
+    and keeps the texts of the message.created events it received."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.texts: set[str] = set()
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for message in self.ws:
+            if message.type != aiohttp.WSMsgType.TEXT:
+                continue
+            frame = json.loads(message.data)
+            if frame.get("type") == "event" and frame.get("kind") == "message.created":
+                self.texts.add(frame["payload"]["message"].get("text", ""))
+
+    async def saw(self, wanted: set[str], within: float) -> None:
+        """Until every text in `wanted` arrived; fails if the socket closed first."""
+        deadline = time.monotonic() + within
+        while not wanted <= self.texts:
+            if self.task.done():
+                raise CheckFailed(f"node B's socket closed ({self.ws.close_code})")
+            if time.monotonic() > deadline:
+                missing = len(wanted - self.texts)
+                raise CheckFailed(f"{missing} of {len(wanted)} never reached node B's socket")
+            await asyncio.sleep(0.1)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.task
 
 
 async def redirect(flow: Flow) -> None:
@@ -208,11 +224,11 @@ async def form_once(flow: Flow) -> None:
 
 
 async def failover(flow: Flow, pid_a: int) -> None:
-    ws = await flow.socket_on_b(await flow.login())
+    reader = SocketReader(await flow.socket_on_b(await flow.login()))
     seen_on_b = {f"check-cross-{uuid.uuid4().hex[:8]}"}
     accepted = await flow.post_form(flow.state["node_a"], str(uuid.uuid4()), next(iter(seen_on_b)))
     require(accepted["duplicate"] is False, "node A did not accept a new request")
-    await messages_seen(ws, seen_on_b, 15)
+    await reader.saw(seen_on_b, 15)
     ok("a request accepted by node A reaches the operator's websocket held on node B")
 
     acked: dict[str, str] = {}
@@ -256,9 +272,9 @@ async def failover(flow: Flow, pid_a: int) -> None:
         f"nothing acknowledged was lost: {len(stored)}/{len(acked)} stored once, none doubled "
         f"({waiting} claimed by node A wait for their retry)"
     )
-    await messages_seen(ws, after_kill, 30)
+    await reader.saw(after_kill, 30)
     ok(f"node B's websocket stayed up and received all {len(after_kill)} requests after the kill")
-    await ws.close()
+    await reader.close()
 
 
 async def both_serve(flow: Flow) -> None:

@@ -18,19 +18,31 @@ from typing import Protocol
 import redis.asyncio as aioredis
 
 from hub.events import Envelope
+from hub.outages import OUTAGES, REDIS, log_failure
 
 log = logging.getLogger(__name__)
 
 # A subscriber that falls this far behind is dropped rather than growing memory without
 # bound; a websocket client then reconnects and resumes from its cursor.
 SUBSCRIBER_BUFFER = 10_000
+# Re-subscribing after Redis comes back: quick first tries, never more than 2 s apart (every
+# second of delay is a second the node's sockets hear nothing live).
+RECONNECT_FIRST_S = 0.2
+RECONNECT_MAX_S = 2.0
+# The message a node publishes after it could not publish: "events were logged that nobody
+# heard". It is no envelope (no cursor); every node that receives it catches its listeners up.
+GAP_MARKER = b'{"gap": true}'
 
 
 class Subscription:
     def __init__(self, owner: _LocalFanout) -> None:
         self._owner = owner
         self.queue: asyncio.Queue[Envelope | None] = asyncio.Queue(SUBSCRIBER_BUFFER)
+        # Set when the subscription ended because events passed it by (it fell behind, or
+        # the bus itself missed some): its listener subscribes again and catches up.
         self.overflowed = False
+        # ...and whether that was the bus's own gap (Redis away), not this subscriber's pace.
+        self.bus_gap = False
         self._closed = asyncio.Event()
 
     def __aiter__(self) -> AsyncIterator[Envelope]:
@@ -87,6 +99,13 @@ class _LocalFanout:
         for sub in list(self._subscriptions):
             sub.close()
 
+    def missed(self) -> None:
+        """The bus missed events: each subscription ends as one that fell behind, so its
+        listener subscribes again and catches up from event_log by cursor."""
+        for sub in list(self._subscriptions):
+            sub.overflowed = sub.bus_gap = True
+            sub.close()
+
 
 class Bus(Protocol):
     async def start(self) -> None: ...
@@ -126,31 +145,47 @@ class RedisBus:
         self._local = _LocalFanout()
         self._reader: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        # A publish failed since the last gap marker went out: no node heard that event.
+        self._unpublished = False
 
     async def start(self) -> None:
         self._reader = asyncio.create_task(self._read_forever(), name="redis-bus-reader")
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def _read_forever(self) -> None:
-        backoff = 0.5
+        backoff = RECONNECT_FIRST_S
+        lost = False  # the subscription was up and went down: events may have passed by
         while True:
             try:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
+                    OUTAGES.recovered(REDIS)
                     self._ready.set()
-                    backoff = 0.5
+                    backoff = RECONNECT_FIRST_S
+                    if lost:
+                        # Subscribed again: whatever was published while we were away is
+                        # in event_log; every listener catches up from its cursor.
+                        lost = False
+                        self._local.missed()
+                    if self._unpublished:
+                        await self._publish_gap()
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
                         self._deliver_raw(message["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a Redis restart must not end the node's live updates
-                log.exception("redis bus connection lost; reconnecting in %.1fs", backoff)
+            except Exception as exc:  # a Redis restart must not end the node's live updates
+                lost = lost or self._ready.is_set()
+                log_failure(log, exc, "the bus subscription")
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, RECONNECT_MAX_S)
 
     def _deliver_raw(self, data: bytes) -> None:
+        if data == GAP_MARKER:
+            log.info("a node could not publish some events; catching up from the log")
+            self._local.missed()
+            return
         try:
             envelope = Envelope.from_json(json.loads(data))
         except (ValueError, KeyError, TypeError):
@@ -167,7 +202,23 @@ class RedisBus:
         await self._client.aclose()
 
     async def publish(self, envelope: Envelope) -> None:
-        await self._client.publish(self.channel, json.dumps(envelope.to_json()))
+        try:
+            await self._client.publish(self.channel, json.dumps(envelope.to_json()))
+        except Exception:
+            self._unpublished = True
+            raise
+        OUTAGES.recovered(REDIS)
+        if self._unpublished:
+            await self._publish_gap()
+
+    async def _publish_gap(self) -> None:
+        """Tells every node (this one too) that events went unpublished: catch up."""
+        self._unpublished = False
+        try:
+            await self._client.publish(self.channel, GAP_MARKER)
+        except Exception:
+            self._unpublished = True
+            raise
 
     def subscribe(self) -> Subscription:
         return self._local.subscribe()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -13,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from hub.outages import DATABASE, OUTAGES
 
 
 def is_sqlite(url: str) -> bool:
@@ -50,17 +55,59 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+class _RollbackOnClose(aiosqlite.Connection):
+    """An aiosqlite connection that rolls back before it closes.
+
+    When a task is cancelled in the middle of a statement (every background loop at
+    shutdown), SQLAlchemy cannot await a rollback and closes the connection instead.
+    `sqlite3_close_v2` with a statement still referenced by a live cursor leaves a "zombie"
+    connection that keeps its open transaction, and its write lock, until that cursor is
+    garbage collected: every other writer then waits out the whole busy timeout (30 s).
+    A rollback first ends the transaction, so the lock goes with the close.
+    """
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await self._execute(self._conn.rollback)  # type: ignore[no-untyped-call]
+        await super().close()
+
+
+def _sqlite_connector(url: str) -> Any:
+    database = make_url(url).database or ":memory:"
+
+    async def connect() -> aiosqlite.Connection:
+        connection = _RollbackOnClose(
+            lambda: sqlite3.connect(database, check_same_thread=False), iter_chunk_size=64
+        )
+        # As SQLAlchemy does for its own aiosqlite connections: a thread left behind by a
+        # connection nobody closed must not keep the process alive.
+        connection._thread.daemon = True
+        return await connection
+
+    return connect
+
+
+def _connected(_dbapi_connection: Any, _record: Any) -> None:
+    # A new connection is the first sign a database outage is over (the pool drops the
+    # broken ones): the outage's end is logged here, once.
+    OUTAGES.recovered(DATABASE)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         _prepare_sqlite_path(url)
+        kwargs.setdefault("async_creator", _sqlite_connector(url))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "connect", _connected)
+    return engine
 
 
 class Database:

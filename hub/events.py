@@ -257,6 +257,42 @@ class DealChanged(Event):
     from_stage_id: int | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class RobotNotice(Event):
+    """A robot tells people about an object (the responsible manager, his supervisor, a
+    team, a user: the audience); `text` is the rule's message with the object's values."""
+
+    kind: ClassVar[str] = "robot.notice"
+    rule_id: int
+    rule_name: str
+    object_type: str
+    object_id: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityChanged(Event):
+    """An activity was created, edited, done, cancelled, snoozed or rescheduled
+    (`change`); `activity` is its full read model, so a «Сегодня» panel or a calendar
+    updates without asking. Goes to whoever may see it (responsible, participants, creator
+    and those whose CRM view covers the responsible user)."""
+
+    kind: ClassVar[str] = "activity.changed"
+    activity: Mapping[str, Any]
+    change: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReminderDue(Event):
+    """A reminder fell due: the toast. `late` when it is delivered well after its time
+    (Okno was down). Goes to the responsible user and the participating users only."""
+
+    kind: ClassVar[str] = "reminder.due"
+    activity: Mapping[str, Any]
+    remind_at: str
+    late: bool
+
+
 @dataclass(frozen=True)
 class Envelope:
     """An event as it travels on the bus and over the websocket."""
@@ -282,3 +318,15 @@ class Envelope:
             payload=dict(data["payload"]),
             audience=Audience.from_json(data["audience"]),
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonalDataHandled(Event):
+    """A contact's personal data was exported or erased (152-ФЗ requests): the audit record,
+    kept in the event log for good, and a notice to the administrators."""
+
+    kind: ClassVar[str] = "personal_data.handled"
+    contact_id: int
+    action: str  # exported | erased
+    by_user_id: int | None
+    counts: Mapping[str, int]

@@ -20,6 +20,7 @@ from hub.bus import Bus, Subscription
 from hub.db import Database
 from hub.events import Audience, Envelope, Event, MalformedEnvelope
 from hub.models.comms import EventLog
+from hub.outages import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ class Listener:
                     await self._dispatch(envelope)
                 if not self._subscription.overflowed:
                     return
-                log.warning("%s fell behind the bus; subscribing again", self.name)
+                if not self._subscription.bus_gap:  # a gap of the bus is logged by the bus
+                    log.warning("%s fell behind the bus; subscribing again", self.name)
                 self._subscription = self._bus.subscribe()
                 await self._call("the catch-up", self._on_gap or self._catch_up)
         finally:
@@ -145,8 +147,8 @@ class Listener:
             pending = handler(*args, **kwargs)
             if pending is not None:
                 await pending
-        except Exception:
-            log.exception("%s: handling %s failed", self.name, what)
+        except Exception as exc:
+            log_failure(log, exc, "%s: handling %s failed", self.name, what)
 
     async def _catch_up(self) -> None:
         """Handle the routed events logged since the newest cursor seen, in cursor order."""

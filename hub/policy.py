@@ -130,12 +130,30 @@ def ensure_can_see_files(principal: Principal, conversation: Conversation) -> No
 
 
 def ensure_can_assign(actor: Actor, conversation: Conversation, user_id: int | None) -> None:
-    """Operators may take a conversation or give back their own; nothing more."""
+    """Operators may take a conversation, give back their own, or hand their own to a
+    colleague (`ensure_can_hand_over`, as a transfer does); anything else is a supervisor's."""
     if is_supervisor(actor):
         return
     if user_id is not None and not (isinstance(actor, Principal) and user_id == actor.user_id):
-        raise DomainError("forbidden", 403, "Assigning to another user needs the supervisor role.")
+        ensure_can_hand_over(actor, conversation)
+        return
     ensure_can_write(actor, conversation)
+
+
+def ensure_can_hand_over(actor: Actor, conversation: Conversation) -> None:
+    """Handing a conversation to someone else (by /assign or /transfer, to an operator or a
+    team): a supervisor may hand any; an operator only one he holds. A conversation in the
+    shared queue or held by a colleague is moved by a supervisor, whichever endpoint is used."""
+    if is_supervisor(actor):
+        return
+    if isinstance(actor, Principal) and conversation.assignee_id == actor.user_id:
+        return
+    raise DomainError(
+        "forbidden",
+        403,
+        "Only the operator holding a conversation, or a supervisor, may hand it to someone else.",
+        {"conversation_id": conversation.id},
+    )
 
 
 def takes_on_reply(actor: Actor, conversation: Conversation) -> bool:
@@ -202,6 +220,11 @@ def _ensure_rank(actor: Actor, needed: Role, doing: str) -> None:
 
 def ensure_can_manage_accounts(actor: Actor) -> None:
     _ensure_rank(actor, Role.admin, "Managing user accounts")
+
+
+def ensure_can_handle_personal_data(actor: Actor) -> None:
+    """Exporting or erasing everything about a person (152-ФЗ requests)."""
+    _ensure_rank(actor, Role.admin, "Exporting or erasing a person's data")
 
 
 def ensure_can_manage_teams(actor: Actor) -> None:
@@ -279,6 +302,16 @@ def ensure_can_edit_record(
     )
 
 
+def ensure_can_manage_robots(actor: Actor) -> None:
+    """Robots' rules and the production calendar: what Okno does by itself is set up by
+    administrators."""
+    _ensure_rank(actor, Role.admin, "Setting up robots")
+
+
+def ensure_can_clear_flags(actor: Actor) -> None:
+    _ensure_rank(actor, Role.supervisor, "Clearing a robot's flag")
+
+
 def ensure_can_configure_crm(actor: Actor) -> None:
     """Custom fields, pipelines and stages, visibility scopes."""
     _ensure_rank(actor, Role.admin, "Setting up the CRM")
@@ -298,3 +331,53 @@ def ensure_contact_in_view(contact_id: int, in_view: bool) -> None:
     nobody that it exists."""
     if not in_view:
         raise NotFound("no-such-contact", "There is no such contact.", {"contact_id": contact_id})
+
+
+# Activities: who plans for whom, who changes what.
+
+
+def may_plan_for(
+    actor: Actor, user_id: int | None, actors_team_mates: frozenset[int], sees_owner: bool
+) -> bool:
+    """Whether the actor may make `user_id` responsible for, or a participant of, an
+    activity: himself, people sharing a team with him, and people whose records his CRM view
+    covers (`sees_owner`); admins, robots and the system plan for anyone. Someone from a team
+    the actor may not see is refused, so scheduling cannot probe another team's calendar."""
+    if not isinstance(actor, Principal) or user_id is None or user_id == actor.user_id:
+        return True
+    return has_role(actor.role, Role.admin) or user_id in actors_team_mates or sees_owner
+
+
+def ensure_can_change_activity(
+    actor: Actor,
+    responsible_user_id: int | None,
+    created_by_id: int | None,
+    actors_team_mates: frozenset[int],
+) -> None:
+    """The responsible user and whoever planned it change (complete, cancel, snooze) an
+    activity; so do the responsible user's supervisor, admins, robots and the system."""
+    if isinstance(actor, Principal) and created_by_id == actor.user_id:
+        return
+    ensure_can_edit_record(actor, responsible_user_id, actors_team_mates)
+
+
+def already_closed(activity_id: int, status: str, done_by_id: int | None, at: Any) -> Conflict:
+    """Someone else completed (or cancelled) it first: say so, with who and when."""
+    return Conflict(
+        "activity-already-done" if status == "done" else "activity-cancelled",
+        "This activity is already done." if status == "done" else "This activity was cancelled.",
+        {"id": activity_id, "status": status, "done_by_id": done_by_id, "at": at},
+    )
+
+
+# Canned answers («Шаблоны»).
+
+
+def ensure_can_edit_template(actor: Actor, scope: str, owner_id: int | None) -> None:
+    """A personal template is its owner's alone (not even an admin edits another's); team and
+    company templates are the supervisors' and admins' (an operator only uses them)."""
+    if scope == "personal":
+        if isinstance(actor, Principal) and owner_id == actor.user_id:
+            return
+        raise NotFound("no-such-template", "There is no such template.")
+    _ensure_rank(actor, Role.supervisor, "Changing team and company templates")

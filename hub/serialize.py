@@ -69,11 +69,18 @@ def conversation_json(
         "wait_alerted_at": iso(conversation.wait_alerted_at),
         "last_message_at": iso(conversation.last_message_at),
         "closed_at": iso(conversation.closed_at),
+        # Put aside until then (snoozed with no time: until the client writes).
+        "snoozed": bool(conversation.snoozed),
+        "snoozed_until": iso(conversation.snoozed_until),
         # Read state (message ids): how far the client has seen our replies, and we theirs.
         "client_read_up_to": conversation.client_read_up_to,
         "agent_read_up_to": conversation.agent_read_up_to,
         "last_message": (
-            {"direction": last_message.direction.value, "text": last_message.text[:200]}
+            {
+                "id": last_message.id,
+                "direction": last_message.direction.value,
+                "text": last_message.text[:200],
+            }
             if last_message is not None
             else None
         ),

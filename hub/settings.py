@@ -12,7 +12,7 @@ import secrets
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -35,6 +35,9 @@ class Settings(BaseModel):
     secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
     default_region: str = "RU"
     default_locale: str = "ru"
+    # The company as canned answers name it ({{ company.name }}, {{ company.phone }}).
+    company_name: str = ""
+    company_phone: str = ""
     session_max_age_s: int = 12 * 3600
     # Secure cookies need HTTPS; on a plain-HTTP company network this stays off.
     cookie_secure: bool = False
@@ -47,10 +50,23 @@ class Settings(BaseModel):
     # sources are taken over by another node within it.
     lease_ttl_s: float = Field(default=15.0, gt=0)
     inbound_retry_interval_s: float = 5.0
+    # How often the node holding the robots' lease scans the time rules.
+    robots_scan_interval_s: float = Field(default=30.0, gt=0)
+    # The reminder scheduler looks for due reminders this often (one indexed query).
+    reminder_tick_s: float = Field(default=2.0, gt=0)
+    # A reminder delivered this long after its time is marked late (Okno was down).
+    reminder_late_after_s: float = Field(default=60.0, ge=0)
     inbound_max_attempts: int = 20
     # Largest file an operator may upload (OKNO_MAX_UPLOAD_BYTES); bigger ones get a 413.
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     log_level: str = "INFO"
+    # "plain" lines or one JSON object per line (OKNO_LOG_FORMAT=json), see hub/logs.py.
+    log_format: Literal["plain", "json"] = "plain"
+    # Failed logins allowed per account and per client address within the window; past
+    # them the login form asks to wait (agent_ui/login_throttle.py). 0 turns a limit off.
+    login_failures_per_account: int = Field(default=10, ge=0)
+    login_failures_per_address: int = Field(default=50, ge=0)
+    login_failure_window_s: float = Field(default=900.0, gt=0)
     # The address (or network) of the one reverse proxy in front of this node, several
     # comma-separated when there are two nginx servers. Requests from it take the client's
     # address from the last X-Forwarded-For entry and the scheme from X-Forwarded-Proto;

@@ -13,6 +13,7 @@ from typing import Any
 
 from hub.core import Hub
 from hub.events import Audience, Envelope
+from hub.outages import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,6 @@ async def publish_transient(
     envelope = Envelope(TRANSIENT_CURSOR, kind, dict(payload), audience)
     try:
         await hub.bus.publish(envelope)
-    except Exception:
+    except Exception as exc:
         # Nothing durable depends on it; a failed "typing" must not fail the sender.
-        log.warning("could not publish transient %s", kind, exc_info=True)
+        log_failure(log, exc, "could not publish transient %s", kind)

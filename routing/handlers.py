@@ -11,8 +11,18 @@ from connectors.base import (
     InboundEdit,
     InboundMessage,
     ReachabilityChange,
+    SenderNamed,
 )
-from hub.actions import contacts, files, inbound, merge, messages, outbox, visitors
+from hub.actions import (
+    contacts,
+    files,
+    identity_suggestions,
+    inbound,
+    merge,
+    messages,
+    outbox,
+    visitors,
+)
 from hub.actions.contacts import NormalisedIdentity
 from hub.actions.uow import UnitOfWork
 from hub.models import (
@@ -38,6 +48,9 @@ _LEAD_SOURCE_KEYS = (
     "utm_campaign",
     "utm_content",
     "utm_term",
+    # VK's referral of a first message (vk.me/…?ref=…&ref_source=…): its UTM.
+    "ref",
+    "ref_source",
 )
 
 
@@ -50,7 +63,17 @@ async def apply_message(
     if contact_id is not None:
         await _link_leads(uow, contact_id, ids)
     lead_id: int | None = None
-    if contact_id is None:
+    joined = None if contact_id is not None else await _answered_in_thread(uow, channel, item)
+    if joined is not None:
+        # An unknown address answered in a client's thread (a colleague in Cc, his personal
+        # mailbox): a participant of that conversation, proposed as the client's address,
+        # never a new lead of its own nor silently the client's identity.
+        contact_id = joined.contact_id
+        for claimed in ids:
+            await identity_suggestions.suggest(
+                uow, contact_id, claimed.kind, claimed.value, item.sender.name, joined.id
+            )
+    elif contact_id is None:
         contact, lead = await contacts.create_lead(
             uow,
             name=item.sender.name,
@@ -60,8 +83,11 @@ async def apply_message(
             title=item.subject or item.text[:80],
         )
         contact_id, lead_id = contact.id, lead.id
-    else:
+    elif joined is None:
         await contacts.add_missing_identities(uow, contact_id, ids)
+        stand_in = item.meta.get("sender_stand_in")
+        if isinstance(stand_in, str):
+            await contacts.replace_stand_in_name(uow, contact_id, item.sender.name, stand_in)
         if channel.kind == "widget":
             await visitors.name_if_unnamed(uow, contact_id, item.sender.name)
     await contacts.note_unparsed_phones(
@@ -84,6 +110,8 @@ async def apply_message(
     if isinstance(visitor, str) and thread.how == "new":
         visitors.bind_visitor(uow, conversation, visitor)
     meta: dict[str, Any] = {**item.meta, "request_number": event_id}
+    if joined is not None:
+        meta["participant"] = {"name": item.sender.name, "address": ids[0].value}
     if item.attachments:
         meta["attachments"] = await files.attachments_meta(uow, item.attachments)
     message = await messages.receive(uow, conversation, item.text, meta, item.message_ref)
@@ -95,6 +123,15 @@ async def apply_message(
         )
     await inbound.mark_processed(uow, event_id, conversation.id, message.id)
     return conversation.id
+
+
+async def _answered_in_thread(
+    uow: UnitOfWork, channel: Channel, item: InboundMessage
+) -> Conversation | None:
+    """The client's e-mail conversation an unknown sender answered in, by its headers."""
+    if channel.kind != "email" or not item.sender.identities:
+        return None
+    return await threads.hinted(uow, channel, item.meta.get("thread_hint"))
 
 
 async def _link_leads(uow: UnitOfWork, contact_id: int, ids: list[NormalisedIdentity]) -> None:
@@ -155,3 +192,15 @@ async def apply_delivery(uow: UnitOfWork, event_id: int, item: DeliveryReport) -
         await inbound.mark_processed(uow, event_id, None, None)
     else:
         await inbound.mark_ignored(uow, event_id, f"no reply of ours matches {item.outbox_ref}")
+
+
+async def apply_naming(uow: UnitOfWork, event_id: int, item: SenderNamed) -> None:
+    region = uow.hub.settings.default_region
+    contact_id = await identity.find_contact(
+        uow.session, identity.normalise_claims(item.sender.identities, region)
+    )
+    if contact_id is None:
+        await inbound.mark_ignored(uow, event_id, "a name for a sender Okno does not know")
+        return
+    await contacts.replace_stand_in_name(uow, contact_id, item.sender.name, item.stand_in)
+    await inbound.mark_processed(uow, event_id, None, None)

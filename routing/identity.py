@@ -16,27 +16,42 @@ from hub.models import Contact, ContactStatus, Identity, IdentityKind
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DIGITS = re.compile(r"\D+")
+# Digits with the usual separators, nothing else (no letters, no extension words).
+_DIGITS_ONLY = re.compile(r"^[\d\s().-]+$")
+# Longer text is no phone number; phonenumbers itself refuses input over 250 characters.
+MAX_PHONE_CHARS = 100
 
 
 def normalise_phone(raw: str, region: str = "RU") -> str | None:
     """E.164 for a valid number, else None (invalid numbers are never matched loosely).
 
-    Russian habits the library does not cover on its own: a bare 11-digit number written
-    with the trunk prefix 8 or the country code 7 and no plus ("89161234567", "79161234567").
+    Every phone Okno receives goes by this one rule, whatever brought it (a form, a call, a
+    number shared in a messenger), so the same person is found by any of them. Readings are
+    tried in order and the first valid one wins:
+    - Russian habit the library does not cover on its own: a bare 11-digit number with the
+      trunk prefix 8 or the country code 7 and no plus ("89161234567", "79161234567");
+    - the number as written, in the default region ("8 (916) 123-45-67", "+7 916…");
+    - digits only and no plus: the international form without its plus, as messengers
+      write shared numbers ("380501234567"); tried last, so a domestic reading wins.
     """
     text = raw.strip()
-    if not text:
+    if not text or len(text) > MAX_PHONE_CHARS:
         return None
     digits = _DIGITS.sub("", text)
-    if region == "RU" and not text.startswith("+") and len(digits) == 11 and digits[0] in "78":
-        text = "+7" + digits[1:]
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    readings = [text]
+    if not text.startswith("+"):
+        if region == "RU" and len(digits) == 11 and digits[0] in "78":
+            readings.insert(0, "+7" + digits[1:])
+        if digits and _DIGITS_ONLY.match(text):
+            readings.append("+" + digits)
+    for reading in readings:
+        try:
+            number = phonenumbers.parse(reading, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return None
 
 
 def normalise_email(raw: str) -> str | None:

@@ -7,12 +7,15 @@ the event and retried by `retry_due`, so nothing a source delivered is ever drop
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from connectors.base import (
+    INBOUND_ADAPTER,
     CallEvent,
     DeliveryReport,
     Inbound,
@@ -21,13 +24,17 @@ from connectors.base import (
     OutgoingMessage,
     ReachabilityChange,
     Receipt,
+    SenderNamed,
+    UnreadableInput,
     inbound_from_json,
     inbound_to_json,
 )
+from connectors.text import is_storable, storable
 from hub.actions import files, inbound
 from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.core import Hub
 from hub.models import Channel, InboundEvent
+from hub.outages import log_failure
 
 from . import calls, handlers, outgoing
 
@@ -36,10 +43,33 @@ log = logging.getLogger(__name__)
 # A concurrent request from the same new sender can win the race to create its identity;
 # the loser's transaction is rolled back and resolved again, finding the winner's contact.
 IDENTITY_RACE_RETRIES = 3
+# inbound_events.external_id is VARCHAR(300).
+MAX_EXTERNAL_ID = 300
 
 
 def source_of(item: Inbound) -> str:
     return f"{item.channel_kind}:{item.channel_name}"
+
+
+def storable_key(external_id: str) -> str:
+    """The source's id as given, or a digest when no backend could keep it as a key (too
+    long, NUL, a lone surrogate): a client's message must never fail on its id alone."""
+    if len(external_id) <= MAX_EXTERNAL_ID and is_storable(external_id):
+        return external_id
+    digest = hashlib.sha256(external_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256:{digest}"
+
+
+def storable_payload(item: Inbound) -> dict[str, Any]:
+    """The item as JSON that every backend can keep."""
+    try:
+        payload: dict[str, Any] = storable(inbound_to_json(item))
+    except UnicodeEncodeError:
+        # A lone surrogate (in a key, say) cannot even be serialised: clean the Python
+        # values first. Rare, so the common path serialises once.
+        clean = storable(INBOUND_ADAPTER.dump_python(item, mode="python"))
+        payload = inbound_to_json(inbound_from_json(clean))
+    return payload
 
 
 class Ingestor:
@@ -49,8 +79,12 @@ class Ingestor:
     async def submit(self, item: Inbound) -> Receipt:
         # Bytes go to the file store first: the raw event keeps a reference, not the file.
         item = await files.externalise(self.hub, item)
+        # What PostgreSQL cannot hold (NUL, lone surrogates) is made storable here, once for
+        # every channel, so the same input is kept alike on both backends.
+        payload = storable_payload(item)
+        payload["external_id"] = storable_key(item.external_id)
         event_id, created = await inbound.record(
-            self.hub, source_of(item), item.external_id, inbound_to_json(item)
+            self.hub, source_of(item), payload["external_id"], payload
         )
         if not created:
             return Receipt(
@@ -83,8 +117,12 @@ class Ingestor:
                     exc.orig,
                 )
             except Exception as exc:
-                log.exception(
-                    "inbound %d (%s) failed to process; will retry", event_id, event.source
+                log_failure(
+                    log,
+                    exc,
+                    "inbound %d (%s) failed to process; will retry",
+                    event_id,
+                    event.source,
                 )
                 await inbound.mark_failed(self.hub, event_id, event.attempts, repr(exc))
                 return None
@@ -120,6 +158,13 @@ class Ingestor:
                 return await outgoing.apply_outgoing(uow, event.id, channel, item)
             case CallEvent():
                 return await calls.apply_call(uow, event.id, channel, item)
+            case SenderNamed():
+                await handlers.apply_naming(uow, event.id, item)
+            case UnreadableInput():
+                # Kept raw for a person to look at (payload.raw); nothing to process.
+                await inbound.mark_ignored(
+                    uow, event.id, f"unreadable ({item.kind}): {item.reason}"
+                )
         return None
 
     async def _channel(self, uow: UnitOfWork, item: Inbound) -> Channel | None:

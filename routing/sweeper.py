@@ -12,12 +12,14 @@ import logging
 
 from sqlalchemy import select
 
+from hub.actions import conversation_marks
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.core import Hub
 from hub.events import ConversationChanged, PresenceChanged
 from hub.listener import Listener, on
 from hub.models import Conversation, ConversationStatus, Team, User
+from hub.outages import log_failure
 from hub.reasons import reason as because
 
 from . import assignment, presence
@@ -142,6 +144,7 @@ async def sweep(hub: Hub) -> None:
     await expire_offers(hub)
     await drain_queue(hub)
     await alert_long_waits(hub)
+    await conversation_marks.wake_due(hub)
 
 
 async def sweep_forever(hub: Hub) -> None:
@@ -164,8 +167,8 @@ async def sweep_forever(hub: Hub) -> None:
         while True:
             try:
                 await sweep(hub)
-            except Exception:
-                log.exception("routing sweep failed; trying again shortly")
+            except Exception as exc:
+                log_failure(log, exc, "routing sweep failed; trying again shortly")
             wake.clear()
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands
             # with the wake-up, and shutdown would then wait forever.

@@ -36,7 +36,8 @@ async def _latest(uow: UnitOfWork, contact_id: int, channel_id: int) -> Conversa
     return (await uow.session.execute(stmt)).scalar_one_or_none()
 
 
-async def _hinted(uow: UnitOfWork, channel: Channel, hint: object) -> Conversation | None:
+async def hinted(uow: UnitOfWork, channel: Channel, hint: object) -> Conversation | None:
+    """The conversation of this channel the source pointed at, if there is one."""
     if not isinstance(hint, int | str) or not str(hint).isdigit():
         return None
     conversation = await uow.session.get(Conversation, int(hint))
@@ -56,7 +57,7 @@ async def conversation_for(
     always_new: bool = False,
 ) -> Thread:
     """Each web-form submission is its own request (`always_new`), as in a helpdesk."""
-    candidate = await _hinted(uow, channel, thread_hint) if thread_hint is not None else None
+    candidate = await hinted(uow, channel, thread_hint) if thread_hint is not None else None
     if candidate is None and not always_new:
         candidate = await _latest(uow, contact_id, channel.id)
         window = timedelta(seconds=uow.hub.settings.reopen_window_s)

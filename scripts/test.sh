@@ -80,7 +80,10 @@ step() {
 
 run_pytest() {
     local status=0
-    .venv/bin/pytest -q -p no:cacheprovider "$@" || status=$?
+    # Two workers (OKNO_TEST_WORKERS): most tests wait on sockets, browsers and databases, not
+    # on the CPU. A file stays on one worker, so its module fixtures are shared as written.
+    .venv/bin/pytest -q -p no:cacheprovider --durations=15 \
+        -n "${OKNO_TEST_WORKERS:-2}" --dist loadfile "$@" || status=$?
     if [ $status -eq 5 ]; then
         echo "pytest collected no tests" >&2
     fi

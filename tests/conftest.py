@@ -9,11 +9,12 @@ variants are skipped with the reason.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,17 @@ PG_ADMIN_DSN = os.environ.get("OKNO_TEST_PG", "postgresql://postgres@127.0.0.1:5
 REDIS_URL = os.environ.get("OKNO_TEST_REDIS", "redis://127.0.0.1:6379/0")
 # The wire fixtures of every kind (tests/fixtures/<kind>/), read through connectors.testing.
 FIXTURES = FIXTURES_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """`okno run` and `okno demo` called in-process point the root logger at the stderr pytest
+    captured for that test; the next test would log into a closed stream ("Logging error")."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -65,6 +77,9 @@ class Backend:
             "redis_prefix": self.redis_prefix,
             "secret_key": "test-secret",
             "inbound_retry_interval_s": 0.2,
+            # Tests tick the reminder scheduler by hand with their own clock; the app's
+            # background one only runs its first tick, at start-up.
+            "reminder_tick_s": 3600,
         }
         values.update(overrides)
         return Settings.model_validate(values)
@@ -248,3 +263,52 @@ async def serve() -> AsyncIterator[Callable[[web.Application], asyncio.Future[Te
     yield start  # type: ignore[misc]
     for client in clients:
         await client.close()
+
+
+class OwnRedis:
+    """A Redis server of the test's own on a free loopback port, so the test can take it away
+    (`stop`: nothing listens there any more) and bring it back on the same port (`start`)."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port: int = sock.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            self.binary,
+            *("--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+        async with asyncio.timeout(10):
+            while True:
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                except OSError:
+                    await asyncio.sleep(0.05)
+                    continue
+                writer.close()
+                await writer.wait_closed()
+                return
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+async def own_redis() -> AsyncIterator[OwnRedis]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    server = OwnRedis(binary)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

@@ -6,6 +6,7 @@ import { clear, el, formatTime } from "./okno-dom.js";
 import {
   api, clearFieldErrors, config, confirmAction, errorPairs, explain, showFieldErrors, startLive, t,
   toast, wireDialog,
+  dialogSaver,
 } from "./admin-page.js";
 import { SchemaForm } from "./admin-schema-form.js";
 
@@ -161,24 +162,16 @@ function showError(error) {
   formError.hidden = false;
 }
 
-async function save(event) {
-  event.preventDefault();
-  clearFieldErrors(form);
-  formError.hidden = true;
-  saveButton.disabled = true;
-  try {
-    const saved = editing
-      ? await api("PATCH", `/api/v1/channels/${editing.id}`, body())
-      : await api("POST", "/api/v1/channels", body());
-    dialog.close();
+const save = dialogSaver({
+  dialog, form, saveButton, formError, collection: "/api/v1/channels", editing: () => editing, body,
+  done: async (saved) => {
     toast(t("admin.channelSaved", { name: saved.title }));
     await load();
-  } catch (error) {
+  },
+  onError: (error) => {
     showError(error);
-  } finally {
-    saveButton.disabled = false;
-  }
-}
+  },
+});
 
 async function disable(channel) {
   const ok = await confirmAction(t("admin.confirmDisable", { name: channel.title }), t("admin.disable"));

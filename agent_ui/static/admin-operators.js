@@ -6,6 +6,7 @@ import { items } from "./okno-api.js";
 import { clear, el } from "./okno-dom.js";
 import {
   api, clearFieldErrors, config, errorPairs, explain, showFieldErrors, startLive, t, toast, wireDialog,
+  dialogSaver,
 } from "./admin-page.js";
 
 const users = new Map();
@@ -130,26 +131,18 @@ function body() {
   return values;
 }
 
-async function save(event) {
-  event.preventDefault();
-  clearFieldErrors(form);
-  formError.hidden = true;
-  saveButton.disabled = true;
-  try {
-    const saved = editing
-      ? await api("PATCH", `/api/v1/users/${editing.id}`, body())
-      : await api("POST", "/api/v1/users", body());
-    dialog.close();
+const save = dialogSaver({
+  dialog, form, saveButton, formError, collection: "/api/v1/users", editing: () => editing, body,
+  done: async (saved) => {
     toast(t("users.savedUser", { name: saved.name }));
     await load();
-  } catch (error) {
+  },
+  onError: (error) => {
     const unplaced = showFieldErrors(form, errorPairs(error));
     formError.textContent = unplaced.length || !errorPairs(error).length ? explain(error) : t("admin.checkFields");
     formError.hidden = false;
-  } finally {
-    saveButton.disabled = false;
-  }
-}
+  },
+});
 
 form.addEventListener("submit", save);
 wireDialog(dialog, () => { form.reset(); editing = null; });

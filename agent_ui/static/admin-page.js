@@ -1,34 +1,15 @@
-// What both admin pages share: config, API, top bar with the live socket, a toast, a
-// confirm dialog, and showing the API's per-field errors next to their fields.
+// What the admin pages share: config, API, top bar with the live socket, a toast (from
+// okno-page.js), a confirm dialog, and the API's per-field errors next to their fields.
 
-import { ApiError, makeApi } from "./okno-api.js";
-import { readConfig, translator } from "./okno-dom.js";
-import { LiveSocket } from "./okno-live.js";
-import { Topbar, storedPresence } from "./okno-topbar.js";
+import { ApiError } from "./okno-api.js";
+import { api, explainer, fieldMessage } from "./okno-page.js";
 
-export const config = readConfig();
-export const t = translator(config.strings);
-export const api = makeApi(config.csrf);
-
-const toastNode = document.getElementById("toast");
-
-export function toast(message) {
-  toastNode.textContent = message;
-  toastNode.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { toastNode.hidden = true; }, 6000);
-}
+// The page basics are shared with the clients' pages (okno-page.js); re-exported so the admin
+// scripts keep importing everything from here.
+export { api, config, fieldMessage, startLive, t, toast } from "./okno-page.js";
 
 // A message for people: known error ids have their own words, the rest the server's.
-export function explain(error) {
-  if (!(error instanceof ApiError)) return t("error.generic", { message: String(error) });
-  if (error.status === 0) return t("error.network");
-  const key = "adminError." + error.id;
-  const known = t(key);
-  if (known !== key) return known;
-  if (error.status === 403) return t("error.forbidden");
-  return t("error.generic", { message: error.message });
-}
+export const explain = explainer("adminError.");
 
 // Resolves true when the person confirms.
 export function confirmAction(text, okLabel) {
@@ -79,23 +60,35 @@ export function errorPairs(error) {
   return [];
 }
 
-// The live socket keeps the top bar's state; `onResync` runs when events may have been
-// missed (a resume that could not be completed), so the page reloads its data.
-export function startLive(onEvent, onResync) {
-  const topbar = new Topbar(t, toast);
-  const live = new LiveSocket({
-    path: config.wsPath,
-    presence: storedPresence(),
-    onEvent: (event) => {
-      const p = event.payload;
-      if (event.kind === "presence.changed" && p.user_id === config.user.id) topbar.showPresence(p.presence);
-      onEvent(event);
-    },
-    onHello: (hello) => topbar.showPresence(hello.user.presence),
-    onResumed: (resumed) => { if (!resumed.complete) onResync(); },
-    onStatus: (status) => topbar.showStatus(status),
-  });
-  topbar.attach(live);
-  live.start();
-  return live;
+// Like errorPairs, but every message in the page's language: an invalid-input problem is
+// worded by its type (the server's words are English), a conflict about one field (named in
+// `fieldOf` by the error's id) by its id.
+export function localPairs(error, fieldOf = {}) {
+  if (!(error instanceof ApiError)) return [];
+  if (Array.isArray(error.details)) return error.details.map((d) => [d.field, fieldMessage(d)]);
+  return fieldOf[error.id] ? [[fieldOf[error.id], explain(error)]] : [];
+}
+
+// The submit handler of an add/edit dialog: POST to `collection`, or PATCH the record
+// `editing()` returns; the button is held while the call runs. Saved, the dialog closes and
+// `done(saved)` follows; refused, `onError(error)` shows why next to the fields.
+export function dialogSaver({ dialog, form, saveButton, formError, collection, editing, body, done, onError }) {
+  return async function save(event) {
+    event.preventDefault();
+    clearFieldErrors(form);
+    formError.hidden = true;
+    saveButton.disabled = true;
+    try {
+      const record = editing();
+      const saved = record
+        ? await api("PATCH", `${collection}/${record.id}`, body())
+        : await api("POST", collection, body());
+      dialog.close();
+      await done(saved);
+    } catch (error) {
+      onError(error);
+    } finally {
+      saveButton.disabled = false;
+    }
+  };
 }

@@ -5,7 +5,7 @@
 import { el, formatTime } from "./okno-dom.js";
 
 const SOURCE_FIELDS = ["page_url", "referrer", "utm_source", "utm_medium", "utm_campaign",
-  "utm_content", "utm_term"];
+  "utm_content", "utm_term", "ref", "ref_source"];
 
 function money(amount, currency, locale) {
   try {
@@ -22,9 +22,11 @@ function money(amount, currency, locale) {
 //   idPrefix: gives the nodes ids ("card" -> #card-name, #card-identities, ...), for the one
 //     card of a page; cards that may stand several on a page (screen-pops) go without;
 //   hideEmpty: leave out empty sections rather than saying "none";
-//   dialButton(identity, firstPhone): a click-to-call control beside a phone, or null.
+//   dialButton(identity, firstPhone): a click-to-call control beside a phone, or null;
+//   addPerson(item, organisation, row): offers «add as a contact person» for a name typed in a
+//     form request (introduced section); without it the name is shown only.
 export function renderCard(card, { t, locale, sections, level = 2, idPrefix = null,
-  hideEmpty = false, dialButton = null }) {
+  hideEmpty = false, dialButton = null, addPerson = null }) {
   const id = (name) => (idPrefix ? idPrefix + "-" + name : null);
   const fill = (name, title, values, render) => {
     const rows = values || [];
@@ -34,12 +36,21 @@ export function renderCard(card, { t, locale, sections, level = 2, idPrefix = nu
     return el("section", {}, el("h" + (level + 1), {}, title), list);
   };
   const phones = (card.identities || []).filter((identity) => identity.kind === "phone");
+  // Phones nobody could parse are no identities, but the operator must still read them.
+  const unparsed = (card.phones || []).filter((phone) => phone.unparsed)
+    .map((phone) => ({ kind: "phone", value: phone.raw, unparsed: true }));
   const render = {
-    identities: () => fill("identities", t("card.identities"), card.identities, (identity) =>
-      el("li", { class: "identity", dataset: { kind: identity.kind } },
+    identities: () => fill("identities", t("card.identities"), [...(card.identities || []), ...unparsed], (identity) =>
+      el("li", { class: "identity" + (identity.unparsed ? " unparsed" : ""), dataset: { kind: identity.kind } },
         el("span", { class: "label" }, t("identity." + identity.kind)),
         el("span", { class: "value" }, identity.value),
-        identity.kind === "phone" && dialButton ? dialButton(identity, identity === phones[0]) : null)),
+        identity.unparsed ? el("span", { class: "label unparsed-badge" }, t("card.unparsedPhone")) : null,
+        identity.kind === "phone" && dialButton && !identity.unparsed
+          ? dialButton(identity, identity === phones[0]) : null)),
+    introduced: () => (card.introduced_as || []).length
+      ? fill("introduced", t("card.introducedAs"), card.introduced_as,
+        (item) => introducedNode(item, card, t, addPerson))
+      : null,
     organisations: () => fill("organisations", t("card.organisations"), card.organisations, (org) =>
       el("li", {}, el("span", { class: "value" }, org.name),
         org.position ? el("span", { class: "label" }, org.position) : null,
@@ -82,4 +93,23 @@ function sourceName(source, t) {
   const key = "channelKind." + source;
   const name = t(key);
   return name === key ? source || "?" : name;
+}
+
+// A name a visitor typed in a form request of this client (hub/queries/introduced.py):
+// linked to the contact person who bears it, or offered as a new contact person of the
+// client's organisation, as amoCRM and Bitrix24 keep several people under one company.
+function introducedNode(item, card, t, addPerson) {
+  const row = el("li", { class: "introduced" },
+    el("span", { class: "value" }, t("message.introducedAs", { name: item.name })));
+  const organisation = (card.organisations || [])[0];
+  if (item.contact_person_id) {
+    row.append(el("a", { class: "label", href: "/clients/contacts/" + encodeURIComponent(item.contact_person_id) },
+      t("card.contactPerson")));
+  } else if (addPerson && organisation) {
+    const button = el("button", { type: "button", class: "add-person" },
+      t("card.addContactPerson", { organisation: organisation.name }));
+    button.addEventListener("click", () => addPerson(item, organisation, row));
+    row.append(button);
+  }
+  return row;
 }

@@ -8,6 +8,8 @@
 // `organisation.changed`: an untouched card refetches, a card being edited says so.
 
 import { ApiError, items } from "./okno-api.js";
+import { activitiesTab } from "./clients-activities.js";
+import { decideSuggestion, suggestionsNode } from "./identity-suggestions.js";
 import { clear, el } from "./okno-dom.js";
 import {
   api, arrowTabs, config, customBaseline, customFields, customInput, emailsOf, explain, fieldMessage, formatDate,
@@ -314,6 +316,7 @@ function render(record) {
     convertButton.hidden = record.status !== "lead";
   }
   form.dataset.version = String(state.version ?? "");
+  showSuggestions(record);
   clearFieldErrors();
   if (state.tab) showTab(state.tab);
 }
@@ -374,6 +377,23 @@ function showWarnings(warnings, sent) {
   }
   warningsBox.append(el("strong", {}, t("rec.warnings")), list);
   warningsBox.hidden = false;
+}
+
+// Addresses Okno proposes for this client: deciding is an edit of the card (a new version),
+// so an untouched card shows the answer at once and one being edited is told to reload.
+function showSuggestions(record) {
+  const box = node("card-suggestions");
+  if (!box) return;
+  const section = ENTITY === "contact" ? suggestionsNode(record, {
+    t, explain, headingLevel: 2,
+    decide: async (suggestion, decision) => {
+      const dirty = isDirty();
+      const card = await decideSuggestion(api, suggestion, decision);
+      if (dirty) showBanner(t("rec.changedElsewhere"));
+      else render(card);
+    },
+  }) : null;
+  clear(box).append(...(section ? [section] : []));
 }
 
 function showBanner(text) {
@@ -449,7 +469,7 @@ async function save(event) {
 const TABS = ENTITY === "contact"
   ? ["history", "deals", "activities", "files"]
   : ["contacts", "deals", "history"];
-const SOON = ENTITY === "contact" ? new Set(["activities", "files"]) : new Set();
+const SOON = ENTITY === "contact" ? new Set(["files"]) : new Set();
 
 function showTabs() {
   const list = node("card-tablist");
@@ -481,6 +501,8 @@ function showTab(name) {
     dealsTab(panel);
   } else if (name === "contacts") {
     contactsTab(panel);
+  } else if (name === "activities") {
+    activitiesTab(panel, state.id);
   }
 }
 

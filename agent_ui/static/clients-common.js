@@ -2,84 +2,27 @@
 // a toast, errors in the page's language, and the shapes of phones, e-mails and custom fields.
 // Every value reaches the page as text (el / textContent), never as markup.
 
-import { ApiError, makeApi } from "./okno-api.js";
-import { el, readConfig, translator } from "./okno-dom.js";
-import { LiveSocket } from "./okno-live.js";
-import { Topbar, storedPresence } from "./okno-topbar.js";
+import { ApiError, fetchApi } from "./okno-api.js";
+import { el } from "./okno-dom.js";
+import { config, explainer, t, toast } from "./okno-page.js";
 
-export const config = readConfig();
-export const t = translator(config.strings || {});
-export const api = makeApi(config.csrf);
+// Shared with the admin pages (okno-page.js); re-exported so the clients' scripts keep
+// importing everything from here.
+export { api, config, fieldMessage, startLive, t, toast } from "./okno-page.js";
+export { arrowTabs } from "./okno-dom.js";
 
 // A GET that a newer one may abort: resolves to the JSON, rejects with ApiError, or with an
 // AbortError (callers ignore those: a newer request is on its way).
 export async function getJson(path, signal) {
-  let response;
-  try {
-    response = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin", signal });
-  } catch (error) {
-    if (error && error.name === "AbortError") throw error;
-    throw new ApiError(0, "network", error.message);
-  }
-  if (response.status === 401) {
-    window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
-    throw new ApiError(401, "not-authenticated", "");
-  }
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = (data && data.error) || {};
-    throw new ApiError(response.status, error.id, error.message, error.details);
-  }
-  return data;
+  return fetchApi(path, { headers: { Accept: "application/json" }, signal });
 }
 
 export function isAbort(error) {
   return Boolean(error) && error.name === "AbortError";
 }
 
-const toastNode = document.getElementById("toast");
-
-export function toast(message) {
-  if (!toastNode) return;
-  toastNode.textContent = message;
-  toastNode.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { toastNode.hidden = true; }, 6000);
-}
-
 // Known error ids have their own words; the rest the server's message.
-export function explain(error) {
-  if (!(error instanceof ApiError)) return t("error.generic", { message: String(error) });
-  if (error.status === 0) return t("error.network");
-  const key = "clientsError." + error.id;
-  const known = t(key);
-  if (known !== key) return known;
-  if (error.status === 403) return t("error.forbidden");
-  if (error.status === 404) return t("clientsError.not-found");
-  return t("error.generic", { message: error.message || error.id || String(error.status) });
-}
-
-// One per-field problem in the page's language, by its type; the server's (English) words
-// only when the type is unknown here.
-export function fieldMessage(detail) {
-  const key = "fieldError." + detail.type;
-  const known = t(key);
-  return known !== key ? known : t("fieldError.generic");
-}
-
-// ← and → move between the tabs of a tablist (and open the one reached), as WAI-ARIA has it.
-export function arrowTabs(tablist) {
-  tablist.addEventListener("keydown", (event) => {
-    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
-    const tabs = [...tablist.querySelectorAll("[role=tab]")];
-    const at = tabs.indexOf(document.activeElement);
-    if (at < 0) return;
-    const next = tabs[(at + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
-    event.preventDefault();
-    next.focus();
-    next.click();
-  });
-}
+export const explain = explainer("clientsError.", "clientsError.not-found");
 
 export function debounce(fn, ms) {
   let timer = null;
@@ -238,24 +181,4 @@ export async function customFields(entity) {
     if (!(error instanceof ApiError) || error.status !== 404) toast(explain(error));
     return [];
   }
-}
-
-// The live socket keeps the top bar's state; `onResync` runs when events may have been missed.
-export function startLive(onEvent, onResync) {
-  const topbar = new Topbar(t, toast);
-  const live = new LiveSocket({
-    path: config.wsPath,
-    presence: storedPresence(),
-    onEvent: (event) => {
-      const p = event.payload;
-      if (event.kind === "presence.changed" && p.user_id === config.user.id) topbar.showPresence(p.presence);
-      onEvent(event);
-    },
-    onHello: (hello) => topbar.showPresence(hello.user.presence),
-    onResumed: (resumed) => { if (!resumed.complete) onResync(); },
-    onStatus: (status) => topbar.showStatus(status),
-  });
-  topbar.attach(live);
-  live.start();
-  return live;
 }

@@ -8,6 +8,7 @@ import {
   arrowTabs, config, customDisplay, customFields, debounce, emailsOf, explain, fieldMessage, formatDate, getJson, isAbort,
   managerOptions, phonesOf, startLive, t,
 } from "./clients-common.js";
+import { bindExport } from "./registry-export.js";
 
 const PAGE_SIZE = 50;
 const SOURCES = ["webform", "widget", "telegram", "vk", "email", "phone", "exhibition", "referral", "cold_call",
@@ -119,7 +120,12 @@ function params() {
   return query;
 }
 
+const refreshExport = bindExport(node("clients-export"), () => ({ path: ENDPOINT[state.tab], query: params() }));
+
 function rememberInAddress() {
+  refreshExport();
+  const importLink = node("clients-import");
+  if (importLink) importLink.href = "/import?entity=" + ENTITY[state.tab];
   const query = params();
   if (state.tab === "organisations") query.set("tab", "organisations");
   const text = query.toString();

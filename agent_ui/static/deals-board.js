@@ -3,7 +3,7 @@
 // draws and keeps its numbers; the page decides what a move means (deals-page.js).
 
 import { clear, el } from "./okno-dom.js";
-import { formatMoney, links, orderedStages, toKopecks } from "./deals-format.js";
+import { addTo, formatMoney, formatSums, links, orderedStages, sumsFrom } from "./deals-format.js";
 import { closeMenusOnOutsideClick, toggleMoveMenu } from "./deals-move-menu.js";
 
 function byEntered(a, b) {
@@ -18,7 +18,7 @@ export class Board {
     this.onMove = onMove;
     this.onMore = onMore;
     this.announce = announce;
-    this.columns = new Map(); // stage id -> {stage, count, kopecks, deals: [card], nextCursor}
+    this.columns = new Map(); // stage id -> {stage, count, sums: {currency: kopecks}, deals: [card], nextCursor}
     this.where = new Map(); // deal id -> stage id
     this.pending = null; // a keyboard move being chosen: {dealId, stageId}
     this.dragging = null;
@@ -32,11 +32,11 @@ export class Board {
     this.pending = null;
     const byStage = new Map(board.columns.map((column) => [column.stage.id, column]));
     for (const stage of orderedStages(board.pipeline.stages || board.columns.map((c) => c.stage))) {
-      const column = byStage.get(stage.id) || { count: 0, amount: "0.00", deals: [] };
+      const column = byStage.get(stage.id) || { count: 0, amounts: {}, deals: [] };
       const deals = [...(column.deals || [])];
       for (const deal of deals) this.where.set(deal.id, stage.id);
       this.columns.set(stage.id, {
-        stage, count: column.count || 0, kopecks: toKopecks(column.amount),
+        stage, count: column.count || 0, sums: sumsFrom(column.amounts, column.amount),
         deals, nextCursor: column.next_cursor || null,
       });
     }
@@ -67,14 +67,14 @@ export class Board {
       const column = this.columns.get(known);
       column.deals = column.deals.filter((deal) => deal.id !== card.id);
       column.count -= 1;
-      column.kopecks -= toKopecks(old.amount);
+      addTo(column.sums, old.amount, old.currency, -1);
       this.where.delete(card.id);
       touched.add(known);
     } else if (change === "moved" && fromStageId !== null && fromStageId !== card.stage_id) {
       const column = this.columns.get(fromStageId);
       if (column) {
         column.count = Math.max(0, column.count - 1);
-        column.kopecks -= toKopecks(card.amount);
+        addTo(column.sums, card.amount, card.currency, -1);
         touched.add(fromStageId);
       }
     } else if (change === "updated") {
@@ -86,7 +86,7 @@ export class Board {
       target.deals = [...target.deals, card].sort(byEntered);
       if (!counted) {
         target.count += 1;
-        target.kopecks += toKopecks(card.amount);
+        addTo(target.sums, card.amount, card.currency);
       }
       this.where.set(card.id, card.stage_id);
       touched.add(card.stage_id);
@@ -102,7 +102,7 @@ export class Board {
     const column = this.columns.get(stageId);
     column.deals = column.deals.filter((deal) => deal.id !== dealId);
     column.count -= 1;
-    column.kopecks -= toKopecks(old.amount);
+    addTo(column.sums, old.amount, old.currency, -1);
     this.where.delete(dealId);
     this.renderColumn(stageId);
   }
@@ -155,7 +155,7 @@ export class Board {
       ? document.activeElement.closest(".deal-card") : null;
     const focusedId = focused ? Number(focused.dataset.id) : null;
     node.querySelector(".column-count").textContent = String(column.count);
-    node.querySelector(".column-sum").textContent = formatMoney(column.kopecks);
+    node.querySelector(".column-sum").textContent = formatSums(column.sums);
     const list = clear(node.querySelector(".column-cards"));
     list.append(...column.deals.map((deal) => this.cardNode(deal)));
     if (!column.deals.length) list.append(el("li", { class: "column-empty" }, this.t("deals.emptyColumn")));

@@ -5,17 +5,18 @@ import { items } from "./okno-api.js";
 import { clear, el } from "./okno-dom.js";
 import { orderedStages } from "./deals-format.js";
 
-const PICKER_PATHS = { contact: "/api/v1/contacts", organisation: "/api/v1/organisations" };
+const PICKER_PATHS = { contact: "/api/v1/contacts", organisation: "/api/v1/organisations", deal: "/api/v1/deals" };
+const PICKER_HINTS = { contact: "deals.pickContact", organisation: "deals.pickOrganisation", deal: "tasks.pickDeal" };
 const SEARCH_DELAY_MS = 200;
 
-// A search box that picks one contact or organisation: value() is its id or null.
+// A search box that picks one contact, organisation or deal: value() is its id or null.
 export function picker({ api, t, kind, value = null, id = null }) {
   let chosen = value;
   let timer = null;
   let asked = 0;
   const input = el("input", {
     type: "search", id, class: "picker-input", autocomplete: "off",
-    placeholder: t(kind === "contact" ? "deals.pickContact" : "deals.pickOrganisation"),
+    placeholder: t(PICKER_HINTS[kind]),
   });
   const results = el("ul", { class: "picker-results", role: "listbox", hidden: true });
   const chip = el("span", { class: "picker-chip" });
@@ -56,7 +57,7 @@ export function picker({ api, t, kind, value = null, id = null }) {
     if (ticket !== asked) return;
     clear(results);
     results.append(...found.map((row) => el("li", { role: "option" },
-      el("button", { type: "button", class: "picker-option", dataset: { id: row.id } }, row.name))));
+      el("button", { type: "button", class: "picker-option", dataset: { id: row.id } }, row.name || row.title))));
     if (!found.length) results.append(el("li", { class: "muted" }, t("deals.nothingFound")));
     results.hidden = false;
     for (const button of results.querySelectorAll(".picker-option")) {

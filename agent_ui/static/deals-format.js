@@ -40,6 +40,28 @@ export function formatMoney(amount, currency = "RUB") {
   }
 }
 
+// Sums per currency ({RUB: "1250.00", USD: "300.00"}) as kopecks per currency: a dollar is
+// never added to a ruble. `addTo` changes one currency's sum in place.
+export function sumsFrom(amounts, fallbackRubles) {
+  const sums = {};
+  const source = amounts || (fallbackRubles ? { RUB: fallbackRubles } : {});
+  for (const [currency, amount] of Object.entries(source)) sums[currency] = toKopecks(amount);
+  return sums;
+}
+
+export function addTo(sums, amount, currency, sign = 1) {
+  const code = currency || "RUB";
+  sums[code] = (sums[code] || 0) + sign * toKopecks(amount);
+  if (sums[code] === 0 && code !== "RUB") delete sums[code];
+}
+
+// «1 250 000 ₽ + 300 $»: rubles first (also when there are none), then the other currencies.
+export function formatSums(sums) {
+  const others = Object.keys(sums).filter((code) => code !== "RUB" && sums[code] !== 0).sort();
+  return [formatMoney(sums.RUB || 0, "RUB"), ...others.map((code) => formatMoney(sums[code], code))]
+    .join(" + ");
+}
+
 // "3 d 4 h", "25 min": a stage's duration in the page's words.
 export function formatDuration(seconds, t) {
   const minutes = Math.max(0, Math.floor((seconds || 0) / 60));

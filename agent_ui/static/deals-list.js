@@ -3,7 +3,8 @@
 // the API's next_cursor.
 
 import { clear, el } from "./okno-dom.js";
-import { formatDate, formatMoney, orderedStages } from "./deals-format.js";
+import { formatDate, formatMoney, formatSums, orderedStages, sumsFrom } from "./deals-format.js";
+import { bindExport } from "./registry-export.js";
 
 const PAGE = 50;
 
@@ -25,6 +26,9 @@ export class DealList {
     });
     this.form.addEventListener("change", () => this.load());
     this.more.addEventListener("click", () => this.page());
+    // «Экспорт»: the rows of these very filters (the list's query without its paging).
+    this.refreshExport = bindExport(document.getElementById("deals-export"),
+      () => ({ path: "/api/v1/deals", query: this.params || new URLSearchParams() }));
   }
 
   setPipeline(pipeline) {
@@ -60,6 +64,7 @@ export class DealList {
   async load(shared = this.shared) {
     this.shared = shared || {};
     this.params = this.query(this.shared);
+    this.refreshExport();
     this.rows.clear();
     clear(this.body);
     this.cursor = null;
@@ -89,7 +94,7 @@ export class DealList {
     this.empty.hidden = this.rows.size > 0;
     if (data.totals) {
       this.totals.textContent = this.t("deals.totals", {
-        n: data.totals.count, sum: formatMoney(data.totals.amount),
+        n: data.totals.count, sum: formatSums(sumsFrom(data.totals.amounts, data.totals.amount)),
       });
     }
   }

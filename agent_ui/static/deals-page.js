@@ -11,6 +11,7 @@ import { DealList } from "./deals-list.js";
 import { DealPanel } from "./deals-panel.js";
 import { NewDealForm, showFieldErrors } from "./deals-form.js";
 import { makeMover } from "./deals-move.js";
+import { planButton, quietDialogs } from "./tasks-plan.js";
 
 const config = readConfig();
 const t = translator(config.strings);
@@ -308,6 +309,15 @@ nodes.search.addEventListener("input", () => {
 });
 document.getElementById("deal-new").addEventListener("click", () => {
   if (state.pipeline) newDeal.open(state.pipeline);
+});
+
+// «Запланировать дело…» on the open deal: a call with its client, on this deal.
+planButton(document.getElementById("deal-plan"), quietDialogs({ api, t, config, toast }), () => {
+  const deal = panel.deal;
+  if (!deal) return null;
+  return { kind: "call", subject: t("tasks.dealFollowUp", { title: deal.title }),
+    deal: { id: deal.id, name: deal.title }, contact: deal.contact, organisation: deal.organisation,
+    note: t("tasks.fromDeal", { title: deal.title }) };
 });
 
 const topbar = new Topbar(t, toast);

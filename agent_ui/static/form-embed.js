@@ -82,9 +82,13 @@
       return response.json().catch(function () { return {}; }).then(function (answer) {
         if (!response.ok) {
           var details = (answer.error && answer.error.details) || {};
-          status.textContent = response.status === 422 && (details.phone || details.email)
-            ? t("form.needContact") : response.status === 413 ? t("form.tooLong")
-              : response.status === 429 ? t("form.tooMany") : t("form.failed");
+          var badContact = response.status === 422 && (answer.error || {}).id === "invalid-contact";
+          status.textContent = badContact
+            ? [details.phone ? t("form.badPhone") : "", details.email ? t("form.badEmail") : ""]
+              .filter(Boolean).join(" ")
+            : response.status === 422 && (details.phone || details.email)
+              ? t("form.needContact") : response.status === 413 ? t("form.tooLong")
+                : response.status === 429 ? t("form.tooMany") : t("form.failed");
           return;
         }
         var done = el("div", { "class": "okno-done", role: "status" }, [

@@ -64,3 +64,17 @@ export function localizeTimes(root, locale) {
     node.textContent = formatTime(node.getAttribute("datetime"), locale);
   }
 }
+
+// ← and → move between the tabs of a tablist (and open the one reached), as WAI-ARIA has it.
+export function arrowTabs(tablist) {
+  tablist.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    const tabs = [...tablist.querySelectorAll("[role=tab]")];
+    const at = tabs.indexOf(document.activeElement);
+    if (at < 0) return;
+    const next = tabs[(at + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    event.preventDefault();
+    next.focus();
+    next.click();
+  });
+}

@@ -67,6 +67,7 @@ export class LiveSocket {
       else this.send({ type: "resume", cursor: this.cursor });
       this.status("live");
       if (this.handlers.onHello) this.handlers.onHello(message, first);
+      window.dispatchEvent(new CustomEvent("okno:hello", { detail: message }));
     } else if (message.type === "event") {
       // Cursor 0: a transient signal (typing) that is never logged; it moves no cursor.
       if (message.cursor === 0) {
@@ -76,6 +77,9 @@ export class LiveSocket {
       if (this.seen.has(message.cursor)) return;
       this.remember(message.cursor);
       if (this.handlers.onEvent) this.handlers.onEvent(message);
+      // Page-wide listeners (the top bar's task badge, reminders) hear every logged event
+      // whichever page owns the socket.
+      window.dispatchEvent(new CustomEvent("okno:event", { detail: message }));
     } else if (message.type === "resumed") {
       this.cursor = Math.max(this.cursor, message.cursor);
       if (this.handlers.onResumed) this.handlers.onResumed(message);

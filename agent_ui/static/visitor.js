@@ -31,6 +31,11 @@ function collect(form) {
 
 function errorText(status, error) {
   const details = (error && error.details) || {};
+  // A phone or e-mail was given but is not usable: say which, never "give a contact".
+  if (status === 422 && error && error.id === "invalid-contact") {
+    return [details.phone ? t("form.badPhone") : "", details.email ? t("form.badEmail") : ""]
+      .filter(Boolean).join(" ");
+  }
   if (status === 422 && (details.phone || details.email)) return t("form.needContact");
   if (status === 422) return t("form.checkFields");
   if (status === 413) return t("form.tooLong");

@@ -6,8 +6,8 @@ import { callDetails, callOf } from "./workspace-call-item.js";
 import { ComposerFiles, attachmentList } from "./workspace-files.js";
 
 export class ThreadView {
-  constructor({ api, t, me, locale, toast, explain, onChanged }) {
-    Object.assign(this, { api, t, me, locale, toast, explain, onChanged });
+  constructor({ api, t, me, locale, toast, explain, onChanged, supervisor = false }) {
+    Object.assign(this, { api, t, me, locale, toast, explain, onChanged, supervisor });
     this.conversationId = null;
     this.conversation = null;
     this.messageNodes = new Map(); // message id -> <li>
@@ -84,6 +84,15 @@ export class ThreadView {
     }
   }
 
+  // A message found by search: scrolled into the middle of the thread and marked.
+  reveal(messageId) {
+    const node = this.messageNodes.get(messageId);
+    if (!node) return;
+    for (const old of this.list.querySelectorAll(".msg.found")) old.classList.remove("found");
+    node.classList.add("found");
+    node.scrollIntoView({ block: "center" });
+  }
+
   setConversation(conversation) {
     const readBefore = this.conversation && this.conversation.id === conversation.id
       ? this.conversation.client_read_up_to : undefined;
@@ -101,7 +110,9 @@ export class ThreadView {
     this.meta.textContent = (conversation.channel.title || conversation.channel.kind) + " · " + status;
     const open = conversation.status === "open";
     const mine = Boolean(conversation.assignee && conversation.assignee.id === this.me.id);
-    this.buttons.take.hidden = !open || mine;
+    // «Взять в работу»: a queued one for anybody; someone else's only for a supervisor
+    // (an operator may not take what a colleague holds: hub/policy.py).
+    this.buttons.take.hidden = !open || mine || (Boolean(conversation.assignee) && !this.supervisor);
     this.buttons.close.hidden = !open;
     this.buttons.reopen.hidden = open;
     this.root.dataset.status = conversation.status;
@@ -109,7 +120,7 @@ export class ThreadView {
 
   messageNode(message) {
     const t = this.t;
-    const who = message.direction === "in" ? t("message.client")
+    const who = message.direction === "in" ? inboundAuthor(message, t)
       : message.direction === "note" ? t("message.noteBy", { name: message.author ? message.author.name : "" })
         : message.direction === "system" ? t("message.system")
           : (message.author ? message.author.name : t("message.operator"));
@@ -119,8 +130,8 @@ export class ThreadView {
       message.edited_at ? el("span", { class: "msg-edited" }, t("message.edited")) : null);
     const files = attachmentList(message, t);
     return el("li", { class: "msg msg-" + message.direction, dataset: { id: message.id } },
-      meta, callOf(message) ? callDetails(callOf(message), t) : el("div", { class: "msg-text" }, this.messageText(message)),
-      files, this.deliveryNode(message));
+      meta, ccLine(message, t), callOf(message) ? callDetails(callOf(message), t) : el("div", { class: "msg-text" }, this.messageText(message)),
+      formLines(message, this.conversation, t), files, this.deliveryNode(message));
   }
 
   // A visitor who only left their contacts (website chat) sent no text: say what they left.
@@ -225,4 +236,50 @@ export class ThreadView {
       this.toast(this.explain(error));
     }
   }
+}
+
+// An e-mail from someone other than the client who answered in his thread (a colleague,
+// his personal mailbox): named with the address, so nobody takes it for the client.
+function inboundAuthor(message, t) {
+  const participant = message.meta && message.meta.participant;
+  if (!participant || typeof participant !== "object") return t("message.client");
+  return t("message.participant", { name: participant.name || "", address: participant.address || "" });
+}
+
+// The Cc recipients of an inbound e-mail, other than our own mailbox.
+function ccLine(message, t) {
+  const cc = message.meta && Array.isArray(message.meta.cc) ? message.meta.cc : [];
+  if (!cc.length) return null;
+  const people = cc.map((p) => (p.name ? `${p.name} <${p.address}>` : String(p.address || ""))).join(", ");
+  return el("div", { class: "msg-cc" }, t("message.cc", { people }));
+}
+
+// How names compare (hub/models/crm.py search_key): case-folded, ё as е, spaces collapsed.
+function nameKey(text) {
+  return String(text || "").toLowerCase().replaceAll("ё", "е").split(/\s+/).filter(Boolean).join(" ");
+}
+
+// What a web-form visitor typed beyond the text (meta set by connectors/webform): the name
+// they gave when it is not the client's (the phone may be a colleague's), the phone and
+// e-mail as typed (one nobody could parse is still read here), and fields the site sent
+// otherwise than the contract says, raw. Text nodes only: the visitor's input is never markup.
+function formLines(message, conversation, t) {
+  const meta = message.meta || {};
+  if (message.direction !== "in" || !meta.form_contacts || typeof meta.form_contacts !== "object") return null;
+  const lines = [];
+  const name = typeof meta.visitor_name === "string" ? meta.visitor_name.trim() : "";
+  const own = conversation && conversation.contact ? conversation.contact.name : "";
+  if (name && nameKey(name) !== nameKey(own)) {
+    lines.push(el("p", { class: "msg-introduced" }, t("message.introducedAs", { name })));
+  }
+  const typed = [];
+  if (meta.form_contacts.phone) typed.push(t("message.formPhone", { phone: String(meta.form_contacts.phone) }));
+  if (meta.form_contacts.email) typed.push(t("message.formEmail", { email: String(meta.form_contacts.email) }));
+  if (typed.length) lines.push(el("p", { class: "msg-form-contacts" }, typed.join(" · ")));
+  const quirks = meta.field_quirks && typeof meta.field_quirks === "object" ? Object.entries(meta.field_quirks) : [];
+  if (quirks.length) {
+    const fields = quirks.map(([field, quirk]) => `${field} «${String(quirk && quirk.raw)}»`).join(", ");
+    lines.push(el("p", { class: "msg-form-quirks" }, t("message.formAsSent", { fields })));
+  }
+  return lines.length ? el("div", { class: "msg-form" }, lines) : null;
 }

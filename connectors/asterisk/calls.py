@@ -11,6 +11,7 @@ See `model` for the definitions of direction, answer, wait and talk.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable
 
 from .channels import (
@@ -45,13 +46,21 @@ IGNORED_EVENTS = frozenset(
 )
 
 
+# The PBX's own clock is kept when it is a time at all: a finite number of seconds that a
+# date can hold (1970 up to the year 9999). Anything else ("nan", 1e20 from a broken
+# module) is the moment Okno received the frame, never a crash of the call model.
+_LATEST_TIMESTAMP = 253_402_300_799.0
+
+
 def event_time(frame: Frame, received_at: float) -> float:
     stamp = frame.get("Timestamp")
     if stamp:
         try:
-            return float(stamp)
+            value = float(stamp)
         except ValueError:
-            pass
+            return received_at
+        if math.isfinite(value) and 0.0 <= value <= _LATEST_TIMESTAMP:
+            return value
     return received_at
 
 

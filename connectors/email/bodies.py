@@ -55,12 +55,21 @@ def _undeclared(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+# Declarations that say nothing: mail without a charset is us-ascii by RFC 2045, and
+# old clients that write 8-bit Cyrillic leave it at that. Their bytes are guessed.
+_NO_DECLARATION = {"us-ascii", "ascii", "ansi_x3.4-1968"}
+
+
 def decode_bytes(data: bytes, declared: str | None) -> str:
-    """Text from bytes: the declared charset if it works, else the likeliest one."""
-    if declared:
+    """Text from bytes in the charset the mail declares: bytes that break it become U+FFFD
+    there, and the rest stays right. Another charset is guessed only when nothing real is
+    declared (none, us-ascii, a name Python does not know): re-guessing a declared UTF-8
+    body with one bad byte as KOI8-R would turn the whole letter into mojibake."""
+    charset = (declared or "").strip().lower()
+    if charset and charset not in _NO_DECLARATION:
         try:
-            return data.decode(declared)
-        except (LookupError, UnicodeDecodeError):
+            return data.decode(charset, errors="replace")
+        except LookupError:
             pass
     return _undeclared(data)
 
@@ -75,12 +84,9 @@ def part_text(part: Message) -> str:
         except Exception:
             text = None
     if text is None or "\ufffd" in text:
-        # get_content() replaces undecodable bytes; a wrong declaration deserves a retry.
-        declared = part.get_content_charset()
-        data = _payload_bytes(part)
-        strict = decode_bytes(data, declared)
-        if text is None or "\ufffd" not in strict:
-            text = strict
+        # get_content() replaces what it cannot decode, also when the charset was only the
+        # us-ascii default; decode_bytes keeps a real declaration and guesses otherwise.
+        text = decode_bytes(_payload_bytes(part), part.get_content_charset())
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if part.get_content_type() == "text/plain":
         params = {k.lower(): v.lower() for k, v in part.get_params(failobj=[]) if v}

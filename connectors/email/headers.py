@@ -117,11 +117,22 @@ def first_address(msg: EmailMessage, name: str) -> tuple[str, str]:
     return found[0] if found else ("", "")
 
 
+def _lossless_id_text(raw: str) -> str:
+    """A message-id field's raw bytes as text without losing one: UTF-8 (RFC 6532) is
+    decoded, any other byte becomes `\\xNN`. A backslash cannot occur in a msg-id, so
+    two different ids never read alike; U+FFFD stand-ins would collapse them, and the
+    second mail would be dropped as a duplicate of the first."""
+    if not _SURROGATES.search(raw):
+        return raw
+    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def message_ids(msg: EmailMessage, name: str) -> list[str]:
     """Every <id> in a Message-ID / In-Reply-To / References field, in order, de-duplicated."""
     raw = _raw_value(msg, name)
     if raw is None:
         return []
+    raw = _lossless_id_text(raw)
     found = _MSG_ID.findall(raw)
     if not found and "@" in raw and len(raw.split()) == 1:
         found = [f"<{raw.strip()}>"]  # some mailers drop the angle brackets

@@ -90,7 +90,19 @@ def _attachment(name: str, mime_type: str, data: bytes) -> Attachment:
     )
 
 
-def _meta(mail: ParsedMail, position: MailboxPosition, domain: str) -> dict[str, Any]:
+def _cc(mail: ParsedMail, own_address: str) -> list[dict[str, str]]:
+    """The Cc recipients other than this mailbox, once each, as the thread shows them."""
+    seen: dict[str, dict[str, str]] = {}
+    for name, address in mail.cc:
+        key = address.lower()
+        if key != own_address.lower() and key not in seen:
+            seen[key] = {"name": name, "address": address}
+    return list(seen.values())
+
+
+def _meta(
+    mail: ParsedMail, position: MailboxPosition, domain: str, own_address: str
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "message_id": mail.message_id,
         "in_reply_to": mail.in_reply_to,
@@ -105,6 +117,7 @@ def _meta(mail: ParsedMail, position: MailboxPosition, domain: str) -> dict[str,
         "quoted_text": mail.quoted_text,
         "thread_hint": thread_hint(mail, domain),
         "reply_to": mail.reply_to if mail.reply_to.lower() != mail.from_address.lower() else "",
+        "cc": _cc(mail, own_address),
         "mime_defects": list(mail.defects),
     }
     meta.update({k: v for k, v in optional.items() if v})
@@ -150,7 +163,7 @@ def to_inbound(
         text=safe(mail.text),
         subject=safe(mail.subject),
         attachments=tuple(_attachment(f.name, f.mime_type, f.data) for f in mail.files),
-        meta=safe(_meta(mail, position, domain)),
+        meta=safe(_meta(mail, position, domain, own_address)),
         occurred_at=mail.date,
         message_ref=key if key == mail.message_id else None,
     )

@@ -24,6 +24,8 @@ class ParsedMail:
     from_name: str
     from_address: str
     to: tuple[str, ...]
+    # (display name, address) of each Cc recipient: the client's colleagues kept in the loop.
+    cc: tuple[tuple[str, str], ...]
     reply_to: str
     subject: str
     # The Date field, else the server's receipt time (`date_from_header` tells which).
@@ -64,6 +66,7 @@ def raw_mail(raw: bytes, received_at: datetime, defect: str) -> ParsedMail:
         from_name="",
         from_address="",
         to=(),
+        cc=(),
         reply_to="",
         subject="",
         date=received_at,
@@ -95,6 +98,7 @@ def _parse(msg: EmailMessage, received_at: datetime) -> ParsedMail:
         from_name=from_name,
         from_address=from_address,
         to=tuple(address for _, address in headers.addresses(msg, "to")),
+        cc=tuple((name, address) for name, address in headers.addresses(msg, "cc") if address),
         reply_to=headers.first_address(msg, "reply-to")[1],
         subject=headers.subject(msg),
         date=sent or received_at,

@@ -19,9 +19,18 @@ _BLOCK_NEXT = re.compile(
     r"^\s*\*?(отправлено|sent|дата|date|кому|to|тема|subject)\s*:", re.IGNORECASE
 )
 _OUTLOOK_RULE = re.compile(r"^\s*_{10,}\s*$")
-# "On Mon, 15 Jun 2026, Anna wrote:", "15.06.2026 10:12, Окно пишет:", "… написал(а):".
+# "On Mon, 15 Jun 2026, Anna wrote:", "15.06.2026 10:12, Окно пишет:", "… написал(а):", and
+# Gmail's Russian form with no verb at all: "пн, 15 июн. 2026 г. в 10:12, Иван <i@x.ru>:".
 _ATTRIBUTION = re.compile(
-    r"(wrote|пишет|написал|написала|написал\(а\)|schrieb|a écrit)\s*:\s*$", re.IGNORECASE
+    r"((wrote|пишет|написал|написала|написал\(а\)|schrieb|a écrit)\s*:"
+    r"|[^<>\s]+@[^<>\s]+>\s*:)\s*$",
+    re.IGNORECASE,
+)
+# Where a wrapped attribution starts: "On …", "В …", a weekday ("пн,", "Mon,") or a date.
+_ATTRIBUTION_START = re.compile(
+    r"^\s*(on |в |am |le |(пн|вт|ср|чт|пт|сб|вс|mon|tue|wed|thu|fri|sat|sun)[a-zа-я]*\.?,"
+    r"|\d{1,2}[./ ]\s*\w+\.?[./ ]\s*\d{2,4})",
+    re.IGNORECASE,
 )
 _SIGNATURE = "-- "
 
@@ -79,7 +88,8 @@ def _trailing_quote(lines: list[str]) -> int | None:
         if (
             above >= 1
             and lines[above - 1].strip()
-            and lines[above - 1].lstrip().startswith(("On ", "В ", "Am ", "Le "))
+            and not _ATTRIBUTION_START.match(lines[above])
+            and _ATTRIBUTION_START.match(lines[above - 1])
         ):
             start = above - 1
     return start

@@ -20,6 +20,7 @@ from connectors.base import (
     ConnectorOptions,
     Delivery,
     Outbound,
+    StorageUnavailable,
     WebhookRequest,
     WebhookResponse,
 )
@@ -82,7 +83,7 @@ class TelegramConnector(BaseConnector, FileFetch):
             return _error(401, "bad-secret-token", "Wrong or missing secret token.")
         try:
             data = json.loads(request.body)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             self.ctx.log.warning("telegram %s: webhook body refused: not JSON", name)
             return _error(400, "malformed-json", "The body is not valid JSON.")
         try:
@@ -90,6 +91,8 @@ class TelegramConnector(BaseConnector, FileFetch):
         except NotAnUpdate as exc:
             self.ctx.log.warning("telegram %s: webhook body refused: %s", name, exc)
             return _error(400, "not-an-update", str(exc))
+        except StorageUnavailable:  # an outage, logged once by the core
+            return _error(503, "unavailable", "The update could not be stored; retry.")
         except Exception:
             # Not stored, so not acknowledged: Telegram delivers it again later.
             self.ctx.log.exception("telegram %s: could not store an update", name)

@@ -22,6 +22,7 @@ from aiogram.types import (
 )
 
 from connectors.base import Attachment
+from connectors.text import visible
 
 # "/start <payload>" from a t.me/<bot>?start=<payload> deep link.
 _START = re.compile(r"^/start(?:@\w+)?[ \t]+(\S.*)$", re.DOTALL)
@@ -73,10 +74,13 @@ def message_ref(chat_id: int, message_id: int) -> str:
     return f"{chat_id}:{message_id}"
 
 
-def international(phone: str) -> str:
-    """Telegram writes shared numbers in international form, often without the plus."""
+def shown_phone(phone: str) -> str:
+    """A shared number as the operator reads it. Telegram writes numbers in international form
+    without the plus; people who typed their own in the Russian domestic form (8 916…) keep
+    it. Only for display: identity matching normalises the raw number (routing.identity)."""
     phone = phone.strip()
-    return f"+{phone}" if phone.isdigit() else phone
+    domestic = len(phone) == 11 and phone.startswith("8")
+    return f"+{phone}" if phone.isdigit() and not domestic else phone
 
 
 def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
@@ -256,7 +260,7 @@ def _described(message: Message) -> str:
     if message.contact:
         c = message.contact
         name = " ".join(p for p in (c.first_name, c.last_name) if p)
-        return " ".join(p for p in ("📇", name, international(c.phone_number)) if p)
+        return " ".join(p for p in ("📇", name, shown_phone(c.phone_number)) if p)
     if message.poll:
         options = "\n".join(f"• {o.text}" for o in message.poll.options)
         return f"📊 {message.poll.question}\n{options}"
@@ -270,7 +274,8 @@ def content_of(message: Message) -> Content | None:
     kind = ContentType(message.content_type).value
     if kind in SERVICE_CONTENT:
         return None
-    text = message.text or message.caption or ""
+    # A caption of only invisible characters is no caption: the file alone is shown.
+    text = visible(message.text or message.caption or "")
     attachments, readable = _attachments(message)
     meta = _extras(message, text)
     if not text:

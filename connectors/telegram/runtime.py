@@ -25,8 +25,10 @@ from connectors.base import (
     Sender,
 )
 from connectors.capabilities import FetchedFile, FileUnavailable
+from connectors.unreadable import UnreadableKeeper
 
 from .api import make_bot
+from .errors import NotAnUpdate, UnreadableUpdate
 from .options import TelegramOptions
 from .polling import Poller
 from .sending import Outgoing, telegram_reason
@@ -42,6 +44,7 @@ class TelegramRuntime:
         self.options = options
         self.bot = make_bot(options)
         self.outgoing = Outgoing(self.bot, ctx.log)
+        self.unreadable = UnreadableKeeper(ctx)
 
     async def start(self) -> None:
         if self.options.mode == "polling":
@@ -67,11 +70,24 @@ class TelegramRuntime:
         """Store one update; None if it is acknowledged without storing (a group chat...).
 
         Raises NotAnUpdate for garbage, and whatever `submit` raises if storage failed:
-        then the update must not be acknowledged.
+        then the update must not be acknowledged. An update it cannot read is stored raw
+        and acknowledged like any other: Telegram would otherwise send it for ever.
         """
-        parsed = parse_update(
-            data, self.bot, self.ctx.channel_name, allow_groups=self.options.allow_groups
-        )
+        try:
+            parsed = parse_update(
+                data, self.bot, self.ctx.channel_name, allow_groups=self.options.allow_groups
+            )
+        except NotAnUpdate:
+            raise
+        except UnreadableUpdate as exc:
+            return await self.unreadable.keep(str(data["update_id"]), exc.kind, str(exc), data)
+        except Exception as exc:
+            # A reading bug of ours on an input nobody foresaw: the same treatment, with the
+            # traceback logged (once per kind) so it gets fixed.
+            reason = f"{type(exc).__name__}: {exc}"
+            return await self.unreadable.keep(
+                str(data["update_id"]), "parser-error", reason, data, error=exc
+            )
         receipt = None
         if parsed.item is None:
             self.ctx.log.info(

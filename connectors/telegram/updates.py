@@ -12,6 +12,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
+from aiogram.types.update import UpdateTypeLookupError
 from pydantic import ValidationError
 
 from connectors.base import (
@@ -21,14 +22,21 @@ from connectors.base import (
     ReachabilityChange,
     Sender,
 )
+from connectors.text import is_blank
 
-from .content import content_of, international, message_ref
-from .errors import NotAnUpdate
+from .content import content_of, message_ref
+from .errors import NotAnUpdate, UnreadableUpdate
 
 GROUP_CHATS = frozenset({"group", "supergroup"})
 BLOCKED_REASON = "bot blocked by the user"
 # Update kinds the poller asks for; anything else is not a client talking to us.
 WANTED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+# Telegram's ids and times are 64-bit at most (ids fit in 52 bits): a larger number is not
+# from Telegram, and would overflow the clock and the database further down.
+INT64 = 2**63
+# A sender's name is at most 64+64 characters on Telegram; more would not fit a contact.
+NAME_LIMIT = 200
+BLANK_REASON = "no visible content (only invisible characters)"
 
 TelegramItem = InboundMessage | InboundEdit | ReachabilityChange
 
@@ -44,29 +52,63 @@ class Parsed:
 
 
 def parse_update(data: Any, bot: Bot, channel: str, *, allow_groups: bool) -> Parsed:
+    """Raises NotAnUpdate for what is no Update at all, UnreadableUpdate for an Update
+    this connector cannot read (the caller keeps it raw and acknowledges it)."""
     if not isinstance(data, dict) or type(data.get("update_id")) is not int:
         raise NotAnUpdate("expected a JSON object with an integer update_id")
+    if (big := _out_of_range(data)) is not None:
+        raise UnreadableUpdate("value-out-of-range", f"a number out of 64-bit range: {big:.40}")
     try:
         update = Update.model_validate(data, context={"bot": bot})
     except ValidationError as exc:
-        raise NotAnUpdate(f"not a valid Telegram Update: {exc.error_count()} error(s)") from exc
+        where = ".".join(str(p) for p in exc.errors()[0]["loc"])[:200]
+        raise UnreadableUpdate(
+            "invalid-update",
+            f"not a valid Telegram Update: {exc.error_count()} error(s), first at {where}",
+        ) from exc
     return _Parser(update, channel, allow_groups).parse()
+
+
+def _out_of_range(data: Any) -> str | None:
+    """The first integer anywhere in the update outside 64 bits, as text (iteratively: the
+    body may nest deeply)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, int) and not -INT64 <= value < INT64:
+            return str(value)[:40]
+    return None
 
 
 def _sender(user: User | None, chat: Chat | None, *extra: IdentityClaim) -> Sender:
     if user is not None:
-        return Sender(user.full_name, (IdentityClaim("telegram", str(user.id)), *extra))
+        name = user.full_name[:NAME_LIMIT]
+        return Sender(name, (IdentityClaim("telegram", str(user.id)), *extra))
     if chat is None:
         return Sender("", extra)
     # Anonymous group admins and channels speak as a chat.
-    return Sender(chat.title or chat.full_name, (IdentityClaim("telegram", str(chat.id)), *extra))
+    name = (chat.title or chat.full_name)[:NAME_LIMIT]
+    return Sender(name, (IdentityClaim("telegram", str(chat.id)), *extra))
 
 
 def _when(value: datetime | int | None) -> datetime | None:
-    """aiogram reads Telegram's unix times as datetimes; 0 (inaccessible message) is none."""
+    """aiogram reads Telegram's unix times as datetimes; 0 (inaccessible message) is none.
+
+    A time no clock can hold (past year 9999) is read as none: the message is still the
+    client's, and the hub then dates it by its arrival.
+    """
     if isinstance(value, datetime):
         return value
-    return datetime.fromtimestamp(value, UTC) if value else None
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 class _Parser:
@@ -86,7 +128,19 @@ class _Parser:
             return self._callback(u.callback_query)
         if u.my_chat_member is not None:
             return self._membership(u.my_chat_member)
-        return self._ignore(f"{u.event_type} updates are not handled")
+        try:
+            kind = u.event_type
+        except UpdateTypeLookupError:
+            # Telegram adds update types every few months; one the library does not know yet
+            # (or an update with no type at all) is kept raw for a look.
+            fields = sorted(k for k in (u.model_extra or {}) if k != "update_id")
+            raise UnreadableUpdate(
+                "unknown-update-type",
+                f"an update of a type this connector does not know ({', '.join(fields)[:200]})"
+                if fields
+                else "an update with no type at all",
+            ) from None
+        return self._ignore(f"{kind} updates are not handled")
 
     def _ignore(self, reason: str) -> Parsed:
         return Parsed(self.update.update_id, None, ignored=reason)
@@ -101,14 +155,19 @@ class _Parser:
     def _message(self, message: Message) -> Parsed:
         if refused := self._chat_refused(message.chat):
             return self._ignore(refused)
+        if message.text is not None and is_blank(message.text):
+            # Dropped, not stored: it would be an empty bubble in the operator's list.
+            return self._ignore(BLANK_REASON)
         content = content_of(message)
         if content is None:
             return self._ignore("a chat service message")
         extra: tuple[IdentityClaim, ...] = ()
         shared = message.contact
         if shared and message.from_user and shared.user_id == message.from_user.id:
-            # The client shared their own number: it is how we may call them.
-            extra = (IdentityClaim("phone", international(shared.phone_number)),)
+            # The client shared their own number: it is how we may call them. It goes to the
+            # hub as written ("79161234567", "+7 916…", "89161234567"): routing.identity
+            # normalises it by the rule every phone Okno receives goes by.
+            extra = (IdentityClaim("phone", shared.phone_number.strip()),)
         meta = dict(content.meta)
         if message.chat.type in GROUP_CHATS:
             meta["chat"] = {"id": message.chat.id, "type": message.chat.type}
@@ -129,6 +188,10 @@ class _Parser:
     def _edit(self, message: Message) -> Parsed:
         if refused := self._chat_refused(message.chat):
             return self._ignore(refused)
+        if message.text is not None and is_blank(message.text):
+            # An edit that blanks the message is not applied: the earlier words stay shown
+            # rather than an empty bubble.
+            return self._ignore(BLANK_REASON)
         content = content_of(message)
         if content is None:
             return self._ignore("an edited chat service message")

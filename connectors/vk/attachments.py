@@ -24,6 +24,11 @@ def _int(value: Any) -> int:
         return 0
 
 
+def _url(value: Any) -> str | None:
+    """An address is a string; anything else VK might put there is no address."""
+    return value if isinstance(value, str) and value else None
+
+
 def _ref(kind: str, obj: Mapping[str, Any]) -> str | None:
     """VK's own attachment string (photo<owner>_<id>), usable in messages.send."""
     if "owner_id" in obj and "id" in obj:
@@ -32,7 +37,9 @@ def _ref(kind: str, obj: Mapping[str, Any]) -> str | None:
 
 
 def _largest(images: Any, kind_key: str | None = None) -> Mapping[str, Any] | None:
-    candidates = [i for i in images or [] if isinstance(i, Mapping) and i.get("url")]
+    if not isinstance(images, list):
+        return None
+    candidates = [i for i in images if isinstance(i, Mapping) and i.get("url")]
     if not candidates:
         return None
 
@@ -49,7 +56,7 @@ def _photo(photo: Mapping[str, Any]) -> Attachment:
     return Attachment(
         kind="photo",
         mime_type="image/jpeg",
-        url=size.get("url"),
+        url=_url(size.get("url")),
         meta={
             "vk_type": "photo",
             "vk": _ref("photo", photo),
@@ -69,7 +76,7 @@ def _doc(doc: Mapping[str, Any]) -> Attachment:
         name=title,
         mime_type=mime,
         size=_int(doc.get("size")) if "size" in doc else None,
-        url=doc.get("url"),
+        url=_url(doc.get("url")),
         meta={"vk_type": "doc", "vk": _ref("doc", doc), "ext": ext},
     )
 
@@ -88,7 +95,7 @@ def _audio_message(voice: Mapping[str, Any]) -> Attachment:
     return Attachment(
         kind="voice",
         mime_type="audio/ogg" if ogg else "audio/mpeg",
-        url=ogg or mp3,
+        url=_url(ogg) or _url(mp3),
         meta=meta,
     )
 
@@ -98,7 +105,7 @@ def _sticker(sticker: Mapping[str, Any]) -> Attachment:
     return Attachment(
         kind="sticker",
         mime_type="image/png",
-        url=(image or {}).get("url"),
+        url=_url((image or {}).get("url")),
         meta={
             "vk_type": "sticker",
             "product_id": sticker.get("product_id"),
@@ -123,7 +130,7 @@ def _audio(audio: Mapping[str, Any]) -> Attachment:
         kind="audio",
         name=name,
         mime_type="audio/mpeg",
-        url=audio.get("url") or None,
+        url=_url(audio.get("url")),
         meta={
             "vk_type": "audio",
             "vk": _ref("audio", audio),
@@ -136,7 +143,7 @@ def _graffiti(graffiti: Mapping[str, Any]) -> Attachment:
     return Attachment(
         kind="photo",
         mime_type="image/png",
-        url=graffiti.get("url"),
+        url=_url(graffiti.get("url")),
         meta={"vk_type": "graffiti", "vk": _ref("doc", graffiti)},
     )
 
@@ -145,7 +152,7 @@ def _link(link: Mapping[str, Any]) -> Attachment:
     return Attachment(
         kind="file",
         name=str(link.get("title") or link.get("url") or ""),
-        url=link.get("url"),
+        url=_url(link.get("url")),
         meta={"vk_type": "link"},
     )
 
@@ -173,8 +180,9 @@ def attachment_of(item: Mapping[str, Any]) -> Attachment:
     return Attachment(kind="file", name=kind, meta={"vk_type": kind, "vk": _ref(kind, body)})
 
 
-def attachments_of(items: Any) -> tuple[Attachment, ...]:
-    return tuple(attachment_of(i) for i in items or [] if isinstance(i, Mapping))
+def attachments_of(items: list[Any]) -> tuple[Attachment, ...]:
+    """The parser has checked that `attachments` is a list (anything else is unreadable)."""
+    return tuple(attachment_of(i) for i in items if isinstance(i, Mapping))
 
 
 def location_of(geo: Any) -> Attachment | None:

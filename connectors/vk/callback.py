@@ -10,11 +10,10 @@ import hmac
 import json
 import logging
 
-from connectors.base import WebhookRequest, WebhookResponse
+from connectors.base import StorageUnavailable, WebhookRequest, WebhookResponse
 
 from .intake import Intake
 from .options import VkOptions
-from .parsing import MalformedEvent
 
 
 def _text(status: int, body: str, headers: dict[str, str] | None = None) -> WebhookResponse:
@@ -47,7 +46,7 @@ class CallbackEndpoint:
             return _text(405, "VK callbacks are POSTed", {"Allow": "POST"})
         try:
             event = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             return self._refuse(request, 400, f"the body is not JSON ({exc})")
         if not isinstance(event, dict):
             return self._refuse(request, 400, "the body is not a JSON object")
@@ -59,9 +58,10 @@ class CallbackEndpoint:
         if not self._secret_ok(event.get("secret")):
             return self._refuse(request, 403, "wrong secret")
         try:
+            # An event VK sent that cannot be read is stored raw and answered "ok" too.
             await self.intake.take(event)
-        except MalformedEvent as exc:
-            return self._refuse(request, 400, f"not a readable VK event: {exc}")
+        except StorageUnavailable:  # an outage, logged once by the core
+            return _text(503, "not stored; send it again")
         except Exception:
             # Not stored, so not acknowledged: VK will deliver it again.
             self.log.exception("vk %s: could not store a callback event", self.channel_name)

@@ -35,6 +35,7 @@ from .names import NameBook
 from .options import VkOptions
 from .outbound import Outbox
 from .parsing import KIND
+from .renames import NameRetry
 
 # A callback body is one event, but one message may forward up to 100 long messages.
 MAX_CALLBACK_BYTES = 4 * 1024 * 1024
@@ -55,13 +56,21 @@ class VkConnector(BaseConnector, FileFetch):
         self.client = VkClient(options)
         self.outbox = Outbox(self.client, ctx.log, self._mark_blocked)
         names = NameBook(self.client, ctx.log) if options.fetch_sender_names else None
+        self.names = names
+        self.name_retry = NameRetry(ctx, names, ctx.log) if names is not None else None
         self.intake = Intake(ctx, names, self.outbox, ctx.log)
         self.callback = CallbackEndpoint(options, self.intake, ctx.log, ctx.channel_name)
 
     async def start(self) -> None:
+        if self.name_retry is not None:
+            self.name_retry.start()
         if self.vk_options.mode == "longpoll":
             poller = LongPoller(self.ctx, self.client, self.intake, self.ctx.log)
             self.ctx.spawn("longpoll", poller.run)
+
+    async def stop(self) -> None:
+        if self.name_retry is not None:
+            await self.name_retry.stop()
 
     def max_body_bytes(self) -> int:
         return MAX_CALLBACK_BYTES

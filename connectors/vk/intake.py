@@ -14,6 +14,7 @@ from connectors.base import (
     OutgoingMessage,
     Sender,
 )
+from connectors.unreadable import UnreadableKeeper
 
 from .names import NameBook
 from .outbound import Outbox
@@ -21,13 +22,15 @@ from .parsing import (
     CHAT_PEER_START,
     KIND,
     Ignored,
+    MalformedEvent,
     OutgoingEcho,
+    Parsed,
     customer_of,
     external_id_of,
     parse_event,
 )
 
-Outcome = Literal["stored", "duplicate", "ignored"]
+Outcome = Literal["stored", "duplicate", "ignored", "unreadable"]
 # Events VK sends all the time that mean nothing to Okno; logged at debug level only.
 _NOISY = frozenset({"message_typing_state", "message_read"})
 
@@ -40,16 +43,33 @@ class Intake:
         self.names = names
         self.outbox = outbox
         self.log = log
+        self.unreadable = UnreadableKeeper(ctx)
 
     async def take(self, event: Mapping[str, Any]) -> Outcome:
         """Store what the event means and return once it is stored.
 
-        Raises parsing.MalformedEvent for an unreadable event, and whatever storage raised
-        when it could not be stored (then the source must not be acknowledged).
+        An event that cannot be read is stored raw and counts as taken: VK sends an event
+        again until it is acknowledged, and would stall the channel behind it. Raises only
+        what storage raised when it could not store (then the source must not be
+        acknowledged).
         """
-        user_id = customer_of(event)
-        name = await self.names.name_of(user_id) if self.names and user_id else ""
-        item = parse_event(event, self.ctx.channel_name, sender_name=name)
+        try:
+            user_id = customer_of(event)
+            name = await self.names.name_of(user_id) if self.names and user_id else ""
+            item = parse_event(event, self.ctx.channel_name, sender_name=name)
+        except MalformedEvent as exc:
+            await self.unreadable.keep(external_id_of(event), "malformed-event", str(exc), event)
+            return "unreadable"
+        except Exception as exc:
+            # A reading bug of ours on an input nobody foresaw: kept alike, traceback logged.
+            reason = f"{type(exc).__name__}: {exc}"
+            await self.unreadable.keep(
+                external_id_of(event), "parser-error", reason, event, error=exc
+            )
+            return "unreadable"
+        return await self._store(event, item)
+
+    async def _store(self, event: Mapping[str, Any], item: Parsed) -> Outcome:
         match item:
             case Ignored(reason=reason):
                 level = logging.DEBUG if event.get("type") in _NOISY else logging.INFO

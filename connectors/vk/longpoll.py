@@ -20,7 +20,6 @@ from connectors.base import ConnectorContext
 
 from .client import VkClient
 from .intake import Intake
-from .parsing import MalformedEvent
 
 CHECKPOINT_KEY = "longpoll_ts"
 
@@ -77,13 +76,5 @@ class LongPoller:
                 update,
             )
             return
-        try:
-            await self.intake.take(update)
-        except MalformedEvent as exc:
-            # Storing cannot fix it, and retrying would stall every later update.
-            self.log.warning(
-                "vk %s: skipped an unreadable long-poll update (%s): %.300r",
-                self.ctx.channel_name,
-                exc,
-                update,
-            )
+        # An unreadable update is stored raw by the intake, so it never stalls later ones.
+        await self.intake.take(update)

@@ -23,6 +23,7 @@ from connectors.base import (
     ReachabilityChange,
     Sender,
 )
+from connectors.text import visible
 
 from .attachments import attachments_of, location_of
 
@@ -31,6 +32,17 @@ KIND = "vk"
 CHAT_PEER_START = 2_000_000_000
 DENIED_REASON = "user denied messages from the community"
 _FORWARD_DEPTH = 3
+# VK's ids and times are 64-bit: a larger number is not from VK (and would overflow below).
+_INT64 = 2**63
+# Referral of a first message (vk.me/club?ref=…&ref_source=…), kept as the lead's source.
+_REF_FIELDS = ("ref", "ref_source")
+_REF_LIMIT = 500
+BLANK_REASON = "a message with no text and no attachment"
+
+
+def stand_in_name(user_id: int) -> str:
+    """What a VK client is called until their name can be fetched: never an empty name."""
+    return f"VK id {user_id}"
 
 
 class MalformedEvent(ValueError):
@@ -68,7 +80,7 @@ def external_id_of(event: Mapping[str, Any]) -> str:
     canonical = json.dumps(
         {k: v for k, v in event.items() if k != "secret"}, sort_keys=True, ensure_ascii=False
     )
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _mapping(value: Any, what: str) -> Mapping[str, Any]:
@@ -82,9 +94,21 @@ def _int_field(obj: Mapping[str, Any], key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise MalformedEvent(f"{key} is missing or not a number")
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise MalformedEvent(f"{key} is not a number") from None
+    if not -_INT64 <= number < _INT64:
+        raise MalformedEvent(f"{key} is out of range")
+    return number
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    """A list field; absent is empty, anything else is no VK event Okno can read."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedEvent(f"{what} is not a list")
+    return value
 
 
 def message_of(event: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -116,7 +140,12 @@ def customer_of(event: Mapping[str, Any]) -> int | None:
 def _when(message: Mapping[str, Any], key: str = "date") -> datetime | None:
     value = message.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            # No clock holds it (past year 9999): the message is still the client's, and
+            # the hub dates it by its arrival.
+            return None
     return None
 
 
@@ -126,7 +155,7 @@ def _author(from_id: int) -> str:
 
 def _forwarded(items: Any, depth: int = 0) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
-    for item in items or []:
+    for item in _list(items, "fwd_messages"):
         if not isinstance(item, Mapping):
             continue
         from_id = item.get("from_id")
@@ -136,7 +165,7 @@ def _forwarded(items: Any, depth: int = 0) -> list[dict[str, Any]]:
             "text": str(item.get("text") or ""),
             "date": item.get("date"),
         }
-        attachments = attachments_of(item.get("attachments"))
+        attachments = attachments_of(_list(item.get("attachments"), "fwd_messages.attachments"))
         if attachments:
             entry["attachments"] = [
                 {"kind": a.kind, "name": a.name, "url": a.url} for a in attachments
@@ -191,12 +220,17 @@ def _message_new(
         return _echo(message)
     if peer_id >= CHAT_PEER_START:
         return Ignored(f"message in group chat {peer_id} (only private dialogs are served)")
-    attachments = list(attachments_of(message.get("attachments")))
+    attachments = list(attachments_of(_list(message.get("attachments"), "attachments")))
     location = location_of(message.get("geo"))
     meta: dict[str, Any] = {
         "conversation_message_id": message.get("conversation_message_id"),
         "peer_id": peer_id,
+        # The name shown until VK says the real one; the hub replaces it once it does.
+        "sender_stand_in": stand_in_name(from_id),
     }
+    for key in _REF_FIELDS:
+        if isinstance(message.get(key), str | int) and str(message[key]).strip():
+            meta[key] = str(message[key]).strip()[:_REF_LIMIT]
     if location is not None:
         attachments.append(location)
         meta["location"] = dict(location.meta)
@@ -208,12 +242,17 @@ def _message_new(
         meta["forwarded"] = forwarded
     if "payload" in message:
         meta["payload"] = _payload(message["payload"])
+    text = visible(str(message.get("text") or ""))
+    if not text and not attachments and not forwarded:
+        # Dropped, not stored: nothing to show but an empty bubble (also when the text is
+        # only invisible characters).
+        return Ignored(BLANK_REASON)
     return InboundMessage(
         channel_kind=KIND,
         channel_name=channel_name,
         external_id=external_id,
-        sender=_sender(from_id, sender_name),
-        text=str(message.get("text") or ""),
+        sender=_sender(from_id, sender_name or stand_in_name(from_id)),
+        text=text,
         attachments=tuple(attachments),
         meta=meta,
         occurred_at=_when(message),
@@ -230,7 +269,7 @@ def _echo(message: Mapping[str, Any]) -> OutgoingEcho:
         text=str(message.get("text") or ""),
         admin_author_id=admin if isinstance(admin, int) else None,
         message_ref=message_ref_of(message) if "id" in message else "",
-        attachments=attachments_of(message.get("attachments")),
+        attachments=attachments_of(_list(message.get("attachments"), "attachments")),
         occurred_at=_when(message),
     )
 
@@ -240,14 +279,19 @@ def _message_edit(event: Mapping[str, Any], channel_name: str, external_id: str)
     if is_outgoing(message):
         return Ignored("the community edited its own message")
     from_id = _int_field(message, "from_id")
+    text = visible(str(message.get("text") or ""))
+    attachments = attachments_of(_list(message.get("attachments"), "attachments"))
+    if not text and not attachments:
+        # Not applied: the earlier words stay shown rather than an empty bubble.
+        return Ignored(f"an edit to {BLANK_REASON}")
     return InboundEdit(
         channel_kind=KIND,
         channel_name=channel_name,
         external_id=external_id,
         sender=_sender(from_id, ""),
         message_ref=message_ref_of(message),
-        text=str(message.get("text") or ""),
-        attachments=attachments_of(message.get("attachments")),
+        text=text,
+        attachments=attachments,
         occurred_at=_when(message, "update_time") or _when(message),
     )
 

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from connectors.base import (
     BaseConnector,
@@ -22,6 +22,7 @@ from connectors.base import (
     InboundMessage,
     Outbound,
     Receipt,
+    StorageUnavailable,
     WebhookRequest,
     WebhookResponse,
 )
@@ -96,6 +97,10 @@ class WebformConnector(BaseConnector):
         if request.method == "OPTIONS":
             return self._preflight(request, origin, ip)
         headers = cors.response_headers(self.form_options, origin)
+        # A plain HTML <form> navigates: it wants a page (a redirect), not JSON.
+        wants_page = parse_content_type(request.header("content-type"))[0] == FORM and accepts_html(
+            request.header("accept")
+        )
         try:
             if request.method != "POST":
                 raise Rejection(
@@ -104,7 +109,7 @@ class WebformConnector(BaseConnector):
                     "Forms accept POST only.",
                     headers={"Allow": "OPTIONS, POST"},
                 )
-            return await self._accept(request, origin, ip, headers)
+            return await self._accept(request, origin, ip, headers, wants_page)
         except Rejection as refusal:
             self.ctx.log.warning(
                 "webform %s: refused %s %s from %s: %s (%s)",
@@ -115,8 +120,17 @@ class WebformConnector(BaseConnector):
                 refusal.message,
                 refusal.details,
             )
+            if wants_page and refusal.status == 422 and isinstance(refusal.details, dict):
+                return self._back_to_form(refusal, headers)
             error = {"id": refusal.error_id, "message": refusal.message, "details": refusal.details}
             return _json(refusal.status, {"error": error}, {**headers, **refusal.headers})
+
+    def _back_to_form(self, refusal: Rejection, headers: dict[str, str]) -> WebhookResponse:
+        """A browser without script gets the hosted form again, saying what to fix (in its
+        own language: the page words it), rather than a JSON error it would show raw."""
+        query = urlencode({"error": refusal.error_id, "fields": ",".join(refusal.details)})
+        location = f"/forms/{quote(self.ctx.channel_name, safe='')}?{query}"
+        return WebhookResponse(303, b"", "text/plain", {**headers, "Location": location})
 
     def _origin_allowed(self, request: WebhookRequest, origin: str) -> bool:
         hosts = [request.header("host")]
@@ -145,7 +159,12 @@ class WebformConnector(BaseConnector):
         return WebhookResponse(204, headers=cors.preflight_headers(origin))
 
     async def _accept(
-        self, request: WebhookRequest, origin: str, ip: str, headers: dict[str, str]
+        self,
+        request: WebhookRequest,
+        origin: str,
+        ip: str,
+        headers: dict[str, str],
+        wants_page: bool,
     ) -> WebhookResponse:
         if not self._origin_allowed(request, origin):
             raise Rejection(
@@ -163,12 +182,7 @@ class WebformConnector(BaseConnector):
                 {"retry_after": retry_after_header(wait)},
                 headers={"Retry-After": retry_after_header(wait)},
             )
-        content_type = request.header("content-type")
-        fields = parse_body(content_type, request.body)
-        # A plain HTML <form> navigates: it wants a page (a redirect), not JSON.
-        wants_page = parse_content_type(content_type)[0] == FORM and accepts_html(
-            request.header("accept")
-        )
+        fields = parse_body(request.header("content-type"), request.body)
         if is_spam(fields):
             self.ctx.log.info(
                 "webform %s: spam from %s (honeypot filled), form %r dropped",
@@ -184,6 +198,17 @@ class WebformConnector(BaseConnector):
             referer_header=request.header("referer"),
             received_on=datetime.now(UTC).date(),
         )
+        if submission.quirks:
+            # Accepted all the same (a lead is never lost over an optional field); logged so
+            # whoever looks after the site can fix what it sends.
+            self.ctx.log.info(
+                "webform %s: from %s, fields read otherwise than sent: %s",
+                self.ctx.channel_name,
+                ip,
+                "; ".join(
+                    f"{k}: {v['note']} ({v['raw']!r:.80})" for k, v in submission.quirks.items()
+                ),
+            )
         item = to_inbound(submission, facts, self.ctx.channel_name, self.form_options.title)
         receipt = await self._submit(item)
         self.ctx.log.info(
@@ -192,17 +217,20 @@ class WebformConnector(BaseConnector):
             receipt.event_id,
             ip,
             " (repeat)" if receipt.duplicate else "",
+            extra={"conversation_id": receipt.conversation_id},
         )
         return self._accepted(receipt.event_id, receipt.duplicate, wants_page, headers)
 
     async def _submit(self, item: InboundMessage) -> Receipt:
         try:
             return await self.ctx.submit(item)
-        except Exception:
-            # Not stored, so not acknowledged: the visitor is told to try again.
-            self.ctx.log.exception(
-                "webform %s: could not store a submission", self.ctx.channel_name
-            )
+        except Exception as exc:
+            # Not stored, so not acknowledged: the visitor is told to try again. An outage
+            # is logged by the core, once; anything else is ours to explain.
+            if not isinstance(exc, StorageUnavailable):
+                self.ctx.log.exception(
+                    "webform %s: could not store a submission", self.ctx.channel_name
+                )
             raise Rejection(
                 503,
                 "unavailable",

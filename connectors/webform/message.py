@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
 
-from .submission import Submission
+from .submission import Submission, usable_email
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 SUBJECT_LIMIT = 120
@@ -73,9 +73,11 @@ def to_inbound(
     submission: Submission, facts: RequestFacts, channel_name: str, title: str
 ) -> InboundMessage:
     claims: list[IdentityClaim] = []
-    if submission.phone:
+    # A phone with no digits at all ("нет", "-") is no number to keep; any other, even one
+    # nobody can parse, is claimed, so routing shows its raw text on the card.
+    if any(ch.isdigit() for ch in submission.phone):
         claims.append(IdentityClaim("phone", submission.phone))
-    if submission.email:
+    if usable_email(submission.email):
         claims.append(IdentityClaim("email", submission.email))
     meta: dict[str, Any] = {
         "form_id": submission.form_id,
@@ -84,9 +86,18 @@ def to_inbound(
         **utm_of(submission),
         "consent": submission.consent,
         "submitted_at": submission.submitted_at,
+        "submitted_at_utc": submission.submitted_at_utc,
+        # The name as typed: the thread and the card show it even when the phone belongs to
+        # a client known under another name («представился как …»).
+        "visitor_name": submission.name,
+        # The contacts as typed, shown in the thread: a phone nobody can parse is still read.
+        "form_contacts": {"phone": submission.phone, "email": submission.email},
         "user_agent": facts.user_agent[:512],
         "client_ip": facts.client_ip,
     }
+    if submission.quirks:
+        # Values read otherwise than sent (an odd consent, a cut name): raw, for a human.
+        meta["field_quirks"] = submission.quirks
     key = dedup_key(submission, facts.received_on)
     return InboundMessage(
         channel_kind="webform",

@@ -23,6 +23,7 @@ from connectors.base import (
     Receipt,
     Sender,
 )
+from connectors.text import visible
 from connectors.webform.ratelimit import SlidingWindowLimiter
 
 from .options import WidgetOptions
@@ -96,6 +97,12 @@ class WidgetConnector(BaseConnector):
         """Store what the visitor sent (once per client_id); returns after it is stored."""
         text = frame.text if isinstance(frame, Message | Offline) else ""
         self._check(visitor_id, text)
+        # Only invisible characters (a zero-width space, a BOM...) is no message: refused
+        # like an empty one, so the operator never gets an empty bubble; the visitor's chat
+        # shows why. An offline request keeps its contact details without the blank text.
+        text = visible(text)
+        if isinstance(frame, Message) and not text:
+            raise FrameError("empty-message", "The message is empty.")
         claims = [IdentityClaim("web_visitor", visitor_id)]
         meta: dict[str, Any] = {
             "widget_visitor": visitor_id,
@@ -115,7 +122,7 @@ class WidgetConnector(BaseConnector):
         if isinstance(frame, Offline):
             meta["offline_request"] = True
             title = self.widget_options.title or self.ctx.channel_name
-            subject = f"{title}: {one_line(frame.text)}"[:SUBJECT_LIMIT]
+            subject = f"{title}: {one_line(text)}".rstrip(": ")[:SUBJECT_LIMIT]
         if thread_hint is not None:
             meta["thread_hint"] = thread_hint
         key = external_id(visitor_id, frame.client_id)

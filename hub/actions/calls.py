@@ -34,7 +34,7 @@ from hub.models import (
 )
 from hub.serialize import call_json, message_json
 
-from . import conversations, crm
+from . import activity_writes, conversations, crm
 from .uow import UnitOfWork
 
 CALLBACK_SUBJECT = "Перезвонить"
@@ -244,6 +244,8 @@ async def open_callback(
         user_id=contact.responsible_user_id,
         due_at=uow.now() + CALLBACK_DUE,
     )
+    # An ordinary activity: the manager's «Сегодня» panel and calendar hear of it live.
+    await activity_writes.announce(uow, task, "created")
     return task
 
 
@@ -259,7 +261,15 @@ def _open_callbacks(contact_id: int) -> list[Any]:
 async def close_callbacks(uow: UnitOfWork, contact_id: int) -> int:
     """The client was reached: their planned callback tasks are done."""
     result = await uow.session.execute(
-        update(Activity).where(*_open_callbacks(contact_id)).values(status="done")
+        update(Activity)
+        .where(*_open_callbacks(contact_id))
+        .values(
+            status="done",
+            result="Клиент дозвонился",
+            done_at=uow.now(),
+            version=Activity.version + 1,
+            updated_at=uow.now(),
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -116,7 +116,7 @@ async def create_contact(hub: Hub, actor: Actor, edit: ContactEdit) -> Saved:
         uow.session.add(contact)
         await uow.session.flush()
         warnings = await _write_lists(uow, actor, contact, clean)
-        await _announce(uow, contact, "created", None)
+        await announce_contact(uow, contact, "created", None)
         return Saved(contact.id, contact.version, warnings)
 
 
@@ -143,7 +143,7 @@ async def update_contact(
         contact.version += 1
         contact.updated_at = uow.now()
         await uow.session.flush()
-        await _announce(uow, contact, "updated", before)
+        await announce_contact(uow, contact, "updated", before)
         return Saved(contact.id, contact.version, warnings)
 
 
@@ -273,7 +273,9 @@ async def _write_lists(
     return warnings
 
 
-async def _announce(uow: UnitOfWork, contact: Contact, change: str, before: int | None) -> None:
+async def announce_contact(
+    uow: UnitOfWork, contact: Contact, change: str, before: int | None
+) -> None:
     """Tell whoever may see the contact now, and those who saw it before a hand-over."""
     audience = await crm_audience(uow.session, contact.responsible_user_id)
     if before != contact.responsible_user_id and before is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.models import Contact, ContactStatus, Identity, IdentityKind, Lead
+from hub.text import one_line
 
 from .uow import UnitOfWork
 
@@ -36,7 +37,8 @@ async def create_lead(
     """
     now = uow.now()
     contact = Contact(
-        name=name.strip(),
+        # A sender's name is one line whatever the channel sent (hub/text.py).
+        name=one_line(name)[:300],
         status=ContactStatus.lead,
         custom_fields={},
         created_at=now,
@@ -58,6 +60,19 @@ async def create_lead(
     uow.session.add(lead)
     await uow.session.flush()
     return contact, lead
+
+
+async def replace_stand_in_name(uow: UnitOfWork, contact_id: int, name: str, stand_in: str) -> None:
+    """The channel named the sender by a stand-in («VK id 612345678») because their real name
+    could not be fetched then; now that a message brings the real one, the contact gets it.
+    A name anybody set (an operator, another channel) is never touched."""
+    name = name.strip()
+    if not name or name == stand_in:
+        return
+    contact = await uow.session.get_one(Contact, contact_id)
+    if contact.name.strip() in ("", stand_in):
+        contact.name = name[:300]
+        contact.updated_at = uow.now()
 
 
 async def add_missing_identities(

@@ -25,6 +25,7 @@ from hub.policy import (
     InvalidInput,
     NotFound,
     ensure_can_assign,
+    ensure_can_hand_over,
     ensure_offered_to,
     person_of,
 )
@@ -104,10 +105,11 @@ async def transfer_to_team(
 async def _transferring(
     hub: Hub, actor: Actor, conversation_id: int
 ) -> AsyncIterator[tuple[UnitOfWork, Conversation, User]]:
-    """A transfer is done by a person who may write on the conversation (and is its note's
-    author)."""
+    """A transfer is done by a person who may write on the conversation and hand it over
+    (`ensure_can_hand_over`: the same rule as /assign), and is its note's author."""
     person = person_of(actor, "transfer a conversation")
     async with writing(hub, person, conversation_id) as (uow, conversation):
+        ensure_can_hand_over(person, conversation)
         yield uow, conversation, await uow.session.get_one(User, person.user_id)
 
 

@@ -110,6 +110,12 @@ async def close(uow: UnitOfWork, conversation: Conversation) -> None:
     await announce(uow, conversation, "closed")
 
 
+async def wake(uow: UnitOfWork, conversation: Conversation) -> None:
+    """A snoozed conversation is back in its operator's «Мои» (conversation_marks.py)."""
+    conversation.snoozed, conversation.snoozed_until = False, None
+    await announce(uow, conversation, "woken")
+
+
 async def get_for_update(uow: UnitOfWork, conversation_id: int) -> Conversation | None:
     stmt = select(Conversation).where(Conversation.id == conversation_id)
     if uow.hub.db.dialect == "postgresql":

@@ -107,7 +107,9 @@ async def log_activity(
     due_at: datetime | None = None,
     remind_at: datetime | None = None,
 ) -> Activity:
-    """A call, meeting, task or message against a contact or deal; it freshens the deal."""
+    """A call, meeting, task, reminder or letter against a contact or deal, written as the
+    system writes it (missed-call callbacks, the demo): an ordinary activity in every list and
+    calendar. It freshens the deal."""
     now = uow.now()
     activity = Activity(
         kind=kind,
@@ -119,7 +121,9 @@ async def log_activity(
         user_id=user_id,
         due_at=due_at,
         remind_at=remind_at,
+        version=1,
         created_at=now,
+        updated_at=now,
     )
     uow.session.add(activity)
     if deal_id is not None:

@@ -1,4 +1,9 @@
-"""The file store: attachment bytes in `stored_files`, one row per distinct content.
+"""The file store: attachment bytes in `stored_files`.
+
+Bytes a channel delivers are kept once per distinct content (keyed by their SHA-256), so a
+source's repeat finds them. A person's upload gets a row of its own whatever its bytes
+(`store_upload`): answering an upload with the id of an equal file someone else stored would
+tell the uploader that such a file exists (an existence oracle across teams).
 
 Files travel by reference: a message's meta names a file by id (`file_id`) and keeps only
 its kind, name, type and size, so events, the event log and websockets never carry bytes.
@@ -13,6 +18,7 @@ import dataclasses
 import hashlib
 import logging
 import re
+import secrets
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -38,9 +44,14 @@ def clean_mime(value: str | None) -> str:
     return mime if _MIME.match(mime) else OCTET_STREAM
 
 
-async def put(session: AsyncSession, dialect: str, data: bytes, mime_type: str) -> int:
-    """Store the bytes once (by SHA-256) in the session's transaction; returns the row id."""
-    digest = hashlib.sha256(data).hexdigest()
+async def put(
+    session: AsyncSession, dialect: str, data: bytes, mime_type: str, *, own_row: bool = False
+) -> int:
+    """Store the bytes once (by SHA-256) in the session's transaction; returns the row id.
+    `own_row`: a row of its own, keyed by the hash of the bytes and a random salt (which no
+    other row can share)."""
+    salt = secrets.token_bytes(16) if own_row else b""
+    digest = hashlib.sha256(salt + data).hexdigest()
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(StoredFile)
@@ -65,6 +76,12 @@ async def store(hub: Hub, data: bytes, mime_type: str) -> int:
     """`put` in a transaction of its own (an upload, bytes moved out of an inbound event)."""
     async with hub.db.sessions() as session, session.begin():
         return await put(session, hub.db.dialect, data, mime_type)
+
+
+async def store_upload(hub: Hub, data: bytes, mime_type: str) -> int:
+    """A person's upload: always a new row, never an id of someone else's file."""
+    async with hub.db.sessions() as session, session.begin():
+        return await put(session, hub.db.dialect, data, mime_type, own_row=True)
 
 
 async def load(session: AsyncSession, file_id: int) -> StoredFile | None:

@@ -22,10 +22,8 @@ from hub.policy import (
     Actor,
     DomainError,
     InvalidInput,
-    ensure_can_edit_record,
 )
 from hub.queries import imports as queries
-from hub.queries.crm_access import mates_of
 from hub.queries.custom_fields import field_rules
 from hub.requisites import clean_requisite
 from routing.identity import find_contact
@@ -127,12 +125,6 @@ async def _import_contact(row: _Row) -> None:
     identities = [NormalisedIdentity(IdentityKind.phone, p, p) for p in phones]
     identities += [NormalisedIdentity(IdentityKind.email, e, e) for e in emails]
     async with row.hub.db.sessions() as session:
-        # As for organisations and deals: a supervisor hands clients to his teams only
-        # (create_contact itself does not check whom it names; an import names many).
-        try:
-            ensure_can_edit_record(row.actor, responsible, await mates_of(session, row.actor))
-        except DomainError as error:
-            raise _refused(row, error, "responsible") from None
         known = await find_contact(session, identities)
         organisation = None
         org_name = str(record.values.get("organisation", ""))

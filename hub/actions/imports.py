@@ -190,6 +190,7 @@ async def start_import(
             raise Conflict("import-started", "This import has been started already.")
         job.mapping = {"fields": mapping}
         job.status = "running"
+        job.heartbeat_at = uow.now()
         key = headers_key(table.headers)
         remembered = (
             await uow.session.execute(
@@ -221,6 +222,7 @@ async def _record_progress(hub: Hub, job_id: int, tally: Tally, done: int) -> No
     async with unit_of_work(hub) as uow:
         job = await uow.session.get_one(ImportJob, job_id)
         job.done_rows = done
+        job.heartbeat_at = uow.now()
         job.created_count += tally.created
         job.duplicate_count += tally.duplicates
         job.error_count += tally.errors

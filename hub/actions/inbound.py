@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.core import Hub
-from hub.models import InboundEvent, InboundStatus
+from hub.models import InboundEvent, InboundStatus, Lease
 
+from .channels import origin_of
 from .uow import UnitOfWork
 
 # A node that claimed an event and died leaves it "processing"; after this the claim lapses
-# and another node (or the same one, restarted) picks it up.
+# and another node (or the same one, restarted) picks it up. Sooner when the claiming node
+# is known gone: see `node_lease`.
 PROCESSING_LEASE = timedelta(seconds=60)
+# Each running node renews a lease of this name + its origin (hub/host/node_lease.py). An
+# event stored or claimed by a node whose lease lapsed is any node's to take, at once.
+NODE_LEASE_PREFIX = "node:"
 # A new event is processed by the request that stored it; the retry loop leaves it alone
 # this long so the two do not race for it.
 FIRST_ATTEMPT_GRACE = timedelta(seconds=30)
@@ -23,6 +28,20 @@ FIRST_ATTEMPT_GRACE = timedelta(seconds=30)
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 600))
+
+
+def node_lease(hub: Hub) -> str:
+    return NODE_LEASE_PREFIX + origin_of(hub)
+
+
+def _claimer_gone(hub: Hub) -> ColumnElement[bool]:
+    """Stored or claimed by a node whose lease has lapsed (killed, crashed, powered off)."""
+    alive = exists().where(
+        Lease.name == literal(NODE_LEASE_PREFIX).concat(InboundEvent.claimed_by),
+        Lease.expires_at > hub.clock(),
+    )
+    unfinished = InboundEvent.status.in_([InboundStatus.pending, InboundStatus.processing])
+    return and_(unfinished, InboundEvent.claimed_by.is_not(None), ~alive)
 
 
 async def record(
@@ -41,6 +60,7 @@ async def record(
             attempts=0,
             received_at=now,
             next_attempt_at=now + FIRST_ATTEMPT_GRACE,
+            claimed_by=origin_of(hub),  # the storing request processes it first
         )
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
         .returning(InboundEvent.id)
@@ -63,6 +83,7 @@ async def claim(hub: Hub, event_id: int) -> InboundEvent | None:
     claimable = or_(
         InboundEvent.status.in_([InboundStatus.pending, InboundStatus.failed]),
         and_(InboundEvent.status == InboundStatus.processing, InboundEvent.next_attempt_at < now),
+        _claimer_gone(hub),
     )
     stmt = (
         update(InboundEvent)
@@ -71,6 +92,7 @@ async def claim(hub: Hub, event_id: int) -> InboundEvent | None:
             status=InboundStatus.processing,
             attempts=InboundEvent.attempts + 1,
             next_attempt_at=now + PROCESSING_LEASE,
+            claimed_by=origin_of(hub),
         )
         .returning(InboundEvent)
     )
@@ -86,7 +108,7 @@ async def due_for_retry(hub: Hub, limit: int = 100) -> list[int]:
             InboundEvent.status.in_(
                 [InboundStatus.pending, InboundStatus.failed, InboundStatus.processing]
             ),
-            InboundEvent.next_attempt_at <= now,
+            or_(InboundEvent.next_attempt_at <= now, _claimer_gone(hub)),
             InboundEvent.attempts < hub.settings.inbound_max_attempts,
         )
         .order_by(InboundEvent.id)
@@ -94,6 +116,18 @@ async def due_for_retry(hub: Hub, limit: int = 100) -> list[int]:
     )
     async with hub.db.sessions() as session:
         return list((await session.execute(stmt)).scalars())
+
+
+async def take_back_all(hub: Hub) -> int:
+    """At the start of a single node (SQLite): every unfinished claim in its database was its
+    own, made before it stopped, so they are all due now rather than when they would lapse."""
+    stmt = (
+        update(InboundEvent)
+        .where(InboundEvent.status.in_([InboundStatus.pending, InboundStatus.processing]))
+        .values(status=InboundStatus.pending, next_attempt_at=hub.clock(), claimed_by=None)
+    )
+    async with hub.db.sessions() as session, session.begin():
+        return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
 
 
 async def mark_processed(

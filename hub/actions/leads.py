@@ -1,7 +1,8 @@
 """Lead qualification and conversion of a lead into a client.
 
-Anyone who works with clients may qualify and convert (operators, supervisors, robots), within
-their CRM view; converting changes the contact, so it also needs the right to edit it.
+Qualifying and converting change the client's record, so they need what any edit of it
+needs: the record in the actor's CRM view, and the right to edit it (its responsible manager,
+his supervisor, an administrator, robots and the system; a record nobody holds is anyone's).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hub.policy import (
 from hub.queries.crm_access import crm_view, mates_of
 
 from . import lookup
+from .contact_edits import announce_contact
 from .uow import UnitOfWork, unit_of_work
 
 
@@ -30,6 +32,10 @@ async def qualify_lead(hub: Hub, actor: Actor, lead_id: int, status: LeadStatus)
         view = await crm_view(uow.session, actor)
         if not view.sees(contact.responsible_user_id):
             raise NotFound("no-such-lead", "There is no such lead.", {"id": lead_id})
+        # Qualifying changes the record as converting does: the same right to edit it.
+        ensure_can_edit_record(
+            actor, contact.responsible_user_id, await mates_of(uow.session, actor)
+        )
         lead.status = status
     return lead
 
@@ -50,10 +56,15 @@ async def convert_contact(
 
 async def convert(uow: UnitOfWork, contact: Contact, responsible_user_id: int | None) -> None:
     """The person becomes a client; their leads are closed as converted. Nothing moves:
-    conversations, identities and history stay on the same contact."""
+    conversations, identities and history stay on the same contact. It is an edit of the
+    contact like any other: a new version (an editor who started before gets a 409, not a
+    silent overwrite of the status) and `contact.changed` to the old and new managers' sides."""
+    before = contact.responsible_user_id
     contact.status = ContactStatus.client
     if responsible_user_id is not None:
         contact.responsible_user_id = responsible_user_id
+    contact.version += 1
+    contact.updated_at = uow.now()
     await uow.session.execute(
         update(Lead)
         .where(
@@ -62,3 +73,5 @@ async def convert(uow: UnitOfWork, contact: Contact, responsible_user_id: int | 
         )
         .values(status=LeadStatus.converted)
     )
+    await uow.session.flush()
+    await announce_contact(uow, contact, "converted", before)

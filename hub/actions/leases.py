@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.core import Hub
+from hub.db import WRITE_INTENT
 from hub.models import Lease
 
 
@@ -28,11 +29,13 @@ async def acquire(hub: Hub, name: str, holder: str, ttl_s: float) -> bool:
         .returning(Lease.holder)
     )
     async with hub.db.sessions() as session, session.begin():
+        await session.connection(execution_options={WRITE_INTENT: True})
         return (await session.execute(stmt)).scalar_one_or_none() == holder
 
 
 async def release(hub: Hub, name: str, holder: str) -> None:
     async with hub.db.sessions() as session, session.begin():
+        await session.connection(execution_options={WRITE_INTENT: True})
         await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Table, select, update
 from hub.core import Hub
 from hub.models import (
     Activity,
+    ActivityParticipant,
     Call,
     Contact,
     ContactMerge,
@@ -37,6 +38,7 @@ _OWNED: dict[str, Table] = {
         Conversation.__table__,
         Deal.__table__,
         Activity.__table__,
+        ActivityParticipant.__table__,
         Lead.__table__,
         Call.__table__,
     )

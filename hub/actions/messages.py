@@ -9,7 +9,7 @@ from hub.events import MessageCreated, MessageUpdated, conversation_audience
 from hub.models import Conversation, Direction, Message, OutboxItem, OutboxStatus, User
 from hub.serialize import message_json
 
-from . import files, routing
+from . import conversations, files, routing
 from .uow import UnitOfWork
 
 
@@ -55,6 +55,9 @@ async def receive(
         conversation.waiting_since = now
     await files.link_files(uow, message, new=True)
     _emit_created(uow, conversation, message, None)
+    if conversation.snoozed:
+        # Put aside until the client writes (or a time): he wrote, so it is back in «Мои».
+        await conversations.wake(uow, conversation)
     return message
 
 
@@ -70,6 +73,25 @@ async def add_note(uow: UnitOfWork, conversation: Conversation, author: User, te
     uow.session.add(message)
     await uow.session.flush()
     _emit_created(uow, conversation, message, author)
+    return message
+
+
+async def add_robot_note(
+    uow: UnitOfWork, conversation: Conversation, robot: dict[str, Any], text: str
+) -> Message:
+    """A note a robot leaves: no person is its author; `meta.robot` ({id, name}) names the
+    rule, so the history shows «Робот "…"»."""
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.note,
+        author_user_id=None,
+        text=text,
+        meta={"robot": robot},
+        created_at=uow.now(),
+    )
+    uow.session.add(message)
+    await uow.session.flush()
+    _emit_created(uow, conversation, message, None)
     return message
 
 

@@ -10,10 +10,11 @@ definitions). Another organisation with the same INN is a warning in the answer,
 branches and re-registrations share one.
 
 Who may: an organisation outside the actor's view is "not found"; editing needs the
-responsible manager, his supervisor or an admin (`ensure_can_edit_record`), and so does
-naming a responsible manager, on creation or on a hand-over: an operator keeps his own
-records, a supervisor assigns within his teams. Each write emits `organisation.changed` to
-whoever may see the organisation before and after.
+responsible manager, his supervisor or an admin (`ensure_can_edit_record`). Whoever may
+edit an organisation may hand it to any active colleague, and whoever creates one may name
+its manager: the same rule as for contacts and deals (a manager passes his client on, as in
+Bitrix24 and amoCRM), so the three registries never disagree on who may reassign. Each write
+emits `organisation.changed` to whoever may see the organisation before and after.
 """
 
 from __future__ import annotations
@@ -91,11 +92,7 @@ async def _check_responsible(uow: UnitOfWork, user_id: int | None, errors: list[
         return
     user = await uow.session.get(User, user_id)
     if user is None or not user.is_active:
-        errors.append(
-            _problem(
-                "responsible_id", "responsible-not-active", "The responsible must be an active user"
-            )
-        )
+        errors.append(_problem("responsible_id", "no-such-user", "There is no such active user."))
 
 
 async def _mates(uow: UnitOfWork, actor: Actor) -> frozenset[int]:
@@ -208,7 +205,6 @@ async def create_organisation(
         site=site,
     )
     async with unit_of_work(hub) as uow:
-        ensure_can_edit_record(actor, responsible, await _mates(uow, actor))
         errors = checked.errors
         await _check_responsible(uow, responsible, errors)
         rules = await field_rules(uow.session, CrmEntity.organisation)
@@ -287,8 +283,6 @@ async def update_organisation(
         mates = await _mates(uow, actor)
         before = organisation.responsible_user_id
         ensure_can_edit_record(actor, before, mates)
-        if responsible_id is not KEEP and responsible_id != before:
-            ensure_can_edit_record(actor, responsible_id, mates)
         if organisation.version != version:
             current = await organisation_detail(uow.session, view, organisation_id, uow.now())
             raise stale_version(

@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
 from hub.db import WRITE_INTENT
 from hub.events import Envelope, Event
 from hub.models import EventLog
+from hub.outages import DATABASE, OUTAGES, log_failure
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +33,28 @@ class UnitOfWork:
         self._events.append(event)
 
     async def _log_events(self) -> list[Envelope]:
+        if not self._events:
+            return []
+        now = self.now()
+        payloads = [e.payload() for e in self._events]
         rows = [
-            EventLog(
-                kind=e.kind,
-                payload=e.payload(),
-                audience=e.audience.to_json(),
-                created_at=self.now(),
-            )
-            for e in self._events
+            {
+                "kind": e.kind,
+                "payload": payload,
+                "audience": e.audience.to_json(),
+                "created_at": now,
+            }
+            for e, payload in zip(self._events, payloads, strict=True)
         ]
-        self.session.add_all(rows)
-        await self.session.flush()
+        # A Core multi-row INSERT, not ORM objects: a robot's scan may log ten thousand.
+        ids = (
+            await self.session.execute(
+                insert(EventLog).returning(EventLog.id, sort_by_parameter_order=True), rows
+            )
+        ).scalars()
         return [
-            Envelope(cursor=row.id, kind=e.kind, payload=row.payload, audience=e.audience)
-            for row, e in zip(rows, self._events, strict=True)
+            Envelope(cursor=cursor, kind=e.kind, payload=payload, audience=e.audience)
+            for cursor, payload, e in zip(ids, payloads, self._events, strict=True)
         ]
 
 
@@ -57,9 +67,10 @@ async def unit_of_work(hub: Hub) -> AsyncIterator[UnitOfWork]:
             yield uow
             envelopes = await uow._log_events()
         # Committed: only now may anyone hear about it (rule 3).
+        OUTAGES.recovered(DATABASE)
         for envelope in envelopes:
             try:
                 await hub.bus.publish(envelope)
-            except Exception:
+            except Exception as exc:
                 # The change is durable and in event_log; clients catch up from their cursor.
-                log.exception("could not publish %s #%d", envelope.kind, envelope.cursor)
+                log_failure(log, exc, "could not publish %s #%d", envelope.kind, envelope.cursor)

@@ -101,6 +101,13 @@ async def end_session(uow: UnitOfWork, session_id: int) -> None:
     await uow.session.execute(delete(WebSession).where(WebSession.id == session_id))
 
 
+async def end_session_of_token(uow: UnitOfWork, token: str) -> int | None:
+    """Ends the browser session this cookie token names, if any; returns its id. A login
+    replaces the browser's previous session, so no token outlives a change of who is in."""
+    stmt = delete(WebSession).where(WebSession.token_hash == digest(token)).returning(WebSession.id)
+    return (await uow.session.execute(stmt)).scalar_one_or_none()
+
+
 async def set_presence(uow: UnitOfWork, user_id: int, presence: Presence) -> bool:
     """Returns True when presence changed (and an event went out)."""
     user = await uow.session.get_one(User, user_id)
@@ -172,16 +179,18 @@ async def update_user(
     locale: str | None = None,
     email: str | None = None,
 ) -> User:
-    """Change what is given (an empty e-mail clears it). A password reset or deactivation
-    ends the user's browser sessions, unless it is the caller's own account."""
+    """Change what is given (an empty e-mail clears it). A role change, a password reset or a
+    deactivation ends the user's browser sessions (the user signs in again under the new
+    rights, with a new session), unless it is the caller's own account."""
     ensure_can_manage_accounts(actor)
     async with unit_of_work(hub) as uow:
         user = await lookup.row(uow, User, user_id, "user")
         ensure_not_locking_out(actor, user, role=role, is_active=is_active)
         if name is not None:
             user.name = name
-        if role is not None:
+        if role is not None and role != user.role:
             user.role = role
+            await _end_sessions(uow, user, actor)
         if locale is not None:
             user.locale = locale
         if email is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.models import Contact, Conversation
+from hub.text import one_line
 
 from .uow import UnitOfWork
 
@@ -18,6 +19,7 @@ async def name_if_unnamed(uow: UnitOfWork, contact_id: int, name: str) -> None:
     """A visitor who chatted anonymously introduces themselves later (contact details,
     the offline form): the lead gets that name; a name someone already set is kept."""
     contact = await uow.session.get_one(Contact, contact_id)
-    if name.strip() and not contact.name.strip():
-        contact.name = name.strip()[:300]
+    name = one_line(name)
+    if name and not contact.name.strip():
+        contact.name = name[:300]
         contact.updated_at = uow.now()

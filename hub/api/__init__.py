@@ -5,11 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import (
+    activities,
+    calendar,
     call_lookup,
     calls,
     channels,
     contact_actions,
     contacts,
+    conversation_marks,
     conversation_writes,
     conversations,
     crm_visibility,
@@ -18,12 +21,22 @@ from . import (
     duplicates,
     exports,
     files,
+    ical,
     imports,
     leads,
     organisations,
+    personal_data,
     pipelines,
+    production_calendar,
+    reply_templates,
+    report_export,
+    reports,
+    robots,
+    saved_views,
+    search,
     teams,
     users,
+    workspace_reads,
 )
 from .openapi import build_document
 from .registry import ApiRoute, register_routes
@@ -51,7 +64,18 @@ def all_routes() -> list[ApiRoute]:
         organisations.routes,
         imports.routes,
         pipelines.routes,
+        production_calendar.routes,
         deals.routes,
+        personal_data.routes,
+        robots.routes,
+        activities.routes,
+        calendar.routes,
+        workspace_reads.routes,
+        reports.routes,
+        reply_templates.routes,
+        search.routes,
+        conversation_marks.routes,
+        saved_views.routes,
     )
     return [route for table in tables for route in table.routes]
 
@@ -62,11 +86,17 @@ def setup(app: web.Application) -> None:
     files.setup(app)  # multipart and raw bytes: plain handlers beside the JSON routes
     imports.setup(app)
     exports.setup(app)
+    report_export.setup(app)
+    personal_data.setup(app)
+    ical.setup(app)
     # Built once: the routes and models do not change while the process runs.
     document = build_document(routes)
     document["paths"].update(files.OPENAPI_PATHS)
     document["paths"].update(imports.OPENAPI_PATHS)
     document["paths"].update(exports.OPENAPI_PATHS)
+    document["paths"].update(report_export.OPENAPI_PATHS)
+    document["paths"].update(personal_data.OPENAPI_PATHS)
+    document["paths"].update(ical.OPENAPI_PATHS)
 
     async def openapi(request: web.Request) -> web.Response:
         # Public on purpose: the document describes the API and holds no data.

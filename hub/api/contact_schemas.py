@@ -12,7 +12,7 @@ from hub.models import ContactStatus, VisibilityScope
 from hub.policy import InvalidInput
 from hub.queries import ContactCard, ContactRow, NamedRef, Shape
 
-from .inputs import DEFAULT_LIMIT, Body, Limit, Query, RowId
+from .inputs import DEFAULT_LIMIT, Body, Limit, OneLine, Query, RowId
 
 Phone = Annotated[str, Field(max_length=100)]
 Email = Annotated[str, Field(max_length=320)]
@@ -113,7 +113,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 class ContactIn(Body):
-    name: str = Field(min_length=1, max_length=300)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=300)
     status: ContactStatus = ContactStatus.client
     phones: list[Phone] = Field(
         default_factory=list,
@@ -138,7 +138,7 @@ class ContactPatch(Body):
     (to fix an unparsed phone, send the list with the corrected number instead of it)."""
 
     version: int = Field(ge=1, description="The version the edit started from.")
-    name: str | None = Field(default=None, min_length=1, max_length=300)
+    name: Annotated[str, OneLine] | None = Field(default=None, min_length=1, max_length=300)
     status: ContactStatus | None = None
     phones: list[Phone] | None = Field(default=None, max_length=20)
     emails: list[Email] | None = Field(default=None, max_length=20)

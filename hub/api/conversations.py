@@ -11,7 +11,7 @@ from hub import queries
 from hub.actions.conversations import no_such_conversation
 from hub.core import Hub
 from hub.models import RoutingDecision, User
-from hub.policy import is_supervisor
+from hub.policy import Forbidden, is_supervisor
 from hub.queries import ConversationOut
 from hub.serialize import iso, user_brief
 
@@ -32,15 +32,28 @@ routes = RouteTable("conversations")
 )
 async def list_conversations(call: ApiCall[ConversationListQuery, None]) -> ConversationPage:
     query = call.query
+    supervisor = is_supervisor(call.principal)
     # Operators see their own work plus the shared queue unless they ask for more.
-    default = "any" if is_supervisor(call.principal) else "mine-or-none"
+    default = "any" if supervisor else "mine-or-none"
+    if query.view == "all" and not supervisor:
+        raise Forbidden("forbidden", "Only supervisors see every conversation.")
     async with call.hub.db.sessions() as session:
+        where = None
+        if query.view is not None:
+            me = call.principal.user_id
+            teams = await queries.team_ids_of(session, me)
+            where = queries.view_filter(query.view, me, teams, supervisor)
         rows = await queries.list_conversations(
             session,
-            status=query.status,
-            assignee=query.assignee or default,
+            # A view says which status and holder it wants by itself.
+            status="all" if query.view is not None else query.status,
+            assignee="any" if query.view is not None else (query.assignee or default),
+            where=where,
             me=call.principal.user_id,
             channel_kind=query.channel,
+            tag=query.tag,
+            since=query.since,
+            until=query.until,
             before_id=query.before_id,
             limit=one_more(query.limit),
         )

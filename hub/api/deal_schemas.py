@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from hub.models import StageOutcome
 
-from .inputs import Body, Limit, Query, RowId
+from .inputs import Body, Limit, OneLine, Query, RowId
 
 # Numeric(14, 2): up to twelve digits before the point.
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -49,26 +49,26 @@ Money = Annotated[
     ),
 ]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. RUB.")]
-Title = Annotated[str, Field(min_length=1, max_length=300)]
+Title = Annotated[str, Field(min_length=1, max_length=300), OneLine]
 Source = Annotated[str, Field(max_length=100)]
 
 
 class StageIn(Body):
     id: RowId | None = Field(default=None, description="An existing stage to keep; none: new.")
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
     outcome: Literal["open", "won", "lost"] = StageOutcome.open  # type: ignore[assignment]
     probability: int = Field(default=0, ge=0, le=100, description="Chance to win, percent.")
 
 
 class PipelineIn(Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
     stages: list[StageIn] = Field(min_length=1, max_length=50)
 
 
 class PipelinePatchIn(Body):
     """The stages given, in their new order, replace the list: one left out is deleted."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, OneLine] | None = Field(default=None, min_length=1, max_length=200)
     stages: list[StageIn] | None = Field(default=None, min_length=1, max_length=50)
 
 

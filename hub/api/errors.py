@@ -9,9 +9,13 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from hub.outages import OUTAGES, dependency_of
 from hub.policy import DomainError
 
 log = logging.getLogger(__name__)
+
+# While a dependency is away, when a client may usefully try again.
+UNAVAILABLE_RETRY_AFTER_S = 5
 
 
 def render(exc: DomainError) -> web.Response:
@@ -39,7 +43,19 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         error_id = exc.reason.lower().replace(" ", "-")
         return error_response(exc.status, error_id, exc.reason)
-    except Exception:
+    except Exception as exc:
+        dependency = dependency_of(exc)
+        if dependency is not None:
+            # Not our bug and not the client's: counted in the outage (logged once), and the
+            # client is told to come back, never told it worked.
+            OUTAGES[dependency].failed(exc, f"{request.method} {request.path}")
+            retry = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)}
+            if _wants_json(request):
+                message = f"The {dependency} is unavailable; try again shortly."
+                answer = error_response(503, "unavailable", message)
+                answer.headers.update(retry)
+                return answer
+            raise web.HTTPServiceUnavailable(headers=retry) from None
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json(request):
             return error_response(500, "internal-error", "Internal error; it has been logged.")

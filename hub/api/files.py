@@ -93,7 +93,7 @@ async def upload(request: web.Request) -> web.Response:
     mime = files.clean_mime(part.headers.get("Content-Type"))
     if mime == files.OCTET_STREAM:
         mime = files.clean_mime(mimetypes.guess_type(name)[0])
-    file_id = await files.store(hub, data, mime)
+    file_id = await files.store_upload(hub, data, mime)
     token = upload_token(
         hub.settings.secret_key, Upload(file_id, principal.user_id, name, mime, len(data))
     )

@@ -119,7 +119,7 @@ async def upload(request: web.Request) -> web.Response:
     )
     async with hub.db.sessions() as session:
         job = await queries.visible_job(session, principal, job.id)
-        shown = await queries.preview(session, job, table)
+        shown = await queries.preview(session, job, table, hub.clock())
     return web.Response(text=shown.model_dump_json(), status=201, content_type="application/json")
 
 
@@ -131,7 +131,8 @@ async def upload(request: web.Request) -> web.Response:
 )
 async def get_import(call: ApiCall[None, None]) -> ImportJobOut:
     async with call.hub.db.sessions() as session:
-        return queries.job_out(await queries.visible_job(session, call.principal, call.path_id()))
+        job = await queries.visible_job(session, call.principal, call.path_id())
+        return queries.job_out(job, call.hub.clock())
 
 
 @routes.get(
@@ -147,7 +148,7 @@ async def get_preview(call: ApiCall[None, None]) -> ImportPreview:
             table = await queries.job_table(session, job)
         except UnreadableFile as exc:
             raise _unreadable(exc) from None
-        return await queries.preview(session, job, table)
+        return await queries.preview(session, job, table, call.hub.clock())
 
 
 def spawn_import(app: web.Application, hub: Hub, principal: Principal, job_id: int) -> None:
@@ -183,7 +184,7 @@ async def start(call: ApiCall[None, StartIn]) -> ImportJobOut:
         fields[item.index] = item.field
     job = await import_actions.start_import(call.hub, call.principal, job_id, fields, table)
     spawn_import(call.request.app, call.hub, call.principal, job_id)
-    return queries.job_out(job)
+    return queries.job_out(job, call.hub.clock())
 
 
 async def report_csv(request: web.Request) -> web.Response:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from hub.actions.channels import NAME_PATTERN as CHANNEL_NAME_PATTERN
 from hub.models import LeadStatus
+from hub.text import has_control
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -16,6 +25,16 @@ Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Page size.")]
 # Ids are BIGINT: anything larger is refused here rather than overflowing in the database.
 RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Cursor = Annotated[int, Field(ge=0, le=2**63 - 1, description="next_cursor of the previous page.")]
+
+
+def _one_line(value: str) -> str:
+    if has_control(value):
+        raise ValueError("must be one line, without line breaks or control characters")
+    return value
+
+
+# A name or a title: refused (422) with a line break or a control character in it.
+OneLine = AfterValidator(_one_line)
 
 
 class Query(BaseModel):
@@ -38,6 +57,17 @@ class ConversationListQuery(Query):
         ),
     )
     channel: str | None = Field(default=None, max_length=40, description="Channel kind.")
+    view: Literal["mine", "queue", "team", "all", "closed", "snoozed"] | None = Field(
+        default=None,
+        description=(
+            "A workspace view; replaces status and assignee. team: open ones of my teams; "
+            "all: supervisors only; closed: mine and my teams' (supervisors: every one); "
+            "snoozed: mine put aside (they are not in mine meanwhile)."
+        ),
+    )
+    tag: str | None = Field(default=None, max_length=50, description="Only with this tag.")
+    since: AwareDatetime | None = Field(default=None, description="Last activity at or after.")
+    until: AwareDatetime | None = Field(default=None, description="Last activity before.")
     limit: Limit = DEFAULT_LIMIT
     before_id: Cursor | None = None
 

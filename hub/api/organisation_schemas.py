@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from .inputs import DEFAULT_LIMIT, Body, Limit, Query, RowId
+from .inputs import DEFAULT_LIMIT, Body, Limit, OneLine, Query, RowId
 
 Requisite = Annotated[str, Field(max_length=40)]
 Address = Annotated[str, Field(max_length=1000)]
@@ -36,7 +36,7 @@ class OrganisationListQuery(Query):
 
 
 class OrganisationIn(Body):
-    name: str = Field(min_length=1, max_length=300)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=300)
     inn: Requisite | None = Field(default=None, description="10 digits, or 12 for an ИП.")
     kpp: Requisite | None = None
     ogrn: Requisite | None = Field(default=None, description="ОГРН (13) or ОГРНИП (15).")
@@ -55,7 +55,7 @@ class OrganisationPatch(Body):
     """`version` is the one the edit started from; only the other fields sent change."""
 
     version: int = Field(ge=1)
-    name: str | None = Field(default=None, min_length=1, max_length=300)
+    name: Annotated[str, OneLine] | None = Field(default=None, min_length=1, max_length=300)
     inn: Requisite | None = None
     kpp: Requisite | None = None
     ogrn: Requisite | None = None

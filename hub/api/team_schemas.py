@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
@@ -11,11 +11,11 @@ from hub.models import Strategy
 from hub.queries import Shape
 from routing.hours import DAY_KEYS
 
-from .inputs import Body, RowId
+from .inputs import Body, OneLine, RowId
 
 
 class TeamIn(Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
     strategy: Strategy = Strategy.least_busy
     accept_timeout_s: int = Field(default=45, ge=5, le=3600)
     wait_limit_s: int = Field(default=300, ge=10, le=7 * 24 * 3600)
@@ -52,7 +52,7 @@ def check_hours(hours: dict[str, Any] | None) -> None:
 class TeamPatchIn(Body):
     """Only the fields given change."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, OneLine] | None = Field(default=None, min_length=1, max_length=200)
     strategy: Strategy | None = None
     accept_timeout_s: int | None = Field(default=None, ge=5, le=3600)
     wait_limit_s: int | None = Field(default=None, ge=10, le=7 * 24 * 3600)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from hub.models import Role
 from hub.queries import Shape, Timestamp
 
-from .inputs import Body
+from .inputs import Body, OneLine
 
 # Logins are typed at the login form and appear in the PBX extension map: one word.
 LOGIN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"
@@ -27,7 +27,7 @@ def _name(value: str | None) -> str | None:
 
 class UserIn(Body):
     login: str = Field(pattern=LOGIN_PATTERN, description="Letters, digits, . _ @ -; unique.")
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
     role: Role = Role.operator
     password: str = Field(min_length=10, max_length=200, description=PASSWORD_HELP)
     locale: Literal["ru", "en"] = "ru"
@@ -40,7 +40,7 @@ class UserIn(Body):
 class UserPatch(Body):
     """Only what is sent changes; "password" resets it and ends the user's sessions."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, OneLine] | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     password: str | None = Field(
         default=None, min_length=10, max_length=200, description=PASSWORD_HELP

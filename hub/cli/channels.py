@@ -2,8 +2,9 @@
 
 Each change runs through the same entry points as the API (hub.actions.channels, as Okno
 itself) in one unit of work and is announced on the bus, so
-running nodes that share Redis apply it at once. A single node on the in-memory bus does not
-hear another process: it applies the change at its next start (or use the API instead).
+running nodes that share Redis apply it at once. A node that cannot hear this process (one
+SQLite node on the in-memory bus) finds the change in the database within seconds
+(hub/host/channel_watch.py), without a restart.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from hub.actions.keep import KEEP
 from hub.api.channels import shown_options, webhook_url
 from hub.cli.commands import CLI_ACTOR, CommandError, open_hub, settings_from
 from hub.core import Hub
+from hub.host.channel_watch import POLL_INTERVAL_S
 from hub.models import Channel, Team
 from hub.settings import Settings
 
@@ -116,9 +118,10 @@ def _describe(settings: Settings, channel: Channel) -> str:
     )
 
 
-def _applied_note(settings: Settings) -> None:
-    if settings.redis_url is None:
-        print("Nodes without Redis apply it at their next start (or change it via the API).")
+def _applied_note() -> None:
+    # True of every node: Redis nodes hear it at once, and every node watches the database.
+    seconds = f"{POLL_INTERVAL_S:g}"
+    print(f"Running nodes apply it within {seconds} s; no restart needed.")
 
 
 def _change(args: argparse.Namespace, work: Callable[[Hub], typing.Awaitable[Channel]]) -> int:
@@ -134,7 +137,7 @@ def _change(args: argparse.Namespace, work: Callable[[Hub], typing.Awaitable[Cha
             return _describe(settings, channel)
 
     print(asyncio.run(run()))
-    _applied_note(settings)
+    _applied_note()
     return 0
 
 

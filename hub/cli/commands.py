@@ -1,6 +1,7 @@
 """The `okno` command: run | demo | migrate | user add | token create | contacts import/export
 | channel add/list/enable/disable/set (in hub.cli.channels) | import/export of contacts,
-organisations and deals (in hub.cli.crm_io).
+organisations and deals (in hub.cli.crm_io) | robots list/enable/disable/run-once (in
+hub.cli.robots).
 
 Exit codes: 0 done, 1 the command failed (a message says why), 2 wrong usage or a database
 that needs `okno migrate` first.
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub import demo
+from hub import demo, logs
 from hub.actions import unit_of_work
 from hub.actions.users import create_account, create_api_token
 from hub.bus import create_bus
@@ -67,10 +68,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.log_level, settings.log_format)
 
 
 async def check_migrated(settings: Settings) -> None:
@@ -304,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.cli import crm_io as cli_crm_io
 
     cli_crm_io.register(commands, add)
+    from hub.cli import robots as cli_robots
+
+    cli_robots.register(commands, add)
     return parser
 
 

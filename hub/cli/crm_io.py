@@ -91,7 +91,8 @@ async def _import(hub: Hub, entity: CrmEntity, path: Path, given: list[str | Non
     await import_actions.start_import(hub, CLI_ACTOR, job.id, mapping, table)
     await import_actions.run_import(hub, CLI_ACTOR, job.id)
     async with hub.db.sessions() as session:
-        return import_queries.job_out(await import_queries.visible_job(session, CLI_ACTOR, job.id))
+        done = await import_queries.visible_job(session, CLI_ACTOR, job.id)
+        return import_queries.job_out(done, hub.clock())
 
 
 def cmd_import(args: argparse.Namespace) -> int:

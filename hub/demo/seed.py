@@ -24,6 +24,7 @@ from hub.actions.users import create_account
 from hub.auth import Principal
 from hub.core import Hub
 from hub.demo import data, sales_data
+from hub.demo.plans import seed_plans
 from hub.models import Channel, Deal, Stage, User
 from hub.policy import SystemActor
 from hub.settings import Settings
@@ -213,6 +214,7 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> dict[str,
                 user_id=users[activity.user],
                 due_at=due,
             )
+    await seed_plans(hub, people, contacts, deal_ids, now)
     return deal_ids
 
 

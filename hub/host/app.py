@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -16,17 +18,33 @@ from hub.api.web_auth import auth_middleware
 from hub.bus import create_bus
 from hub.core import Hub
 from hub.db import Database
-from hub.host import channel_sync, health, metrics_scrape, telephony, webhooks
+from hub.host import (
+    channel_sync,
+    channel_watch,
+    health,
+    httplog,
+    metrics_scrape,
+    node_lease,
+    telephony,
+    webhooks,
+)
 from hub.host.appkeys import HUB, INGESTOR, PBX, RUNNER, SETTINGS
 from hub.host.channels import context_factory, start_enabled_channels
 from hub.host.commands import create_commands
+from hub.host.leased import run_leased
 from hub.host.metrics import METRICS, MeteredIngestor, Metrics, websocket_middleware
 from hub.host.pbx_control import PbxControl
 from hub.host.proxy import forwarded_middleware
+from hub.host.reminders import run_reminders
+from hub.host.request_id import request_id_middleware
 from hub.host.workers import OutboxWorker, retry_inbound_forever
 from hub.migrate import ensure_migrated
 from hub.models.base import utcnow
 from hub.settings import Settings
+from robots import builtin
+from robots.events import listen_events
+from robots.scheduler import LEASE_NAME as ROBOTS_LEASE
+from robots.scheduler import scheduler_forever
 from routing.sweeper import sweep_forever
 
 log = logging.getLogger(__name__)
@@ -37,11 +55,13 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
+    httplog.install()
     metrics = Metrics()
     # The proxy middleware is outermost: everything after it sees the client's own address.
     app = web.Application(
         middlewares=[
             forwarded_middleware(settings),
+            request_id_middleware,
             websocket_middleware(metrics),
             metrics_scrape.scrape_middleware,
             error_middleware,
@@ -59,7 +79,12 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
         hub = Hub(settings=settings, db=db, bus=bus, clock=clock)
         app[HUB] = hub
         app[INGESTOR] = MeteredIngestor(hub, metrics)
+        await node_lease.start(hub)
+        keeping = asyncio.create_task(node_lease.keep(hub), name="node-lease")
         yield
+        keeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeping
         await bus.close()
         await db.dispose()
 
@@ -74,9 +99,21 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
         await start_enabled_channels(hub, runner)
         runner.supervise("outbox-worker", OutboxWorker(hub, runner).run)
         runner.supervise("routing-sweeper", lambda: sweep_forever(hub))
+        # Robots: event rules on every node (each event claimed once), time rules on the
+        # one node holding the scheduler's lease.
+        await builtin.install(hub)
+        runner.supervise("robots-events", lambda: listen_events(hub))
+        runner.supervise(
+            "robots-scheduler",
+            lambda: run_leased(hub, ROBOTS_LEASE, lambda: scheduler_forever(hub)),
+        )
+        runner.supervise("reminders", lambda: run_reminders(hub))
         runner.supervise(
             "channel-follower", lambda: channel_sync.follow_channel_changes(hub, runner)
         )
+        # The bus does not carry a change made by another process on the in-memory bus (the
+        # CLI beside one SQLite node): the database does, for every node whatever its bus.
+        runner.supervise("channel-watch", lambda: channel_watch.watch_channel_changes(hub, runner))
         runner.supervise("telephony-presence", lambda: telephony.follow_presence(hub, runner))
         runner.supervise(
             "inbound-retry",

@@ -4,7 +4,7 @@ The node that changes a channel (the API) applies the change itself at once; eve
 node hears `channel.changed` on the bus and reloads the channel from the database, so a
 disabled web form stops answering on all nodes, not only on the one that disabled it. With
 the in-memory bus (one SQLite node) a change made by another process (`okno channel ...`)
-is not heard: it takes effect when the node restarts.
+is not heard on the bus: `channel_watch` finds it in `event_log` within seconds.
 """
 
 from __future__ import annotations

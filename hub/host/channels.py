@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from connectors.base import ConnectorContext, Inbound, Receipt
+from connectors.base import ConnectorContext, Inbound, Receipt, StorageUnavailable
 from connectors.registry import ChannelConfigError
 from connectors.runner import ChannelSpec, ConnectorRunner
 from hub.actions import channel_state
@@ -16,6 +16,7 @@ from hub.actions.channels import origin_of
 from hub.core import Hub
 from hub.host.leased import run_leased
 from hub.models import Channel
+from hub.outages import OUTAGES, dependency_of
 from routing.ingest import Ingestor
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,16 @@ class ChannelContext:
     on_linked: LinkHook | None = field(default=None)
 
     async def submit(self, item: Inbound) -> Receipt:
-        return await self.ingestor.submit(item)
+        try:
+            return await self.ingestor.submit(item)
+        except Exception as exc:
+            dependency = dependency_of(exc)
+            if dependency is None:
+                raise
+            # Counted in the outage (one log line for all of it), not a traceback per input.
+            where = f"storing an input of {self.channel_kind}:{self.channel_name}"
+            OUTAGES[dependency].failed(exc, where)
+            raise StorageUnavailable(f"{dependency} unavailable") from exc
 
     def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         # Whatever a connector runs in the background reads a source that must be read

@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
+from hub.outages import OUTAGES, REDIS, log_failure
+
 log = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
@@ -138,6 +140,7 @@ class RedisCommands:
             try:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.psubscribe(f"{self._prefix}*")
+                    OUTAGES.recovered(REDIS)
                     self._ready.set()
                     backoff = 0.5
                     async for message in pubsub.listen():
@@ -145,8 +148,8 @@ class RedisCommands:
                             self._received(message["channel"], message["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis restarting must not end the node's command service
-                log.exception("redis commands connection lost; reconnecting in %.1fs", backoff)
+            except Exception as exc:  # Redis restarting must not end the node's command service
+                log_failure(log, exc, "the command channel's subscription")
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
 

@@ -14,6 +14,9 @@ from hub.core import NODE_ID, Hub
 log = logging.getLogger(__name__)
 
 
+RELEASE_WITHIN_S = 2.0
+
+
 async def run_leased(
     hub: Hub, name: str, run: Callable[[], Awaitable[None]], holder: str = NODE_ID
 ) -> None:
@@ -40,5 +43,8 @@ async def run_leased(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            # Giving the lease back is a courtesy (it lapses after its TTL anyway): a node
+            # shutting down never waits on it long, e.g. behind SQLite's 30 s busy timeout.
             with contextlib.suppress(Exception):
-                await leases.release(hub, name, holder)
+                async with asyncio.timeout(RELEASE_WITHIN_S):
+                    await leases.release(hub, name, holder)

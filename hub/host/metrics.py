@@ -18,7 +18,7 @@ from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy.exc import IntegrityError
 
-from connectors.base import Inbound, Receipt
+from connectors.base import Inbound, Receipt, UnreadableInput
 from hub.actions.uow import UnitOfWork
 from hub.core import Hub
 from hub.models import InboundEvent
@@ -43,6 +43,13 @@ class Metrics:
             "Inbound events by channel (kind:name) and outcome: stored, duplicate (a repeat "
             "of a stored one), failed (not stored; the source was told to retry)",
             ["channel", "outcome"],
+            registry=r,
+        )
+        self.unreadable = Counter(
+            "okno_inbound_unreadable",
+            "Inputs a connector could not read, stored raw and acknowledged (never retried by "
+            "the source), by channel and kind",
+            ["channel", "kind"],
             registry=r,
         )
         self.processing_seconds = Histogram(
@@ -97,6 +104,13 @@ class Metrics:
             ["lease", "holder"],
             registry=r,
         )
+        self.robot_firings = Gauge(
+            "okno_robot_firings",
+            "Robot firings by robot and status (pending: actions under way or retried; done; "
+            "failed), all time: its rate is the robot's firing rate",
+            ["robot", "status"],
+            registry=r,
+        )
         self.db_pool_in_use = Gauge(
             "okno_db_pool_in_use", "Database connections this node has checked out", registry=r
         )
@@ -134,6 +148,8 @@ class MeteredIngestor(Ingestor):
             self.metrics.inbound_events.labels(channel, "duplicate").inc()
         else:
             self.metrics.inbound_events.labels(channel, "stored").inc()
+            if isinstance(item, UnreadableInput):
+                self.metrics.unreadable.labels(channel, item.kind).inc()
             self.metrics.processing_seconds.labels(channel).observe(time.perf_counter() - started)
         return receipt
 

@@ -32,6 +32,8 @@ from hub.models import (
     Lease,
     OutboxItem,
     OutboxStatus,
+    RobotFiring,
+    RobotRule,
     Team,
 )
 from hub.policy import DomainError
@@ -141,6 +143,19 @@ async def _leases(hub: Hub, metrics: Metrics) -> None:
         metrics.lease_holder.labels(name, holder).set(1)
 
 
+async def _robots(hub: Hub, metrics: Metrics) -> None:
+    stmt = (
+        select(RobotRule.name, RobotFiring.status, func.count())
+        .join(RobotRule, RobotRule.id == RobotFiring.rule_id)
+        .group_by(RobotRule.name, RobotFiring.status)
+    )
+    async with hub.db.sessions() as session:
+        rows = (await session.execute(stmt)).all()
+    metrics.robot_firings.clear()
+    for name, status, count in rows:
+        metrics.robot_firings.labels(name, status).set(count)
+
+
 def _pool(hub: Hub, metrics: Metrics) -> None:
     pool = hub.db.engine.pool
     # QueuePool (PostgreSQL, SQLite files) counts its connections; other pools do not.
@@ -160,6 +175,7 @@ async def refresh(hub: Hub, metrics: Metrics) -> None:
             await _inbound(hub, metrics, channels)
             await _queues(hub, metrics)
             await _leases(hub, metrics)
+            await _robots(hub, metrics)
     except Exception as exc:
         if metrics.database_reachable:  # logged once per outage, not once per scrape
             log.warning("metrics: the database-backed figures are unavailable: %r", exc)
@@ -169,6 +185,7 @@ async def refresh(hub: Hub, metrics: Metrics) -> None:
             gauge.clear()
         for gauge in (metrics.queue_length, metrics.queue_wait, metrics.lease_holder):
             gauge.clear()
+        metrics.robot_firings.clear()
     else:
         if not metrics.database_reachable:
             log.info("metrics: the database-backed figures are available again")

@@ -13,6 +13,7 @@ from hub.core import Hub
 from hub.events import MessageCreated
 from hub.listener import listen, on
 from hub.models import Direction
+from hub.outages import log_failure
 from routing.ingest import Ingestor
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,6 @@ async def retry_inbound_forever(ingestor: Ingestor, interval_s: float) -> None:
             done = await ingestor.retry_due()
             if done:
                 log.info("processed %d inbound events on retry", done)
-        except Exception:
-            log.exception("inbound retry pass failed")
+        except Exception as exc:
+            log_failure(log, exc, "inbound retry pass failed")
         await asyncio.sleep(interval_s)

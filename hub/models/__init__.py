@@ -20,6 +20,9 @@ from .comms import (
 )
 from .crm import (
     Activity,
+    ActivityKind,
+    ActivityParticipant,
+    ActivityStatus,
     Contact,
     ContactOrganisation,
     ContactStatus,
@@ -39,14 +42,33 @@ from .crm_config import (
     VisibilityScope,
 )
 from .people import ApiToken, Presence, Role, Strategy, Team, TeamMember, User, WebSession
+from .robots import (
+    CalendarDay,
+    CalendarDayKind,
+    FiringStatus,
+    RobotFiring,
+    RobotFlag,
+    RobotRule,
+    RobotRuleVersion,
+    RuleKind,
+    WebhookDelivery,
+)
 from .routing import AssignmentOffer, ContactMerge, RoutingDecision
 from .sales import Deal, DealConversation, DealStageChange, Pipeline, Stage, StageOutcome
+from .suggestions import IdentitySuggestion, SuggestionStatus
+from .tags import ConversationTag, SavedView, Tag
+from .templates import ReplyTemplate, TemplateScope
 
 __all__ = [
     "Activity",
+    "ActivityKind",
+    "ActivityParticipant",
+    "ActivityStatus",
     "ApiToken",
     "AssignmentOffer",
     "Base",
+    "CalendarDay",
+    "CalendarDayKind",
     "Call",
     "CallDirection",
     "CallOutcome",
@@ -58,6 +80,7 @@ __all__ = [
     "ContactStatus",
     "Conversation",
     "ConversationStatus",
+    "ConversationTag",
     "CrmEntity",
     "CrmVisibility",
     "CustomField",
@@ -67,8 +90,10 @@ __all__ = [
     "Direction",
     "EventLog",
     "FieldKind",
+    "FiringStatus",
     "Identity",
     "IdentityKind",
+    "IdentitySuggestion",
     "ImportJob",
     "ImportMapping",
     "InboundEvent",
@@ -83,16 +108,27 @@ __all__ = [
     "OutboxStatus",
     "Pipeline",
     "Presence",
+    "ReplyTemplate",
+    "RobotFiring",
+    "RobotFlag",
+    "RobotRule",
+    "RobotRuleVersion",
     "Role",
     "RoutingDecision",
+    "RuleKind",
+    "SavedView",
     "Stage",
     "StageOutcome",
     "StoredFile",
     "Strategy",
+    "SuggestionStatus",
+    "Tag",
     "Team",
     "TeamMember",
+    "TemplateScope",
     "User",
     "VisibilityScope",
     "WebSession",
+    "WebhookDelivery",
     "utcnow",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -23,6 +23,36 @@ NAMING = {
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # BIGINT keys on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+POSTGRES_ONLY = "postgres_only"
+SQLITE_FTS_PREFIX = "messages_fts"
+
+
+def postgres_only(index: Index) -> Index:
+    """An index that exists on PostgreSQL alone (a GIN over trigrams has no SQLite form).
+    `ddl_if` keeps it out of SQLite's DDL; the `info` mark tells Alembic's comparison of the
+    models with a SQLite database not to look for it (`include_object_for`)."""
+    index.info[POSTGRES_ONLY] = True
+    return index.ddl_if(dialect="postgresql")
+
+
+def include_object_for(dialect: str) -> Any:
+    """Alembic's `include_object` hook for a database of `dialect`: on SQLite, the models'
+    PostgreSQL-only indexes are not looked for (migrations and the drift test use it)."""
+
+    def include_object(
+        obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        if type_ == "index" and not reflected and obj.info.get(POSTGRES_ONLY):
+            return dialect == "postgresql"
+        # SQLite's full-text tables (and their shadow tables) are kept by raw DDL and
+        # triggers, as SQLAlchemy has no model of a virtual table.
+        if type_ == "table" and reflected and (name or "").startswith(SQLITE_FTS_PREFIX):
+            return False
+        return True
+
+    return include_object
 
 
 def utcnow() -> datetime:

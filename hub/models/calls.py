@@ -36,6 +36,8 @@ class Call(Base):
         Index("ix_calls_started_at", "started_at"),
         Index("ix_calls_contact_started", "contact_id", "started_at"),
         Index("ix_calls_answered_by_started", "answered_by_user_id", "started_at"),
+        # Was a lost call called back: the next call with that number after it.
+        Index("ix_calls_number_started", "client_number", "started_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))

@@ -18,10 +18,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, BigId, JSONType, UtcDateTime, utcnow
+from .base import Base, BigId, JSONType, UtcDateTime, postgres_only, utcnow
 from .people import _enum
+
+# The expression the full-text index is built on; search queries repeat it to use the index.
+MESSAGE_TSVECTOR = "to_tsvector('russian'::regconfig, text)"
 
 
 class InboundStatus(enum.StrEnum):
@@ -90,6 +94,9 @@ class InboundEvent(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    # The node that stored or last claimed it (hub.actions.channels.origin_of): while that
+    # node's lease ("node:<origin>") lives, its claim stands; once it lapses, anyone takes it.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class Conversation(Base):
@@ -100,6 +107,10 @@ class Conversation(Base):
         Index("ix_conversations_queued_at", "queued_at"),
         Index("ix_conversations_offer_expires_at", "offer_expires_at"),
         Index("ix_conversations_channel_visitor", "channel_id", "widget_visitor"),
+        # A report's cohort: the conversations created in its period.
+        Index("ix_conversations_created_at", "created_at"),
+        # The sweeper wakes those whose time has come.
+        Index("ix_conversations_snoozed_until", "snoozed_until"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
@@ -127,6 +138,10 @@ class Conversation(Base):
     waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_message_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Put aside by its operator: out of «Мои» until `snoozed_until` (null: until the client
+    # writes), then back to the same operator. The client writing always wakes it.
+    snoozed: Mapped[bool] = mapped_column(Boolean, default=False)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Read state as message ids, only ever moving forward: the client has seen our replies
     # up to `client_read_up_to`; the agents have seen the client's messages up to the other.
     client_read_up_to: Mapped[int | None] = mapped_column(BigInteger)
@@ -142,6 +157,11 @@ class Message(Base):
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         # Edits, replies and e-mail threading look messages up by the channel's own id.
         Index("ix_messages_external_id", "external_id"),
+        # Search (hub/queries/search.py): Russian full text on PostgreSQL. SQLite has the
+        # FTS5 table `messages_fts` instead, kept by triggers (migration 0018).
+        postgres_only(
+            Index("ix_messages_text_fts", sql_text(MESSAGE_TSVECTOR), postgresql_using="gin")
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))

@@ -7,16 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from .base import Base, BigId, JSONType, UtcDateTime, utcnow
+from .base import Base, BigId, JSONType, UtcDateTime, postgres_only, utcnow
 from .people import _enum
 
 
@@ -94,6 +96,16 @@ class Contact(Base):
         # a manager's page never scans the whole registry looking for rows that match.
         Index("ix_contacts_owner_status_name", "responsible_user_id", "status", "name_key", "id"),
         Index("ix_contacts_status_name", "status", "name_key", "id"),
+        # "Anna" finds "Соколова Анна": a name searched anywhere in it, through trigrams on
+        # PostgreSQL (pg_trgm); SQLite has no such index and scans, as embedded sizes allow.
+        postgres_only(
+            Index(
+                "ix_contacts_name_key_trgm",
+                "name_key",
+                postgresql_using="gin",
+                postgresql_ops={"name_key": "gin_trgm_ops"},
+            )
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(300), default="")
@@ -136,7 +148,18 @@ class Identity(Base):
     """One way to reach a contact; (kind, value) is unique so a sender maps to one person."""
 
     __tablename__ = "identities"
-    __table_args__ = (UniqueConstraint("kind", "value"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "value"),
+        # Search by a part of a number or an address ("5551234"): trigrams on PostgreSQL.
+        postgres_only(
+            Index(
+                "ix_identities_value_trgm",
+                "value",
+                postgresql_using="gin",
+                postgresql_ops={"value": "gin_trgm_ops"},
+            )
+        ),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
@@ -171,19 +194,100 @@ class Lead(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
+class ActivityKind(enum.StrEnum):
+    call = "call"  # Звонок
+    meeting = "meeting"  # Встреча
+    task = "task"  # Задача
+    reminder = "reminder"  # Напоминание
+    email = "email"  # Письмо
+
+
+class ActivityStatus(enum.StrEnum):
+    planned = "planned"
+    done = "done"
+    cancelled = "cancelled"
+
+
 class Activity(Base):
-    """A call, meeting, task or message logged against a contact or deal."""
+    """A call, meeting, task, reminder or letter planned (or done) by a responsible user,
+    linked to a client, an organisation, a deal and the conversation it came from.
+
+    Times are UTC. An all-day activity keeps its date whatever the viewer's zone: its
+    `due_at` is that date's midnight UTC and is read as a date, never as an instant.
+    A reminder is pending while `remind_at` is set and `remind_delivered_at` is not; the
+    reminder scheduler finds those with one query on the partial index below.
+    """
 
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_activities_status_due", "status", "due_at"),
+        # A user's day and a team's week: responsible user, then time.
+        Index("ix_activities_user_due", "user_id", "due_at"),
+        Index("ix_activities_due", "due_at"),
+        # The «Сегодня» panel and overdue lists: a user's planned work by time, without
+        # wading through years of done activities.
+        Index(
+            "ix_activities_user_planned_due",
+            "user_id",
+            "due_at",
+            postgresql_where=text("status = 'planned'"),
+            sqlite_where=text("status = 'planned'"),
+        ),
+        # Only pending reminders are indexed, so the scheduler's scan stays tiny.
+        Index(
+            "ix_activities_reminder_due",
+            "remind_at",
+            postgresql_where=text("remind_delivered_at IS NULL AND remind_at IS NOT NULL"),
+            sqlite_where=text("remind_delivered_at IS NULL AND remind_at IS NOT NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # call | meeting | task | message
+    kind: Mapped[str] = mapped_column(String(20))  # ActivityKind
     subject: Mapped[str] = mapped_column(String(300))
+    # The description.
     body: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="planned")  # planned|done|cancelled
+    status: Mapped[str] = mapped_column(String(20), default="planned")  # ActivityStatus
+    # What came of it, asked for on completion.
+    result: Mapped[str] = mapped_column(Text, default="")
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    # The responsible user.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    duration_min: Mapped[int | None] = mapped_column(Integer)
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Meetings: what is to be discussed, where (an address or a link), what was decided.
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(String(500), default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
     remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    remind_delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Delivered well after its time (Okno was down): the toast says so.
+    remind_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ActivityParticipant(Base):
+    """Who else takes part: one of our users or one of the client's contact persons."""
+
+    __tablename__ = "activity_participants"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "user_id"),
+        # A colleague's calendar includes the meetings they are invited to: by user and time,
+        # so a week's invitations are one index range, not every invitation ever.
+        Index("ix_activity_participants_user_due", "user_id", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Not unique with the activity: merging two contacts may bring both onto one meeting.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    # The activity's due_at, copied (kept in step by hub.actions.activity_writes).
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

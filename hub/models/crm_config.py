@@ -84,6 +84,9 @@ class ImportJob(Base):
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Touched by the node running the import after every batch: a running job whose
+    # heartbeat stopped belonged to a node that died (kill -9, power) and is shown failed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ImportMapping(Base):

@@ -63,6 +63,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.operator)
     locale: Mapped[str] = mapped_column(String(10), default="ru")
+    # IANA zone: times are stored in UTC and shown (and "tomorrow 9:00" is meant) in it.
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    # SHA-256 of the secret in the user's personal iCalendar feed URL; null: no feed.
+    ical_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # How many open conversations this operator may hold at once.
     max_conversations: Mapped[int] = mapped_column(Integer, default=5)

@@ -11,6 +11,7 @@ from .conversations import (
     get_conversation,
     list_conversations,
 )
+from .introduced import IntroducedName
 from .leads import list_leads
 from .messages import contact_history, list_messages
 from .shapes import (
@@ -33,8 +34,10 @@ from .shapes import (
     UserRow,
 )
 from .users import list_users
+from .workspace_views import VIEWS, View, colleagues, team_ids_of, view_counts, view_filter
 
 __all__ = [
+    "VIEWS",
     "AssigneeFilter",
     "ChannelBrief",
     "ContactBrief",
@@ -46,6 +49,7 @@ __all__ = [
     "DealOut",
     "HistoryMessage",
     "IdentityOut",
+    "IntroducedName",
     "LastContact",
     "LastMessage",
     "LeadListItem",
@@ -58,6 +62,8 @@ __all__ = [
     "Timestamp",
     "UserBrief",
     "UserRow",
+    "View",
+    "colleagues",
     "contact_access",
     "contact_card",
     "contact_history",
@@ -71,4 +77,7 @@ __all__ = [
     "list_messages",
     "list_users",
     "merged_into",
+    "team_ids_of",
+    "view_counts",
+    "view_filter",
 ]

@@ -3,8 +3,9 @@ open deals, leads and the last few contacts in any channel.
 
 One query and one shape for every reader: the API (`GET /contacts/{id}`, a conversation's
 detail, a converted lead) returns it, the screen-pop (`call.ringing`) carries its JSON dump,
-and one script (`agent_ui/static/client-card.js`) renders it. Set-based: six queries per
-card, whatever the number of identities, companies, deals, leads or messages.
+and one script (`agent_ui/static/client-card.js`) renders it. Set-based: eight queries per
+card (nine when a form request came under another name), whatever the number of
+identities, companies, deals, leads or messages.
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ from hub.models import (
     Conversation,
     Deal,
     Direction,
+    IdentitySuggestion,
     Lead,
     Message,
     Pipeline,
     Stage,
+    SuggestionStatus,
     User,
 )
 from hub.serialize import channel_brief, iso, user_brief
 
 from .contacts import identities_of, organisations_of, row_json
+from .introduced import IntroducedName, introduced_names
 from .leads import lead_json
 from .shapes import ChannelBrief, ContactRow, LeadOut, Shape, Timestamp, UserBrief
 
@@ -64,15 +68,31 @@ class LastContact(Shape):
     created_at: Timestamp
 
 
+class SuggestionOut(Shape):
+    """An address Okno noticed for this client; a person accepts or dismisses it."""
+
+    id: int
+    kind: str
+    value: str
+    name: str
+    # replied_in_conversation: the sender answered in the client's thread `conversation_id`.
+    reason: str
+    conversation_id: int | None
+    created_at: Timestamp
+
+
 class ContactCard(ContactRow):
     """Everything an operator needs about the client: ways to reach (phones nobody could parse
     among them, marked `unparsed`: a PATCH of `phones` with the corrected number replaces
     one), companies with positions, custom fields, the manager, the next-contact date, the
-    `version` an edit must name, deals, leads, and what was said last."""
+    `version` an edit must name, deals, leads, what was said last, and the other names
+    visitors typed in this client's form requests (`introduced_as`)."""
 
     open_deals: list[DealOut]
     leads: list[LeadOut]
     last_contacts: list[LastContact]
+    suggestions: list[SuggestionOut]
+    introduced_as: list[IntroducedName]
 
 
 async def contact_card(session: AsyncSession, contact_id: int) -> ContactCard | None:
@@ -111,9 +131,32 @@ async def contact_card(session: AsyncSession, contact_id: int) -> ContactCard | 
         .order_by(Message.id.desc())
         .limit(LAST_CONTACTS)
     )
+    suggestions = await session.scalars(
+        select(IdentitySuggestion)
+        .where(
+            IdentitySuggestion.contact_id == contact_id,
+            IdentitySuggestion.status == SuggestionStatus.open,
+        )
+        .order_by(IdentitySuggestion.id)
+    )
+    introduced = await introduced_names(
+        session, contact, [org["id"] for org in organisations[contact_id]]
+    )
     return ContactCard.model_validate(
         {
             **row_json(contact, responsible, identities[contact_id], organisations[contact_id]),
+            "suggestions": [
+                {
+                    "id": s.id,
+                    "kind": s.kind.value,
+                    "value": s.value,
+                    "name": s.name,
+                    "reason": s.reason,
+                    "conversation_id": s.conversation_id,
+                    "created_at": iso(s.created_at),
+                }
+                for s in suggestions
+            ],
             "open_deals": [
                 {
                     "id": deal.id,
@@ -139,5 +182,6 @@ async def contact_card(session: AsyncSession, contact_id: int) -> ContactCard | 
                 }
                 for message, channel in recent
             ],
+            "introduced_as": introduced,
         }
     )

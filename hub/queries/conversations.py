@@ -7,16 +7,31 @@ one query too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from hub.models import Channel, Contact, Conversation, ConversationStatus, Message, User
+from hub.models import (
+    Channel,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    ConversationTag,
+    Message,
+    Tag,
+    User,
+)
+from hub.models.crm import search_key
 from hub.serialize import conversation_json
 
+from .activities import among
+from .flags import open_flags
 from .shapes import ConversationOut
+from .tags import tags_of
 
 AssigneeFilter = str  # "me", "none", "mine-or-none", "any" or a user id
 
@@ -40,8 +55,21 @@ def _statement() -> Select[Conversation, Contact, Channel, User, Message]:
     )
 
 
-def _out(row: Any) -> ConversationOut:
-    return ConversationOut.model_validate(conversation_json(*row))
+def _out(
+    row: Any, flags: list[dict[str, Any]] | None = None, tags: list[str] | None = None
+) -> ConversationOut:
+    return ConversationOut.model_validate(
+        {**conversation_json(*row), "flags": flags or [], "tags": tags or []}
+    )
+
+
+async def _outs(session: AsyncSession, rows: list[Any]) -> list[ConversationOut]:
+    """The conversations with their robots' flags and their tags: one more query each for
+    the whole page."""
+    ids = [row[0].id for row in rows]
+    flags = await open_flags(session, "conversation", ids)
+    tags = await tags_of(session, ids)
+    return [_out(row, flags.get(row[0].id), tags.get(row[0].id)) for row in rows]
 
 
 def _assignee_filter(assignee: AssigneeFilter, me: int) -> ColumnElement[bool] | None:
@@ -65,9 +93,28 @@ async def list_conversations(
     channel_kind: str | None,
     before_id: int | None,
     limit: int,
+    where: ColumnElement[bool] | None = None,
+    tag: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[ConversationOut]:
-    """Newest activity first; `before_id` continues after that conversation's position."""
+    """Newest activity first; `before_id` continues after that conversation's position.
+    `where` narrows further (a workspace view); `tag` (a name, any case) and the period of
+    the last activity [since, until) too."""
     stmt = _statement()
+    if where is not None:
+        stmt = stmt.where(where)
+    if tag is not None:
+        tagged = (
+            select(ConversationTag.conversation_id)
+            .join(Tag, Tag.id == ConversationTag.tag_id)
+            .where(Tag.name_key == search_key(tag))
+        )
+        stmt = stmt.where(Conversation.id.in_(tagged))
+    if since is not None:
+        stmt = stmt.where(Conversation.last_message_at >= since)
+    if until is not None:
+        stmt = stmt.where(Conversation.last_message_at < until)
     if status != "all":
         stmt = stmt.where(Conversation.status == ConversationStatus(status))
     who = _assignee_filter(assignee, me)
@@ -88,14 +135,14 @@ async def list_conversations(
             )
         )
     stmt = stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)
-    return [_out(row) for row in await session.execute(stmt)]
+    return await _outs(session, list((await session.execute(stmt)).all()))
 
 
 async def get_conversation(session: AsyncSession, conversation_id: int) -> ConversationOut | None:
     row = (
         await session.execute(_statement().where(Conversation.id == conversation_id))
     ).one_or_none()
-    return _out(row) if row is not None else None
+    return (await _outs(session, [row]))[0] if row is not None else None
 
 
 async def conversation_summary(
@@ -104,7 +151,8 @@ async def conversation_summary(
     """The conversation as events carry it (the JSON of a `ConversationOut`), as flushed.
 
     One query for its contact, channel, assignee and last message, the conversation itself
-    taken as loaded, since this runs on every routing step. A plain dict rather than the
+    taken as loaded, since this runs on every routing step; one more (by index) for the
+    robots' flags standing on it. A plain dict rather than the
     model: events are dumped to JSON as they are, and validating here would cost the hot
     path for nothing."""
     last_id = (
@@ -122,7 +170,13 @@ async def conversation_summary(
             .where(Contact.id == conversation.contact_id)
         )
     ).one()
-    return conversation_json(conversation, contact, channel, assignee, last)
+    flags = await open_flags(session, "conversation", [conversation.id])
+    tags = await tags_of(session, [conversation.id])
+    return {
+        **conversation_json(conversation, contact, channel, assignee, last),
+        "flags": flags.get(conversation.id, []),
+        "tags": tags.get(conversation.id, []),
+    }
 
 
 async def conversation_contact_id(session: AsyncSession, conversation_id: int) -> int | None:
@@ -131,3 +185,22 @@ async def conversation_contact_id(session: AsyncSession, conversation_id: int) -
             select(Conversation.contact_id).where(Conversation.id == conversation_id)
         )
     ).scalar_one_or_none()
+
+
+async def conversation_summaries(
+    session: AsyncSession, ids: Sequence[int], dialect: str
+) -> list[tuple[int | None, dict[str, object]]]:
+    """`conversation_summary` of many conversations at once (their assignee id with each):
+    one query for the rows and one for their flags, whatever their number."""
+    rows = list(
+        (
+            await session.execute(
+                _statement().where(among(Conversation.id, ids, dialect)).order_by(Conversation.id)
+            )
+        ).all()
+    )
+    flags = await open_flags(session, "conversation", (row[0].id for row in rows))
+    return [
+        (row[0].assignee_id, {**conversation_json(*row), "flags": flags.get(row[0].id, [])})
+        for row in rows
+    ]

@@ -8,6 +8,7 @@ filters lists, guards single reads and exports, and picks the audience of `*.cha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +91,23 @@ async def crm_audience(session: AsyncSession, responsible_user_id: int | None) -
         )
         users.update(rows.scalars())
     return Audience(users=frozenset(users), roles=roles)
+
+
+async def crm_audiences(
+    session: AsyncSession, responsible_user_ids: Iterable[int | None]
+) -> dict[int | None, Audience]:
+    """`crm_audience` of many responsible managers at once: the scopes read once (a batch
+    of robot flags re-announces thousands of deals of a few hundred managers)."""
+    by_role = await scopes(session)
+    roles = frozenset(role for role, scope in by_role.items() if scope is VisibilityScope.all)
+    team_roles = [role for role, scope in by_role.items() if scope is VisibilityScope.team]
+    found: dict[int | None, Audience] = {}
+    for owner in set(responsible_user_ids):
+        if owner is None or team_roles:
+            found[owner] = await crm_audience(session, owner)
+        else:
+            found[owner] = Audience(users=frozenset({owner}), roles=roles)
+    return found
 
 
 async def mates_of(session: AsyncSession, actor: Actor) -> frozenset[int]:

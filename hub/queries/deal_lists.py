@@ -15,12 +15,13 @@ A column's `next_cursor` continues in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, Date, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,8 @@ from .custom_filters import custom_condition
 from .deals import DealCard, card_rows, card_select, cards, money
 from .keyset import Sort, decode_cursor, encode_cursor
 from .shapes import Shape
+
+RUB = "RUB"
 
 BOARD_COLUMN_CARDS = 50
 SortKey = Literal["created_at", "amount", "stage_entered_at", "expected_close_on"]
@@ -63,7 +66,11 @@ class PipelineList(Shape):
 class BoardColumn(Shape):
     stage: StageOut
     count: int
-    amount: str
+    amount: str = Field(description="The sum of the column's deals in rubles (RUB) only")
+    amounts: dict[str, str] = Field(
+        description="The sums per currency (ISO code → sum): deals in dollars are never added "
+        "to deals in rubles"
+    )
     deals: list[DealCard]
     next_cursor: str | None
 
@@ -75,7 +82,14 @@ class Board(Shape):
 
 class Totals(Shape):
     count: int
-    amount: str
+    amount: str = Field(description="The sum of the matching deals in rubles (RUB) only")
+    amounts: dict[str, str] = Field(description="The sums per currency (ISO code → sum)")
+
+
+def _by_currency(rows: Iterable[Any]) -> dict[str, str]:
+    """(currency, sum) rows as the wire's {"RUB": "125000.00", ...}, rubles first."""
+    sums = {currency: money(amount) for currency, amount in rows}
+    return dict(sorted(sums.items(), key=lambda item: (item[0] != RUB, item[0])))
 
 
 class DealPage(Shape):
@@ -209,25 +223,29 @@ async def board(
         ).scalars()
     )
     where = DealFilter(pipeline_id=pipeline_id, responsible_id=responsible_id, q=q).conditions(view)
-    sums = {
-        stage_id: (count, amount)
-        for stage_id, count, amount in await session.execute(
-            select(Deal.stage_id, func.count(), func.coalesce(func.sum(Deal.amount), 0))
-            .where(*where)
-            .group_by(Deal.stage_id)
-        )
-    }
+    # Counted per stage and currency in one GROUP BY: sums of different currencies are kept
+    # apart, never added up as if a dollar were a ruble.
+    counts: dict[int, int] = {}
+    sums: dict[int, list[tuple[str, Any]]] = {}
+    for stage_id, currency, count, amount in await session.execute(
+        select(Deal.stage_id, Deal.currency, func.count(), func.coalesce(func.sum(Deal.amount), 0))
+        .where(*where)
+        .group_by(Deal.stage_id, Deal.currency)
+    ):
+        counts[stage_id] = counts.get(stage_id, 0) + count
+        sums.setdefault(stage_id, []).append((currency, amount))
     sort = Sort(Deal.stage_entered_at, Deal.id)
     columns = []
     for stage in stages:
         stmt = sort.order(card_select().where(*where, Deal.stage_id == stage.id))
         rows = await card_rows(session, stmt.limit(BOARD_COLUMN_CARDS + 1))
-        count, amount = sums.get(stage.id, (0, 0))
+        amounts = _by_currency(sums.get(stage.id, []))
         columns.append(
             BoardColumn(
                 stage=_stage_out(stage),
-                count=count,
-                amount=money(amount),
+                count=counts.get(stage.id, 0),
+                amount=amounts.get(RUB, money(0)),
+                amounts=amounts,
                 deals=cards(rows[:BOARD_COLUMN_CARDS], now),
                 next_cursor=_next(rows, BOARD_COLUMN_CARDS, "stage_entered_at"),
             )
@@ -263,11 +281,14 @@ async def list_deals(
 ) -> DealPage:
     """One page of the matching deals, and the count and sum of all of them."""
     where = filters.conditions(view)
-    count, amount = (
+    per_currency = list(
         await session.execute(
-            select(func.count(), func.coalesce(func.sum(Deal.amount), 0)).where(*where)
+            select(Deal.currency, func.count(), func.coalesce(func.sum(Deal.amount), 0))
+            .where(*where)
+            .group_by(Deal.currency)
         )
-    ).one()
+    )
+    amounts = _by_currency((currency, amount) for currency, _, amount in per_currency)
     order = Sort(_sort_column(sort), Deal.id, descending)
     stmt = card_select().where(*where)
     if cursor is not None:
@@ -276,5 +297,9 @@ async def list_deals(
     return DealPage(
         items=cards(rows[:limit], now),
         next_cursor=_next(rows, limit, sort),
-        totals=Totals(count=count, amount=money(amount)),
+        totals=Totals(
+            count=sum(count for _, count, _ in per_currency),
+            amount=amounts.get(RUB, money(0)),
+            amounts=amounts,
+        ),
     )

@@ -23,6 +23,7 @@ from hub.models import Contact, Deal, DealConversation, DealStageChange, Organis
 from hub.serialize import iso
 
 from .card import NamedRef
+from .flags import FlagBrief, open_flags
 from .shapes import Shape, Timestamp
 
 CENT = Decimal("0.01")
@@ -46,8 +47,8 @@ class DealCard(Shape):
     stage_entered_at: Timestamp
     days_in_stage: int
     expected_close_on: str | None
-    # Raised by robots (later): "stalled", "no-next-step", ...
-    flags: list[str]
+    # Raised by robots and standing: {id, kind (the rule's code), label (its reason), ...}
+    flags: list[FlagBrief]
     version: int
 
 
@@ -74,7 +75,8 @@ class DealDetail(DealCard):
 
 
 _Owner = aliased(User)
-CardRow = tuple[Deal, str | None, str | None, str | None]
+# The deal, the names of its contact, organisation and responsible, its standing flags.
+CardRow = tuple[Deal, str | None, str | None, str | None, list[dict[str, Any]]]
 
 
 def card_select() -> Select[Any]:
@@ -90,7 +92,10 @@ def card_select() -> Select[Any]:
 
 
 async def card_rows(session: AsyncSession, stmt: Select[Any]) -> list[CardRow]:
-    return [(deal, c, o, u) for deal, c, o, u in (await session.execute(stmt)).all()]
+    rows = (await session.execute(stmt)).all()
+    # One more query for the whole page's flags, not one per card.
+    flags = await open_flags(session, "deal", (row[0].id for row in rows))
+    return [(deal, c, o, u, flags.get(deal.id, [])) for deal, c, o, u in rows]
 
 
 def _ref(row_id: int | None, name: str | None) -> dict[str, Any] | None:
@@ -98,7 +103,7 @@ def _ref(row_id: int | None, name: str | None) -> dict[str, Any] | None:
 
 
 def card_json(row: CardRow, now: datetime) -> dict[str, Any]:
-    deal, contact_name, organisation_name, owner_name = row
+    deal, contact_name, organisation_name, owner_name, flags = row
     return {
         "id": deal.id,
         "title": deal.title,
@@ -114,7 +119,7 @@ def card_json(row: CardRow, now: datetime) -> dict[str, Any]:
         "expected_close_on": (
             deal.expected_close_on.isoformat() if deal.expected_close_on else None
         ),
-        "flags": [],
+        "flags": flags,
         "version": deal.version,
     }
 

@@ -4,6 +4,7 @@ the directories an import checks its rows against."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -94,19 +95,34 @@ class ImportPreview(Shape):
     fields: list[FieldChoice]
 
 
-def job_out(job: ImportJob) -> ImportJobOut:
+# A running import records progress after every batch (BATCH rows, a few seconds); one
+# silent for this long was on a node that died without being able to say so.
+STALLED_AFTER = timedelta(minutes=2)
+INTERRUPTED = (
+    "Импорт прерван: сервер, который его выполнял, остановился. Загрузите файл снова: "
+    "уже загруженные строки будут отмечены как дубликаты."
+)
+
+
+def job_out(job: ImportJob, now: datetime) -> ImportJobOut:
+    """The job as its progress bar needs it; a running job whose node died reads as failed
+    (the rows it committed stay), so nobody watches a bar that will never move again."""
+    status, error = job.status, job.error
+    beat = job.heartbeat_at or job.created_at
+    if status == "running" and now - beat > STALLED_AFTER:
+        status, error = "failed", INTERRUPTED
     return ImportJobOut(
         id=job.id,
         entity=CrmEntity(job.entity),
         filename=job.filename,
-        status=job.status,
+        status=status,
         total_rows=job.total_rows,
         done_rows=job.done_rows,
         created_count=job.created_count,
         duplicate_count=job.duplicate_count,
         error_count=job.error_count,
         report=[ReportLine.model_validate(line) for line in job.report or []],
-        error=job.error,
+        error=error,
         created_at=iso(job.created_at),
         finished_at=iso(job.finished_at) if job.finished_at else None,
     )
@@ -155,7 +171,9 @@ async def remembered_mapping(
     return list(found["fields"])
 
 
-async def preview(session: AsyncSession, job: ImportJob, table: Table) -> ImportPreview:
+async def preview(
+    session: AsyncSession, job: ImportJob, table: Table, now: datetime
+) -> ImportPreview:
     entity = CrmEntity(job.entity)
     fields = await custom_fields(session, entity)
     guesses = guess_all(entity, table.headers, {normalise(f.label): f.key for f in fields})
@@ -170,7 +188,7 @@ async def preview(session: AsyncSession, job: ImportJob, table: Table) -> Import
     choices += [FieldChoice(field=CUSTOM_PREFIX + f.key, label=f.label) for f in fields]
     choices.append(FieldChoice(field=NEW_CUSTOM_FIELD, label="Новое дополнительное поле"))
     return ImportPreview(
-        job=job_out(job),
+        job=job_out(job, now),
         columns=columns,
         remembered=None
         if remembered is None

@@ -6,7 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.auth import Principal
 from hub.models import User
+from hub.policy import may_plan_for
+
+from .crm_access import crm_view, mates_of
 
 
 async def active_staff(session: AsyncSession) -> list[dict[str, int | str]]:
@@ -14,3 +18,15 @@ async def active_staff(session: AsyncSession) -> list[dict[str, int | str]]:
         select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name, User.id)
     )
     return [{"id": user_id, "name": name} for user_id, name in rows]
+
+
+async def plannable_staff(session: AsyncSession, actor: Principal) -> list[dict[str, int | str]]:
+    """Active users the actor may make responsible for an activity or invite to it (the
+    «Ответственный» and «Участники» choices of «Задачи»): the same rule the API checks."""
+    view = await crm_view(session, actor)
+    mates = await mates_of(session, actor)
+    return [
+        person
+        for person in await active_staff(session)
+        if may_plan_for(actor, int(person["id"]), mates, view.sees(int(person["id"])))
+    ]

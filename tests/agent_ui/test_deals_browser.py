@@ -399,6 +399,34 @@ async def test_a_deal_is_edited_in_its_panel_a_stale_edit_is_refused_and_the_lis
         ]
         assert "view=list" in page.url
 
+        # A deal in dollars is summed beside the rubles, never into them.
+        await seeded["api"].call(
+            "POST",
+            "/deals",
+            {
+                "title": "Фасад для дилера",
+                "pipeline_id": current["pipeline_id"],
+                "stage_id": seeded["stage"][DRAFT],
+                "amount": "2000.00",
+                "currency": "USD",
+                "responsible_id": ui.users["petrova"].id,
+            },
+        )
+        await page.click("#view-board")
+        await wait_stats(page, DRAFT, "2", "400 000 ₽ + 2 000 $")
+        await page.click("#view-list")
+        # The list's totals are of its last load: choosing the stage again reloads them.
+        await page.select_option("#list-filters select[name=stage]", label=OFFER)
+        await page.locator("#list-totals", has_text="Сделок: 2").wait_for()
+        await page.select_option("#list-filters select[name=stage]", label=DRAFT)
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#deals-rows tr').length === 2"
+        )
+        await page.locator("#list-totals", has_text="Сделок: 2").wait_for()
+        assert (await totals.text_content() or "").replace("\u00a0", " ") == (
+            "Сделок: 2, на сумму 400 000 ₽ + 2 000 $"
+        )
+
         # The pipeline switcher: another pipeline's board, with its own stages.
         await page.click("#view-board")
         await page.select_option("#pipeline-select", label="Сервис")

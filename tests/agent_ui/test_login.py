@@ -12,7 +12,7 @@ from hub.host.app import create_app
 from hub.host.appkeys import HUB
 from hub.models import Role
 from tests.agent_ui.conftest import PASSWORD, Ui, csrf_from
-from tests.conftest import Backend
+from tests.conftest import Backend, Clock
 
 
 def session_cookie(set_cookie_headers: list[str]) -> SimpleCookie:
@@ -174,3 +174,47 @@ async def test_supervisor_board_is_for_supervisors(sqlite_ui: Ui) -> None:
         assert 'data-tab="all"' in await workspace.text()
     async with operator.get(sqlite_ui.url("/")) as workspace:
         assert 'data-tab="all"' not in await workspace.text()
+
+
+async def test_failed_logins_make_the_guesser_wait_per_account_and_per_address(
+    sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    app = create_app(
+        sqlite_backend.settings(login_failures_per_account=3, login_failures_per_address=5)
+    )
+    ui = Ui(await serve(app), app[HUB])
+    clock = Clock()
+    ui.hub.clock = clock
+    await ui.add_user("ivanov")
+    await ui.add_user("petrova")
+
+    async def attempt(login: str, password: str) -> tuple[int, str]:
+        browser = ui.anonymous()  # a fresh browser each time: a success signs it in
+        async with browser.get(ui.url("/login?lang=ru")) as page:
+            token = csrf_from(await page.text())
+        async with browser.post(
+            ui.url("/login?lang=ru"),
+            data={"login": login, "password": password, "csrf_token": token},
+            allow_redirects=False,
+        ) as answer:
+            return answer.status, await answer.text()
+
+    for _ in range(3):
+        assert (await attempt("ivanov", "guess"))[0] == 401
+    # The account is paused: even the right password is not checked now.
+    status, page = await attempt("ivanov", PASSWORD)
+    assert status == 429
+    assert "Слишком много неудачных попыток. Подождите 15 мин. и попробуйте снова." in page
+    # Another account from the same address still logs in, until the address's budget is
+    # spent too (3 failures above, 2 more here).
+    assert (await attempt("petrova", PASSWORD))[0] == 303
+    for _ in range(2):
+        assert (await attempt("petrova", "guess"))[0] == 401
+    assert (await attempt("petrova", PASSWORD))[0] == 429
+    # Failures older than the window no longer count.
+    clock.advance(14 * 60)
+    assert (await attempt("ivanov", PASSWORD))[0] == 429
+    clock.advance(61)
+    assert (await attempt("ivanov", PASSWORD))[0] == 303
+    assert (await attempt("petrova", PASSWORD))[0] == 303
+    await ui.close()

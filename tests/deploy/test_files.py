@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hub.host.metrics import Metrics
 from hub.settings import Settings, load_settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -141,3 +142,19 @@ def test_the_nginx_site_balances_two_nodes_and_passes_sockets() -> None:
         assert "proxy_read_timeout 1h;" in body
     widget = re.compile(r"^/widget/[^/]+/ws$")
     assert widget.match("/widget/site/ws") and not widget.match("/widget/site/ws/x")
+
+
+def test_the_grafana_dashboard_charts_every_metric_and_only_real_ones() -> None:
+    dashboard = json.loads((DEPLOY / "grafana" / "okno.json").read_text(encoding="utf-8"))
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    charted = {
+        re.sub(r"_(total|bucket|sum|count)$", "", name)
+        for expr in exprs
+        for name in re.findall(r"\bokno_[a-z_]+", expr)
+    }
+    exported = {family.name for family in Metrics().registry.collect()}
+    assert charted == exported  # a new metric without a panel, or a panel of a gone one, fails
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == "${datasource}"

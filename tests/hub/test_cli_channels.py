@@ -124,7 +124,7 @@ async def test_a_running_node_follows_cli_changes(
     backend: Backend, serve: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if backend.redis_url is None:
-        pytest.skip("one node on the in-memory bus applies CLI changes at its next start")
+        pytest.skip("the memory-bus node is the test below: it watches the database")
     # The CLI publishes on the node's Redis bus.
     monkeypatch.setenv("OKNO_REDIS_URL", backend.redis_url)
     monkeypatch.setenv("OKNO_REDIS_PREFIX", backend.redis_prefix)
@@ -143,3 +143,30 @@ async def test_a_running_node_follows_cli_changes(
     assert connector is not None and connector.options.model_dump()["rate_limit_per_minute"] == 9
     assert await okno("channel", "disable", "live", *db) == 0
     await eventually(lambda: runner.get("webform", "live") is None)
+
+
+async def test_a_node_on_the_memory_bus_follows_cli_changes_through_the_database(
+    backend: Backend, serve: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The node hears nothing on a bus (the CLI here has its own, and no Redis): it sees the
+    change in the shared database (hub/host/channel_watch.py) and applies it, no restart."""
+    app = create_app(backend.settings(redis_url=None))
+    await serve(app)
+    runner = app[RUNNER]
+    db = ("--database-url", backend.database_url)
+    within = 10.0  # the watch polls every 2 s; the CLI opens its own Hub on the same database
+
+    assert await okno("channel", "add", "webform", "--name", "quiet", *db) == 0
+    assert "within 2 s; no restart needed" in capsys.readouterr().out
+    await eventually(lambda: runner.get("webform", "quiet") is not None, within)
+    first = runner.get("webform", "quiet")
+    assert first is not None and first.options.model_dump()["rate_limit_per_minute"] == 10
+    limit = ("--option", "rate_limit_per_minute=3")
+    assert await okno("channel", "set", "webform", "quiet", *limit, *db) == 0
+    await eventually(lambda: runner.get("webform", "quiet") is not first, within)
+    changed = runner.get("webform", "quiet")
+    assert changed is not None and changed.options.model_dump()["rate_limit_per_minute"] == 3
+    assert await okno("channel", "disable", "quiet", *db) == 0
+    await eventually(lambda: runner.get("webform", "quiet") is None, within)
+    assert await okno("channel", "enable", "quiet", "--kind", "webform", *db) == 0
+    await eventually(lambda: runner.get("webform", "quiet") is not None, within)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from hub.events import (
+    ActivityChanged,
     Audience,
     CallChanged,
     CallRinging,
@@ -22,8 +23,11 @@ from hub.events import (
     MessageCreated,
     MessageUpdated,
     OrganisationChanged,
+    PersonalDataHandled,
     PresenceChanged,
     QueueAlert,
+    ReminderDue,
+    RobotNotice,
 )
 from hub.models import Role
 
@@ -105,6 +109,55 @@ CASES: list[tuple[Event, str, dict[str, Any]]] = [
         ),
         "deal.changed",
         {"deal": {"id": 9, "stage_id": 4}, "change": "moved", "from_stage_id": 3},
+    ),
+    (
+        RobotNotice(
+            audience=AUDIENCE,
+            rule_id=2,
+            rule_name="Зависшая сделка",
+            object_type="deal",
+            object_id=9,
+            text="Сделка «Поставка» зависла",
+        ),
+        "robot.notice",
+        {
+            "rule_id": 2,
+            "rule_name": "Зависшая сделка",
+            "object_type": "deal",
+            "object_id": 9,
+            "text": "Сделка «Поставка» зависла",
+        },
+    ),
+    (
+        PersonalDataHandled(
+            audience=AUDIENCE,
+            contact_id=7,
+            action="erased",
+            by_user_id=1,
+            counts={"identities": 2, "messages": 5, "files": 1},
+        ),
+        "personal_data.handled",
+        {
+            "contact_id": 7,
+            "action": "erased",
+            "by_user_id": 1,
+            "counts": {"identities": 2, "messages": 5, "files": 1},
+        },
+    ),
+    (
+        ActivityChanged(audience=AUDIENCE, activity={"id": 5, "status": "done"}, change="done"),
+        "activity.changed",
+        {"activity": {"id": 5, "status": "done"}, "change": "done"},
+    ),
+    (
+        ReminderDue(
+            audience=AUDIENCE,
+            activity={"id": 5},
+            remind_at="2026-06-15T09:05:00+00:00",
+            late=True,
+        ),
+        "reminder.due",
+        {"activity": {"id": 5}, "remind_at": "2026-06-15T09:05:00+00:00", "late": True},
     ),
 ]
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 
 from hub.actions import leases, unit_of_work
+from hub.actions import robots as robot_actions
 from hub.actions.channels import create_channel
 from hub.actions.teams import create_team
 from hub.api import web_auth
@@ -22,7 +23,7 @@ from hub.host import metrics_scrape
 from hub.host.app import create_app
 from hub.host.appkeys import HUB, RUNNER
 from hub.host.channels import spec_of
-from hub.models import Direction, InboundEvent, Message, OutboxItem, OutboxStatus
+from hub.models import Direction, InboundEvent, Message, OutboxItem, OutboxStatus, RobotFiring
 from hub.policy import SystemActor
 from routing import handlers
 from tests.agent_ui.conftest import Ui
@@ -168,6 +169,7 @@ async def test_queues_outbox_and_leases_are_read_from_the_database(
         for family in text_string_to_metric_families(text)
         for sample in family.samples
         if sample.name == "okno_lease_holder"
+        and not sample.labels["lease"].startswith("node:")  # the nodes' own, renewed apace
     }
     assert holders == {("email:sales:mailbox", "node-b:7:beef/1"): 1}
     async with ui.hub.db.engine.connect():
@@ -280,4 +282,38 @@ async def test_a_database_outage_leaves_the_memory_figures_and_is_logged_once(
     assert len(outage_lines) == 1
     monkeypatch.undo()
     assert value(await scrape(ui), "okno_metrics_database_up") == 1
+    await ui.close()
+
+
+async def test_robot_firings_are_counted_by_robot_and_status(
+    backend: Backend, serve: Serve
+) -> None:
+    app = create_app(backend.settings(metrics_token=TOKEN))
+    ui = await start(serve, app)
+    rule_id = await robot_actions.create_rule(
+        ui.hub,
+        SystemActor("test"),
+        name="Перезвонить",
+        description="",
+        spec={"trigger": {"type": "event", "event": "call.changed"}, "actions": []},
+    )
+    episode = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
+    async with ui.hub.db.sessions() as session, session.begin():
+        for n, status in enumerate(["done", "done", "done", "failed", "pending"]):
+            session.add(
+                RobotFiring(
+                    rule_id=rule_id,
+                    rule_version=1,
+                    object_type="call",
+                    object_id=n,
+                    episode_at=episode,
+                    status=status,
+                )
+            )
+
+    text = await scrape(ui)
+
+    assert value(text, "okno_robot_firings", robot="Перезвонить", status="done") == 3
+    assert value(text, "okno_robot_firings", robot="Перезвонить", status="failed") == 1
+    assert value(text, "okno_robot_firings", robot="Перезвонить", status="pending") == 1
     await ui.close()

@@ -18,7 +18,7 @@ from hub.migrate import (
     head_revision,
     upgrade,
 )
-from hub.models import Contact, Deal, DealStageChange, Organisation
+from hub.models import Activity, Contact, Deal, DealStageChange, Organisation
 from tests.conftest import Backend
 
 
@@ -46,11 +46,18 @@ async def test_models_and_migrations_agree(backend: Backend) -> None:
 
     from hub.db import create_engine
     from hub.models import Base
+    from hub.models.base import include_object_for
 
     engine = create_engine(backend.database_url)
     async with engine.connect() as connection:
         diff = await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            lambda sync: compare_metadata(
+                MigrationContext.configure(
+                    sync,
+                    opts={"include_object": include_object_for(sync.dialect.name)},
+                ),
+                Base.metadata,
+            )
         )
     await engine.dispose()
     assert diff == []
@@ -65,7 +72,6 @@ async def test_0008_links_files_of_messages_written_before_it(fresh_backend: Bac
     from hub.db import Database
     from hub.models import (
         Channel,
-        Conversation,
         Direction,
         Message,
         MessageFile,
@@ -84,13 +90,11 @@ async def test_0008_links_files_of_messages_written_before_it(fresh_backend: Bac
             session.add_all([kept, other, channel])
             await session.flush()
             contact_id = await _old_contact(session, "Анна", now)
-            conversation = Conversation(contact_id=contact_id, channel_id=channel.id)
-            session.add(conversation)
-            await session.flush()
+            conversation_id = await _old_conversation(session, contact_id, channel.id, now)
 
             def message(meta: dict[str, object]) -> Message:
                 return Message(
-                    conversation_id=conversation.id, direction=Direction.inbound, meta=meta
+                    conversation_id=conversation_id, direction=Direction.inbound, meta=meta
                 )
 
             with_files = message(
@@ -117,6 +121,21 @@ async def test_0008_links_files_of_messages_written_before_it(fresh_backend: Bac
     finally:
         await db.dispose()
     assert await current_revision(url) == head_revision()
+
+
+async def _old_conversation(
+    session: AsyncSession, contact_id: int, channel_id: int, now: datetime
+) -> int:
+    """A conversation row as the schema before 0018 had it (no snooze columns)."""
+    inserted = await session.execute(
+        text(
+            "INSERT INTO conversations (contact_id, channel_id, status, subject, weight,"
+            " created_at, last_message_at) VALUES (:contact, :channel, 'open', '', 1.0, :now,"
+            " :now) RETURNING id"
+        ),
+        {"contact": contact_id, "channel": channel_id, "now": now},
+    )
+    return int(inserted.scalar_one())
 
 
 async def _old_contact(session: AsyncSession, name: str, now: datetime) -> int:
@@ -176,5 +195,39 @@ async def test_0009_keys_names_and_records_where_each_deal_stands(fresh_backend:
                 entered,
                 deal.stage_id,
             )
+    finally:
+        await db.dispose()
+
+
+async def test_0015_letters_become_email_and_finished_work_reminds_no_more(
+    fresh_backend: Backend,
+) -> None:
+    """Activities written before 0015 keep their data; a finished one's reminder is settled
+    (the scheduler would otherwise deliver it on its first tick), a planned one's stays."""
+    url = fresh_backend.database_url
+    await downgrade(url, "0014")
+    at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    db = Database(url)
+    try:
+        async with db.sessions() as session, session.begin():
+            for kind, status in (("message", "done"), ("call", "planned")):
+                await session.execute(
+                    text(
+                        "INSERT INTO activities (kind, subject, body, status, due_at, remind_at,"
+                        " created_at) VALUES (:k, 'Старое', '', :s, :t, :t, :t)"
+                    ),
+                    {"k": kind, "s": status, "t": at},
+                )
+        await upgrade(url)
+        async with db.sessions() as session:
+            rows = (await session.execute(select(Activity).order_by(Activity.id))).scalars().all()
+            assert [(a.kind, a.status, a.remind_at, a.version) for a in rows] == [
+                ("email", "done", None, 1),
+                ("call", "planned", at, 1),
+            ]
+            assert [(a.all_day, a.remind_delivered_at, a.result) for a in rows] == [
+                (False, None, ""),
+                (False, None, ""),
+            ]
     finally:
         await db.dispose()

@@ -51,6 +51,22 @@ def test_invalid_phones_are_never_matched(raw: str) -> None:
     assert normalise_phone(raw) is None
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("380501234567", "+380501234567"),  # as Telegram writes a shared number: no plus
+        ("375291234567", "+375291234567"),
+        ("8613812345678", "+8613812345678"),
+        ("4951234567", "+74951234567"),  # a domestic reading, when valid, comes first
+        ("x" * 300, None),
+    ],
+)
+def test_digits_without_a_plus_are_read_internationally_when_not_domestic(
+    raw: str, expected: str | None
+) -> None:
+    assert normalise_phone(raw) == expected
+
+
 def test_region_is_configurable() -> None:
     # A Belarusian company types local numbers without the country code.
     assert normalise_phone("29 123-45-67", region="BY") == "+375291234567"

@@ -132,8 +132,9 @@ async def test_call_that_ended_while_the_link_was_down() -> None:
         await asyncio.wait_for(server.played.wait(), 5)
         await until(lambda: bool(link.tracker.calls))  # the call is up, 101 talking
         server.drop()
-        await until(lambda: len(recorder.calls) == 1)
-        assert link.client.sessions == 2
+        # The call is recorded during the second session's resync, which completes (and
+        # counts the session) a moment later: wait for both, not for one then assert the other.
+        await until(lambda: len(recorder.calls) == 1 and link.client.sessions == 2)
     [call] = recorder.calls
     assert call.resynced
     assert (call.outcome, call.answered_by, call.queue) == ("answered", "101", "sales")

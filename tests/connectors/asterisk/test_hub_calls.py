@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +27,8 @@ from hub.models import (
     Lead,
     Message,
 )
+from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
+from hub.queries.metrics_common import Period
 from routing.identity import normalise_phone
 from tests.conftest import Backend
 
@@ -150,6 +153,26 @@ async def test_every_scenario_is_stored_as_its_answer_key(world: World) -> None:
             problems[scenario] = found
     assert problems == {}
     assert len(await world.calls()) == sum(len(expected_calls(s)) for s in SCENARIOS)
+    await calls_counted_as_their_answer_keys(world)
+
+
+async def calls_counted_as_their_answer_keys(world: World) -> None:
+    """The call report (docs/metrics.md) over every recording counts each inbound call by
+    its answer key's outcome: missed = nobody answered though the caller stayed (no answer,
+    queue timeout, busy), abandoned = the caller hung up."""
+    keys = [c for s in SCENARIOS for c in expected_calls(s) if c["direction"] == "inbound"]
+    outcomes = [c["outcome"] for c in keys]
+    everything = Period(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    async with world.hub.db.sessions() as session:
+        report = await call_report(session, everything, "none", CallSettings())
+    total = call_figures_of(report.total)
+    counted = (total["calls"], total["answered"], total["missed"], total["abandoned"])
+    assert counted == (
+        len(keys),
+        outcomes.count("answered"),
+        sum(outcomes.count(o) for o in ("missed", "busy", "failed")),
+        outcomes.count("abandoned"),
+    )
 
 
 async def stored_problems(world: World, rows: list[Call]) -> list[str]:

@@ -74,6 +74,25 @@ def test_charset_guess_prefers_readable_russian() -> None:
     assert decode_bytes(b"caf\xc3\xa9", "us-ascii") == "café"
 
 
+def test_a_declared_charset_that_breaks_keeps_its_text_with_replacement_marks() -> None:
+    # One stray byte in a UTF-8 letter: the rest stays Russian, never KOI8-R mojibake.
+    assert decode_bytes("Нужен замер ".encode() + b"\xff" + "окон".encode(), "utf-8") == (
+        "Нужен замер \ufffdокон"
+    )
+    # A multi-byte character cut off at the end of the part.
+    assert decode_bytes("Счёт".encode()[:-1], "UTF-8") == "Счё\ufffd"
+    for body in (
+        b"\xd0\x97\xd0\xb0\xd0\xbc\xd0\xb5\xd1\x80 \xc3(",
+        b"\xd0\x9e\xd0\xba\xd0\xbd\xd0\xb0 \xed\xa0\x80",
+    ):
+        raw = (
+            b"From: v@x.ru\r\nSubject: t\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Transfer-Encoding: 8bit\r\n\r\n" + body + b"\r\n"
+        )
+        text = parse_mail(raw, RECEIVED).text
+        assert text.startswith(("Замер \ufffd", "Окна \ufffd")), text
+
+
 def test_format_flowed_is_unwrapped() -> None:
     flowed = "Первая строка \nпродолжение.\n> цитата \n> дальше\n-- \nПодпись"
     assert unflow(flowed) == "Первая строка продолжение.\n> цитата дальше\n-- \nПодпись"
@@ -91,6 +110,34 @@ def test_quoted_history_is_split_off_but_kept() -> None:
     assert split_quoted(outlook)[0] == "Ок."
     only_quote = "> всё процитировано"
     assert split_quoted(only_quote) == (only_quote, "")
+
+
+@pytest.mark.parametrize(
+    ("attribution", "introduces"),
+    [
+        # Gmail in Russian: no verb, the address and a colon.
+        ("пн, 15 июн. 2026 г. в 10:12, Иван Петров <ivan@stroy.example>:", True),
+        # The same, wrapped by the mailer before the address.
+        ("пн, 15 июн. 2026 г. в 10:12, Иван Петров Сергеевич <\nivan.petrov@stroy.example>:", True),
+        ("15.06.2026 10:12, Иван пишет:", True),
+        ("15 июня 2026 г., в 10:12, Иван Петров написал(а):", True),
+        ("On Mon, 15 Jun 2026 at 10:12, Ivan Petrov <ivan@stroy.example> wrote:", True),
+        ("On Mon, Jun 15, 2026 at 10:12 AM Ivan Petrov <\nivan@stroy.example> wrote:", True),
+        # Text that merely ends with a colon is the client's and stays.
+        ("Вот что я вам писал:", False),
+    ],
+)
+def test_reply_attribution_lines_go_with_the_quote_they_introduce(
+    attribution: str, introduces: bool
+) -> None:
+    mail = f"Добрый день, согласны.\n\n{attribution}\n> Направляем счёт.\n> Менеджер"
+    text, history = split_quoted(mail)
+    if introduces:
+        assert text == "Добрый день, согласны."
+        assert history == f"{attribution}\n> Направляем счёт.\n> Менеджер"
+    else:
+        assert text == f"Добрый день, согласны.\n\n{attribution}"
+        assert history == "> Направляем счёт.\n> Менеджер"
 
 
 def test_html_is_sanitised_and_plain_text_preferred() -> None:

@@ -21,6 +21,7 @@ from connectors.testing import Fixtures
 VK = Fixtures("vk")
 GROUP_ID = 227118430
 USER_ID = 612345678
+NAMES = {USER_ID: ("Марина", "Кравцова"), 498765432: ("Сергей", "Кузнецов")}
 
 # VK's answer to error 6, in the shape of messages_send__error_901.json.
 ERROR_6 = {
@@ -103,9 +104,12 @@ class FakeVk:
             case "messages.send":
                 return VK.json("messages_send__ok.json")
             case "users.get":
-                uid = int(params.get("user_ids", USER_ID))
-                names = {USER_ID: ("Марина", "Кравцова")}.get(uid, ("Гость", ""))
-                return {"response": [{"id": uid, "first_name": names[0], "last_name": names[1]}]}
+                # One user or several, comma-separated, as VK takes them.
+                users = []
+                for uid in map(int, params.get("user_ids", str(USER_ID)).split(",")):
+                    first, last = NAMES.get(uid, ("Гость", ""))
+                    users.append({"id": uid, "first_name": first, "last_name": last})
+                return {"response": users}
             case "photos.getMessagesUploadServer":
                 return {"response": {"upload_url": f"{self.base}/upload/photo", "album_id": -64}}
             case "photos.saveMessagesPhoto":

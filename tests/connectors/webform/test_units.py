@@ -68,16 +68,19 @@ def test_submission_fields() -> None:
         {"phone": 9161234567, "email": None, "consent": "ON", "name": "  Анна  ", "extra": "x"}
     )
     assert (sub.phone, sub.email, sub.consent, sub.name) == ("9161234567", "", True, "Анна")
-    with pytest.raises(Rejection) as caught:
-        validate_submission(
-            {
-                "email": "not-an-address",
-                "name": "x" * 201,
-                "consent": "maybe",
-                "submission_token": "1",
-            }
-        )
-    assert set(caught.value.details) == {"email", "name", "consent", "submission_token"}
+    # Odd optional fields never refuse a lead with a usable e-mail: each is read as well as
+    # it can be and its raw value kept with the reason.
+    sub = validate_submission(
+        {
+            "email": "oleg@mail.example",
+            "name": "x" * 201,
+            "consent": "maybe",
+            "submission_token": "1",
+        }
+    )
+    assert (len(sub.name), sub.consent, sub.submission_token) == (200, None, "")
+    assert set(sub.quirks) == {"name", "consent", "submission_token"}
+    assert sub.quirks["consent"]["raw"] == "maybe"
 
 
 def test_dedup_key_and_subject() -> None:

@@ -106,10 +106,15 @@ async def test_an_admin_edits_accounts_and_sessions_end(hub: Hub) -> None:
     await sign_in(hub, petr)
     await sign_in(hub, root)
 
-    await update_user(hub, root, petr.user_id, name="Пётр С.", role=Role.supervisor)
-    row = await stored(hub, petr.user_id)
-    assert (row.name, row.role) == ("Пётр С.", Role.supervisor)
+    await update_user(hub, root, petr.user_id, name="Пётр С.")
+    assert (await stored(hub, petr.user_id)).name == "Пётр С."
     assert await sessions_of(hub, petr.user_id) == 1  # a rename signs nobody out
+
+    # A new role is new rights: the sessions opened under the old one end.
+    await update_user(hub, root, petr.user_id, role=Role.supervisor)
+    assert (await stored(hub, petr.user_id)).role == Role.supervisor
+    assert await sessions_of(hub, petr.user_id) == 0
+    await sign_in(hub, petr)
 
     await update_user(hub, root, petr.user_id, password="new-password-42")
     assert verify_password((await stored(hub, petr.user_id)).password_hash, "new-password-42")

@@ -64,8 +64,10 @@ class Floor:
             return deal.id
 
     async def scope(self, role: str, scope: str) -> None:
-        async with self.api.hub.db.sessions() as session, session.begin():
-            await session.merge(CrmVisibility(role=role, scope=scope))
+        # A unit of work, not a bare session: on SQLite its BEGIN IMMEDIATE waits for the app's
+        # background writers, where merge's read-then-write would fail at once ("locked").
+        async with unit_of_work(self.api.hub) as uow:
+            await uow.session.merge(CrmVisibility(role=role, scope=scope))
 
     async def move(self, deal_id: int, stage: str, as_user: str, **extra: Any) -> Any:
         body = {"stage_id": self.stages.get(stage) or self.other_stages[stage], **extra}

@@ -173,6 +173,10 @@ async def test_leads_of_a_contact_outside_the_view_are_not_found(api: Api) -> No
     await set_scope(api, Role.operator, VisibilityScope.all)
     convert = await api.post(f"/api/v1/contacts/{contact['id']}/convert", "olga", {})
     assert convert.status == 403 and convert.body["error"]["id"] == "not-responsible"
+    qualify = await api.call("PATCH", f"/api/v1/leads/{lead_id}", "olga", json={"status": "junk"})
+    assert qualify.status == 403 and qualify.body["error"]["id"] == "not-responsible"
+    own = await api.call("PATCH", f"/api/v1/leads/{lead_id}", "ivan", json={"status": "qualified"})
+    assert own.status == 200 and own.body["status"] == "qualified"
     mine = await api.post(f"/api/v1/contacts/{contact['id']}/convert", "ivan", {})
     assert mine.status == 200 and mine.body["status"] == "client"
     assert mine.body["leads"][0]["status"] == "converted"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from hub.actions import unit_of_work
 from hub.auth import SESSION_COOKIE
-from hub.models import Contact, Role, User, VisibilityScope
+from hub.models import Contact, ContactStatus, Role, User, VisibilityScope
 
 from .conftest import Api
 from .crm_setup import add_contact, add_custom_field, add_organisation, set_scope
@@ -261,6 +261,24 @@ async def test_contact_changed_reaches_only_those_who_may_see_the_contact(
     assert await changes_until(sveta, nobodys) == [expected_mine, expected_nobodys]
     # Petr (operator, own scope) heard of the second only: events arrive in order.
     assert await changes_until(petr, nobodys) == [expected_nobodys]
+
+
+async def test_converting_a_lead_is_a_new_version_heard_by_open_cards(
+    api: Api, sockets: Callable[[str], Any]
+) -> None:
+    lead = await add_contact(api, "Лид Ольги", responsible="olga", status=ContactStatus.lead)
+    sveta = await sockets("sveta")
+    converted = await api.post(f"/api/v1/contacts/{lead}/convert", "olga", {})
+    assert converted.status == 200
+    assert (converted.body["status"], converted.body["version"]) == ("client", 2)
+    assert await changes_until(sveta, lead) == [
+        {"contact_id": lead, "version": 2, "change": "converted"}
+    ]
+    # An edit started before the conversion is refused, never a silent overwrite of the status.
+    stale = await api.call(
+        "PATCH", f"/api/v1/contacts/{lead}", "olga", json={"version": 1, "status": "lead"}
+    )
+    assert stale.status == 409 and stale.body["error"]["details"]["current_version"] == 2
 
 
 async def test_organisations_are_replaced_and_must_be_in_view(api: Api) -> None:

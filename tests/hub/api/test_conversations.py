@@ -65,7 +65,8 @@ async def test_items_carry_contact_channel_assignee_and_last_message(api: Api) -
     assert item["contact"]["name"] == "Анна Соколова" and item["contact"]["status"] == "lead"
     assert item["channel"]["kind"] == "webform" and item["channel"]["name"] == "site"
     assert item["assignee"]["login"] == "olga"
-    assert item["last_message"] == {"direction": "in", "text": "Сколько стоит окно 120x140?"}
+    last = item["last_message"]
+    assert last == {"id": last["id"], "direction": "in", "text": "Сколько стоит окно 120x140?"}
     assert item["waiting_since"] is not None and item["status"] == "open"
 
 

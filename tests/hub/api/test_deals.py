@@ -285,33 +285,75 @@ async def test_the_list_filters_pages_and_totals(floor: Floor) -> None:
         else:
             ids[title] = await floor.deal(title, stage, amount, owner="olga")
     everything = await api.get("/api/v1/deals", "olga", sort="amount", order="asc", limit=2)
-    assert everything.body["totals"] == {"count": 5, "amount": "1650.25"}
+    assert everything.body["totals"] == {
+        "count": 5,
+        "amount": "1650.25",
+        "amounts": {"RUB": "1650.25"},
+    }
     pages = [[d["title"] for d in everything.body["items"]]]
     cursor = everything.body["next_cursor"]
     while cursor:
         more = await api.get(
             "/api/v1/deals", "olga", sort="amount", order="asc", limit=2, cursor=cursor
         )
-        assert more.body["totals"] == {"count": 5, "amount": "1650.25"}
+        assert more.body["totals"] == {
+            "count": 5,
+            "amount": "1650.25",
+            "amounts": {"RUB": "1650.25"},
+        }
         pages.append([d["title"] for d in more.body["items"]])
         cursor = more.body["next_cursor"]
     assert pages == [["Ёлочные витражи", "окна в офис"], ["Двери", "Окна для цеха"], ["Фасад"]]
     # Title prefix in any case (Cyrillic on SQLite too), ё as е.
     windows = await api.get("/api/v1/deals", "olga", q="ОКНА")
     assert sorted(d["title"] for d in windows.body["items"]) == ["Окна для цеха", "окна в офис"]
-    assert windows.body["totals"] == {"count": 2, "amount": "400.00"}
+    assert windows.body["totals"] == {"count": 2, "amount": "400.00", "amounts": {"RUB": "400.00"}}
     fir = await api.get("/api/v1/deals", "olga", q="елочные")
     assert [d["title"] for d in fir.body["items"]] == ["Ёлочные витражи"]
     open_ = await api.get("/api/v1/deals", "olga", outcome="open")
-    assert open_.body["totals"] == {"count": 3, "amount": "600.00"}
+    assert open_.body["totals"] == {"count": 3, "amount": "600.00", "amounts": {"RUB": "600.00"}}
     lost = await api.get("/api/v1/deals", "olga", outcome="lost")
     assert [d["title"] for d in lost.body["items"]] == ["Фасад"]
     stage = await api.get("/api/v1/deals", "olga", stage_id=floor.stages["Интерес"])
     assert stage.body["totals"]["count"] == 2
     mine = await api.get("/api/v1/deals", "olga", responsible_id=floor.user_id("petr"))
-    assert mine.body["totals"] == {"count": 0, "amount": "0.00"}
+    assert mine.body["totals"] == {"count": 0, "amount": "0.00", "amounts": {}}
     wrong = await api.get("/api/v1/deals", "olga", sort="created_at", cursor=cursor or "e30")
     assert wrong.status == 422
+
+
+async def test_sums_keep_currencies_apart(floor: Floor) -> None:
+    api = floor.api
+    for title, amount, currency in [
+        ("Окна", "1000.00", "RUB"),
+        ("Двери", "250.50", "RUB"),
+        ("Фасад", "300.00", "USD"),
+        ("Витраж", "40.00", "EUR"),
+    ]:
+        reply = await api.post(
+            "/api/v1/deals", "olga", {"title": title, "amount": amount, "currency": currency}
+        )
+        assert reply.status == 201
+    listed = await api.get("/api/v1/deals", "olga")
+    # Rubles are the sum; dollars and euros are beside it, never added to it.
+    assert listed.body["totals"] == {
+        "count": 4,
+        "amount": "1250.50",
+        "amounts": {"RUB": "1250.50", "EUR": "40.00", "USD": "300.00"},
+    }
+    board = await api.get(f"/api/v1/pipelines/{floor.pipeline_id}/board", "olga")
+    first = board.body["columns"][0]
+    assert (first["count"], first["amount"], first["amounts"]) == (
+        4,
+        "1250.50",
+        {"RUB": "1250.50", "EUR": "40.00", "USD": "300.00"},
+    )
+    dollars_only = await api.get("/api/v1/deals", "olga", q="Фасад")
+    assert dollars_only.body["totals"] == {
+        "count": 1,
+        "amount": "0.00",
+        "amounts": {"USD": "300.00"},
+    }
 
 
 async def test_custom_fields_are_checked_kept_and_filtered(floor: Floor) -> None:

@@ -173,6 +173,13 @@ async def test_upload_reply_and_the_rules_around_them(
     assert headers["Content-Type"] == "application/octet-stream"
     assert headers["Content-Disposition"].startswith("attachment;")
 
+    # The same bytes uploaded again, by anyone, are a file of their own: an upload never
+    # answers with the id of a file someone else stored (nothing to learn from the id).
+    status, again = await upload(api, "petr", "copy.png", b"\x89PNG\r\n\x1a\nxx", "image/png")
+    assert status == 201 and again["file_id"] not in (png["file_id"], html["file_id"])
+    status, twice = await upload(api, "olga", "замер.png", b"\x89PNG\r\n\x1a\nxx", "image/png")
+    assert status == 201 and twice["file_id"] not in (png["file_id"], again["file_id"])
+
     # Uploads above the configured limit: 413 with a clear error.
     small = create_app(backend.settings(max_upload_bytes=1000))
     client = await serve(small)

@@ -22,12 +22,15 @@ from hub.models import (
     Contact,
     ContactOrganisation,
     Deal,
+    ImportJob,
     Organisation,
     Role,
     Stage,
     VisibilityScope,
 )
 from hub.queries import contact_card
+from hub.queries import imports as import_queries
+from tests.conftest import Clock
 
 from .conftest import Api, Reply
 from .crm_setup import SETUP, add_contact, add_custom_field, set_scope
@@ -304,28 +307,52 @@ async def test_progress_grows_batch_by_batch_up_to_the_total(
     assert (done["status"], done["done_rows"], done["total_rows"]) == ("done", 5, 5)
 
 
-async def test_a_manager_outside_the_importers_teams_is_refused_on_that_row(crm: Api) -> None:
-    # sveta supervises no team here: she may not hand a client to olga, only keep it herself.
-    data = "Название;Ответственный\nАльфа;Ольга Иванова\nБета;Светлана Орлова\n".encode()
+async def test_rows_go_to_the_named_colleague_and_an_unknown_one_is_refused(crm: Api) -> None:
+    # As by hand: whoever creates a record names its manager, any active colleague.
+    data = "Название;Ответственный\nАльфа;Ольга Иванова\nБета;Иван Никто\n".encode()
     reply = await upload(crm, "sveta", "organisation", "team.csv", data)
     done = await run(crm, reply.body["job"]["id"], "sveta", guessed(reply.body))
     assert (done["created_count"], done["error_count"]) == (1, 1)
     assert done["report"] == [
         {
-            "row": 2,
+            "row": 3,
             "column": "Ответственный",
-            "reason": "Only the responsible manager, his supervisor or an administrator may "
-            "change this.",
-            "type": "not-responsible",
+            "reason": "«Иван Никто» — нет такого активного пользователя",
+            "type": "no-such-user",
         }
     ]
-    people = "ФИО;Ответственный\nАнна;Ольга Иванова\nБорис;Светлана Орлова\n".encode()
+    async with crm.hub.db.sessions() as session:
+        alfa = (
+            await session.execute(select(Organisation).where(Organisation.name == "Альфа"))
+        ).scalar_one()
+    assert alfa.responsible_user_id == crm.users["olga"].id
+    people = "ФИО;Ответственный\nАнна;Ольга Иванова\nБорис;Иван Никто\n".encode()
     reply = await upload(crm, "sveta", "contact", "people.csv", people)
     done = await run(crm, reply.body["job"]["id"], "sveta", guessed(reply.body))
     assert (done["created_count"], done["error_count"]) == (1, 1)
     assert [(r["row"], r["column"], r["type"]) for r in done["report"]] == [
-        (2, "Ответственный", "not-responsible")
+        (3, "Ответственный", "no-such-user")
     ]
+
+
+async def test_an_import_whose_node_died_reads_as_failed_after_two_silent_minutes(
+    crm: Api,
+) -> None:
+    clock = Clock()
+    crm.hub.clock = clock
+    reply = await upload(crm, "sveta", "contact", "one.csv", "ФИО\nАнна\n".encode())
+    job_id = reply.body["job"]["id"]
+    # Started, then the node died before its task ran (kill -9): no more heartbeats.
+    async with crm.hub.db.sessions() as session:
+        table = await import_queries.job_table(session, await session.get_one(ImportJob, job_id))
+    await import_actions.start_import(crm.hub, SETUP, job_id, ["name"], table)
+    assert (await crm.get(f"{IMPORTS}/{job_id}", "sveta")).body["status"] == "running"
+    clock.advance(119)
+    assert (await crm.get(f"{IMPORTS}/{job_id}", "sveta")).body["status"] == "running"
+    clock.advance(2)
+    stalled = (await crm.get(f"{IMPORTS}/{job_id}", "sveta")).body
+    assert stalled["status"] == "failed"
+    assert stalled["error"].startswith("Импорт прерван: сервер, который его выполнял")
 
 
 async def test_a_fake_xlsx_is_refused_with_422(crm: Api) -> None:

@@ -157,7 +157,7 @@ async def test_bad_input_is_refused_per_field_and_nothing_is_written(crm_api: Ap
             ("ogrn", "ogrn-bad-checksum"),
             ("phones.1", "invalid-phone"),
             ("emails.1", "invalid-email"),
-            ("responsible_id", "responsible-not-active"),
+            ("responsible_id", "no-such-user"),
             ("custom_fields.sotrudnikov", "custom-not-a-number"),
             ("custom_fields.nope", "custom-unknown-field"),
         ]
@@ -270,14 +270,19 @@ async def test_supervisors_edit_their_teams_records_admins_everything(crm_api: A
     refused = await patch(api, other["id"], "sveta", version=1, site="a.ru")
     assert refused.status == 403 and refused.body["error"]["id"] == "not-responsible"
     assert (await patch(api, other["id"], "vera", version=1, site="b.ru")).status == 200
-    # A supervisor hands a record over within his teams, not outside them.
-    handed = await patch(api, mate["id"], "sveta", version=2, responsible_id=uid(api, "olga"))
-    assert handed.status == 200 and handed.body["responsible"]["id"] == uid(api, "olga")
-    away = await patch(api, mate["id"], "sveta", version=3, responsible_id=uid(api, "anna"))
-    assert away.status == 403
-    # An operator cannot create a record for someone else.
+    # Whoever may edit a record hands it to any active colleague, as for contacts and deals:
+    # a supervisor passes his team's organisation to someone outside his teams...
+    handed = await patch(api, mate["id"], "sveta", version=2, responsible_id=uid(api, "anna"))
+    assert handed.status == 200 and handed.body["responsible"]["id"] == uid(api, "anna")
+    # ...and having done so, may no longer edit it.
+    gone = await patch(api, mate["id"], "sveta", version=3, site="c.ru")
+    assert gone.status == 403 and gone.body["error"]["id"] == "not-responsible"
+    # An operator creates a record for a colleague: it is the colleague's.
     foreign = await api.post(ORGS, "olga", {"name": "Для Пети", "responsible_id": uid(api, "petr")})
-    assert foreign.status == 403
+    assert foreign.status == 201 and foreign.body["responsible"]["id"] == uid(api, "petr")
+    # Nobody may name an inactive or missing user.
+    ghost = await api.post(ORGS, "olga", {"name": "Призрак", "responsible_id": 999_999})
+    assert ghost.status == 422
     for org, version in ((mate, 3), (other, 2)):
         reply = await patch(api, org["id"], "boss", version=version, site="boss.ru")
         assert reply.status == 200 and reply.body["version"] == version + 1

@@ -212,3 +212,41 @@ async def test_conversation_shows_its_offer_and_queue_place(api: Api) -> None:
     await api.call("POST", f"/api/v1/conversations/{conversation}/accept", "olga")
     accepted = (await api.call("GET", f"/api/v1/conversations/{conversation}", "olga")).body
     assert accepted["offer_expires_at"] is None
+
+
+async def test_one_hand_over_rule_for_assign_and_transfer(api: Api) -> None:
+    """An operator hands over what he holds, by either endpoint; what sits in the shared
+    queue or with a colleague is moved by a supervisor, by either endpoint."""
+    await api.set_online("petr")
+    queued = await api.inbound(phone="+7 916 000-00-11")
+    for endpoint, error_id in (("assign", "forbidden"), ("transfer", "not-your-conversation")):
+        refused = await api.post(
+            f"/api/v1/conversations/{queued}/{endpoint}", "olga", {"user_id": api.users["petr"].id}
+        )
+        assert (refused.status, refused.body["error"]["id"]) == (403, error_id), endpoint
+    await api.add_user("root", Role.admin)
+    team = (await api.call("POST", "/api/v1/teams", "root", json={"name": "Сервис"})).body
+    to_team = await api.post(
+        f"/api/v1/conversations/{queued}/transfer", "olga", {"team_id": team["id"]}
+    )
+    assert to_team.status == 403
+
+    mine = await api.inbound(phone="+7 916 000-00-12")
+    await api.assign(mine, "olga")
+    handed = await api.post(
+        f"/api/v1/conversations/{mine}/assign",
+        "olga",
+        {"user_id": api.users["petr"].id, "note": "он ведёт объект"},
+    )
+    assert handed.status == 200 and handed.body["assignee"]["login"] == "petr"
+    # Now it is petr's: olga may no longer move it, by either endpoint.
+    back = await api.post(
+        f"/api/v1/conversations/{mine}/transfer", "olga", {"user_id": api.users["olga"].id}
+    )
+    assert back.status == 403
+    # A supervisor moves a colleague's one.
+    await api.set_online("olga")
+    by_lead = await api.post(
+        f"/api/v1/conversations/{mine}/transfer", "sveta", {"user_id": api.users["olga"].id}
+    )
+    assert by_lead.status == 200 and by_lead.body["assignee"]["login"] == "olga"

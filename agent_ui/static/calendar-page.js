@@ -1,0 +1,126 @@
+// «Календарь»: a day, a week or a month of my activities, a colleague's or a team's; drag a
+// planned item to move it (with its version: a change made meanwhile is refused and shown),
+// click an empty hour to plan there (who is free is checked in the dialog). Kept current by
+// `activity.changed` events.
+
+import { api, config, startLive, t, toast } from "./okno-page.js";
+import { ApiError, items } from "./okno-api.js";
+import { el } from "./okno-dom.js";
+import { wallClock } from "./tasks-format.js";
+import { activityProblem, planningDialogs } from "./tasks-dialogs.js";
+import { addDays, dayKey, renderHours, renderMonth, shift, span, title } from "./calendar-views.js";
+
+const pad = (n) => String(n).padStart(2, "0");
+const now = wallClock(new Date(), config.timeZone);
+const today = { y: now.year, m: now.month, d: now.day };
+const state = { view: "week", anchor: today, whose: "me", items: [], asked: 0 };
+const teams = new Map(); // id -> member ids I may see
+const names = new Map((config.people || []).map((p) => [p.id, p.name]));
+const grid = document.getElementById("cal-grid");
+const whose = document.getElementById("cal-whose");
+
+const dialogs = planningDialogs({
+  api, t, config, toast,
+  onChanged: (activity, change) => {
+    if (activity) toast(t("tasks.changed." + change, { subject: activity.subject }));
+    load();
+  },
+});
+
+function userIds() {
+  if (state.whose.startsWith("u:")) return [Number(state.whose.slice(2))];
+  if (state.whose.startsWith("t:")) return teams.get(Number(state.whose.slice(2))) || [];
+  return [config.user.id];
+}
+
+async function load() {
+  const ticket = ++state.asked;
+  const [first, count] = span(state.view, state.anchor);
+  const users = userIds();
+  document.getElementById("cal-title").textContent = title(state.view, state.anchor, config.locale);
+  let answer = { items: [] };
+  if (users.length) {
+    const query = new URLSearchParams({ users: users.join(","), from: dayKey(first) + "T00:00",
+      to: dayKey(addDays(first, count)) + "T00:00" });
+    try {
+      answer = await api("GET", "/api/v1/calendar?" + query);
+    } catch (error) {
+      toast(activityProblem(error, t));
+      return;
+    }
+  }
+  if (ticket !== state.asked) return;
+  state.items = answer.items;
+  draw();
+}
+
+function draw() {
+  grid.dataset.view = state.view;
+  const ctx = {
+    t, locale: config.locale, timeZone: config.timeZone, items: state.items, names,
+    showWho: userIds().length > 1 || state.whose !== "me", today: dayKey(today),
+    onMove: (id, key, hour) => move(id, key, hour),
+    onPlan: (key, hour) => dialogs.create.open({
+      kind: "meeting", due: `${key}T${pad(hour)}:00`,
+      responsibleId: userIds().length === 1 ? userIds()[0] : config.user.id,
+    }),
+  };
+  if (state.view === "month") renderMonth(grid, state.anchor, ctx);
+  else renderHours(grid, state.view, state.anchor, ctx);
+}
+
+// Drop on an hour keeps the item's minutes; on a month's day, its time of day.
+async function move(id, key, hour) {
+  const item = state.items.find((i) => i.id === id);
+  if (!item || !item.due_at) return;
+  const was = wallClock(new Date(item.due_at), config.timeZone);
+  const due = `${key}T${pad(hour === null ? was.hour : hour)}:${pad(was.minute)}`;
+  try {
+    const moved = await api("POST", `/api/v1/activities/${id}/reschedule`, { due_at: due, version: item.version });
+    toast(t("calendar.moved", { subject: moved.subject }));
+  } catch (error) {
+    toast(error instanceof ApiError && error.status === 409 ? t("tasksError.stale-version") : activityProblem(error, t));
+  }
+  load();
+}
+
+async function fillWhose() {
+  const options = [el("option", { value: "me" }, t("calendar.mine"))];
+  for (const person of config.people || []) {
+    if (person.id !== config.user.id) options.push(el("option", { value: "u:" + person.id }, person.name));
+  }
+  try {
+    for (const team of items(await api("GET", "/api/v1/teams"))) {
+      // Only the members whose calendars I may see; a team with none of them is left out.
+      const members = team.member_ids.filter((id) => names.has(id));
+      if (!members.length) continue;
+      teams.set(team.id, members);
+      options.push(el("option", { value: "t:" + team.id }, t("calendar.team", { name: team.name })));
+    }
+  } catch (error) {
+    // Teams are a convenience: people alone still work.
+  }
+  whose.replaceChildren(...options);
+  whose.value = state.whose;
+}
+
+for (const toggle of document.querySelectorAll("[data-view]")) {
+  toggle.addEventListener("click", () => {
+    state.view = toggle.dataset.view;
+    for (const other of document.querySelectorAll("[data-view]")) other.setAttribute("aria-pressed", String(other === toggle));
+    load();
+  });
+}
+document.getElementById("cal-prev").addEventListener("click", () => { state.anchor = shift(state.view, state.anchor, -1); load(); });
+document.getElementById("cal-next").addEventListener("click", () => { state.anchor = shift(state.view, state.anchor, 1); load(); });
+document.getElementById("cal-today").addEventListener("click", () => { state.anchor = today; load(); });
+whose.addEventListener("change", () => { state.whose = whose.value; load(); });
+document.getElementById("task-new").addEventListener("click", () => dialogs.create.open({ kind: "meeting" }));
+
+let soon = null;
+startLive((event) => {
+  if (event.kind !== "activity.changed") return;
+  clearTimeout(soon);
+  soon = setTimeout(load, 200);
+}, load);
+fillWhose().then(load);

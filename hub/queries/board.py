@@ -1,0 +1,235 @@
+"""The supervisor's live board: the queue now, today's response times, conversations past or
+near their wait target, the operators in rotation with their load, and today's lost calls.
+
+A handful of set-based queries per refresh, whatever the number of operators: the queue,
+the waiting conversations with their team's target, the rotation with its load (one grouped
+query over open conversations), last replies (one grouped query over today's messages), and
+today's figures from the report modules (docs/metrics.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import (
+    Call,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    Presence,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
+
+from .metrics_calls import CallSettings, call_figures_of, call_report
+from .metrics_common import DEFAULT_TZ, period_of
+from .metrics_conversations import Filters, conversation_report, figures_of
+from .shapes import Shape, Timestamp
+
+# A conversation whose wait reached this share of its target is "about to breach".
+SOON_SHARE = 0.8
+# The target of conversations outside any team: the teams' default queue wait limit.
+DEFAULT_TARGET_S = 300
+
+
+class QueueNow(Shape):
+    length: int
+    longest_since: Timestamp | None
+
+
+class ResponsesToday(Shape):
+    requests: int
+    handled: int
+    frt_p50: float | None
+    frt_p90: float | None
+    frt_work_p50: float | None
+    frt_work_p90: float | None
+
+
+class WaitTarget(Shape):
+    conversation_id: int
+    waiting_since: Timestamp
+    target_s: int
+    breached: bool
+
+
+class OperatorNow(Shape):
+    id: int
+    name: str
+    presence: Presence
+    on_call: bool
+    conversations: int
+    load: float
+    max_conversations: int
+    last_reply_at: Timestamp | None
+    # Holding nothing since (the later of the last reply and the last assignment).
+    idle_since: Timestamp | None
+
+
+class CallsToday(Shape):
+    calls: int
+    missed: int
+    abandoned: int
+    called_back: int
+
+
+class BoardOut(Shape):
+    at: Timestamp
+    queue: QueueNow
+    responses_today: ResponsesToday
+    waits: list[WaitTarget]
+    operators: list[OperatorNow]
+    # Online operators in rotation: what they may hold, and what they hold.
+    capacity: int
+    load: float
+    calls_today: CallsToday
+
+
+def _scope(team_id: int | None, channel_id: int | None) -> list[ColumnElement[bool]]:
+    where = [Conversation.status == ConversationStatus.open]
+    if team_id is not None:
+        where.append(Conversation.team_id == team_id)
+    if channel_id is not None:
+        where.append(Conversation.channel_id == channel_id)
+    return where
+
+
+async def _queue(session: AsyncSession, where: list[ColumnElement[bool]]) -> QueueNow:
+    stmt = select(func.count(), func.min(Conversation.queued_at)).where(
+        *where, Conversation.queued_at.is_not(None), Conversation.assignee_id.is_(None)
+    )
+    count, since = (await session.execute(stmt)).one()
+    return QueueNow(length=count, longest_since=since.isoformat() if since else None)
+
+
+async def _waits(
+    session: AsyncSession, where: list[ColumnElement[bool]], now: datetime
+) -> list[WaitTarget]:
+    """Waiting conversations at or past SOON_SHARE of their team's wait target, longest first."""
+    stmt = (
+        select(Conversation.id, Conversation.waiting_since, Team.wait_limit_s)
+        .outerjoin(Team, Team.id == Conversation.team_id)
+        .where(*where, Conversation.waiting_since.is_not(None))
+        .order_by(Conversation.waiting_since, Conversation.id)
+    )
+    found = []
+    for conversation_id, since, limit in (await session.execute(stmt)).all():
+        assert since is not None  # the query's own condition
+        target = limit or DEFAULT_TARGET_S
+        waited = (now - since).total_seconds()
+        if waited >= SOON_SHARE * target:
+            found.append(
+                WaitTarget(
+                    conversation_id=conversation_id,
+                    waiting_since=since.isoformat(),
+                    target_s=target,
+                    breached=waited >= target,
+                )
+            )
+    return found
+
+
+async def _operators(
+    session: AsyncSession, team_id: int | None, day_start: datetime
+) -> list[OperatorNow]:
+    """The people routing gives work to (routing.assignment.candidates): active operators,
+    of the team when one is chosen. Supervisors and admins take no routed work, so they are
+    no capacity."""
+    rotation = [User.is_active.is_(True), User.role == Role.operator]
+    if team_id is not None:
+        rotation.append(
+            User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == team_id))
+        )
+    held = (
+        select(
+            Conversation.assignee_id.label("user_id"),
+            func.count().label("count"),
+            func.sum(Conversation.weight).label("load"),
+        )
+        .where(Conversation.status == ConversationStatus.open)
+        .group_by(Conversation.assignee_id)
+        .subquery()
+    )
+    replies = (
+        select(Message.author_user_id.label("user_id"), func.max(Message.created_at).label("at"))
+        .where(Message.direction == Direction.outbound, Message.created_at >= day_start)
+        .group_by(Message.author_user_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            User.id, User.name, User.presence, User.on_call, User.max_conversations,
+            User.last_assigned_at, func.coalesce(held.c.count, 0),
+            func.coalesce(held.c.load, 0.0), replies.c.at,
+        )
+        .outerjoin(held, held.c.user_id == User.id)
+        .outerjoin(replies, replies.c.user_id == User.id)
+        .where(*rotation)
+        .order_by(User.name, User.id)
+    )  # fmt: skip
+    found = []
+    for row in (await session.execute(stmt)).all():
+        user_id, name, presence, on_call, most, assigned, count, load, replied = row
+        moments = [m for m in (replied, assigned) if m is not None]
+        idle = max(moments) if count == 0 and moments else None
+        found.append(
+            OperatorNow(
+                id=user_id,
+                name=name,
+                presence=presence,
+                on_call=on_call,
+                conversations=count,
+                load=float(load),
+                max_conversations=most,
+                last_reply_at=replied.isoformat() if replied else None,
+                idle_since=idle.isoformat() if idle else None,
+            )
+        )
+    return found
+
+
+async def _on_calls(session: AsyncSession) -> set[int]:
+    """Who is talking on a live call now (answered, not ended)."""
+    stmt = select(Call.answered_by_user_id).where(
+        Call.answered_at.is_not(None),
+        Call.ended_at.is_(None),
+        Call.answered_by_user_id.is_not(None),
+    )
+    return {row[0] for row in (await session.execute(stmt)).all() if row[0] is not None}
+
+
+async def board_state(
+    session: AsyncSession,
+    now: datetime,
+    team_id: int | None = None,
+    channel_id: int | None = None,
+    tz: str = DEFAULT_TZ,
+) -> BoardOut:
+    today = period_of("today", now, tz)
+    where = _scope(team_id, channel_id)
+    responses = figures_of(
+        (await conversation_report(session, today, "none", Filters(team_id, channel_id))).total
+    )
+    calls = call_figures_of(
+        (await call_report(session, today, "none", CallSettings(team_id, channel_id))).total
+    )
+    operators = await _operators(session, team_id, today.start)
+    talking = await _on_calls(session)
+    operators = [o.model_copy(update={"on_call": o.on_call or o.id in talking}) for o in operators]
+    online = [o for o in operators if o.presence is Presence.online]
+    return BoardOut(
+        at=now.isoformat(),
+        queue=await _queue(session, where),
+        responses_today=ResponsesToday(**{k: responses[k] for k in ResponsesToday.model_fields}),
+        waits=await _waits(session, where, now),
+        operators=operators,
+        capacity=sum(o.max_conversations for o in online),
+        load=sum(o.load for o in online),
+        calls_today=CallsToday(**{k: calls[k] for k in CallsToday.model_fields}),
+    )

@@ -1,0 +1,174 @@
+"""What every report shares: the formula version, the period, percentiles, grouping keys and
+working time per team. The formulas themselves are written in docs/metrics.md."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import Team
+from hub.worktime import ProductionCalendar, intervals, load_calendar, working_seconds
+
+# Raised whenever a formula in docs/metrics.md changes; every report answer carries it.
+METRICS_VERSION = 1
+DEFAULT_TZ = "Europe/Moscow"
+
+PeriodName = Literal["today", "yesterday", "7d", "30d", "custom"]
+GroupBy = Literal["day", "week", "operator", "team", "channel", "none"]
+GROUP_BYS: tuple[str, ...] = ("day", "week", "operator", "team", "channel", "none")
+
+
+@dataclass(frozen=True)
+class Period:
+    """`[start, end)` as UTC instants, and the zone its days are counted in."""
+
+    start: datetime
+    end: datetime
+    tz: str = DEFAULT_TZ
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
+def period_of(
+    name: str,
+    now: datetime,
+    tz: str = DEFAULT_TZ,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> Period:
+    """Whole local days: today, yesterday, the last 7 or 30 days including today, or the
+    custom days `first_day`..`last_day` (both included)."""
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    if name == "today":
+        first, last = today, today
+    elif name == "yesterday":
+        first = last = today - timedelta(days=1)
+    elif name in ("7d", "30d"):
+        first, last = today - timedelta(days=int(name[:-1]) - 1), today
+    elif name == "custom" and first_day is not None and last_day is not None:
+        first, last = first_day, last_day
+    else:
+        raise ValueError(f"unknown period {name!r}")
+    if last < first:
+        raise ValueError("the period ends before it starts")
+    return Period(_midnight(first, zone), _midnight(last + timedelta(days=1), zone), tz)
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Linear interpolation between the closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = p * (len(ordered) - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def duration_figures(name: str, values: Sequence[float]) -> dict[str, float | None]:
+    """`{name}_p50`, `{name}_p90`, `{name}_avg` of a list of seconds (empty: None)."""
+    return {
+        f"{name}_p50": _rounded(percentile(values, 0.5)),
+        f"{name}_p90": _rounded(percentile(values, 0.9)),
+        f"{name}_avg": _rounded(sum(values) / len(values)) if values else None,
+    }
+
+
+def share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+def time_key(moment: datetime, group_by: str, tz: str) -> str:
+    """The local day (YYYY-MM-DD) or ISO week (YYYY-Www) of an instant."""
+    local = moment.astimezone(ZoneInfo(tz)).date()
+    if group_by == "day":
+        return local.isoformat()
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    """Business hours of every team and the production calendar, loaded once per report.
+
+    The same as `hub.worktime.working_seconds`, with each team's working intervals of a day
+    worked out once per report rather than once per duration (thousands share a day), and
+    each duration once however many groupings ask for it."""
+
+    hours_by_team: dict[int, dict[str, Any] | None]
+    calendar: ProductionCalendar
+    _days: dict[tuple[int, date], list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    _known: dict[tuple[int | None, datetime, datetime], float] = field(default_factory=dict)
+
+    def seconds(self, team_id: int | None, start: datetime, end: datetime) -> float:
+        key = (team_id, start, end)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = self._seconds(team_id, start, end)
+        return found
+
+    def _seconds(self, team_id: int | None, start: datetime, end: datetime) -> float:
+        hours = self.hours_by_team.get(team_id) if team_id is not None else None
+        if not hours or team_id is None or end <= start:
+            return working_seconds(hours, self.calendar, start, end)
+        zone = ZoneInfo(hours.get("tz") or DEFAULT_TZ)
+        day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+        total = 0.0
+        while day <= last:
+            found = self._days.get((team_id, day))
+            if found is None:
+                found = self._days[(team_id, day)] = intervals(hours, self.calendar, day)
+            for opens, closes in found:
+                low, high = max(opens, start), min(closes, end)
+                if high > low:
+                    total += (high - low).total_seconds()
+            day += timedelta(days=1)
+        return total
+
+
+async def load_working_time(session: AsyncSession) -> WorkingTime:
+    rows = (await session.execute(select(Team.id, Team.business_hours))).all()
+    return WorkingTime({team_id: hours for team_id, hours in rows}, await load_calendar(session))
+
+
+@dataclass
+class Bucket:
+    """One row of a report under construction: its key and the ids behind each figure."""
+
+    key: str
+    values: dict[str, list[float]]
+    members: dict[str, set[int]]
+
+    def add(self, figure: str, item_id: int, value: float | None = None) -> None:
+        self.members.setdefault(figure, set()).add(item_id)
+        if value is not None:
+            self.values.setdefault(figure, []).append(value)
+
+
+class Buckets:
+    """Report rows by group key, in key order."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, Bucket] = {}
+
+    def __call__(self, key: str) -> Bucket:
+        found = self._rows.get(key)
+        if found is None:
+            found = self._rows[key] = Bucket(key, {}, {})
+        return found
+
+    def rows(self) -> list[Bucket]:
+        return sorted(self._rows.values(), key=lambda b: b.key)

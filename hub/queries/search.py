@@ -1,0 +1,175 @@
+"""Search across conversations and messages: a client by name, phone (any spelling), e-mail
+or request number, and messages by their words. PostgreSQL: Russian full text (GIN over
+to_tsvector('russian')) and trigrams (pg_trgm) for names and numbers; SQLite: the FTS5 table
+`messages_fts` (migration 0018) and plain scans for names, as embedded sizes allow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import Channel, Contact, Conversation, Direction, Identity, IdentityKind, Message
+
+from .search_terms import SearchTerms, postgres_tsquery, snippet, sqlite_match
+from .shapes import Shape
+
+CONVERSATION_HITS = 20
+CONTACT_HITS = 50
+
+
+class ConversationHit(Shape):
+    conversation_id: int
+    contact_id: int
+    contact_name: str
+    channel_kind: str
+    channel_title: str
+    status: str
+    last_message_at: datetime
+    # What matched: number, phone, email, name.
+    matched: list[str]
+
+
+class MessageHit(Shape):
+    message_id: int
+    conversation_id: int
+    contact_name: str
+    channel_kind: str
+    direction: str
+    created_at: datetime
+    snippet: str
+
+
+def _like(text_: str) -> str:
+    escaped = text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _contact_queries(terms: SearchTerms) -> dict[str, Select[int]]:
+    """One query of contact ids per way the text may name a client."""
+    found: dict[str, Select[int]] = {}
+    phones: list[ColumnElement[bool]] = []
+    if terms.phone:
+        phones.append(Identity.value == terms.phone)
+    if terms.digits:
+        phones.append(Identity.value.like(_like(terms.digits), escape="\\"))
+    if phones:
+        found["phone"] = select(Identity.contact_id).where(
+            Identity.kind == IdentityKind.phone, or_(*phones)
+        )
+    if terms.email:
+        found["email"] = select(Identity.contact_id).where(
+            Identity.kind == IdentityKind.email,
+            Identity.value.like(_like(terms.email), escape="\\"),
+        )
+    if terms.words and not terms.phone and terms.number is None:
+        found["name"] = select(Contact.id).where(
+            Contact.name_key.like(_like(terms.key), escape="\\"), Contact.merged_into_id.is_(None)
+        )
+    return found
+
+
+async def conversation_hits(session: AsyncSession, terms: SearchTerms) -> list[ConversationHit]:
+    reasons: dict[int, list[str]] = {}  # contact id -> what matched
+    for reason, query in _contact_queries(terms).items():
+        for contact_id in await session.scalars(query.limit(CONTACT_HITS)):
+            reasons.setdefault(contact_id, []).append(reason)
+    conditions: list[ColumnElement[bool]] = []
+    if reasons:
+        conditions.append(Conversation.contact_id.in_(list(reasons)))
+    if terms.number is not None and terms.number < 2**63:
+        conditions.append(Conversation.id == terms.number)
+    if not conditions:
+        return []
+    rows = await session.execute(
+        select(Conversation, Contact.name, Channel.kind, Channel.title)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(Channel, Channel.id == Conversation.channel_id)
+        .where(or_(*conditions))
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(CONVERSATION_HITS)
+    )
+    hits = []
+    for conversation, name, kind, title in rows:
+        matched = list(reasons.get(conversation.contact_id, []))
+        if conversation.id == terms.number:
+            matched.insert(0, "number")
+        hits.append(
+            ConversationHit(
+                conversation_id=conversation.id,
+                contact_id=conversation.contact_id,
+                contact_name=name,
+                channel_kind=kind,
+                channel_title=title,
+                status=conversation.status.value,
+                last_message_at=conversation.last_message_at,
+                matched=matched,
+            )
+        )
+    return hits
+
+
+async def _matching_message_ids(
+    session: AsyncSession, terms: SearchTerms, before: int | None, limit: int
+) -> list[int]:
+    """Ids of messages holding every word, newest first, below `before`."""
+    if not terms.words:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        russian: ColumnElement[str] = literal_column("'russian'::regconfig")
+        query = (
+            select(Message.id)
+            .where(
+                # The expression of ix_messages_text_fts (hub/models/comms.py), so it is used.
+                func.to_tsvector(russian, Message.text).op("@@")(
+                    func.to_tsquery(russian, postgres_tsquery(terms))
+                ),
+                Message.direction != Direction.system,
+            )
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+        if before is not None:
+            query = query.where(Message.id < before)
+        return list(await session.scalars(query))
+    # FTS5 hands rowids back in descending order cheaply; system lines are filtered after.
+    rows = await session.execute(
+        text(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match AND rowid < :before "
+            "ORDER BY rowid DESC LIMIT :limit"
+        ),
+        {"match": sqlite_match(terms), "before": before or 2**63 - 1, "limit": limit},
+    )
+    return [row[0] for row in rows]
+
+
+async def message_hits(
+    session: AsyncSession, terms: SearchTerms, before: int | None, limit: int
+) -> tuple[list[MessageHit], int | None]:
+    """A page of messages holding the words, newest first, and the cursor of the next."""
+    ids = await _matching_message_ids(session, terms, before, limit + 1)
+    page, more = ids[:limit], len(ids) > limit
+    if not page:
+        return [], None
+    rows = await session.execute(
+        select(Message, Contact.name, Channel.kind)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(Channel, Channel.id == Conversation.channel_id)
+        .where(and_(Message.id.in_(page), Message.direction != Direction.system))
+        .order_by(Message.id.desc())
+    )
+    hits = [
+        MessageHit(
+            message_id=message.id,
+            conversation_id=message.conversation_id,
+            contact_name=name,
+            channel_kind=kind,
+            direction=message.direction.value,
+            created_at=message.created_at,
+            snippet=snippet(message.text, terms),
+        )
+        for message, name, kind in rows
+    ]
+    return hits, (page[-1] if more else None)

@@ -1,0 +1,37 @@
+"""The time rules' clock: one node (the holder of the "robots:scheduler" lease, taken by
+the host with `hub.host.leased.run_leased`) scans every enabled time rule each interval.
+
+No timer per object and no loop over objects: each tick is one claim statement per rule
+(robots.scan), then the actions of what was claimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from hub.core import Hub
+from hub.outages import log_failure
+
+from . import engine, webhooks
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "robots:scheduler"
+
+
+async def tick(hub: Hub) -> dict[str, int]:
+    done = await engine.tick(hub)
+    done["webhooks"] = await webhooks.deliver_due(hub)
+    return done
+
+
+async def scheduler_forever(hub: Hub) -> None:
+    """Tick every `robots_scan_interval_s` while this node holds the lease (the caller stops
+    it the moment the lease is lost)."""
+    while True:
+        try:
+            await tick(hub)
+        except Exception as exc:
+            log_failure(log, exc, "robots' tick failed; trying again next interval")
+        await asyncio.sleep(hub.settings.robots_scan_interval_s)
