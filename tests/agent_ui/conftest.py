@@ -87,7 +87,9 @@ class Ui:
         self, session: aiohttp.ClientSession, path: str = "/ws", **kwargs: Any
     ) -> aiohttp.ClientWebSocketResponse:
         ws = await session.ws_connect(self.url(path), **kwargs)
-        hello = await receive(ws)
+        # The hello waits for the node's presence bookkeeping, which shares the database with
+        # the app's background workers; on a loaded CI machine that took over 5 s once.
+        hello = await receive(ws, timeout=15)
         assert hello["type"] == "hello", hello
         return ws
 

@@ -61,8 +61,9 @@ async def test_a_socket_held_through_a_redis_outage_receives_every_event_once(
                 break
             frame = message.json()
             assert frame["type"] != "event" or frame["cursor"] > cursor, frame
-        assert message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
-        assert ws.close_code == WSCloseCode.TRY_AGAIN_LATER
+        # The close frame's own code: `ws.close_code` turns 1006 when the server drops the
+        # connection before the client's close reply is written, which is a race, not a fault.
+        assert (message.type, message.data) == (WSMsgType.CLOSE, WSCloseCode.TRY_AGAIN_LATER)
 
         again = await session.ws_connect(ui.url("/ws"))
         assert (await receive(again))["type"] == "hello"
