@@ -18,7 +18,7 @@ const nodes = {
   more: document.getElementById("tasks-more"),
   announcer: document.getElementById("task-announcer"),
 };
-const state = { view: "today", offset: 0, asked: 0 };
+const state = { view: "today", offset: 0, asked: 0, latest: null };
 
 function announce(message) {
   nodes.announcer.textContent = "";
@@ -27,9 +27,12 @@ function announce(message) {
 
 const dialogs = planningDialogs({
   api, t, config, toast,
-  onChanged: (activity, change) => {
-    if (activity) announce(t("tasks.changed." + change, { subject: activity.subject }));
+  onChanged: async (activity, change) => {
+    // Announced once the page shows the change: a row still holding the activity as it was
+    // before (say, before a snooze bumped its version) would make the next action a conflict.
     reload();
+    await settled();
+    if (activity) announce(t("tasks.changed." + change, { subject: activity.subject }));
   },
 });
 const rowOptions = (extra = {}) => ({ t, locale: config.locale, timeZone: config.timeZone, actions: dialogs.actions, ...extra });
@@ -77,13 +80,25 @@ async function loadList(append = false) {
   nodes.empty.hidden = nodes.rows.childElementCount > 0;
 }
 
-async function reload() {
-  try {
-    if (state.view === "today") await loadToday();
-    else await loadList();
-  } catch (error) {
-    toast(t("error.generic", { message: error.message || String(error) }));
-  }
+function reload() {
+  state.latest = (async () => {
+    try {
+      if (state.view === "today") await loadToday();
+      else await loadList();
+    } catch (error) {
+      toast(t("error.generic", { message: error.message || String(error) }));
+    }
+  })();
+  return state.latest;
+}
+
+// Resolves when the newest load has drawn (a load superseded by a later one draws nothing).
+async function settled() {
+  let seen;
+  do {
+    seen = state.latest;
+    await seen;
+  } while (seen !== state.latest);
 }
 
 function show(view) {
