@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 import redis.exceptions
 from sqlalchemy import exc as sa_exc
 
+from hub.cancellation import raise_if_cancelling
+
 log = logging.getLogger(__name__)
 
 DATABASE = "database"
@@ -117,7 +119,9 @@ OUTAGES = Outages()
 def log_failure(logger: logging.Logger, exc: BaseException, message: str, *args: object) -> None:
     """`logger.exception(message, *args)`, unless `exc` means a dependency is away: then the
     failure is counted in that outage, which is logged once when it starts and once when it
-    ends."""
+    ends. A failure that is really this task's cancellation is raised as one
+    (`hub.cancellation`): the loop that caught it must end, not go on."""
+    raise_if_cancelling(exc)
     dependency = dependency_of(exc)
     if dependency is None:
         logger.error(message, *args, exc_info=exc)

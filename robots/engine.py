@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actions import robot_bulk, robot_steps
 from hub.actions import robots as robot_actions
+from hub.cancellation import raise_if_cancelling
 from hub.core import Hub
 from hub.models import FiringStatus, RobotFiring, RobotRule, RobotRuleVersion
 from hub.policy import RobotActor
@@ -155,7 +156,8 @@ async def _fire_chunk(hub: Hub, loaded: LoadedRule, firing_ids: list[int]) -> in
     if lead:
         try:
             advanced = await robot_bulk.perform_leading(hub, loaded.actor, rendered, matched)
-        except Exception:
+        except Exception as exc:
+            raise_if_cancelling(exc)
             # The chunk rolled back whole; firing by firing below isolates what broke it.
             log.exception("robot %s: batch of %d failed", loaded.rule.name, len(objects))
     # Firings with actions after the batch's go on one by one from where it left them.
@@ -184,6 +186,7 @@ async def _perform(
     try:
         status = await robot_steps.perform(hub, actor, firing_id, actions, matched)
     except Exception as exc:  # a crash, not a refusal: keep it pending for a retry
+        raise_if_cancelling(exc)
         log.exception("robot %s: firing %d failed", actor.name, firing_id)
         async with hub.db.sessions() as session:
             attempts = (
@@ -292,7 +295,8 @@ async def tick(hub: Hub) -> dict[str, int]:
     for loaded in rules:
         try:
             fired += await scan_rule(hub, loaded, ctx)
-        except Exception:
+        except Exception as exc:
+            raise_if_cancelling(exc)
             # One broken rule never stops the others.
             log.exception("robot %s: scan failed", loaded.rule.name)
     return {"rules": len(rules), "fired": fired, "retried": await retry_pending(hub)}

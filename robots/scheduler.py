@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from hub.cancellation import raise_if_cancelling
 from hub.core import Hub
 from hub.outages import log_failure
 
@@ -34,4 +35,5 @@ async def scheduler_forever(hub: Hub) -> None:
             await tick(hub)
         except Exception as exc:
             log_failure(log, exc, "robots' tick failed; trying again next interval")
+        raise_if_cancelling()
         await asyncio.sleep(hub.settings.robots_scan_interval_s)

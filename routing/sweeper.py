@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hub.actions import conversation_marks
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork, unit_of_work
+from hub.cancellation import raise_if_cancelling
 from hub.core import Hub
 from hub.events import ConversationChanged, PresenceChanged
 from hub.listener import Listener, on
@@ -169,6 +170,7 @@ async def sweep_forever(hub: Hub) -> None:
                 await sweep(hub)
             except Exception as exc:
                 log_failure(log, exc, "routing sweep failed; trying again shortly")
+            raise_if_cancelling()
             wake.clear()
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands
             # with the wake-up, and shutdown would then wait forever.

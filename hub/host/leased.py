@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 
 
 RELEASE_WITHIN_S = 2.0
+STOP_WITHIN_S = 10.0
 
 
 async def run_leased(
@@ -41,10 +43,24 @@ async def run_leased(
         finally:
             if not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                # Bounded, and not swallowing a second cancel of our own: a reader that does
+                # not stop must not keep this node's holder (or its shutdown) waiting forever.
+                stopped, _ = await asyncio.wait({task}, timeout=STOP_WITHIN_S)
+                if not stopped:
+                    log.error(
+                        "%s's reader did not stop within %.0f s; it is at:\n%s",
+                        name,
+                        STOP_WITHIN_S,
+                        _where(task),
+                    )
             # Giving the lease back is a courtesy (it lapses after its TTL anyway): a node
             # shutting down never waits on it long, e.g. behind SQLite's 30 s busy timeout.
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(RELEASE_WITHIN_S):
                     await leases.release(hub, name, holder)
+
+
+def _where(task: asyncio.Task[None]) -> str:
+    stream = io.StringIO()
+    task.print_stack(file=stream)
+    return stream.getvalue()

@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from hub.actions import reminders
+from hub.cancellation import raise_if_cancelling
 from hub.core import NODE_ID, Hub
 from hub.host.leased import run_leased
 from hub.outages import log_failure
@@ -41,6 +42,7 @@ class ReminderScheduler:
                 await self.tick()
             except Exception as exc:
                 log_failure(log, exc, "reminder tick failed; trying again next tick")
+            raise_if_cancelling()
             await asyncio.sleep(self.hub.settings.reminder_tick_s)
 
 

@@ -9,6 +9,7 @@ import logging
 from connectors.base import Delivery, Outbound
 from connectors.runner import ConnectorRunner
 from hub.actions import outbox
+from hub.cancellation import raise_if_cancelling
 from hub.core import Hub
 from hub.events import MessageCreated
 from hub.listener import listen, on
@@ -109,4 +110,5 @@ async def retry_inbound_forever(ingestor: Ingestor, interval_s: float) -> None:
                 log.info("processed %d inbound events on retry", done)
         except Exception as exc:
             log_failure(log, exc, "inbound retry pass failed")
+        raise_if_cancelling()
         await asyncio.sleep(interval_s)
