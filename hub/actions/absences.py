@@ -151,7 +151,11 @@ async def add_absence(hub: Hub, actor: Actor, values: AbsenceIn) -> int:
 
 async def remove_absence(hub: Hub, actor: Actor, absence_id: int) -> None:
     async with unit_of_work(hub) as uow:
-        absence = await uow.session.get(Absence, absence_id)
+        stmt = select(Absence).where(Absence.id == absence_id)
+        if hub.db.dialect == "postgresql":
+            # Two removals at once: the second waits, then finds nothing (404), not a 500.
+            stmt = stmt.with_for_update()
+        absence = (await uow.session.execute(stmt)).scalar_one_or_none()
         if absence is None:
             raise no_such_absence(absence_id)
         user = await _manageable(uow, actor, absence.user_id, no_such_absence(absence_id))

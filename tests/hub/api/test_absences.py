@@ -9,6 +9,7 @@ The clock stands at Monday 2026-06-15 09:00 UTC.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from sqlalchemy import select
 
 from agent_ui.i18n import compile_catalog
 from agent_ui.js_strings import js_strings
+from hub.actions.absences import AbsenceIn, add_absence
 from hub.models import EventLog
+from hub.policy import InvalidInput, SystemActor
 from tests.hub.api.conftest import Api, Reply
 from tests.hub.api.deal_world import Floor, build_floor
 
@@ -176,6 +179,22 @@ async def test_refusals_per_field(floor: Floor) -> None:
         "/api/v1/absences", "olga", **{"from": "2026-06-26", "to": "2026-06-22"}
     )
     assert problems(backwards_list) == [("to", "ends-before-start")]
+
+
+async def test_the_use_case_refuses_an_unknown_kind_itself(floor: Floor) -> None:
+    """Callers other than the API (the CLI, robots) get the same per-field refusal."""
+    values = AbsenceIn(
+        user_id=floor.user_id("olga"),
+        kind="holiday",
+        starts_on=date(2026, 6, 22),
+        ends_on=date(2026, 6, 19),
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await add_absence(floor.api.hub, SystemActor(), values)
+    assert [(d["field"], d["type"]) for d in refused.value.details] == [
+        ("kind", "unknown-kind"),
+        ("ends_on", "ends-before-start"),
+    ]
 
 
 async def test_an_overlapping_absence_of_the_same_person_is_refused(floor: Floor) -> None:
