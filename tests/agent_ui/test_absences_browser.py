@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from hub.actions import unit_of_work
+from hub.actions.absences import AbsenceIn, add_absence
+from hub.auth import Principal
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
 from hub.models import Absence, Role, Team, TeamMember
@@ -113,6 +115,23 @@ async def test_a_vacation_recorded_in_the_dialog_is_a_band_and_warns_the_planner
         await page.wait_for_function("() => !document.querySelector('.cal-absence')")
         async with ui.hub.db.sessions() as session:
             assert list(await session.scalars(select(Absence))) == []
+
+        # Recorded elsewhere (the admin, through the use case): the open week follows live.
+        boss = ui.users["boss"]
+        admin = Principal(boss.id, boss.login, boss.name, boss.role, "ru")
+        await add_absence(
+            ui.hub,
+            admin,
+            AbsenceIn(user_id=ivanova.id, kind="sick_leave", starts_on=friday, ends_on=friday),
+        )
+        sick = page.locator(f".cal-allday[data-day='{friday.isoformat()}'] .cal-absence")
+        await sick.wait_for()
+        assert await sick.text_content() == "Больничный: Ольга Иванова"
+        # The month shows it in Friday's cell.
+        await page.click("[data-view=month]")
+        cell = page.locator(f".cal-cell[data-day='{friday.isoformat()}'] .cal-absence")
+        await cell.wait_for()
+        assert await cell.text_content() == "Больничный: Ольга Иванова"
         # The one refusal the browser logs is the 422 asked for above.
         assert problems == [
             "Failed to load resource: the server responded with a status of 422 "
