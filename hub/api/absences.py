@@ -66,6 +66,7 @@ def _bad(field: str, error_type: str, message: str) -> dict[str, str]:
     "of a user, of a team's members, or of everyone whose calendar you may see",
     query=AbsenceQuery,
     response=AbsenceList,
+    missing=True,
 )
 async def get_absences(call: ApiCall[AbsenceQuery, None]) -> AbsenceList:
     query = call.query
@@ -97,6 +98,7 @@ async def get_absences(call: ApiCall[AbsenceQuery, None]) -> AbsenceList:
     body=AbsenceIn,
     response=AbsenceOut,
     status=201,
+    missing=True,
 )
 async def create_absence(call: ApiCall[None, AbsenceIn]) -> AbsenceOut:
     body = call.body

@@ -22,6 +22,7 @@ from hub.models import EventLog
 from hub.policy import InvalidInput, SystemActor
 from tests.hub.api.conftest import Api, Reply
 from tests.hub.api.deal_world import Floor, build_floor
+from tests.hub.api.test_errors_and_openapi import get_document
 
 VACATION = {"kind": "vacation", "starts_on": "2026-06-22", "ends_on": "2026-06-26"}
 
@@ -305,3 +306,17 @@ async def test_free_busy_names_the_absence_and_its_last_day(floor: Floor) -> Non
 def test_the_refusals_read_in_the_pages_language(locale: str, expected: dict[str, str]) -> None:
     strings = js_strings(compile_catalog(locale))
     assert {key: strings[key] for key in expected} == expected
+
+
+async def test_the_endpoints_are_in_the_api_document(api: Api) -> None:
+    document = await get_document(api)
+    paths = document["paths"]
+    listed, recorded = paths["/api/v1/absences"]["get"], paths["/api/v1/absences"]["post"]
+    removed = paths["/api/v1/absences/{id}"]["delete"]
+    assert [p["name"] for p in listed["parameters"]] == ["user_id", "team_id", "from", "to"]
+    assert set(listed["responses"]) == {"200", "401", "404", "422"}
+    assert set(recorded["responses"]) == {"201", "400", "401", "403", "404", "422"}
+    assert set(removed["responses"]) == {"200", "401", "403", "404"}
+    assert {listed["x-okno-role"], recorded["x-okno-role"], removed["x-okno-role"]} == {"operator"}
+    kinds = document["components"]["schemas"]["AbsenceKind"]["enum"]
+    assert kinds == ["vacation", "sick_leave", "business_trip", "day_off", "other"]
