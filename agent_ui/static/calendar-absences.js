@@ -81,6 +81,11 @@ export function absenceDialog({ api, t, config, toast, explain, onChanged }) {
     }
   });
   dialog.querySelector("[data-cancel]").addEventListener("click", () => dialog.close());
+  // A corrected field loses its refusal at once, not only on the next «Записать».
+  form.addEventListener("input", (event) => {
+    const label = event.target.closest("label");
+    if (label) for (const node of label.querySelectorAll(".field-error")) node.remove();
+  });
 
   return {
     // prefill: {userId, day ("YYYY-MM-DD")}; absences: those of the period on screen.

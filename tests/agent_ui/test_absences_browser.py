@@ -74,7 +74,10 @@ async def test_a_vacation_recorded_in_the_dialog_is_a_band_and_warns_the_planner
         await refused.wait_for()
         assert await refused.text_content() == "Конец раньше начала."
         await dialog.locator("input[name=ends_on]").fill(friday.isoformat())
+        await refused.wait_for(state="detached")  # corrected: the refusal goes at once
         await dialog.locator("textarea[name=note]").fill("Сочи <b>без</b> связи")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "absence-dialog.png"))
         await dialog.locator("button[type=submit]").click()
         await page.locator(
             "#toast", has_text="Отсутствие записано: Отпуск, Ольга Иванова."
@@ -93,7 +96,6 @@ async def test_a_vacation_recorded_in_the_dialog_is_a_band_and_warns_the_planner
         # The note is text, never markup.
         assert await first.get_attribute("title") == f"Отпуск до {until} — Сочи <b>без</b> связи"
         assert "first" in (await first.get_attribute("class") or "")
-        ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "calendar-absence.png"))
 
         # Planning a meeting for her on Wednesday at 14:00: she is away, and until when.
