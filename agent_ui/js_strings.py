@@ -11,6 +11,7 @@ from babel.support import Translations
 from hub.reasons import TEMPLATES as REASON_TEMPLATES
 
 from .i18n import N_
+from .js_strings_absences import ABSENCE_JS_STRINGS
 from .js_strings_admin import ADMIN_JS_STRINGS
 from .js_strings_calls import CALL_JS_STRINGS
 from .js_strings_clients import CLIENT_JS_STRINGS
@@ -178,6 +179,7 @@ JS_STRINGS.update(DEALS_JS_STRINGS)
 JS_STRINGS.update(CLIENT_JS_STRINGS)
 JS_STRINGS.update(MAIL_JS_STRINGS)
 JS_STRINGS.update(TASKS_JS_STRINGS)
+JS_STRINGS.update(ABSENCE_JS_STRINGS)
 JS_STRINGS.update(CRM_ADMIN_JS_STRINGS)
 JS_STRINGS.update(ROBOTS_JS_STRINGS)
 JS_STRINGS.update(IMPORT_JS_STRINGS)

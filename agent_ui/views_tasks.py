@@ -19,7 +19,7 @@ from hub.api.activities import zone_of
 from hub.auth import Principal, has_role
 from hub.host.appkeys import HUB
 from hub.models import Role
-from hub.queries.staff import plannable_staff
+from hub.queries.staff import absence_managed_ids, plannable_staff
 
 from .context import page_locale, session_principal
 from .keys import PAGES
@@ -33,11 +33,13 @@ def signed_in(request: web.Request) -> Principal:
 
 
 async def planning_config(request: web.Request, principal: Principal) -> dict[str, Any]:
-    """What the planning pages share: who may be planned for and the caller's zone."""
+    """What the planning pages share: who may be planned for, whose absences the caller
+    records («Отсутствие»), and the caller's zone."""
     async with request.app[HUB].db.sessions() as session:
         people = await plannable_staff(session, principal)
+        managed = await absence_managed_ids(session, principal, people)
         time_zone = await zone_of(session, principal.user_id)
-    return {"people": people, "timeZone": time_zone}
+    return {"people": people, "absenceFor": managed, "timeZone": time_zone}
 
 
 async def render_planning(request: web.Request, template: str, page: str) -> web.Response:

@@ -293,6 +293,17 @@ class ReminderDue(Event):
     late: bool
 
 
+@dataclass(frozen=True, kw_only=True)
+class AbsenceChanged(Event):
+    """Someone's absence was added or removed (`change`: created | removed); `absence` is
+    its read model, so an open calendar redraws its band and a planner re-checks who is
+    away. Goes to the absent user, his team mates and those whose CRM view covers him."""
+
+    kind: ClassVar[str] = "absence.changed"
+    absence: Mapping[str, Any]
+    change: str
+
+
 @dataclass(frozen=True)
 class Envelope:
     """An event as it travels on the bus and over the websocket."""

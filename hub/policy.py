@@ -370,6 +370,19 @@ def already_closed(activity_id: int, status: str, done_by_id: int | None, at: An
     )
 
 
+def ensure_can_manage_absence(actor: Actor, user_id: int, actors_mates: frozenset[int]) -> None:
+    """One's own absences; a supervisor's team members' (`actors_mates`); an admin's, a
+    robot's or the system's anyone's. Visibility (404) is checked before this refusal."""
+    if not isinstance(actor, Principal) or user_id == actor.user_id:
+        return
+    if has_role(actor.role, Role.admin) or (
+        has_role(actor.role, Role.supervisor) and user_id in actors_mates
+    ):
+        return
+    message = "Only the person, his team's supervisor or an administrator may change this."
+    raise Forbidden("not-your-absence", message, {"user_id": user_id})
+
+
 # Canned answers («Шаблоны»).
 
 

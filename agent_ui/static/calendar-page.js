@@ -1,19 +1,21 @@
 // «Календарь»: a day, a week or a month of my activities, a colleague's or a team's; drag a
 // planned item to move it (with its version: a change made meanwhile is refused and shown),
-// click an empty hour to plan there (who is free is checked in the dialog). Kept current by
-// `activity.changed` events.
+// click an empty hour to plan there (who is free is checked in the dialog). Absences are
+// bands over their days; «Отсутствие» records and removes them. Kept current by
+// `activity.changed` and `absence.changed` events.
 
 import { api, config, startLive, t, toast } from "./okno-page.js";
 import { ApiError, items } from "./okno-api.js";
 import { el } from "./okno-dom.js";
 import { wallClock } from "./tasks-format.js";
 import { activityProblem, planningDialogs } from "./tasks-dialogs.js";
+import { absenceDialog } from "./calendar-absences.js";
 import { addDays, dayKey, renderHours, renderMonth, shift, span, title } from "./calendar-views.js";
 
 const pad = (n) => String(n).padStart(2, "0");
 const now = wallClock(new Date(), config.timeZone);
 const today = { y: now.year, m: now.month, d: now.day };
-const state = { view: "week", anchor: today, whose: "me", items: [], asked: 0 };
+const state = { view: "week", anchor: today, whose: "me", items: [], absences: [], asked: 0 };
 const teams = new Map(); // id -> member ids I may see
 const names = new Map((config.people || []).map((p) => [p.id, p.name]));
 const grid = document.getElementById("cal-grid");
@@ -25,6 +27,11 @@ const dialogs = planningDialogs({
     if (activity) toast(t("tasks.changed." + change, { subject: activity.subject }));
     load();
   },
+});
+
+const absences = absenceDialog({
+  api, t, config, toast, explain: (error) => activityProblem(error, t, "absenceError."),
+  onChanged: () => load(),
 });
 
 function userIds() {
@@ -39,11 +46,16 @@ async function load() {
   const users = userIds();
   document.getElementById("cal-title").textContent = title(state.view, state.anchor, config.locale);
   let answer = { items: [] };
+  let away = { items: [] };
   if (users.length) {
     const query = new URLSearchParams({ users: users.join(","), from: dayKey(first) + "T00:00",
       to: dayKey(addDays(first, count)) + "T00:00" });
+    // Whose absences: the team's, or the one person's shown.
+    const whose = state.whose.startsWith("t:") ? { team_id: state.whose.slice(2) } : { user_id: String(users[0]) };
+    const days = new URLSearchParams({ ...whose, from: dayKey(first), to: dayKey(addDays(first, count - 1)) });
     try {
-      answer = await api("GET", "/api/v1/calendar?" + query);
+      [answer, away] = await Promise.all([
+        api("GET", "/api/v1/calendar?" + query), api("GET", "/api/v1/absences?" + days)]);
     } catch (error) {
       toast(activityProblem(error, t));
       return;
@@ -51,15 +63,18 @@ async function load() {
   }
   if (ticket !== state.asked) return;
   state.items = answer.items;
+  state.absences = away.items;
   draw();
 }
 
 function draw() {
   grid.dataset.view = state.view;
   const ctx = {
-    t, locale: config.locale, timeZone: config.timeZone, items: state.items, names,
+    t, locale: config.locale, timeZone: config.timeZone, items: state.items,
+    absences: state.absences, names,
     showWho: userIds().length > 1 || state.whose !== "me", today: dayKey(today),
     onMove: (id, key, hour) => move(id, key, hour),
+    onAbsence: (key, userId) => absences.open({ day: key, userId }, state.absences),
     onPlan: (key, hour) => dialogs.create.open({
       kind: "meeting", due: `${key}T${pad(hour)}:00`,
       responsibleId: userIds().length === 1 ? userIds()[0] : config.user.id,
@@ -115,11 +130,13 @@ document.getElementById("cal-prev").addEventListener("click", () => { state.anch
 document.getElementById("cal-next").addEventListener("click", () => { state.anchor = shift(state.view, state.anchor, 1); load(); });
 document.getElementById("cal-today").addEventListener("click", () => { state.anchor = today; load(); });
 whose.addEventListener("change", () => { state.whose = whose.value; load(); });
+document.getElementById("absence-new").addEventListener("click", () => absences.open(
+  { day: dayKey(today), userId: userIds().length === 1 ? userIds()[0] : config.user.id }, state.absences));
 document.getElementById("task-new").addEventListener("click", () => dialogs.create.open({ kind: "meeting" }));
 
 let soon = null;
 startLive((event) => {
-  if (event.kind !== "activity.changed") return;
+  if (event.kind !== "activity.changed" && event.kind !== "absence.changed") return;
   clearTimeout(soon);
   soon = setTimeout(load, 200);
 }, load);

@@ -4,6 +4,7 @@
 
 import { el } from "./okno-dom.js";
 import { wallClock } from "./tasks-format.js";
+import { shortDay } from "./absence-format.js";
 
 export const HOUR_PX = 40;
 const pad = (n) => String(n).padStart(2, "0");
@@ -72,6 +73,22 @@ function itemNode(item, ctx, minute) {
   return node;
 }
 
+// The bands of the absences covering a day (`ctx.absences`, days of the absent person);
+// a band's first and last day are marked so the CSS rounds only the ends of the run.
+function bands(ctx, key) {
+  return (ctx.absences || []).filter((a) => a.starts_on <= key && key <= a.ends_on).map((a) => {
+    const kind = ctx.t("absence.kind." + a.kind);
+    const until = ctx.t("absence.bandUntil", { kind, until: shortDay(a.ends_on, ctx.locale) });
+    const edges = (a.starts_on === key ? " first" : "") + (a.ends_on === key ? " last" : "");
+    const node = el("div", {
+      class: "cal-absence kind-" + a.kind + edges, dataset: { absence: a.id, user: a.user_id },
+      tabindex: "0", title: a.note ? `${until} — ${a.note}` : until,
+    }, `${kind}: ${a.user_name}`);
+    node.addEventListener("click", () => ctx.onAbsence(key, a.user_id));
+    return node;
+  });
+}
+
 function byDay(items, timeZone) {
   const days = new Map();
   for (const item of items) {
@@ -97,7 +114,8 @@ function dropTarget(node, onDrop) {
   });
 }
 
-// ctx: {t, locale, timeZone, items, names, showWho, today (key), onMove(id, dayKey, hour|null), onPlan(dayKey, hour)}
+// ctx: {t, locale, timeZone, items, absences, names, showWho, today (key),
+//   onMove(id, dayKey, hour|null), onPlan(dayKey, hour), onAbsence(dayKey, userId)}
 export function renderHours(root, view, anchor, ctx) {
   const [first, count] = span(view, anchor);
   const days = Array.from({ length: count }, (_, i) => addDays(first, i));
@@ -107,6 +125,7 @@ export function renderHours(root, view, anchor, ctx) {
       label(day, ctx.locale, { weekday: "short", day: "numeric", month: "short" }))));
   const allDay = el("div", { class: "cal-allday-row" }, el("div", { class: "cal-gutter" }, ctx.t("calendar.allDay")),
     ...days.map((day) => el("div", { class: "cal-allday", dataset: { day: dayKey(day) } },
+      ...bands(ctx, dayKey(day)),
       ...(placedItems.get(dayKey(day)) || []).filter((p) => p.minute === null).map((p) => itemNode(p.item, ctx, null)))));
   const gutter = el("div", { class: "cal-gutter hours" },
     ...Array.from({ length: 24 }, (_, h) => el("div", { class: "cal-hour-label" }, `${pad(h)}:00`)));
@@ -142,7 +161,7 @@ export function renderMonth(root, anchor, ctx) {
     const cell = el("div", {
       class: "cal-cell" + (day.m === anchor.m ? "" : " other-month") + (key === ctx.today ? " today" : ""),
       dataset: { day: key },
-    }, el("span", { class: "cal-date" }, String(day.d)));
+    }, el("span", { class: "cal-date" }, String(day.d)), ...bands(ctx, key));
     const found = (placedItems.get(key) || []).sort((a, b) => (a.minute ?? -1) - (b.minute ?? -1));
     cell.append(...found.map((p) => itemNode(p.item, ctx, p.minute)));
     dropTarget(cell, (id) => ctx.onMove(id, key, null));

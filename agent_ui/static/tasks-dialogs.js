@@ -7,6 +7,7 @@ import { ApiError } from "./okno-api.js";
 import { clear, el } from "./okno-dom.js";
 import { picker, showFieldErrors } from "./deals-form.js";
 import { localInput } from "./tasks-format.js";
+import { awayLine } from "./absence-format.js";
 
 // "2026-06-16T11:00" minus `minutes`, still on the same wall clock.
 function minutesBefore(value, minutes) {
@@ -20,11 +21,12 @@ function closeOnCancel(dialog) {
 }
 
 // Explains a refused write on an activity in the page's words.
-export function activityProblem(error, t) {
+// `prefix`: where the page's own error ids have their keys ("absenceError.").
+export function activityProblem(error, t, prefix = "tasksError.") {
   if (!(error instanceof ApiError)) return t("error.generic", { message: String(error) });
   if (error.status === 0) return t("error.network");
-  const known = t("tasksError." + error.id);
-  if (known !== "tasksError." + error.id) return known;
+  const known = t(prefix + error.id);
+  if (known !== prefix + error.id) return known;
   return t("error.generic", { message: error.message || error.id || String(error.status) });
 }
 
@@ -79,12 +81,19 @@ export class TaskForm {
     const [start, end] = [new Date(answer.start), new Date(answer.end)];
     const busy = [];
     const away = [];
+    const absent = [];
     for (const user of answer.users) {
       if (user.free.some((s) => new Date(s.start) <= start && new Date(s.end) >= end)) continue;
+      // Away (vacation, sick leave...) says why and until when, rather than just "busy".
+      const gone = (user.away || []).find((a) => new Date(a.start) < end && new Date(a.end) > start);
+      if (gone) {
+        absent.push(awayLine(this.t, this.config.locale, user.name, gone));
+        continue;
+      }
       const taken = user.busy.some((s) => new Date(s.start) < end && new Date(s.end) > start);
       (taken ? busy : away).push(user.name);
     }
-    const lines = [];
+    const lines = [...absent];
     if (busy.length) lines.push(this.t("calendar.busy", { names: busy.join(", ") }));
     if (away.length) lines.push(this.t("calendar.offHours", { names: away.join(", ") }));
     box.textContent = lines.length ? lines.join(" ") : this.t("calendar.allFree");

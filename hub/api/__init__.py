@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import (
+    absences,
     activities,
     calendar,
     call_lookup,
@@ -70,6 +71,7 @@ def all_routes() -> list[ApiRoute]:
         robots.routes,
         activities.routes,
         calendar.routes,
+        absences.routes,
         workspace_reads.routes,
         reports.routes,
         reply_templates.routes,

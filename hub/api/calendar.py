@@ -77,7 +77,7 @@ async def get_calendar(call: ApiCall[CalendarQuery, None]) -> CalendarOut:
 @routes.get(
     "/calendar/free",
     summary="When all these users are free for `duration` minutes: working hours of their "
-    "teams minus planned meetings and calls",
+    "teams minus planned meetings, calls and absences (each user's `away` says why)",
     query=FreeQuery,
     response=FreeBusyOut,
 )

@@ -67,6 +67,8 @@ class ApiRoute:
     tag: str = ""
     # Error statuses beyond those the declaration implies (see `error_statuses`).
     conflicts: bool = False
+    # 404 for an id in the query or body (one the caller may not see is "no such").
+    missing: bool = False
 
     def error_statuses(self) -> list[int]:
         statuses = {401}
@@ -76,7 +78,7 @@ class ApiRoute:
             statuses.add(400)
         if self.body is not None or self.query is not None:
             statuses.add(422)
-        if self.path_params:
+        if self.path_params or self.missing:
             statuses.add(404)
         if self.conflicts:
             statuses.add(409)
@@ -107,8 +109,9 @@ class RouteTable:
         response: type[BaseModel],
         query: type[BaseModel] | None = None,
         role: Role = Role.operator,
+        missing: bool = False,
     ) -> Callable[[ViewT], ViewT]:
-        return self._add("GET", path, summary, response, role, query=query)
+        return self._add("GET", path, summary, response, role, query=query, missing=missing)
 
     def post(
         self,
@@ -120,10 +123,12 @@ class RouteTable:
         status: int = 200,
         role: Role = Role.operator,
         conflicts: bool = False,
+        missing: bool = False,
     ) -> Callable[[ViewT], ViewT]:
         return self._add(
-            "POST", path, summary, response, role, body=body, status=status, conflicts=conflicts
-        )
+            "POST", path, summary, response, role, body=body, status=status,
+            conflicts=conflicts, missing=missing,
+        )  # fmt: skip
 
     def patch(
         self,

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per area."""
 
+from .absences import Absence, AbsenceKind
 from .base import Base, utcnow
 from .calls import Call, CallDirection, CallOutcome
 from .comms import (
@@ -60,6 +61,8 @@ from .tags import ConversationTag, SavedView, Tag
 from .templates import ReplyTemplate, TemplateScope
 
 __all__ = [
+    "Absence",
+    "AbsenceKind",
     "Activity",
     "ActivityKind",
     "ActivityParticipant",

@@ -4,20 +4,23 @@ Working hours are those of the user's teams (`Team.business_hours`, in the team'
 a user whose teams set none works Monday to Friday 09:00–18:00 in his own zone (an office
 default: a colleague must not look free at 3 a.m.). Busy is every planned, timed activity
 with a duration that the user is responsible for or takes part in; tasks without a duration
-and all-day items block nothing. Absences are not modelled yet.
+and all-day items block nothing. An absence (vacation, sick leave...) makes the user busy
+for all of it, placed in his own zone, and is named in `away` with its kind and last day, so
+the planner can say «Ольга Иванова в отпуске до 11.12.».
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.models import Activity, ActivityParticipant, Team, TeamMember
+from hub.models import AbsenceKind, Activity, ActivityParticipant, Team, TeamMember
 
+from .absences import absences_of, instants
 from .activities import concerning, ends_at, zone
 from .activity_lists import CalendarUser
 from .shapes import Shape, Timestamp
@@ -98,6 +101,16 @@ class Span(Shape):
     end: Timestamp
 
 
+class Away(Shape):
+    """Why a user is busy over a span: an absence, with its last day («до 11.12.»)."""
+
+    absence_id: int
+    kind: AbsenceKind
+    until: date
+    start: Timestamp
+    end: Timestamp
+
+
 class UserAvailability(Shape):
     id: int
     name: str
@@ -105,6 +118,7 @@ class UserAvailability(Shape):
     working: list[Span]
     busy: list[Span]
     free: list[Span]
+    away: list[Away]
 
 
 class FreeBusyOut(Shape):
@@ -138,7 +152,9 @@ async def free_busy(
         .where(TeamMember.user_id.in_(ids), Team.business_hours.is_not(None))
     )
     for user_id, business_hours in rows:
-        hours[user_id].append(business_hours)
+        # A JSON column stores Python None as JSON null, which IS NOT NULL lets through.
+        if business_hours:
+            hours[user_id].append(business_hours)
     meetings = list(
         (
             await session.execute(
@@ -168,6 +184,25 @@ async def free_busy(
         for user_id in {meeting.user_id, *guests.get(meeting.id, ())}:
             if user_id in busy:
                 busy[user_id].append((max(meeting.due_at, start), min(finish, end)))
+    zones = {u.id: u.time_zone for u in users}
+    away: dict[int, list[Away]] = {i: [] for i in ids}
+    # A day either side: an absence's days are the user's, whose zone may differ from UTC.
+    first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+    for absence in await absences_of(session, ids, first, last):
+        begins, finishes = instants(absence, zones[absence.user_id])
+        clipped = (max(begins, start), min(finishes, end))
+        if clipped[0] >= clipped[1]:
+            continue
+        busy[absence.user_id].append(clipped)
+        away[absence.user_id].append(
+            Away(
+                absence_id=absence.id,
+                kind=absence.kind,
+                until=absence.ends_on,
+                start=begins.astimezone(UTC).isoformat(),
+                end=finishes.astimezone(UTC).isoformat(),
+            )
+        )
     common: list[Interval] | None = None
     out: list[UserAvailability] = []
     for user in users:
@@ -183,6 +218,7 @@ async def free_busy(
                 working=_spans(works),
                 busy=_spans(taken),
                 free=_spans(free),
+                away=away[user.id],
             )
         )
     slots = [(s, e) for s, e in common or [] if e - s >= duration]

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import Principal
 from hub.models import User
-from hub.policy import may_plan_for
+from hub.policy import Forbidden, ensure_can_manage_absence, may_plan_for
 
 from .crm_access import crm_view, mates_of
 
@@ -30,3 +30,19 @@ async def plannable_staff(session: AsyncSession, actor: Principal) -> list[dict[
         for person in await active_staff(session)
         if may_plan_for(actor, int(person["id"]), mates, view.sees(int(person["id"])))
     ]
+
+
+async def absence_managed_ids(
+    session: AsyncSession, actor: Principal, people: list[dict[str, int | str]]
+) -> list[int]:
+    """Of `people` (those the actor may plan for), whose absences he may record and remove:
+    the choice of «Сотрудник» in the «Отсутствие» dialog, by the rule the API checks."""
+    mates = await mates_of(session, actor)
+    managed: list[int] = []
+    for person in people:
+        try:
+            ensure_can_manage_absence(actor, int(person["id"]), mates)
+        except Forbidden:
+            continue
+        managed.append(int(person["id"]))
+    return managed

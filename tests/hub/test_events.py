@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from hub.events import (
+    AbsenceChanged,
     ActivityChanged,
     Audience,
     CallChanged,
@@ -143,6 +144,11 @@ CASES: list[tuple[Event, str, dict[str, Any]]] = [
             "by_user_id": 1,
             "counts": {"identities": 2, "messages": 5, "files": 1},
         },
+    ),
+    (
+        AbsenceChanged(audience=AUDIENCE, absence={"id": 3, "kind": "vacation"}, change="created"),
+        "absence.changed",
+        {"absence": {"id": 3, "kind": "vacation"}, "change": "created"},
     ),
     (
         ActivityChanged(audience=AUDIENCE, activity={"id": 5, "status": "done"}, change="done"),
