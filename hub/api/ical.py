@@ -1,5 +1,6 @@
 """Activities as iCalendar: `GET /api/v1/activities/{id}.ics` (one activity, for the caller)
-and `GET /ical/{token}.ics` (a person's read-only feed, for his own calendar app).
+and `GET /ical/{token}.ics` (a person's read-only feed, for his own calendar app, with his
+absences as busy days).
 
 Plain handlers beside the JSON routes (the answer is text/calendar). The feed is reached by
 its secret alone, so a wrong, revoked or malformed token and a deactivated user all get the
@@ -19,12 +20,12 @@ from hub.api.web_auth import require
 from hub.auth import digest
 from hub.core import Hub
 from hub.host.appkeys import HUB
-from hub.models import Activity, User
+from hub.models import Absence, Activity, User
 from hub.policy import DomainError, NotFound
 from hub.queries.activities import concerning, items_of, visible_activity
 from hub.queries.crm_access import crm_view
 
-from .ical_format import calendar_text
+from .ical_format import absence_vevent, calendar_text
 from .registry import API_PREFIX
 
 # What a feed holds: recent history and the months ahead, newest plans included.
@@ -85,7 +86,19 @@ async def feed_ics(request: web.Request) -> web.Response:
             )
         ).scalars()
         items = await items_of(session, list(rows), now)
-    text = calendar_text(items, _host(hub), name=f"Okno — {user.name}")
+        absences = (
+            await session.execute(
+                select(Absence)
+                .where(
+                    Absence.user_id == user.id,
+                    Absence.ends_on >= (now - FEED_PAST).date(),
+                    Absence.starts_on <= (now + FEED_AHEAD).date(),
+                )
+                .order_by(Absence.starts_on, Absence.id)
+            )
+        ).scalars()
+        away = [absence_vevent(a, user.time_zone, _host(hub)) for a in absences]
+    text = calendar_text(items, _host(hub), name=f"Okno — {user.name}", more_events=away)
     return _reply(text, "okno.ics")
 
 

@@ -4,14 +4,17 @@ it in DEPENDENCIES.md, and the subset needed is small).
 Lines end in CRLF and are folded at 75 octets without splitting a UTF-8 character; text
 values escape backslash, semicolon, comma and newlines. Timed activities are in UTC ("Z"),
 so no VTIMEZONE is needed; all-day ones are DATE values, on their date in every zone. A
-pending reminder becomes a VALARM at its absolute time.
+pending reminder becomes a VALARM at its absolute time. An absence is a busy VEVENT of its
+own: whole days as DATE values, one narrowed by a time placed in its user's zone, in UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from hub.models import Absence
+from hub.queries.absences import instants
 from hub.queries.activities import ActivityOut
 
 PRODID = "-//Okno//Activities 1.0//RU"
@@ -22,6 +25,13 @@ KIND_NAMES = {
     "task": "Задача",
     "reminder": "Напоминание",
     "email": "Письмо",
+}
+ABSENCE_NAMES = {
+    "vacation": "Отпуск",
+    "sick_leave": "Больничный",
+    "business_trip": "Командировка",
+    "day_off": "Отгул",
+    "other": "Отсутствие",
 }
 
 
@@ -103,12 +113,47 @@ def vevent(item: ActivityOut, host: str) -> list[str]:
     return lines
 
 
-def calendar_text(items: Iterable[ActivityOut], host: str, name: str | None = None) -> str:
+def _utc_stamp(moment: datetime) -> str:
+    # A naive value is UTC already (SQLite hands timestamps back without their zone).
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def absence_vevent(absence: Absence, time_zone: str, host: str) -> list[str]:
+    name = ABSENCE_NAMES.get(str(absence.kind), "Отсутствие")
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:absence-{absence.id}@{host}",
+        f"DTSTAMP:{_utc_stamp(absence.created_at)}",
+    ]
+    if absence.starts_at is None and absence.ends_at is None:
+        lines += [
+            f"DTSTART;VALUE=DATE:{absence.starts_on:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{absence.ends_on + timedelta(days=1):%Y%m%d}",
+        ]
+    else:
+        start, end = instants(absence, time_zone)
+        lines += [f"DTSTART:{_utc_stamp(start)}", f"DTEND:{_utc_stamp(end)}"]
+    lines.append(f"SUMMARY:{escape(name)}")
+    if absence.note:
+        lines.append(f"DESCRIPTION:{escape(absence.note)}")
+    lines += [f"CATEGORIES:{escape(name)}", "TRANSP:OPAQUE", "END:VEVENT"]
+    return lines
+
+
+def calendar_text(
+    items: Iterable[ActivityOut],
+    host: str,
+    name: str | None = None,
+    more_events: Iterable[list[str]] = (),
+) -> str:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
     if name is not None:
         lines += ["METHOD:PUBLISH", f"X-WR-CALNAME:{escape(name)}"]
     for item in items:
         if item.due_at is not None:
             lines += vevent(item, host)
+    for event in more_events:
+        lines += event
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

@@ -232,6 +232,50 @@ async def test_the_personal_feed_opens_by_its_token_only(floor: Floor) -> None:
     assert (await ics(api, "/ical/" + again.body["token"] + ".ics", None))[0] == 200
 
 
+async def test_the_personal_feed_holds_ones_absences_as_busy_days(floor: Floor) -> None:
+    api = floor.api
+    vacation = await api.post(
+        "/api/v1/absences",
+        "petr",
+        {
+            "kind": "vacation",
+            "starts_on": "2026-06-22",
+            "ends_on": "2026-06-26",
+            "note": "Сочи, море",
+        },
+    )
+    afternoon = await api.post(
+        "/api/v1/absences",
+        "petr",
+        {
+            "kind": "day_off",
+            "starts_on": "2026-06-29",
+            "ends_on": "2026-06-29",
+            "starts_at": "14:00",
+        },
+    )
+    others = await api.post(
+        "/api/v1/absences",
+        "olga",
+        {"kind": "sick_leave", "starts_on": "2026-06-17", "ends_on": "2026-06-18"},
+    )
+    assert (vacation.status, afternoon.status, others.status) == (201, 201, 201)
+    issued = await api.post("/api/v1/calendar/feed", "petr")
+    path = "/ical/" + issued.body["url"].split("/ical/", 1)[1]
+    _, _, text = await ics(api, path, None)
+    lines = unfold(text)
+    events = [fields(lines[i:]) for i, line in enumerate(lines) if line == "BEGIN:VEVENT"]
+    away = [e for e in events if e["UID"].startswith("absence-")]
+    assert [(e["UID"], e["SUMMARY"], e.get("DESCRIPTION")) for e in away] == [
+        (f"absence-{vacation.body['id']}@127.0.0.1", "Отпуск", "Сочи\\, море"),
+        (f"absence-{afternoon.body['id']}@127.0.0.1", "Отгул", None),
+    ]
+    # Whole days stay on their dates; the afternoon off is 14:00–24:00 in Moscow, in UTC.
+    assert (away[0]["DTSTART;VALUE=DATE"], away[0]["DTEND;VALUE=DATE"]) == ("20260622", "20260627")
+    assert (away[1]["DTSTART"], away[1]["DTEND"]) == ("20260629T110000Z", "20260629T210000Z")
+    assert all(e["TRANSP"] == "OPAQUE" for e in away)
+
+
 async def test_an_invitation_moves_with_its_meeting(floor: Floor) -> None:
     api = floor.api
     petr = floor.user_id("petr")
