@@ -15,7 +15,7 @@ import { addDays, dayKey, renderHours, renderMonth, shift, span, title } from ".
 const pad = (n) => String(n).padStart(2, "0");
 const now = wallClock(new Date(), config.timeZone);
 const today = { y: now.year, m: now.month, d: now.day };
-const state = { view: "week", anchor: today, whose: "me", items: [], absences: [], asked: 0 };
+const state = { view: "week", anchor: today, whose: "me", items: [], absences: [], asked: 0, refocus: null, nudges: Promise.resolve() };
 const teams = new Map(); // id -> member ids I may see
 const names = new Map((config.people || []).map((p) => [p.id, p.name]));
 const grid = document.getElementById("cal-grid");
@@ -74,14 +74,22 @@ function draw() {
     absences: state.absences, names,
     showWho: userIds().length > 1 || state.whose !== "me", today: dayKey(today),
     onMove: (id, key, hour) => move(id, key, hour),
+    onShift: (id, days, hours) => nudge(id, days, hours),
     onAbsence: (key, userId) => absences.open({ day: key, userId }, state.absences),
     onPlan: (key, hour) => dialogs.create.open({
       kind: "meeting", due: `${key}T${pad(hour)}:00`,
       responsibleId: userIds().length === 1 ? userIds()[0] : config.user.id,
     }),
   };
+  // A redraw (a live change, a keyboard move) keeps the focus on the item that had it, so
+  // the next Shift+arrow moves it on.
+  const had = grid.contains(document.activeElement) ? document.activeElement.dataset.id : null;
   if (state.view === "month") renderMonth(grid, state.anchor, ctx);
   else renderHours(grid, state.view, state.anchor, ctx);
+  const keep = state.refocus || had;
+  state.refocus = null;
+  const node = keep ? grid.querySelector(`.cal-item[data-id='${keep}']`) : null;
+  if (node) node.focus({ preventScroll: true });
 }
 
 // Drop on an hour keeps the item's minutes; on a month's day, its time of day.
@@ -90,13 +98,38 @@ async function move(id, key, hour) {
   if (!item || !item.due_at) return;
   const was = wallClock(new Date(item.due_at), config.timeZone);
   const due = `${key}T${pad(hour === null ? was.hour : hour)}:${pad(was.minute)}`;
+  await reschedule(item, due);
+}
+
+// Shift+arrows on a focused item: a day either way, an hour up or down (a week in the month).
+// Presses queue up: each starts from where the last one left the item, with its version.
+function nudge(id, days, hours) {
+  state.nudges = state.nudges.then(() => nudgeNow(id, days, hours));
+}
+
+async function nudgeNow(id, days, hours) {
+  const item = state.items.find((i) => i.id === id);
+  if (!item || !item.due_at) return;
+  if (state.view === "month") [days, hours] = [days + hours * 7, 0];
+  const was = wallClock(new Date(item.due_at), config.timeZone);
+  // Wall-clock arithmetic in UTC fields: Date.UTC carries day and month overflow.
+  const at = new Date(Date.UTC(was.year, was.month - 1, was.day + days, was.hour + hours, was.minute));
+  const due = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}` +
+    `T${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}`;
+  state.refocus = id;
+  await reschedule(item, due);
+}
+
+async function reschedule(item, due) {
+  const id = item.id;
   try {
     const moved = await api("POST", `/api/v1/activities/${id}/reschedule`, { due_at: due, version: item.version });
+    Object.assign(item, { due_at: moved.due_at, version: moved.version });
     toast(t("calendar.moved", { subject: moved.subject }));
   } catch (error) {
     toast(error instanceof ApiError && error.status === 409 ? t("tasksError.stale-version") : activityProblem(error, t));
   }
-  load();
+  await load();
 }
 
 async function fillWhose() {

@@ -66,12 +66,30 @@ function itemNode(item, ctx, minute) {
   node.append(el("span", { class: "cal-time" }, time), " ", el("span", { class: "cal-subject" }, item.subject));
   if (ctx.showWho && item.responsible_id) node.append(el("span", { class: "cal-who" }, ctx.names.get(item.responsible_id) || ""));
   if (item.contact) node.append(el("span", { class: "cal-contact" }, item.contact.name));
-  if (movable) node.addEventListener("dragstart", (event) => {
-    event.dataTransfer.setData("text/plain", String(item.id));
-    event.dataTransfer.effectAllowed = "move";
-  });
+  if (movable) {
+    node.addEventListener("dragstart", (event) => {
+      event.dataTransfer.setData("text/plain", String(item.id));
+      event.dataTransfer.effectAllowed = "move";
+    });
+    // The keyboard's way to do what dragging does: Shift+arrows move it by a day or an hour
+    // (not Alt: Alt+←/→ are the browser's Back and Forward).
+    node.setAttribute("aria-keyshortcuts", "Shift+ArrowLeft Shift+ArrowRight Shift+ArrowUp Shift+ArrowDown");
+    node.addEventListener("keydown", (event) => {
+      const step = KEY_STEPS[event.key];
+      if (!event.shiftKey || event.altKey || event.ctrlKey || event.metaKey || !step) return;
+      event.preventDefault();
+      ctx.onShift(item.id, step.days, step.hours);
+    });
+  }
   return node;
 }
+
+const KEY_STEPS = {
+  ArrowLeft: { days: -1, hours: 0 },
+  ArrowRight: { days: 1, hours: 0 },
+  ArrowUp: { days: 0, hours: -1 },
+  ArrowDown: { days: 0, hours: 1 },
+};
 
 // The bands of the absences covering a day (`ctx.absences`, days of the absent person);
 // a band's first and last day are marked so the CSS rounds only the ends of the run.
@@ -115,7 +133,8 @@ function dropTarget(node, onDrop) {
 }
 
 // ctx: {t, locale, timeZone, items, absences, names, showWho, today (key),
-//   onMove(id, dayKey, hour|null), onPlan(dayKey, hour), onAbsence(dayKey, userId)}
+//   onMove(id, dayKey, hour|null), onShift(id, days, hours), onPlan(dayKey, hour),
+//   onAbsence(dayKey, userId)}
 export function renderHours(root, view, anchor, ctx) {
   const [first, count] = span(view, anchor);
   const days = Array.from({ length: count }, (_, i) => addDays(first, i));

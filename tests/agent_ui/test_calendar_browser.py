@@ -1,10 +1,12 @@
 """«Календарь» in Debian's Chromium: a week of my meetings, the team's week beside it, the
-month and the day; dragging a meeting to another hour moves it (stored, with its version);
+month and the day; dragging a meeting to another hour moves it (stored, with its version),
+and so do Shift+arrows on the focused meeting;
 planning a meeting for a colleague in an hour he is busy warns of the conflict, an hour he
 is free says so."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -95,6 +97,52 @@ async def test_week_team_month_day_drag_and_the_conflict_warning(
             moved = await reply.json()
         assert moved["due_at"] == at(wednesday, 14).isoformat()
         assert moved["version"] == 2
+
+        # The same from the keyboard: Shift+↓ an hour later, Shift+→ a day later, and back;
+        # the focus stays on the meeting between presses.
+        async def stored(version: int) -> str:
+            async with asyncio.timeout(10):
+                while True:
+                    async with reader.get(ui.url(f"/api/v1/activities/{mine}")) as reply:
+                        now = await reply.json()
+                    if now["version"] == version:
+                        return str(now["due_at"])
+                    await asyncio.sleep(0.05)
+
+        async def press(key: str, version: int, day: Any, clock: str) -> str:
+            await page.keyboard.press(key)
+            due = await stored(version)
+            # Redrawn where it went, and the focus on it there.
+            await page.wait_for_function(
+                """([id, day, clock]) => {
+                    const n = document.activeElement;
+                    return n?.dataset?.id === String(id)
+                        && n.closest('.cal-column')?.dataset.day === day
+                        && n.querySelector('.cal-time')?.textContent === clock;
+                }""",
+                arg=[mine, day.isoformat(), clock],
+            )
+            return due
+
+        await page.locator(f".cal-item[data-id='{mine}']").focus()
+        assert await meeting.get_attribute("aria-keyshortcuts") == (
+            "Shift+ArrowLeft Shift+ArrowRight Shift+ArrowUp Shift+ArrowDown"
+        )
+        assert (
+            await press("Shift+ArrowDown", 3, wednesday, "15:00") == at(wednesday, 15).isoformat()
+        )
+        thursday = wednesday + timedelta(days=1)
+        assert await press("Shift+ArrowRight", 4, thursday, "15:00") == at(thursday, 15).isoformat()
+        assert (
+            await page.locator(
+                f".cal-column[data-day='{thursday.isoformat()}'] .cal-item[data-id='{mine}']"
+            ).count()
+            == 1
+        )
+        assert (
+            await press("Shift+ArrowLeft", 5, wednesday, "15:00") == at(wednesday, 15).isoformat()
+        )
+        assert await press("Shift+ArrowUp", 6, wednesday, "14:00") == at(wednesday, 14).isoformat()
 
         # The month and the day show the same two meetings.
         await page.click("[data-view=month]")
