@@ -372,22 +372,57 @@ class LoadGenerator:
         return message
 
 
-async def run_load(
-    script: str, config: dict[str, Any], idle_s: float = 2.0
-) -> tuple[dict[str, Any], AppCost, AppCost]:
-    """Start the load generator and count the app's cost between its begin and end; then,
-    with the load gone, count `idle_s` seconds of the app's background work alone."""
+@dataclass(frozen=True)
+class Measured:
+    """The load generator's result and what the app process spent on it."""
+
+    result: dict[str, Any]
+    # From the load generator's begin to its end (the last answer or arrival).
+    cost: AppCost
+    # The same window held open until the app went quiet: the work the load left behind
+    # (a few background ticks included).
+    drained: AppCost
+    drained_quiet: bool
+    # Afterwards, with no load at all.
+    idle: AppCost
+
+    def tail(self) -> str:
+        extra = self.drained.wall_s - self.cost.wall_s
+        state = "went quiet" if self.drained_quiet else "was still busy (gave up)"
+        return (
+            f"the app {state} {extra:.1f} s after the last arrival, having run "
+            f"{self.drained.statements - self.cost.statements} more SQL statements"
+        )
+
+
+async def until_quiet(statements_per_s: float = 20.0, at_most_s: float = 60.0) -> bool:
+    """Wait until a second passes with at most `statements_per_s` statements run."""
+    began = time.perf_counter()
+    while time.perf_counter() - began < at_most_s:
+        before = StatementCounter.statements
+        await asyncio.sleep(1.0)
+        if StatementCounter.statements - before <= statements_per_s:
+            return True
+    return False
+
+
+async def run_load(script: str, config: dict[str, Any], idle_s: float = 2.0) -> Measured:
+    """Start the load generator and count the app's cost between its begin and end, then on
+    until the app goes quiet; then, with the load gone, `idle_s` seconds of background."""
     async with LoadGenerator(script, config) as load:
         await load.expect("begin")
+        await until_quiet()  # the warm-up's own trailing work is not counted
         window = Window()
         await load.send({"event": "go"})
         await load.expect("end")
         cost = window.stop()
         await load.send({"event": "ok"})
         result = await load.expect("result")
+    quiet = await until_quiet()
+    drained = window.stop()
     idle = Window()
     await asyncio.sleep(idle_s)
-    return result, cost, idle.stop()
+    return Measured(result, cost, drained, quiet, idle.stop())
 
 
 class Parent:

@@ -45,10 +45,10 @@ import aiohttp
 from bench._common import (
     BACKENDS,
     EVENT_TIMEOUT_S,
-    AppCost,
     Arrivals,
     Backend,
     Limit,
+    Measured,
     Parent,
     is_load_generator,
     latency_line,
@@ -159,18 +159,17 @@ async def measure(backend: Backend, args: argparse.Namespace) -> None:
             "rate": args.rate,
             "warmup": args.warmup,
         }
-        result, cost, idle = await run_load(__file__, config)
-    report(backend.name, args, result, cost, idle, limit)
+        measured = await run_load(__file__, config)
+    report(backend.name, args, measured, limit)
 
 
 def report(
     backend: str,
     args: argparse.Namespace,
-    result: dict[str, Any],
-    cost: AppCost,
-    idle: AppCost,
+    measured: Measured,
     limit: Limit,
 ) -> None:
+    result, cost, drained = measured.result, measured.cost, measured.drained
     sent = int(result["sent"])
     latencies = sorted(float(v) for v in result["latencies_ms"])
     elapsed = float(result["elapsed_s"])
@@ -196,10 +195,11 @@ def report(
     if args.rate is None:
         print(f"  submissions/s: {rate:.1f} over {elapsed:.2f} s   [goal {goal_rate}]")
     else:
-        print(f"  all {sent} answered and seen within {elapsed:.2f} s of the first")
+        print(f"  from the first POST to the last answer or arrival: {elapsed:.2f} s")
     print(f"  submit → socket: {latency_line(latencies)}   [goal {goal_p99}]")
-    print(f"  app process: {cost.per(sent, 'submission')}")
-    print(f"  app process afterwards, without load: {idle.background()}")
+    print(f"  app process, up to the last arrival: {cost.per(sent, 'submission')}")
+    print(f"  {measured.tail()}; with that tail: {drained.per(sent, 'submission')}")
+    print(f"  app process afterwards, without load: {measured.idle.background()}")
     if not sqlite and args.rate is None:
         print(f"  {limit.ratio(rate)}   [goal ≥ 0.4; long goal 1.0]")
 
