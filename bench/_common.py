@@ -395,13 +395,18 @@ class Measured:
         )
 
 
-async def until_quiet(statements_per_s: float = 20.0, at_most_s: float = 60.0) -> bool:
-    """Wait until a second passes with at most `statements_per_s` statements run."""
+async def until_quiet(
+    statements_per_s: float = 20.0, seconds: int = 3, at_most_s: float = 90.0
+) -> bool:
+    """Wait until `seconds` seconds in a row each ran at most `statements_per_s` statements
+    (the app's idle background is a few a second; the work a load leaves comes in bursts)."""
     began = time.perf_counter()
+    calm = 0
     while time.perf_counter() - began < at_most_s:
         before = StatementCounter.statements
         await asyncio.sleep(1.0)
-        if StatementCounter.statements - before <= statements_per_s:
+        calm = calm + 1 if StatementCounter.statements - before <= statements_per_s else 0
+        if calm >= seconds:
             return True
     return False
 
