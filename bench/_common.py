@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import redis.asyncio as aioredis
 from aiohttp import web
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -39,7 +39,7 @@ from hub.core import Hub
 from hub.db import Database
 from hub.host.app import create_app
 from hub.migrate import upgrade
-from hub.models import Role
+from hub.models import InboundEvent, Role
 from hub.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("OKNO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -594,3 +594,24 @@ async def serving(settings: Settings) -> AsyncIterator[int]:
         yield int(runner.addresses[0][1])
     finally:
         await runner.cleanup()
+
+
+async def inbound_summary(settings: Settings) -> str:
+    """The inbound events by status, and how many took more than one attempt."""
+    db = Database(settings.database_url)
+    try:
+        async with db.sessions() as session:
+            by_status = (
+                await session.execute(
+                    select(InboundEvent.status, func.count()).group_by(InboundEvent.status)
+                )
+            ).all()
+            retried = (
+                await session.execute(
+                    select(func.count()).select_from(InboundEvent).where(InboundEvent.attempts > 1)
+                )
+            ).scalar_one()
+    finally:
+        await db.dispose()
+    counts = ", ".join(f"{status.value} {count}" for status, count in sorted(by_status))
+    return f"inbound events at the end: {counts}; {retried} took more than one attempt"

@@ -50,6 +50,7 @@ from bench._common import (
     Limit,
     Measured,
     Parent,
+    inbound_summary,
     is_load_generator,
     latency_line,
     measure_limit,
@@ -160,7 +161,9 @@ async def measure(backend: Backend, args: argparse.Namespace) -> None:
             "warmup": args.warmup,
         }
         measured = await run_load(__file__, config)
+        inbound = await inbound_summary(backend.settings)
     report(backend.name, args, measured, limit)
+    print(f"  {inbound}")
 
 
 def report(
