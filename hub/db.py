@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +113,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+# Set while this task (and what it awaits) holds the embedded database's writer turn.
+_WRITING: ContextVar[bool] = ContextVar("okno_writing", default=False)
+
+
 class Database:
     """One engine and its session factory; owned by the app's cleanup context."""
 
@@ -119,6 +126,26 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+        self._writer = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """A turn as the embedded database's one writer (no-op on PostgreSQL).
+
+        SQLite lets one transaction write at a time; writers that meet its lock wait in its
+        busy handler, which sleeps in growing steps and wakes in no order: under load some
+        waited seconds. Queued here instead, each unit of work starts as soon as the one
+        before it commits, in arrival order. A unit of work inside another (same task) keeps
+        the turn it has."""
+        if self.dialect != "sqlite" or _WRITING.get():
+            yield
+            return
+        async with self._writer:
+            token = _WRITING.set(True)
+            try:
+                yield
+            finally:
+                _WRITING.reset(token)
 
     @property
     def dialect(self) -> str:
