@@ -54,6 +54,7 @@ DEALS_JS_STRINGS: dict[str, str] = {
     "deals.field.paymentDue": N_("Pay by"),
     "deals.field.paid": N_("Paid"),
     "deals.notPaid": N_("not yet"),
+    "deals.paidMark": N_("paid"),
     "deals.lossReason": N_("Lost: {reason}"),
     "deals.links": N_("Client and conversations"),
     "deals.conversation": N_("Conversation No. {id}"),

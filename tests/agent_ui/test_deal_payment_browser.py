@@ -53,6 +53,15 @@ async def test_a_deal_is_marked_paid_in_its_panel(
         assert await page.input_value("#deal-form input[name=payment_due_on]") == "2026-07-01"
         assert "ещё нет" not in str(await page.locator(".deal-paid").text_content())
 
+        # The list («Список») shows the date and the mark.
+        await page.click("#deal-panel-close")
+        await page.goto(ui.url("/deals?view=list"))
+        row = page.locator("#deals-rows tr", has_text="Балконы Полимер")
+        await row.locator(".deal-row-paid", has_text="оплачено").wait_for()
+        assert "2026" in str(await row.locator(".deal-row-payment").text_content())
+        await page.goto(ui.url(f"/deals/{deal['id']}"))
+        await page.locator("#deal-panel-title", has_text="Балконы Полимер").wait_for()
+
         await page.get_by_label("Оплачено").uncheck()
         await page.click("#deal-save")
         await page.locator(".deal-paid", has_text="ещё нет").wait_for()
