@@ -5,7 +5,8 @@ edited like any rule: the delay, per-stage days, the texts, the actions.
 
 "Не оплачено после договора" watches the deal's payment fields (`payment_due_on`,
 `paid_at`): N days after the due date, at the won stage («Договор»), not marked paid; the
-flag goes when a person marks it paid. "SLA на грани" fires N minutes before a waiting
+flag goes when a person marks it paid, and a new payment date or the mark taken off
+re-arms it (`payment_owed_since`). "SLA на грани" fires N minutes before a waiting
 client's wait reaches his team's target (`Team.wait_limit_s`, the supervisors' board's
 target; 5 minutes outside any team), calendar time as the board counts it; a reply ends the
 wait, so the next wait is a new episode.

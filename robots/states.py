@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     Date,
-    FunctionElement,
     and_,
     case,
     exists,
@@ -26,9 +25,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from hub.models import (
     Activity,
@@ -136,25 +133,6 @@ def _nothing_planned_since() -> ColumnElement[Any]:
     return case((finished > Deal.last_activity_at, finished), else_=Deal.last_activity_at)
 
 
-class day_start(FunctionElement[datetime]):
-    """A DATE column as the UTC midnight of that day, stored like any `UtcDateTime`: the
-    episode anchor of a state that begins on a date."""
-
-    type = UtcDateTime()
-    inherit_cache = True
-
-
-@compiles(day_start, "sqlite")
-def _day_start_sqlite(element: day_start, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLAlchemy's own text form of a SQLite DATETIME, so stored anchors compare equal.
-    return f"({compiler.process(element.clauses, **kw)} || ' 00:00:00.000000')"
-
-
-@compiles(day_start, "postgresql")
-def _day_start_postgresql(element: day_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMP) AT TIME ZONE 'UTC')"
-
-
 # Whose calendar day a payment date is: the company's (robots.scan.COMPANY_HOURS).
 PAYMENT_TZ = ZoneInfo("Europe/Moscow")
 
@@ -245,12 +223,14 @@ STATES: dict[str, State] = {
     "lead.not_contacted": State(
         "lead", "Лид без контакта", _lead_not_contacted, lambda: Lead.created_at
     ),
-    # N after the payment due date; the due date is the episode: a new date, a new episode.
+    # N after the payment date; the episode begins when the deal became owed (a new date,
+    # the paid mark taken off), so each of those re-arms the rule.
     "deal.unpaid": State(
         "deal",
         "Сделка не оплачена в срок",
         _unpaid,
-        lambda: day_start(Deal.payment_due_on),
+        # Deals given a payment date other than through the use cases: since their creation.
+        lambda: func.coalesce(Deal.payment_owed_since, Deal.created_at),
         due=_payment_overdue,
     ),
     # N before the client's wait reaches his team's target: each wait (the first reply's

@@ -124,6 +124,7 @@ async def add_deal(
         responsible_user_id=responsible_user_id,
         expected_close_on=expected_close_on,
         payment_due_on=payment_due_on,
+        payment_owed_since=now if payment_due_on is not None else None,
         source=source,
         source_conversation_id=conversation_id,
         custom_fields=dict(custom_fields or {}),

@@ -291,6 +291,11 @@ async def update_deal(
         if not changed:
             return
         was = deal.responsible_user_id
+        if changed.get("payment_due_on") is not None or (
+            "paid_at" in changed and changed["paid_at"] is None
+        ):
+            # A new payment date, or the paid mark taken off: owed again from now.
+            changed["payment_owed_since"] = uow.now()
         for column, value in changed.items():
             setattr(deal, column, value)
         deal.version += 1

@@ -76,6 +76,9 @@ class Deal(Base):
     # not paid). «Не оплачено после договора» watches the pair (robots.states).
     payment_due_on: Mapped[date | None] = mapped_column(Date)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the deal last became owed: its payment date set or changed, or its paid mark
+    # taken off. The robot's episode: each of those re-arms it.
+    payment_owed_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Why a lost deal was lost (shown on the card, counted in reports).
     loss_reason: Mapped[str] = mapped_column(String(300), default="")
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

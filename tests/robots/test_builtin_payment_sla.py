@@ -1,11 +1,11 @@
 """«Не оплачено после договора» and «SLA на грани» on both backends with a controllable clock:
 each fires when it should and not before, once per episode, clears its flag when the
 condition clears (the deal marked paid, the client answered) and re-arms on a new episode
-(a new payment date, the client's next wait)."""
+(the paid mark taken off, a new payment date, the client's next wait)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -85,7 +85,8 @@ async def test_unpaid_after_contract_fires_days_after_the_due_date_until_paid(
     await at(hub, clock, msk(2026, 6, 19, 0, 0))
     fired = await world.firings(hub, rule_id)
     assert [(f.object_type, f.object_id) for f in fired] == [("deal", signed)]
-    assert fired[0].episode_at == datetime(2026, 6, 16, tzinfo=UTC)
+    # The episode began when the deal became owed: its payment date set, at its creation.
+    assert fired[0].episode_at == msk(2026, 6, 15, 10, 0)
     assert fired[0].matched["payment_due_on"] == "2026-06-16"
     assert await world.standing_flags(hub) == [("deal", signed, "unpaid")]
     assert [(n["text"], n["audience"]["users"]) for n in await world.notices(hub)] == [
@@ -102,16 +103,24 @@ async def test_unpaid_after_contract_fires_days_after_the_due_date_until_paid(
     await at(hub, clock, msk(2026, 6, 30, 12, 0))
     assert len(await world.firings(hub, rule_id)) == 1
 
-    # A new payment term (the next instalment), not paid: a new episode, due three days on.
-    await edit_deal(hub, signed, paid=False, payment_due_on=date(2026, 7, 6))
+    # The mark taken off (the payment bounced): the condition was false, so it re-arms, and
+    # the date is long past: it fires at the next scan.
+    await edit_deal(hub, signed, paid=False)
+    await at(hub, clock, msk(2026, 6, 30, 12, 1))
+    fired = await world.firings(hub, rule_id)
+    assert [f.episode_at for f in fired] == [msk(2026, 6, 15, 10, 0), msk(2026, 6, 30, 12, 0)]
+    assert await world.standing_flags(hub) == [("deal", signed, "unpaid")]
+
+    # A new payment date (a deferral): a new episode, not due yet, so the flag goes; it is
+    # due three days after the new date.
+    await edit_deal(hub, signed, payment_due_on=date(2026, 7, 6))
+    await at(hub, clock, msk(2026, 6, 30, 12, 2))
+    assert await world.standing_flags(hub) == []
     await at(hub, clock, msk(2026, 7, 8, 23, 59))
-    assert len(await world.firings(hub, rule_id)) == 1
+    assert len(await world.firings(hub, rule_id)) == 2
     await at(hub, clock, msk(2026, 7, 9, 0, 0))
     fired = await world.firings(hub, rule_id)
-    assert [f.episode_at for f in fired] == [
-        datetime(2026, 6, 16, tzinfo=UTC),
-        datetime(2026, 7, 6, tzinfo=UTC),
-    ]
+    assert [f.episode_at for f in fired][2:] == [msk(2026, 6, 30, 12, 1)]
     assert await world.standing_flags(hub) == [("deal", signed, "unpaid")]
 
 
