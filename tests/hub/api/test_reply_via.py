@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from agent_ui.visitor_data import request_status
+from agent_ui.widget_data import visitor_message
 from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.actions import conversation_cases, outbox
 from hub.core import Hub
@@ -18,6 +20,7 @@ from hub.models import (
     Conversation,
     Identity,
     IdentityKind,
+    InboundEvent,
     Message,
     OutboxItem,
     OutboxStatus,
@@ -112,6 +115,17 @@ async def test_reply_via_telegram_to_a_web_form_request_is_sent_by_the_bot(
     assert plain.status == 201 and "via" not in plain.body["meta"]
     rows = await bot.all(OutboxItem)
     assert [r.channel_id for r in rows] == [telegram, await channel_id(bot, "webform", "site")]
+    # The form's public request page shows what went through the form, not the Telegram reply.
+    [event] = await bot.all(InboundEvent, InboundEvent.conversation_id == form)
+    page = await request_status(bot.hub, "site", event.external_id)
+    assert page is not None
+    assert [(m.mine, m.text) for m in page.messages] == [
+        (True, "Нужен замер балкона"),
+        (False, "И ещё"),
+    ]
+    # Nor does a website chat show a reply sent elsewhere.
+    assert visitor_message(message) is None
+    assert visitor_message(plain.body) is not None
 
 
 async def refused(api: Api, conversation_id: int, via: int) -> tuple[int, Any]:
