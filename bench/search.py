@@ -321,7 +321,7 @@ async def measure(label: str, url: str, corpus: Corpus, requests: int) -> None:
         await runner.cleanup()
 
 
-async def on_postgres(corpus: Corpus, requests: int) -> None:
+async def on_postgres(corpus: Corpus, requests: int, keep: bool) -> None:
     name = f"okno_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_DSN)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -337,7 +337,10 @@ async def on_postgres(corpus: Corpus, requests: int) -> None:
         )
         await measure("postgres", url, corpus, requests)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            print(f"postgres: the database {name} is kept (drop it when done)")
+        else:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 
@@ -361,10 +364,13 @@ async def main() -> None:
     parser.add_argument("--per-conversation", type=int, default=10)
     parser.add_argument("--requests", type=int, default=200, help="per kind of query")
     parser.add_argument("--backend", choices=("postgres", "sqlite", "both"), default="both")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the PostgreSQL database (to EXPLAIN queries)"
+    )
     args = parser.parse_args()
     corpus = Corpus(args.messages, args.per_conversation)
     if args.backend in ("postgres", "both"):
-        await on_postgres(corpus, args.requests)
+        await on_postgres(corpus, args.requests, args.keep)
     if args.backend in ("sqlite", "both"):
         await on_sqlite(corpus, args.requests)
 
