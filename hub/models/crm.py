@@ -208,6 +208,11 @@ class ActivityStatus(enum.StrEnum):
     cancelled = "cancelled"
 
 
+# A calendar cell's columns, carried in the (user_id, due_at) covering index.
+CELL_INCLUDES = ["id", "kind", "subject", "status", "duration_min", "all_day", "contact_id",
+                 "deal_id", "place", "version"]  # fmt: skip
+
+
 class Activity(Base):
     """A call, meeting, task, reminder or letter planned (or done) by a responsible user,
     linked to a client, an organisation, a deal and the conversation it came from.
@@ -232,12 +237,9 @@ class Activity(Base):
                 "ix_activities_user_due_cells",
                 "user_id",
                 "due_at",
-                postgresql_include=[
-                    "id", "kind", "subject", "status", "duration_min", "all_day",
-                    "contact_id", "deal_id", "place", "version",
-                ],
+                postgresql_include=CELL_INCLUDES,
             )
-        ),  # fmt: skip
+        ),
         # The «Сегодня» panel and overdue lists: a user's planned work by time, without
         # wading through years of done activities.
         Index(

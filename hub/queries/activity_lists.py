@@ -158,7 +158,7 @@ class CalendarOut(Shape):
     # (`calendar_cells`), spliced into the dump as they are; `items` is then empty.
     _items_json: str | None = PrivateAttr(default=None)
 
-    def model_dump_json(self, **kwargs: Any) -> str:  # type: ignore[override]
+    def model_dump_json(self, **kwargs: Any) -> str:
         if self._items_json is None or kwargs:
             return super().model_dump_json(**kwargs)
         head = super().model_dump_json(exclude={"items"})

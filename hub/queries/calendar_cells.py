@@ -39,10 +39,10 @@ from hub.models import Activity, ActivityParticipant, Contact, Deal
 
 from .activities import among, in_period, invited_in, zone
 
-MINUTE = literal_column("interval '1 minute'")
+MINUTE: ColumnElement[Any] = literal_column("interval '1 minute'")
 # Absolute, as Python's timedelta: `interval '1 day'` would follow the session's DST.
-DAY = literal_column("interval '24 hours'")
-NO_GUESTS = literal_column("'[]'::json")
+DAY: ColumnElement[Any] = literal_column("interval '24 hours'")
+NO_GUESTS: ColumnElement[Any] = literal_column("'[]'::json")
 
 
 def _iso(value: Any) -> ColumnElement[str]:
@@ -148,9 +148,10 @@ async def cells_json(
         "place": f.place,
         "version": f.version,
     }
-    cell = func.json_build_object(
-        *(part for key, value in fields.items() for part in (literal_column(f"'{key}'"), value))
-    )
+    pairs: list[Any] = []
+    for key, value in fields.items():
+        pairs += [literal_column(f"'{key}'"), value]
+    cell = func.json_build_object(*pairs)
     stmt = (
         select(
             cast(
