@@ -46,12 +46,14 @@ NO_GUESTS: ColumnElement[Any] = literal_column("'[]'::json")
 
 
 def _iso(value: Any) -> ColumnElement[str]:
-    """`datetime.isoformat()` of a UTC instant: seconds, microseconds only when there are
-    some, then `+00:00`. JSON's own rendering of a timestamp is ISO 8601 with exactly that
-    fraction rule, whatever the server's DateStyle, and cheaper than `to_char`."""
-    return func.concat(
-        func.btrim(cast(func.to_json(func.timezone("UTC", value)), Text), '"'), "+00:00"
-    )
+    """`datetime.isoformat()` of a UTC instant: seconds, six digits of microseconds only
+    when there are some, then `+00:00`. JSON's rendering of a whole second is exactly that
+    whatever the server's DateStyle, and cheaper than `to_char`; a fraction it would trim
+    (`.5`), so those few go through `to_char`."""
+    utc = func.timezone("UTC", value)
+    whole = func.btrim(cast(func.to_json(utc), Text), '"')
+    exact = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US')
+    return func.concat(case((func.date_trunc("second", utc) == utc, whole), else_=exact), "+00:00")
 
 
 def _ref(ref_id: Any, name: Any) -> ColumnElement[Any]:

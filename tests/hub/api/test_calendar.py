@@ -168,7 +168,8 @@ async def test_a_weeks_cells_field_by_field(floor: Floor) -> None:
                          participant_ids=[petr], contact_id=contact_id, deal_id=deal_id,
                          place="Офис клиента")  # fmt: skip
     first = await plan(api, "olga", "Выставка", kind="task", due_at="2026-06-15", all_day=True)
-    task = await plan(api, "petr", "Отчёт", kind="task", due_at="2026-06-16T09:00")
+    # Half a second past: the fraction is kept, as Python writes it (six digits).
+    task = await plan(api, "petr", "Отчёт", kind="task", due_at="2026-06-16T09:00:00.5")
     last = await plan(api, "petr", "Дежурство", kind="task", due_at="2026-06-21", all_day=True)
     await plan(api, "petr", "После недели", kind="task", due_at="2026-06-22", all_day=True)
 
@@ -194,7 +195,8 @@ async def test_a_weeks_cells_field_by_field(floor: Floor) -> None:
              duration_min=45, overdue=True, responsible_id=olga, participant_ids=[petr],
              contact={"id": contact_id, "name": "ООО Ромашка"},
              deal={"id": deal_id, "name": "Окна в офис"}, place="Офис клиента"),
-        cell(task, due_at="2026-06-16T06:00:00+00:00", ends_at="2026-06-16T06:00:00+00:00",
+        cell(task, due_at="2026-06-16T06:00:00.500000+00:00",
+             ends_at="2026-06-16T06:00:00.500000+00:00",
              overdue=False, responsible_id=petr),
         cell(last, due_at="2026-06-21T00:00:00+00:00", ends_at="2026-06-22T00:00:00+00:00",
              all_day=True, due_on="2026-06-21", overdue=False, responsible_id=petr),
