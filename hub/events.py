@@ -305,7 +305,8 @@ class ReminderDue(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class AbsenceChanged(Event):
-    """Someone's absence was added or removed (`change`: created | removed); `absence` is
+    """Someone's absence was added, changed or removed (`change`: created | updated |
+    removed); `absence` is
     its read model, so an open calendar redraws its band and a planner re-checks who is
     away. Goes to the absent user, his team mates and those whose CRM view covers him."""
 
