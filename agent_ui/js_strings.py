@@ -19,6 +19,7 @@ from .js_strings_crm_admin import CRM_ADMIN_JS_STRINGS
 from .js_strings_deals import DEALS_JS_STRINGS
 from .js_strings_imports import IMPORT_JS_STRINGS
 from .js_strings_mail import MAIL_JS_STRINGS
+from .js_strings_reply_via import REPLY_VIA_JS_STRINGS
 from .js_strings_reports import REPORTS_JS_STRINGS
 from .js_strings_robots import ROBOTS_JS_STRINGS
 from .js_strings_search import SEARCH_JS_STRINGS
@@ -189,6 +190,7 @@ JS_STRINGS.update(REPORTS_JS_STRINGS)
 JS_STRINGS.update(TEMPLATE_JS_STRINGS)
 JS_STRINGS.update(SEARCH_JS_STRINGS)
 JS_STRINGS.update(TEAM_JS_STRINGS)
+JS_STRINGS.update(REPLY_VIA_JS_STRINGS)
 
 
 def js_strings(translations: Translations) -> dict[str, str]:

@@ -20,12 +20,18 @@ ABSENCE_JS_STRINGS: dict[str, str] = {
     "absence.bandUntil": N_("{kind} until {until}"),
     "absence.recorded": N_("Absence recorded: {kind}, {name}."),
     "absence.removed": N_("Absence removed."),
+    "absence.save": N_("Save"),
+    "absence.saved": N_("Absence changed: {kind}, {name}."),
     "absence.none": N_("No absences in this period."),
     "absence.remove": N_("Remove the absence"),
     "absenceError.not-your-absence": N_(
         "A person's absences are changed by that person, the team's supervisor or an administrator."
     ),
     "absenceError.no-such-absence": N_("There is no such absence any more."),
+    "absenceError.stale-version": N_(
+        "Someone changed this absence meanwhile; it is shown as it is now. Save again to "
+        "apply your change."
+    ),
     "absenceError.no-such-user": N_("There is no such user."),
     "fieldError.ends-before-start": N_("The end is before the start."),
     "fieldError.absence-overlaps": N_("Overlaps another absence of this person."),

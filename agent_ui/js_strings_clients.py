@@ -141,6 +141,9 @@ CLIENT_JS_STRINGS: dict[str, str] = {
     "fieldError.invalid-date": N_("Must be a date."),
     "fieldError.date_parsing": N_("Must be a date."),
     "fieldError.date_from_datetime_parsing": N_("Must be a date."),
+    # A number or a moment with a time where a day is asked (an API client's mistake).
+    "fieldError.date_from_datetime_inexact": N_("Must be a date."),
+    "fieldError.date_type": N_("Must be a date."),
     "fieldError.enum": N_("Choose one of the offered values."),
     "fieldError.literal_error": N_("Choose one of the offered values."),
     "fieldError.invalid-phone": N_("This is not a phone number."),

@@ -23,6 +23,9 @@ ROBOTS_JS_STRINGS: dict[str, str] = {
     "robots.whenTime": N_("{state} for {amount} {unit}"),
     "robots.whenWorking": N_("{state} for {amount} {unit} of working time"),
     "robots.whenEvent": N_("On: {event}"),
+    # The states whose delay is counted from a date or towards a target (robots.states).
+    "robots.whenAfterDue": N_("{state}: {amount} {unit} after the payment date"),
+    "robots.whenBeforeTarget": N_("{state}: {amount} {unit} before the reply target"),
     "robots.keptAction": N_("Kept as it is: {type}"),
     "robots.keptConditions": N_(
         "The conditions are kept as they are (nested groups are edited through the API)."
@@ -107,6 +110,8 @@ ROBOTS_JS_STRINGS: dict[str, str] = {
     "robots.subject": N_("Subject"),
     "robotState.deal.no_next_contact": N_("Deal with no next contact planned"),
     "robotState.activity.overdue": N_("Overdue task"),
+    "robotState.deal.unpaid": N_("Deal not paid by its payment date"),
+    "robotState.conversation.sla_near": N_("Reply about to miss the SLA"),
     "objectKind.activity": N_("Task"),
     "robotField.kind": N_("Kind of activity"),
     "robotField.deal_id": N_("Deal (id)"),

@@ -84,6 +84,9 @@ async def request_status(hub: Hub, slug: str, token: str) -> RequestStatus | Non
             created_at=message.created_at,
         )
         for message, author in rows
+        # A reply sent to the client through another channel (Telegram, e-mail) is not
+        # shown on the request page, which anyone holding its link may open.
+        if not (message.direction is Direction.outbound and (message.meta or {}).get("via"))
     )
     return RequestStatus(
         event.id, event.received_at, conversation.status is ConversationStatus.closed, messages

@@ -47,6 +47,8 @@ def visitor_message(message: Mapping[str, Any]) -> dict[str, Any] | None:
     if direction not in VISIBLE:
         return None
     meta = message.get("meta") or {}
+    if direction == Direction.outbound.value and meta.get("via"):
+        return None  # sent to the client through another channel (Telegram, e-mail), not here
     author = message.get("author") or {}
     shaped: dict[str, Any] = {
         "id": message.get("id"),

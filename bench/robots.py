@@ -11,7 +11,9 @@ closed, the rest touched within the last two days) and A activities on those dea
    flags, the notices, the re-announced cards logged and published), compared with the
    bare writes of as many firings and flags and twice as many event rows (asyncpg,
    one transaction, rolled back); then the tick after it, with F flags standing;
-3. event to action: an event rule on «deal moved to КП» notifying the manager, its node's
+3. «Не оплачено после договора»: every closed deal with a payment date, paid; one tick while
+   nothing is due, then F won deals unmarked and the tick flagging them;
+4. event to action: an event rule on «deal moved to КП» notifying the manager, its node's
    listener running, deals moved at R per second for S seconds; the delay from the move's
    `deal.changed` on the bus to the rule's `robot.notice` (p50, p99), compared with the
    p99 of `SELECT 1` through asyncpg.
@@ -265,6 +267,53 @@ async def scan_and_flag(hub: Hub, dsn: str, args: argparse.Namespace) -> None:
     await robot_actions.set_enabled(hub, SystemActor(), rule_id, False)
 
 
+async def unpaid_scan(hub: Hub, dsn: str, args: argparse.Namespace) -> None:
+    """«Не оплачено после договора» (3 days after the payment date, at the won stage): every
+    closed deal gets a payment date within the last year, paid; one tick while nothing is due,
+    then `--flag` won deals unmarked and one tick flagging them."""
+    await builtin.install(hub)
+    async with hub.db.sessions() as session:
+        rule_id = (
+            await session.execute(
+                select(RobotRule.id).where(RobotRule.builtin_key == "unpaid_after_contract")
+            )
+        ).scalar_one()
+    conn = await asyncpg.connect(dsn)
+    try:
+        dated = await conn.execute(
+            "UPDATE deals SET payment_due_on = CURRENT_DATE - (id % 365)::int, paid_at = now()"
+            " WHERE closed_at IS NOT NULL"
+        )
+        await conn.execute("ANALYZE deals")
+    finally:
+        await conn.close()
+    await robot_actions.set_enabled(hub, SystemActor(), rule_id, True)
+    await timed_tick(hub)
+    scans = sorted([(await timed_tick(hub))[0] for _ in range(5)])
+    print(
+        f"unpaid scan over {args.deals} deals ({dated.split()[-1]} with a payment date, all"
+        f" paid): worst of 5 ticks {scans[-1]:.2f} s (median {statistics.median(scans):.2f} s;"
+        f" target 2 s: {verdict(scans[-1], 2)})"
+    )
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "UPDATE deals SET paid_at = NULL WHERE id IN (SELECT d.id FROM deals d JOIN stages s"
+            " ON s.id = d.stage_id WHERE s.outcome = 'won' AND d.payment_due_on"
+            " < CURRENT_DATE - 3 ORDER BY d.id LIMIT $1)",
+            args.flag,
+        )
+        await conn.execute("ANALYZE deals")
+    finally:
+        await conn.close()
+    elapsed, done = await timed_tick(hub)
+    print(
+        f"unpaid flagging: {done['fired']} deals flagged and notified in one tick in"
+        f" {elapsed:.2f} s (target 5 s for 10,000: {verdict(elapsed, 5 * args.flag / 10_000)})"
+    )
+    await robot_actions.set_enabled(hub, SystemActor(), rule_id, False)
+
+
 async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int]) -> None:
     rule = {
         "trigger": {"type": "event", "event": "deal.moved"},
@@ -365,6 +414,7 @@ async def main() -> None:
                 f" in {loaded:.1f} s; bus: {'Redis' if args.redis_url else 'memory'}"
             )
             await scan_and_flag(hub, args.dsn, args)
+            await unpaid_scan(hub, args.dsn, args)
             await event_to_action(hub, args, stages)
         finally:
             if hub is not None:

@@ -216,6 +216,16 @@ class ChannelChanged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RobotRuleChanged(Event):
+    """A robot rule was created, changed, switched on or off. Every node's event robots keep
+    the enabled rules between events and read them afresh on this."""
+
+    kind: ClassVar[str] = "robot.rule_changed"
+    rule_id: int
+    change: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConversationRead(Event):
     """The client ("client") or the agents ("agent") have seen the other side's messages up
     to message `up_to`; it only ever moves forward."""
@@ -295,7 +305,8 @@ class ReminderDue(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class AbsenceChanged(Event):
-    """Someone's absence was added or removed (`change`: created | removed); `absence` is
+    """Someone's absence was added, changed or removed (`change`: created | updated |
+    removed); `absence` is
     its read model, so an open calendar redraws its band and a planner re-checks who is
     away. Goes to the absent user, his team mates and those whose CRM view covers him."""
 

@@ -1,9 +1,15 @@
 """The built-in pack: presets of ordinary rules, in Russian, each tunable and switchable.
 
 They are installed switched off (an administrator looks at the dry run first) and are then
-edited like any rule: the delay, per-stage days, the texts, the actions. "SLA на грани" is
-not here: Okno has no SLA model yet (only the queue's wait limit, which routing alerts on);
-nor "Не оплачено после договора", which needs the deal's payment fields.
+edited like any rule: the delay, per-stage days, the texts, the actions.
+
+"Не оплачено после договора" watches the deal's payment fields (`payment_due_on`,
+`paid_at`): N days after the due date, at the won stage («Договор»), not marked paid; the
+flag goes when a person marks it paid, and a new payment date or the mark taken off
+re-arms it (`payment_owed_since`). "SLA на грани" fires N minutes before a waiting
+client's wait reaches his team's target (`Team.wait_limit_s`, the supervisors' board's
+target; 5 minutes outside any team), calendar time as the board counts it; a reply ends the
+wait, so the next wait is a new episode.
 """
 
 from __future__ import annotations
@@ -128,6 +134,53 @@ BUILTIN: dict[str, dict[str, Any]] = {
                     "type": "notify",
                     "to": "responsible",
                     "text": "По сделке «{title}» не запланирован следующий контакт",
+                },
+            ],
+        },
+    },
+    "unpaid_after_contract": {
+        "name": "Не оплачено после договора",
+        "description": "Сделка на стадии «Договор» (выигранная стадия воронки), не отмеченная "
+        "оплаченной через N дней после срока оплаты: флаг на карточке и уведомление "
+        "ответственному. Флаг снимается, когда сделку отмечают оплаченной.",
+        "rule": {
+            "trigger": {
+                "type": "time",
+                "state": "deal.unpaid",
+                "after": {"amount": 3, "unit": "days"},
+            },
+            "conditions": {"field": "stage_outcome", "op": "eq", "value": "won"},
+            "actions": [
+                {
+                    "type": "flag",
+                    "code": "unpaid",
+                    "reason": "Не оплачено: срок оплаты {payment_due_on}",
+                },
+                {
+                    "type": "notify",
+                    "to": "responsible",
+                    "text": "Сделка «{title}» не оплачена, срок оплаты был {payment_due_on}",
+                },
+            ],
+        },
+    },
+    "sla_near": {
+        "name": "SLA на грани",
+        "description": "Клиент ждёт ответа, и до цели по времени ответа его команды (та же, "
+        "что на панели руководителя) осталось N минут: флаг в списке обращений и уведомление. "
+        "После ответа робот снова следит за следующим ожиданием.",
+        "rule": {
+            "trigger": {
+                "type": "time",
+                "state": "conversation.sla_near",
+                "after": {"amount": 1, "unit": "minutes"},
+            },
+            "actions": [
+                {"type": "flag", "code": "sla-near", "reason": "Ответ на грани SLA"},
+                {
+                    "type": "notify",
+                    "to": "responsible",
+                    "text": "Обращение №{id}: ответ на грани SLA",
                 },
             ],
         },

@@ -18,7 +18,13 @@ from sqlalchemy import select
 
 from hub.actions import robots as robot_actions
 from hub.core import Hub
-from hub.events import CallChanged, ConversationChanged, DealChanged, MessageCreated
+from hub.events import (
+    CallChanged,
+    ConversationChanged,
+    DealChanged,
+    MessageCreated,
+    RobotRuleChanged,
+)
 from hub.listener import Listener, on
 
 from .engine import RETRY_AFTER_S, LoadedRule, enabled_rules, fire
@@ -31,18 +37,51 @@ log = logging.getLogger(__name__)
 EVENT_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-async def handle(hub: Hub, event_name: str, object_id: int, cursor: int | None) -> int:
+class EventRules:
+    """The enabled event rules by event, read once and kept until a rule changes (each
+    change is a `RobotRuleChanged` on the bus, heard by every node): an event that no rule
+    listens to then costs no query at all."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self._by_event: dict[str, list[LoadedRule]] | None = None
+        self._generation = 0
+
+    def forget(self) -> None:
+        self._by_event = None
+        self._generation += 1
+
+    async def on(self, event_name: str) -> list[LoadedRule]:
+        by_event = self._by_event
+        if by_event is None:
+            generation = self._generation
+            async with self.hub.db.sessions() as session:
+                loaded = await enabled_rules(session, "event")
+            by_event = {}
+            for rule in loaded:
+                by_event.setdefault(str(rule.rule.trigger.get("event")), []).append(rule)
+            # A change heard while reading may not be in what was read: keep it only if none.
+            if generation == self._generation:
+                self._by_event = by_event
+        return by_event.get(event_name, [])
+
+
+async def handle(
+    hub: Hub,
+    event_name: str,
+    object_id: int,
+    cursor: int | None,
+    rules: EventRules | None = None,
+) -> int:
     """Fire the enabled rules on `event_name` whose conditions hold for the object."""
     if not cursor:
         return 0  # only logged events can be claimed once (and caught up after a gap)
+    listening = await (rules or EventRules(hub)).on(event_name)
+    if not listening:
+        return 0
+    matching: list[LoadedRule] = []
     async with hub.db.sessions() as session:
-        rules = [
-            r
-            for r in await enabled_rules(session, "event")
-            if r.rule.trigger.get("event") == event_name
-        ]
-        matching: list[LoadedRule] = []
-        for loaded in rules:
+        for loaded in listening:
             kind = loaded.spec.object_kind
             stmt = select(id_column(kind)).where(
                 id_column(kind) == object_id, compile_condition(kind, loaded.spec.conditions)
@@ -88,9 +127,13 @@ class _Pool:
 
 def _routes(hub: Hub) -> list[Any]:
     pool = _Pool(PARALLEL_EVENTS if hub.db.dialect == "postgresql" else 1)
+    rules = EventRules(hub)
 
     async def handle_later(event_name: str, object_id: int, cursor: int | None) -> None:
-        await pool.submit(handle(hub, event_name, object_id, cursor))
+        await pool.submit(handle(hub, event_name, object_id, cursor, rules))
+
+    async def on_rule_changed(_: RobotRuleChanged) -> None:
+        rules.forget()
 
     async def on_message(event: MessageCreated) -> None:
         if event.message.get("direction") == "in":
@@ -117,6 +160,7 @@ def _routes(hub: Hub) -> list[Any]:
             await handle_later(f"deal.{event.change}", int(event.deal["id"]), event.cursor)
 
     return [
+        on(RobotRuleChanged, on_rule_changed),
         on(MessageCreated, on_message),
         on(ConversationChanged, on_conversation),
         on(CallChanged, on_call),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ CUSTOM_FIELD = re.compile(r"^cf\.([a-z0-9_]{1,60})$")
 @dataclass(frozen=True)
 class FieldDef:
     label: str
-    kind: type  # int, str, Decimal, datetime, bool
+    kind: type  # int, str, Decimal, datetime, date, bool
     # A column (or a correlated subquery) of the object's table.
     column: Callable[[], Any]
 
@@ -63,6 +63,8 @@ FIELDS: dict[ObjectKind, dict[str, FieldDef]] = {
         "last_activity_at": FieldDef(
             "Последняя активность", datetime, lambda: Deal.last_activity_at
         ),
+        "payment_due_on": FieldDef("Срок оплаты", date, lambda: Deal.payment_due_on),
+        "paid_at": FieldDef("Оплачено", datetime, lambda: Deal.paid_at),
     },
     "conversation": {
         "id": FieldDef("Обращение", int, lambda: Conversation.id),

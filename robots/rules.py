@@ -324,6 +324,16 @@ def parse_rule(data: Any) -> RuleSpec:
             found.append(
                 _error("trigger.date.offset.working_time", "not-supported", "calendar time only")
             )
+    if (
+        isinstance(spec.trigger, TimeTrigger)
+        and STATES[spec.trigger.state].due is not None
+        and spec.trigger.after.working_time
+    ):
+        # N days after a date, N minutes before a target: calendar time, as the date and
+        # the target are.
+        found.append(
+            _error("trigger.time.after.working_time", "not-supported", "calendar time only")
+        )
     if isinstance(spec.trigger, TimeTrigger) and spec.trigger.per_stage and kind != "deal":
         found.append(
             _error("trigger.per_stage", "not-for-object", "per-stage delays are for deals")

@@ -8,7 +8,7 @@ column with a constant per team and never needs a loop over the objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,14 +39,15 @@ class ScanContext:
     calendar: ProductionCalendar
     # Every team's business hours (None: the team set none).
     teams: dict[int, dict[str, Any] | None]
+    # Every team's wait target in seconds (the supervisors' board's, `Team.wait_limit_s`).
+    wait_limits: dict[int, int] = field(default_factory=dict)
 
 
 async def load_context(session: AsyncSession, now: datetime) -> ScanContext:
-    teams = {
-        tid: hours
-        for tid, hours in (await session.execute(select(Team.id, Team.business_hours))).all()
-    }
-    return ScanContext(now, await load_calendar(session), teams)
+    rows = (await session.execute(select(Team.id, Team.business_hours, Team.wait_limit_s))).all()
+    teams = {tid: hours for tid, hours, _ in rows}
+    limits = {tid: limit for tid, _, limit in rows}
+    return ScanContext(now, await load_calendar(session), teams, limits)
 
 
 def _at(value: datetime) -> ColumnElement[Any]:
@@ -136,9 +137,11 @@ def in_state(spec: RuleSpec, ctx: ScanContext, *, due: bool = True) -> Select[An
     team = state.team() if state.team is not None else None
     where = and_(state.where(), compile_condition(state.kind, spec.conditions))
     if due:
-        if trigger.per_stage:
+        if state.due is not None:
+            when: ColumnElement[bool] = state.due(trigger.after.seconds, ctx)
+        elif trigger.per_stage:
             special = sorted(trigger.per_stage)
-            when: ColumnElement[bool] = or_(
+            when = or_(
                 and_(Deal.stage_id.not_in(special), _due(trigger.after, parts, team, ctx)),
                 *(
                     and_(

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from hub.models import (
@@ -28,7 +40,14 @@ from hub.models import (
     Lead,
     LeadStatus,
     Message,
+    Stage,
+    StageOutcome,
 )
+from hub.models.base import UtcDateTime
+from hub.queries.board import DEFAULT_TARGET_S
+
+if TYPE_CHECKING:
+    from .scan import ScanContext
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,10 @@ class State:
     # When the anchor is the later of some columns: "anchor <= X" is "each <= X", which
     # PostgreSQL answers from their indexes instead of computing the anchor for every row.
     parts: Callable[[], tuple[Any, ...]] | None = None
+    # When the rule's delay (in seconds) has run out, for states whose delay is not "so
+    # long in the state" (a date's N days after, a target's N minutes before). Calendar
+    # time only: such a rule may not ask for working time.
+    due: Callable[[int, ScanContext], ColumnElement[bool]] | None = None
 
 
 def _deal_quiet_since() -> ColumnElement[Any]:
@@ -110,6 +133,40 @@ def _nothing_planned_since() -> ColumnElement[Any]:
     return case((finished > Deal.last_activity_at, finished), else_=Deal.last_activity_at)
 
 
+# Whose calendar day a payment date is: the company's (robots.scan.COMPANY_HOURS).
+PAYMENT_TZ = ZoneInfo("Europe/Moscow")
+
+
+def _unpaid() -> ColumnElement[bool]:
+    """A payment date is set, the deal is not marked paid, and it was not lost (a lost deal
+    is not going to be paid). Which stage counts as «Договор» is the rule's condition."""
+    lost = select(Stage.id).where(Stage.id == Deal.stage_id, Stage.outcome == StageOutcome.lost)
+    return and_(Deal.payment_due_on.is_not(None), Deal.paid_at.is_(None), ~exists(lost))
+
+
+def _payment_overdue(seconds: int, ctx: ScanContext) -> ColumnElement[bool]:
+    """The due day began (in the company's zone) at least `seconds` ago: the day compared
+    with one constant date, so the scan walks the due date's index."""
+    local = (ctx.now - timedelta(seconds=seconds)).astimezone(PAYMENT_TZ)
+    last: date = local.date()
+    return Deal.payment_due_on <= literal(last, Date())
+
+
+def _sla_near(seconds: int, ctx: ScanContext) -> ColumnElement[bool]:
+    """The client has waited at least his team's wait target (the supervisors' board's
+    target, `Team.wait_limit_s`) less `seconds`: one cutoff per team, as constants."""
+
+    def waited_since(target_s: int) -> ColumnElement[bool]:
+        moment = ctx.now - timedelta(seconds=max(0, target_s - seconds))
+        return Conversation.waiting_since <= literal(moment, UtcDateTime())
+
+    per_team = [
+        and_(Conversation.team_id == team_id, waited_since(target))
+        for team_id, target in sorted(ctx.wait_limits.items())
+    ]
+    return or_(and_(Conversation.team_id.is_(None), waited_since(DEFAULT_TARGET_S)), *per_team)
+
+
 STATES: dict[str, State] = {
     "deal.stalled": State(
         "deal",
@@ -165,6 +222,27 @@ STATES: dict[str, State] = {
     ),
     "lead.not_contacted": State(
         "lead", "Лид без контакта", _lead_not_contacted, lambda: Lead.created_at
+    ),
+    # N after the payment date; the episode begins when the deal became owed (a new date,
+    # the paid mark taken off), so each of those re-arms the rule.
+    "deal.unpaid": State(
+        "deal",
+        "Сделка не оплачена в срок",
+        _unpaid,
+        # Deals given a payment date other than through the use cases: since their creation.
+        lambda: func.coalesce(Deal.payment_owed_since, Deal.created_at),
+        due=_payment_overdue,
+    ),
+    # N before the client's wait reaches his team's target: each wait (the first reply's
+    # and every later one) is an episode, so a reply re-arms the rule.
+    "conversation.sla_near": State(
+        "conversation",
+        "Ответ на грани SLA",
+        lambda: and_(
+            Conversation.status == ConversationStatus.open, Conversation.waiting_since.is_not(None)
+        ),
+        lambda: Conversation.waiting_since,
+        due=_sla_near,
     ),
 }
 

@@ -60,7 +60,11 @@ async def apply_message(
     region = uow.hub.settings.default_region
     ids = identity.normalise_claims(item.sender.identities, region)
     contact_id = await identity.find_contact(uow.session, ids)
-    if contact_id is not None:
+    # One identity has one owner (unique kind + value): when it found the contact, no other
+    # contact shares the sender and nothing is missing from him. A chat message's common
+    # case, so it skips two queries.
+    found_by_sole_identity = contact_id is not None and len(ids) == 1
+    if contact_id is not None and not found_by_sole_identity:
         await _link_leads(uow, contact_id, ids)
     lead_id: int | None = None
     joined = None if contact_id is not None else await _answered_in_thread(uow, channel, item)
@@ -84,7 +88,8 @@ async def apply_message(
         )
         contact_id, lead_id = contact.id, lead.id
     elif joined is None:
-        await contacts.add_missing_identities(uow, contact_id, ids)
+        if not found_by_sole_identity:
+            await contacts.add_missing_identities(uow, contact_id, ids)
         stand_in = item.meta.get("sender_stand_in")
         if isinstance(stand_in, str):
             await contacts.replace_stand_in_name(uow, contact_id, item.sender.name, stand_in)

@@ -33,7 +33,7 @@ from connectors.text import is_storable, storable
 from hub.actions import files, inbound
 from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.core import Hub
-from hub.models import Channel, InboundEvent
+from hub.models import Channel
 from hub.outages import log_failure
 
 from . import calls, handlers, outgoing
@@ -83,26 +83,47 @@ class Ingestor:
         # every channel, so the same input is kept alike on both backends.
         payload = storable_payload(item)
         payload["external_id"] = storable_key(item.external_id)
-        event_id, created = await inbound.record(
-            self.hub, source_of(item), payload["external_id"], payload
-        )
-        if not created:
-            return Receipt(
-                event_id, duplicate=True, conversation_id=await self._conversation_of(event_id)
-            )
-        conversation_id = await self.process(event_id)
-        return Receipt(event_id, duplicate=False, conversation_id=conversation_id)
-
-    async def _conversation_of(self, event_id: int) -> int | None:
-        async with self.hub.db.sessions() as session:
-            return (
-                await session.execute(
-                    select(InboundEvent.conversation_id).where(InboundEvent.id == event_id)
+        source = source_of(item)
+        key = payload["external_id"]
+        for _ in range(IDENTITY_RACE_RETRIES):
+            try:
+                return await self._store_and_apply(source, key, payload)
+            except IntegrityError as exc:
+                log.info(
+                    "inbound %s %s: concurrent identity creation, again (%s)", source, key, exc.orig
                 )
-            ).scalar_one_or_none()
+            except Exception as exc:
+                log_failure(
+                    log, exc, "inbound %s %s failed to process; stored to retry", source, key
+                )
+                return await self._store_failed(source, key, payload, repr(exc))
+        return await self._store_failed(source, key, payload, "identity race did not settle")
+
+    async def _store_and_apply(self, source: str, key: str, payload: dict[str, Any]) -> Receipt:
+        """Store the event and process it in one transaction (one commit, one connection):
+        the source is acknowledged only after it, so what it acknowledges is stored."""
+        async with unit_of_work(self.hub) as uow:
+            event = await inbound.record_claimed(uow, source, key, payload)
+            if event is None:
+                event_id, conversation_id = await inbound.recorded(uow, source, key)
+                return Receipt(event_id, duplicate=True, conversation_id=conversation_id)
+            conversation_id = await self._apply(uow, event)
+        return Receipt(event.id, duplicate=False, conversation_id=conversation_id)
+
+    async def _store_failed(
+        self, source: str, key: str, payload: dict[str, Any], error: str
+    ) -> Receipt:
+        """Processing failed and was undone: the event is stored alone, as a failed first
+        attempt the retry loop takes up. A database that cannot store it raises: the source
+        then gets no acknowledgement and sends again."""
+        async with unit_of_work(self.hub) as uow:
+            event_id, created = await inbound.record_failed(uow, source, key, payload, error)
+            conversation_id = None if created else (await inbound.recorded(uow, source, key))[1]
+        return Receipt(event_id, duplicate=not created, conversation_id=conversation_id)
 
     async def process(self, event_id: int) -> int | None:
-        """Process one stored event; returns its conversation id, or None if not (yet) done."""
+        """Process one stored event again; returns its conversation id, or None if not (yet)
+        done."""
         event = await inbound.claim(self.hub, event_id)
         if event is None:
             return None  # processed already, or another worker holds it
@@ -111,11 +132,7 @@ class Ingestor:
                 async with unit_of_work(self.hub) as uow:
                     return await self._apply(uow, event)
             except IntegrityError as exc:
-                log.info(
-                    "inbound %d: concurrent identity creation, resolving again (%s)",
-                    event_id,
-                    exc.orig,
-                )
+                log.info("inbound %d: concurrent identity creation, again (%s)", event_id, exc.orig)
             except Exception as exc:
                 log_failure(
                     log,
@@ -124,12 +141,14 @@ class Ingestor:
                     event_id,
                     event.source,
                 )
-                await inbound.mark_failed(self.hub, event_id, event.attempts, repr(exc))
+                await self._mark_failed(event, repr(exc))
                 return None
-        await inbound.mark_failed(
-            self.hub, event_id, event.attempts, "identity race did not settle"
-        )
+        await self._mark_failed(event, "identity race did not settle")
         return None
+
+    async def _mark_failed(self, event: inbound.ClaimedEvent, error: str) -> None:
+        async with unit_of_work(self.hub) as uow:
+            await inbound.mark_failed(uow, event.id, event.attempts, error)
 
     async def retry_due(self) -> int:
         """Process events left pending or failed (crash, bug, database hiccup)."""
@@ -139,7 +158,7 @@ class Ingestor:
                 done += 1
         return done
 
-    async def _apply(self, uow: UnitOfWork, event: InboundEvent) -> int | None:
+    async def _apply(self, uow: UnitOfWork, event: inbound.ClaimedEvent) -> int | None:
         item = inbound_from_json(event.payload)
         channel = await self._channel(uow, item)
         if channel is None:

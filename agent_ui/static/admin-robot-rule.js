@@ -6,9 +6,10 @@
 import { clear, el } from "./okno-dom.js";
 
 export const STATES = {
-  "deal.stalled": "deal", "deal.in_stage": "deal", "deal.no_next_contact": "deal",
+  "deal.stalled": "deal", "deal.in_stage": "deal", "deal.no_next_contact": "deal", "deal.unpaid": "deal",
   "activity.overdue": "activity",
   "conversation.no_first_response": "conversation", "conversation.waiting": "conversation",
+  "conversation.sla_near": "conversation",
   "call.missed_no_callback": "call", "lead.not_contacted": "lead",
 };
 export const EVENTS = {

@@ -28,6 +28,8 @@ function when(robot) {
   const trigger = robot.trigger;
   if (trigger.type === "event") return t("robots.whenEvent", { event: t("robotEvent." + trigger.event) });
   const params = { state: t("robotState." + trigger.state), amount: trigger.after.amount, unit: t("robotUnit." + trigger.after.unit) };
+  const special = { "deal.unpaid": "robots.whenAfterDue", "conversation.sla_near": "robots.whenBeforeTarget" }[trigger.state];
+  if (special) return t(special, params);
   return t(trigger.after.working_time ? "robots.whenWorking" : "robots.whenTime", params);
 }
 

@@ -1,7 +1,9 @@
 // «Отсутствие» in «Календарь»: the dialog that records an absence (one's own; a supervisor
 // for his team's members; an admin for anyone — `config.absenceFor`, the rule the API
 // checks) and lists those of the period shown with a button to remove each one the caller
-// may remove. Refusals are shown per field in the page's language.
+// may remove. Opened from a band the caller may manage, it holds that absence to change
+// (PATCH with the version it was shown at; a change made meanwhile is refused and the form
+// refilled as it stands) or delete. Refusals are shown per field in the page's language.
 
 import { ApiError } from "./okno-api.js";
 import { el } from "./okno-dom.js";
@@ -14,7 +16,23 @@ export function absenceDialog({ api, t, config, toast, explain, onChanged }) {
   const list = dialog.querySelector("#absence-list");
   const managed = new Set(config.absenceFor || [config.user.id]);
   const names = new Map((config.people || []).map((p) => [p.id, p.name]));
+  const submit = form.querySelector("button[type=submit]");
+  const record = submit.textContent;
+  const remove = dialog.querySelector("#absence-delete");
   let shown = [];
+  let editing = null; // the absence being changed, as last shown
+
+  function fill(absence) {
+    const f = form.elements;
+    editing = absence;
+    f.user_id.value = String(absence.user_id);
+    f.kind.value = absence.kind;
+    f.starts_on.value = absence.starts_on;
+    f.ends_on.value = absence.ends_on;
+    f.starts_at.value = absence.starts_at || "";
+    f.ends_at.value = absence.ends_at || "";
+    f.note.value = absence.note;
+  }
 
   function clearErrors() {
     for (const node of form.querySelectorAll(".field-error")) node.remove();
@@ -64,20 +82,48 @@ export function absenceDialog({ api, t, config, toast, explain, onChanged }) {
     }
   });
 
+  async function send(f) {
+    const times = { starts_at: f.starts_at.value || null, ends_at: f.ends_at.value || null };
+    const values = { kind: f.kind.value, starts_on: f.starts_on.value,
+      ends_on: f.ends_on.value || f.starts_on.value, note: f.note.value };
+    if (editing) {
+      return api("PATCH", `/api/v1/absences/${editing.id}`, { version: editing.version, ...values, ...times });
+    }
+    const body = { user_id: Number(f.user_id.value), ...values };
+    for (const [name, value] of Object.entries(times)) if (value) body[name] = value;
+    return api("POST", "/api/v1/absences", body);
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const f = form.elements;
-    const body = { user_id: Number(f.user_id.value), kind: f.kind.value, starts_on: f.starts_on.value,
-      ends_on: f.ends_on.value || f.starts_on.value, note: f.note.value };
-    if (f.starts_at.value) body.starts_at = f.starts_at.value;
-    if (f.ends_at.value) body.ends_at = f.ends_at.value;
     try {
-      const made = await api("POST", "/api/v1/absences", body);
+      const saved = await send(form.elements);
+      const was = editing;
       dialog.close();
-      toast(t("absence.recorded", { kind: t("absence.kind." + made.kind), name: made.user_name }));
+      const what = { kind: t("absence.kind." + saved.kind), name: saved.user_name };
+      toast(t(was ? "absence.saved" : "absence.recorded", what));
       onChanged();
     } catch (error) {
+      if (editing && error instanceof ApiError && error.id === "stale-version" && error.details?.current) {
+        // Changed meanwhile: show it as it stands now; saving again is a deliberate act.
+        clearErrors();
+        fill(error.details.current);
+        toast(explain(error));
+        onChanged();
+        return;
+      }
       showErrors(error);
+    }
+  });
+
+  remove.addEventListener("click", async () => {
+    try {
+      await api("DELETE", `/api/v1/absences/${editing.id}`);
+      dialog.close();
+      toast(t("absence.removed"));
+      onChanged();
+    } catch (error) {
+      toast(explain(error));
     }
   });
   dialog.querySelector("[data-cancel]").addEventListener("click", () => dialog.close());
@@ -88,17 +134,28 @@ export function absenceDialog({ api, t, config, toast, explain, onChanged }) {
   });
 
   return {
-    // prefill: {userId, day ("YYYY-MM-DD")}; absences: those of the period on screen.
-    open(prefill, absences) {
+    // prefill: {userId, day ("YYYY-MM-DD")}; absences: those of the period on screen;
+    // absence: the one to change (from its band), if the caller may manage it.
+    open(prefill, absences, absence = null) {
       form.reset();
       clearErrors();
       const options = [...managed].map((id) => el("option", { value: id },
         id === config.user.id ? config.user.name : names.get(id) || String(id)));
       form.elements.user_id.replaceChildren(...options);
-      const whom = managed.has(prefill.userId) ? prefill.userId : config.user.id;
-      form.elements.user_id.value = String(whom);
-      form.elements.starts_on.value = prefill.day;
-      form.elements.ends_on.value = prefill.day;
+      editing = null;
+      if (absence && managed.has(absence.user_id)) {
+        fill(absence);
+      } else {
+        const whom = managed.has(prefill.userId) ? prefill.userId : config.user.id;
+        form.elements.user_id.value = String(whom);
+        form.elements.starts_on.value = prefill.day;
+        form.elements.ends_on.value = prefill.day;
+      }
+      // A change keeps whose absence it is; the form says which mode it is in.
+      form.elements.user_id.disabled = Boolean(editing);
+      submit.textContent = editing ? t("absence.save") : record;
+      remove.hidden = !editing;
+      dialog.dataset.mode = editing ? "edit" : "new";
       shown = absences;
       fillList();
       dialog.showModal();

@@ -1,7 +1,7 @@
 // «Календарь»: a day, a week or a month of my activities, a colleague's or a team's; drag a
 // planned item to move it (with its version: a change made meanwhile is refused and shown),
 // click an empty hour to plan there (who is free is checked in the dialog). Absences are
-// bands over their days; «Отсутствие» records and removes them. Kept current by
+// bands over their days; «Отсутствие» records them, a click on a band changes or removes it. Kept current by
 // `activity.changed` and `absence.changed` events.
 
 import { api, config, startLive, t, toast } from "./okno-page.js";
@@ -75,7 +75,7 @@ function draw() {
     showWho: userIds().length > 1 || state.whose !== "me", today: dayKey(today),
     onMove: (id, key, hour) => move(id, key, hour),
     onShift: (id, days, hours) => nudge(id, days, hours),
-    onAbsence: (key, userId) => absences.open({ day: key, userId }, state.absences),
+    onAbsence: (key, userId, absence) => absences.open({ day: key, userId }, state.absences, absence),
     onPlan: (key, hour) => dialogs.create.open({
       kind: "meeting", due: `${key}T${pad(hour)}:00`,
       responsibleId: userIds().length === 1 ? userIds()[0] : config.user.id,

@@ -102,7 +102,7 @@ function bands(ctx, key) {
       class: "cal-absence kind-" + a.kind + edges, dataset: { absence: a.id, user: a.user_id },
       tabindex: "0", title: a.note ? `${until} — ${a.note}` : until,
     }, `${kind}: ${a.user_name}`);
-    node.addEventListener("click", () => ctx.onAbsence(key, a.user_id));
+    node.addEventListener("click", () => ctx.onAbsence(key, a.user_id, a));
     return node;
   });
 }
@@ -134,7 +134,7 @@ function dropTarget(node, onDrop) {
 
 // ctx: {t, locale, timeZone, items, absences, names, showWho, today (key),
 //   onMove(id, dayKey, hour|null), onShift(id, days, hours), onPlan(dayKey, hour),
-//   onAbsence(dayKey, userId)}
+//   onAbsence(dayKey, userId, absence|undefined)}
 export function renderHours(root, view, anchor, ctx) {
   const [first, count] = span(view, anchor);
   const days = Array.from({ length: count }, (_, i) => addDays(first, i));

@@ -118,7 +118,10 @@ export class DealList {
       el("td", { class: "num" }, formatMoney(deal.amount, deal.currency)),
       el("td", {}, deal.responsible ? deal.responsible.name : ""),
       el("td", { class: "num" }, String(deal.days_in_stage ?? "")),
-      el("td", {}, formatDate(deal.expected_close_on, this.locale)));
+      el("td", {}, formatDate(deal.expected_close_on, this.locale)),
+      // The payment date, and «оплачено» once marked (an unpaid date past due is the robot's).
+      el("td", { class: "deal-row-payment" }, formatDate(deal.payment_due_on, this.locale),
+        deal.paid_at ? el("span", { class: "chip deal-row-paid" }, this.t("deals.paidMark")) : null));
   }
 
   // A live change: the row shown is redrawn in place (the totals wait for the next load).

@@ -137,6 +137,11 @@ export class DealPanel {
       pickerField(t("deals.field.organisation"), this.organisation),
       field(t("deals.field.responsible"), responsible),
       field(t("deals.field.expectedClose"), el("input", { type: "date", name: "expected_close_on", value: deal.expected_close_on || "" })),
+      el("div", { class: "field-row deal-payment" },
+        field(t("deals.field.paymentDue"), el("input", { type: "date", name: "payment_due_on", value: deal.payment_due_on || "" })),
+        el("label", { class: "field deal-paid" }, el("span", { class: "field-label" }, t("deals.field.paid")),
+          el("span", {}, el("input", { type: "checkbox", name: "paid", checked: Boolean(deal.paid_at) }),
+            " ", deal.paid_at ? formatDateTime(deal.paid_at, this.locale) : t("deals.notPaid")))),
       this.customFields().map((definition) => field(definition.label,
         customControl(definition, (deal.custom_fields || {})[definition.key]))),
       el("div", { class: "form-actions" },
@@ -201,6 +206,10 @@ export class DealPanel {
     if (responsible !== (deal.responsible ? deal.responsible.id : null)) body.responsible_id = responsible;
     const close = f.expected_close_on.value || null;
     if (close !== (deal.expected_close_on || null)) body.expected_close_on = close;
+    const payBy = f.payment_due_on.value || null;
+    if (payBy !== (deal.payment_due_on || null)) body.payment_due_on = payBy;
+    // Marking paid sends the mark, not a moment: the hub records when (and keeps it).
+    if (f.paid.checked !== Boolean(deal.paid_at)) body.paid = f.paid.checked;
     if (this.contact.value() !== (deal.contact ? deal.contact.id : null)) body.contact_id = this.contact.value();
     if (this.organisation.value() !== (deal.organisation ? deal.organisation.id : null)) body.organisation_id = this.organisation.value();
     const custom = {};

@@ -4,6 +4,7 @@ import { items } from "./okno-api.js";
 import { clear, el, formatTime } from "./okno-dom.js";
 import { callDetails, callOf } from "./workspace-call-item.js";
 import { ComposerFiles, attachmentList } from "./workspace-files.js";
+import { ReplyVia, channelLabel } from "./workspace-reply-via.js";
 
 export class ThreadView {
   constructor({ api, t, me, locale, toast, explain, onChanged, supervisor = false }) {
@@ -27,6 +28,7 @@ export class ThreadView {
     this.form = document.getElementById("composer");
     this.text = document.getElementById("composer-text");
     this.files = new ComposerFiles({ form: this.form, text: this.text, t: this.t, toast: this.toast });
+    this.via = new ReplyVia({ api, t, form: this.form, explain, toast });
     this.buttons.take.addEventListener("click", () =>
       this.act("assign", { user_id: this.me.id }));
     this.buttons.close.addEventListener("click", () => this.act("close"));
@@ -50,12 +52,14 @@ export class ThreadView {
     this.form.classList.toggle("note-mode", note);
     this.text.placeholder = this.t(note ? "composer.notePlaceholder" : "composer.replyPlaceholder");
     this.files.setEnabled(!note);
+    this.via.setEnabled(!note);
   }
 
   async open(id, known) {
     this.conversationId = id;
     this.messageNodes.clear();
     this.files.clear(); // pending files belong to the reply of the conversation left
+    this.via.load(id);
     this.messages.clear();
     this.hideTyping();
     clear(this.list);
@@ -96,8 +100,11 @@ export class ThreadView {
   setConversation(conversation) {
     const readBefore = this.conversation && this.conversation.id === conversation.id
       ? this.conversation.client_read_up_to : undefined;
+    const first = !this.conversation || this.conversation.id !== conversation.id;
     this.conversation = conversation;
     if (readBefore !== undefined && readBefore !== conversation.client_read_up_to) this.redrawOutbound();
+    // Messages drawn before the conversation was known lack its channel label.
+    if (first) for (const message of this.messages.values()) this.showMessage(message);
     const t = this.t;
     this.title.textContent = conversation.contact.name || t("contact.noName");
     // «New deal» from here: the deals page pre-fills the client and links the conversation.
@@ -126,6 +133,7 @@ export class ThreadView {
           : (message.author ? message.author.name : t("message.operator"));
     const meta = el("div", { class: "msg-meta" },
       el("span", { class: "msg-author" }, who),
+      channelLabel(message, this.conversation, t),
       el("time", { datetime: message.created_at }, formatTime(message.created_at, this.locale)),
       message.edited_at ? el("span", { class: "msg-edited" }, t("message.edited")) : null);
     const files = attachmentList(message, t);
@@ -214,6 +222,8 @@ export class ThreadView {
     const id = this.conversationId;
     const body = { kind: this.mode(), text };
     if (attachments.length) body.attachments = attachments;
+    const via = reply ? this.via.chosen() : null;
+    if (via !== null) body.via_channel_id = via;
     this.form.classList.add("busy");
     try {
       const message = await this.api("POST", `/api/v1/conversations/${id}/messages`, body);

@@ -1,5 +1,5 @@
 // The list's views: Мои, Очередь, Команда, Все (supervisors), Закрытые, Отложенные, and the
-// channel, tag and period filters (the tabs' counts ignore tag and period). Мои, Очередь and Все are drawn
+// channel, tag and period filters (the tabs' counts follow all three). Мои, Очередь and Все are drawn
 // from the live set of open conversations; Команда, Закрытые and Отложенные hold conversations the live set does not (other people's, closed ones), so
 // they are fetched with ?view= and fetched again (debounced) when something changes.
 // The counts on the tabs come from one grouped query (GET /api/v1/workspace/counts).
@@ -71,6 +71,10 @@ export class Views {
   // Something changed: counts (and a fetched view) are read again shortly, once for a burst.
   refresh(delay = REFRESH_MS) {
     clearTimeout(this.timer);
+    // Counts of other filters would show until the new ones come: the live tabs count
+    // themselves meanwhile (renderList), the fetched ones wait.
+    if (this.countsFor !== this.filterKey()) this.counts = {};
+    this.countsFor = this.filterKey();
     if (!this.isLive() && this.fetchedFor !== this.key()) this.fetched = [];
     this.timer = setTimeout(() => this.load().catch(this.onError), delay);
     this.onChange();
@@ -82,19 +86,27 @@ export class Views {
 
   async load() {
     const channel = this.channel ? "&channel=" + encodeURIComponent(this.channel) : "";
+    const tag = this.tag ? "&tag=" + encodeURIComponent(this.tag) : "";
+    const since = this.period ? "&since=" + encodeURIComponent(this.since()) : "";
+    const filters = channel + tag + since;
     const wanted = this.key();
     if (!this.isLive()) {
-      const tag = this.tag ? "&tag=" + encodeURIComponent(this.tag) : "";
-      const since = this.period ? "&since=" + encodeURIComponent(this.since()) : "";
-      const page = await this.api("GET",
-        `/api/v1/conversations?view=${this.tab}&limit=200${channel}${tag}${since}`);
+      const page = await this.api("GET", `/api/v1/conversations?view=${this.tab}&limit=200${filters}`);
       if (this.key() === wanted) {
         this.fetched = items(page);
         this.fetchedFor = wanted;
       }
     }
-    this.counts = await this.api("GET", "/api/v1/workspace/counts?" + channel.slice(1));
+    const counts = await this.api("GET", "/api/v1/workspace/counts?" + filters.slice(1));
+    // A filter changed meanwhile: its own load brings its counts.
+    if (this.filterKey(wanted) !== this.filterKey()) return;
+    this.counts = counts;
     this.onChange();
+  }
+
+  // The filters part of a key (the tab aside): counts do not depend on the tab shown.
+  filterKey(key = this.key()) {
+    return key.split("|").slice(1).join("|");
   }
 
   // The fetched view's copy of a conversation follows the live one at once.

@@ -1,16 +1,21 @@
-"""Absences: recorded and removed, by the person himself, his team's supervisor or an admin.
+"""Absences: recorded, changed and removed, by the person himself, his team's supervisor
+or an admin.
 
 Someone the actor may not see (another team, under a team-scoped CRM view) is answered as
 nonexistent (404), like a colleague in the calendar; someone he sees but may not manage is
 `not-your-absence` (403). Two absences of one person never overlap: the second is refused
 per field, as are an end before the start and an unknown kind. Each change emits
-`absence.changed` after commit, so open calendars redraw and planners re-check.
+`absence.changed` after commit, so open calendars redraw and planners re-check. A change
+names the version it started from, as an activity's edit does: a stale one is a 409
+`stale-version` carrying the absence as it stands.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, time
+from typing import Any
 
 from sqlalchemy import select
 
@@ -23,6 +28,7 @@ from hub.policy import (
     NotFound,
     ensure_can_manage_absence,
     may_plan_for,
+    stale_version,
     user_id_of,
 )
 from hub.queries.absences import absence_out, absences_of, local_span, span_of
@@ -88,11 +94,13 @@ def _checked(values: AbsenceIn) -> AbsenceKind:
     return AbsenceKind(values.kind)
 
 
-async def _refuse_overlap(uow: UnitOfWork, values: AbsenceIn) -> None:
+async def _refuse_overlap(uow: UnitOfWork, values: AbsenceIn, itself: int | None = None) -> None:
     """A person is away for one reason at a time: an overlapping absence is refused with
-    the one it collides with, so the form can say which."""
+    the one it collides with, so the form can say which (`itself`: the one being changed)."""
     start, end = local_span(values.starts_on, values.ends_on, values.starts_at, values.ends_at)
     for other in await absences_of(uow.session, [values.user_id], values.starts_on, values.ends_on):
+        if other.id == itself:
+            continue
         other_start, other_end = span_of(other)
         if other_start < end and start < other_end:
             last = other.ends_on.isoformat()
@@ -142,6 +150,7 @@ async def add_absence(hub: Hub, actor: Actor, values: AbsenceIn) -> int:
             note=values.note.strip(),
             created_by_id=user_id_of(actor),
             created_at=uow.now(),
+            version=1,
         )
         uow.session.add(absence)
         await uow.session.flush()
@@ -149,15 +158,55 @@ async def add_absence(hub: Hub, actor: Actor, values: AbsenceIn) -> int:
         return absence.id
 
 
+async def _locked(uow: UnitOfWork, actor: Actor, absence_id: int) -> tuple[Absence, User]:
+    """The absence, locked on PostgreSQL (two removals or edits at once: the second waits,
+    then finds it gone, a 404, or changed, a 409, never a 500), if the actor may manage it."""
+    stmt = select(Absence).where(Absence.id == absence_id)
+    if uow.hub.db.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    absence = (await uow.session.execute(stmt)).scalar_one_or_none()
+    if absence is None:
+        raise no_such_absence(absence_id)
+    return absence, await _manageable(uow, actor, absence.user_id, no_such_absence(absence_id))
+
+
+# What a change may touch: the form's fields, not whose absence it is.
+CHANGEABLE = ("kind", "starts_on", "ends_on", "starts_at", "ends_at", "note")
+
+
+async def change_absence(
+    hub: Hub, actor: Actor, absence_id: int, version: int, changes: Mapping[str, Any]
+) -> None:
+    """Change the fields given (`CHANGEABLE`; a time set to None means the whole day), by
+    the rules of recording one: the same people, kinds, order of days and no overlap with
+    another absence of the person."""
+    async with unit_of_work(hub) as uow:
+        absence, user = await _locked(uow, actor, absence_id)
+        if version != absence.version:
+            current = absence_out(absence, user.name).model_dump(mode="json")
+            raise stale_version("absence", absence.id, absence.version, current)
+        was = AbsenceIn(
+            user_id=absence.user_id, kind=absence.kind.value, starts_on=absence.starts_on,
+            ends_on=absence.ends_on, starts_at=absence.starts_at, ends_at=absence.ends_at,
+            note=absence.note,
+        )  # fmt: skip
+        values = replace(was, **{k: v for k, v in changes.items() if k in CHANGEABLE})
+        values = replace(values, note=values.note.strip())
+        kind = _checked(values)
+        if values == was:
+            return
+        await _refuse_overlap(uow, values, itself=absence.id)
+        absence.kind = kind
+        absence.starts_on, absence.ends_on = values.starts_on, values.ends_on
+        absence.starts_at, absence.ends_at = values.starts_at, values.ends_at
+        absence.note = values.note
+        absence.version += 1
+        await uow.session.flush()
+        await _announce(uow, absence, user, "updated")
+
+
 async def remove_absence(hub: Hub, actor: Actor, absence_id: int) -> None:
     async with unit_of_work(hub) as uow:
-        stmt = select(Absence).where(Absence.id == absence_id)
-        if hub.db.dialect == "postgresql":
-            # Two removals at once: the second waits, then finds nothing (404), not a 500.
-            stmt = stmt.with_for_update()
-        absence = (await uow.session.execute(stmt)).scalar_one_or_none()
-        if absence is None:
-            raise no_such_absence(absence_id)
-        user = await _manageable(uow, actor, absence.user_id, no_such_absence(absence_id))
+        absence, user = await _locked(uow, actor, absence_id)
         await _announce(uow, absence, user, "removed")
         await uow.session.delete(absence)

@@ -23,7 +23,7 @@ from hub.reasons import Reason
 from hub.reasons import reason as because
 from routing import assignment
 
-from . import conversations, messages
+from . import conversations, messages, reply_via
 from . import routing as routing_actions
 from .uow import UnitOfWork, unit_of_work
 
@@ -78,22 +78,28 @@ async def post_message(
     kind: MessageKind,
     text: str,
     attachments: list[dict[str, Any]] | None = None,
+    via_channel_id: int | None = None,
 ) -> Posted:
     """A note stays internal. A reply goes out through the outbox; it reopens a closed
     conversation, and an operator answering the shared queue takes it (no one else answers
-    too); answering also accepts a pending offer to the author."""
+    too); answering also accepts a pending offer to the author.
+
+    `via_channel_id` answers through another channel of the same client (item 7 of #15);
+    who may do it is who may reply here, and the channel must be one the client can be
+    reached in (`hub.queries.reply_channels`), else nothing is written."""
     person = person_of(actor, "write in a conversation")
     async with writing(hub, person, conversation_id) as (uow, conversation):
         author = await uow.session.get_one(User, person.user_id)
         if kind == "note":
             return Posted(await messages.add_note(uow, conversation, author, text), author)
+        via = await reply_via.chosen(uow, conversation, via_channel_id)
         if conversation.status is ConversationStatus.closed:
             await _reopen(uow, conversation, f"replied to by {author.name}")
         if takes_on_reply(person, conversation):
             await take(uow, conversation, author, because("taken_by", name=author.name))
         else:
             await _route_if_unheld(uow, conversation)
-        message, _ = await messages.queue_reply(uow, conversation, author, text, attachments)
+        message, _ = await messages.queue_reply(uow, conversation, author, text, attachments, via)
         return Posted(message, author)
 
 

@@ -194,6 +194,7 @@ async def create_deal(
     organisation_id: int | Keep | None = KEEP,
     responsible_id: int | Keep | None = KEEP,
     expected_close_on: date | None = None,
+    payment_due_on: date | None = None,
     source: str | Keep = KEEP,
     conversation_id: int | None = None,
     custom_fields: Mapping[str, Any] | None = None,
@@ -236,6 +237,7 @@ async def create_deal(
             amount=amount,
             currency=currency,
             expected_close_on=expected_close_on,
+            payment_due_on=payment_due_on,
             conversation_id=conversation_id,
             custom_fields=clean_custom_values(rules, custom_fields or {}, None),
             **values,
@@ -251,6 +253,9 @@ EDITABLE = (
     "organisation_id",
     "responsible_id",
     "expected_close_on",
+    "payment_due_on",
+    # True marks the deal paid now (a deal paid already keeps its moment), False unmarks it.
+    "paid",
     "source",
     "custom_fields",
 )
@@ -279,10 +284,18 @@ async def update_deal(
             )
         if "title" in values:
             values["title"] = values["title"].strip()
+        if "paid" in values:
+            paid = bool(values.pop("paid"))
+            values["paid_at"] = (deal.paid_at or uow.now()) if paid else None
         changed = {k: v for k, v in values.items() if getattr(deal, k) != v}
         if not changed:
             return
         was = deal.responsible_user_id
+        if changed.get("payment_due_on") is not None or (
+            "paid_at" in changed and changed["paid_at"] is None
+        ):
+            # A new payment date, or the paid mark taken off: owed again from now.
+            changed["payment_owed_since"] = uow.now()
         for column, value in changed.items():
             setattr(deal, column, value)
         deal.version += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,9 +22,6 @@ PROCESSING_LEASE = timedelta(seconds=60)
 # Each running node renews a lease of this name + its origin (hub/host/node_lease.py). An
 # event stored or claimed by a node whose lease lapsed is any node's to take, at once.
 NODE_LEASE_PREFIX = "node:"
-# A new event is processed by the request that stored it; the retry loop leaves it alone
-# this long so the two do not race for it.
-FIRST_ATTEMPT_GRACE = timedelta(seconds=30)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -44,41 +42,91 @@ def _claimer_gone(hub: Hub) -> ColumnElement[bool]:
     return and_(unfinished, InboundEvent.claimed_by.is_not(None), ~alive)
 
 
-async def record(
-    hub: Hub, source: str, external_id: str, payload: dict[str, Any]
-) -> tuple[int, bool]:
-    """Insert the raw event once; return (id, created). A repeat returns the first id."""
-    insert = postgresql.insert if hub.db.dialect == "postgresql" else sqlite.insert
-    now = hub.clock()
+@dataclass(frozen=True, kw_only=True)
+class ClaimedEvent:
+    """A stored event this node is processing: what processing needs of its row."""
+
+    id: int
+    source: str
+    attempts: int
+    payload: dict[str, Any]
+
+
+async def record_claimed(
+    uow: UnitOfWork, source: str, external_id: str, payload: dict[str, Any]
+) -> ClaimedEvent | None:
+    """Insert the raw event once, already claimed by this node for its first attempt, in the
+    unit of work that processes it: stored, processed and acknowledged in one commit. None
+    for a repeat (the source's id is known); `recorded` then tells the first one's row."""
+    insert = postgresql.insert if uow.hub.db.dialect == "postgresql" else sqlite.insert
+    now = uow.now()
     stmt = (
         insert(InboundEvent)
         .values(
             source=source,
             external_id=external_id,
             payload=payload,
-            status=InboundStatus.pending,
-            attempts=0,
+            status=InboundStatus.processing,
+            attempts=1,
             received_at=now,
-            next_attempt_at=now + FIRST_ATTEMPT_GRACE,
-            claimed_by=origin_of(hub),  # the storing request processes it first
+            # Should the commit carry it as "processing" after all (it never does: the
+            # same transaction ends it processed, ignored or failed), the claim lapses.
+            next_attempt_at=now + PROCESSING_LEASE,
+            claimed_by=origin_of(uow.hub),
         )
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
         .returning(InboundEvent.id)
     )
-    async with hub.db.sessions() as session, session.begin():
-        new_id = (await session.execute(stmt)).scalar_one_or_none()
-        if new_id is not None:
-            return new_id, True
-        existing = await session.execute(
-            select(InboundEvent.id).where(
+    new_id = (await uow.session.execute(stmt)).scalar_one_or_none()
+    if new_id is None:
+        return None
+    return ClaimedEvent(id=new_id, source=source, attempts=1, payload=payload)
+
+
+async def record_failed(
+    uow: UnitOfWork, source: str, external_id: str, payload: dict[str, Any], error: str
+) -> tuple[int, bool]:
+    """Store an event whose first processing failed (and was undone), due again after the
+    first backoff; return (id, created). A repeat stored meanwhile keeps the first row."""
+    insert = postgresql.insert if uow.hub.db.dialect == "postgresql" else sqlite.insert
+    now = uow.now()
+    stmt = (
+        insert(InboundEvent)
+        .values(
+            source=source,
+            external_id=external_id,
+            payload=payload,
+            status=InboundStatus.failed,
+            attempts=1,
+            received_at=now,
+            last_error=error[:4000],
+            next_attempt_at=now + _backoff(1),
+            claimed_by=origin_of(uow.hub),
+        )
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(InboundEvent.id)
+    )
+    new_id = (await uow.session.execute(stmt)).scalar_one_or_none()
+    if new_id is not None:
+        return new_id, True
+    return (await recorded(uow, source, external_id))[0], False
+
+
+async def recorded(uow: UnitOfWork, source: str, external_id: str) -> tuple[int, int | None]:
+    """The first row of a repeated event: its id and the conversation it went to."""
+    row = (
+        await uow.session.execute(
+            select(InboundEvent.id, InboundEvent.conversation_id).where(
                 InboundEvent.source == source, InboundEvent.external_id == external_id
             )
         )
-        return existing.scalar_one(), False
+    ).one()
+    return row[0], row[1]
 
 
-async def claim(hub: Hub, event_id: int) -> InboundEvent | None:
-    """Atomically take an event for processing, so two workers never process it together."""
+async def claim(hub: Hub, event_id: int) -> ClaimedEvent | None:
+    """Atomically take a stored event for another attempt, so two workers never process it
+    together."""
     now = hub.clock()
     claimable = or_(
         InboundEvent.status.in_([InboundStatus.pending, InboundStatus.failed]),
@@ -94,10 +142,15 @@ async def claim(hub: Hub, event_id: int) -> InboundEvent | None:
             next_attempt_at=now + PROCESSING_LEASE,
             claimed_by=origin_of(hub),
         )
-        .returning(InboundEvent)
+        .returning(
+            InboundEvent.id, InboundEvent.source, InboundEvent.attempts, InboundEvent.payload
+        )
     )
     async with hub.db.sessions() as session, session.begin():
-        return (await session.execute(stmt)).scalar_one_or_none()
+        row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        return None
+    return ClaimedEvent(id=row[0], source=row[1], attempts=row[2], payload=row[3])
 
 
 async def due_for_retry(hub: Hub, limit: int = 100) -> list[int]:
@@ -155,15 +208,14 @@ async def mark_ignored(uow: UnitOfWork, event_id: int, reason: str) -> None:
     )
 
 
-async def mark_failed(hub: Hub, event_id: int, attempts: int, error: str) -> None:
+async def mark_failed(uow: UnitOfWork, event_id: int, attempts: int, error: str) -> None:
     """Record a processing failure; the retry loop tries again after a growing pause."""
-    async with hub.db.sessions() as session, session.begin():
-        await session.execute(
-            update(InboundEvent)
-            .where(InboundEvent.id == event_id)
-            .values(
-                status=InboundStatus.failed,
-                last_error=error[:4000],
-                next_attempt_at=hub.clock() + _backoff(attempts),
-            )
+    await uow.session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id)
+        .values(
+            status=InboundStatus.failed,
+            last_error=error[:4000],
+            next_attempt_at=uow.now() + _backoff(attempts),
         )
+    )

@@ -6,8 +6,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.events import MessageCreated, MessageUpdated, conversation_audience
-from hub.models import Conversation, Direction, Message, OutboxItem, OutboxStatus, User
-from hub.serialize import message_json
+from hub.models import (
+    Channel,
+    Conversation,
+    Direction,
+    Identity,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+    User,
+)
+from hub.serialize import channel_brief, message_json
 
 from . import conversations, files, routing
 from .uow import UnitOfWork
@@ -101,15 +110,27 @@ async def queue_reply(
     author: User,
     text: str,
     attachments: list[dict[str, Any]] | None = None,
+    via: tuple[Channel, Identity] | None = None,
 ) -> tuple[Message, OutboxItem]:
     """The operator's answer: a message plus an outbox row the runner will deliver (rule 4).
 
     `attachments` are file-store references ({kind, name, mime_type, size, file_id}); the
-    outbox loads their bytes when it delivers."""
+    outbox loads their bytes when it delivers. `via` sends it through another channel of the
+    client (Telegram for a web-form request) to that identity: the outbox row is that
+    channel's, and `meta.via` records the channel and the address, so the thread shows it and
+    the outbox knows whom to send it to."""
     now = uow.now()
     meta: dict[str, Any] = {"delivery": {"status": OutboxStatus.queued.value}}
     if attachments:
         meta["attachments"] = attachments
+    channel_id = conversation.channel_id
+    if via is not None:
+        channel, identity = via
+        channel_id = channel.id
+        meta["via"] = {
+            **channel_brief(channel),
+            "identity": {"kind": identity.kind.value, "value": identity.value},
+        }
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.outbound,
@@ -123,7 +144,7 @@ async def queue_reply(
     item = OutboxItem(
         message_id=message.id,
         conversation_id=conversation.id,
-        channel_id=conversation.channel_id,
+        channel_id=channel_id,
         status=OutboxStatus.queued,
         created_at=now,
         next_attempt_at=now,

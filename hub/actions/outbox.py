@@ -24,6 +24,7 @@ from hub.models import (
     StoredFile,
     User,
 )
+from hub.queries.reply_channels import RECIPIENT_IDENTITY
 
 from . import messages
 from .uow import UnitOfWork, unit_of_work
@@ -34,9 +35,6 @@ MAX_ATTEMPTS = 10
 
 # Pictures a channel shows as photos; any other file (an SVG too) goes as a document.
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-
-# Which identity kind addresses a client in each channel kind.
-RECIPIENT_IDENTITY = {"telegram": "telegram", "vk": "vk", "email": "email", "widget": "web_visitor"}
 
 
 @dataclass(frozen=True)
@@ -93,14 +91,21 @@ async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
             await session.execute(
                 select(Message, Conversation, Channel, User)
                 .join(Conversation, Conversation.id == Message.conversation_id)
-                .join(Channel, Channel.id == Conversation.channel_id)
+                # The row's channel: the conversation's, or the one the reply was sent via.
+                .join(Channel, Channel.id == claimed.channel_id)
                 .outerjoin(User, User.id == Message.author_user_id)
                 .where(Message.id == claimed.message_id)
             )
         ).one()
         message, conversation, channel, author = row
-        recipient, unreachable = await _recipient(session, conversation, channel)
-        context = await _reply_context(session, conversation, message)
+        via = _via_identity(message)
+        if via is None:
+            recipient, unreachable = await _recipient(session, conversation, channel)
+            context = await _reply_context(session, conversation, message)
+        else:
+            recipient, unreachable = await _via_recipient(session, conversation, via)
+            # Nothing of the conversation's own channel threads a message in another one.
+            context = {"message_id": message.id, "subject": conversation.subject}
         attachments, missing = await _attachments(session, message)
     return ClaimedDelivery(
         outbox_id=claimed.id,
@@ -205,6 +210,36 @@ async def _recipient(
         )
     ).scalar_one_or_none()
     return first_ref or "", None
+
+
+def _via_identity(message: Message) -> tuple[str, str] | None:
+    """(kind, value) of the identity a reply sent through another channel addresses."""
+    via = (message.meta or {}).get("via")
+    identity = via.get("identity") if isinstance(via, dict) else None
+    if not isinstance(identity, dict):
+        return None
+    kind, value = identity.get("kind"), identity.get("value")
+    return (kind, value) if isinstance(kind, str) and isinstance(value, str) else None
+
+
+async def _via_recipient(
+    session: AsyncSession, conversation: Conversation, via: tuple[str, str]
+) -> tuple[str, str | None]:
+    """The address chosen in the reply box, and whether the client has blocked it since."""
+    kind, value = via
+    identity = (
+        await session.execute(
+            select(Identity).where(
+                Identity.contact_id == conversation.contact_id,
+                Identity.kind == kind,
+                Identity.value == value,
+            )
+        )
+    ).scalar_one_or_none()
+    if identity is None:
+        # Removed from the client (or moved to another one by a merge) since it was chosen.
+        return value, f"the client no longer has the address {value}"
+    return identity.value, identity.unreachable_reason
 
 
 async def report_by_wire_ref(

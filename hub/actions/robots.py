@@ -19,6 +19,7 @@ from sqlalchemy import Select, and_, exists, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.core import Hub
+from hub.events import STAFF_ROLES, Audience, RobotRuleChanged
 from hub.models import (
     CalendarDay,
     FiringStatus,
@@ -96,7 +97,12 @@ async def create_rule(
         uow.session.add(rule)
         await uow.session.flush()
         _add_version(uow, rule, actor)
+        _changed(uow, rule.id, "created")
         return rule.id
+
+
+def _changed(uow: UnitOfWork, rule_id: int, change: str) -> None:
+    uow.emit(RobotRuleChanged(audience=Audience(roles=STAFF_ROLES), rule_id=rule_id, change=change))
 
 
 def _add_version(uow: UnitOfWork, rule: RobotRule, actor: Actor) -> None:
@@ -151,6 +157,7 @@ async def update_rule(
             rule.version += 1
             _add_version(uow, rule, actor)
         rule.updated_at = uow.now()
+        _changed(uow, rule.id, "updated")
         return rule.version
 
 
@@ -160,6 +167,7 @@ async def set_enabled(hub: Hub, actor: Actor, rule_id: int, enabled: bool) -> No
         rule = await _locked(uow, rule_id)
         rule.enabled = enabled
         rule.updated_at = uow.now()
+        _changed(uow, rule.id, "enabled" if enabled else "disabled")
 
 
 async def claim_scan(

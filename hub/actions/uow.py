@@ -60,17 +60,17 @@ class UnitOfWork:
 
 @asynccontextmanager
 async def unit_of_work(hub: Hub) -> AsyncIterator[UnitOfWork]:
-    async with hub.db.sessions() as session:
+    async with hub.db.writing(), hub.db.sessions() as session:
         uow = UnitOfWork(hub, session)
         async with session.begin():
             await session.connection(execution_options={WRITE_INTENT: True})
             yield uow
             envelopes = await uow._log_events()
-        # Committed: only now may anyone hear about it (rule 3).
-        OUTAGES.recovered(DATABASE)
-        for envelope in envelopes:
-            try:
-                await hub.bus.publish(envelope)
-            except Exception as exc:
-                # The change is durable and in event_log; clients catch up from their cursor.
-                log_failure(log, exc, "could not publish %s #%d", envelope.kind, envelope.cursor)
+    # Committed: only now may anyone hear about it (rule 3).
+    OUTAGES.recovered(DATABASE)
+    for envelope in envelopes:
+        try:
+            await hub.bus.publish(envelope)
+        except Exception as exc:
+            # The change is durable and in event_log; clients catch up from their cursor.
+            log_failure(log, exc, "could not publish %s #%d", envelope.kind, envelope.cursor)

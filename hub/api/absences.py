@@ -1,19 +1,22 @@
-"""Absences («Отсутствие»): the list over a period (by user or team), recording one and
-removing one. Someone whose calendar the caller may not see is answered as nonexistent."""
+"""Absences («Отсутствие»): the list over a period (by user or team), recording one,
+changing one (with the version it started from) and removing one. Someone whose calendar
+the caller may not see is answered as nonexistent."""
 
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
+from sqlalchemy import select
 
 from hub.actions import absences
-from hub.models import AbsenceKind, User
+from hub.models import Absence, AbsenceKind, User
 from hub.policy import InvalidInput
 from hub.queries.absences import (
     AbsenceList,
     AbsenceOut,
+    absence_out,
     list_absences,
     may_see,
     seen_users,
@@ -50,6 +53,22 @@ class AbsenceIn(Body):
     starts_at: time | None = Field(default=None, description="On the first day; default: all day.")
     ends_at: time | None = Field(default=None, description="On the last day; default: all day.")
     note: Annotated[str, Field(max_length=1000)] = ""
+
+
+class AbsencePatchIn(Body):
+    """Only the fields given change; `version` is the one the edit started from."""
+
+    version: int = Field(ge=1)
+    kind: AbsenceKind | None = None
+    starts_on: date | None = None
+    ends_on: date | None = Field(default=None, description="Inclusive: the last day away.")
+    starts_at: time | None = Field(default=None, description="null: from the start of the day.")
+    ends_at: time | None = Field(default=None, description="null: to the end of the day.")
+    note: Annotated[str, Field(max_length=1000)] | None = None
+
+
+# A time sent as null means the whole day; the other fields sent as null stay as they are.
+NULLABLE = frozenset({"starts_at", "ends_at"})
 
 
 class Removed(Shape):
@@ -120,6 +139,33 @@ async def create_absence(call: ApiCall[None, AbsenceIn]) -> AbsenceOut:
         # Read back as the list shows it (the creator may always see what he just recorded).
         found = await list_absences(session, None, [user_id], body.starts_on, body.ends_on)
     return next(a for a in found.items if a.id == absence_id)
+
+
+async def _read_back(call: ApiCall[None, Any], absence_id: int) -> AbsenceOut:
+    async with call.hub.db.sessions() as session:
+        found = (
+            await session.execute(select(Absence).where(Absence.id == absence_id))
+        ).scalar_one()
+        user = await session.get_one(User, found.user_id)
+        return absence_out(found, user.name)
+
+
+@routes.patch(
+    "/absences/{id}",
+    summary="Change an absence (the same people and rules as recording one; 409 "
+    "stale-version when it changed since `version`)",
+    body=AbsencePatchIn,
+    response=AbsenceOut,
+    conflicts=True,
+)
+async def update_absence(call: ApiCall[None, AbsencePatchIn]) -> AbsenceOut:
+    sent = call.body.model_dump(exclude_unset=True, exclude={"version"})
+    changes = {k: (v.value if isinstance(v, AbsenceKind) else v) for k, v in sent.items()
+               if v is not None or k in NULLABLE}  # fmt: skip
+    await absences.change_absence(
+        call.hub, call.principal, call.path_id(), call.body.version, changes
+    )
+    return await _read_back(call, call.path_id())
 
 
 @routes.delete(

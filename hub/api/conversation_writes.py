@@ -34,8 +34,15 @@ async def post_message(call: ApiCall[None, MessageIn]) -> MessageOut:
     attached = attachments_of_uploads(
         call.hub.settings.secret_key, call.principal, call.body.attachments
     )
+    body = call.body
     posted = await conversation_cases.post_message(
-        call.hub, call.principal, call.path_id(), call.body.kind, call.body.text, attached
+        call.hub,
+        call.principal,
+        call.path_id(),
+        body.kind,
+        body.text,
+        attached,
+        via_channel_id=body.via_channel_id,
     )
     return MessageOut.model_validate(message_json(posted.message, posted.author))
 

@@ -1,4 +1,5 @@
-"""Conversation reads: list, open one, read its messages and its routing decisions.
+"""Conversation reads: list, open one, read its messages, its routing decisions and the
+channels a reply may go through.
 (Writes are in conversation_writes.py.)"""
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from sqlalchemy.orm import aliased
 from hub import queries
 from hub.actions.conversations import no_such_conversation
 from hub.core import Hub
-from hub.models import RoutingDecision, User
+from hub.models import Conversation, RoutingDecision, User
 from hub.policy import Forbidden, is_supervisor
 from hub.queries import ConversationOut
+from hub.queries.reply_channels import ReplyChannels, reply_routes, route_json
 from hub.serialize import iso, user_brief
 
 from .inputs import ConversationListQuery, MessageListQuery
@@ -137,6 +139,24 @@ async def routing_history(call: ApiCall[None, None]) -> DecisionList:
             for d, f, t, b in rows
         ]
     return DecisionList(items=items)
+
+
+@routes.get(
+    "/conversations/{id}/reply-channels",
+    summary=(
+        "Channels a reply may go through: the conversation's own first, then the client's "
+        "others, each available or refused with a reason"
+    ),
+    response=ReplyChannels,
+)
+async def reply_channels(call: ApiCall[None, None]) -> ReplyChannels:
+    conversation_id = call.path_id()
+    async with call.hub.db.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise no_such_conversation(conversation_id)
+        routes_ = await reply_routes(session, conversation)
+    return ReplyChannels(items=[route_json(route) for route in routes_])
 
 
 async def _ensure_exists(session: AsyncSession, conversation_id: int) -> None:

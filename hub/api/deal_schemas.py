@@ -103,6 +103,7 @@ class DealIn(Body):
     organisation_id: RowId | None = None
     responsible_id: RowId | None = Field(default=None, description="Default: you.")
     expected_close_on: date | None = None
+    payment_due_on: date | None = Field(default=None, description="The day to pay by.")
     source: Source | None = None
     conversation_id: RowId | None = Field(
         default=None,
@@ -122,10 +123,15 @@ class DealPatchIn(Body):
     organisation_id: RowId | None = None
     responsible_id: RowId | None = None
     expected_close_on: date | None = None
+    payment_due_on: date | None = Field(default=None, description="The day to pay by; null: none.")
+    paid: bool | None = Field(
+        default=None,
+        description="true: mark paid now (paid_at; a paid deal keeps its moment); false: unmark.",
+    )
     source: Source | None = None
     custom_fields: dict[str, Any] | None = None
 
-    @field_validator("title", "amount", "currency", "source")
+    @field_validator("title", "amount", "currency", "source", "paid")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         # Runs only for fields sent: an omitted one stays as it is, a null one is refused.

@@ -96,6 +96,7 @@ async def create_deal(call: ApiCall[None, DealIn]) -> DealDetail:
         organisation_id=body.organisation_id if "organisation_id" in given else KEEP,
         responsible_id=body.responsible_id if "responsible_id" in given else KEEP,
         expected_close_on=body.expected_close_on,
+        payment_due_on=body.payment_due_on,
         source=body.source if body.source is not None else KEEP,
         conversation_id=body.conversation_id,
         custom_fields=body.custom_fields,

@@ -165,6 +165,8 @@ async def _deal_rows(
                     item.expected_close_on or "",
                     more.get("source", ""),
                     more.get("loss_reason", ""),
+                    item.payment_due_on or "",
+                    item.paid_at or "",
                     *[_custom_cell(custom.get(c.key), c.kind, excel) for c in customs],
                 ]
             )
@@ -185,6 +187,7 @@ _HEADERS = {
     CrmEntity.deal: [
         "ID", "Название сделки", "Сумма", "Валюта", "Воронка", "Этап сделки", "Контакт",
         "Организация", "Ответственный", "Дата закрытия", "Источник", "Причина отказа",
+        "Срок оплаты", "Оплачено",
     ],
 }  # fmt: skip
 _ROWS = {

@@ -95,6 +95,20 @@ class MessageIn(Body):
         description="Replies only: the `id`s POST /files returned to this caller.",
     )
     text: str = Field(default="", max_length=10_000, description="May be empty with files.")
+    via_channel_id: int | None = Field(
+        default=None,
+        description=(
+            "Replies only: send it through this other channel of the same client (one of "
+            "GET /conversations/{id}/reply-channels); omitted: the conversation's own."
+        ),
+    )
+
+    @field_validator("via_channel_id")
+    @classmethod
+    def _reply_via(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("kind") == "note":
+            raise ValueError("a note is not sent anywhere")
+        return value
 
     @field_validator("attachments")
     @classmethod

@@ -4,7 +4,7 @@ operator picks someone who can take it). Reads only; any signed-in user."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from hub import queries
 from hub.policy import is_supervisor
@@ -17,7 +17,12 @@ routes = RouteTable("workspace")
 
 
 class CountsQuery(Query):
+    """The list's filters: each view is counted as the filtered list shows it."""
+
     channel: str | None = Field(default=None, max_length=40, description="Only this channel kind.")
+    tag: str | None = Field(default=None, max_length=50, description="Only with this tag.")
+    since: AwareDatetime | None = Field(default=None, description="Last activity at or after.")
+    until: AwareDatetime | None = Field(default=None, description="Last activity before.")
 
 
 class ViewCounts(Shape):
@@ -55,8 +60,15 @@ class Colleagues(Shape):
 )
 async def view_counts(call: ApiCall[CountsQuery, None]) -> ViewCounts:
     async with call.hub.db.sessions() as session:
+        query = call.query
         counts = await queries.view_counts(
-            session, call.principal.user_id, is_supervisor(call.principal), call.query.channel
+            session,
+            call.principal.user_id,
+            is_supervisor(call.principal),
+            query.channel,
+            query.tag,
+            query.since,
+            query.until,
         )
     return ViewCounts.model_validate(counts)
 

@@ -2,9 +2,12 @@
 meetings of two managers (Алексей Смирнов and Ольга Петрова), written through the same
 use case the API calls, so the «Сегодня» panel and the calendar look lived in.
 
-Times are Moscow wall-clock times relative to the day of seeding; what lies in the past by
-then is completed with a result (a week's Monday meeting seeded on Thursday is done), except
-the tasks meant to be overdue.
+Times are Moscow wall-clock times relative to the demo's working day: the day of seeding
+while its working hours last (Monday to Friday, until 18:00 Moscow), else the next working
+day, so a demo seeded on a Friday or a Sunday evening shows Monday and its week ahead rather
+than a finished past. Days before or after it count working days. What lies in the past by
+seeding is completed with a result (a week's Monday meeting seeded on Thursday is done),
+except the tasks meant to be overdue.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from hub.auth import Principal
 from hub.core import Hub
 
 MOSCOW = ZoneInfo("Europe/Moscow")
+# When a working day's plans are over: seeded later, the demo plans the next working day.
+WORKDAY_END = time(18, 0)
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,8 @@ class DemoPlan:
     user: str
     kind: str
     subject: str
-    # Days from today; with `weekday`, the day of this week instead (0 = Monday).
+    # Working days from the demo's working day; with `weekday`, the day of its week instead
+    # (0 = Monday).
     day: int = 0
     weekday: int | None = None
     at: str = "11:00"
@@ -79,11 +85,30 @@ PLANS = (
 )  # fmt: skip
 
 
+def _working_days(day: date, count: int) -> date:
+    """`count` working days (Monday to Friday) after `day`, or before it if negative."""
+    step = timedelta(days=1 if count > 0 else -1)
+    for _ in range(abs(count)):
+        day += step
+        while day.weekday() >= 5:
+            day += step
+    return day
+
+
+def working_day(now: datetime) -> date:
+    """The demo's «today»: today in Moscow until its working hours end, else the next
+    working day (a Sunday evening plans Monday)."""
+    local = now.astimezone(MOSCOW)
+    if local.weekday() < 5 and local.time() < WORKDAY_END:
+        return local.date()
+    return _working_days(local.date(), 1)
+
+
 def _when(plan: DemoPlan, today: date) -> datetime:
     if plan.weekday is not None:
         day = today - timedelta(days=today.weekday()) + timedelta(days=plan.weekday)
     else:
-        day = today + timedelta(days=plan.day)
+        day = _working_days(today, plan.day)
     hours, minutes = plan.at.split(":")
     return datetime.combine(day, time(int(hours), int(minutes)), tzinfo=MOSCOW)
 
@@ -96,7 +121,7 @@ async def seed_plans(
     now: datetime,
 ) -> int:
     """Write the plans; returns how many."""
-    today = now.astimezone(MOSCOW).date()
+    today = working_day(now)
     for plan in PLANS:
         due = _when(plan, today)
         values: dict[str, object] = {

@@ -19,9 +19,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy.exc import IntegrityError
 
 from connectors.base import Inbound, Receipt, UnreadableInput
+from hub.actions.inbound import ClaimedEvent
 from hub.actions.uow import UnitOfWork
 from hub.core import Hub
-from hub.models import InboundEvent
 from routing.ingest import Ingestor, source_of
 
 # Seconds from a new event's arrival to the end of its first processing attempt.
@@ -153,7 +153,7 @@ class MeteredIngestor(Ingestor):
             self.metrics.processing_seconds.labels(channel).observe(time.perf_counter() - started)
         return receipt
 
-    async def _apply(self, uow: UnitOfWork, event: InboundEvent) -> int | None:
+    async def _apply(self, uow: UnitOfWork, event: ClaimedEvent) -> int | None:
         try:
             return await super()._apply(uow, event)
         except IntegrityError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, ForeignKey, Index, Text, Time
+from sqlalchemy import Date, ForeignKey, Index, Integer, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, UtcDateTime, utcnow
@@ -40,3 +40,5 @@ class Absence(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Optimistic lock, as on activities: an edit names the version it started from.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

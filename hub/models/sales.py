@@ -49,6 +49,7 @@ class Deal(Base):
         Index("ix_deals_stage_entered", "stage_id", "stage_entered_at"),
         Index("ix_deals_pipeline_stage", "pipeline_id", "stage_id", "id"),
         Index("ix_deals_created", "created_at", "id"),
+        Index("ix_deals_payment_due_on", "payment_due_on"),
         # LIKE 'prefix%' walks this index on PostgreSQL whatever the database's collation.
         Index(
             "ix_deals_title_key", "title_key", postgresql_ops={"title_key": "varchar_pattern_ops"}
@@ -71,6 +72,13 @@ class Deal(Base):
         ForeignKey("conversations.id", ondelete="SET NULL")
     )
     expected_close_on: Mapped[date | None] = mapped_column(Date)
+    # Payment: the day the client is to pay by, and when a person marked it paid (null:
+    # not paid). «Не оплачено после договора» watches the pair (robots.states).
+    payment_due_on: Mapped[date | None] = mapped_column(Date)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the deal last became owed: its payment date set or changed, or its paid mark
+    # taken off. The robot's episode: each of those re-arms it.
+    payment_owed_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Why a lost deal was lost (shown on the card, counted in reports).
     loss_reason: Mapped[str] = mapped_column(String(300), default="")
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -39,6 +39,8 @@ class AbsenceOut(Shape):
     note: str
     created_by_id: int | None
     created_at: Timestamp
+    # What an edit names as the state it started from (PATCH, 409 `stale-version`).
+    version: int
 
 
 class AbsenceList(Shape):
@@ -83,6 +85,7 @@ def absence_out(absence: Absence, user_name: str) -> AbsenceOut:
         note=absence.note,
         created_by_id=absence.created_by_id,
         created_at=iso(absence.created_at) or "",
+        version=absence.version,
     )
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from hub.models import (
     Activity,
@@ -134,9 +134,10 @@ def visible_where(view: CrmView, user_id: int | None) -> ColumnElement[bool]:
         return true()
     if user_id is None:
         return view.where(Activity.user_id)
-    invited = exists().where(
-        ActivityParticipant.activity_id == Activity.id, ActivityParticipant.user_id == user_id
-    )
+    # An alias: a query that itself joins the participants (the calendar's invitations)
+    # would otherwise correlate this subquery to its own join and leave it no FROM.
+    guest = aliased(ActivityParticipant)
+    invited = exists().where(guest.activity_id == Activity.id, guest.user_id == user_id)
     return or_(view.where(Activity.user_id), Activity.created_by_id == user_id, invited)
 
 

@@ -84,6 +84,27 @@ def _assignee_filter(assignee: AssigneeFilter, me: int) -> ColumnElement[bool] |
     return Conversation.assignee_id == int(assignee)
 
 
+def narrowing(
+    tag: str | None, since: datetime | None, until: datetime | None
+) -> list[ColumnElement[bool]]:
+    """The list's filters beyond a view and a channel: a tag (a name, any case) and the
+    period of the last activity [since, until). The views' counts apply the same ones, so a
+    tab's count is what the filtered tab shows."""
+    where: list[ColumnElement[bool]] = []
+    if tag is not None:
+        tagged = (
+            select(ConversationTag.conversation_id)
+            .join(Tag, Tag.id == ConversationTag.tag_id)
+            .where(Tag.name_key == search_key(tag))
+        )
+        where.append(Conversation.id.in_(tagged))
+    if since is not None:
+        where.append(Conversation.last_message_at >= since)
+    if until is not None:
+        where.append(Conversation.last_message_at < until)
+    return where
+
+
 async def list_conversations(
     session: AsyncSession,
     *,
@@ -104,17 +125,7 @@ async def list_conversations(
     stmt = _statement()
     if where is not None:
         stmt = stmt.where(where)
-    if tag is not None:
-        tagged = (
-            select(ConversationTag.conversation_id)
-            .join(Tag, Tag.id == ConversationTag.tag_id)
-            .where(Tag.name_key == search_key(tag))
-        )
-        stmt = stmt.where(Conversation.id.in_(tagged))
-    if since is not None:
-        stmt = stmt.where(Conversation.last_message_at >= since)
-    if until is not None:
-        stmt = stmt.where(Conversation.last_message_at < until)
+    stmt = stmt.where(*narrowing(tag, since, until))
     if status != "all":
         stmt = stmt.where(Conversation.status == ConversationStatus(status))
     who = _assignee_filter(assignee, me)

@@ -47,6 +47,9 @@ class DealCard(Shape):
     stage_entered_at: Timestamp
     days_in_stage: int
     expected_close_on: str | None
+    # The day the client is to pay by, and when the deal was marked paid (null: not paid).
+    payment_due_on: str | None
+    paid_at: Timestamp | None
     # Raised by robots and standing: {id, kind (the rule's code), label (its reason), ...}
     flags: list[FlagBrief]
     version: int
@@ -119,6 +122,8 @@ def card_json(row: CardRow, now: datetime) -> dict[str, Any]:
         "expected_close_on": (
             deal.expected_close_on.isoformat() if deal.expected_close_on else None
         ),
+        "payment_due_on": deal.payment_due_on.isoformat() if deal.payment_due_on else None,
+        "paid_at": iso(deal.paid_at),
         "flags": flags,
         "version": deal.version,
     }

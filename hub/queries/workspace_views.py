@@ -9,12 +9,15 @@ conversations they or their teams had; supervisors see everything.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import ColumnElement, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Channel, Conversation, ConversationStatus, Team, TeamMember, User
+
+from .conversations import narrowing
 
 View = Literal["mine", "queue", "team", "all", "closed", "snoozed"]
 VIEWS: tuple[View, ...] = ("mine", "queue", "team", "all", "closed", "snoozed")
@@ -48,9 +51,16 @@ def view_filter(view: View, me: int, teams: list[int], supervisor: bool) -> Colu
 
 
 async def view_counts(
-    session: AsyncSession, me: int, supervisor: bool, channel_kind: str | None = None
+    session: AsyncSession,
+    me: int,
+    supervisor: bool,
+    channel_kind: str | None = None,
+    tag: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> dict[str, int]:
-    """Every view's size in one pass over the conversations (conditional sums)."""
+    """Every view's size in one pass over the conversations (conditional sums), under the
+    same channel, tag and period filters as the list."""
     teams = await team_ids_of(session, me)
     columns = [
         func.coalesce(func.sum(case((view_filter(v, me, teams, supervisor), 1), else_=0)), 0)
@@ -63,6 +73,7 @@ async def view_counts(
         )
     else:
         stmt = stmt.select_from(Conversation)
+    stmt = stmt.where(*narrowing(tag, since, until))
     row = (await session.execute(stmt)).one()
     counts: dict[str, int] = {view: int(value) for view, value in zip(VIEWS, row, strict=True)}
     if not supervisor:

@@ -1,6 +1,7 @@
 """«Отсутствие» in Debian's Chromium: a supervisor records a team member's vacation in the
 dialog, sees it as a band across those days of the week view, is warned that she is away
-when planning a meeting for her («Ольга Иванова в отпуске до …»), and removes it again."""
+when planning a meeting for her («Ольга Иванова в отпуске до …»), opens it from its band to
+shorten it by a day, and deletes it from there."""
 
 from __future__ import annotations
 
@@ -108,13 +109,50 @@ async def test_a_vacation_recorded_in_the_dialog_is_a_band_and_warns_the_planner
         assert await warning.text_content() == f"Ольга Иванова в отпуске до {until}."
         await task.locator("[data-cancel]").click()
 
-        # Removing it from the dialog (opened from the band): the band goes.
+        # A click on the band opens it to change: filled, whose fixed, «Сохранить».
+        thursday = wednesday + timedelta(days=1)
         await first.click()
-        await dialog.wait_for()
-        await dialog.locator("#absence-list [data-remove]").click()
+        await page.locator("#absence-dialog[open][data-mode=edit]").wait_for()
+        form = {
+            name: await dialog.locator(f"[name={name}]").input_value()
+            for name in ("user_id", "kind", "starts_on", "ends_on", "starts_at", "note")
+        }
+        assert form == {"user_id": str(ivanova.id), "kind": "vacation", "starts_on": key,
+                        "ends_on": friday.isoformat(), "starts_at": "",
+                        "note": "Сочи <b>без</b> связи"}  # fmt: skip
+        assert await dialog.locator("select[name=user_id]").is_disabled()
+        assert await dialog.locator("button[type=submit]").text_content() == "Сохранить"
+        # Back a day, to Thursday: the band follows, Friday is free again.
+        await dialog.locator("input[name=ends_on]").fill(thursday.isoformat())
+        await dialog.locator("button[type=submit]").click()
+        await page.locator(
+            "#toast", has_text="Отсутствие изменено: Отпуск, Ольга Иванова."
+        ).wait_for()
+        await page.locator(f".cal-allday[data-day='{friday.isoformat()}'] .cal-absence").wait_for(
+            state="detached"
+        )
+        days = await band.evaluate_all(
+            "(ns) => ns.map((n) => n.closest('.cal-allday').dataset.day)"
+        )
+        assert days == [key, thursday.isoformat()]
+        async with ui.hub.db.sessions() as session:
+            [kept] = list(await session.scalars(select(Absence)))
+            assert (kept.ends_on, kept.version) == (thursday, 2)
+
+        # Opened again from the band, «Удалить»: the band goes.
+        await first.click()
+        await page.locator("#absence-dialog[open][data-mode=edit]").wait_for()
+        await dialog.locator("#absence-delete").click()
         await page.locator("#toast", has_text="Отсутствие удалено.").wait_for()
-        await dialog.locator("[data-cancel]").click()
         await page.wait_for_function("() => !document.querySelector('.cal-absence')")
+        assert not await dialog.evaluate("(d) => d.open")
+        # «Отсутствие» from the toolbar is a new one again: nothing filled, no delete.
+        await page.click("#absence-new")
+        await page.locator("#absence-dialog[open][data-mode=new]").wait_for()
+        assert await dialog.locator("#absence-delete").is_hidden()
+        assert await dialog.locator("button[type=submit]").text_content() == "Записать"
+        assert not await dialog.locator("select[name=user_id]").is_disabled()
+        await dialog.locator("[data-cancel]").click()
         async with ui.hub.db.sessions() as session:
             assert list(await session.scalars(select(Absence))) == []
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
 from hub.models import RobotRule, Role
-from robots import engine
+from robots import builtin, engine
 from tests.agent_ui.conftest import Ui, new_conversation
 from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, watch_console
 from tests.conftest import Backend, Clock
@@ -56,6 +56,13 @@ async def test_admin_writes_checks_and_switches_on_a_robot(
             "Сделка без движения и активности дольше 7 дней"
         )
         assert not await stalled.locator("[data-action=toggle]").is_checked()
+        # The two states whose delay is not "so long in the state" say what theirs is.
+        for key, when in (
+            ("unpaid_after_contract", "Сделка не оплачена в срок; дней после срока оплаты: 3"),
+            ("sla_near", "Ответ на грани SLA; минут до срока ответа: 1"),
+        ):
+            row = page.locator(f"#robot-rows tr[data-builtin={key}]")
+            assert await row.locator("[data-part=when]").text_content() == when
 
         await page.click("#robot-add")
         assert await page.locator("#robot-dialog-title").text_content() == "Новый робот"
@@ -87,7 +94,7 @@ async def test_admin_writes_checks_and_switches_on_a_robot(
         )
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "admin-robot-dry-run.png"))
-        assert await world.count(ui.hub, RobotRule) == 6  # the built-ins only: nothing saved
+        assert await world.count(ui.hub, RobotRule) == len(builtin.BUILTIN)  # nothing saved
 
         await page.click("#robot-save")
         row = page.locator("#robot-rows tr", has_text=NAME)

@@ -69,6 +69,12 @@ async def test_every_role_opens_tasks_with_the_people_it_may_plan_for(sqlite_ui:
     assert '<a href="/calendar" aria-current="page">Календарь</a>' in html
     assert 'src="/static/calendar-page.js?v=' in html and ">Неделя<" in html
     assert page_config(html)["people"] == config["people"]
+    # Its hint names the keyboard's moves too, in either language.
+    assert (
+        "или выделите его и нажмите Shift+←/→, чтобы сдвинуть на день, Shift+↑/↓ — на час" in html
+    )
+    status, html, _ = await fetch(ui, "petrova", "/calendar?lang=en")
+    assert "or focus it and press Shift+←/→ to move it a day, Shift+↑/↓ an hour" in html
 
     status, _, headers = await fetch(ui, None, "/tasks")
     assert status == 302 and headers["Location"] == "/login?next=/tasks"

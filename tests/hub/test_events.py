@@ -29,6 +29,7 @@ from hub.events import (
     QueueAlert,
     ReminderDue,
     RobotNotice,
+    RobotRuleChanged,
 )
 from hub.models import Role
 
@@ -164,6 +165,11 @@ CASES: list[tuple[Event, str, dict[str, Any]]] = [
         ),
         "reminder.due",
         {"activity": {"id": 5}, "remind_at": "2026-06-15T09:05:00+00:00", "late": True},
+    ),
+    (
+        RobotRuleChanged(audience=AUDIENCE, rule_id=6, change="enabled"),
+        "robot.rule_changed",
+        {"rule_id": 6, "change": "enabled"},
     ),
 ]
 

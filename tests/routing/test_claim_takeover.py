@@ -1,12 +1,13 @@
 """An acknowledged request never waits out a dead node's claim: a restarted single node takes
 back every unfinished claim in its database at start; on PostgreSQL, what a node that is gone
 stored or claimed is taken over as soon as that node's lease lapses, long before the claim's
-own 60 s (or a new event's 30 s first-attempt grace) would run out. The clock is injected:
+own 60 s would run out. The clock is injected:
 nothing here waits on real time but for the work to be done."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from hub.host import node_lease
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
 from hub.models import InboundEvent, InboundStatus, Message
-from routing.ingest import Ingestor, storable_payload
+from routing.ingest import Ingestor
 from tests.conftest import Backend, Clock, add_channel
 from tests.routing.test_ingest import form_message
 
@@ -34,29 +35,41 @@ async def statuses(hub: Hub) -> dict[str, InboundStatus]:
 
 
 async def killed_node_leaves_two(backend: Backend, clock: Clock) -> Hub:
-    """A node that stored two requests and was killed: one claimed mid-processing, one
-    stored by a request whose processing never began. Both were acknowledged."""
+    """A node killed while it retried two requests: both had failed their first attempt,
+    both were claimed again, neither attempt finished. Both were acknowledged."""
     settings = backend.settings()
     dead = Hub(settings=settings, db=Database(settings.database_url), bus=MemoryBus(), clock=clock)
     await add_channel(dead, "webform", "demo")
     await node_lease.start(dead)  # it held its lease when it was killed
+    ingestor = Ingestor(dead)
     began = asyncio.Event()
-    stuck = Ingestor(dead)
+
+    async def fails(*_: Any) -> int | None:
+        raise RuntimeError("database hiccup")
 
     async def never_finishes(*_: Any) -> int | None:
         began.set()
         await asyncio.Event().wait()
         return None
 
-    stuck._apply = never_finishes  # type: ignore[method-assign]
-    processing = asyncio.create_task(stuck.submit(form_message("claimed-when-killed")))
-    await began.wait()
-    processing.cancel()  # the kill: its transaction is gone, the claim stays
-    pending = form_message("stored-when-killed", phone="+7 903 555-00-11")
-    await inbound.record(dead, "webform:demo", pending.external_id, storable_payload(pending))
+    ingestor._apply = fails  # type: ignore[method-assign]
+    first = await ingestor.submit(form_message("claimed-when-killed"))
+    second = await ingestor.submit(form_message("claimed-too", phone="+7 903 555-00-11"))
+    assert await statuses(dead) == {
+        "claimed-when-killed": InboundStatus.failed,
+        "claimed-too": InboundStatus.failed,
+    }
+    ingestor._apply = never_finishes  # type: ignore[method-assign]
+    for receipt in (first, second):
+        began.clear()
+        retry = asyncio.create_task(ingestor.process(receipt.event_id))
+        await began.wait()
+        retry.cancel()  # the kill: its transaction is gone, the claim stays
+        with contextlib.suppress(asyncio.CancelledError):
+            await retry
     assert await statuses(dead) == {
         "claimed-when-killed": InboundStatus.processing,
-        "stored-when-killed": InboundStatus.pending,
+        "claimed-too": InboundStatus.processing,
     }
     return dead
 
@@ -81,12 +94,12 @@ async def test_a_killed_nodes_claims_are_taken_at_start_or_when_its_lease_lapses
     hub = app[HUB]
     if backend.name == "sqlite":
         # One node's database: the restarted node takes back every claim at start. The
-        # clock stands still: neither the claim nor the grace has run out, nor the lease.
+        # clock stands still: neither the claims nor the lease have run out.
         await processed_all(hub)
     else:
         # Another node's live claims are not this node's to take...
         assert await inbound.due_for_retry(hub) == []
-        # ...until its lease lapses, well short of the claim's 60 s and the 30 s grace.
+        # ...until its lease lapses, well short of the claims' 60 s.
         clock.advance(settings.lease_ttl_s + 1)
         await processed_all(hub)
     async with hub.db.sessions() as session:

@@ -64,6 +64,7 @@ async def test_record_list_and_remove_ones_own(floor: Floor) -> None:
         "note": "Сочи",
         "created_by_id": floor.user_id("olga"),
         "created_at": "2026-06-15T09:00:00+00:00",
+        "version": 1,
     }
     listed = await floor.api.get(
         "/api/v1/absences", "petr", user_id=floor.user_id("olga"), **{"from": "2026-06-01"}

@@ -7,6 +7,7 @@ his own zone. Every expectation below is worked out by hand in UTC.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from hub.actions.teams import update_team
 from hub.policy import SystemActor
 from tests.hub.api.conftest import Api
+from tests.hub.api.crm_setup import add_contact
 from tests.hub.api.deal_world import Floor, build_floor
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -149,6 +151,62 @@ async def test_the_calendar_of_two_managers_over_a_week(floor: Floor) -> None:
         "Планёрка",
     ]
     assert [u["name"] for u in week.body["users"]] == ["Ольга Иванова", "Пётр Смирнов"]
+
+
+async def test_a_weeks_cells_field_by_field(floor: Floor) -> None:
+    """Every field of a cell, the same on both backends (PostgreSQL makes the JSON itself):
+    a meeting begun before the week that runs into it, a meeting with a guest, a client, a
+    deal and a place, a task without a duration, all-day tasks on the week's first and last
+    day and one the day after. The clock: Monday 2026-06-15 09:00 UTC (12:00 Moscow)."""
+    api = floor.api
+    olga, petr = floor.user_id("olga"), floor.user_id("petr")
+    contact_id = await add_contact(api, "ООО Ромашка", responsible="olga")
+    deal_id = await floor.deal("Окна в офис", owner="olga")
+    late = await plan(api, "olga", "Поздний звонок", kind="call", due_at="2026-06-14T23:30",
+                      duration_min=60)  # fmt: skip
+    meeting = await plan(api, "olga", "Встреча", due_at="2026-06-15T10:00", duration_min=45,
+                         participant_ids=[petr], contact_id=contact_id, deal_id=deal_id,
+                         place="Офис клиента")  # fmt: skip
+    first = await plan(api, "olga", "Выставка", kind="task", due_at="2026-06-15", all_day=True)
+    # Half a second past: the fraction is kept, as Python writes it (six digits).
+    task = await plan(api, "petr", "Отчёт", kind="task", due_at="2026-06-16T09:00:00.5")
+    last = await plan(api, "petr", "Дежурство", kind="task", due_at="2026-06-21", all_day=True)
+    await plan(api, "petr", "После недели", kind="task", due_at="2026-06-22", all_day=True)
+
+    def cell(made: dict[str, Any], **values: Any) -> dict[str, Any]:
+        base = {"id": made["id"], "status": "planned", "duration_min": None, "all_day": False,
+                "due_on": None, "participant_ids": [], "contact": None, "deal": None,
+                "place": "", "version": 1}  # fmt: skip
+        return {**base, "kind": made["kind"], "subject": made["subject"], **values}
+
+    async def week() -> list[dict[str, Any]]:
+        reply = await api.get("/api/v1/calendar", "sveta", users=f"{olga},{petr}",
+                              **{"from": "2026-06-15T00:00", "to": "2026-06-22T00:00"})  # fmt: skip
+        assert reply.status == 200, reply.body
+        return list(reply.body["items"])
+
+    expected = [
+        # 23:30 Moscow on Sunday is 20:30 UTC; it ends at 00:30 Moscow, inside the week.
+        cell(late, due_at="2026-06-14T20:30:00+00:00", ends_at="2026-06-14T21:30:00+00:00",
+             duration_min=60, overdue=True, responsible_id=olga),
+        cell(first, due_at="2026-06-15T00:00:00+00:00", ends_at="2026-06-16T00:00:00+00:00",
+             all_day=True, due_on="2026-06-15", overdue=False, responsible_id=olga),
+        cell(meeting, due_at="2026-06-15T07:00:00+00:00", ends_at="2026-06-15T07:45:00+00:00",
+             duration_min=45, overdue=True, responsible_id=olga, participant_ids=[petr],
+             contact={"id": contact_id, "name": "ООО Ромашка"},
+             deal={"id": deal_id, "name": "Окна в офис"}, place="Офис клиента"),
+        cell(task, due_at="2026-06-16T06:00:00.500000+00:00",
+             ends_at="2026-06-16T06:00:00.500000+00:00",
+             overdue=False, responsible_id=petr),
+        cell(last, due_at="2026-06-21T00:00:00+00:00", ends_at="2026-06-22T00:00:00+00:00",
+             all_day=True, due_on="2026-06-21", overdue=False, responsible_id=petr),
+    ]  # fmt: skip
+    assert await week() == expected
+    # A day on, Tuesday 09:00 UTC: Monday's all-day task is over in Moscow, the report due
+    # at 06:00 UTC is late; Sunday's duty is still ahead.
+    floor.clock.now += timedelta(days=1)
+    expected[1]["overdue"] = expected[3]["overdue"] = True
+    assert await week() == expected
 
 
 def unfold(text: str) -> list[str]:

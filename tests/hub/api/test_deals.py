@@ -105,6 +105,8 @@ async def test_a_move_changes_both_columns_and_the_history_keeps_the_time(floor:
         "stage_entered_at": "2026-06-18T11:00:00+00:00",
         "days_in_stage": 2,
         "expected_close_on": None,
+        "payment_due_on": None,
+        "paid_at": None,
         "flags": [],
         "version": 2,
     }

@@ -511,6 +511,8 @@ async def test_counts_and_card_show_contacts_and_deals_the_reader_may_see(crm_ap
         "stage_entered_at": deal["stage_entered_at"],
         "days_in_stage": 0,
         "expected_close_on": None,
+        "payment_due_on": None,
+        "paid_at": None,
         "flags": [],
         "version": 1,
     }

@@ -71,6 +71,8 @@ async def test_robot_lifecycle_over_the_api(api: Api) -> None:
         ("Лид без контакта", False, 0),
         ("Просроченная задача", False, 0),
         ("Нет следующего контакта", False, 0),
+        ("Не оплачено после договора", False, 0),
+        ("SLA на грани", False, 0),
         (NO_REPLY_5["name"], True, 1),
     ]
     history = (await api.get(f"/api/v1/robots/{robot['id']}/firings", "sveta")).body["items"]
@@ -135,6 +137,8 @@ async def test_a_flag_on_the_deal_card(api: Api) -> None:
         "lead_not_contacted",
         "overdue_task",
         "no_next_contact",
+        "unpaid_after_contract",
+        "sla_near",
     }
 
 

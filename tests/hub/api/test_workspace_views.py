@@ -3,6 +3,10 @@ the unread marker's data and the colleagues a conversation can be handed to."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
 from hub.actions import unit_of_work
 from hub.models import Conversation, Role, Team, TeamMember
 from tests.hub.api.conftest import Api
@@ -56,6 +60,54 @@ async def test_views_hold_what_their_names_say_and_counts_agree(api: Api) -> Non
     item = (await api.get("/api/v1/conversations", "olga", view="mine")).body["items"][0]
     assert item["last_message"]["id"] > 0 and item["last_message"]["direction"] == "in"
     assert item["agent_read_up_to"] is None
+
+
+async def test_counts_follow_the_tag_and_period_filters_as_the_lists_do(api: Api) -> None:
+    anna = await api.inbound(name="Анна", phone="+79161110001")
+    boris = await api.inbound(name="Борис", phone="+79161110002")
+    vera = await api.inbound(name="Вера", phone="+79161110003")
+    gleb = await api.inbound(name="Глеб", phone="+79161110004")
+    for conversation_id in (anna, boris, gleb):
+        await api.assign(conversation_id, "olga")
+    assert (await api.post(f"/api/v1/conversations/{gleb}/close", "olga")).status == 200
+    for conversation_id in (anna, vera, gleb):
+        tagged = await api.call(
+            "PUT", f"/api/v1/conversations/{conversation_id}/tags", "sveta", json={"tags": ["VIP"]}
+        )
+        assert tagged.status == 200, tagged.body
+    # Борис and Глеб last wrote ten days ago.
+    long_ago = datetime.now(UTC) - timedelta(days=10)
+    async with unit_of_work(api.hub) as uow:
+        await uow.session.execute(
+            update(Conversation)
+            .where(Conversation.id.in_([boris, gleb]))
+            .values(last_message_at=long_ago)
+        )
+    week = (datetime.now(UTC) - timedelta(days=7)).isoformat()
+
+    async def counts(**params: str) -> dict[str, int | None]:
+        reply = await api.get("/api/v1/workspace/counts", "olga", **params)
+        assert reply.status == 200, reply.body
+        return dict(reply.body)
+
+    assert await counts() == {
+        "mine": 2, "queue": 1, "team": 0, "all": None, "closed": 1, "snoozed": 0
+    }  # fmt: skip
+    assert await counts(tag="vip") == {
+        "mine": 1, "queue": 1, "team": 0, "all": None, "closed": 1, "snoozed": 0
+    }  # fmt: skip
+    assert await counts(since=week) == {
+        "mine": 1, "queue": 1, "team": 0, "all": None, "closed": 0, "snoozed": 0
+    }  # fmt: skip
+    assert await counts(tag="VIP", since=week, channel="webform") == {
+        "mine": 1, "queue": 1, "team": 0, "all": None, "closed": 0, "snoozed": 0
+    }  # fmt: skip
+    assert (await counts(tag="нет такого"))["mine"] == 0
+    assert (await counts(until=week))["closed"] == 1
+    # Each count is the size of the list the same filters give.
+    for view in ("mine", "queue", "closed"):
+        for params in ({"tag": "vip"}, {"since": week}, {"tag": "VIP", "since": week}):
+            assert len(await _ids(api, "olga", view, **params)) == (await counts(**params))[view]
 
 
 async def test_colleagues_come_online_first_with_their_load(api: Api) -> None:

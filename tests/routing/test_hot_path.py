@@ -1,0 +1,66 @@
+"""The hot path of a chat: a client's next message into his open conversation. Every
+statement it sends is listed here by hand, so a query added to it (an N+1, a lookup that
+could be skipped) fails this test; issue #16 counts them ("at most 6", not reached yet)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from connectors.base import IdentityClaim, InboundMessage, Sender
+from hub.core import Hub
+from routing.ingest import Ingestor
+from tests.conftest import add_channel, add_user
+
+
+def chat_message(number: int) -> InboundMessage:
+    return InboundMessage(
+        channel_kind="telegram",
+        channel_name="main",
+        external_id=f"update-{number}",
+        sender=Sender(name="Анна", identities=(IdentityClaim("telegram", "5551234"),)),
+        text=f"Сообщение {number}",
+        message_ref=f"m{number}",
+    )
+
+
+@contextmanager
+def statements(hub: Hub) -> Iterator[list[str]]:
+    """The statements the database is sent meanwhile (each as its first three words)."""
+    sent: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
+        sent.append(" ".join(statement.split()[:3]))
+
+    engine: Engine = hub.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+async def test_a_message_into_an_open_conversation(hub: Hub) -> None:
+    await add_channel(hub, "telegram", "main")
+    await add_user(hub, "ivanov", online=True)
+    ingestor = Ingestor(hub)
+    first = await ingestor.submit(chat_message(1))  # a new lead, assigned to ivanov
+    await ingestor.submit(chat_message(2))
+    with statements(hub) as sent:
+        third = await ingestor.submit(chat_message(3))
+    assert third.conversation_id == first.conversation_id
+    begin = ["BEGIN IMMEDIATE"] if hub.db.dialect == "sqlite" else []
+    assert sent == [
+        *begin,
+        "INSERT INTO inbound_events",  # stored (a repeat stops here)
+        "SELECT channels.id, channels.kind,",
+        "SELECT identities.contact_id FROM",  # the sender's only identity: its owner
+        "SELECT conversations.id, conversations.contact_id,",  # his open conversation
+        "UPDATE conversations SET",  # last_message_at
+        "INSERT INTO messages",
+        "UPDATE inbound_events SET",  # processed
+        "INSERT INTO event_log",  # message.created, in the same transaction
+    ]
