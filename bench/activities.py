@@ -31,8 +31,10 @@ import sys
 from pathlib import Path
 
 # Run as `python bench/activities.py`, this folder comes first on the path, and its
-# bench/routing.py would hide the `routing` package the app imports.
+# bench/routing.py would hide the `routing` package the app imports; bench._common is
+# imported from the repository's root instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
@@ -40,16 +42,16 @@ import json
 import random
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 
+from bench._common import bare_select_1, percentile, throwaway_database, verdict
 from hub.actions import unit_of_work
 from hub.actions.users import create_api_token
 from hub.core import Hub
@@ -60,7 +62,6 @@ from hub.migrate import upgrade
 from hub.models import User
 from hub.settings import Settings
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 MOSCOW = ZoneInfo("Europe/Moscow")
 TEAM_SIZE = 10
 KINDS = ("call", "meeting", "task", "reminder", "email")
@@ -173,23 +174,6 @@ async def tokens(hub: Hub, user_ids: list[int]) -> dict[int, str]:
         }
 
 
-def percentile(sorted_ms: list[float], q: float) -> float:
-    return sorted_ms[max(0, int(len(sorted_ms) * q) - 1)]
-
-
-async def bare_select(dsn: str, samples: int) -> float:
-    conn = await asyncpg.connect(dsn)
-    try:
-        timings = []
-        for _ in range(samples):
-            started = time.perf_counter()
-            await conn.fetchval("SELECT 1")
-            timings.append((time.perf_counter() - started) * 1000)
-    finally:
-        await conn.close()
-    return percentile(sorted(timings), 0.99)
-
-
 async def bare_delivery(dsn: str, ids: list[int]) -> float:
     """Seconds for the bare writes of a delivery: one UPDATE of the rows and one INSERT of
     as many event rows, in one transaction, rolled back."""
@@ -244,10 +228,6 @@ async def timed(base: str, request: Request, count: int) -> tuple[float, float, 
     return statistics.median(timings), percentile(timings, 0.99), items
 
 
-def verdict(value: float, target: float) -> str:
-    return "ok" if value <= target else "OVER"
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, default=500)
@@ -263,84 +243,80 @@ async def main() -> None:
     )
     args = parser.parse_args()
 
-    name = f"okno_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    runner: web.AppRunner | None = None
-    try:
-        await upgrade(url)
-        now = datetime.now(UTC)
-        loaded, invited = await load(dsn, args, now)
-        print(
-            f"loaded {args.activities} activities ({invited} invitations) of {args.users} users"
-            f" in {loaded:.1f} s"
-        )
-        # The app's own scheduler stays out of the way: the bench ticks it by hand.
-        settings = Settings(database_url=url, redis_url=args.redis_url, reminder_tick_s=3600)
-        app = create_app(settings)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        base = f"http://127.0.0.1:{port}/api/v1"
-        hub: Hub = app[HUB]
-        managers = list(range(3, args.users + 1, 7))[:60]
-        teams = args.users // TEAM_SIZE
-        supervisors = [2 + (t - 1) * TEAM_SIZE for t in range(1, teams + 1)]
-        token_of = await tokens(hub, managers + supervisors)
-        floor = await bare_select(dsn, 2000)
-        print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")
-
-        today = now.astimezone(MOSCOW).replace(hour=0, minute=0, second=0, microsecond=0)
-        monday = today - timedelta(days=today.weekday())
-        pick = random.Random(5)
-
-        def day_panel(_: int) -> tuple[str, dict[str, str], str]:
-            return "/activities/today", {}, token_of[pick.choice(managers)]
-
-        def day_list(_: int) -> tuple[str, dict[str, str], str]:
-            params = {
-                "responsible": "me",
-                "from": today.isoformat(),
-                "to": (today + timedelta(days=1)).isoformat(),
-            }
-            return "/activities", params, token_of[pick.choice(managers)]
-
-        def overdue(_: int) -> tuple[str, dict[str, str], str]:
-            params = {"responsible": "me", "overdue": "true"}
-            return "/activities", params, token_of[pick.choice(managers)]
-
-        def week(_: int) -> tuple[str, dict[str, str], str]:
-            team = pick.randrange(1, teams + 1)
-            members = [u for u in range(2 + (team - 1) * TEAM_SIZE, 2 + team * TEAM_SIZE)]
-            params = {
-                "users": ",".join(str(u) for u in members if u <= args.users),
-                "from": monday.isoformat(),
-                "to": (monday + timedelta(days=7)).isoformat(),
-            }
-            return "/calendar", params, token_of[supervisors[team - 1]]
-
-        for label, request in (
-            ("«Сегодня» panel (overdue, today, tomorrow, badge)", day_panel),
-            ("list: a manager's day", day_list),
-            ("«Сегодня»: a manager's overdue list", overdue),
-            ("calendar: a team's week (10 people)", week),
-        ):
-            await timed(base, request, 20)  # warm the pool and the pages
-            p50, p99, items = await timed(base, request, args.requests)
+    async with throwaway_database() as db:
+        dsn = db.dsn
+        url = db.url
+        runner: web.AppRunner | None = None
+        try:
+            await upgrade(url)
+            now = datetime.now(UTC)
+            loaded, invited = await load(dsn, args, now)
             print(
-                f"{label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({p99 / floor:.0f}x the bare"
-                f" limit; target 50 ms: {verdict(p99, 50)}); {items} items"
+                f"loaded {args.activities} activities ({invited} invitations) of {args.users} users"
+                f" in {loaded:.1f} s"
             )
-        await reminders_figure(hub, dsn, args.reminders)
-    finally:
-        if runner is not None:
-            await runner.cleanup()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+            # The app's own scheduler stays out of the way: the bench ticks it by hand.
+            settings = Settings(database_url=url, redis_url=args.redis_url, reminder_tick_s=3600)
+            app = create_app(settings)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            base = f"http://127.0.0.1:{port}/api/v1"
+            hub: Hub = app[HUB]
+            managers = list(range(3, args.users + 1, 7))[:60]
+            teams = args.users // TEAM_SIZE
+            supervisors = [2 + (t - 1) * TEAM_SIZE for t in range(1, teams + 1)]
+            token_of = await tokens(hub, managers + supervisors)
+            floor = await bare_select_1(dsn, 2000)
+            print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")
+
+            today = now.astimezone(MOSCOW).replace(hour=0, minute=0, second=0, microsecond=0)
+            monday = today - timedelta(days=today.weekday())
+            pick = random.Random(5)
+
+            def day_panel(_: int) -> tuple[str, dict[str, str], str]:
+                return "/activities/today", {}, token_of[pick.choice(managers)]
+
+            def day_list(_: int) -> tuple[str, dict[str, str], str]:
+                params = {
+                    "responsible": "me",
+                    "from": today.isoformat(),
+                    "to": (today + timedelta(days=1)).isoformat(),
+                }
+                return "/activities", params, token_of[pick.choice(managers)]
+
+            def overdue(_: int) -> tuple[str, dict[str, str], str]:
+                params = {"responsible": "me", "overdue": "true"}
+                return "/activities", params, token_of[pick.choice(managers)]
+
+            def week(_: int) -> tuple[str, dict[str, str], str]:
+                team = pick.randrange(1, teams + 1)
+                members = [u for u in range(2 + (team - 1) * TEAM_SIZE, 2 + team * TEAM_SIZE)]
+                params = {
+                    "users": ",".join(str(u) for u in members if u <= args.users),
+                    "from": monday.isoformat(),
+                    "to": (monday + timedelta(days=7)).isoformat(),
+                }
+                return "/calendar", params, token_of[supervisors[team - 1]]
+
+            for label, request in (
+                ("«Сегодня» panel (overdue, today, tomorrow, badge)", day_panel),
+                ("list: a manager's day", day_list),
+                ("«Сегодня»: a manager's overdue list", overdue),
+                ("calendar: a team's week (10 people)", week),
+            ):
+                await timed(base, request, 20)  # warm the pool and the pages
+                p50, p99, items = await timed(base, request, args.requests)
+                print(
+                    f"{label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({p99 / floor:.0f}x the bare"
+                    f" limit; target 50 ms: {verdict(p99, 50)}); {items} items"
+                )
+            await reminders_figure(hub, dsn, args.reminders)
+        finally:
+            if runner is not None:
+                await runner.cleanup()
 
 
 async def reminders_figure(hub: Hub, dsn: str, count: int) -> None:

@@ -26,24 +26,26 @@ import sys
 from pathlib import Path
 
 # Run as `python bench/crm.py`, this folder comes first on the path, and its
-# bench/routing.py would hide the `routing` package the app imports.
+# bench/routing.py would hide the `routing` package the app imports; bench._common is
+# imported from the repository's root instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
 import random
 import statistics
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 
+from bench._common import bare_select_1, percentile, throwaway_database
 from hub.actions import unit_of_work
 from hub.actions.users import create_api_token, create_user
 from hub.core import Hub
@@ -54,7 +56,6 @@ from hub.models import Role
 from hub.models.crm import search_key
 from hub.settings import Settings
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SURNAMES = (
     "Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Фёдоров Морозов "
     "Волков Алексеев Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев Орлов Андреев"
@@ -231,24 +232,6 @@ async def _pipelines(conn: asyncpg.Connection) -> dict[str, list[int]]:
     return stages
 
 
-async def bare_limit(dsn: str, samples: int) -> float:
-    """p99 of `SELECT 1` through asyncpg: the floor under every request above."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        timings = []
-        for _ in range(samples):
-            started = time.perf_counter()
-            await conn.fetchval("SELECT 1")
-            timings.append((time.perf_counter() - started) * 1000)
-    finally:
-        await conn.close()
-    return percentile(sorted(timings), 0.99)
-
-
-def percentile(sorted_ms: list[float], q: float) -> float:
-    return sorted_ms[max(0, int(len(sorted_ms) * q) - 1)]
-
-
 async def users(hub: Hub) -> tuple[list[int], str]:
     """MANAGERS operators to own the records, and an admin's API token to ask as."""
     async with unit_of_work(hub) as uow:
@@ -291,104 +274,104 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="per figure")
     args = parser.parse_args()
 
-    name = f"okno_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    runner: web.AppRunner | None = None
-    try:
-        await upgrade(url)
-        app = create_app(Settings(database_url=url))
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        base = f"http://127.0.0.1:{port}/api/v1"
-        manager_ids, token = await users(app[HUB])
-        loaded = await load(dsn, args, manager_ids)
-        print(
-            f"loaded {args.contacts} contacts, {args.organisations} organisations, "
-            f"{args.deals} deals ({args.board} open on the board) in {loaded:.1f} s"
-        )
-        floor = await bare_limit(dsn, 2000)
-        print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")
-        pick = random.Random(7)
+    async with throwaway_database() as db:
+        dsn = db.dsn
+        url = db.url
+        runner: web.AppRunner | None = None
+        try:
+            await upgrade(url)
+            app = create_app(Settings(database_url=url))
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            base = f"http://127.0.0.1:{port}/api/v1"
+            manager_ids, token = await users(app[HUB])
+            loaded = await load(dsn, args, manager_ids)
+            print(
+                f"loaded {args.contacts} contacts, {args.organisations} organisations, "
+                f"{args.deals} deals ({args.board} open on the board) in {loaded:.1f} s"
+            )
+            floor = await bare_select_1(dsn, 2000)
+            print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")
+            pick = random.Random(7)
 
-        def contact() -> int:
-            return pick.randint(1, args.contacts)
+            def contact() -> int:
+                return pick.randint(1, args.contacts)
 
-        def organisation() -> int:
-            return pick.randint(1, args.organisations)
+            def organisation() -> int:
+                return pick.randint(1, args.organisations)
 
-        pipeline_id = await _board_pipeline(dsn)
-        figures: list[tuple[str, Request, float]] = [
-            ("contacts: phone 8 (916) …", lambda _: ("/contacts", {"q": spelled(contact())}), 50),
-            (
-                "contacts: name prefix",
-                lambda _: (
-                    "/contacts",
-                    {"q": SURNAMES[pick.randrange(len(SURNAMES))][:4], "match": "prefix"},
+            pipeline_id = await _board_pipeline(dsn)
+            figures: list[tuple[str, Request, float]] = [
+                (
+                    "contacts: phone 8 (916) …",
+                    lambda _: ("/contacts", {"q": spelled(contact())}),
+                    50,
                 ),
-                50,
-            ),
-            (
-                "contacts: a first name anywhere in the name",
-                lambda _: ("/contacts", {"q": FIRST[pick.randrange(len(FIRST))]}),
-                50,
-            ),
-            (
-                "contacts: a rare part of the name (trigrams)",
-                lambda _: ("/contacts", {"q": name_tail(contact())}),
-                50,
-            ),
-            ("contacts: INN", lambda _: ("/contacts", {"q": inn_of(organisation())}), 50),
-            (
-                "contacts: filtered, sorted page",
-                lambda _: (
-                    "/contacts",
-                    {
-                        "status": "client",
-                        "responsible_id": str(manager_ids[pick.randrange(MANAGERS)]),
-                        "sort": "name",
-                        "limit": "50",
-                    },
+                (
+                    "contacts: name prefix",
+                    lambda _: (
+                        "/contacts",
+                        {"q": SURNAMES[pick.randrange(len(SURNAMES))][:4], "match": "prefix"},
+                    ),
+                    50,
                 ),
-                50,
-            ),
-            (
-                "organisations: name prefix",
-                lambda _: ("/organisations", {"q": "ооо «" + SURNAMES[pick.randrange(5)][:3]}),
-                50,
-            ),
-            (
-                "organisations: INN",
-                lambda _: ("/organisations", {"q": inn_of(organisation())}),
-                50,
-            ),
-            (
-                f"board: {args.board} open deals",
-                lambda _: (f"/pipelines/{pipeline_id}/board", {}),
-                300,
-            ),
-        ]  # fmt: skip
-        headers = {"Authorization": f"Bearer {token}"}
-        async with aiohttp.ClientSession(headers=headers) as session:
-            await _next_page_figure(session, base, manager_ids, args.requests, floor)
-            for label, request, target in figures:
-                await timed(session, base, request, 20)  # warm the pool and the pages
-                p50, p99, items = await timed(session, base, request, args.requests)
-                verdict = "ok" if p99 <= target else "OVER"
-                print(
-                    f"{label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({p99 / floor:.0f}x the bare"
-                    f" limit; target {target} ms: {verdict}); {items} items"
-                )
-    finally:
-        if runner is not None:
-            await runner.cleanup()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+                (
+                    "contacts: a first name anywhere in the name",
+                    lambda _: ("/contacts", {"q": FIRST[pick.randrange(len(FIRST))]}),
+                    50,
+                ),
+                (
+                    "contacts: a rare part of the name (trigrams)",
+                    lambda _: ("/contacts", {"q": name_tail(contact())}),
+                    50,
+                ),
+                ("contacts: INN", lambda _: ("/contacts", {"q": inn_of(organisation())}), 50),
+                (
+                    "contacts: filtered, sorted page",
+                    lambda _: (
+                        "/contacts",
+                        {
+                            "status": "client",
+                            "responsible_id": str(manager_ids[pick.randrange(MANAGERS)]),
+                            "sort": "name",
+                            "limit": "50",
+                        },
+                    ),
+                    50,
+                ),
+                (
+                    "organisations: name prefix",
+                    lambda _: ("/organisations", {"q": "ооо «" + SURNAMES[pick.randrange(5)][:3]}),
+                    50,
+                ),
+                (
+                    "organisations: INN",
+                    lambda _: ("/organisations", {"q": inn_of(organisation())}),
+                    50,
+                ),
+                (
+                    f"board: {args.board} open deals",
+                    lambda _: (f"/pipelines/{pipeline_id}/board", {}),
+                    300,
+                ),
+            ]  # fmt: skip
+            headers = {"Authorization": f"Bearer {token}"}
+            async with aiohttp.ClientSession(headers=headers) as session:
+                await _next_page_figure(session, base, manager_ids, args.requests, floor)
+                for label, request, target in figures:
+                    await timed(session, base, request, 20)  # warm the pool and the pages
+                    p50, p99, items = await timed(session, base, request, args.requests)
+                    verdict = "ok" if p99 <= target else "OVER"
+                    print(
+                        f"{label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({p99 / floor:.0f}x the bare"
+                        f" limit; target {target} ms: {verdict}); {items} items"
+                    )
+        finally:
+            if runner is not None:
+                await runner.cleanup()
 
 
 async def _board_pipeline(dsn: str) -> int:

@@ -1,11 +1,24 @@
 """Web-form ingest, end to end: POST /forms/bench -> stored, routed -> operator's websocket.
 
 For each backend (SQLite file + memory bus; PostgreSQL throwaway database + Redis with a
-unique prefix) this starts the whole app in-process on a loopback port, logs an operator in
-over /ws, posts N submissions with C in flight, and prints submissions per second and the
-p50/p99 latency from the start of each POST to the websocket receiving its message.created.
+unique prefix) this starts the whole app in this process on a loopback port and runs the
+load in another process (this script again, with --load-generator): it logs an operator in
+over /ws, posts a warm-up, then the measured submissions, and times each one from the start
+of its POST to the websocket receiving its message.created.
 
-    .venv/bin/python bench/ingest.py -n 500 -c 20 [--backend sqlite|postgres|all]
+Two modes:
+- open (default): N submissions with C in flight; the figure is submissions per second;
+- steady rate (--rate R): R submissions started per second whatever is in flight, for
+  --seconds S (or -n N); the figures are p50/p90/p99 submit -> socket.
+
+The app process counts, over the measured window only, the SQL statements it executed
+(a listener on SQLAlchemy's Engine class), the transactions and commits, and its own CPU
+time; each is printed per submission. Before PostgreSQL it runs ../shared/bench/limits.py
+--only pg against the throwaway database and prints submissions/s as a ratio of its
+pg_txn_5stmt_16conn (--no-limits to skip; skipped when that script is absent).
+
+    .venv/bin/python bench/ingest.py -n 1000 -c 20 [--backend sqlite|postgres|all]
+    .venv/bin/python bench/ingest.py --rate 300 --seconds 10 --backend postgres
 """
 
 from __future__ import annotations
@@ -14,110 +27,49 @@ import sys
 from pathlib import Path
 
 # Run as `python bench/ingest.py`, this folder comes first on the path, and its
-# bench/routing.py would hide the `routing` package the app imports.
+# bench/routing.py would hide the `routing` package the app imports; bench._common is
+# imported from the repository's root instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
-import os
-import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
-import asyncpg
-import redis.asyncio as aioredis
-from aiohttp import web
-from websockets.asyncio.client import ClientConnection, connect
 
-from hub.actions import unit_of_work
-from hub.actions.channels import create_channel
-from hub.actions.users import create_user, start_session
-from hub.auth import SESSION_COOKIE
-from hub.bus import MemoryBus
-from hub.core import Hub
-from hub.db import Database
-from hub.host.app import create_app
-from hub.migrate import upgrade
-from hub.models import Role
-from hub.settings import Settings
+from bench._common import (
+    BACKENDS,
+    EVENT_TIMEOUT_S,
+    Arrivals,
+    Backend,
+    Limit,
+    Measured,
+    Parent,
+    inbound_summary,
+    is_load_generator,
+    latency_line,
+    measure_limit,
+    operator_socket,
+    prepare_app,
+    run_load,
+    schedule,
+    serving,
+)
 
-PG_ADMIN_DSN = os.environ.get("OKNO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("OKNO_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 CHANNEL = "bench"
-EVENT_TIMEOUT_S = 60.0
 
 
-@dataclass
-class Result:
-    backend: str
-    sent: int
-    received: int
-    elapsed_s: float
-    latencies_ms: list[float]
+# --------------------------------------------------------------------------- load generator
 
 
-class Arrivals:
-    """message.created events seen on the socket, by request number (the inbound event id)."""
-
-    def __init__(self) -> None:
-        self.at: dict[int, float] = {}
-        self._waiters: dict[int, asyncio.Future[float]] = {}
-
-    def arrived(self, number: int, moment: float) -> None:
-        self.at.setdefault(number, moment)
-        waiter = self._waiters.pop(number, None)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(moment)
-
-    async def wait(self, number: int) -> float:
-        if number in self.at:
-            return self.at[number]
-        waiter = self._waiters.setdefault(number, asyncio.get_running_loop().create_future())
-        return await asyncio.wait_for(waiter, EVENT_TIMEOUT_S)
-
-
-async def read_socket(ws: ClientConnection, arrivals: Arrivals) -> None:
-    async for raw in ws:
-        moment = time.perf_counter()
-        frame = json.loads(raw)
-        if frame.get("type") == "event" and frame.get("kind") == "message.created":
-            number = frame["payload"]["message"].get("meta", {}).get("request_number")
-            if isinstance(number, int):
-                arrivals.arrived(number, moment)
-
-
-async def prepare(settings: Settings) -> str:
-    """Migrate, add the form channel and an operator; returns the operator's session cookie."""
-    await upgrade(settings.database_url)
-    hub = Hub(settings=settings, db=Database(settings.database_url), bus=MemoryBus())
-    try:
-        async with unit_of_work(hub) as uow:
-            operator = await create_user(
-                uow,
-                "bench-operator",
-                "Оператор Нагрузкин",
-                "bench-password",
-                Role.operator,
-                max_conversations=100_000,
-            )
-            await create_channel(
-                uow,
-                "webform",
-                CHANNEL,
-                {"allowed_origins": [], "rate_limit_per_minute": 0},
-                title="Нагрузочный тест",
-            )
-            cookie, _csrf = await start_session(uow, operator, 3600)
-    finally:
-        await hub.db.dispose()
-    return cookie
+def request_number(message: dict[str, Any]) -> int | None:
+    number = message.get("meta", {}).get("request_number")
+    return number if isinstance(number, int) else None
 
 
 def submission(i: int, run: str) -> dict[str, object]:
@@ -125,7 +77,7 @@ def submission(i: int, run: str) -> dict[str, object]:
         "form_id": "bench",
         "submission_token": f"bench-{run}-{i:06d}",
         "name": f"Клиент {i}",
-        "phone": f"+7 916 0{i // 10000 % 100:02d}-{i // 100 % 100:02d}-{i % 100:02d}",
+        "phone": f"+7 916 {i // 10000 % 1000:03d}-{i // 100 % 100:02d}-{i % 100:02d}",
         "email": "",
         "message": f"Заявка № {i}: нужен замер окон, перезвоните после 18:00.",
         "page_url": "https://okna.example/kalkulyator/",
@@ -135,129 +87,158 @@ def submission(i: int, run: str) -> dict[str, object]:
     }
 
 
-async def measure(backend: str, settings: Settings, total: int, concurrency: int) -> Result:
-    cookie = await prepare(settings)
-    runner = web.AppRunner(create_app(settings), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    base = f"http://127.0.0.1:{port}"
+async def generate(config: dict[str, Any]) -> None:
+    """The load generator's whole run (its own process)."""
+    parent = Parent()
     arrivals = Arrivals()
     latencies: list[float] = []
     refused: list[str] = []
-    limit = asyncio.Semaphore(concurrency)
-    run = uuid.uuid4().hex
-    try:
-        async with (
-            connect(
-                f"ws://127.0.0.1:{port}/ws",
-                additional_headers={"Cookie": f"{SESSION_COOKIE}={cookie}"},
-            ) as ws,
-            aiohttp.ClientSession(base) as http,
-        ):
-            hello = json.loads(await ws.recv())
-            if hello.get("type") != "hello":
-                raise SystemExit(f"{backend}: the websocket did not say hello: {hello}")
-            reader = asyncio.create_task(read_socket(ws, arrivals))
+    lost = 0
+    run = uuid.uuid4().hex[:12]
+    async with (
+        operator_socket(config["ws"], config["cookie"], arrivals, request_number),
+        aiohttp.ClientSession(config["base"], connector=aiohttp.TCPConnector(limit=0)) as http,
+    ):
 
-            async def one(i: int) -> None:
-                async with limit:
-                    started = time.perf_counter()
-                    async with http.post(f"/forms/{CHANNEL}", json=submission(i, run)) as resp:
-                        body = await resp.json()
-                    if resp.status != 200:
-                        refused.append(f"HTTP {resp.status} {body}")
-                        return
-                try:
-                    seen = await arrivals.wait(int(body["request_number"]))
-                except TimeoutError:
-                    return
+        async def one(i: int, measured: bool = True) -> None:
+            nonlocal lost
+            started = time.perf_counter()
+            async with http.post(f"/forms/{CHANNEL}", json=submission(i, run)) as resp:
+                body = await resp.json()
+            if resp.status != 200:
+                refused.append(f"HTTP {resp.status} {body}")
+                return
+            try:
+                seen = await arrivals.wait(int(body["request_number"]))
+            except TimeoutError:
+                lost += 1
+                return
+            if measured:
                 latencies.append((seen - started) * 1000)
 
-            began = time.perf_counter()
-            await asyncio.gather(*(one(i) for i in range(total)))
-            elapsed = time.perf_counter() - began
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
-    finally:
-        await runner.cleanup()
-    if refused:
-        print(f"{backend}: {len(refused)} submissions refused, the first: {refused[0]}")
-    return Result(backend, total, len(latencies), elapsed, latencies)
+        warmup = config["warmup"]
+        await asyncio.gather(*(one(900_000 + i, measured=False) for i in range(warmup)))
+        refused.clear()
+        lost = 0
+        await arrivals.quiet()
+        await parent.measured()
+        elapsed, achieved = await schedule(config["n"], config["rate"], config["c"], one)
+    await parent.finished(
+        {
+            "sent": config["n"],
+            "elapsed_s": elapsed,
+            "achieved_rate": achieved,
+            "latencies_ms": latencies,
+            "refused": refused[:3],
+            "refused_count": len(refused),
+            "lost": lost,
+        }
+    )
 
 
-@contextlib.asynccontextmanager
-async def sqlite_settings() -> AsyncIterator[Settings]:
-    with tempfile.TemporaryDirectory(prefix="okno-bench-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'okno.db'}"
-        yield Settings(database_url=url, log_level="WARNING")
+# --------------------------------------------------------------------------- app process
 
 
-@contextlib.asynccontextmanager
-async def postgres_settings() -> AsyncIterator[Settings]:
-    name = f"okno_bench_{uuid.uuid4().hex[:10]}"
-    prefix = f"okno-bench-{uuid.uuid4().hex[:8]}:"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    user_host = PG_ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
-    try:
-        yield Settings(
-            database_url=f"postgresql+asyncpg://{user_host}/{name}",
-            redis_url=REDIS_URL,
-            redis_prefix=prefix,
-            log_level="WARNING",
+async def measure(backend: Backend, args: argparse.Namespace) -> None:
+    limit = Limit(None, "SQLite: the figure is PostgreSQL's")
+    if backend.pg_dsn is not None:
+        if args.no_limits:
+            limit = Limit(None, "--no-limits")
+        elif args.rate is not None:
+            limit = Limit(None, "steady-rate mode measures latency, not throughput")
+        else:
+            limit = await measure_limit(backend.pg_dsn, args.limits_duration)
+    options = {"allowed_origins": [], "rate_limit_per_minute": 0}
+    cookie = await prepare_app(backend.settings, "webform", CHANNEL, options, "Нагрузочный тест")
+    async with serving(backend.settings) as port:
+        config = {
+            "base": f"http://127.0.0.1:{port}",
+            "ws": f"ws://127.0.0.1:{port}/ws",
+            "cookie": cookie,
+            "n": args.n,
+            "c": args.c,
+            "rate": args.rate,
+            "warmup": args.warmup,
+        }
+        measured = await run_load(__file__, config)
+        inbound = await inbound_summary(backend.settings)
+    report(backend.name, args, measured, limit)
+    print(f"  {inbound}")
+
+
+def report(
+    backend: str,
+    args: argparse.Namespace,
+    measured: Measured,
+    limit: Limit,
+) -> None:
+    result, cost, drained = measured.result, measured.cost, measured.drained
+    sent = int(result["sent"])
+    latencies = sorted(float(v) for v in result["latencies_ms"])
+    elapsed = float(result["elapsed_s"])
+    rate = sent / elapsed
+    sqlite = backend == "sqlite"
+    if args.rate is None:
+        mode = f"open mode, {sent} submissions, {args.c} in flight"
+    else:
+        mode = (
+            f"steady rate {args.rate:g}/s (achieved {result['achieved_rate']:.1f}/s), "
+            f"{sent} submissions"
         )
-    finally:
-        admin = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-        client = aioredis.from_url(REDIS_URL)
-        try:
-            keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-            if keys:
-                await client.delete(*keys)
-        finally:
-            await client.aclose()
-
-
-def report(result: Result, concurrency: int) -> None:
-    lat = sorted(result.latencies_ms)
-    print(f"{result.backend}: {result.sent} submissions, concurrency {concurrency}")
-    print(f"  delivered to websocket: {result.received}/{result.sent}")
-    print(f"  wall time: {result.elapsed_s:.2f} s")
-    print(f"  submissions/s: {result.sent / result.elapsed_s:.1f}")
-    if len(lat) >= 2:
-        cuts = statistics.quantiles(lat, n=100, method="inclusive")
-        print(f"  latency p50: {statistics.median(lat):.1f} ms")
-        print(f"  latency p99: {cuts[98]:.1f} ms")
+    print(f"{backend}: {mode}; warm-up {args.warmup}; load generator in its own process")
+    print(
+        f"  delivered to the websocket: {len(latencies)}/{sent}"
+        f" (refused {result['refused_count']}, not seen within {EVENT_TIMEOUT_S:.0f} s:"
+        f" {result['lost']})"
+    )
+    for line in result["refused"]:
+        print(f"    refused: {line}")
+    goal_rate = "≥ 400/s (SQLite)" if sqlite else "≥ 1,000/s"
+    goal_p99 = "p99 ≤ 100 ms at 100/s (SQLite)" if sqlite else "p99 ≤ 50 ms at 300/s"
+    if args.rate is None:
+        print(f"  submissions/s: {rate:.1f} over {elapsed:.2f} s   [goal {goal_rate}]")
+    else:
+        print(f"  from the first POST to the last answer or arrival: {elapsed:.2f} s")
+    print(f"  submit → socket: {latency_line(latencies)}   [goal {goal_p99}]")
+    print(f"  app process, up to the last arrival: {cost.per(sent, 'submission')}")
+    print(f"  {measured.tail()}; with that tail: {drained.per(sent, 'submission')}")
+    print(f"  app process afterwards, without load: {measured.idle.background()}")
+    if not sqlite and args.rate is None:
+        print(f"  {limit.ratio(rate)}   [goal ≥ 0.4; long goal 1.0]")
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=500, help="submissions (default 500)")
-    parser.add_argument("-c", type=int, default=20, help="in flight at once (default 20)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("-n", type=int, default=None, help="submissions (default 500)")
+    parser.add_argument("-c", type=int, default=20, help="open mode: in flight (default 20)")
+    parser.add_argument("--rate", type=float, default=None, help="steady rate, submissions/s")
+    parser.add_argument("--seconds", type=float, default=None, help="with --rate: how long")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured submissions first")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
+    parser.add_argument("--no-limits", action="store_true", help="do not run limits.py")
+    parser.add_argument("--limits-duration", type=float, default=5.0)
     args = parser.parse_args()
+    if args.seconds is not None:
+        if args.rate is None:
+            parser.error("--seconds needs --rate")
+        if args.n is not None:
+            parser.error("give -n or --seconds, not both")
+        args.n = max(1, round(args.rate * args.seconds))
+    if args.n is None:
+        args.n = 500
     logging.basicConfig(level=logging.WARNING)
-    backends = {"sqlite": sqlite_settings, "postgres": postgres_settings}
-    for name, make in backends.items():
+    for name, make in BACKENDS.items():
         if args.backend not in (name, "all"):
             continue
         try:
-            async with make() as settings:
-                result = await measure(name, settings, args.n, args.c)
+            async with make() as backend:
+                await measure(backend, args)
         except OSError as exc:
             print(f"{name}: skipped, cannot reach its servers ({exc})")
-            continue
-        report(result, args.c)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if is_load_generator():
+        asyncio.run(generate(json.loads(sys.stdin.readline())))
+    else:
+        asyncio.run(main())

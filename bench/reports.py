@@ -25,20 +25,22 @@ import sys
 from pathlib import Path
 
 # Run as `python bench/reports.py`, this folder comes first on the path, and its
-# bench/routing.py would hide the `routing` package the app imports.
+# bench/routing.py would hide the `routing` package the app imports; bench._common is
+# imported from the repository's root instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime
 
 import aiohttp
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 
+from bench._common import bare_select_1, percentile, throwaway_database
 from hub.actions import unit_of_work
 from hub.actions.users import create_api_token, create_user
 from hub.core import Hub
@@ -48,7 +50,6 @@ from hub.migrate import upgrade
 from hub.models import Role
 from hub.settings import Settings
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DAYS = 90
 
 
@@ -132,20 +133,6 @@ async def load(dsn: str, args: argparse.Namespace, now: datetime) -> float:
     return time.perf_counter() - started
 
 
-async def bare_limit(dsn: str, samples: int) -> float:
-    """p99 of `SELECT 1` through asyncpg: the floor under every request above."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        timings = []
-        for _ in range(samples):
-            started = time.perf_counter()
-            await conn.fetchval("SELECT 1")
-            timings.append((time.perf_counter() - started) * 1000)
-    finally:
-        await conn.close()
-    return sorted(timings)[int(len(timings) * 0.99) - 1]
-
-
 async def timed(
     session: aiohttp.ClientSession, url: str, params: dict[str, str], count: int
 ) -> tuple[float, float]:
@@ -157,7 +144,7 @@ async def timed(
             assert response.status == 200, (url, response.status, body)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)]
+    return statistics.median(timings), percentile(timings, 0.95)
 
 
 async def main() -> None:
@@ -169,54 +156,50 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=20, help="per figure")
     args = parser.parse_args()
 
-    name = f"okno_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    runner: web.AppRunner | None = None
-    try:
-        await upgrade(url)
-        app = create_app(Settings(database_url=url))
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        base = f"http://127.0.0.1:{port}/api/v1"
-        token = await people(app[HUB], args.operators)
-        loaded = await load(dsn, args, datetime.now(UTC))
-        print(
-            f"loaded {args.conversations} conversations, "
-            f"{args.conversations * args.messages_each} messages, {args.calls} calls over "
-            f"{DAYS} days, {args.operators} operators in {loaded:.1f} s"
-        )
-        floor = await bare_limit(dsn, 2000)
-        print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")
-        figures = [
-            ("30-day conversation report by day", "/reports/conversations",
-             {"period": "30d", "group_by": "day"}, 500),
-            ("30-day conversation report by operator", "/reports/conversations",
-             {"period": "30d", "group_by": "operator"}, 500),
-            ("30-day call report by day", "/reports/calls",
-             {"period": "30d", "group_by": "day"}, 500),
-            (f"board with {args.operators} operators", "/board", {}, 50),
-        ]  # fmt: skip
-        headers = {"Authorization": f"Bearer {token}"}
-        async with aiohttp.ClientSession(headers=headers) as session:
-            for label, path, params, target in figures:
-                await timed(session, base + path, params, 2)  # warm the pool and the caches
-                p50, p95 = await timed(session, base + path, params, args.requests)
-                verdict = "ok" if p95 <= target else "OVER"
-                print(
-                    f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({p95 / floor:.0f}x the bare"
-                    f" limit; target {target} ms: {verdict})"
-                )
-    finally:
-        if runner is not None:
-            await runner.cleanup()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with throwaway_database() as db:
+        dsn = db.dsn
+        url = db.url
+        runner: web.AppRunner | None = None
+        try:
+            await upgrade(url)
+            app = create_app(Settings(database_url=url))
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            base = f"http://127.0.0.1:{port}/api/v1"
+            token = await people(app[HUB], args.operators)
+            loaded = await load(dsn, args, datetime.now(UTC))
+            print(
+                f"loaded {args.conversations} conversations, "
+                f"{args.conversations * args.messages_each} messages, {args.calls} calls over "
+                f"{DAYS} days, {args.operators} operators in {loaded:.1f} s"
+            )
+            floor = await bare_select_1(dsn, 2000)
+            print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")
+            figures = [
+                ("30-day conversation report by day", "/reports/conversations",
+                 {"period": "30d", "group_by": "day"}, 500),
+                ("30-day conversation report by operator", "/reports/conversations",
+                 {"period": "30d", "group_by": "operator"}, 500),
+                ("30-day call report by day", "/reports/calls",
+                 {"period": "30d", "group_by": "day"}, 500),
+                (f"board with {args.operators} operators", "/board", {}, 50),
+            ]  # fmt: skip
+            headers = {"Authorization": f"Bearer {token}"}
+            async with aiohttp.ClientSession(headers=headers) as session:
+                for label, path, params, target in figures:
+                    await timed(session, base + path, params, 2)  # warm the pool and the caches
+                    p50, p95 = await timed(session, base + path, params, args.requests)
+                    verdict = "ok" if p95 <= target else "OVER"
+                    print(
+                        f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({p95 / floor:.0f}x the bare"
+                        f" limit; target {target} ms: {verdict})"
+                    )
+        finally:
+            if runner is not None:
+                await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -31,21 +31,23 @@ import sys
 from pathlib import Path
 
 # Run as `python bench/robots.py`, this folder comes first on the path, and its
-# bench/routing.py would hide the `routing` package the app imports.
+# bench/routing.py would hide the `routing` package the app imports; bench._common is
+# imported from the repository's root instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import select
 
+from bench._common import bare_select_1, percentile, throwaway_database, verdict
 from hub.actions import deals, pipelines, unit_of_work
 from hub.actions import robots as robot_actions
 from hub.bus import create_bus
@@ -58,7 +60,6 @@ from hub.policy import SystemActor
 from hub.settings import Settings
 from robots import builtin, engine, events, manage
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEAM_SIZE = 10
 MOVES_IN_FLIGHT = 8
 STAGES = [
@@ -153,28 +154,6 @@ async def load(dsn: str, args: argparse.Namespace, stages: list[int], now: datet
     finally:
         await conn.close()
     return time.perf_counter() - started
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    return sorted_values[max(0, int(len(sorted_values) * q) - 1)]
-
-
-def verdict(value: float, target: float) -> str:
-    return "ok" if value <= target else "OVER"
-
-
-async def bare_select_1(dsn: str, samples: int = 2000) -> float:
-    """p99 of `SELECT 1` through asyncpg, in ms."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        timings = []
-        for _ in range(samples):
-            started = time.perf_counter()
-            await conn.fetchval("SELECT 1")
-            timings.append((time.perf_counter() - started) * 1000)
-    finally:
-        await conn.close()
-    return percentile(sorted(timings), 0.99)
 
 
 async def bare_count(dsn: str) -> float:
@@ -412,38 +391,35 @@ async def main() -> None:
     parser.add_argument("--redis-url", default=None, help="publish on Redis, not in memory")
     args = parser.parse_args()
 
-    name = f"okno_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    args.dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    hub: Hub | None = None
-    try:
-        await upgrade(url)
-        settings = Settings(database_url=url, redis_url=args.redis_url)
-        hub = Hub(
-            settings=settings,
-            db=Database(url),
-            bus=create_bus(args.redis_url, f"bench-{name}:"),
-        )
-        await hub.bus.start()
-        async with unit_of_work(hub) as uow:
-            made = await pipelines.add_pipeline(uow, "Продажи", STAGES)
-            stages = [s.id for s in await pipelines.pipeline_stages(uow, made.id)]
-        loaded = await load(args.dsn, args, stages, datetime.now(UTC))
-        print(
-            f"loaded {args.users} users, {args.deals} deals, {args.activities} activities"
-            f" in {loaded:.1f} s; bus: {'Redis' if args.redis_url else 'memory'}"
-        )
-        await scan_and_flag(hub, args.dsn, args)
-        await unpaid_scan(hub, args.dsn, args)
-        await event_to_action(hub, args, stages)
-    finally:
-        if hub is not None:
-            await hub.bus.close()
-            await hub.db.dispose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with throwaway_database() as db:
+        name = db.name
+        args.dsn = db.dsn
+        url = db.url
+        hub: Hub | None = None
+        try:
+            await upgrade(url)
+            settings = Settings(database_url=url, redis_url=args.redis_url)
+            hub = Hub(
+                settings=settings,
+                db=Database(url),
+                bus=create_bus(args.redis_url, f"bench-{name}:"),
+            )
+            await hub.bus.start()
+            async with unit_of_work(hub) as uow:
+                made = await pipelines.add_pipeline(uow, "Продажи", STAGES)
+                stages = [s.id for s in await pipelines.pipeline_stages(uow, made.id)]
+            loaded = await load(args.dsn, args, stages, datetime.now(UTC))
+            print(
+                f"loaded {args.users} users, {args.deals} deals, {args.activities} activities"
+                f" in {loaded:.1f} s; bus: {'Redis' if args.redis_url else 'memory'}"
+            )
+            await scan_and_flag(hub, args.dsn, args)
+            await unpaid_scan(hub, args.dsn, args)
+            await event_to_action(hub, args, stages)
+        finally:
+            if hub is not None:
+                await hub.bus.close()
+                await hub.db.dispose()
 
 
 if __name__ == "__main__":

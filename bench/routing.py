@@ -17,17 +17,18 @@ from pathlib import Path
 # Run as `python bench/routing.py`, this file's folder comes first on the path and its
 # name would hide the `routing` package it measures.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
 import random
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
+from bench._common import percentile, throwaway_database
 from connectors.base import IdentityClaim
 from hub.bus import MemoryBus
 from hub.core import Hub
@@ -37,7 +38,6 @@ from hub.models import Channel, Conversation, Presence, Role, User
 from hub.settings import Settings
 from routing import identity, sweeper
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SPELLINGS = ("8 ({a}) {b}-{c}-{d}", "+7 {a} {b}{c}{d}", "7{a}{b}{c}{d}", "{a}{b}{c}{d}")
 
 
@@ -136,13 +136,10 @@ async def main() -> None:
     parser.add_argument("--queue", type=int, default=2000)
     args = parser.parse_args()
 
-    name = f"okno_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
+    async with throwaway_database() as db:
+        url = db.url
         await upgrade(url)
-        loaded = await load_contacts(f"postgresql://postgres@127.0.0.1:5432/{name}", args.contacts)
+        loaded = await load_contacts(db.dsn, args.contacts)
         print(
             f"loaded {args.contacts} contacts with {2 * args.contacts} identities in {loaded:.1f} s"
         )
@@ -150,7 +147,7 @@ async def main() -> None:
         await time_lookups(hub, args.contacts, 200)  # warm the pool and the index pages
         timings = sorted(await time_lookups(hub, args.contacts, args.lookups))
         p50 = statistics.median(timings)
-        p99 = timings[int(len(timings) * 0.99) - 1]
+        p99 = percentile(timings, 0.99)
         print(
             f"identity lookup (normalise + indexed match), {args.lookups} senders: "
             f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {timings[-1]:.3f} ms"
@@ -161,9 +158,6 @@ async def main() -> None:
             f"{seconds:.2f} s = {assigned / seconds:.0f} decisions/s"
         )
         await hub.db.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":
