@@ -113,7 +113,11 @@ class _Pool:
         self._running: set[asyncio.Task[int]] = set()
 
     async def submit(self, work: Coroutine[Any, Any, int]) -> None:
-        await self._slots.acquire()
+        try:
+            await self._slots.acquire()
+        except BaseException:
+            work.close()  # cancelled while waiting (shutdown): never started, never awaited
+            raise
         task = asyncio.create_task(work)
         self._running.add(task)
         task.add_done_callback(self._finished)
