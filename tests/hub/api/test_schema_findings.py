@@ -60,3 +60,22 @@ async def test_a_name_that_looks_like_a_formula_exports_to_xlsx_as_text(api: Api
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == formula]
     assert len(cells) == 1
     assert cells[0].data_type == "s"  # a string, not a formula Excel would run
+
+
+async def test_a_team_naming_users_or_a_team_that_do_not_exist_is_a_422(api: Api) -> None:
+    await api.add_user("root", Role.admin)
+    olga = api.users["olga"].id
+    for body, field, error in [
+        ({"name": "Продажи", "member_ids": [olga, 987654]}, "member_ids", "no-such-user"),
+        ({"name": "Продажи", "after_hours_team_id": 987654}, "after_hours_team_id", "no-such-team"),
+    ]:
+        reply = await api.post("/api/v1/teams", "root", body)
+        assert reply.status == 422, reply.body
+        [detail] = reply.body["error"]["details"]
+        assert (detail["field"], detail["type"]) == (field, error)
+    created = await api.post("/api/v1/teams", "root", {"name": "Продажи", "member_ids": [olga]})
+    assert created.status == 201, created.body
+    changed = await api.call(
+        "PATCH", f"/api/v1/teams/{created.body['id']}", "root", json={"member_ids": [987654]}
+    )
+    assert changed.status == 422 and changed.body["error"]["details"][0]["type"] == "no-such-user"
