@@ -31,6 +31,7 @@ from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context
 from tests.agent_ui.xss_sources import (
     Corpus,
     add_channels,
+    html_mail,
     mail,
     telegram_updates,
     webform_request,
@@ -81,6 +82,8 @@ class Client:
     texts: list[str]
     card: list[str] = field(default_factory=list)  # more words on the workspace card
     subject: str = ""
+    # What the thread must not show (a script's or a style's text from an HTML body).
+    hidden: list[str] = field(default_factory=list)
     contact_id: int = 0
     conversation_id: int = 0
 
@@ -141,7 +144,15 @@ async def ingest(ui: Ui, dovecot: Any) -> list[Client]:
     letter = Client("email", sender, [*lines(plain), attachment.replace("/", "_")])
     await dovecot.append(mail(letter.name, subject, plain, html, attachment))
     letter.subject = subject
-    return [form, chat, bot, letter]
+    # HTML alone: the thread shows its text; the handlers, script and style are gone.
+    only_html = Client(
+        "email",
+        "Дарья-почта {{7*7}} ${7*7}",
+        ["Здравствуйте", "Жду ответа"],
+        hidden=["__xss=902", "display:none"],
+    )
+    await dovecot.append(html_mail(only_html.name, c.next("Замер "), html))
+    return [form, chat, bot, letter, only_html]
 
 
 async def find_rows(ui: Ui, clients: list[Client]) -> None:
@@ -151,7 +162,7 @@ async def find_rows(ui: Ui, clients: list[Client]) -> None:
         async with ui.hub.db.sessions() as session:
             return len((await session.execute(select(Message.id))).all())
 
-    await eventually(lambda: _at_least(stored, 7), timeout=30)
+    await eventually(lambda: _at_least(stored, 8), timeout=30)
     async with ui.hub.db.sessions() as session:
         rows = (await session.execute(select(Contact.id, Contact.name))).all()
         for client in clients:
@@ -212,6 +223,8 @@ async def test_every_door_shows_the_corpus_as_text_and_runs_none_of_it(
             shown = await thread.inner_text()
             for text in client.texts:
                 assert text in shown, (client.door, text)
+            for text in client.hidden:
+                assert text not in shown, (client.door, text)
             await workspace.locator("#card").filter(has_text=client.name).wait_for()
             card = await workspace.locator("#card").inner_text()
             for text in client.card:

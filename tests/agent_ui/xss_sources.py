@@ -154,14 +154,26 @@ async def telegram_updates(ui: Ui, first: str, last: str, text: str, file_name: 
 
 def mail(from_name: str, subject: str, text: str, html: str, file_name: str) -> bytes:
     """A client's letter: display name, subject, plain and HTML bodies, one attachment."""
-    letter = EmailMessage()
-    letter["From"] = formataddr((from_name, "client.xss@mail.example"))
-    letter["To"] = "sales@okno.example"
-    letter["Subject"] = subject
-    letter["Message-ID"] = make_msgid(domain="mail.example")
+    letter = _letter(from_name, "client.xss@mail.example", subject)
     letter.set_content(text)
     letter.add_alternative(html, subtype="html")
     letter.add_attachment(
         b"%PDF-1.4 xss", maintype="application", subtype="pdf", filename=file_name
     )
     return letter.as_bytes()
+
+
+def html_mail(from_name: str, subject: str, html: str) -> bytes:
+    """A letter with an HTML body only: its text is what the workspace shows."""
+    letter = _letter(from_name, "html.only@mail.example", subject)
+    letter.set_content(html, subtype="html")
+    return letter.as_bytes()
+
+
+def _letter(from_name: str, address: str, subject: str) -> EmailMessage:
+    letter = EmailMessage()
+    letter["From"] = formataddr((from_name, address))
+    letter["To"] = "sales@okno.example"
+    letter["Subject"] = subject
+    letter["Message-ID"] = make_msgid(domain="mail.example")
+    return letter
