@@ -314,6 +314,12 @@ class ConnectorContext(Protocol):
         (re)connect; others never do."""
         ...
 
+    def link_changed(self, up: bool) -> None:
+        """The long-lived link to the source (AMI socket, IMAP mailbox, Telegram or VK long
+        polling) is up, or was lost and is being re-established: what the node's
+        `okno_connector_link_up` gauge shows. Told on every change, never waited on."""
+        ...
+
 
 class Connector(Protocol):
     kind: ClassVar[str]

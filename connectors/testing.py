@@ -78,6 +78,8 @@ class FakeContext:
         self._first: dict[tuple[str, str], Receipt] = {}
         # How often the connector said its long-lived link came up (ConnectorContext.linked).
         self.links = 0
+        # What the connector said of its link to the source, in order (link_changed).
+        self.link_states: list[bool] = []
 
     @property
     def stored(self) -> list[str]:
@@ -123,6 +125,9 @@ class FakeContext:
 
     async def linked(self) -> None:
         self.links += 1
+
+    def link_changed(self, up: bool) -> None:
+        self.link_states.append(up)
 
     async def stop(self) -> None:
         """Cancel what was spawned, as stopping the channel does."""

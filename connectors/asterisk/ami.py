@@ -66,6 +66,7 @@ class AmiClient:
         on_event: EventSink,
         on_ready: ReadyHook | None = None,
         on_linked: Callable[[], None] | None = None,
+        on_link: Callable[[bool], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
@@ -73,6 +74,8 @@ class AmiClient:
         self._on_ready = on_ready
         # Told (without waiting for it) each time the link is up, resynced and takes actions.
         self._on_linked = on_linked
+        # Told True when a session is up and in step, False when one is lost or fails.
+        self._on_link = on_link
         self._clock = clock
         self._manager: AmiManager | None = None
         self._lost: asyncio.Future[str] | None = None
@@ -158,6 +161,8 @@ class AmiClient:
             self.sessions += 1
             self._ready.set()
             log.info("AMI %s:%d connected and in step", settings.host, settings.port)
+            if self._on_link is not None:
+                self._on_link(True)
             if self._on_linked is not None:
                 self._on_linked()
             watchdog = asyncio.create_task(self._watchdog(manager))
@@ -167,6 +172,8 @@ class AmiClient:
         finally:
             self._ready.clear()
             self._manager = None
+            if self._on_link is not None and not self._stopping.is_set():
+                self._on_link(False)
             if watchdog is not None:
                 watchdog.cancel()
             reason = lost.result() if lost.done() else "session abandoned"

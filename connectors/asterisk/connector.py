@@ -99,7 +99,13 @@ class AsteriskConnector(BaseConnector, CallControl):
     async def _read(self) -> None:
         """The leased reader: the AMI link (reconnecting with backoff by itself) and the pump
         that hands its events to the hub."""
-        link = AsteriskLink(self.ami_settings(), self.tracker, self.agents, on_linked=self._linked)
+        link = AsteriskLink(
+            self.ami_settings(),
+            self.tracker,
+            self.agents,
+            on_linked=self._linked,
+            on_link=self.ctx.link_changed,
+        )
         self.link = link
         pump = asyncio.create_task(self._pump())
         try:

@@ -26,6 +26,7 @@ class AsteriskLink:
         *,
         clock: Callable[[], float] = time.time,
         on_linked: Callable[[], None] | None = None,
+        on_link: Callable[[bool], None] | None = None,
     ) -> None:
         self.tracker = tracker
         self.agents = agents or AgentBoard()
@@ -35,6 +36,7 @@ class AsteriskLink:
             on_event=self._on_event,
             on_ready=self._resync,
             on_linked=on_linked,
+            on_link=on_link,
             clock=clock,
         )
         self.resyncs = 0

@@ -40,6 +40,7 @@ class MailboxReader:
         session = ImapSession(self.options, self.ctx.log)
         try:
             validity = await session.open()
+            self.ctx.link_changed(True)
             last_uid = await self._resume_after(validity)
             self.ctx.log.info(
                 "email %s: reading %s from UID %d (IDLE %s)",

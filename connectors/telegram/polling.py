@@ -51,7 +51,7 @@ class Poller:
         await self.bot.delete_webhook(drop_pending_updates=False)
         saved = await self.ctx.checkpoint_get(OFFSET_KEY)
         offset = int(saved) if saved else None
-        failures = 0
+        failures, first = 0, True
         while True:
             call = RawGetUpdates(
                 offset=offset, timeout=self.timeout, allowed_updates=list(WANTED_UPDATES)
@@ -74,9 +74,13 @@ class Poller:
                 delay = backoff_delay(failures)
                 self.log.warning("telegram getUpdates failed: %s; retrying in %.1f s", exc, delay)
             else:
-                failures = 0
+                if failures or first:
+                    self.ctx.link_changed(True)
+                failures, first = 0, False
                 offset = await self._store(batch, offset)
                 continue
+            if not failures:
+                self.ctx.link_changed(False)
             failures += 1
             await asyncio.sleep(delay)
 

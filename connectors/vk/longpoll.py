@@ -52,6 +52,7 @@ class LongPoller:
             poller.ts,
             "the saved checkpoint" if saved else "the server's",
         )
+        self.ctx.link_changed(True)
         while True:
             updates = await loop.run_in_executor(thread, poller.check)
             if poller.last_failed is not None:

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from hub.core import Hub
-from hub.models import Strategy, Team, TeamMember
-from hub.policy import Actor, Conflict, ensure_can_manage_teams
+from hub.models import Strategy, Team, TeamMember, User
+from hub.policy import Actor, Conflict, InvalidInput, ensure_can_manage_teams
 
 from . import lookup
 from .keep import KEEP, Keep
@@ -41,6 +41,8 @@ async def create_team(
     async with unit_of_work(hub) as uow:
         if (await uow.session.execute(select(Team.id).where(Team.name == name))).first():
             raise TeamExistsError(name)
+        members = list(member_ids)
+        await _check_links(uow, after_hours_team_id, members)
         team = Team(
             name=name,
             strategy=strategy,
@@ -51,7 +53,7 @@ async def create_team(
         )
         uow.session.add(team)
         await uow.session.flush()
-        await _add_members(uow, team.id, member_ids)
+        await _add_members(uow, team.id, members)
     return team
 
 
@@ -76,6 +78,12 @@ async def update_team(
             taken = select(Team.id).where(Team.name == name, Team.id != team_id)
             if (await uow.session.execute(taken)).first():
                 raise TeamExistsError(name)
+        members = None if isinstance(member_ids, Keep) else list(member_ids)
+        await _check_links(
+            uow,
+            None if isinstance(after_hours_team_id, Keep) else after_hours_team_id,
+            members or (),
+        )
         settings = {
             "name": name,
             "strategy": strategy,
@@ -88,10 +96,31 @@ async def update_team(
             if value is not KEEP:
                 setattr(team, column, value)
         await uow.session.flush()
-        if member_ids is not KEEP:
+        if members is not None:
             await uow.session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
-            await _add_members(uow, team.id, member_ids)
+            await _add_members(uow, team.id, members)
     return team
+
+
+async def _check_links(
+    uow: UnitOfWork, after_hours_team_id: int | None, member_ids: Iterable[int]
+) -> None:
+    """Ids that name nothing are the caller's mistake (422), not a foreign-key failure."""
+    problems = []
+    if after_hours_team_id is not None and await uow.session.get(Team, after_hours_team_id) is None:
+        problems.append(("after_hours_team_id", "no-such-team", "there is no such team"))
+    wanted = set(member_ids)
+    if wanted:
+        known = set(
+            (await uow.session.execute(select(User.id).where(User.id.in_(wanted)))).scalars()
+        )
+        if wanted - known:
+            missing = ", ".join(str(i) for i in sorted(wanted - known))
+            problems.append(("member_ids", "no-such-user", f"no such users: {missing}"))
+    if problems:
+        raise InvalidInput(
+            [{"field": f, "location": "body", "type": t, "message": m} for f, t, m in problems]
+        )
 
 
 async def _add_members(uow: UnitOfWork, team_id: int, user_ids: Iterable[int]) -> None:

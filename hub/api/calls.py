@@ -88,6 +88,7 @@ async def list_calls(call: ApiCall[CallListQuery, None]) -> CallPage:
     response=CallPlaced,
     status=202,
     conflicts=True,
+    missing=True,  # no such PBX channel, or no such contact to dial
 )
 async def place_call(call: ApiCall[None, CallIn]) -> CallPlaced:
     body = call.body

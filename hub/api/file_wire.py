@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from hub.actions.files import OCTET_STREAM, clean_mime
+from hub.policy import DomainError
 
 UPLOAD_TOKEN_TTL_S = 24 * 3600
+BAD_MULTIPART = "A part's headers or framing could not be read (bad-multipart)."
 MAX_NAME = 200
 _ACTIVE = ("html", "xml", "svg", "script", "xsl")
 _PASSIVE = frozenset(
@@ -41,6 +46,16 @@ _PASSIVE = frozenset(
 )
 _PASSIVE_PREFIXES = ("image/", "audio/", "video/", "application/vnd.")
 FILE_CSP = "sandbox; default-src 'none'"
+
+
+@contextlib.contextmanager
+def readable_multipart() -> Iterator[None]:
+    """Reading a multipart body: a malformed part (a header aiohttp refuses, a broken
+    boundary, undecodable text) is the sender's mistake, answered 422, not a server error."""
+    try:
+        yield
+    except (HttpProcessingError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise DomainError("bad-multipart", 422, BAD_MULTIPART) from exc
 
 
 def served_type(mime_type: str | None) -> str:
@@ -191,7 +206,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                 "403": _error("Role too low or missing CSRF header."),
                 "413": _error("Larger than OKNO_MAX_UPLOAD_BYTES (file-too-large)."),
                 "415": _error("Not multipart/form-data (not-multipart)."),
-                "422": _error("No file field, or an empty file."),
+                "422": _error("No file field, an empty file, or a malformed body (bad-multipart)."),
             },
         }
     },

@@ -29,6 +29,7 @@ from .file_wire import (
     clean_name,
     file_response,
     read_upload_token,
+    readable_multipart,
     upload_token,
 )
 from .registry import API_PREFIX
@@ -59,11 +60,12 @@ async def _file_part(request: web.Request) -> BodyPartReader:
         raise DomainError(
             "not-multipart", 415, "Send the file as multipart/form-data, field 'file'."
         )
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if isinstance(part, BodyPartReader) and part.name == "file":
-            return part
-        await part.release()
+    with readable_multipart():
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader) and part.name == "file":
+                return part
+            await part.release()
     raise DomainError("no-file", 422, "The form has no 'file' field.")
 
 
@@ -85,7 +87,8 @@ async def upload(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > limit + _FRAMING_BYTES:
         raise too_large(limit)
     part = await _file_part(request)
-    data = await _read_limited(part, limit)
+    with readable_multipart():
+        data = await _read_limited(part, limit)
     if not data:
         raise DomainError("empty-file", 422, "The file is empty.")
     # Browsers escape '"' and line breaks as %22, %0A; aiohttp clients escape everything.

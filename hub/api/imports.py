@@ -30,7 +30,7 @@ from hub.policy import DomainError
 from hub.queries import imports as queries
 from hub.queries.imports import ColumnMapping, ImportJobOut, ImportPreview
 
-from .file_wire import clean_name, content_disposition
+from .file_wire import clean_name, content_disposition, readable_multipart
 from .files import too_large
 from .inputs import Body
 from .registry import API_PREFIX, ApiCall, RouteTable
@@ -74,24 +74,25 @@ async def upload(request: web.Request) -> web.Response:
             "not-multipart", 415, "Send multipart/form-data with fields 'entity' and 'file'."
         )
     entity_text, data, name, mime = "", b"", "", files.OCTET_STREAM
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "entity":
-            entity_text = (await part.text()).strip()
-        elif part.name == "file":
-            name = clean_name(unquote(part.filename or "")) or "import.csv"
-            mime = files.clean_mime(part.headers.get("Content-Type"))
-            chunks, size = [], 0
-            while chunk := await part.read_chunk(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise too_large(limit)
-                chunks.append(chunk)
-            data = b"".join(chunks)
-        else:
-            await part.release()
+    with readable_multipart():
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "entity":
+                entity_text = (await part.text()).strip()
+            elif part.name == "file":
+                name = clean_name(unquote(part.filename or "")) or "import.csv"
+                mime = files.clean_mime(part.headers.get("Content-Type"))
+                chunks, size = [], 0
+                while chunk := await part.read_chunk(_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large(limit)
+                    chunks.append(chunk)
+                data = b"".join(chunks)
+            else:
+                await part.release()
     try:
         entity = CrmEntity(entity_text)
     except ValueError:
@@ -266,7 +267,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                 "403": _error("Not a supervisor or admin, or missing CSRF header."),
                 "413": _error("Larger than OKNO_MAX_UPLOAD_BYTES (file-too-large)."),
                 "415": _error("Not multipart/form-data (not-multipart)."),
-                "422": _error("No file, bad entity, not-an-xlsx, empty-file."),
+                "422": _error("No file, bad entity, not-an-xlsx, empty-file, bad-multipart."),
             },
         }
     },

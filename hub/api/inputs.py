@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from hub.actions.channels import NAME_PATTERN as CHANNEL_NAME_PATTERN
@@ -37,12 +38,32 @@ def _one_line(value: str) -> str:
 OneLine = AfterValidator(_one_line)
 
 
-class Query(BaseModel):
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class _Input(BaseModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # PostgreSQL text cannot hold NUL: refused here (422), not a 500 from the database.
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL characters (U+0000)")
+        return data
+
+
+class Query(_Input):
     # Unknown parameters (cache busters and the like) are ignored, not refused.
     model_config = ConfigDict(extra="ignore")
 
 
-class Body(BaseModel):
+class Body(_Input):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -112,6 +112,7 @@ async def get_templates(call: ApiCall[TemplateQuery, None]) -> TemplateList:
     body=TemplateIn,
     response=TemplateOut,
     status=201,
+    missing=True,  # no-such-team: a team template for a team that does not exist
 )
 async def create_template(call: ApiCall[None, TemplateIn]) -> TemplateOut:
     created = await reply_templates.create_template(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 BOM = "\ufeff"
 CSV_MIME = "text/csv; charset=utf-8"
@@ -31,9 +32,25 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[object
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
-    sheet.append(list(header))
+    sheet.append([_xlsx_cell(sheet, cell) for cell in header])
     for row in rows:
-        sheet.append(["" if cell is None else cell for cell in row])
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: object) -> object:
+    """Text stays text: a client's name «=HYPERLINK(…)» must not become a live formula in
+    the manager's Excel (openpyxl makes any string starting with «=» one), and control
+    characters, which XLSX cannot hold, are dropped instead of failing the whole export."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell

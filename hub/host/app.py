@@ -90,7 +90,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
 
     async def connectors_ctx(app: web.Application) -> AsyncIterator[None]:
         hub, ingestor = app[HUB], app[INGESTOR]
-        runner = ConnectorRunner(context_factory(ingestor, telephony.on_linked))
+        runner = ConnectorRunner(context_factory(ingestor, telephony.on_linked, metrics.link_state))
         app[RUNNER] = runner
         # Call control reaches the node holding the PBX link, wherever a request lands.
         commands = create_commands(settings.redis_url, settings.redis_prefix)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ log = logging.getLogger(__name__)
 
 
 LinkHook = Callable[["ChannelContext"], Awaitable[None]]
+# Told (kind, name, state) when a connector's link to its source changes: True up, False
+# lost, None when this node no longer reads the source (the channel stopped, the lease went
+# to another node), so the gauge is dropped rather than showing a down link that is not ours.
+LinkStateHook = Callable[[str, str, bool | None], None]
 
 
 @dataclass
@@ -37,6 +42,7 @@ class ChannelContext:
     runner: ConnectorRunner
     # Run when the connector's source link is (re)established (see `linked`).
     on_linked: LinkHook | None = field(default=None)
+    on_link_state: LinkStateHook | None = field(default=None)
 
     async def submit(self, item: Inbound) -> Receipt:
         try:
@@ -55,18 +61,38 @@ class ChannelContext:
         # once (a poll, a mailbox, a PBX socket): it runs on the node holding the lease.
         task_name = f"{self.channel_kind}:{self.channel_name}:{name}"
         hub = self.ingestor.hub
-        self.runner.supervise_for(
-            (self.channel_kind, self.channel_name),
-            task_name,
+
+        async def reading() -> None:
+            try:
+                await run()
+            except asyncio.CancelledError:
+                # The lease went to another node, or the channel stopped: not our link now.
+                self._report_link(None)
+                raise
+            except Exception:
+                # A crash is a lost link until the restart brings it up again.
+                self._report_link(False)
+                raise
+            self._report_link(None)
+
+        def leased() -> Awaitable[None]:
             # Held per hub, not per process: tests and embedders run several nodes in one.
-            lambda: run_leased(hub, task_name, run, origin_of(hub)),
-        )
+            return run_leased(hub, task_name, reading, origin_of(hub))
+
+        self.runner.supervise_for((self.channel_kind, self.channel_name), task_name, leased)
 
     async def linked(self) -> None:
         """The connector's link to its source is up again: the hub brings the source in step
         with what changed meanwhile (an operator's presence -> their PBX queue pause)."""
         if self.on_linked is not None:
             await self.on_linked(self)
+
+    def link_changed(self, up: bool) -> None:
+        self._report_link(up)
+
+    def _report_link(self, state: bool | None) -> None:
+        if self.on_link_state is not None:
+            self.on_link_state(self.channel_kind, self.channel_name, state)
 
     async def checkpoint_get(self, key: str) -> str | None:
         return await channel_state.read(self.ingestor.hub, self.channel_id, key)
@@ -76,10 +102,13 @@ class ChannelContext:
 
 
 def context_factory(
-    ingestor: Ingestor, on_linked: LinkHook | None = None
+    ingestor: Ingestor,
+    on_linked: LinkHook | None = None,
+    on_link_state: LinkStateHook | None = None,
 ) -> Callable[[ConnectorRunner, ChannelSpec], ConnectorContext]:
     """`on_linked`: what to do each time a connector's link to its source (re)connects; it
-    looks at the connector's capabilities to know whether there is anything to do."""
+    looks at the connector's capabilities to know whether there is anything to do.
+    `on_link_state`: told every change of that link (the node's metrics)."""
 
     def make(runner: ConnectorRunner, spec: ChannelSpec) -> ChannelContext:
         return ChannelContext(
@@ -90,6 +119,7 @@ def context_factory(
             ingestor=ingestor,
             runner=runner,
             on_linked=on_linked,
+            on_link_state=on_link_state,
         )
 
     return make

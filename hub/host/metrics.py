@@ -11,6 +11,7 @@ nothing here waits on I/O.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from aiohttp import web
@@ -111,6 +112,14 @@ class Metrics:
             ["robot", "status"],
             registry=r,
         )
+        self.connector_link_up = Gauge(
+            "okno_connector_link_up",
+            "1 while this node's link to a leased source is up (AMI socket, IMAP mailbox, "
+            "Telegram or VK long polling), 0 while it is lost and being re-established; absent "
+            "on nodes that do not hold the channel's lease",
+            ["channel_kind", "channel"],
+            registry=r,
+        )
         self.db_pool_in_use = Gauge(
             "okno_db_pool_in_use", "Database connections this node has checked out", registry=r
         )
@@ -124,6 +133,14 @@ class Metrics:
         )
         for kind in SOCKET_ROUTES.values():
             self.websockets.labels(kind).set(0)
+
+    def link_state(self, kind: str, name: str, state: bool | None) -> None:
+        """A connector's link changed (`ChannelContext.link_changed`); None drops the series."""
+        if state is None:
+            with contextlib.suppress(KeyError):
+                self.connector_link_up.remove(kind, name)
+        else:
+            self.connector_link_up.labels(kind, name).set(1 if state else 0)
 
 
 METRICS = web.AppKey("okno.metrics", Metrics)

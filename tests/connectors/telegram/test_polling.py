@@ -18,7 +18,7 @@ from hub.host.channels import spec_of
 from hub.models import Channel, ChannelState, InboundEvent, Message
 from tests.conftest import Backend
 
-from .fake_api import TELEGRAM, TOKEN, FakeBotApi, error_reply
+from .fake_api import TELEGRAM, TOKEN, FakeBotApi, Reply, error_reply
 from .support import Bot, Serve, offline_context, open_bot
 
 THREE = TELEGRAM.json("get_updates__three_updates.json")["result"]
@@ -144,4 +144,29 @@ async def test_storage_failure_keeps_the_unstored_updates_unacknowledged(
         assert ctx.stored == ["781234530", "781234531", "781234532"]
         assert ctx.checkpoints == {"offset": str(NEXT_OFFSET)}
     finally:
+        await runtime.stop()
+
+
+async def test_the_link_is_reported_lost_on_a_failed_poll_and_up_on_the_next_answer(
+    api: FakeBotApi,
+) -> None:
+    ctx = offline_context()
+    options = TelegramOptions(token=TOKEN, api_base=api.base_url, poll_timeout=1)
+    runtime = TelegramRuntime(ctx, options)
+    bad_gateway = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+    api.queue("getUpdates", Reply(502, bad_gateway))
+    api.queue("getUpdates", Reply(502, bad_gateway))
+    api.queue_updates(*THREE)
+    poller = Poller(runtime.bot, ctx, runtime.process_update, timeout=1)
+    task = asyncio.create_task(poller.run())
+    try:
+        await api.wait_for("getUpdates", lambda c: offset_of(c) == NEXT_OFFSET)
+        # Told once when the polls start failing, once when one is answered; a second
+        # failure or more answers change nothing (the gauge is set, not counted).
+        assert ctx.link_states == [False, True]
+        assert ctx.stored == ["781234530", "781234531", "781234532"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         await runtime.stop()
