@@ -19,6 +19,8 @@ __all__ = ["browser", "day"]  # the fixtures, imported for this module's tests
 
 AXE = "/static/axe.min.js"
 BLOCKING = ("serious", "critical")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}  # as signed_in_context opens it
 # Each admin page: what shows that its script has filled it from the API, and the button
 # that opens its form (checked open too: its labels are what a screen reader needs most).
 ADMIN_PAGES = {
@@ -31,6 +33,9 @@ ADMIN_PAGES = {
     "/admin/visibility": ("#visibility-form input:checked", None),
     "/templates": ("#template-rows tr, #template-empty:visible", "#template-add"),
 }
+
+# The workspace's dialogs, each opened over the open conversation.
+WORKSPACE_DIALOGS = ("#btn-transfer", "#btn-snooze", "#btn-save-view", "#btn-keys")
 
 
 async def blocking_violations(page: Any, where: str) -> list[str]:
@@ -82,6 +87,16 @@ async def test_no_serious_or_critical_violations_on_the_main_pages(browser: Any,
         await page.locator("#messages .msg", has_text="Нужен замер окон").wait_for()
         await page.locator("#card-identities", has_text="+7916555").wait_for()
         found += await blocking_violations(page, "/ (workspace)")
+        for opener in WORKSPACE_DIALOGS:
+            await page.click(opener)
+            dialog = page.locator("dialog[open]")
+            await dialog.wait_for()
+            found += await blocking_violations(page, f"/ (workspace, {opener})")
+            await page.keyboard.press("Escape")
+            await dialog.wait_for(state="detached")
+        # At a phone's width the workspace is one pane at a time, with its own controls.
+        await page.set_viewport_size(PHONE)
+        found += await blocking_violations(page, "/ (workspace, 390 px)")
     finally:
         await operator.close()
 
@@ -94,6 +109,8 @@ async def test_no_serious_or_critical_violations_on_the_main_pages(browser: Any,
         await page.locator(".agent", has_text="Ольга Иванова").wait_for()
         await page.locator("#board-conversations tr", has_text="Борис Очередной").wait_for()
         found += await blocking_violations(page, "/supervisor")
+        await page.set_viewport_size(PHONE)
+        found += await blocking_violations(page, "/supervisor (390 px)")
         # A person on the board is a toggle reached by the keyboard: Enter filters the rows.
         agent = page.locator(".agent", has_text="Ольга Иванова")
         assert await agent.get_attribute("role") == "button"
@@ -111,9 +128,13 @@ async def test_no_serious_or_critical_violations_on_the_main_pages(browser: Any,
         page = await admin.new_page()
         watch_console(page, problems)
         for path, (filled, add) in ADMIN_PAGES.items():
+            await page.set_viewport_size(DESKTOP)
             await page.goto(ui.url(path))
             await page.locator(filled).first.wait_for()
             found += await blocking_violations(page, path)
+            await page.set_viewport_size(PHONE)
+            found += await blocking_violations(page, f"{path} (390 px)")
+            await page.set_viewport_size(DESKTOP)
             if add is not None:
                 await page.click(add)
                 await page.locator("dialog[open] form").wait_for()
