@@ -85,7 +85,7 @@ function agentMeta(agent) {
 function renderAgents() {
   // Only people in a team's rotation: a supervisor outside it is no capacity.
   const rows = board ? board.operators : [];
-  clear(agentList).append(...rows.map((agent) => el("li", {
+  clear(agentList).append(...rows.map((agent) => el("div", {
     class: "agent",
     dataset: { presence: agent.presence, id: agent.id },
     role: "button",
@@ -126,7 +126,7 @@ boardBody.addEventListener("click", (event) => {
   if (row) window.location.assign("/#c" + row.dataset.id);
 });
 agentList.addEventListener("click", (event) => {
-  const item = event.target.closest("li[data-id]");
+  const item = event.target.closest(".agent[data-id]");
   if (!item) return;
   const id = Number(item.dataset.id);
   onlyOperator = onlyOperator === id ? null : id;
@@ -135,7 +135,7 @@ agentList.addEventListener("click", (event) => {
 agentList.addEventListener("keydown", (event) => {
   if (event.key === "Enter" || event.key === " ") {
     event.preventDefault();
-    event.target.closest("li[data-id]")?.click();
+    event.target.closest(".agent[data-id]")?.click();
   }
 });
 filterButton.addEventListener("click", () => { onlyOperator = null; renderConversations(); });
