@@ -121,8 +121,10 @@ async def conversation_hits(session: AsyncSession, terms: SearchTerms) -> list[C
 # a MATERIALIZED CTE, planned without the LIMIT's early stop: a rare or absent word goes through
 # the GIN bitmap (0.05 ms at any size), a common one fills its page from the first, small window
 # whatever the plan, and any plan's work is bounded by its window, which only grows when the
-# windows below held fewer matches than a page.
-FIRST_WINDOW = 1024
+# windows below held fewer matches than a page. The first window is a few pages' worth of ids:
+# a phrase in one message of five fills it, and re-parsing it costs about what the backward
+# scan did for such a phrase.
+FIRST_WINDOW_PAGES = 8
 WINDOW_GROWTH = 8
 
 
@@ -156,7 +158,7 @@ async def _postgres_message_ids(
     if oldest is None or newest is None:
         return []
     ids: list[int] = []
-    high, window = newest + 1, FIRST_WINDOW
+    high, window = newest + 1, FIRST_WINDOW_PAGES * limit
     while len(ids) < limit and high > oldest:
         low = max(high - window, oldest)
         ids.extend(await session.scalars(postgres_window(terms, low, high, limit - len(ids))))
