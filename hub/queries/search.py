@@ -110,6 +110,62 @@ async def conversation_hits(session: AsyncSession, terms: SearchTerms) -> list[C
     return hits
 
 
+# PostgreSQL looks for a page of matching ids in windows of ids below the cursor, newest
+# first, each window WINDOW_GROWTH times the last, until the page is full or the window
+# reaches the oldest message. Why not `ORDER BY id DESC LIMIT n` over the whole table: with it
+# the planner weighs a backward scan of the primary key, filtered by to_tsvector, that stops at
+# the n-th match, against the GIN bitmap that finds every match and sorts them; which one wins
+# depends on the sampled estimate of the words' frequency, and a prefix query («4711:*») that
+# no message holds is estimated as common, so the scan re-parsed every row (22.8 s at
+# 1,000,000 messages, README.md, «bench/search.py»). Inside a window the matches are fenced in
+# a MATERIALIZED CTE, planned without the LIMIT's early stop: a rare or absent word goes through
+# the GIN bitmap (0.05 ms at any size), a common one fills its page from the first, small window
+# whatever the plan, and any plan's work is bounded by its window, which only grows when the
+# windows below held fewer matches than a page. The first window is a few pages' worth of ids:
+# a phrase in one message of five fills it, and re-parsing it costs about what the backward
+# scan did for such a phrase.
+FIRST_WINDOW_PAGES = 8
+WINDOW_GROWTH = 8
+
+
+def postgres_window(terms: SearchTerms, low: int, high: int, limit: int) -> Select[tuple[int]]:
+    """The newest `limit` ids holding the words with low <= id < high."""
+    russian: ColumnElement[str] = literal_column("'russian'::regconfig")
+    found = (
+        select(Message.id)
+        .where(
+            # The expression of ix_messages_text_fts (hub/models/comms.py), so it is used.
+            func.to_tsvector(russian, Message.text).op("@@")(
+                func.to_tsquery(russian, postgres_tsquery(terms))
+            ),
+            Message.direction != Direction.system,
+            Message.id >= low,
+            Message.id < high,
+        )
+        .cte("found")
+        .prefix_with("MATERIALIZED")  # the fence: planned for all its rows, no early stop
+    )
+    return select(found.c.id).order_by(found.c.id.desc()).limit(limit)
+
+
+async def _postgres_message_ids(
+    session: AsyncSession, terms: SearchTerms, before: int | None, limit: int
+) -> list[int]:
+    bounds = select(func.min(Message.id), func.max(Message.id))
+    if before is not None:
+        bounds = bounds.where(Message.id < before)
+    oldest, newest = (await session.execute(bounds)).one()
+    if oldest is None or newest is None:
+        return []
+    ids: list[int] = []
+    high, window = newest + 1, FIRST_WINDOW_PAGES * limit
+    while len(ids) < limit and high > oldest:
+        low = max(high - window, oldest)
+        ids.extend(await session.scalars(postgres_window(terms, low, high, limit - len(ids))))
+        high, window = low, window * WINDOW_GROWTH
+    return ids
+
+
 async def _matching_message_ids(
     session: AsyncSession, terms: SearchTerms, before: int | None, limit: int
 ) -> list[int]:
@@ -117,22 +173,7 @@ async def _matching_message_ids(
     if not terms.words:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        russian: ColumnElement[str] = literal_column("'russian'::regconfig")
-        query = (
-            select(Message.id)
-            .where(
-                # The expression of ix_messages_text_fts (hub/models/comms.py), so it is used.
-                func.to_tsvector(russian, Message.text).op("@@")(
-                    func.to_tsquery(russian, postgres_tsquery(terms))
-                ),
-                Message.direction != Direction.system,
-            )
-            .order_by(Message.id.desc())
-            .limit(limit)
-        )
-        if before is not None:
-            query = query.where(Message.id < before)
-        return list(await session.scalars(query))
+        return await _postgres_message_ids(session, terms, before, limit)
     # FTS5 hands rowids back in descending order cheaply; system lines are filtered after.
     rows = await session.execute(
         text(

@@ -1,0 +1,102 @@
+"""PostgreSQL's message search under a table of tens of thousands of rows, analysed: a word no
+message holds, a word every fifth message holds and a word only the oldest message holds all
+answer the same pages, in the same order, as `ORDER BY id DESC` over every matching row; and
+the plan of a window over the whole table for the absent word goes through the GIN full-text
+index, not a scan re-parsing every row (README.md, «bench/search.py»)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
+
+from hub.actions import unit_of_work
+from hub.queries.search import postgres_window
+from hub.queries.search_terms import parse_terms
+from tests.conftest import Backend
+from tests.hub.api.conftest import Api
+
+# Enough that the windows (8 pages' worth of ids, then x8 each) grow several times before the
+# oldest message.
+ROWS = 20_000
+COMMON = "Нужен замер балкона, живу на третьем этаже"
+OTHER = "Доставка возможна в субботу после обеда"
+
+
+def _index_names(plan: Any) -> set[str]:
+    names = {plan["Index Name"]} if "Index Name" in plan else set()
+    for child in plan.get("Plans", []):
+        names |= _index_names(child)
+    return names
+
+
+async def _search(api: Api, q: str, **params: Any) -> dict[str, Any]:
+    reply = await api.get("/api/v1/search", "olga", q=q, **params)
+    assert reply.status == 200, reply.body
+    return dict(reply.body)
+
+
+async def _all_pages(api: Api, q: str, limit: int) -> list[int]:
+    ids: list[int] = []
+    cursor: int | None = None
+    while True:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        page = await _search(api, q, **params)
+        ids += [hit["message_id"] for hit in page["messages"]]
+        assert len(page["messages"]) == limit or page["next_cursor"] is None
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return ids
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_absent_common_and_oldest_words_answer_fast_plans_and_exact_pages(
+    api: Api, backend: Backend
+) -> None:
+    assert backend.name == "postgres"
+    oldest = await api.inbound(
+        name="Анна", phone="+79160000001", text="Живу на улице Черёмуховой, нужен замер"
+    )
+    async with unit_of_work(api.hub) as uow:
+        await uow.session.execute(
+            text(
+                "INSERT INTO messages (conversation_id, direction, text, meta, created_at)"
+                " SELECT :conversation, CASE WHEN g % 7 = 0 THEN 'system' ELSE 'inbound' END,"
+                " CASE WHEN g % 5 = 0 THEN :common ELSE :other END, '{}', now()"
+                " FROM generate_series(1, :rows) AS g"
+            ),
+            {"conversation": oldest, "common": COMMON, "other": OTHER, "rows": ROWS},
+        )
+    async with unit_of_work(api.hub) as uow:
+        await uow.session.execute(text("ANALYZE messages"))
+        rows = (
+            await uow.session.execute(text("SELECT id, direction, text FROM messages ORDER BY id"))
+        ).all()
+    visible = [(id_, body) for id_, direction, body in rows if direction != "system"]
+    common = [id_ for id_, body in reversed(visible) if "замер" in body]
+
+    assert (await _search(api, "4711"))["messages"] == []
+    assert (await _search(api, "балконх"))["messages"] == []  # a typo
+    first = await _search(api, "замера балкона", limit=20)
+    assert [hit["message_id"] for hit in first["messages"]] == common[:20]
+    assert first["next_cursor"] == common[19]
+    after = await _search(api, "замера балкона", limit=20, cursor=first["next_cursor"])
+    assert [hit["message_id"] for hit in after["messages"]] == common[20:40]
+    # Paged to the end, 200 at a time: every match once, newest first, the oldest included.
+    assert common[-1] == visible[0][0]
+    assert await _all_pages(api, "замер", limit=200) == common
+    only_oldest = await _search(api, "черёмуховая")
+    assert [hit["conversation_id"] for hit in only_oldest["messages"]] == [oldest]
+    assert only_oldest["next_cursor"] is None
+
+    window = postgres_window(parse_terms("4711"), rows[0][0], rows[-1][0] + 1, 51)
+    sql = window.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    async with unit_of_work(api.hub) as uow:
+        explained = await uow.session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"))
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    assert "ix_messages_text_fts" in _index_names(plan), json.dumps(plan, indent=1)
