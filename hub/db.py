@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
@@ -22,6 +23,12 @@ from sqlalchemy.ext.asyncio import (
 
 from hub.outages import DATABASE, OUTAGES
 from hub.sqlite_cursor import OneTripCursor
+
+# aiosqlite logs every call into its thread at DEBUG with the statement's parameters: a
+# channel's bot token and webhook secret, messages' texts, clients' phones. With
+# OKNO_LOG_LEVEL=DEBUG they would all land in the log, so its records stop at INFO here,
+# whatever the root logger's level (tests/hub/api/test_secrets_in_logs.py).
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def is_sqlite(url: str) -> bool:

@@ -103,7 +103,7 @@ def created_range(query: ContactListQuery) -> tuple[datetime | None, datetime | 
 
 class OrganisationLinkIn(Body):
     id: RowId
-    position: str = Field(default="", max_length=200)
+    position: Annotated[str, OneLine] = Field(default="", max_length=200)
 
 
 def _utc(value: datetime | None) -> datetime | None:

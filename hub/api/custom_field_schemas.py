@@ -10,9 +10,9 @@ from hub.actions.custom_fields import KEY_PATTERN
 from hub.models import CrmEntity, FieldKind
 from hub.queries import Shape
 
-from .inputs import Body, Query
+from .inputs import Body, OneLine, Query
 
-Option = Annotated[str, Field(min_length=1, max_length=200)]
+Option = Annotated[str, OneLine, Field(min_length=1, max_length=200)]
 
 
 class CustomFieldQuery(Query):
@@ -21,7 +21,7 @@ class CustomFieldQuery(Query):
 
 class CustomFieldIn(Body):
     entity: CrmEntity
-    label: str = Field(min_length=1, max_length=200)
+    label: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
     kind: FieldKind
     key: str | None = Field(
         default=None,
@@ -37,7 +37,7 @@ class CustomFieldIn(Body):
 class CustomFieldPatch(Body):
     """Only what is sent changes; the kind and the key never do."""
 
-    label: str | None = Field(default=None, min_length=1, max_length=200)
+    label: Annotated[str, OneLine] | None = Field(default=None, min_length=1, max_length=200)
     required: bool | None = None
     options: list[Option] | None = Field(default=None, max_length=500)
     position: int | None = Field(default=None, ge=1, le=10_000, description="1 is first.")

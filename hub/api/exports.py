@@ -56,7 +56,8 @@ def _custom_cell(value: Any, kind: str, excel: bool) -> Any:
         return "да" if value else "нет"
     if excel and kind == FieldKind.money:
         return Decimal(str(value))
-    return value if excel and isinstance(value, int | float) else str(value)
+    # A number stays a number (the CSV writer quotes text only, hub/crm_io/writing.py).
+    return value if isinstance(value, int | float) else str(value)
 
 
 def _name(ref: Any) -> str:

@@ -167,7 +167,9 @@ ChannelOptions = Annotated[
 class ChannelIn(Body):
     kind: str = Field(min_length=1, max_length=40, description="A kind from /channels/kinds.")
     name: ChannelName
-    title: str = Field(default="", max_length=200, description="Shown to agents; default: name.")
+    title: Annotated[str, OneLine] = Field(
+        default="", max_length=200, description="Shown to agents; default: name."
+    )
     team_id: RowId | None = None
     enabled: bool = Field(default=True, description="false: stored, not started.")
     options: ChannelOptions = Field(default_factory=dict)
@@ -176,7 +178,7 @@ class ChannelIn(Body):
 class ChannelPatch(Body):
     """Only what is sent changes; in `options` an omitted secret (or "********") is kept."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Annotated[str, OneLine] | None = Field(default=None, min_length=1, max_length=200)
     team_id: RowId | None = Field(default=None, description="null: no team.")
     enabled: bool | None = None
     options: ChannelOptions | None = None

@@ -3,18 +3,18 @@ are validated by robots.rules (per field: "trigger.time.after.amount", "actions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from hub.queries.flags import FlagOut
 from hub.queries.shapes import Shape
 
-from .inputs import Body, Query
+from .inputs import Body, OneLine, Query
 
 
 class RobotIn(Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
     enabled: bool = False
     trigger: dict[str, Any]
@@ -24,7 +24,7 @@ class RobotIn(Body):
 
 class RobotPatchIn(Body):
     version: int = Field(description="The version the editor started from (409 if stale).")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, OneLine] | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     # Given together: the new version's rule.
     trigger: dict[str, Any] | None = None

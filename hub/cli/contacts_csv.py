@@ -20,6 +20,8 @@ from sqlalchemy import select
 from hub.actions import crm, unit_of_work
 from hub.actions.contacts import NormalisedIdentity
 from hub.core import Hub
+from hub.crm_io.reading import unquote_cell
+from hub.crm_io.writing import csv_cell
 from hub.models import Contact, ContactOrganisation, Identity, IdentityKind, Organisation, User
 from routing.identity import find_contact, normalise_email, normalise_phone
 
@@ -74,7 +76,7 @@ def parse_rows(text: str) -> list[ContactRow]:
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
-        values = dict(zip(keys, (c.strip() for c in cells), strict=False))
+        values = dict(zip(keys, (unquote_cell(c).strip() for c in cells), strict=False))
         rows.append(
             ContactRow(
                 line=reader.line_num,
@@ -212,7 +214,8 @@ def render_csv(rows: Iterable[dict[str, str]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[*STANDARD_COLUMNS, *extra], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # Text a spreadsheet would run as a formula gets its `'`, as in the API's exports.
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     return "\ufeff" + out.getvalue()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ XLSX_MAGIC = b"PK\x03\x04"
 # Enough lines for the sniffer to see the delimiter, few enough to stay fast.
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = ",;\t"
+# What Okno's CSV export (hub/crm_io/writing.py) writes for text that would be a formula:
+# one `'` more in front. Excel's own "text as typed" mark is the same quote.
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 
 
 class UnreadableFile(ValueError):
@@ -58,11 +62,16 @@ def decode_text(data: bytes) -> str:
 def sniff_delimiter(sample: str) -> str:
     """`,`, `;` or tab, as csv.Sniffer sees it on the first lines; falls back to the one the
     header line holds most of (a one-column file sniffs as nothing)."""
+    header = sample.split("\n", 1)[0]
+    by_header = max(_DELIMITERS, key=header.count)
     try:
-        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+        sniffed = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
-        header = sample.split("\n", 1)[0]
-        return max(_DELIMITERS, key=header.count)
+        return by_header
+    # The sniffer trusts quoted cells first, and a cell like «"=HYPERLINK(""http://x"",""y"")"»
+    # makes it vote for the comma inside it; a delimiter the header line lacks while it holds
+    # another one would read the whole header as one column, so the header's wins then.
+    return sniffed if sniffed in header or by_header not in header else by_header
 
 
 def _read_csv(data: bytes) -> Table:
@@ -71,7 +80,15 @@ def _read_csv(data: bytes) -> Table:
         raise UnreadableFile("not-a-table", "This is not a CSV text file.")
     sample = "\n".join(text[:_SNIFF_BYTES].splitlines()[:50])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(sample))
-    return _table(((reader.line_num, row) for row in reader), "csv")
+    rows = ((reader.line_num, [unquote_cell(cell) for cell in row]) for row in reader)
+    return _table(rows, "csv")
+
+
+def unquote_cell(cell: str) -> str:
+    """The value an exported CSV cell stands for: the `'` put before text that a spreadsheet
+    would run as a formula is taken off, so export → import gives back «=HYPERLINK(…)» or
+    «+7 916 …» as they were. Other cells, and a `'` before ordinary text, stay as they are."""
+    return cell[1:] if _QUOTED_FORMULA.match(cell) else cell
 
 
 def cell_text(value: object) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hub.auth import principal_from_token
 from hub.bus import MemoryBus
 from hub.cli import commands as cli
-from hub.cli.contacts_csv import parse_rows
+from hub.cli.contacts_csv import parse_rows, render_csv
 from hub.core import Hub
 from hub.db import Database
 from hub.migrate import upgrade
@@ -196,7 +196,7 @@ async def test_contacts_import_normalises_reports_and_round_trips(
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0] == {
         "name": "Иван Петров",
-        "phones": "+79165551234;+74951234567",
+        "phones": "'+79165551234;+74951234567",  # «+» quoted, so Excel keeps it text
         "emails": "ivan.petrov@stroymontazh.example",
         "organisation": "ООО «СтройМонтаж»",
         "position": "Директор",
@@ -232,6 +232,32 @@ def test_excel_semicolon_file_with_bom_is_read() -> None:
     assert rows[0].name == "Гусев В." and rows[0].organisation == "ИП Гусев"
     assert rows[0].phones == ("+7 926 744-19-05", "8 926 744 19 06")
     assert rows[0].custom_fields == {}
+
+
+def test_contacts_export_quotes_formulas_and_reads_them_back() -> None:
+    text = render_csv(
+        [
+            {
+                "name": '=HYPERLINK("http://x","y")',
+                "phones": "+79161234567",
+                "emails": "",
+                "organisation": "@SUM(1+1)",
+                "position": "-5",
+                "responsible": "",
+            }
+        ]
+    )
+    assert text == (
+        "\ufeffname,phones,emails,organisation,position,responsible\r\n"
+        '"\'=HYPERLINK(""http://x"",""y"")",\'+79161234567,,\'@SUM(1+1),-5,\r\n'
+    )
+    [row] = parse_rows(text)
+    assert (row.name, row.phones, row.organisation, row.position) == (
+        '=HYPERLINK("http://x","y")',
+        ("+79161234567",),
+        "@SUM(1+1)",
+        "-5",
+    )
 
 
 def test_contacts_import_of_a_missing_file_fails_clearly(

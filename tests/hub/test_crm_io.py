@@ -144,3 +144,45 @@ def test_mapping_key_ignores_case_and_spacing_of_headers() -> None:
 def test_csv_out_is_what_russian_excel_opens() -> None:
     text = csv_lines([["ФИО", "Сумма"], ["Иванов; Иван", "1,50"]], bom=True)
     assert text == '\ufeffФИО;Сумма\r\n"Иванов; Иван";1,50\r\n'
+
+
+def test_csv_out_quotes_text_a_spreadsheet_would_run_and_reads_back_as_typed() -> None:
+    typed = [
+        '=HYPERLINK("http://x","y")',
+        "@SUM(1+1)",
+        "+7 916 123-45-67",
+        "+79161234567",
+        "-2+3",
+        "\tTAB",
+        "\rCR",
+        "'=already quoted",
+        "-5",
+        "-1500,50",
+        "Иван",
+        "it's",
+    ]
+    text = csv_lines([["Значение", "Число"], *([value, -5] for value in typed)])
+    assert text == (
+        "Значение;Число\r\n"
+        '"\'=HYPERLINK(""http://x"",""y"")";-5\r\n'
+        "'@SUM(1+1);-5\r\n"
+        "'+7 916 123-45-67;-5\r\n"
+        "'+79161234567;-5\r\n"
+        "'-2+3;-5\r\n"
+        "'\tTAB;-5\r\n"
+        '"\'\rCR";-5\r\n'
+        "''=already quoted;-5\r\n"
+        "-5;-5\r\n"
+        "-1500,50;-5\r\n"
+        "Иван;-5\r\n"
+        "it's;-5\r\n"
+    )
+    assert csv_lines([[Decimal("-5.00"), -1.5, None]]) == "-5.00;-1.5;\r\n"
+
+    table = read_table(text.encode(), "export.csv")
+    # The reader strips cells, so a leading tab or CR is not kept; the quote still goes.
+    assert [cells[0] for _, cells in table.rows] == [
+        v if v[0] not in "\t\r" else v[1:] for v in typed
+    ]
+    # Someone's own «'» before ordinary text (Excel's "text as typed" mark) stays.
+    assert read_table(b"a;b\n'123;'x\n", "f.csv").rows == [(2, ["'123", "'x"])]

@@ -428,7 +428,7 @@ async def test_export_is_exactly_the_filtered_rows_the_caller_sees(crm: Api) -> 
     ]  # fmt: skip
     assert sorted((r[1], r[3], r[4], r[7], r[11]) for r in rows[1:]) == [
         ("Алексей Волков", "", "volkov@example.ru", "Ольга Иванова", ""),
-        ("Анна Белова", "+79161112233, +74951112233", "", "Ольга Иванова", "Тверь"),
+        ("Анна Белова", "'+79161112233, +74951112233", "", "Ольга Иванова", "Тверь"),
     ]
     status, body, _ = await export(crm, "/api/v1/contacts/export", "olga", q="Анна")
     assert [r[1] for r in read_csv(body)[1:]] == ["Анна Белова"]
@@ -489,3 +489,45 @@ async def test_export_of_organisations_and_deals_and_back_again(crm: Api) -> Non
     mapping = [m for m in guessed(again.body) if m["field"] != "new-custom-field"]
     done = await run(crm, again.body["job"]["id"], "boss", mapping)
     assert (done["created_count"], done["duplicate_count"]) == (0, 1)
+
+
+async def test_csv_exports_quote_what_excel_would_run_and_read_back_as_typed(crm: Api) -> None:
+    """OWASP's CSV injection: text starting with =, +, -, @, tab or CR gets a leading «'» in
+    the CSV (Excel shows it as text, never runs it); importing that CSV takes it off again."""
+    link = '=HYPERLINK("http://x","y")'
+    await add_contact(crm, link, phones=["+7 916 123-45-67"], source="-2+3")
+    await create_pipeline(crm.hub, SETUP, "Продажи", [StageSpec("Интерес")])
+    typed = "Название сделки;Этап сделки\n@SUM(1+1);Интерес\n".encode()
+    deals = await upload(crm, "boss", "deal", "deals.csv", typed)
+    assert (await run(crm, deals.body["job"]["id"], "boss", guessed(deals.body)))["report"] == []
+
+    _, contacts_file, _ = await export(crm, "/api/v1/contacts/export", "boss")
+    text = contacts_file.decode("utf-8")
+    # The name, the phone as stored and the source, each quoted; the quotes inside the
+    # formula doubled by CSV itself.
+    assert ';"\'=HYPERLINK(""http://x"",""y"")";' in text
+    assert ";'+79161234567;" in text
+    assert ";'-2+3;" in text
+    _, deals_file, _ = await export(crm, "/api/v1/deals/export", "boss")
+    assert ";'@SUM(1+1);0.00;RUB;Продажи;Интерес;" in deals_file.decode("utf-8")
+
+    # Back in: the preview's samples are the values as typed, the contact is found again by
+    # its phone (a duplicate), and the deal's title is «@SUM(1+1)» once more.
+    again = await upload(crm, "boss", "contact", "contacts.csv", contacts_file)
+    samples = {c["header"]: c["samples"] for c in again.body["columns"]}
+    assert (samples["ФИО"], samples["Телефон"], samples["Источник"]) == (
+        [link],
+        ["+79161234567"],
+        ["-2+3"],
+    )
+    mapping = [m for m in guessed(again.body) if m["field"] != "new-custom-field"]
+    done = await run(crm, again.body["job"]["id"], "boss", mapping)
+    assert (done["created_count"], done["duplicate_count"]) == (0, 1)
+    back = await upload(crm, "boss", "deal", "deals-back.csv", deals_file)
+    titles = {c["header"]: c["samples"] for c in back.body["columns"]}["Название сделки"]
+    assert titles == ["@SUM(1+1)"]
+    mapping = [m for m in guessed(back.body) if m["field"] not in (None, "new-custom-field")]
+    assert (await run(crm, back.body["job"]["id"], "boss", mapping))["created_count"] == 1
+    async with crm.hub.db.sessions() as session:
+        stored = await session.scalars(select(Deal.title).order_by(Deal.id))
+        assert list(stored) == ["@SUM(1+1)", "@SUM(1+1)"]

@@ -44,6 +44,58 @@ async def test_typed_names_with_control_characters_are_refused(api: Api, name: s
         assert (await session.execute(select(Contact))).first() is None
 
 
+async def test_labels_titles_and_positions_are_one_line_too(api: Api) -> None:
+    """What else an administrator or an operator names: a channel's title, a robot, a custom
+    field and its choices, a contact's position in an organisation."""
+    await api.add_user("root", Role.admin)
+    org = await api.post("/api/v1/organisations", "olga", {"name": "ООО «Окна»"})
+    assert org.status == 201, org.body
+    channel = await api.post(
+        "/api/v1/channels", "root", {"kind": "webform", "name": "shop", "title": "Сайт"}
+    )
+    assert channel.status == 201, channel.body
+    robot = {
+        "trigger": {"type": "event", "event": "conversation.created"},
+        "actions": [{"type": "flag", "code": "x", "reason": "x"}],
+    }
+    for name in BROKEN:
+        refused = [
+            await api.post(
+                "/api/v1/channels", "root", {"kind": "webform", "name": "form", "title": name}
+            ),
+            await api.call(
+                "PATCH", f"/api/v1/channels/{channel.body['id']}", "root", json={"title": name}
+            ),
+            await api.post("/api/v1/robots", "root", {"name": name, **robot}),
+            await api.post(
+                "/api/v1/custom-fields",
+                "root",
+                {"entity": "contact", "label": name, "kind": "text"},
+            ),
+            await api.post(
+                "/api/v1/custom-fields",
+                "root",
+                {"entity": "contact", "label": "Канал", "kind": "list", "options": [name]},
+            ),
+            await api.post(
+                "/api/v1/contacts",
+                "olga",
+                {"name": "Иван", "organisations": [{"id": org.body["id"], "position": name}]},
+            ),
+        ]
+        assert [r.status for r in refused] == [422] * 6, (name, [r.body for r in refused])
+        assert [[d["field"] for d in r.body["error"]["details"]] for r in refused] == [
+            ["title"],
+            ["title"],
+            ["name"],
+            ["label"],
+            ["options.0"],
+            ["organisations.0.position"],
+        ]
+    async with api.hub.db.sessions() as session:
+        assert (await session.execute(select(Contact))).first() is None
+
+
 async def test_names_from_channels_are_cleaned_to_one_line(api: Api) -> None:
     conversation = await api.inbound(name="  Анна\r\nСоколова\u2028 \x00", phone="+79160000077")
     card = (await api.get(f"/api/v1/conversations/{conversation}", "sveta")).body["contact"]
