@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -31,7 +32,25 @@ RECONNECT_FIRST_S = 0.2
 RECONNECT_MAX_S = 2.0
 # The message a node publishes after it could not publish: "events were logged that nobody
 # heard". It is no envelope (no cursor); every node that receives it catches its listeners up.
+# A node's own marker says who sent it (`gap_marker`); the bare one is still understood.
 GAP_MARKER = b'{"gap": true}'
+
+
+def gap_marker(sender: str) -> bytes:
+    return json.dumps({"gap": True, "from": sender}).encode()
+
+
+def _gap_sender(data: bytes) -> str | None:
+    """Who sent this gap marker ("" when it does not say); None when it is no marker."""
+    if data == GAP_MARKER:
+        return ""
+    if not data.startswith(b'{"gap"'):
+        return None
+    try:
+        marker = json.loads(data)
+    except ValueError:
+        return None
+    return str(marker.get("from", "")) if marker.get("gap") is True else None
 
 
 class Subscription:
@@ -147,6 +166,11 @@ class RedisBus:
         self._ready = asyncio.Event()
         # A publish failed since the last gap marker went out: no node heard that event.
         self._unpublished = False
+        self._token = uuid.uuid4().hex
+        # Own markers sent after this node's listeners were already caught up (it had lost
+        # its subscription, so it caught up on subscribing again): hearing one back must not
+        # close every socket a second time, those that reconnected in between included.
+        self._own_gaps_covered = 0
 
     async def start(self) -> None:
         self._reader = asyncio.create_task(self._read_forever(), name="redis-bus-reader")
@@ -162,13 +186,14 @@ class RedisBus:
                     OUTAGES.recovered(REDIS)
                     self._ready.set()
                     backoff = RECONNECT_FIRST_S
+                    covered = lost
                     if lost:
                         # Subscribed again: whatever was published while we were away is
                         # in event_log; every listener catches up from its cursor.
                         lost = False
                         self._local.missed()
                     if self._unpublished:
-                        await self._publish_gap()
+                        await self._publish_gap(covered=covered)
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
@@ -182,7 +207,11 @@ class RedisBus:
                 backoff = min(backoff * 2, RECONNECT_MAX_S)
 
     def _deliver_raw(self, data: bytes) -> None:
-        if data == GAP_MARKER:
+        sender = _gap_sender(data)
+        if sender is not None:
+            if sender == self._token and self._own_gaps_covered:
+                self._own_gaps_covered -= 1
+                return
             log.info("a node could not publish some events; catching up from the log")
             self._local.missed()
             return
@@ -211,14 +240,17 @@ class RedisBus:
         if self._unpublished:
             await self._publish_gap()
 
-    async def _publish_gap(self) -> None:
-        """Tells every node (this one too) that events went unpublished: catch up."""
+    async def _publish_gap(self, covered: bool = False) -> None:
+        """Tells every node (this one too, unless `covered`: its listeners caught up after
+        the events went unpublished) that events went unpublished: catch up."""
         self._unpublished = False
         try:
-            await self._client.publish(self.channel, GAP_MARKER)
+            await self._client.publish(self.channel, gap_marker(self._token))
         except Exception:
             self._unpublished = True
             raise
+        if covered:
+            self._own_gaps_covered += 1
 
     def subscribe(self) -> Subscription:
         return self._local.subscribe()

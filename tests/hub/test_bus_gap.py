@@ -10,7 +10,7 @@ import uuid
 
 import redis.asyncio as aioredis
 
-from hub.bus import GAP_MARKER, RedisBus
+from hub.bus import GAP_MARKER, RedisBus, gap_marker
 from hub.core import Hub
 from hub.db import Database
 from hub.events import Audience, Envelope, MessageCreated
@@ -90,7 +90,7 @@ async def test_a_node_that_could_not_publish_tells_every_node_once_redis_is_back
                         received.append(message["data"])
         # The envelope that got through, then the marker for the one that did not.
         assert json.loads(received[0])["cursor"] == 42
-        assert received[1] == GAP_MARKER
+        assert json.loads(received[1]) == {"gap": True, "from": bus._token}
     finally:
         await watcher.aclose()
         await bus.close()
@@ -111,4 +111,47 @@ async def test_the_gap_marker_ends_every_subscription_as_a_gap_of_the_bus(
         assert subscription.overflowed and subscription.bus_gap
     finally:
         await other.aclose()
+        await bus.close()
+
+
+async def test_a_node_back_on_the_bus_catches_up_once_not_again_on_its_own_marker(
+    own_redis: OwnRedis,
+) -> None:
+    """Its subscription lost and its publishes failed, a node catches its listeners up as it
+    subscribes again, then tells the others. Its own marker coming back must not end the
+    subscriptions taken since (a workspace that reconnected at once), while another node's
+    marker still does."""
+    bus = RedisBus(own_redis.url, f"gap-{uuid.uuid4()}:")
+    await bus.start()
+    first = bus.subscribe()
+    watcher = aioredis.from_url(own_redis.url)
+    envelope = Envelope(7, "queue.alert", {"conversation_id": 1}, Audience(roles=frozenset()))
+    try:
+        await own_redis.stop()
+        try:
+            await bus.publish(envelope)
+        except Exception as exc:
+            assert "connect" in str(exc).lower(), exc
+        await own_redis.start()
+        async with asyncio.timeout(15):
+            async for _ in first:
+                raise AssertionError("nothing was published")
+        assert first.bus_gap  # caught up on subscribing again
+
+        second = bus.subscribe()  # taken after the catch-up, like a reconnected workspace
+        # A live envelope gets through after the node's own marker: the marker did not end it.
+        await watcher.publish(
+            bus.channel, json.dumps(Envelope(8, "queue.alert", {}, envelope.audience).to_json())
+        )
+        async with asyncio.timeout(10):
+            heard = await second.queue.get()
+        assert heard is not None and heard.cursor == 8 and not second.overflowed
+
+        await watcher.publish(bus.channel, gap_marker("another-node"))
+        async with asyncio.timeout(5):
+            async for _ in second:
+                raise AssertionError("the marker is no envelope")
+        assert second.bus_gap
+    finally:
+        await watcher.aclose()
         await bus.close()
