@@ -52,32 +52,45 @@ class ClaimedEvent:
     payload: dict[str, Any]
 
 
-async def record_claimed(
-    uow: UnitOfWork, source: str, external_id: str, payload: dict[str, Any]
-) -> ClaimedEvent | None:
-    """Insert the raw event once, already claimed by this node for its first attempt, in the
-    unit of work that processes it: stored, processed and acknowledged in one commit. None
-    for a repeat (the source's id is known); `recorded` then tells the first one's row."""
+async def _insert_once(
+    uow: UnitOfWork, source: str, external_id: str, payload: dict[str, Any], **state: Any
+) -> int | None:
+    """Insert the raw event in the given state; None when its source id is known already."""
     insert = postgresql.insert if uow.hub.db.dialect == "postgresql" else sqlite.insert
-    now = uow.now()
     stmt = (
         insert(InboundEvent)
         .values(
             source=source,
             external_id=external_id,
             payload=payload,
-            status=InboundStatus.processing,
             attempts=1,
-            received_at=now,
-            # Should the commit carry it as "processing" after all (it never does: the
-            # same transaction ends it processed, ignored or failed), the claim lapses.
-            next_attempt_at=now + PROCESSING_LEASE,
+            received_at=uow.now(),
             claimed_by=origin_of(uow.hub),
+            **state,
         )
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
         .returning(InboundEvent.id)
     )
-    new_id = (await uow.session.execute(stmt)).scalar_one_or_none()
+    new_id: int | None = (await uow.session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+async def record_claimed(
+    uow: UnitOfWork, source: str, external_id: str, payload: dict[str, Any]
+) -> ClaimedEvent | None:
+    """Insert the raw event once, already claimed by this node for its first attempt, in the
+    unit of work that processes it: stored, processed and acknowledged in one commit. None
+    for a repeat (the source's id is known); `recorded` then tells the first one's row."""
+    new_id = await _insert_once(
+        uow,
+        source,
+        external_id,
+        payload,
+        status=InboundStatus.processing,
+        # Should the commit carry it as "processing" after all (it never does: the same
+        # transaction ends it processed, ignored or failed), the claim lapses.
+        next_attempt_at=uow.now() + PROCESSING_LEASE,
+    )
     if new_id is None:
         return None
     return ClaimedEvent(id=new_id, source=source, attempts=1, payload=payload)
@@ -88,25 +101,15 @@ async def record_failed(
 ) -> tuple[int, bool]:
     """Store an event whose first processing failed (and was undone), due again after the
     first backoff; return (id, created). A repeat stored meanwhile keeps the first row."""
-    insert = postgresql.insert if uow.hub.db.dialect == "postgresql" else sqlite.insert
-    now = uow.now()
-    stmt = (
-        insert(InboundEvent)
-        .values(
-            source=source,
-            external_id=external_id,
-            payload=payload,
-            status=InboundStatus.failed,
-            attempts=1,
-            received_at=now,
-            last_error=error[:4000],
-            next_attempt_at=now + _backoff(1),
-            claimed_by=origin_of(uow.hub),
-        )
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(InboundEvent.id)
+    new_id = await _insert_once(
+        uow,
+        source,
+        external_id,
+        payload,
+        status=InboundStatus.failed,
+        last_error=error[:4000],
+        next_attempt_at=uow.now() + _backoff(1),
     )
-    new_id = (await uow.session.execute(stmt)).scalar_one_or_none()
     if new_id is not None:
         return new_id, True
     return (await recorded(uow, source, external_id))[0], False
