@@ -77,23 +77,33 @@ async def expire_offers(hub: Hub) -> int:
 
 async def drain_queue(hub: Hub, limit: int = 200) -> int:
     """Offer queued conversations, oldest first, while someone has room."""
-    waiting = await _ids(
-        hub,
-        select(Conversation.id)
-        .where(Conversation.status == ConversationStatus.open, Conversation.queued_at.is_not(None))
-        .order_by(Conversation.queued_at, Conversation.id)
-        .limit(limit),
-    )
+    async with hub.db.sessions() as session:
+        waiting = (
+            await session.execute(
+                select(Conversation.id, Conversation.team_id, Conversation.required_skill)
+                .where(
+                    Conversation.status == ConversationStatus.open,
+                    Conversation.queued_at.is_not(None),
+                )
+                .order_by(Conversation.queued_at, Conversation.id)
+                .limit(limit)
+            )
+        ).all()
     assigned = 0
     stuck: set[tuple[int | None, str | None]] = set()
-    for conversation_id in waiting:
+    for conversation_id, team_id, skill in waiting:
+        # Nobody of this team/skill had room a moment ago: keep the order, and spend no
+        # transaction on it (a long queue nobody can take would cost one per conversation
+        # on every sweep). A conversation moved to another team since is taken next sweep.
+        if (team_id, skill) in stuck:
+            continue
         async with unit_of_work(hub) as uow:
             conversation = await _lock(uow, conversation_id)
             if conversation is None or conversation.queued_at is None:
                 continue
             group = (conversation.team_id, conversation.required_skill)
             if group in stuck:
-                continue  # nobody of this team/skill had room a moment ago: keep the order
+                continue
             if await assignment.route(
                 uow, conversation, context=because("from_queue"), requeue=False
             ):

@@ -325,3 +325,33 @@ async def test_reopen_within_window_else_new(world: World) -> None:
 async def test_sweeper_is_idle_safe(world: World) -> None:
     assert await sweeper.expire_offers(world.hub) == 0
     assert await sweeper.drain_queue(world.hub) == 0
+
+
+async def test_a_queue_nobody_can_take_costs_one_try_per_team(world: World) -> None:
+    """Twelve waiting and the only operator full: a sweep tries the oldest once and leaves
+    the rest in their order without a transaction each; room again, it takes the oldest."""
+    from sqlalchemy import event
+
+    await world.operator("a", capacity=1)
+    await world.channel("telegram", "chat")
+    ids = []
+    for i in range(13):
+        ids.append(await world.inbound(f"+7916100{i:04d}"))
+        world.clock.advance(1)
+    assert await world.holder(ids[0]) == "a"
+    commits: list[int] = []
+
+    def committed(_connection: object) -> None:
+        commits.append(1)
+
+    engine = world.hub.db.engine.sync_engine
+    event.listen(engine, "commit", committed)
+    try:
+        assert await sweeper.drain_queue(world.hub) == 0
+    finally:
+        event.remove(engine, "commit", committed)
+    assert len(commits) == 1  # the oldest tried, the eleven behind it left alone
+    await world.close(ids[0])
+    assert await sweeper.drain_queue(world.hub) == 1
+    assert await world.holder(ids[1]) == "a"
+    assert [await world.holder(i) for i in ids[2:]] == [None] * 11
