@@ -32,8 +32,6 @@ from hub.models import (
     Conversation,
     Message,
     OutboxStatus,
-    Presence,
-    User,
 )
 from hub.reasons import reason as because
 
@@ -150,15 +148,6 @@ async def _link_leads(uow: UnitOfWork, contact_id: int, ids: list[NormalisedIden
             survivor = await uow.session.get_one(Contact, contact_id)
             merged = await uow.session.get_one(Contact, other_id)
             await merge.merge(uow, survivor, merged, by_user_id=None)
-
-
-async def _needs_routing(uow: UnitOfWork, conversation: Conversation) -> bool:
-    """An open conversation is routed again when nobody holds it and it is not already
-    queued, or when its holder went offline (work never waits on someone who left)."""
-    if conversation.assignee_id is None:
-        return conversation.queued_at is None
-    assignee = await uow.session.get_one(User, conversation.assignee_id)
-    return assignee.presence is Presence.offline or not assignee.is_active
 
 
 async def apply_edit(
