@@ -152,7 +152,11 @@ function renderList() {
   attention.showUnread([...state.conversations.values()].filter((c) => mine(c) && isUnread(c)).length);
 }
 
+// How many times each conversation was updated, so a slower read can tell it is stale.
+const changes = new Map();
+
 function upsert(conversation) {
+  changes.set(conversation.id, (changes.get(conversation.id) || 0) + 1);
   // New work for me: it became mine now (not something the first list brought along).
   if (mine(conversation) && !mine(state.conversations.get(conversation.id)) && !loading) {
     attention.signal(t("notify.newWork", { name: conversation.contact.name || t("contact.noName") }),
@@ -195,16 +199,20 @@ async function openConversation(id, messageId = null) {
   if (messageId) opened.then(() => thread.reveal(messageId));
   if (known) { transfer.show(known); marks.show(known); }
   renderList();
+  const changesBefore = changes.get(id) || 0;
   try {
     const detail = await api("GET", "/api/v1/conversations/" + id);
     if (thread.conversationId !== id) return;
     const { contact, ...conversation } = detail;
     conversation.contact = { id: contact.id, name: contact.name, status: contact.status };
-    upsert(conversation);
+    // An event or an action's answer that came while the detail was on its way is newer
+    // than it (a reopen clicked at once): the detail must not take the conversation back.
+    if ((changes.get(id) || 0) === changesBefore) upsert(conversation);
     card.show(contact);
     // Opening a conversation offered to me accepts it, so it does not move on to a
     // colleague when the team's accept timeout runs out.
-    if (conversation.assignee && conversation.assignee.id === me.id && conversation.offer_expires_at) {
+    const current = state.conversations.get(id) || conversation;
+    if (current.assignee && current.assignee.id === me.id && current.offer_expires_at) {
       upsert(await api("POST", "/api/v1/conversations/" + id + "/accept"));
     }
     await card.loadRouting(id);

@@ -5,6 +5,7 @@ told in hours and minutes with repeated re-offers folded into one line."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
@@ -127,6 +128,42 @@ async def test_a_closed_conversation_is_found_in_closed_and_reopened(
         await page.wait_for_function(
             "() => document.querySelector('[data-tab=closed] .count').textContent === '0'"
         )
+        assert problems == []
+    finally:
+        await page.context.close()
+
+
+async def test_a_detail_read_before_a_reopen_does_not_take_it_back(browser: Any, day: Day) -> None:
+    """The conversation's detail is read while it is closed and arrives after the reopen
+    clicked at once (the button shows from the list's copy): the reopened one stays open."""
+    ivanov = await day.ui.add_user("ivanov", name="Ольга Иванова")
+    closed = await day.client("Борис Закрытый", "Спасибо, всё ясно", ivanov)
+    async with unit_of_work(day.ui.hub) as uow:
+        conversation = await conversations.get_for_update(uow, closed)
+        assert conversation is not None
+        await conversations.close(uow, conversation)
+    problems: list[str] = []
+    page = await open_workspace(browser, day.ui, "ivanov", problems)
+    reopened = asyncio.Event()
+
+    async def detail_read_before_the_reopen(route: Any) -> None:
+        stale = await route.fetch()  # read now, while the conversation is closed
+        await reopened.wait()
+        await route.fulfill(response=stale)
+
+    try:
+        await page.locator("[data-tab=closed]").click()
+        await page.route(f"**/api/v1/conversations/{closed}", detail_read_before_the_reopen)
+        async with page.expect_response(f"**/api/v1/conversations/{closed}") as detail:
+            await item(page, "Борис Закрытый").click()
+            async with page.expect_response(f"**/api/v1/conversations/{closed}/reopen"):
+                await page.locator("#btn-reopen").click()
+            reopened.set()
+        assert (await (await detail.value).json())["status"] == "closed"
+        await page.locator("#card:not([hidden])").wait_for()  # the stale detail was handled
+        await page.locator("[data-tab=mine]").click()
+        await item(page, "Борис Закрытый").wait_for(timeout=5000)
+        assert await page.locator("#btn-close").is_visible()
         assert problems == []
     finally:
         await page.context.close()
