@@ -51,6 +51,10 @@ class DemoDeal:
     # The submission of the demo request (CONVERSATIONS) the deal came out of.
     conversation: str | None = None
     source: str = "manual"
+    # A won deal's payment: due so many days after the contract (the stage «Договор»), and
+    # paid so many days after it (None: not paid yet, which «Не оплачено после договора» flags).
+    payment_due_after_days: int | None = None
+    paid_after_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ DEALS = (
             ("Коммерческое предложение", 29),
             ("Проект договора", 18),
         ),
+        payment_due_after_days=5,
     ),
     DemoDeal(
         "Окна для цеха № 3",
@@ -274,6 +279,8 @@ DEALS = (
         "ООО «СтройМонтаж»",
         20,
         path=(("Интерес", 31), ("Коммерческое предложение", 26)),
+        payment_due_after_days=10,
+        paid_after_days=8,
     ),
     DemoDeal(
         "Замена окон в административном корпусе",

@@ -202,6 +202,8 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> dict[str,
             async with unit_of_work(_at(hub, now - timedelta(days=days_ago))) as uow:
                 row = await uow.session.get_one(Deal, created.id)
                 await deals.change_stage(uow, owner, row, stages[stage_name], deal.loss_reason)
+        if deal.payment_due_after_days is not None:
+            await _seed_payment(hub, created.id, deal, now - timedelta(days=deal.days_in_stage))
     for activity in sales_data.ACTIVITIES:
         due = now + timedelta(days=activity.due_in_days)
         async with unit_of_work(_at(hub, min(due, now))) as uow:
@@ -216,6 +218,20 @@ async def _seed_crm(hub: Hub, users: dict[str, int], now: datetime) -> dict[str,
             )
     await seed_plans(hub, people, contacts, deal_ids, now)
     return deal_ids
+
+
+async def _seed_payment(hub: Hub, deal_id: int, deal: sales_data.DemoDeal, won: datetime) -> None:
+    """The payment terms agreed with the contract, written when it was signed; the payment
+    marked when it came."""
+    assert deal.payment_due_after_days is not None
+    async with unit_of_work(_at(hub, won)) as uow:
+        row = await uow.session.get_one(Deal, deal_id)
+        row.payment_due_on = (won + timedelta(days=deal.payment_due_after_days)).date()
+        row.payment_owed_since = won
+    if deal.paid_after_days is not None:
+        async with unit_of_work(_at(hub, won + timedelta(days=deal.paid_after_days))) as uow:
+            row = await uow.session.get_one(Deal, deal_id)
+            row.paid_at = uow.now()
 
 
 async def _seed_conversation(

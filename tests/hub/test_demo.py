@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -286,3 +286,30 @@ async def test_demo_crm_has_valid_requisites_and_defined_custom_fields(hub: Hub)
     for entity, values in records:
         assert clean_custom_values(rules[entity], values, values) == values
     assert sum(1 for entity, values in records if entity is CrmEntity.deal and values) >= 5
+
+
+async def test_the_demo_has_a_contract_paid_and_one_owed_that_the_robot_flags(hub: Hub) -> None:
+    from robots import engine
+    from tests.robots import world
+
+    await demo.seed(hub)
+    async with hub.db.sessions() as session:
+        won = {
+            d.title: d
+            for d in (await session.execute(select(Deal).where(Deal.payment_due_on.is_not(None))))
+            .scalars()
+            .all()
+        }
+    assert set(won) == {"Сервисное обслуживание окон 2026", "Регулировка фурнитуры в офисе"}
+    owed = won["Сервисное обслуживание окон 2026"]  # signed 12 days ago, due 5 days after
+    assert owed.payment_due_on == (owed.stage_entered_at + timedelta(days=5)).date()
+    assert owed.paid_at is None
+    paid = won["Регулировка фурнитуры в офисе"]  # signed 20 days ago, paid 8 days after
+    assert paid.payment_due_on == (paid.stage_entered_at + timedelta(days=10)).date()
+    assert paid.paid_at == paid.stage_entered_at + timedelta(days=8)
+
+    rule_id = await world.builtin_rule(hub, "unpaid_after_contract")
+    await engine.tick(hub)
+    assert [(f.object_type, f.object_id) for f in await world.firings(hub, rule_id)] == [
+        ("deal", owed.id)
+    ]
