@@ -20,6 +20,7 @@ import { TemplatePicker } from "./workspace-templates.js";
 import { SearchPanel } from "./workspace-search.js";
 import { Marks } from "./workspace-marks.js";
 import { SavedViews } from "./workspace-saved-views.js";
+import { Panes } from "./workspace-panes.js";
 
 const config = readConfig();
 const t = translator(config.strings);
@@ -33,6 +34,7 @@ const state = {
 const listNode = document.getElementById("conversation-list");
 const listEmpty = document.getElementById("list-empty");
 const toastNode = document.getElementById("toast");
+const panes = new Panes(document.querySelector(".workspace"));
 
 function toast(message) {
   toastNode.textContent = message;
@@ -189,7 +191,9 @@ function move(step) {
 
 // `messageId`: a message to scroll to and mark (a search result), once the thread is loaded.
 async function openConversation(id, messageId = null) {
-  history.replaceState(null, "", "#c" + id + (messageId ? "m" + messageId : ""));
+  panes.forward("thread");
+  // The entry's state is the pane's (workspace-panes.js): only the address changes.
+  history.replaceState(history.state, "", "#c" + id + (messageId ? "m" + messageId : ""));
   const known = state.conversations.get(id) || views.fetched.find((c) => c.id === id);
   const opened = thread.open(id, known);
   if (messageId) opened.then(() => thread.reveal(messageId));
@@ -235,11 +239,15 @@ async function loadList() {
     }
     state.conversations = fresh;
   } finally {
+    const first = loading;
+    if (first) performance.mark("okno:list-fetched");
     const pending = pendingEvents;
     pendingEvents = null;
     for (const event of pending) applyEvent(event);
     loading = false;
     views.refresh(0);
+    // The first list drawn, for bench/workspace_paint.py (Performance API marks).
+    if (first) performance.mark("okno:list-rendered");
   }
 }
 
