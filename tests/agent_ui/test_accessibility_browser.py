@@ -13,6 +13,7 @@ from hub.actions import unit_of_work
 from hub.models import Role, Team
 from tests.agent_ui.test_browser import browser, signed_in_context, watch_console
 from tests.agent_ui.test_workspace_day_browser import Day, day
+from tests.agent_ui.test_workspace_narrow_browser import TOO_WIDE
 
 pytestmark = pytest.mark.browser
 
@@ -115,6 +116,8 @@ async def test_no_serious_or_critical_violations_on_the_main_pages(browser: Any,
         found += await blocking_violations(page, "/supervisor", HEADING)
         await page.set_viewport_size(PHONE)
         found += await blocking_violations(page, "/supervisor (390 px)", HEADING)
+        # Readable on the phone: nothing pushed past the screen's edge.
+        assert await page.evaluate(TOO_WIDE) == [], "/supervisor at 390 px"
         # A person on the board is a toggle reached by the keyboard: Enter filters the rows.
         agent = page.locator(".agent", has_text="Ольга Иванова")
         assert await agent.get_attribute("role") == "button"

@@ -2,8 +2,9 @@
 
 At 390×844 it is one pane at a time: the list, a conversation (answered from its reply box),
 its client's card, and back again by the panes' own buttons and by the browser's back, with
-nothing wider than the screen. At 1400 px the list's filters are as wide as their longest
-choice and its tabs stay inside the pane."""
+nothing wider than the screen; the calendar's week and the tasks page fit that width too.
+At 1400 px the list's filters are as wide as their longest choice and its tabs stay inside
+the pane."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from hub.actions import unit_of_work
 from hub.models import Direction, Message
-from tests.agent_ui.test_browser import browser
+from tests.agent_ui.test_browser import browser, signed_in_context, watch_console
 from tests.agent_ui.test_workspace_day_browser import Day, day, item, open_workspace, shows
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,8 @@ WIDE = {"width": 1400, "height": 900}
 # sideways is clipped by the page rather than scrolling it, so both are looked at).
 TOO_WIDE = """() => {
   const boxes = [document.documentElement, document.body,
-    ...document.querySelectorAll('.topbar, main, .pane, .thread-head, .composer, .pane-nav')];
+    ...document.querySelectorAll(
+      '.topbar, main, .pane, .thread-head, .composer, .pane-nav, .calendar-grid, .task-list')];
   return boxes.filter((n) => n.getClientRects().length > 0)
     .filter((n) => n.scrollWidth > n.clientWidth + 1
       || n.getBoundingClientRect().right > innerWidth + 1)
@@ -136,6 +138,27 @@ async def test_on_a_wide_screen_the_filters_show_their_choices_whole(
         for name, width, needed in await page.evaluate(FILTER_WIDTHS):
             assert width >= needed, f"#{name} is {width} px wide, its longest choice needs {needed}"
         await fits(page, "1400 px")
+        assert problems == []
+    finally:
+        await page.context.close()
+
+
+async def test_the_calendar_week_and_the_tasks_fit_a_phone(browser: Any, day: Day) -> None:
+    await day.ui.add_user("ivanov", name="Ольга Иванова")
+    problems: list[str] = []
+    page = await (await signed_in_context(browser, day.ui, "ivanov")).new_page()
+    watch_console(page, problems)
+    try:
+        await page.set_viewport_size(PHONE)
+        await page.goto(day.ui.url("/calendar"))
+        # The week's seven days, each with its name, side by side within the screen.
+        await page.wait_for_function(
+            "() => document.querySelectorAll('.cal-day-name').length === 7"
+        )
+        await fits(page, "/calendar")
+        await page.goto(day.ui.url("/tasks"))
+        await page.locator("#tasks-today").wait_for(state="attached")
+        await fits(page, "/tasks")
         assert problems == []
     finally:
         await page.context.close()
