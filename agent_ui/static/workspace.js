@@ -226,16 +226,22 @@ async function loadList() {
   pendingEvents = pendingEvents || [];
   const queries = config.supervisor ? ["any"] : ["me", "none"];
   const fresh = new Map();
+  const fetchAll = async (assignee) => {
+    const found = [];
+    let before = null;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const page = await api("GET", "/api/v1/conversations?status=open&limit=200&assignee=" + assignee
+        + (before ? "&before_id=" + before : ""));
+      found.push(...items(page));
+      before = page && page.next_cursor;
+      if (!before) break;
+    }
+    return found;
+  };
   try {
-    for (const assignee of queries) {
-      let before = null;
-      for (let pages = 0; pages < 10; pages += 1) {
-        const page = await api("GET", "/api/v1/conversations?status=open&limit=200&assignee=" + assignee
-          + (before ? "&before_id=" + before : ""));
-        for (const conversation of items(page)) fresh.set(conversation.id, conversation);
-        before = page && page.next_cursor;
-        if (!before) break;
-      }
+    // Mine and the queue at once (each one's pages in turn): the first paint waits for both.
+    for (const found of await Promise.all(queries.map(fetchAll))) {
+      for (const conversation of found) fresh.set(conversation.id, conversation);
     }
     state.conversations = fresh;
   } finally {
