@@ -24,7 +24,7 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 export function clear(node) {
-  while (node.firstChild) node.removeChild(node.firstChild);
+  node.replaceChildren(); // all at once: removing them one by one costs a mutation each
   return node;
 }
 
@@ -37,15 +37,29 @@ export function translator(strings) {
   };
 }
 
+// Making an Intl.DateTimeFormat costs far more than using one (a list of 500 conversations
+// spent most of its drawing making them), so each locale's two are made once.
+const timeFormats = new Map();
+
+function timeFormat(locale, sameDay) {
+  const key = locale + (sameDay ? "|time" : "|date");
+  let format = timeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, sameDay
+      ? { hour: "2-digit", minute: "2-digit" }
+      : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    timeFormats.set(key, format);
+  }
+  return format;
+}
+
 export function formatTime(iso, locale) {
   if (!iso) return "";
   const date = new Date(iso);
   const today = new Date();
-  const sameDay = date.toDateString() === today.toDateString();
-  const options = sameDay
-    ? { hour: "2-digit", minute: "2-digit" }
-    : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
-  return new Intl.DateTimeFormat(locale, options).format(date);
+  const sameDay = date.getFullYear() === today.getFullYear() && date.getMonth() === today.getMonth()
+    && date.getDate() === today.getDate();
+  return timeFormat(locale, sameDay).format(date);
 }
 
 // "5 min", "2 h 10 min": how long since `iso`, in the page's words.
