@@ -138,6 +138,20 @@ class NotifyAction(Strict):
     team_id: int | None = None
     user_id: int | None = None
     text: str = Field(min_length=1, max_length=1000)
+    # Besides the live notice: also by e-mail (the person's address) through this e-mail
+    # channel's SMTP, and by Telegram (the person's chat) through this Telegram channel's bot.
+    email_channel_id: int | None = Field(default=None, ge=1)
+    telegram_channel_id: int | None = Field(default=None, ge=1)
+
+
+class MessageAction(Strict):
+    """A reply template sent to the client through his conversation's channel, as a reply
+    by the robot: at most once per conversation per rule, and (`working_hours`) only while
+    the conversation's team is at work, else at its next opening."""
+
+    type: Literal["message"]
+    template_id: int = Field(ge=1)
+    working_hours: bool = True
 
 
 class ReassignAction(Strict):
@@ -194,7 +208,8 @@ Action = Annotated[
     | NoteAction
     | SetFieldAction
     | WebhookAction
-    | CreateTaskAction,
+    | CreateTaskAction
+    | MessageAction,
     Field(discriminator="type"),
 ]
 
@@ -209,6 +224,8 @@ ACTION_KINDS: dict[str, tuple[str, ...]] = {
     "set_field": ("deal",),
     "webhook": ("deal", "conversation", "call", "lead", "activity"),
     "create_task": ("deal", "conversation", "call", "lead", "activity"),
+    # A call's message goes to its conversation's channel.
+    "message": ("conversation", "call"),
 }
 
 
