@@ -5,6 +5,7 @@ per field (`InvalidInput`: field, location, type, message), and nothing is saved
 
 from __future__ import annotations
 
+import functools
 import string
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -274,8 +275,15 @@ def _check_conditions(
         found.append(_error(f"{at}.value", "not-a-list", f"{node.op} needs a list"))
 
 
+@functools.lru_cache(maxsize=1024)
+def _variables(text: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+
 def template_variables(text: str) -> list[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    """The {names} in a text (parsed once per text: a batch renders one text thousands of
+    times)."""
+    return list(_variables(text))
 
 
 def _check_texts(kind: str, actions: list[Any], found: list[dict[str, str]]) -> None:
