@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from .base import Attachment
+from .base import Attachment, Delivery
 
 # -- file fetch -------------------------------------------------------------------------------
 
@@ -125,4 +125,18 @@ class CallControl(Protocol):
     def queue_pause_states(self, extension: str) -> Sequence[bool]:
         """Whether the operator is paused, for each queue the PBX lists them in (empty when
         it lists them in none, or has not said yet)."""
+        ...
+
+
+# -- messages to staff ------------------------------------------------------------------------
+
+
+@runtime_checkable
+class StaffMessaging(Protocol):
+    """A channel that can also write to the company's own people (a robot's notice by
+    e-mail through the mailbox's SMTP, by Telegram through the bot), not only to clients."""
+
+    async def send_to_staff(self, address: str, subject: str, text: str) -> Delivery:
+        """Send `text` to `address` (an e-mail address, a Telegram chat id); the Delivery
+        says sent, retry (with the reason) or failed for good."""
         ...

@@ -27,6 +27,14 @@ from hub.models import CalendarDay, CalendarDayKind
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TZ = "Europe/Moscow"
+# Whose hours count for objects without a team (deals, leads, calls, unrouted chats): the
+# company's working week, Monday to Friday 9 to 18 in Moscow, on the production calendar.
+# A team that set no hours is always open (as routing has it): calendar time.
+COMPANY_HOURS: dict[str, Any] = {
+    "tz": "Europe/Moscow",
+    "days": {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+}
+
 # How far back a cutoff may look for enough working time (a year of holidays is plenty).
 MAX_DAYS_BACK = 400
 
@@ -143,3 +151,20 @@ def team_cutoffs(
 ) -> dict[int, datetime]:
     """One cutoff per team, for a scan's per-team condition."""
     return {team_id: cutoff(hours, calendar, now, seconds) for team_id, hours in teams}
+
+
+def next_opening(
+    hours: dict[str, Any] | None, calendar: ProductionCalendar, now: datetime
+) -> datetime | None:
+    """`now` while at work (or with no hours set: always open), else the start of the next
+    working interval; None when none comes within `MAX_DAYS_BACK` days."""
+    if is_working(hours, calendar, now) or not hours:
+        return now
+    zone = ZoneInfo(hours.get("tz") or DEFAULT_TZ)
+    day = now.astimezone(zone).date()
+    for _ in range(MAX_DAYS_BACK):
+        for opens, _closes in intervals(hours, calendar, day):
+            if opens > now:
+                return opens
+        day += timedelta(days=1)
+    return None

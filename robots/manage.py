@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actions import robots as robot_actions
 from hub.core import Hub
-from hub.models import Stage, Team, User
+from hub.models import Channel, ReplyTemplate, Stage, Team, TemplateScope, User
 from hub.policy import Actor, InvalidInput
 
 from .rules import (
     AllOf,
     Leaf,
+    MessageAction,
     MoveStageAction,
     NotifyAction,
     ReassignAction,
@@ -117,6 +118,31 @@ async def check_against_data(session: AsyncSession, spec: RuleSpec) -> None:
             if action.to == "user" and action.user_id is None:
                 found.append(
                     _error(f"actions.{index}.user_id", "missing", "name the user to notify")
+                )
+            for field, kind in (("email_channel_id", "email"), ("telegram_channel_id", "telegram")):
+                channel_id = getattr(action, field)
+                if channel_id is None:
+                    continue
+                channel = await session.get(Channel, channel_id)
+                if channel is None or channel.kind != kind:
+                    found.append(
+                        _error(
+                            f"actions.{index}.{field}",
+                            "no-such-channel",
+                            f"there is no {kind} channel with this id",
+                        )
+                    )
+        if isinstance(action, MessageAction):
+            template = await session.get(ReplyTemplate, action.template_id)
+            # A personal template is its owner's words; a robot speaks with the company's
+            # or a team's.
+            if template is None or template.scope is TemplateScope.personal:
+                found.append(
+                    _error(
+                        f"actions.{index}.template_id",
+                        "no-such-template",
+                        "there is no company or team template with this id",
+                    )
                 )
     if found:
         raise InvalidInput(found)

@@ -5,6 +5,7 @@ per field (`InvalidInput`: field, location, type, message), and nothing is saved
 
 from __future__ import annotations
 
+import functools
 import string
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -138,6 +139,20 @@ class NotifyAction(Strict):
     team_id: int | None = None
     user_id: int | None = None
     text: str = Field(min_length=1, max_length=1000)
+    # Besides the live notice: also by e-mail (the person's address) through this e-mail
+    # channel's SMTP, and by Telegram (the person's chat) through this Telegram channel's bot.
+    email_channel_id: int | None = Field(default=None, ge=1)
+    telegram_channel_id: int | None = Field(default=None, ge=1)
+
+
+class MessageAction(Strict):
+    """A reply template sent to the client through his conversation's channel, as a reply
+    by the robot: at most once per conversation per rule, and (`working_hours`) only while
+    the conversation's team is at work, else at its next opening."""
+
+    type: Literal["message"]
+    template_id: int = Field(ge=1)
+    working_hours: bool = True
 
 
 class ReassignAction(Strict):
@@ -194,7 +209,8 @@ Action = Annotated[
     | NoteAction
     | SetFieldAction
     | WebhookAction
-    | CreateTaskAction,
+    | CreateTaskAction
+    | MessageAction,
     Field(discriminator="type"),
 ]
 
@@ -209,6 +225,8 @@ ACTION_KINDS: dict[str, tuple[str, ...]] = {
     "set_field": ("deal",),
     "webhook": ("deal", "conversation", "call", "lead", "activity"),
     "create_task": ("deal", "conversation", "call", "lead", "activity"),
+    # A call's message goes to its conversation's channel.
+    "message": ("conversation", "call"),
 }
 
 
@@ -257,8 +275,15 @@ def _check_conditions(
         found.append(_error(f"{at}.value", "not-a-list", f"{node.op} needs a list"))
 
 
+@functools.lru_cache(maxsize=1024)
+def _variables(text: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+
 def template_variables(text: str) -> list[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    """The {names} in a text (parsed once per text: a batch renders one text thousands of
+    times)."""
+    return list(_variables(text))
 
 
 def _check_texts(kind: str, actions: list[Any], found: list[dict[str, str]]) -> None:

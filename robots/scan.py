@@ -18,19 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Deal, RobotFiring, Team
 from hub.models.base import UtcDateTime
-from hub.worktime import ProductionCalendar, cutoff, load_calendar
+from hub.worktime import COMPANY_HOURS, ProductionCalendar, cutoff, load_calendar
 
 from .fields import column_of, compile_condition, id_column
 from .rules import DailyTrigger, DateTrigger, Delay, RuleSpec, TimeTrigger
 from .states import STATES
-
-# Whose hours count for objects without a team (deals, leads, calls, unrouted chats): the
-# company's working week, Monday to Friday 9 to 18 in Moscow, on the production calendar.
-# A team that set no hours is always open (as routing has it): calendar time.
-COMPANY_HOURS: dict[str, Any] = {
-    "tz": "Europe/Moscow",
-    "days": {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
-}
 
 
 @dataclass(frozen=True)

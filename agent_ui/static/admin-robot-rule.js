@@ -1,6 +1,6 @@
 // The robot editor's rule as form rows and back: a trigger (time in a state or an event),
-// flat conditions (all / any of field-operator-value rows) and actions (flag, notify, task,
-// note). What the form cannot show (nested condition groups, webhooks, hand-overs) is kept
+// flat conditions (all / any of field-operator-value rows) and actions (flag, notify, also by
+// e-mail or Telegram, task, note, a template message to the client). What the form cannot show (nested condition groups, webhooks, hand-overs) is kept
 // exactly as it came and saved back unchanged, so editing a rule never loses a part of it.
 
 import { clear, el } from "./okno-dom.js";
@@ -26,7 +26,15 @@ const FIELDS = {
 };
 const NUMERIC = new Set(["deal_id", "amount", "pipeline_id", "stage_id", "responsible_id", "contact_id", "team_id", "assignee_id", "id"]);
 const OPS = ["eq", "ne", "in", "gt", "lt", "contains", "is_null", "not_null"];
-const EDITABLE = ["flag", "notify", "create_task", "note"];
+const EDITABLE = ["flag", "notify", "create_task", "note", "message"];
+// What the action rows offer to pick from: the company's and teams' reply templates, and the
+// e-mail and Telegram channels a notice may also go through (set by the page once loaded).
+const choices = { templates: [], channels: [] };
+
+export function setChoices({ templates = [], channels = [] }) {
+  choices.templates = templates.filter((tpl) => tpl.scope !== "personal");
+  choices.channels = channels;
+}
 
 function options(values, label, chosen) {
   return values.map((value) => el("option", { value, selected: value === chosen }, label(value)));
@@ -69,6 +77,24 @@ function input(part, value, attrs = {}) {
   return el("input", { dataset: { part }, value: value ?? "", ...attrs });
 }
 
+// A field's own error slot inside an action row ("actions.0.template_id" lands here).
+function fieldSlot(field) {
+  return el("span", { class: "field-error", dataset: { errorFor: field } });
+}
+
+// A choice among ids, the first option empty ("none"); an id no longer offered stays shown.
+function idSelect(part, label, entries, chosen, none) {
+  const known = entries.some((e) => e.id === chosen);
+  const all = known || chosen == null ? entries : [...entries, { id: chosen, label: "№" + chosen }];
+  return el("select", { dataset: { part }, "aria-label": label },
+    el("option", { value: "" }, none),
+    ...all.map((e) => el("option", { value: String(e.id), selected: e.id === chosen }, e.label)));
+}
+
+function channelsOf(kind) {
+  return choices.channels.filter((c) => c.kind === kind).map((c) => ({ id: c.id, label: c.title || c.name }));
+}
+
 // One action row: its type's inputs; an action the form does not edit is kept whole.
 export function actionRow(t, action = { type: "flag", code: "robot", reason: "" }) {
   const row = el("li", { class: "rule-row", dataset: { part: "action", type: action.type } });
@@ -93,7 +119,17 @@ function actionInputs(t, action) {
     case "notify":
       return [el("select", { dataset: { part: "to" }, "aria-label": t("robots.to") },
         options(["responsible", "supervisor"], (v) => t("robotTo." + v), action.to)),
-      input("text", action.text, { "aria-label": t("robots.text"), placeholder: t("robots.text") })];
+      input("text", action.text, { "aria-label": t("robots.text"), placeholder: t("robots.text") }),
+      idSelect("email_channel_id", t("robots.alsoEmail"), channelsOf("email"), action.email_channel_id, t("robots.noEmail")),
+      fieldSlot("email_channel_id"),
+      idSelect("telegram_channel_id", t("robots.alsoTelegram"), channelsOf("telegram"), action.telegram_channel_id, t("robots.noTelegram")),
+      fieldSlot("telegram_channel_id")];
+    case "message":
+      return [idSelect("template_id", t("robots.template"),
+        choices.templates.map((tpl) => ({ id: tpl.id, label: tpl.name })), action.template_id, t("robots.pickTemplate")),
+      fieldSlot("template_id"),
+      el("label", {}, el("input", { type: "checkbox", dataset: { part: "working_hours" }, checked: action.working_hours !== false }),
+        " ", t("robots.inWorkingHours"))];
     case "create_task":
       return [el("select", { dataset: { part: "kind" }, "aria-label": t("robots.taskKind") },
         options(["call", "task", "meeting"], (v) => t("taskKind." + v), action.kind)),
@@ -110,7 +146,15 @@ function readAction(row) {
   const part = (name) => row.querySelector(`[data-part=${name}]`).value;
   const type = part("type");
   if (type === "flag") return { type, code: part("code") || "robot", reason: part("reason") };
-  if (type === "notify") return { type, to: part("to"), text: part("text") };
+  const id = (name) => (part(name) === "" ? null : Number(part(name)));
+  if (type === "notify") {
+    return { type, to: part("to"), text: part("text"),
+      email_channel_id: id("email_channel_id"), telegram_channel_id: id("telegram_channel_id") };
+  }
+  if (type === "message") {
+    return { type, template_id: id("template_id"),
+      working_hours: row.querySelector("[data-part=working_hours]").checked };
+  }
   if (type === "create_task") return { type, kind: part("kind"), assignee: part("assignee"), subject: part("subject") };
   return { type, text: part("text") };
 }

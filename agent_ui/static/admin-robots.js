@@ -9,7 +9,7 @@ import {
   api, clearFieldErrors, explain, fieldMessage, startLive, t, toast, wireDialog,
 } from "./admin-page.js";
 import {
-  actionRow, conditionRow, fillSelects, flatLeaves, kindOf, readRule,
+  actionRow, conditionRow, fillSelects, flatLeaves, kindOf, readRule, setChoices,
 } from "./admin-robot-rule.js";
 
 const rowsNode = document.getElementById("robot-rows");
@@ -124,7 +124,12 @@ function showProblems(error) {
 function slotFor(path) {
   const parts = String(path).split(".");
   const index = (name) => Number(parts[parts.indexOf(name) + 1]);
-  if (parts[0] === "actions" && parts.length > 1) return actionRows.children[index("actions")]?.querySelector(".field-error");
+  if (parts[0] === "actions" && parts.length > 1) {
+    // The field's own slot in the row (a template, a channel), else the row's.
+    const action = actionRows.children[index("actions")];
+    const own = parts.length > 2 ? action?.querySelector(`[data-error-for="${CSS.escape(parts[2])}"]`) : null;
+    return own || action?.querySelector('[data-error-for=""]');
+  }
   const leaf = parts.findIndex((p) => p === "all" || p === "any");
   if (parts[0] === "conditions" && leaf > 0) return conditionRows.children[Number(parts[leaf + 1])]?.querySelector(".field-error");
   for (let n = parts.length; n > 0; n -= 1) {
@@ -193,3 +198,7 @@ fillSelects(form, t);
 
 startLive(() => {}, () => load().catch((error) => toast(explain(error))));
 load().catch((error) => toast(explain(error)));
+// What the message and notice actions offer to pick from.
+Promise.all([api("GET", "/api/v1/templates"), api("GET", "/api/v1/channels")])
+  .then(([templates, channels]) => setChoices({ templates: items(templates), channels: items(channels) }))
+  .catch((error) => toast(explain(error)));

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from connectors.base import Outbound
@@ -120,4 +120,19 @@ def compose_reply(
             subtype=subtype or "octet-stream",
             filename=attachment.name or "attachment",
         )
+    return msg
+
+
+def compose_staff_notice(
+    *, to: str, subject: str, text: str, address: str, from_name: str, domain: str, now: datetime
+) -> EmailMessage:
+    """A robot's notice to a colleague: plain text from the mailbox, in no client's thread
+    (its Message-ID is not an Okno conversation's, so an answer to it threads nowhere)."""
+    msg = EmailMessage()
+    msg["From"] = _address(address, from_name)
+    msg["To"] = _address(to)
+    msg["Subject"] = clean_subject(subject) or "Okno"
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid("okno-staff", domain=domain)
+    msg.set_content(text, charset="utf-8")
     return msg

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from connectors.base import BaseConnector, ConnectorContext, ConnectorOptions, Delivery, Outbound
 
-from .compose import ComposeError, compose_reply
+from .compose import ComposeError, compose_reply, compose_staff_notice
 from .options import EmailOptions
 from .reader import MailboxReader
 from .smtp import send_mail
@@ -52,6 +52,31 @@ class EmailConnector(BaseConnector):
             outbound.outbox_id,
             delivery.status,
             message["Message-ID"],
+            f": {delivery.error}" if delivery.error else "",
+        )
+        return delivery
+
+    async def send_to_staff(self, address: str, subject: str, text: str) -> Delivery:
+        """A robot's notice to a person, from the mailbox's address, through its SMTP."""
+        options = self.mail_options
+        try:
+            message = compose_staff_notice(
+                to=address,
+                subject=subject,
+                text=text,
+                address=options.address,
+                from_name=options.from_name,
+                domain=options.id_domain,
+                now=datetime.now(UTC),
+            )
+        except ComposeError as exc:
+            return Delivery("failed", error=str(exc))
+        delivery = await send_mail(options, message)
+        self.ctx.log.info(
+            "email %s: staff notice to %s %s%s",
+            self.ctx.channel_name,
+            address,
+            delivery.status,
             f": {delivery.error}" if delivery.error else "",
         )
         return delivery

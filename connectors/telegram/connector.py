@@ -64,6 +64,9 @@ class TelegramConnector(BaseConnector, FileFetch):
     async def send(self, outbound: Outbound) -> Delivery:
         return await self.runtime.send(outbound)
 
+    async def send_to_staff(self, address: str, subject: str, text: str) -> Delivery:
+        return await self.runtime.send_to_staff(address, subject, text)
+
     async def fetch_file(self, attachment: Attachment) -> FetchedFile:
         return await self.runtime.fetch_file(attachment)
 

@@ -31,7 +31,14 @@ from .api import make_bot
 from .errors import NotAnUpdate, UnreadableUpdate
 from .options import TelegramOptions
 from .polling import Poller
-from .sending import Outgoing, telegram_reason
+from .sending import (
+    Outgoing,
+    UndeliverableError,
+    chat_id_of,
+    result_for,
+    telegram_reason,
+)
+from .textsplit import MESSAGE_LIMIT
 from .updates import WANTED_UPDATES, Parsed, parse_update
 
 CALLBACK_ANSWER_TIMEOUT_S = 5.0
@@ -129,6 +136,28 @@ class TelegramRuntime:
         if result.forbidden:
             await self._mark_unreachable(outbound, result.delivery.error or "")
         return result.delivery
+
+    async def send_to_staff(self, address: str, subject: str, text: str) -> Delivery:
+        """A robot's notice to a colleague's chat with this bot (one message, cut to
+        Telegram's limit: a notice is a line or two)."""
+        try:
+            chat = chat_id_of(address)
+        except UndeliverableError as exc:
+            return Delivery("failed", error=str(exc))
+        body = f"{subject}\n{text}" if subject else text
+        try:
+            sent = await self.bot.send_message(chat, body[:MESSAGE_LIMIT])
+        except Exception as exc:
+            delivery = result_for(exc).delivery
+            self.ctx.log.warning(
+                "telegram %s: staff notice to %s: %s (%s)",
+                self.ctx.channel_name,
+                address,
+                delivery.error,
+                delivery.status,
+            )
+            return delivery
+        return Delivery("sent", external_id=str(sent.message_id))
 
     async def fetch_file(self, attachment: Attachment) -> FetchedFile:
         """getFile, then the download from the same Bot API server (`api_base` honoured)."""

@@ -158,6 +158,41 @@ async def queue_reply(
     return message, item
 
 
+async def queue_robot_reply(
+    uow: UnitOfWork, conversation: Conversation, robot: dict[str, Any], text: str
+) -> tuple[Message, OutboxItem]:
+    """A robot's message to the client: like an operator's reply, a message plus an outbox
+    row delivered through the conversation's channel (rule 4), but no person is its author:
+    `meta.robot` ({id, name}) names the rule, so the history shows «Робот "…"». It does not
+    take or accept the conversation (a robot holds no work)."""
+    now = uow.now()
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.outbound,
+        author_user_id=None,
+        text=text,
+        meta={"delivery": {"status": OutboxStatus.queued.value}, "robot": robot},
+        created_at=now,
+    )
+    uow.session.add(message)
+    await uow.session.flush()
+    item = OutboxItem(
+        message_id=message.id,
+        conversation_id=conversation.id,
+        channel_id=conversation.channel_id,
+        status=OutboxStatus.queued,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    uow.session.add(item)
+    # Not an answer: the client still waits for a person (no first response is timed, and
+    # «Нет первого ответа» still watches it).
+    conversation.last_message_at = now
+    await uow.session.flush()
+    _emit_created(uow, conversation, message, None)
+    return message, item
+
+
 async def record_delivery(
     uow: UnitOfWork,
     item: OutboxItem,

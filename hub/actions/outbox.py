@@ -114,7 +114,7 @@ async def claim(hub: Hub, outbox_id: int) -> ClaimedDelivery | None:
         channel_kind=channel.kind,
         channel_name=channel.name,
         text=message.text,
-        author_name=author.name if author else "",
+        author_name=author.name if author else _robot_name(message),
         recipient=recipient,
         unreachable_reason=unreachable,
         meta=context,
@@ -210,6 +210,12 @@ async def _recipient(
         )
     ).scalar_one_or_none()
     return first_ref or "", None
+
+
+def _robot_name(message: Message) -> str:
+    """The rule's name on a robot's message (no person wrote it)."""
+    robot = (message.meta or {}).get("robot")
+    return str(robot.get("name") or "") if isinstance(robot, dict) else ""
 
 
 def _via_identity(message: Message) -> tuple[str, str] | None:

@@ -15,19 +15,22 @@ so a crash leaves the whole chunk as it was, to be done again whole.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, text, update
 
 from hub.core import Hub
 from hub.models import FiringStatus, RobotFiring
+from hub.models.base import UtcDateTime
 from hub.policy import RobotActor
 from hub.queries.activities import among
 
 from .robot_flags import FiringRef, chunks, raise_flags
 from .robot_notices import notify_all
-from .uow import unit_of_work
+from .uow import UnitOfWork, unit_of_work
 
 BULK_ACTIONS = frozenset({"flag", "notify"})
 
@@ -100,6 +103,9 @@ async def _chunk(
             for f in firings:
                 results[f.id].append({"type": kind, "ok": True, "result": done[f.id]})
         now = uow.now()
+        if hub.db.dialect == "postgresql":
+            await _advance_on_postgresql(uow, firings, matched, results, steps, total, now)
+            return {f.id for f in firings}
         table = cast("Table", RobotFiring.__table__)
         # Core executemany: one prepared UPDATE for the chunk, no ORM bookkeeping.
         await uow.session.execute(
@@ -125,3 +131,42 @@ async def _chunk(
             ],
         )
         return {f.id for f in firings}
+
+
+# One UPDATE for the whole chunk: each firing's new values as arrays, unnested and joined by
+# id (an executemany of thousands of single-row UPDATEs took seconds under load).
+_ADVANCE = text(
+    "UPDATE robot_firings AS f SET matched = v.matched, results = v.results, step = :step,"
+    " status = CASE WHEN v.done THEN :done ELSE :pending END,"
+    " done_at = CASE WHEN v.done THEN :now ELSE NULL END"
+    " FROM unnest(CAST(:ids AS bigint[]), CAST(CAST(:matched AS text[]) AS jsonb[]),"
+    " CAST(CAST(:results AS text[]) AS jsonb[]), CAST(:finished AS boolean[]))"
+    " AS v(id, matched, results, done)"
+    " WHERE f.id = v.id"
+).bindparams(bindparam("now", type_=UtcDateTime()))
+
+
+async def _advance_on_postgresql(
+    uow: UnitOfWork,
+    firings: Sequence[FiringRef],
+    matched: Mapping[int, Mapping[str, Any]],
+    results: Mapping[int, list[dict[str, Any]]],
+    steps: int,
+    total: Mapping[int, int],
+    now: datetime,
+) -> None:
+    await uow.session.execute(
+        _ADVANCE,
+        {
+            "ids": [f.id for f in firings],
+            "matched": [
+                json.dumps(dict(matched.get(f.id) or {"id": f.object_id})) for f in firings
+            ],
+            "results": [json.dumps(results[f.id]) for f in firings],
+            "finished": [steps >= total[f.id] for f in firings],
+            "step": steps,
+            "done": FiringStatus.done,
+            "pending": FiringStatus.pending,
+            "now": now,
+        },
+    )

@@ -23,7 +23,7 @@ from hub.models import Activity, Call, Deal, RobotFiring, RobotFlag
 from hub.queries.activities import among
 from hub.queries.conversations import conversation_summaries
 from hub.queries.crm_access import crm_audiences
-from hub.queries.deals import card_rows, card_select, cards
+from hub.queries.deals import card_payloads
 
 from .uow import UnitOfWork
 
@@ -155,16 +155,12 @@ async def announce_flag_changes(uow: UnitOfWork, targets: Iterable[tuple[str, in
     conversation_ids = sorted({i for kind, i in targets if kind == "conversation"})
     dialect = uow.hub.db.dialect
     for part in chunks(deal_ids):
-        rows = await card_rows(uow.session, card_select().where(among(Deal.id, part, dialect)))
-        audiences = await crm_audiences(uow.session, (row[0].responsible_user_id for row in rows))
-        for row, card in zip(rows, cards(rows, uow.now()), strict=True):
-            owner = row[0].responsible_user_id
+        found = await card_payloads(uow.session, among(Deal.id, part, dialect), uow.now())
+        audiences = await crm_audiences(uow.session, (owner for owner, _ in found))
+        for owner, card in found:
             uow.emit(
                 DealChanged(
-                    audience=audiences[owner],
-                    deal=card.model_dump(mode="json"),
-                    change="updated",
-                    from_stage_id=None,
+                    audience=audiences[owner], deal=card, change="updated", from_stage_id=None
                 )
             )
     for part in chunks(conversation_ids):

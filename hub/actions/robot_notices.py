@@ -19,6 +19,7 @@ from hub.models import Activity, Call, Conversation, Deal, Lead, Role, TeamMembe
 from hub.policy import RobotActor
 from hub.queries.activities import among
 
+from . import robot_staff
 from .robot_flags import FiringRef, chunks
 from .uow import UnitOfWork
 
@@ -102,6 +103,7 @@ async def notify_all(
         uow, {int(a["team_id"]) for _, a in items if a["to"] == "team" and a.get("team_id")}
     )
     results = {}
+    told: list[tuple[FiringRef, Mapping[str, Any], set[int]]] = []
     for firing, action in items:
         to = action["to"]
         owner = owners.get((firing.object_type, firing.object_id))
@@ -130,4 +132,9 @@ async def notify_all(
             "users": sorted(users),
             "roles": sorted(r.value for r in audience.roles),
         }
+        told.append((firing, action, users))
+    # By e-mail and Telegram too, where the action asks: to the same people, by name (the
+    # supervisors' fallback above has no one to write to).
+    for firing_id, sent in (await robot_staff.queue(uow, actor, told)).items():
+        results[firing_id].update(sent)
     return results

@@ -30,7 +30,7 @@ from hub.models import (
 from hub.policy import DomainError, RobotActor, ensure_can_assign
 from hub.queries.custom_fields import field_rules
 
-from . import conversations, messages, robot_tasks
+from . import conversations, messages, robot_messages, robot_tasks
 from .deal_writes import announce as announce_deal
 from .deal_writes import bad, change_stage
 from .robot_flags import FiringRef, flag_targets, raise_flag
@@ -86,6 +86,14 @@ async def perform(
                 )
                 # Known once committed (the block's end): no transaction just to look.
                 status = firing.status
+        except robot_messages.NotYet as wait:
+            # Rolled back; the firing waits at this step (no attempt spent) and the retry
+            # pass takes it up again at `until`.
+            async with unit_of_work(hub) as uow:
+                firing = await _firing(uow, firing_id)
+                if firing is not None and firing.status == FiringStatus.pending:
+                    firing.retry_at = wait.until
+            return FiringStatus.pending
         except DomainError as refused:
             # Rolled back with whatever the action began; record the refusal and go on.
             async with unit_of_work(hub) as uow:
@@ -129,6 +137,9 @@ async def _do(
         return await _set_field(uow, firing, action["field"], action["value"])
     if kind == "webhook":
         return await _queue_webhook(uow, firing, action)
+    if kind == "message":
+        target = (await flag_targets(uow, firing.object_type, [firing.object_id]))[firing.object_id]
+        return await robot_messages.send_template(uow, actor, target[1] if target else None, action)
     if kind == "create_task":
         assignee = await _task_assignee(uow, firing, action)
         return await robot_tasks.create_task(uow, actor, firing, action, assignee)

@@ -178,10 +178,11 @@ async def update_user(
     is_active: bool | None = None,
     locale: str | None = None,
     email: str | None = None,
+    telegram_chat_id: str | None = None,
 ) -> User:
-    """Change what is given (an empty e-mail clears it). A role change, a password reset or a
-    deactivation ends the user's browser sessions (the user signs in again under the new
-    rights, with a new session), unless it is the caller's own account."""
+    """Change what is given (an empty e-mail or Telegram chat clears it). A role change, a
+    password reset or a deactivation ends the user's browser sessions (the user signs in
+    again under the new rights, with a new session), unless it is the caller's own account."""
     ensure_can_manage_accounts(actor)
     async with unit_of_work(hub) as uow:
         user = await lookup.row(uow, User, user_id, "user")
@@ -195,6 +196,8 @@ async def update_user(
             user.locale = locale
         if email is not None:
             user.email = email or None
+        if telegram_chat_id is not None:
+            user.telegram_chat_id = telegram_chat_id or None
         if password is not None:
             user.password_hash = hash_password(password)
             await _end_sessions(uow, user, actor)

@@ -48,6 +48,10 @@ class UserPatch(Body):
     is_active: bool | None = None
     locale: Literal["ru", "en"] | None = None
     email: str | None = Field(default=None, max_length=320, description='"" clears it.')
+    # The person's chat with the company's bot, where robots' notices go ("" clears it).
+    telegram_chat_id: str | None = Field(
+        default=None, pattern=r"^(-?[0-9]{1,20})?$", description='"" clears it.'
+    )
 
     _strip_name = field_validator("name")(_name)
 
@@ -59,6 +63,7 @@ class UserOut(Shape):
     role: Role
     locale: str
     email: str | None
+    telegram_chat_id: str | None
     is_active: bool
     extension: str | None
     max_conversations: int

@@ -53,6 +53,7 @@ def user_out(user: User) -> UserOut:
         role=user.role,
         locale=user.locale,
         email=user.email,
+        telegram_chat_id=user.telegram_chat_id,
         is_active=user.is_active,
         extension=user.extension,
         max_conversations=user.max_conversations,

@@ -37,6 +37,7 @@ from hub.host.pbx_control import PbxControl
 from hub.host.proxy import forwarded_middleware
 from hub.host.reminders import run_reminders
 from hub.host.request_id import request_id_middleware
+from hub.host.staff_messages import send_forever as send_staff_messages
 from hub.host.workers import OutboxWorker, retry_inbound_forever
 from hub.migrate import ensure_migrated
 from hub.models.base import utcnow
@@ -108,6 +109,8 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
             lambda: run_leased(hub, ROBOTS_LEASE, lambda: scheduler_forever(hub)),
         )
         runner.supervise("reminders", lambda: run_reminders(hub))
+        # Robots' notices by e-mail and Telegram, through the channels running here.
+        runner.supervise("robot-staff-messages", lambda: send_staff_messages(hub, runner))
         runner.supervise(
             "channel-follower", lambda: channel_sync.follow_channel_changes(hub, runner)
         )

@@ -52,6 +52,7 @@ from .robots import (
     RobotRule,
     RobotRuleVersion,
     RuleKind,
+    StaffMessage,
     WebhookDelivery,
 )
 from .routing import AssignmentOffer, ContactMerge, RoutingDecision
@@ -120,6 +121,7 @@ __all__ = [
     "RoutingDecision",
     "RuleKind",
     "SavedView",
+    "StaffMessage",
     "Stage",
     "StageOutcome",
     "StoredFile",

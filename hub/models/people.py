@@ -60,6 +60,8 @@ class User(Base):
     login: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    # The person's Telegram chat with the company's bot (a robot's notices go there).
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.operator)
     locale: Mapped[str] = mapped_column(String(10), default="ru")

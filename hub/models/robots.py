@@ -171,3 +171,32 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffMessage(Base):
+    """A robot's notice to a person by e-mail or Telegram, beside the live one: queued with
+    the firing's step, delivered through the named channel's connector (its SMTP, its bot)
+    by the hosts' worker, retried with backoff, its failures kept."""
+
+    __tablename__ = "robot_staff_messages"
+    __table_args__ = (
+        UniqueConstraint("firing_id", "user_id", "medium", name="uq_robot_staff_messages_once"),
+        Index("ix_robot_staff_messages_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    firing_id: Mapped[int] = mapped_column(ForeignKey("robot_firings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # "email" or "telegram".
+    medium: Mapped[str] = mapped_column(String(10))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    # The person's e-mail address or Telegram chat id when it was queued.
+    address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    text: Mapped[str] = mapped_column(Text)
+    # queued -> sent | failed
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -93,8 +93,16 @@ async def variable_values(
     session: AsyncSession, principal: Principal, conversation: Conversation, settings: Settings
 ) -> dict[str, dict[str, str]]:
     """What `{{ client.name }}` and the others stand for in this conversation."""
-    contact = await session.get_one(Contact, conversation.contact_id)
     operator = await session.get_one(User, principal.user_id)
+    return await conversation_values(session, conversation, settings, operator.name)
+
+
+async def conversation_values(
+    session: AsyncSession, conversation: Conversation, settings: Settings, operator_name: str
+) -> dict[str, dict[str, str]]:
+    """The variables' values in this conversation, the operator being `operator_name` (a
+    robot's message names whoever holds the conversation)."""
+    contact = await session.get_one(Contact, conversation.contact_id)
     deal_title = await session.scalar(
         select(Deal.title)
         .join(DealConversation, DealConversation.deal_id == Deal.id)
@@ -108,7 +116,7 @@ async def variable_values(
             "phone": await _first_identity(session, contact.id, IdentityKind.phone),
             "email": await _first_identity(session, contact.id, IdentityKind.email),
         },
-        "operator": {"name": operator.name},
+        "operator": {"name": operator_name},
         "request": {"number": str(conversation.id)},
         "deal": {"title": deal_title or ""},
         "company": {"name": settings.company_name, "phone": settings.company_phone},

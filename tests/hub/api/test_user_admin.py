@@ -142,3 +142,18 @@ async def test_admin_changes_users_but_not_their_own_role_or_activity(api: Api) 
     document = await get_document(api)
     check(document, "/api/v1/users/{id}", "patch", 200, promoted.body)
     check(document, "/api/v1/users/{id}", "patch", 409, refused.body)
+
+
+async def test_admin_sets_and_clears_a_persons_telegram_chat(api: Api) -> None:
+    await api.add_user("root", Role.admin)
+    given = await patch(api, "olga", "root", telegram_chat_id="700100200")
+    assert given.status == 200, given.body
+    assert given.body["telegram_chat_id"] == "700100200"
+    assert (await stored(api, "olga")).telegram_chat_id == "700100200"
+    invalid = await patch(api, "olga", "root", telegram_chat_id="@olga")
+    assert invalid.status == 422
+    assert [d["field"] for d in invalid.body["error"]["details"]] == ["telegram_chat_id"]
+    assert (await patch(api, "olga", "petr", telegram_chat_id="1")).status == 403
+    cleared = await patch(api, "olga", "root", telegram_chat_id="")
+    assert cleared.status == 200 and cleared.body["telegram_chat_id"] is None
+    assert (await stored(api, "olga")).telegram_chat_id is None
