@@ -59,6 +59,7 @@ from .sales import Deal, DealConversation, DealStageChange, Pipeline, Stage, Sta
 from .suggestions import IdentitySuggestion, SuggestionStatus
 from .tags import ConversationTag, SavedView, Tag
 from .templates import ReplyTemplate, TemplateScope
+from .work_history import ConversationHolding, ManagerPlan, PresenceInterval
 
 __all__ = [
     "Absence",
@@ -82,6 +83,7 @@ __all__ = [
     "ContactOrganisation",
     "ContactStatus",
     "Conversation",
+    "ConversationHolding",
     "ConversationStatus",
     "ConversationTag",
     "CrmEntity",
@@ -104,6 +106,7 @@ __all__ = [
     "Lead",
     "LeadStatus",
     "Lease",
+    "ManagerPlan",
     "Message",
     "MessageFile",
     "Organisation",
@@ -111,6 +114,7 @@ __all__ = [
     "OutboxStatus",
     "Pipeline",
     "Presence",
+    "PresenceInterval",
     "ReplyTemplate",
     "RobotFiring",
     "RobotFlag",
