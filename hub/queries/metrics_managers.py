@@ -221,7 +221,8 @@ async def _presence_and_busy(
         Call.answered_at < high,
     )
     for user_id, answered_at, talk_s in await _rows(session, stmt_calls):
-        # Talk time, not the call's end: after a blind transfer the operator is free.
+        # talk_s runs to the caller's hang-up, after a transfer too (its moment is not
+        # stored): a transferring operator counts busy until the call ends.
         end = answered_at + timedelta(seconds=talk_s or 0.0)
         if end > low:
             talking[user_id].append((max(answered_at, low), min(end, high)))
