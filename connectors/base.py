@@ -147,7 +147,8 @@ class CallEvent:
     channel_name: str
     external_id: str
     call_id: str
-    state: Literal["ringing", "answered", "ended", "missed"]
+    # "transferred": the operator who answered handed the live call on and is free now.
+    state: Literal["ringing", "answered", "transferred", "ended", "missed"]
     caller: str
     extension: str | None = None
     queue: str | None = None

@@ -394,3 +394,8 @@ def ensure_can_edit_template(actor: Actor, scope: str, owner_id: int | None) -> 
             return
         raise NotFound("no-such-template", "There is no such template.")
     _ensure_rank(actor, Role.supervisor, "Changing team and company templates")
+
+
+def ensure_can_set_plans(actor: Actor) -> None:
+    """Managers' monthly plans («Управление показателями») are the supervisor's to set."""
+    _ensure_rank(actor, Role.supervisor, "Setting managers' plans")

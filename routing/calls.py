@@ -63,6 +63,8 @@ async def apply_call(
         await _ringing(uow, call, item.extension, operators.get(item.extension))
     elif item.state == "answered":
         await _answered(uow, call, conversation, item.extension, operators, at)
+    elif item.state == "transferred":
+        await _transferred(uow, call, meta, operators)
     elif finished:
         message_id = await _finished(uow, call, conversation, meta, operators)
     await inbound.mark_processed(uow, event_id, call.conversation_id, message_id)
@@ -160,6 +162,19 @@ async def _answered(
     if call.contact_id is not None:
         await calls.close_callbacks(uow, call.contact_id)
     await calls.announce(uow, call, "answered", _audience(call, operators))
+
+
+async def _transferred(
+    uow: UnitOfWork, call: Call, meta: Mapping[str, Any], operators: Mapping[str, User]
+) -> None:
+    """The operator who answered handed the live call on: free for work at once."""
+    if call.ended_at is not None or call.transferred_to is not None:
+        return
+    calls.note_transfer(call, meta.get("transferred_to"), meta.get("transfer_kind"))
+    user_id = call.answered_by_user_id
+    if user_id is not None and not await calls.on_another_call(uow, user_id, call.id):
+        await calls.set_on_call(uow, user_id, False)
+    await calls.announce(uow, call, "transferred", _audience(call, operators))
 
 
 async def _finished(

@@ -3,7 +3,7 @@
 // number, and exports of exactly the columns shown. Formulas: docs/metrics.md.
 
 import { clear, el } from "./okno-dom.js";
-import { api, config, explainer, startLive, t } from "./okno-page.js";
+import { api, config, explainer, startLive, t, toast } from "./okno-page.js";
 
 // The columns the page shows, per report (a subset of what the API answers, in its order).
 const SHOWN = {
@@ -12,8 +12,15 @@ const SHOWN = {
     "queue_wait_p50", "handling_p50", "reopened", "reopen_rate"],
   calls: ["calls", "answered", "missed", "abandoned", "short_abandoned", "service_level",
     "called_back", "callback_rate", "wait_p50", "wait_p90", "talk_p50", "talk_total", "inexact"],
+  managers: ["online_h", "busy_h", "occupancy", "responses", "answers_per_hour", "emails_sent",
+    "calls", "call_activities", "meetings", "email_activities", "activities_done", "overdue",
+    "deals_won", "won_sum", "plan_sum", "plan_done", "avg_deal"],
 };
-const SHARES = new Set(["handled_share", "reopen_rate", "service_level", "callback_rate"]);
+const SHARES = new Set(["handled_share", "reopen_rate", "service_level", "callback_rate",
+  "occupancy", "plan_done"]);
+const MONEY = new Set(["won_sum", "plan_sum", "avg_deal"]);
+// Reports whose numbers have a drill-down (the managers' report lists no rows behind them).
+const DRILLED = new Set(["conversations", "calls"]);
 const SUFFIXES = ["p50", "p90", "avg"];
 
 const explain = explainer("reportError.");
@@ -40,6 +47,9 @@ function isDuration(column) {
 function formatValue(column, value) {
   if (value === null || value === undefined) return "—";
   if (SHARES.has(column)) return (value * 100).toFixed(1).replace(/\.0$/, "") + "%";
+  if (MONEY.has(column)) {
+    return new Intl.NumberFormat(config.locale, { maximumFractionDigits: 2 }).format(value);
+  }
   if (!isDuration(column)) return String(value);
   const total = Math.round(value);
   const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
@@ -60,7 +70,7 @@ function params() {
     query.set("from", $("report-from").value);
     query.set("to", $("report-to").value);
   }
-  query.set("group_by", $("report-group").value);
+  if ($("report-name").value !== "managers") query.set("group_by", $("report-group").value);
   if ($("report-name").value === "calls" && $("report-exact").checked) query.set("exact_only", "true");
   return query;
 }
@@ -77,7 +87,9 @@ function exportLinks(name, query) {
 function cell(report, row, column) {
   const value = row.figures[column];
   const text = formatValue(column, value);
-  if (value === null || value === 0) return el("td", { dataset: { column } }, text);
+  if (value === null || value === 0 || !DRILLED.has(report.report)) {
+    return el("td", { dataset: { column } }, text);
+  }
   return el("td", { dataset: { column } }, el("button", {
     type: "button",
     class: "link-button drill",
@@ -130,7 +142,9 @@ function renderChart(report) {
       maintainAspectRatio: false,
       plugins: { legend: { display: true } },
       onClick: (_event, elements) => {
-        if (elements.length) drill(report.rows[elements[0].index].key, column);
+        if (elements.length && DRILLED.has(report.report)) {
+          drill(report.rows[elements[0].index].key, column);
+        }
       },
     },
   });
@@ -201,9 +215,60 @@ $("report-period").addEventListener("change", () => {
   $("report-custom").hidden = $("report-period").value !== "custom";
 });
 $("report-name").addEventListener("change", () => {
-  $("report-exact-field").hidden = $("report-name").value !== "calls";
+  const name = $("report-name").value;
+  $("report-exact-field").hidden = name !== "calls";
+  // The managers' report has one row per person whatever the grouping.
+  $("report-group").disabled = name === "managers";
+  $("plan-editor").hidden = name !== "managers";
+  if (name === "managers") loadPlans();
   load();
 });
+
+// The supervisor's plans of one month: a row per person, saved one at a time.
+function planRow(item) {
+  const amount = el("input", {
+    type: "number", min: "0", step: "0.01", class: "plan-amount",
+    value: item.amount === null ? "" : String(item.amount), "aria-label": t("report.fig.plan_sum"),
+  });
+  const deals = el("input", {
+    type: "number", min: "0", step: "1", class: "plan-deals",
+    value: item.deals === null ? "" : String(item.deals), "aria-label": t("report.fig.plan_deals"),
+  });
+  const save = el("button", { type: "button", class: "plan-save" }, t("report.planSave"));
+  save.addEventListener("click", () => savePlan(item.user_id, amount.value, deals.value));
+  return el("tr", { dataset: { user: item.user_id } },
+    el("th", { scope: "row" }, item.name), el("td", {}, amount), el("td", {}, deals),
+    el("td", {}, save));
+}
+
+async function loadPlans() {
+  if (!$("plan-month").value) $("plan-month").value = new Date().toISOString().slice(0, 7);
+  try {
+    const found = await api("GET", `/api/v1/manager-plans?month=${$("plan-month").value}`);
+    clear($("plan-rows")).append(...found.items.map(planRow));
+  } catch (error) {
+    $("report-error").textContent = explain(error);
+    $("report-error").hidden = false;
+  }
+}
+
+async function savePlan(userId, amount, deals) {
+  const body = {
+    month: $("plan-month").value,
+    amount: amount.trim() === "" ? null : amount.trim(),
+    deals: deals.trim() === "" ? null : Number(deals),
+  };
+  try {
+    await api("PUT", `/api/v1/manager-plans/${userId}`, body);
+  } catch (error) {
+    $("report-error").textContent = explain(error);
+    $("report-error").hidden = false;
+    return;
+  }
+  toast(t("report.planSaved"));
+  load();
+}
+$("plan-month").addEventListener("change", loadPlans);
 $("report-chart-figure").addEventListener("change", () => { if (shown) renderChart(shown); });
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button.drill");

@@ -292,7 +292,7 @@ class CallTracker(CallLedger):
         call = self._transferred_call(frame, "TransfererLinkedid")
         if call is None:
             return
-        self.set_transfer(call, known_number(frame.get("Extension")), "blind")
+        self.set_transfer(call, known_number(frame.get("Extension")), "blind", at)
 
     def _attended_transfer(self, frame: Frame, at: float) -> None:
         call = self._transferred_call(frame, "OrigTransfererLinkedid")
@@ -304,7 +304,7 @@ class CallTracker(CallLedger):
         else:
             # Reached through a Local helper (Local/102@from-internal): its Exten is the target.
             extension = known_number(frame.get("TransferTargetExten"))
-        self.set_transfer(call, extension, "attended")
+        self.set_transfer(call, extension, "attended", at)
 
     def _varset(self, frame: Frame, at: float) -> None:
         if frame.get("Variable") != self.layout.recording_variable:

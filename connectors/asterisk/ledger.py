@@ -4,6 +4,7 @@ steps that change it and report the result; `calls.CallTracker` decides when to 
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from .model import Call, Leg, LiveCall, TransferKind, utc
 Frame = Mapping[str, str]
 EventSink = Callable[[CallEvent], None]
 CallSink = Callable[[Call], None]
-LiveState = Literal["ringing", "answered", "ended", "missed"]
+LiveState = Literal["ringing", "answered", "transferred", "ended", "missed"]
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,29 @@ class CallLedger:
             key = f"{call.linkedid}:ringing:{leg.uniqueid}"
             self._emit(call, "ringing", at, leg.extension, key)
 
-    def set_transfer(self, call: LiveCall, target: str | None, kind: TransferKind) -> None:
-        if target:
-            call.transferred_to = target
-            call.transfer_kind = kind
+    def set_transfer(
+        self, call: LiveCall, target: str | None, kind: TransferKind, at: float | None = None
+    ) -> None:
+        if not target:
+            return
+        first = call.transferred_to is None
+        call.transferred_to = target
+        call.transfer_kind = kind
+        if first and call.answered and call.answered_by:
+            # The operator who answered has handed the call on: free at once, not when the
+            # caller hangs up (the record's talk time still runs to the end of the call).
+            direction = call.direction
+            client = call.caller if direction == "inbound" else call.callee
+            meta = {
+                "direction": direction,
+                "callee": call.callee,
+                "client_number": client if direction != "internal" else None,
+                "transferred_to": target,
+                "transfer_kind": kind,
+            }
+            when = time.time() if at is None else at
+            key = f"{call.linkedid}:transferred"
+            self._emit(call, "transferred", when, call.answered_by, key, meta)
 
     def drop_leg(self, leg: Leg, at: float, cause: str | None) -> None:
         self.legs.pop(leg.uniqueid, None)

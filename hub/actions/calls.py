@@ -150,6 +150,13 @@ def finish(call: Call, record: Mapping[str, Any], answered_by_user_id: int | Non
     call.ended_at = _when(record.get("ended_at")) or call.answered_at or call.started_at
 
 
+def note_transfer(call: Call, target: object, kind: object) -> None:
+    """The live call was handed on to `target`: whoever answered it has left it."""
+    if isinstance(target, str) and target:
+        call.transferred_to = target[:80]
+        call.transfer_kind = kind if isinstance(kind, str) else None
+
+
 async def set_on_call(uow: UnitOfWork, user_id: int, on_call: bool) -> None:
     """The operator is on the phone: routing offers them no chats meanwhile. Written in the
     call's own transaction, so the flag and the call record never disagree."""
@@ -162,6 +169,8 @@ async def on_another_call(uow: UnitOfWork, user_id: int, call_id: int) -> bool:
         Call.answered_by_user_id == user_id,
         Call.ended_at.is_(None),
         Call.answered_at.is_not(None),
+        # Handed on: the operator who answered has left it.
+        Call.transferred_to.is_(None),
         Call.id != call_id,
     )
     return (await uow.session.execute(stmt.limit(1))).first() is not None

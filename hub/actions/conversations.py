@@ -14,6 +14,7 @@ from hub.models import (
 from hub.policy import NotFound
 from hub.queries import conversation_summary
 
+from . import work_history
 from .uow import UnitOfWork
 
 
@@ -69,6 +70,7 @@ async def open_conversation(
 async def reopen(uow: UnitOfWork, conversation: Conversation) -> None:
     conversation.status = ConversationStatus.open
     conversation.closed_at = None
+    await work_history.follow_holder(uow, conversation)
 
 
 async def assign(
@@ -78,6 +80,7 @@ async def assign(
     conversation.assignee_id = user_id
     if user_id is not None and conversation.first_assigned_at is None:
         conversation.first_assigned_at = uow.now()
+    await work_history.follow_holder(uow, conversation)
     audience = conversation_audience(user_id, previous)
     if previous is None:
         # It leaves the shared queue every operator was shown.
@@ -107,6 +110,7 @@ async def close(uow: UnitOfWork, conversation: Conversation) -> None:
     conversation.waiting_since = None
     conversation.queued_at = None
     conversation.offer_expires_at = None
+    await work_history.follow_holder(uow, conversation)
     await announce(uow, conversation, "closed")
 
 

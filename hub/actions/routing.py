@@ -11,7 +11,7 @@ from hub.models import AssignmentOffer, Conversation, RoutingDecision, User
 from hub.reasons import Reason
 from hub.reasons import reason as because
 
-from . import conversations
+from . import conversations, work_history
 from .uow import UnitOfWork
 
 
@@ -119,6 +119,7 @@ async def enqueue(
     await conversations.release_open_offers(uow, conversation, "released")
     conversation.assignee_id = None
     conversation.offer_expires_at = None
+    await work_history.follow_holder(uow, conversation)
     if place is not None:
         conversation.queued_at = place
     elif conversation.queued_at is None:

@@ -27,7 +27,7 @@ from hub.policy import (
     user_id_of,
 )
 
-from . import lookup
+from . import lookup, work_history
 from .uow import UnitOfWork, unit_of_work
 
 
@@ -115,6 +115,7 @@ async def set_presence(uow: UnitOfWork, user_id: int, presence: Presence) -> boo
     if user.presence == presence:
         return False
     user.presence = presence
+    await work_history.presence_changed(uow, user_id, presence)
     uow.emit(
         PresenceChanged(
             audience=Audience(users=frozenset({user_id}), roles=STAFF_ROLES),

@@ -25,6 +25,7 @@ from . import (
     ical,
     imports,
     leads,
+    manager_reports,
     organisations,
     personal_data,
     pipelines,
@@ -74,6 +75,7 @@ def all_routes() -> list[ApiRoute]:
         absences.routes,
         workspace_reads.routes,
         reports.routes,
+        manager_reports.routes,
         reply_templates.routes,
         search.routes,
         conversation_marks.routes,
@@ -89,6 +91,7 @@ def setup(app: web.Application) -> None:
     imports.setup(app)
     exports.setup(app)
     report_export.setup(app)
+    manager_reports.setup(app)
     personal_data.setup(app)
     ical.setup(app)
     # Built once: the routes and models do not change while the process runs.
@@ -97,6 +100,7 @@ def setup(app: web.Application) -> None:
     document["paths"].update(imports.OPENAPI_PATHS)
     document["paths"].update(exports.OPENAPI_PATHS)
     document["paths"].update(report_export.OPENAPI_PATHS)
+    document["paths"].update(manager_reports.OPENAPI_PATHS)
     document["paths"].update(personal_data.OPENAPI_PATHS)
     document["paths"].update(ical.OPENAPI_PATHS)
 

@@ -38,6 +38,15 @@ _BASE_TITLES = {
     "service_level": "Уровень сервиса", "answered_within": "Отвечено в срок",
     "called_back": "Перезвонили", "callback_rate": "Доля перезвонов", "wait": "Ожидание",
     "talk": "Разговор", "talk_total": "Разговор всего, с", "inexact": "Неточных",
+    # The managers' report (hub/queries/metrics_managers.py).
+    "online_h": "В сети, ч", "busy_h": "Занят, ч", "occupancy": "Занятость",
+    "responses": "Ответов", "answers_per_hour": "Ответов в час",
+    "emails_sent": "Писем отправлено", "call_activities": "Звонков (дела)",
+    "meetings": "Встреч", "email_activities": "Писем (дела)",
+    "activities_done": "Дел выполнено", "overdue": "Просрочено дел",
+    "deals_won": "Сделок выиграно", "won_sum": "Сумма выигранных", "plan_sum": "План",
+    "plan_done": "Выполнение плана", "avg_deal": "Средняя сделка",
+    "plan_deals": "План, сделок",
 }  # fmt: skip
 _SUFFIXES = {"_p50": "медиана, с", "_p90": "p90, с", "_avg": "среднее, с"}
 

@@ -60,6 +60,7 @@ from .sales import Deal, DealConversation, DealStageChange, Pipeline, Stage, Sta
 from .suggestions import IdentitySuggestion, SuggestionStatus
 from .tags import ConversationTag, SavedView, Tag
 from .templates import ReplyTemplate, TemplateScope
+from .work_history import ConversationHolding, ManagerPlan, PresenceInterval
 
 __all__ = [
     "Absence",
@@ -83,6 +84,7 @@ __all__ = [
     "ContactOrganisation",
     "ContactStatus",
     "Conversation",
+    "ConversationHolding",
     "ConversationStatus",
     "ConversationTag",
     "CrmEntity",
@@ -105,6 +107,7 @@ __all__ = [
     "Lead",
     "LeadStatus",
     "Lease",
+    "ManagerPlan",
     "Message",
     "MessageFile",
     "Organisation",
@@ -112,6 +115,7 @@ __all__ = [
     "OutboxStatus",
     "Pipeline",
     "Presence",
+    "PresenceInterval",
     "ReplyTemplate",
     "RobotFiring",
     "RobotFlag",

@@ -200,6 +200,8 @@ async def _on_calls(session: AsyncSession) -> set[int]:
         Call.answered_at.is_not(None),
         Call.ended_at.is_(None),
         Call.answered_by_user_id.is_not(None),
+        # Handed on (transferred): the operator who answered has left it.
+        Call.transferred_to.is_(None),
     )
     return {row[0] for row in (await session.execute(stmt)).all() if row[0] is not None}
 

@@ -220,3 +220,33 @@ def test_tracker_without_listeners_still_tracks() -> None:
     for at, frame in recv_frames(transcript("inbound_queue__answered")[0]):
         tracker.feed(frame, at)
     assert tracker.calls == {} and tracker.is_finished("1795374920.5")
+
+
+def test_a_caller_the_queue_gave_up_on_is_missed_not_abandoned() -> None:
+    """The queue's timeout runs out (QueueCallerLeave without QueueCallerAbandon, the
+    dialplan sets QUEUESTATUS=TIMEOUT and goes on to a recorded message); the caller hangs
+    up afterwards. Nobody answered though he waited it out: missed (issue #14)."""
+    recorder = Recorder()
+    tracker = recorder.tracker()
+    trunk = {"Channel": "PJSIP/carrier-00000011", "Uniqueid": "8.1", "Linkedid": "8.1"}
+    phone = {"Channel": "PJSIP/101-00000012", "Uniqueid": "8.2", "Linkedid": "8.1"}
+    dest = {"DestChannel": phone["Channel"], "DestUniqueid": "8.2", "DestLinkedid": "8.1"}
+    script = [
+        (0.0, {"Event": "Newchannel", **trunk, "CallerIDNum": "+79990003344", "Exten": "300"}),
+        (0.5, {"Event": "QueueCallerJoin", **trunk, "Queue": "sales", "Position": "1"}),
+        (0.6, {"Event": "Newchannel", **phone, "ChannelState": "0", "Exten": "s"}),
+        (0.6, {"Event": "DialBegin", **trunk, **dest, "DialString": "101"}),
+        (15.6, {"Event": "DialEnd", **trunk, **dest, "DialStatus": "NOANSWER"}),
+        (15.6, {"Event": "Hangup", **phone, "Cause": "16"}),
+        (30.5, {"Event": "QueueCallerLeave", **trunk, "Queue": "sales", "Count": "0"}),
+        (30.5, {"Event": "VarSet", **trunk, "Variable": "QUEUESTATUS", "Value": "TIMEOUT"}),
+        # The caller listens to «перезвоним вам» and hangs up.
+        (36.0, {"Event": "Hangup", **trunk, "Cause": "16"}),
+    ]
+    for at, frame in script:
+        tracker.feed(frame, BASE_EPOCH + at)
+    [call] = recorder.calls
+    assert (call.direction, call.outcome, call.answered_by) == ("inbound", "missed", None)
+    assert call.queue == "sales"
+    assert call.talk_s is None
+    assert [e.state for e in recorder.events][-1] == "missed"

@@ -106,7 +106,7 @@ async def test_screen_pop_goes_to_the_ringing_operator_with_the_client_card(
 async def test_operator_on_a_call_gets_no_chats_and_holds_the_call(world: World) -> None:
     """Mid-call (the recording waits for the hub's transfer): ivanov answered, is on the
     call and holds its conversation; a chat arriving now is not offered to him. He then
-    transfers the call from the workspace (Redirect) and is free again when it ends."""
+    transfers the call from the workspace (Redirect) and is free at once, not when it ends."""
     ivanov = world.users["ivanov"]
     await set_presence_quietly(world.hub, ivanov.id, presence=Presence.online)
     server = AmiServer(transcript("transfer__redirect_from_queue"))
@@ -125,6 +125,7 @@ async def test_operator_on_a_call_gets_no_chats_and_holds_the_call(world: World)
     async with world.hub.db.sessions() as session:
         assert (await session.get_one(Conversation, chat)).assignee_id is None
 
+    subscription = world.hub.bus.subscribe()
     status, body = await world.api(
         "POST", f"/api/v1/calls/{live.id}/transfer", "ivanov", json={"extension": "102"}
     )
@@ -133,6 +134,16 @@ async def test_operator_on_a_call_gets_no_chats_and_holds_the_call(world: World)
     await asyncio.wait_for(server.at_logoff.wait(), 20)
     await until(lambda: _finished(world, 1), what="the call to end")
     await world.disconnect()
+    changes = []
+    while not subscription.queue.empty():
+        envelope = await subscription.queue.get()
+        if envelope is not None and envelope.kind == "call.changed":
+            changes.append((envelope.payload["change"], envelope.payload["call"]["ended_at"]))
+    subscription.close()
+    # Handed on while the call went on (102 talked 10 s more): ivanov was freed then, in the
+    # transaction of that change, not when the caller hung up (issue #14).
+    assert [change for change, _ in changes] == ["transferred", "ended"]
+    assert changes[0][1] is None
     assert server.mismatches == []  # the Redirect went out exactly as recorded
     [call] = await world.calls()
     assert (call.transferred_to, call.transfer_kind) == ("102", "redirect")
