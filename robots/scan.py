@@ -18,19 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Deal, RobotFiring, Team
 from hub.models.base import UtcDateTime
-from hub.worktime import ProductionCalendar, cutoff, load_calendar
+from hub.queries.sla import Setup, load_setup
+from hub.worktime import COMPANY_HOURS, ProductionCalendar, cutoff, load_calendar
 
 from .fields import column_of, compile_condition, id_column
 from .rules import DailyTrigger, DateTrigger, Delay, RuleSpec, TimeTrigger
 from .states import STATES
-
-# Whose hours count for objects without a team (deals, leads, calls, unrouted chats): the
-# company's working week, Monday to Friday 9 to 18 in Moscow, on the production calendar.
-# A team that set no hours is always open (as routing has it): calendar time.
-COMPANY_HOURS: dict[str, Any] = {
-    "tz": "Europe/Moscow",
-    "days": {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
-}
 
 
 @dataclass(frozen=True)
@@ -41,13 +34,15 @@ class ScanContext:
     teams: dict[int, dict[str, Any] | None]
     # Every team's wait target in seconds (the supervisors' board's, `Team.wait_limit_s`).
     wait_limits: dict[int, int] = field(default_factory=dict)
+    # The enabled SLA policies with what their deadlines need (hub.queries.sla).
+    sla: Setup = field(default_factory=lambda: Setup([]))
 
 
 async def load_context(session: AsyncSession, now: datetime) -> ScanContext:
     rows = (await session.execute(select(Team.id, Team.business_hours, Team.wait_limit_s))).all()
     teams = {tid: hours for tid, hours, _ in rows}
     limits = {tid: limit for tid, _, limit in rows}
-    return ScanContext(now, await load_calendar(session), teams, limits)
+    return ScanContext(now, await load_calendar(session), teams, limits, await load_setup(session))
 
 
 def _at(value: datetime) -> ColumnElement[Any]:

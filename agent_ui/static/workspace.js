@@ -20,6 +20,7 @@ import { TemplatePicker } from "./workspace-templates.js";
 import { SearchPanel } from "./workspace-search.js";
 import { Marks } from "./workspace-marks.js";
 import { SavedViews } from "./workspace-saved-views.js";
+import { SlaCountdowns } from "./workspace-sla.js";
 
 const config = readConfig();
 const t = translator(config.strings);
@@ -29,6 +30,8 @@ const me = config.user;
 const state = {
   conversations: new Map(), // id -> conversation_json (the open ones, kept live)
 };
+
+const sla = new SlaCountdowns({ api, t, onChange: () => renderList() });
 
 const listNode = document.getElementById("conversation-list");
 const listEmpty = document.getElementById("list-empty");
@@ -125,7 +128,7 @@ function listItem(conversation) {
     el("span", { class: "conv-sub" },
       el("span", { class: "channel-badge", dataset: { kind: conversation.channel.kind } },
         conversation.channel.title || conversation.channel.kind),
-      waiting, assignee,
+      waiting, sla.badge(conversation), assignee,
       // Robots' flags standing on it (the reason is the badge, the robot in its title).
       (conversation.flags || []).map((flag) =>
         el("span", { class: "robot-flag", dataset: { kind: flag.kind }, title: flag.rule_name }, flag.label))),
@@ -160,6 +163,7 @@ function upsert(conversation) {
   }
   const before = state.conversations.get(conversation.id);
   state.conversations.set(conversation.id, conversation);
+  sla.refresh([conversation.id]); // assigned, answered, closed: its clocks may have moved
   views.update(conversation);
   if (thread.conversationId === conversation.id) {
     thread.setConversation(conversation);
@@ -234,6 +238,7 @@ async function loadList() {
       }
     }
     state.conversations = fresh;
+    sla.refresh([...fresh.keys()]);
   } finally {
     const pending = pendingEvents;
     pendingEvents = null;
@@ -252,6 +257,7 @@ function onMessageEvent(kind, payload) {
     if (message.direction === "in" || message.direction === "out") conversation.last_message_at = message.created_at;
     if (message.direction === "in" && !conversation.waiting_since) conversation.waiting_since = message.created_at;
     if (message.direction === "out") conversation.waiting_since = null;
+    if (message.direction === "in" || message.direction === "out") sla.refresh([conversation.id]);
     if (message.direction === "in" && mine(conversation)) {
       attention.signal(conversation.contact.name || t("contact.noName"),
         t("notify.newMessage", { name: conversation.contact.name || t("contact.noName"),
@@ -273,6 +279,7 @@ function applyEvent(event) {
   const payload = event.payload;
   if (event.kind === "conversation.changed") upsert(payload.conversation);
   else if (event.kind === "message.created" || event.kind === "message.updated") onMessageEvent(event.kind, payload);
+  else if (event.kind === "sla.breached") sla.refresh([payload.conversation_id]);
   else if (event.kind === "presence.changed" && payload.user_id === me.id) topbar.showPresence(payload.presence);
   else if (event.kind === "typing" || event.kind === "conversation.read") {
     const read = state.conversations.get(payload.conversation_id);

@@ -56,6 +56,7 @@ from .robots import (
 )
 from .routing import AssignmentOffer, ContactMerge, RoutingDecision
 from .sales import Deal, DealConversation, DealStageChange, Pipeline, Stage, StageOutcome
+from .sla import SlaBreach, SlaPolicy
 from .suggestions import IdentitySuggestion, SuggestionStatus
 from .tags import ConversationTag, SavedView, Tag
 from .templates import ReplyTemplate, TemplateScope
@@ -120,6 +121,8 @@ __all__ = [
     "RoutingDecision",
     "RuleKind",
     "SavedView",
+    "SlaBreach",
+    "SlaPolicy",
     "Stage",
     "StageOutcome",
     "StoredFile",
