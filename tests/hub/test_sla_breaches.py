@@ -152,6 +152,37 @@ async def test_first_next_and_resolution_in_calendar_time(hub: Hub, clock: Clock
     assert (figures["requests"], figures["sla_breached"], figures["sla_breaches"]) == (2, 1, 3)
 
 
+async def test_a_clock_that_stopped_late_between_two_checks_is_a_breach(
+    hub: Hub, clock: Clock
+) -> None:
+    channel_id = await add_channel(hub, "telegram", "bot")
+    client = await world.contact(hub)
+    await sla_policies.create_policy(
+        hub,
+        SystemActor(),
+        name="Все",
+        first_response_s=600,
+        resolution_s=1800,
+        working_time=False,
+    )
+    start = msk(2026, 6, 15, 12, 0)
+    late = await world.conversation(hub, channel_id, client, team_id=None, at=start)
+    in_time = await world.conversation(hub, channel_id, client, team_id=None, at=start)
+    assert await check_at(hub, clock, start + timedelta(minutes=9)) == 0
+    # Answered at 12:10:20 (due 12:10) and 12:09:59; closed at 12:31 (due 12:30) and
+    # 12:29: no check saw either clock running late, the next one finds the stopped ones.
+    await world.answer(hub, late, start + timedelta(minutes=10, seconds=20))
+    await world.answer(hub, in_time, start + timedelta(minutes=9, seconds=59))
+    await close(hub, late, start + timedelta(minutes=31))
+    await close(hub, in_time, start + timedelta(minutes=29))
+    assert await check_at(hub, clock, start + timedelta(minutes=32)) == 2
+    assert await check_at(hub, clock, start + timedelta(minutes=33)) == 0
+    assert [(c, m, e, due) for c, m, e, due, _ in await breaches(hub)] == [
+        (late, "first_response", start, start + timedelta(minutes=10)),
+        (late, "resolution", start, start + timedelta(minutes=30)),
+    ]
+
+
 async def test_a_night_message_waits_for_working_hours(hub: Hub, clock: Clock) -> None:
     channel_id = await add_channel(hub, "telegram", "bot")
     client = await world.contact(hub)

@@ -62,9 +62,16 @@ def upgrade() -> None:
         ),
     )
     op.create_index('ix_sla_breaches_due_at', 'sla_breaches', ['due_at'], unique=False)
+    # The check looks for clocks that stopped late among recent answers and closes.
+    op.create_index(
+        'ix_conversations_first_response_at', 'conversations', ['first_response_at'], unique=False
+    )
+    op.create_index('ix_conversations_closed_at', 'conversations', ['closed_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_conversations_closed_at', table_name='conversations')
+    op.drop_index('ix_conversations_first_response_at', table_name='conversations')
     op.drop_index('ix_sla_breaches_due_at', table_name='sla_breaches')
     op.drop_table('sla_breaches')
     op.drop_table('sla_policies')
