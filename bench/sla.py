@@ -79,7 +79,7 @@ async def load(hub: Hub, args: argparse.Namespace, now: datetime) -> tuple[list[
                 {
                     "contact_id": contact,
                     "channel_id": channel,
-                    "team_id": teams[i % len(teams)] if i % 10 else None,
+                    "team_id": teams[(i // 10) % len(teams)] if i % 10 else None,
                     "status": ConversationStatus.open,
                     "created_at": created,
                     "last_message_at": created,
