@@ -23,6 +23,7 @@ from .js_strings_reply_via import REPLY_VIA_JS_STRINGS
 from .js_strings_reports import REPORTS_JS_STRINGS
 from .js_strings_robots import ROBOTS_JS_STRINGS
 from .js_strings_search import SEARCH_JS_STRINGS
+from .js_strings_sla import SLA_JS_STRINGS
 from .js_strings_tasks import TASKS_JS_STRINGS
 from .js_strings_teams import TEAM_JS_STRINGS
 from .js_strings_templates import TEMPLATE_JS_STRINGS
@@ -191,6 +192,7 @@ JS_STRINGS.update(TEMPLATE_JS_STRINGS)
 JS_STRINGS.update(SEARCH_JS_STRINGS)
 JS_STRINGS.update(TEAM_JS_STRINGS)
 JS_STRINGS.update(REPLY_VIA_JS_STRINGS)
+JS_STRINGS.update(SLA_JS_STRINGS)
 
 
 def js_strings(translations: Translations) -> dict[str, str]:

@@ -20,6 +20,8 @@ REPORTS_JS_STRINGS: dict[str, str] = {
     "report.fig.handling": N_("Handling"),
     "report.fig.reopened": N_("Reopened"),
     "report.fig.reopen_rate": N_("Reopen rate"),
+    "report.fig.sla_breached": N_("With an SLA breach"),
+    "report.fig.sla_breaches": N_("SLA breaches"),
     "report.fig.calls": N_("Calls"),
     "report.fig.answered": N_("Answered"),
     "report.fig.missed": N_("Missed"),

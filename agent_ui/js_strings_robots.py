@@ -49,6 +49,7 @@ ROBOTS_JS_STRINGS: dict[str, str] = {
     "robotEvent.call.answered": N_("a call answered"),
     "robotEvent.deal.created": N_("a deal created"),
     "robotEvent.deal.moved": N_("a deal moved to another stage"),
+    "robotEvent.conversation.sla_breached": N_("an SLA target breached"),
     "robotUnit.minutes": N_("minutes"),
     "robotUnit.hours": N_("hours"),
     "robotUnit.days": N_("days"),

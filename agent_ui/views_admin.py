@@ -99,6 +99,11 @@ async def teams_page(request: web.Request) -> web.Response:
     return _render(request, _principal_or_login(request), "admin_teams.html", Role.admin)
 
 
+async def sla_page(request: web.Request) -> web.Response:
+    """SLA targets are the supervisors' yardstick: they and administrators keep them."""
+    return _render(request, _principal_or_login(request), "admin_sla.html", Role.supervisor)
+
+
 async def templates_page(request: web.Request) -> web.Response:
     """Everyone keeps his own templates here; supervisors and admins the team and company
     ones too (the page offers those scopes only to them, and the API checks again)."""
@@ -114,3 +119,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/admin/pipelines", pipelines_page)
     app.router.add_get("/admin/visibility", visibility_page)
     app.router.add_get("/admin/robots", robots_page)
+    app.router.add_get("/admin/sla", sla_page)

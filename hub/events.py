@@ -315,6 +315,23 @@ class AbsenceChanged(Event):
     change: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class SlaBreached(Event):
+    """A conversation's SLA clock ran out (`measure`: first_response | next_response |
+    resolution) at `due_at`; written with its breach row (hub.actions.sla_breaches). Goes
+    to the conversation's holder (everyone while it is queued) and the supervisors."""
+
+    kind: ClassVar[str] = "sla.breached"
+    conversation_id: int
+    breach_id: int
+    measure: str
+    policy_id: int
+    target_s: int
+    due_at: str
+    team_id: int | None
+    channel_id: int
+
+
 @dataclass(frozen=True)
 class Envelope:
     """An event as it travels on the bus and over the websocket."""

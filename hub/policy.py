@@ -308,6 +308,11 @@ def ensure_can_manage_robots(actor: Actor) -> None:
     _ensure_rank(actor, Role.admin, "Setting up robots")
 
 
+def ensure_can_manage_sla(actor: Actor) -> None:
+    """SLA targets are the supervisors' yardstick: they and administrators set them."""
+    _ensure_rank(actor, Role.supervisor, "Setting SLA targets")
+
+
 def ensure_can_clear_flags(actor: Actor) -> None:
     _ensure_rank(actor, Role.supervisor, "Clearing a robot's flag")
 

@@ -27,14 +27,13 @@ from hub.models import CalendarDay, CalendarDayKind
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TZ = "Europe/Moscow"
-# Whose hours count for objects without a team (deals, leads, calls, unrouted chats): the
+# Whose hours count for work outside any team (deals, leads, calls, unrouted chats): the
 # company's working week, Monday to Friday 9 to 18 in Moscow, on the production calendar.
 # A team that set no hours is always open (as routing has it): calendar time.
 COMPANY_HOURS: dict[str, Any] = {
-    "tz": "Europe/Moscow",
+    "tz": DEFAULT_TZ,
     "days": {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
 }
-
 # How far back a cutoff may look for enough working time (a year of holidays is plenty).
 MAX_DAYS_BACK = 400
 
@@ -141,6 +140,29 @@ def cutoff(
         day -= timedelta(days=1)
     # No working time in reach (no hours at all on any day): nothing is ever due.
     return datetime.min.replace(tzinfo=UTC)
+
+
+def deadline(
+    hours: dict[str, Any] | None, calendar: ProductionCalendar, start: datetime, seconds: float
+) -> datetime | None:
+    """The earliest instant D with `working_seconds(start, D) >= seconds` (cutoff's mirror:
+    walk forward through the working intervals); None when no working time is in reach."""
+    if not hours:
+        return start + timedelta(seconds=seconds)
+    zone = ZoneInfo(hours.get("tz") or DEFAULT_TZ)
+    day = start.astimezone(zone).date()
+    left = seconds
+    for _ in range(MAX_DAYS_BACK):
+        for a, b in intervals(hours, calendar, day):
+            if b <= start:
+                continue
+            a = max(a, start)
+            span = (b - a).total_seconds()
+            if span >= left:
+                return a + timedelta(seconds=left)
+            left -= span
+        day += timedelta(days=1)
+    return None
 
 
 def team_cutoffs(

@@ -7,9 +7,10 @@ edited like any rule: the delay, per-stage days, the texts, the actions.
 `paid_at`): N days after the due date, at the won stage («Договор»), not marked paid; the
 flag goes when a person marks it paid, and a new payment date or the mark taken off
 re-arms it (`payment_owed_since`). "SLA на грани" fires N minutes before a waiting
-client's wait reaches his team's target (`Team.wait_limit_s`, the supervisors' board's
-target; 5 minutes outside any team), calendar time as the board counts it; a reply ends the
-wait, so the next wait is a new episode.
+client's wait reaches its target: the first or next response target of the SLA policy that
+holds the conversation (in that policy's working or calendar time), else his team's wait
+target (`Team.wait_limit_s`; 5 minutes outside any team) in calendar time, as the board
+counts it; a reply ends the wait, so the next wait is a new episode.
 """
 
 from __future__ import annotations
@@ -166,8 +167,9 @@ BUILTIN: dict[str, dict[str, Any]] = {
     },
     "sla_near": {
         "name": "SLA на грани",
-        "description": "Клиент ждёт ответа, и до цели по времени ответа его команды (та же, "
-        "что на панели руководителя) осталось N минут: флаг в списке обращений и уведомление. "
+        "description": "Клиент ждёт ответа, и до цели по времени ответа осталось N минут "
+        "(цель первого или следующего ответа из политики SLA обращения, иначе цель ожидания "
+        "его команды, как на панели руководителя): флаг в списке обращений и уведомление. "
         "После ответа робот снова следит за следующим ожиданием.",
         "rule": {
             "trigger": {

@@ -24,6 +24,7 @@ from hub.events import (
     DealChanged,
     MessageCreated,
     RobotRuleChanged,
+    SlaBreached,
 )
 from hub.listener import Listener, on
 
@@ -163,8 +164,12 @@ def _routes(hub: Hub) -> list[Any]:
         if event.change in ("created", "moved"):
             await handle_later(f"deal.{event.change}", int(event.deal["id"]), event.cursor)
 
+    async def on_breach(event: SlaBreached) -> None:
+        await handle_later("conversation.sla_breached", event.conversation_id, event.cursor)
+
     return [
         on(RobotRuleChanged, on_rule_changed),
+        on(SlaBreached, on_breach),
         on(MessageCreated, on_message),
         on(ConversationChanged, on_conversation),
         on(CallChanged, on_call),

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Deal, RobotFiring, Team
 from hub.models.base import UtcDateTime
+from hub.queries.sla import Setup, load_setup
 from hub.worktime import COMPANY_HOURS, ProductionCalendar, cutoff, load_calendar
 
 from .fields import column_of, compile_condition, id_column
@@ -33,13 +34,15 @@ class ScanContext:
     teams: dict[int, dict[str, Any] | None]
     # Every team's wait target in seconds (the supervisors' board's, `Team.wait_limit_s`).
     wait_limits: dict[int, int] = field(default_factory=dict)
+    # The enabled SLA policies with what their deadlines need (hub.queries.sla).
+    sla: Setup = field(default_factory=lambda: Setup([]))
 
 
 async def load_context(session: AsyncSession, now: datetime) -> ScanContext:
     rows = (await session.execute(select(Team.id, Team.business_hours, Team.wait_limit_s))).all()
     teams = {tid: hours for tid, hours, _ in rows}
     limits = {tid: limit for tid, _, limit in rows}
-    return ScanContext(now, await load_calendar(session), teams, limits)
+    return ScanContext(now, await load_calendar(session), teams, limits, await load_setup(session))
 
 
 def _at(value: datetime) -> ColumnElement[Any]:

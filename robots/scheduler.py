@@ -2,7 +2,8 @@
 the host with `hub.host.leased.run_leased`) scans every enabled time rule each interval.
 
 No timer per object and no loop over objects: each tick is one claim statement per rule
-(robots.scan), then the actions of what was claimed.
+(robots.scan), then the actions of what was claimed. The SLA breach check rides the same
+tick (hub.actions.sla_breaches): one statement per policy and measure.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from hub.actions import sla_breaches
 from hub.cancellation import raise_if_cancelling
 from hub.core import Hub
 from hub.outages import log_failure
+from hub.policy import SystemActor
 
 from . import engine, webhooks
 
@@ -22,7 +25,16 @@ LEASE_NAME = "robots:scheduler"
 
 
 async def tick(hub: Hub) -> dict[str, int]:
+    # Breaches first: an event rule on "conversation.sla_breached" hears them this tick.
+    try:
+        breaches = await sla_breaches.record_breaches(hub, SystemActor())
+    except Exception as exc:
+        raise_if_cancelling(exc)
+        # The robots' own work goes on; the breaches are found by the next tick.
+        log.exception("SLA breach check failed")
+        breaches = 0
     done = await engine.tick(hub)
+    done["sla_breaches"] = breaches
     done["webhooks"] = await webhooks.deliver_due(hub)
     return done
 

@@ -45,6 +45,7 @@ from hub.models import (
 )
 from hub.models.base import UtcDateTime
 from hub.queries.board import DEFAULT_TARGET_S
+from hub.queries.sla import running
 
 if TYPE_CHECKING:
     from .scan import ScanContext
@@ -153,18 +154,37 @@ def _payment_overdue(seconds: int, ctx: ScanContext) -> ColumnElement[bool]:
 
 
 def _sla_near(seconds: int, ctx: ScanContext) -> ColumnElement[bool]:
-    """The client has waited at least his team's wait target (the supervisors' board's
-    target, `Team.wait_limit_s`) less `seconds`: one cutoff per team, as constants."""
+    """The client's wait is `seconds` short of its target: the response target (first or
+    next) of the SLA policy holding the conversation, in that policy's time (hub.queries.sla);
+    where none sets one, his team's wait target (the supervisors' board's, `Team.wait_limit_s`)
+    in calendar time. One cutoff per policy and team, as constants."""
 
     def waited_since(target_s: int) -> ColumnElement[bool]:
         moment = ctx.now - timedelta(seconds=max(0, target_s - seconds))
         return Conversation.waiting_since <= literal(moment, UtcDateTime())
 
+    by_policy = []
+    for policy in ctx.sla.policies:
+        for measure in ("first_response", "next_response"):
+            target = policy.targets.get(measure)
+            if target is not None:
+                by_policy.append(
+                    (
+                        and_(ctx.sla.holds(policy), running(measure)),
+                        ctx.sla.ran_out(
+                            policy, Conversation.waiting_since, max(0, target - seconds), ctx.now
+                        ),
+                    )
+                )
     per_team = [
         and_(Conversation.team_id == team_id, waited_since(target))
         for team_id, target in sorted(ctx.wait_limits.items())
     ]
-    return or_(and_(Conversation.team_id.is_(None), waited_since(DEFAULT_TARGET_S)), *per_team)
+    by_team = or_(and_(Conversation.team_id.is_(None), waited_since(DEFAULT_TARGET_S)), *per_team)
+    if not by_policy:
+        return by_team
+    held = or_(*(holds for holds, _ in by_policy))
+    return or_(*(and_(holds, due) for holds, due in by_policy), and_(~held, by_team))
 
 
 STATES: dict[str, State] = {
@@ -257,4 +277,5 @@ EVENTS: dict[str, str] = {
     "call.answered": "call",
     "deal.created": "deal",
     "deal.moved": "deal",
+    "conversation.sla_breached": "conversation",
 }

@@ -16,6 +16,7 @@ export const EVENTS = {
   "message.received": "conversation", "conversation.created": "conversation",
   "conversation.assigned": "conversation", "conversation.closed": "conversation",
   "call.missed": "call", "call.answered": "call", "deal.created": "deal", "deal.moved": "deal",
+  "conversation.sla_breached": "conversation",
 };
 const FIELDS = {
   deal: ["title", "amount", "currency", "pipeline_id", "stage_id", "stage_outcome", "responsible_id", "contact_id", "source"],

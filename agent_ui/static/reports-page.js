@@ -9,7 +9,7 @@ import { api, config, explainer, startLive, t, toast } from "./okno-page.js";
 const SHOWN = {
   conversations: ["requests", "handled", "handled_share", "frt_p50", "frt_p90", "frt_work_p50",
     "frt_assigned_p50", "nrt_p50", "nrt_work_p50", "resolution_p50", "resolution_work_p50",
-    "queue_wait_p50", "handling_p50", "reopened", "reopen_rate"],
+    "queue_wait_p50", "handling_p50", "reopened", "reopen_rate", "sla_breached", "sla_breaches"],
   calls: ["calls", "answered", "missed", "abandoned", "short_abandoned", "service_level",
     "called_back", "callback_rate", "wait_p50", "wait_p90", "talk_p50", "talk_total", "inexact"],
   managers: ["online_h", "busy_h", "occupancy", "responses", "answers_per_hour", "emails_sent",

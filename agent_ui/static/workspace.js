@@ -22,6 +22,8 @@ import { Marks } from "./workspace-marks.js";
 import { SavedViews } from "./workspace-saved-views.js";
 import { Panes } from "./workspace-panes.js";
 
+import { SlaCountdowns } from "./workspace-sla.js";
+
 const config = readConfig();
 const t = translator(config.strings);
 const api = makeApi(config.csrf);
@@ -30,6 +32,8 @@ const me = config.user;
 const state = {
   conversations: new Map(), // id -> conversation_json (the open ones, kept live)
 };
+
+const sla = new SlaCountdowns({ api, t, onChange: () => renderList() });
 
 const listNode = document.getElementById("conversation-list");
 const listEmpty = document.getElementById("list-empty");
@@ -127,7 +131,7 @@ function listItem(conversation) {
     el("span", { class: "conv-sub" },
       el("span", { class: "channel-badge", dataset: { kind: conversation.channel.kind } },
         conversation.channel.title || conversation.channel.kind),
-      waiting, assignee,
+      waiting, sla.badge(conversation), assignee,
       // Robots' flags standing on it (the reason is the badge, the robot in its title).
       (conversation.flags || []).map((flag) =>
         el("span", { class: "robot-flag", dataset: { kind: flag.kind }, title: flag.rule_name }, flag.label))),
@@ -166,6 +170,7 @@ function upsert(conversation) {
   }
   const before = state.conversations.get(conversation.id);
   state.conversations.set(conversation.id, conversation);
+  sla.refresh([conversation.id]); // assigned, answered, closed: its clocks may have moved
   views.update(conversation);
   if (thread.conversationId === conversation.id) {
     thread.setConversation(conversation);
@@ -252,6 +257,7 @@ async function loadList() {
       for (const conversation of found) fresh.set(conversation.id, conversation);
     }
     state.conversations = fresh;
+    sla.refresh([...fresh.keys()]);
   } finally {
     const first = loading;
     if (first) performance.mark("okno:list-fetched");
@@ -274,6 +280,7 @@ function onMessageEvent(kind, payload) {
     if (message.direction === "in" || message.direction === "out") conversation.last_message_at = message.created_at;
     if (message.direction === "in" && !conversation.waiting_since) conversation.waiting_since = message.created_at;
     if (message.direction === "out") conversation.waiting_since = null;
+    if (message.direction === "in" || message.direction === "out") sla.refresh([conversation.id]);
     if (message.direction === "in" && mine(conversation)) {
       attention.signal(conversation.contact.name || t("contact.noName"),
         t("notify.newMessage", { name: conversation.contact.name || t("contact.noName"),
@@ -295,6 +302,7 @@ function applyEvent(event) {
   const payload = event.payload;
   if (event.kind === "conversation.changed") upsert(payload.conversation);
   else if (event.kind === "message.created" || event.kind === "message.updated") onMessageEvent(event.kind, payload);
+  else if (event.kind === "sla.breached") sla.refresh([payload.conversation_id]);
   else if (event.kind === "presence.changed" && payload.user_id === me.id) topbar.showPresence(payload.presence);
   else if (event.kind === "typing" || event.kind === "conversation.read") {
     const read = state.conversations.get(payload.conversation_id);

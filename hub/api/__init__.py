@@ -36,6 +36,7 @@ from . import (
     robots,
     saved_views,
     search,
+    sla_policies,
     teams,
     users,
     workspace_reads,
@@ -80,6 +81,7 @@ def all_routes() -> list[ApiRoute]:
         search.routes,
         conversation_marks.routes,
         saved_views.routes,
+        sla_policies.routes,
     )
     return [route for table in tables for route in table.routes]
 

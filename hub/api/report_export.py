@@ -33,6 +33,7 @@ _BASE_TITLES = {
     "nrt_work": "Следующий ответ (рабочее время)", "resolution": "Решение",
     "resolution_work": "Решение (рабочее время)", "queue_wait": "Ожидание в очереди",
     "handling": "Обработка", "reopened": "Переоткрыто", "reopen_rate": "Доля переоткрытых",
+    "sla_breached": "С нарушением SLA", "sla_breaches": "Нарушений SLA",
     "calls": "Звонков", "answered": "Отвечено", "missed": "Пропущено",
     "abandoned": "Брошено", "short_abandoned": "Коротких брошенных",
     "service_level": "Уровень сервиса", "answered_within": "Отвечено в срок",

@@ -57,6 +57,7 @@ from .robots import (
 )
 from .routing import AssignmentOffer, ContactMerge, RoutingDecision
 from .sales import Deal, DealConversation, DealStageChange, Pipeline, Stage, StageOutcome
+from .sla import SlaBreach, SlaPolicy
 from .suggestions import IdentitySuggestion, SuggestionStatus
 from .tags import ConversationTag, SavedView, Tag
 from .templates import ReplyTemplate, TemplateScope
@@ -125,6 +126,8 @@ __all__ = [
     "RoutingDecision",
     "RuleKind",
     "SavedView",
+    "SlaBreach",
+    "SlaPolicy",
     "StaffMessage",
     "Stage",
     "StageOutcome",

@@ -111,6 +111,9 @@ class Conversation(Base):
         Index("ix_conversations_created_at", "created_at"),
         # The sweeper wakes those whose time has come.
         Index("ix_conversations_snoozed_until", "snoozed_until"),
+        # The SLA check looks for clocks that stopped late among recent answers and closes.
+        Index("ix_conversations_first_response_at", "first_response_at"),
+        Index("ix_conversations_closed_at", "closed_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))

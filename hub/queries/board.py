@@ -2,14 +2,14 @@
 near their wait target, the operators in rotation with their load, and today's lost calls.
 
 A handful of set-based queries per refresh, whatever the number of operators: the queue,
-the waiting conversations with their team's target, the rotation with its load (one grouped
+the waiting conversations with their SLA or team target, the rotation with its load (one grouped
 query over open conversations), last replies (one grouped query over today's messages), and
 today's figures from the report modules (docs/metrics.md).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,7 @@ from .metrics_calls import CallSettings, call_figures_of, call_report
 from .metrics_common import DEFAULT_TZ, period_of
 from .metrics_conversations import Filters, conversation_report, figures_of
 from .shapes import Shape, Timestamp
+from .sla import load_setup
 
 # A conversation whose wait reached this share of its target is "about to breach".
 SOON_SHARE = 0.8
@@ -57,6 +58,8 @@ class WaitTarget(Shape):
     waiting_since: Timestamp
     target_s: int
     breached: bool
+    # When the target runs out (working time skips the closed hours).
+    due_at: Timestamp | None = None
 
 
 class OperatorNow(Shape):
@@ -111,25 +114,47 @@ async def _queue(session: AsyncSession, where: list[ColumnElement[bool]]) -> Que
 async def _waits(
     session: AsyncSession, where: list[ColumnElement[bool]], now: datetime
 ) -> list[WaitTarget]:
-    """Waiting conversations at or past SOON_SHARE of their team's wait target, longest first."""
+    """Waiting conversations at or past SOON_SHARE of their target, longest first. The
+    target is the response target (first or next) of the SLA policy holding the
+    conversation, in its working or calendar time (hub.queries.sla); where none sets one,
+    the team's wait limit in calendar time."""
+    setup = await load_setup(session)
     stmt = (
-        select(Conversation.id, Conversation.waiting_since, Team.wait_limit_s)
+        select(
+            Conversation.id,
+            Conversation.waiting_since,
+            Conversation.first_response_at,
+            Conversation.team_id,
+            Conversation.channel_id,
+            Team.wait_limit_s,
+        )
         .outerjoin(Team, Team.id == Conversation.team_id)
         .where(*where, Conversation.waiting_since.is_not(None))
         .order_by(Conversation.waiting_since, Conversation.id)
     )
     found = []
-    for conversation_id, since, limit in (await session.execute(stmt)).all():
+    for conversation_id, since, answered, team_id, channel_id, limit in (
+        await session.execute(stmt)
+    ).all():
         assert since is not None  # the query's own condition
-        target = limit or DEFAULT_TARGET_S
-        waited = (now - since).total_seconds()
-        if waited >= SOON_SHARE * target:
+        policy = setup.policy_for(team_id, channel_id)
+        measure = "first_response" if answered is None else "next_response"
+        target = policy.targets.get(measure) if policy is not None else None
+        if policy is not None and target is not None:
+            due = setup.due_at(policy, team_id, since, target)
+            soon = setup.due_at(policy, team_id, since, SOON_SHARE * target)
+        else:
+            target = limit or DEFAULT_TARGET_S
+            due = since + timedelta(seconds=target)
+            soon = since + timedelta(seconds=SOON_SHARE * target)
+        if soon is not None and now >= soon:
             found.append(
                 WaitTarget(
                     conversation_id=conversation_id,
                     waiting_since=since.isoformat(),
                     target_s=target,
-                    breached=waited >= target,
+                    breached=due is not None and now >= due,
+                    due_at=due.isoformat() if due else None,
                 )
             )
     return found

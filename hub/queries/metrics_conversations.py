@@ -1,5 +1,6 @@
 """The conversation report: requests, handled, first/next response, resolution, queue wait,
-handling time and reopen rate, in calendar and working time (formulas: docs/metrics.md).
+handling time, reopen rate and SLA breaches; durations in calendar and working time
+(formulas: docs/metrics.md).
 
 Three set-based queries per report, whatever its size: the cohort of conversations, the
 waits (a window over the cohort's messages pairs each wait with the response that ended
@@ -18,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from hub.models import Conversation, ConversationStatus, Direction, EventLog, Message
+from hub.models import Conversation, ConversationStatus, Direction, EventLog, Message, SlaBreach
 
 from .metrics_common import (
     Bucket,
@@ -166,6 +167,17 @@ async def _reopened(session: AsyncSession, period: Period) -> set[int]:
 KeyOf = Callable[[CohortRow, int | None], str]
 
 
+async def _breaches(session: AsyncSession, period: Period, filters: Filters) -> dict[int, int]:
+    """SLA breaches of the cohort's conversations (hub.actions.sla_breaches), per one."""
+    stmt = (
+        select(SlaBreach.conversation_id, func.count())
+        .join(Conversation, Conversation.id == SlaBreach.conversation_id)
+        .where(*_in_cohort(period, filters))
+        .group_by(SlaBreach.conversation_id)
+    )
+    return {int(c): int(n) for c, n in (await session.execute(stmt)).all()}
+
+
 def key_function(group_by: str, tz: str) -> KeyOf:
     """The group key of a conversation; the operator given is the one a figure credits."""
     if group_by in ("day", "week"):
@@ -198,6 +210,7 @@ def _fill(
     work: WorkingTime,
     key_of: KeyOf,
     operator_id: int | None,
+    breaches: dict[int, int] | None = None,
 ) -> Buckets:
     buckets = Buckets()
     rows = {row.id: row for row in cohort}
@@ -240,6 +253,8 @@ def _fill(
             bucket.add("closed_once", row.id)
         if row.id in reopened:
             bucket.add("reopened", row.id)
+        if breaches and breaches.get(row.id):
+            bucket.add("sla_breached", row.id, float(breaches[row.id]))
     return buckets
 
 
@@ -252,6 +267,8 @@ def figures_of(bucket: Bucket) -> dict[str, Any]:
         "handled_share": share(count["handled"], count["requests"]),
         "reopened": reopened,
         "reopen_rate": share(reopened, closed_once),
+        "sla_breached": len(bucket.members.get("sla_breached", ())),
+        "sla_breaches": int(sum(bucket.values.get("sla_breached", ()))),
     }
     for name in DURATIONS:
         found.update(duration_figures(name, bucket.values.get(name, [])))
@@ -272,11 +289,24 @@ async def conversation_report(
     waits = await _waits(session, period, filters)
     reopened = await _reopened(session, period)
     work = await load_working_time(session)
+    breaches = await _breaches(session, period, filters)
     grouped = _fill(
-        cohort, waits, reopened, work, key_function(group_by, period.tz), filters.operator_id
+        cohort,
+        waits,
+        reopened,
+        work,
+        key_function(group_by, period.tz),
+        filters.operator_id,
+        breaches,
     )
     total = _fill(
-        cohort, waits, reopened, work, key_function("none", period.tz), filters.operator_id
+        cohort,
+        waits,
+        reopened,
+        work,
+        key_function("none", period.tz),
+        filters.operator_id,
+        breaches,
     )
     rows = total.rows()
     return ConversationReport(grouped.rows(), rows[0] if rows else Bucket("all", {}, {}))

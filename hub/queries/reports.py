@@ -32,7 +32,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "frt_work_p90", "frt_assigned_p50", "nrt_p50", "nrt_p90", "nrt_work_p50",
         "resolution_p50", "resolution_p90", "resolution_work_p50", "queue_wait_p50",
         "queue_wait_p90", "handling_p50", "reopened", "reopen_rate", "frt_avg", "nrt_avg",
-        "resolution_avg", "queue_wait_avg", "handling_avg",
+        "resolution_avg", "queue_wait_avg", "handling_avg", "sla_breached", "sla_breaches",
     ),
     "calls": (
         "calls", "answered", "missed", "abandoned", "short_abandoned", "service_level",
@@ -47,6 +47,7 @@ _DRILL_SETS = {
     "service_level": "answered_within",
     "callback_rate": "called_back",
     "talk_total": "talk",
+    "sla_breaches": "sla_breached",
 }
 
 

@@ -35,6 +35,7 @@ ADMIN_PAGES = {
     "/admin/robots": ("#robot-rows tr, #robots-empty:visible", "#robot-add"),
     "/admin/pipelines": (".pipeline-card, #pipelines-empty:visible", None),
     "/admin/visibility": ("#visibility-form input:checked", None),
+    "/admin/sla": ("#sla-rows tr, #sla-empty:visible", "#sla-add"),
     "/templates": ("#template-rows tr, #template-empty:visible", "#template-add"),
 }
 

@@ -36,3 +36,13 @@ async def test_admin_pages_by_role(sqlite_ui: Ui) -> None:
     assert status == 403 and "okno-config" not in text
     status, text = await status_and_text(ui, "boss", "/admin/channels")
     assert 'id="channel-add"' in text
+
+
+async def test_the_sla_page_is_for_supervisors_and_admins(sqlite_ui: Ui) -> None:
+    ui = sqlite_ui
+    await ui.add_user("lead", Role.supervisor)
+    await ui.add_user("agent", Role.operator)
+    status, text = await status_and_text(ui, "lead", "/admin/sla")
+    assert status == 200 and 'id="sla-add"' in text and 'href="/admin/sla"' in text
+    status, text = await status_and_text(ui, "agent", "/admin/sla")
+    assert status == 403 and "okno-config" not in text and 'href="/admin/sla"' not in text

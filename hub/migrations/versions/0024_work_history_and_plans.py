@@ -2,7 +2,7 @@
 plans (issue #14)
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-06 23:30:00.000000
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import hub.models.base
 
 
 revision: str = '0024'
-down_revision: str | None = '0021'
+down_revision: str | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
