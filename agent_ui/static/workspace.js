@@ -21,7 +21,6 @@ import { SearchPanel } from "./workspace-search.js";
 import { Marks } from "./workspace-marks.js";
 import { SavedViews } from "./workspace-saved-views.js";
 import { Panes } from "./workspace-panes.js";
-
 import { SlaCountdowns } from "./workspace-sla.js";
 
 const config = readConfig();
