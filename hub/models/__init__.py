@@ -42,6 +42,7 @@ from .crm_config import (
     ImportMapping,
     VisibilityScope,
 )
+from .metrics import FLAG_INEXACT, MetricFact
 from .people import ApiToken, Presence, Role, Strategy, Team, TeamMember, User, WebSession
 from .robots import (
     CalendarDay,
@@ -61,6 +62,7 @@ from .tags import ConversationTag, SavedView, Tag
 from .templates import ReplyTemplate, TemplateScope
 
 __all__ = [
+    "FLAG_INEXACT",
     "Absence",
     "AbsenceKind",
     "Activity",
@@ -106,6 +108,7 @@ __all__ = [
     "Lease",
     "Message",
     "MessageFile",
+    "MetricFact",
     "Organisation",
     "OutboxItem",
     "OutboxStatus",
