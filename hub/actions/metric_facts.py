@@ -17,6 +17,7 @@ from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
+from hub.db import WRITE_INTENT
 from hub.events import CallChanged, CallRinging, ConversationChanged, Event, MessageCreated
 from hub.models import Call, CallDirection, CallOutcome, Conversation, MetricFact
 from hub.queries.metric_sources import (
@@ -139,6 +140,9 @@ async def rebuild(hub: Hub, since: datetime) -> tuple[int, int]:
     `since`, in one transaction (a formula fix applied to history), a batch of rows at a
     time so memory stays flat. Returns how many conversations and calls have facts."""
     async with hub.db.writing(), hub.db.sessions() as session, session.begin():
+        # A writer from its first statement (SQLite: BEGIN IMMEDIATE), as a unit of work is:
+        # a read transaction that writes later fails when another writer came in between.
+        await session.connection(execution_options={WRITE_INTENT: True})
         reopened = await reopened_since(session, since)
         await session.execute(
             delete(MetricFact).where(
