@@ -65,7 +65,8 @@ def _touched(events: Iterable[Event]) -> tuple[set[int], set[int], set[int]]:
 async def _insert(session: AsyncSession, facts: Sequence[Fact]) -> None:
     rows = [f.row() for f in facts]
     for start in range(0, len(rows), _CHUNK):
-        await session.execute(insert(MetricFact), rows[start : start + _CHUNK])
+        # One multi-row INSERT per chunk (an executemany is a statement per row on SQLite).
+        await session.execute(insert(MetricFact).values(rows[start : start + _CHUNK]))
 
 
 async def _refresh_conversations(

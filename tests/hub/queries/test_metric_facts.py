@@ -21,6 +21,7 @@ from hub.queries.metrics_common import GROUP_BYS, period_of
 from hub.queries.metrics_conversations import Filters, conversation_report, figures_of
 from tests.hub.queries.metrics_history import OFFICE_HOURS, build_history
 from tests.routing.scenario import World
+from tests.routing.test_hot_path import statements
 
 MONDAY = period_of("custom", datetime(2026, 6, 15, 12, tzinfo=UTC), "Europe/Moscow",
                    datetime(2026, 6, 15).date(), datetime(2026, 6, 15).date())  # fmt: skip
@@ -171,3 +172,23 @@ async def test_calls_of_the_history_rebuilt_equal_their_statistics(hub: Hub) -> 
                 call_figures_of(r) for r in slow.rows
             ]
             assert call_figures_of(fast.total) == call_figures_of(slow.total)
+
+
+async def test_what_a_reply_and_a_customer_message_cost(world: World) -> None:
+    """A customer's message into an open conversation writes no fact (the hot path's list is
+    tests/routing/test_hot_path.py); a person's reply replaces its conversation's facts."""
+    world.clock.now = at(9)
+    a = await world.inbound("+79160000001")
+    with statements(world.hub) as sent:
+        await conversation_cases.post_message(
+            world.hub, person(world.users["olga"]), a, "reply", "Ответ"
+        )
+    facts = sent[sent.index("DELETE FROM metric_facts") : sent.index("INSERT INTO event_log")]
+    assert facts == [
+        "DELETE FROM metric_facts",  # the conversation's facts (RETURNING: was it reopened)
+        "SELECT conversations.id, conversations.created_at,",
+        "SELECT anon_1.conversation_id, anon_1.id,",  # its waits
+        "SELECT teams.id, teams.business_hours",  # working time: the team's hours
+        "SELECT calendar_days.day, calendar_days.kind",  # and the production calendar
+        "INSERT INTO metric_facts",
+    ]
