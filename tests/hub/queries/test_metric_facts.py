@@ -9,13 +9,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from hub.actions import conversation_cases, metric_facts
 from hub.auth import Principal
 from hub.cli.commands import main
 from hub.core import Hub
+from hub.events import Audience, CallChanged
 from hub.models import MetricFact, Team, User
+from hub.queries.metric_sources import CALL_KINDS
 from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
 from hub.queries.metrics_common import GROUP_BYS, period_of
 from hub.queries.metrics_conversations import Filters, conversation_report, figures_of
@@ -192,3 +194,27 @@ async def test_what_a_reply_and_a_customer_message_cost(world: World) -> None:
         "SELECT calendar_days.day, calendar_days.kind",  # and the production calendar
         "INSERT INTO metric_facts",
     ]
+
+
+async def test_a_call_that_went_through_refreshes_the_lost_calls_it_called_back(hub: Hub) -> None:
+    """k3 (missed at 08:00) was called back by k3b at 08:30: k3b's change alone refreshes k3's
+    call-back time, and every call's facts come out as a rebuild writes them."""
+    history = await build_history(hub)
+    rebuilt = await stored_facts(hub)
+    async with hub.db.sessions() as session, session.begin():
+        await session.execute(delete(MetricFact).where(MetricFact.kind.in_(CALL_KINDS)))
+        ids = set(history.calls.values())
+        calls = [{"id": call_id} for call_id in sorted(ids)]
+        await metric_facts.refresh(
+            session, [CallChanged(audience=Audience(), call=c, change="ended") for c in calls]
+        )
+    assert await stored_facts(hub) == rebuilt
+    async with hub.db.sessions() as session, session.begin():
+        await session.execute(delete(MetricFact).where(MetricFact.kind.in_(CALL_KINDS)))
+        k3b = {"id": history.calls["k3b"]}
+        await metric_facts.refresh(
+            session, [CallChanged(audience=Audience(), call=k3b, change="ended")]
+        )
+    lost = [f for f in await stored_facts(hub) if f[0] == "lost"]
+    # k3's next call through came 30 minutes later.
+    assert [(f[1], f[7]) for f in lost] == [(history.calls["k3"], 1800.0)]
