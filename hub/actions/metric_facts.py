@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
 from hub.db import WRITE_INTENT
-from hub.events import CallChanged, CallRinging, ConversationChanged, Event, MessageCreated
+from hub.events import CallChanged, ConversationChanged, Event, MessageCreated
 from hub.models import Call, CallDirection, CallOutcome, Conversation, MetricFact
 from hub.queries.metric_sources import (
     CALL_KINDS,
@@ -57,7 +57,8 @@ def _touched(events: Iterable[Event]) -> tuple[set[int], set[int], set[int]]:
             message = event.message
             if message.get("direction") == "outbound" and message.get("author") is not None:
                 conversations.add(event.conversation_id)
-        elif isinstance(event, CallChanged | CallRinging):
+        elif isinstance(event, CallChanged):
+            # A ringing call has no outcome yet: no figure until it is answered or ends.
             calls.add(int(event.call["id"]))
     return conversations, reopened, calls
 
@@ -81,6 +82,17 @@ async def _refresh_conversations(
     )
     reopened = reopened_now | {subject for subject, kind in gone.all() if kind == "reopened"}
     await _insert(session, await conversation_facts(session, [Conversation.id.in_(ids)], reopened))
+
+
+def _through(events: Iterable[Event]) -> set[int]:
+    """Calls of these events that went through (our call, or an answered one): only they
+    can be the call back of an earlier lost call."""
+    return {
+        int(event.call["id"])
+        for event in events
+        if isinstance(event, CallChanged)
+        and (event.call.get("direction") == "outbound" or event.call.get("outcome") == "answered")
+    }
 
 
 async def _lost_before(session: AsyncSession, ids: set[int]) -> set[int]:
@@ -112,8 +124,9 @@ async def _lost_before(session: AsyncSession, ids: set[int]) -> set[int]:
     return found
 
 
-async def _refresh_calls(session: AsyncSession, ids: set[int]) -> None:
-    ids = ids | await _lost_before(session, ids)
+async def _refresh_calls(session: AsyncSession, ids: set[int], through: set[int]) -> None:
+    if through:
+        ids = ids | await _lost_before(session, through)
     await session.execute(
         delete(MetricFact).where(MetricFact.subject_id.in_(ids), MetricFact.kind.in_(CALL_KINDS))
     )
@@ -129,7 +142,7 @@ async def refresh(session: AsyncSession, events: Sequence[Event]) -> None:
     if conversations:
         await _refresh_conversations(session, conversations, reopened)
     if calls:
-        await _refresh_calls(session, calls)
+        await _refresh_calls(session, calls, _through(events))
 
 
 async def _ids(session: AsyncSession, stmt: Select[int]) -> list[int]:

@@ -211,7 +211,8 @@ async def test_a_call_that_went_through_refreshes_the_lost_calls_it_called_back(
     assert await stored_facts(hub) == rebuilt
     async with hub.db.sessions() as session, session.begin():
         await session.execute(delete(MetricFact).where(MetricFact.kind.in_(CALL_KINDS)))
-        k3b = {"id": history.calls["k3b"]}
+        # As its event carries it: our outbound call, answered.
+        k3b = {"id": history.calls["k3b"], "direction": "outbound", "outcome": "answered"}
         await metric_facts.refresh(
             session, [CallChanged(audience=Audience(), call=k3b, change="ended")]
         )
