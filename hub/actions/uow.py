@@ -63,11 +63,17 @@ class UnitOfWork:
 
 @asynccontextmanager
 async def unit_of_work(hub: Hub) -> AsyncIterator[UnitOfWork]:
+    # Here, not at the top: metric_facts reads through hub.queries, whose package imports
+    # modules that import this one.
+    from . import metric_facts
+
     async with hub.db.writing(), hub.db.sessions() as session:
         uow = UnitOfWork(hub, session)
         async with session.begin():
             await session.connection(execution_options={WRITE_INTENT: True})
             yield uow
+            # The figures the events moved, in their transaction (docs/metrics.md).
+            await metric_facts.refresh(session, uow._events)
             envelopes = await uow._log_events()
     # Committed: only now may anyone hear about it (rule 3).
     OUTAGES.recovered(DATABASE)

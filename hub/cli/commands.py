@@ -305,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.cli import robots as cli_robots
 
     cli_robots.register(commands, add)
+    from hub.cli import metrics as cli_metrics
+
+    cli_metrics.register(commands, add)
     return parser
 
 

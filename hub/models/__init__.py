@@ -42,6 +42,7 @@ from .crm_config import (
     ImportMapping,
     VisibilityScope,
 )
+from .metrics import FLAG_INEXACT, MetricFact
 from .people import ApiToken, Presence, Role, Strategy, Team, TeamMember, User, WebSession
 from .robots import (
     CalendarDay,
@@ -64,6 +65,7 @@ from .templates import ReplyTemplate, TemplateScope
 from .work_history import ConversationHolding, ManagerPlan, PresenceInterval
 
 __all__ = [
+    "FLAG_INEXACT",
     "Absence",
     "AbsenceKind",
     "Activity",
@@ -111,6 +113,7 @@ __all__ = [
     "ManagerPlan",
     "Message",
     "MessageFile",
+    "MetricFact",
     "Organisation",
     "OutboxItem",
     "OutboxStatus",

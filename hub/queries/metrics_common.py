@@ -144,18 +144,52 @@ async def load_working_time(session: AsyncSession) -> WorkingTime:
     return WorkingTime({team_id: hours for team_id, hours in rows}, await load_calendar(session))
 
 
+@dataclass(frozen=True)
+class Stat:
+    """A figure worked out by the database: how many, the sum of their seconds, p50, p90."""
+
+    count: int
+    total: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+
+
 @dataclass
 class Bucket:
-    """One row of a report under construction: its key and the ids behind each figure."""
+    """One row of a report: its key and, per figure, either the ids and values behind it
+    (worked out here, and what a drill-down lists) or the database's `stats` of them."""
 
     key: str
     values: dict[str, list[float]]
     members: dict[str, set[int]]
+    stats: dict[str, Stat] = field(default_factory=dict)
 
     def add(self, figure: str, item_id: int, value: float | None = None) -> None:
         self.members.setdefault(figure, set()).add(item_id)
         if value is not None:
             self.values.setdefault(figure, []).append(value)
+
+    def count(self, figure: str) -> int:
+        found = self.stats.get(figure)
+        return found.count if found is not None else len(self.members.get(figure, ()))
+
+    def total(self, figure: str) -> float:
+        found = self.stats.get(figure)
+        if found is not None:
+            return found.total or 0.0
+        return sum(self.values.get(figure, []))
+
+    def durations(self, figure: str) -> dict[str, float | None]:
+        """`{figure}_p50`, `{figure}_p90`, `{figure}_avg` (empty: None)."""
+        found = self.stats.get(figure)
+        if found is None:
+            return duration_figures(figure, self.values.get(figure, []))
+        empty = found.count == 0 or found.total is None
+        return {
+            f"{figure}_p50": _rounded(found.p50),
+            f"{figure}_p90": _rounded(found.p90),
+            f"{figure}_avg": None if empty else _rounded((found.total or 0.0) / found.count),
+        }
 
 
 class Buckets:

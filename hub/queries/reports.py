@@ -1,9 +1,9 @@
 """Reports as the API, the page and the exports show them: the figures of each group with
 its label, the total, and the conversations or calls behind any number (drill-down).
 
-The rows come from metrics_conversations / metrics_calls; this module only names the groups
-and picks the columns, so what the page shows, what a drill-down lists and what an export
-writes are one computation.
+The rows come from metrics_conversations / metrics_calls, over the stored metric facts; this
+module only names the groups and picks the columns, so what the page shows, what a drill-down
+lists and what an export writes are one set of facts.
 """
 
 from __future__ import annotations
@@ -89,11 +89,16 @@ class ReportRequest:
     calls: CallSettings
 
 
-async def _buckets(session: AsyncSession, request: ReportRequest) -> tuple[list[Bucket], Bucket]:
+async def _buckets(
+    session: AsyncSession, request: ReportRequest, members: bool = False
+) -> tuple[list[Bucket], Bucket]:
+    """The rows and the total; `members`: with the ids behind each figure (a drill-down)."""
     if request.name == "calls":
-        calls = await call_report(session, request.period, request.group_by, request.calls)
+        calls = await call_report(session, request.period, request.group_by, request.calls, members)
         return calls.rows, calls.total
-    found = await conversation_report(session, request.period, request.group_by, request.filters)
+    found = await conversation_report(
+        session, request.period, request.group_by, request.filters, members
+    )
     return found.rows, found.total
 
 
@@ -220,7 +225,7 @@ async def drill_down(
     the report has no such column."""
     if column not in COLUMNS[request.name]:
         return None
-    rows, total = await _buckets(session, request)
+    rows, total = await _buckets(session, request, members=True)
     bucket = total if key == "total" else next((r for r in rows if r.key == key), None)
     ids: set[int] = set() if bucket is None else bucket.members.get(drill_set(column), set())
     newest = sorted(ids, reverse=True)[:DRILL_LIMIT]

@@ -1,7 +1,7 @@
 """SLA: policies per team and channel, and their breaches
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-06 23:20:00.000000
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import hub.models.base
 
 
 revision: str = '0023'
-down_revision: str | None = '0021'
+down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,221 @@
+"""Metric facts written live, in the transaction of each change, and `okno metrics rebuild`
+deriving the same facts again from the rows: a small scenario driven through the actions
+with a controllable clock, on both backends. Expected figures are worked out by hand."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+
+from hub.actions import conversation_cases, metric_facts
+from hub.auth import Principal
+from hub.cli.commands import main
+from hub.core import Hub
+from hub.events import Audience, CallChanged
+from hub.models import MetricFact, Team, User
+from hub.queries.metric_sources import CALL_KINDS
+from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
+from hub.queries.metrics_common import GROUP_BYS, period_of
+from hub.queries.metrics_conversations import Filters, conversation_report, figures_of
+from tests.hub.queries.metrics_history import OFFICE_HOURS, build_history
+from tests.routing.scenario import World
+from tests.routing.test_hot_path import statements
+
+MONDAY = period_of("custom", datetime(2026, 6, 15, 12, tzinfo=UTC), "Europe/Moscow",
+                   datetime(2026, 6, 15).date(), datetime(2026, 6, 15).date())  # fmt: skip
+
+
+def at(hour: int, minute: int = 0, day: int = 15) -> datetime:
+    return datetime(2026, 6, day, hour, minute, tzinfo=UTC)
+
+
+def person(user: User) -> Principal:
+    return Principal(user.id, user.login, user.name, user.role, user.locale)
+
+
+async def stored_facts(hub: Hub) -> list[tuple[Any, ...]]:
+    """Every fact but its row id, in one order."""
+    async with hub.db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(
+                    MetricFact.kind, MetricFact.subject_id, MetricFact.cohort_at,
+                    MetricFact.occurred_at, MetricFact.team_id, MetricFact.channel_id,
+                    MetricFact.operator_id, MetricFact.value_s, MetricFact.work_s,
+                    MetricFact.flags,
+                )
+            )
+        ).all()  # fmt: skip
+    return sorted(tuple(row) for row in rows)
+
+
+async def figures(hub: Hub, group_by: str, members: bool = False) -> dict[str, dict[str, Any]]:
+    async with hub.db.sessions() as session:
+        report = await conversation_report(session, MONDAY, group_by, Filters(), members)
+    found = {row.key: figures_of(row) for row in report.rows}
+    found["total"] = figures_of(report.total)
+    return found
+
+
+@pytest.fixture
+async def world(hub: Hub) -> World:
+    """Olga of the support team (office hours Mon–Fri 09:00–18:00 Moscow), online; a chat."""
+    world = await World.create(hub)
+    await world.team("support", business_hours=OFFICE_HOURS)
+    await world.operator("olga", teams=("support",))
+    await world.channel("telegram", "chat", team="support")
+    return world
+
+
+async def live_scenario(world: World) -> tuple[int, int]:
+    """A: answered, two messages in a row answered once, closed, reopened, closed again.
+    B: written at 20:00 Moscow, answered at 09:05 the next working morning."""
+    hub, olga = world.hub, person(world.users["olga"])
+
+    async def reply(conversation_id: int, when: datetime) -> None:
+        world.clock.now = when
+        await conversation_cases.post_message(hub, olga, conversation_id, "reply", "Ответ")
+
+    world.clock.now = at(9)
+    a = await world.inbound("+79160000001")
+    await reply(a, at(9, 2))
+    world.clock.now = at(9, 10)
+    assert await world.inbound("+79160000001") == a
+    world.clock.now = at(9, 11)
+    await world.inbound("+79160000001")
+    await reply(a, at(9, 15))
+    world.clock.now = at(9, 20)
+    await conversation_cases.close(hub, olga, a)
+    world.clock.now = at(9, 30)
+    await conversation_cases.reopen(hub, olga, a)
+    world.clock.now = at(9, 40)
+    await conversation_cases.close(hub, olga, a)
+    world.clock.now = at(17)
+    b = await world.inbound("+79160000002")
+    await reply(b, at(6, 5, day=16))
+    return a, b
+
+
+async def test_facts_written_live_give_the_hand_worked_figures(world: World) -> None:
+    a, b = await live_scenario(world)
+    olga = str(world.users["olga"].id)
+    total = (await figures(world.hub, "none"))["total"]
+    assert (total["requests"], total["handled"], total["handled_share"]) == (2, 2, 1.0)
+    # First responses: A 120 s; B 13 h 05 min of calendar time, 5 working minutes.
+    assert (total["frt_p50"], total["frt_p90"], total["frt_avg"]) == (23610, 42402, 23610)
+    assert (total["frt_work_p50"], total["frt_work_p90"], total["frt_work_avg"]) == (210, 282, 210)
+    # A was assigned at once (120 s from assignment); B came outside the team's hours, was
+    # queued, and Olga took it by answering: 0 from assignment.
+    assert (total["frt_assigned_p50"], total["frt_assigned_p90"]) == (60, 108)
+    assert total["frt_assigned_work_p50"] == 60
+    # A's two messages in a row are one wait, from the first: 09:10 → 09:15.
+    assert (total["nrt_p50"], total["nrt_avg"]) == (300, 300)
+    # A resolved at its last close (40 min from its first message), B is still open.
+    assert (total["resolution_p50"], total["handling_p50"]) == (2400, 2400)
+    # In the queue: A 0 s; B from 20:00 to 09:05 Moscow, 5 of them working minutes.
+    assert (total["queue_wait_p50"], total["queue_wait_p90"]) == (23550, 42390)
+    assert (total["queue_wait_work_p50"], total["queue_wait_work_p90"]) == (150, 270)
+    assert (total["reopened"], total["reopen_rate"]) == (1, 1.0)
+    by_operator = await figures(world.hub, "operator")
+    assert list(by_operator) == [olga, "total"]
+    assert (await figures(world.hub, "day"))["2026-06-15"]["requests"] == 2
+    members = await figures(world.hub, "none", members=True)
+    assert members == await figures(world.hub, "none")
+    async with world.hub.db.sessions() as session:
+        drill = await conversation_report(session, MONDAY, "none", Filters(), members=True)
+    assert drill.total.members["reopened"] == {a}
+    assert drill.total.members["frt"] == {a, b}
+
+
+async def test_rebuild_writes_exactly_the_live_facts(world: World) -> None:
+    await live_scenario(world)
+    live = await stored_facts(world.hub)
+    reports = {g: await figures(world.hub, g) for g in GROUP_BYS}
+    # Every group's statistics from the database equal the figures worked out from the facts.
+    for group_by in GROUP_BYS:
+        assert reports[group_by] == await figures(world.hub, group_by, members=True)
+    assert await metric_facts.rebuild(world.hub, at(0, day=1)) == (2, 0)
+    assert await stored_facts(world.hub) == live
+    # The same through `okno metrics rebuild` (its own process's event loop: a thread here).
+    url = world.hub.settings.database_url
+    command = ["metrics", "rebuild", "--since", "2026-06-01", "--database-url", url]
+    assert await asyncio.to_thread(main, command) == 0
+    assert await stored_facts(world.hub) == live
+    assert await asyncio.to_thread(main, [*command[:3], "1 June", *command[4:]]) == 1
+    assert {g: await figures(world.hub, g) for g in GROUP_BYS} == reports
+    # A rebuild from a later day leaves the earlier facts alone.
+    await metric_facts.rebuild(world.hub, at(0, day=20))
+    assert await stored_facts(world.hub) == live
+
+
+async def test_rebuild_applies_changed_business_hours_to_history(world: World) -> None:
+    await live_scenario(world)
+    async with world.hub.db.sessions() as session, session.begin():
+        team = await session.get_one(Team, world.teams["support"])
+        team.business_hours = None  # round the clock: working time is calendar time
+    before = (await figures(world.hub, "none"))["total"]
+    assert before["frt_work_p90"] == 282  # stored with the hours in force then
+    await metric_facts.rebuild(world.hub, at(0, day=1))
+    after = (await figures(world.hub, "none"))["total"]
+    assert (after["frt_work_p50"], after["frt_work_p90"]) == (23610, 42402)
+
+
+async def test_calls_of_the_history_rebuilt_equal_their_statistics(hub: Hub) -> None:
+    await build_history(hub)
+    async with hub.db.sessions() as session:
+        for group_by in GROUP_BYS:
+            fast = await call_report(session, MONDAY, group_by, CallSettings())
+            slow = await call_report(session, MONDAY, group_by, CallSettings(), members=True)
+            assert [call_figures_of(r) for r in fast.rows] == [
+                call_figures_of(r) for r in slow.rows
+            ]
+            assert call_figures_of(fast.total) == call_figures_of(slow.total)
+
+
+async def test_what_a_reply_and_a_customer_message_cost(world: World) -> None:
+    """A customer's message into an open conversation writes no fact (the hot path's list is
+    tests/routing/test_hot_path.py); a person's reply replaces its conversation's facts."""
+    world.clock.now = at(9)
+    a = await world.inbound("+79160000001")
+    with statements(world.hub) as sent:
+        await conversation_cases.post_message(
+            world.hub, person(world.users["olga"]), a, "reply", "Ответ"
+        )
+    facts = sent[sent.index("DELETE FROM metric_facts") : sent.index("INSERT INTO event_log")]
+    assert facts == [
+        "DELETE FROM metric_facts",  # the conversation's facts (RETURNING: was it reopened)
+        "SELECT conversations.id, conversations.created_at,",
+        "SELECT anon_1.conversation_id, anon_1.id,",  # its waits
+        "SELECT teams.id, teams.business_hours",  # working time: the team's hours
+        "SELECT calendar_days.day, calendar_days.kind",  # and the production calendar
+        "INSERT INTO metric_facts",
+    ]
+
+
+async def test_a_call_that_went_through_refreshes_the_lost_calls_it_called_back(hub: Hub) -> None:
+    """k3 (missed at 08:00) was called back by k3b at 08:30: k3b's change alone refreshes k3's
+    call-back time, and every call's facts come out as a rebuild writes them."""
+    history = await build_history(hub)
+    rebuilt = await stored_facts(hub)
+    async with hub.db.sessions() as session, session.begin():
+        await session.execute(delete(MetricFact).where(MetricFact.kind.in_(CALL_KINDS)))
+        ids = set(history.calls.values())
+        calls = [{"id": call_id} for call_id in sorted(ids)]
+        await metric_facts.refresh(
+            session, [CallChanged(audience=Audience(), call=c, change="ended") for c in calls]
+        )
+    assert await stored_facts(hub) == rebuilt
+    async with hub.db.sessions() as session, session.begin():
+        await session.execute(delete(MetricFact).where(MetricFact.kind.in_(CALL_KINDS)))
+        # As its event carries it: our outbound call, answered.
+        k3b = {"id": history.calls["k3b"], "direction": "outbound", "outcome": "answered"}
+        await metric_facts.refresh(
+            session, [CallChanged(audience=Audience(), call=k3b, change="ended")]
+        )
+    lost = [f for f in await stored_facts(hub) if f[0] == "lost"]
+    # k3's next call through came 30 minutes later.
+    assert [(f[1], f[7]) for f in lost] == [(history.calls["k3"], 1800.0)]
