@@ -96,14 +96,7 @@ class Session:
     async def _send_event(self, envelope: Envelope) -> None:
         # Cursor 0: a transient signal (typing), never logged, never replayed, never deduped.
         if envelope.cursor == 0 or self._first_time(envelope.cursor):
-            await self.ws.send_json(
-                {
-                    "type": "event",
-                    "cursor": envelope.cursor,
-                    "kind": envelope.kind,
-                    "payload": dict(envelope.payload),
-                }
-            )
+            await self.ws.send_str(envelope.socket_frame)
 
     async def write_live(self) -> None:
         try:

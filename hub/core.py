@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hub.bus import Bus
+from hub.channel_cache import ChannelCache
 from hub.db import Database
 from hub.models.base import utcnow
 from hub.settings import Settings
@@ -25,3 +26,5 @@ class Hub:
     bus: Bus
     # Injected so tests can move time (timeouts, retries) without sleeping.
     clock: Callable[[], datetime] = field(default=utcnow)
+    # The channels inbound events name, kept between changes (hub/channel_cache.py).
+    channels: ChannelCache = field(default_factory=ChannelCache, repr=False, compare=False)

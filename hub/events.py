@@ -7,8 +7,10 @@ an `Envelope`; `Event.from_envelope` gives a listener the typed event back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from functools import cached_property
 from types import UnionType
 from typing import Any, ClassVar, Self, get_args, get_origin, get_type_hints
 
@@ -348,6 +350,20 @@ class Envelope:
             "payload": dict(self.payload),
             "audience": self.audience.to_json(),
         }
+
+    @cached_property
+    def socket_frame(self) -> str:
+        """The workspace socket's frame for it (agent_ui/ws.py), encoded once however many
+        sockets of its audience it goes to. (cached_property writes the instance's own
+        dict, so it works on this frozen dataclass.)"""
+        return json.dumps(
+            {
+                "type": "event",
+                "cursor": self.cursor,
+                "kind": self.kind,
+                "payload": dict(self.payload),
+            }
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Envelope:

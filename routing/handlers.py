@@ -57,6 +57,10 @@ async def apply_message(
 ) -> int:
     region = uow.hub.settings.default_region
     ids = identity.normalise_claims(item.sender.identities, region)
+    if _may_join_open(channel, item, ids):
+        touched = await threads.touch_open(uow, ids[0], channel.id, uow.now())
+        if touched is not None:
+            return await _into_open(uow, event_id, touched, item, region)
     contact_id = await identity.find_contact(uow.session, ids)
     # One identity has one owner (unique kind + value): when it found the contact, no other
     # contact shares the sender and nothing is missing from him. A chat message's common
@@ -124,6 +128,46 @@ async def apply_message(
         await assignment.route(
             uow, conversation, context=because("reopened") if thread.how == "reopened" else None
         )
+    await inbound.mark_processed(uow, event_id, conversation.id, message.id)
+    return conversation.id
+
+
+def _may_join_open(channel: Channel, item: InboundMessage, ids: list[NormalisedIdentity]) -> bool:
+    """A chat message the steady state answers in one statement (`threads.touch_open`): a
+    sender with one identity (its owner is the contact, nobody to link) and no thread the
+    source points at, on a channel where he continues his open conversation (a web form
+    opens a request each time; a website chat continues only the visitor's own)."""
+    return (
+        len(ids) == 1
+        and item.meta.get("thread_hint") is None
+        and channel.kind not in ("webform", "widget")
+    )
+
+
+async def _into_open(
+    uow: UnitOfWork,
+    event_id: int,
+    conversation: Conversation,
+    item: InboundMessage,
+    region: str,
+) -> int:
+    """`apply_message` for a known sender joining his open conversation, which
+    `threads.touch_open` found and wrote to: what the general path does in that case."""
+    contact_id = conversation.contact_id
+    stand_in = item.meta.get("sender_stand_in")
+    if isinstance(stand_in, str):
+        await contacts.replace_stand_in_name(uow, contact_id, item.sender.name, stand_in)
+    await contacts.note_unparsed_phones(
+        uow, contact_id, identity.unparsed_phones(item.sender.identities, region)
+    )
+    meta: dict[str, Any] = {**item.meta, "request_number": event_id}
+    if item.attachments:
+        meta["attachments"] = await files.attachments_meta(uow, item.attachments)
+    message = await messages.receive(
+        uow, conversation, item.text, meta, item.message_ref, touched=True
+    )
+    if conversation.assignee_id is None and conversation.queued_at is None:
+        await assignment.route(uow, conversation)
     await inbound.mark_processed(uow, event_id, conversation.id, message.id)
     return conversation.id
 

@@ -11,7 +11,6 @@ import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from connectors.base import (
@@ -187,7 +186,5 @@ class Ingestor:
         return None
 
     async def _channel(self, uow: UnitOfWork, item: Inbound) -> Channel | None:
-        stmt = select(Channel).where(
-            Channel.kind == item.channel_kind, Channel.name == item.channel_name
-        )
-        return (await uow.session.execute(stmt)).scalar_one_or_none()
+        # Kept per process until the channel changes (hub/channel_cache.py): no statement.
+        return await self.hub.channels.find(uow.session, item.channel_kind, item.channel_name)

@@ -81,6 +81,9 @@ def origin_of(hub: Hub) -> str:
 
 
 def _announce(uow: UnitOfWork, channel: Channel) -> None:
+    # This process's lookups read the channel afresh from here on; the bus (channel_sync)
+    # and the event-log watch (channel_watch) forget it again once the change is committed.
+    uow.hub.channels.forget()
     uow.emit(
         ChannelChanged(
             audience=Audience(roles=STAFF_ROLES),

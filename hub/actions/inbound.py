@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.core import Hub
@@ -52,26 +64,37 @@ class ClaimedEvent:
     payload: dict[str, Any]
 
 
+_events = cast(Table, InboundEvent.__table__)
+
+
+@cache
+def _insert_once_statement(dialect: str) -> Insert:
+    """Insert-once as a Core statement built once per dialect (SQLAlchemy compiles it once
+    per set of columns given), run on the connection: no ORM unit of work on every event."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_events)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(_events.c.id)
+    )
+
+
 async def _insert_once(
     uow: UnitOfWork, source: str, external_id: str, payload: dict[str, Any], **state: Any
 ) -> int | None:
     """Insert the raw event in the given state; None when its source id is known already."""
-    insert = postgresql.insert if uow.hub.db.dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(InboundEvent)
-        .values(
-            source=source,
-            external_id=external_id,
-            payload=payload,
-            attempts=1,
-            received_at=uow.now(),
-            claimed_by=origin_of(uow.hub),
-            **state,
-        )
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(InboundEvent.id)
-    )
-    new_id: int | None = (await uow.session.execute(stmt)).scalar_one_or_none()
+    params = {
+        "source": source,
+        "external_id": external_id,
+        "payload": payload,
+        "attempts": 1,
+        "received_at": uow.now(),
+        "claimed_by": origin_of(uow.hub),
+        **state,
+    }
+    connection = await uow.session.connection()
+    result = await connection.execute(_insert_once_statement(uow.hub.db.dialect), params)
+    new_id: int | None = result.scalar_one_or_none()
     return new_id
 
 
@@ -186,21 +209,32 @@ async def take_back_all(hub: Hub) -> int:
         return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
 
 
+# Every processed event ends with it: built once, run on the connection (Core).
+_MARK_PROCESSED = (
+    update(_events)
+    .where(_events.c.id == bindparam("event"))
+    .values(
+        status=InboundStatus.processed,
+        processed_at=bindparam("at"),
+        conversation_id=bindparam("into_conversation"),
+        message_id=bindparam("as_message"),
+        last_error=None,
+        next_attempt_at=None,
+    )
+)
+
+
 async def mark_processed(
     uow: UnitOfWork, event_id: int, conversation_id: int | None, message_id: int | None
 ) -> None:
-    await uow.session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == event_id)
-        .values(
-            status=InboundStatus.processed,
-            processed_at=uow.now(),
-            conversation_id=conversation_id,
-            message_id=message_id,
-            last_error=None,
-            next_attempt_at=None,
-        )
-    )
+    params = {
+        "event": event_id,
+        "at": uow.now(),
+        "into_conversation": conversation_id,
+        "as_message": message_id,
+    }
+    connection = await uow.session.connection()
+    await connection.execute(_MARK_PROCESSED, params)
 
 
 async def mark_ignored(uow: UnitOfWork, event_id: int, reason: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
 
 from hub.events import MessageCreated, MessageUpdated, conversation_audience
 from hub.models import (
@@ -42,15 +44,49 @@ def _answered(conversation: Conversation, now: datetime) -> None:
         conversation.first_response_at = now
 
 
+# The client's message as one Core statement built once (compiled once), not an ORM unit
+# of work: every inbound message goes through it.
+_messages = cast(Table, Message.__table__)
+_INSERT_INBOUND = insert(_messages).returning(_messages.c.id)
+
+
 async def receive(
     uow: UnitOfWork,
     conversation: Conversation,
     text: str,
     meta: dict[str, Any],
     external_id: str | None,
+    *,
+    touched: bool = False,
 ) -> Message:
-    now = uow.now()
+    """Store the client's message. `touched`: the statement that found the conversation
+    wrote its `last_message_at` and `waiting_since` already (routing/threads.touch_open),
+    so the message takes that moment and the conversation needs no UPDATE of its own."""
+    if touched:
+        now = conversation.last_message_at
+    else:
+        now = uow.now()
+        conversation.last_message_at = now
+        if conversation.waiting_since is None:
+            conversation.waiting_since = now
+    session = uow.session
+    # What the ORM holds goes first (a conversation opened or reopened just now); the
+    # message itself goes on the connection, around the ORM.
+    await session.flush()
+    connection = await session.connection()
+    params = {
+        "conversation_id": conversation.id,
+        "direction": Direction.inbound,
+        "text": text,
+        "meta": meta,
+        "external_id": external_id,
+        "created_at": now,
+    }
+    message_id = (await connection.execute(_INSERT_INBOUND, params)).scalar_one()
+    # Not in the session: nothing changes it in this transaction, and a session object
+    # would only be a second copy to flush.
     message = Message(
+        id=message_id,
         conversation_id=conversation.id,
         direction=Direction.inbound,
         text=text,
@@ -58,10 +94,6 @@ async def receive(
         external_id=external_id,
         created_at=now,
     )
-    uow.session.add(message)
-    conversation.last_message_at = now
-    if conversation.waiting_since is None:
-        conversation.waiting_since = now
     await files.link_files(uow, message, new=True)
     _emit_created(uow, conversation, message, None)
     if conversation.snoozed:

@@ -20,6 +20,11 @@ from hub.outages import DATABASE, OUTAGES, log_failure
 log = logging.getLogger(__name__)
 
 
+_LOG_EVENTS = insert(cast(Table, EventLog.__table__)).returning(
+    EventLog.__table__.c.id, sort_by_parameter_order=True
+)
+
+
 class UnitOfWork:
     def __init__(self, hub: Hub, session: AsyncSession) -> None:
         self.hub = hub
@@ -47,14 +52,12 @@ class UnitOfWork:
             }
             for e, payload in zip(self._events, payloads, strict=True)
         ]
-        # A Core multi-row INSERT on the table, not through the ORM's bulk path (which costs
-        # a Python pass per row): a robot's scan may log twenty thousand.
-        table = cast("Table", EventLog.__table__)
-        ids = (
-            await self.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            )
-        ).scalars()
+        # A Core multi-row INSERT on the connection, not ORM objects nor the ORM's bulk
+        # path: a robot's scan may log ten thousand, and every inbound message logs one.
+        # What the ORM holds is written first, as the ORM's own execute would have done.
+        await self.session.flush()
+        connection = await self.session.connection()
+        ids = (await connection.execute(_LOG_EVENTS, rows)).scalars()
         return [
             Envelope(cursor=cursor, kind=e.kind, payload=payload, audience=e.audience)
             for cursor, payload, e in zip(ids, payloads, self._events, strict=True)

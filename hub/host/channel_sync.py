@@ -84,11 +84,14 @@ async def follow_channel_changes(hub: Hub, runner: ConnectorRunner) -> None:
     me = origin_of(hub)
 
     async def on_changed(event: ChannelChanged) -> None:
+        # Whoever changed it: inbound lookups of this process must read it afresh.
+        hub.channels.forget()
         if event.origin != me:
             await reload_channel(hub, runner, int(event.channel["id"]))
 
     async def catch_up() -> None:
         # The table holds every channel's state: reloading each once beats replaying changes.
+        hub.channels.forget()
         await reload_all(hub, runner)
 
     routes = [on(ChannelChanged, on_changed)]

@@ -78,6 +78,9 @@ async def watch_channel_changes(
             channel = payload.get("channel")
             if payload.get("origin") == me or not isinstance(channel, dict):
                 continue
+            # A change nobody may have heard on the bus (the CLI's): inbound lookups of
+            # this process read the channel afresh.
+            hub.channels.forget()
             log.info("channel %s changed by another process: applying", channel.get("name"))
             await reload_channel(hub, runner, int(channel["id"]))
         cursor = top

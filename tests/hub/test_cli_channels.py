@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hub.actions.teams import create_team
 from hub.core import Hub
 from hub.host.app import create_app
-from hub.host.appkeys import RUNNER
+from hub.host.appkeys import HUB, RUNNER
 from hub.models import Channel
 from hub.policy import SystemActor
 from tests.conftest import Backend
@@ -120,6 +120,14 @@ async def test_list_disable_enable_and_set(
     assert (await channels(hub))["telegram:shop"].options["mode"] == "webhook"
 
 
+async def cached(hub: Hub, kind: str, name: str) -> Channel:
+    """The channel as this node's inbound events see it (hub/channel_cache.py)."""
+    async with hub.db.sessions() as session:
+        channel = await hub.channels.find(session, kind, name)
+    assert channel is not None
+    return channel
+
+
 async def test_a_running_node_follows_cli_changes(
     backend: Backend, serve: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,13 +144,17 @@ async def test_a_running_node_follows_cli_changes(
     assert await okno("channel", "add", "webform", "--name", "live", *db) == 0
     await eventually(lambda: runner.get("webform", "live") is not None)
     first = runner.get("webform", "live")
+    assert (await cached(app[HUB], "webform", "live")).enabled is True  # kept from now on
     set_limit = ("--option", "rate_limit_per_minute=9")
     assert await okno("channel", "set", "webform", "live", *set_limit, *db) == 0
     await eventually(lambda: runner.get("webform", "live") is not first)
     connector = runner.get("webform", "live")
     assert connector is not None and connector.options.model_dump()["rate_limit_per_minute"] == 9
+    # Heard on the bus: inbound events no longer see the channel as it was.
+    assert (await cached(app[HUB], "webform", "live")).options["rate_limit_per_minute"] == 9
     assert await okno("channel", "disable", "live", *db) == 0
     await eventually(lambda: runner.get("webform", "live") is None)
+    assert (await cached(app[HUB], "webform", "live")).enabled is False
 
 
 async def test_a_node_on_the_memory_bus_follows_cli_changes_through_the_database(
@@ -161,12 +173,16 @@ async def test_a_node_on_the_memory_bus_follows_cli_changes_through_the_database
     await eventually(lambda: runner.get("webform", "quiet") is not None, within)
     first = runner.get("webform", "quiet")
     assert first is not None and first.options.model_dump()["rate_limit_per_minute"] == 10
+    assert (await cached(app[HUB], "webform", "quiet")).enabled is True  # kept from now on
     limit = ("--option", "rate_limit_per_minute=3")
     assert await okno("channel", "set", "webform", "quiet", *limit, *db) == 0
     await eventually(lambda: runner.get("webform", "quiet") is not first, within)
     changed = runner.get("webform", "quiet")
     assert changed is not None and changed.options.model_dump()["rate_limit_per_minute"] == 3
+    # Found in event_log by the watch: inbound events no longer see the channel as it was.
+    assert (await cached(app[HUB], "webform", "quiet")).options["rate_limit_per_minute"] == 3
     assert await okno("channel", "disable", "quiet", *db) == 0
     await eventually(lambda: runner.get("webform", "quiet") is None, within)
+    assert (await cached(app[HUB], "webform", "quiet")).enabled is False
     assert await okno("channel", "enable", "quiet", "--kind", "webform", *db) == 0
     await eventually(lambda: runner.get("webform", "quiet") is not None, within)
