@@ -33,6 +33,7 @@ from hub.cli import contacts_csv
 from hub.core import Hub
 from hub.db import Database, is_sqlite
 from hub.host.app import create_app
+from hub.host.processes import default_workers, run_workers, why_not_several
 from hub.migrate import NotMigratedError, ensure_migrated, upgrade
 from hub.models import Role, User
 from hub.policy import DomainError, SystemActor
@@ -113,8 +114,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     configure_logging(settings)
     # Checked before the app exists, so an unmigrated node never half-starts.
     asyncio.run(check_migrated(settings))
-    serve(settings)
-    return 0
+    workers = args.workers if args.workers is not None else default_workers(settings)
+    if workers < 1:
+        raise CommandError("--workers needs at least 1", 2)
+    if workers == 1:
+        serve(settings)
+        return 0
+    refusal = why_not_several(settings)
+    if refusal is not None:
+        raise CommandError(f"cannot run {workers} workers: {refusal}", 2)
+    try:
+        return run_workers(settings, workers)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -266,7 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     add(commands, "migrate", cmd_migrate, "bring the database schema up to date")
-    add(commands, "run", cmd_run, "start the server (the database must be migrated)", server)
+    run_cmd = add(
+        commands, "run", cmd_run, "start the server (the database must be migrated)", server
+    )
+    run_cmd.add_argument(
+        "--workers",
+        type=int,
+        help="processes sharing the port (default: the number of cores on PostgreSQL with "
+        "Redis, 1 otherwise; several need both)",
+    )
     demo_cmd = add(
         commands, "demo", cmd_demo, "migrate, add demo data if empty, start the server", server
     )
