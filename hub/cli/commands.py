@@ -112,17 +112,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     configure_logging(settings)
-    # Checked before the app exists, so an unmigrated node never half-starts.
-    asyncio.run(check_migrated(settings))
     workers = args.workers if args.workers is not None else default_workers(settings)
     if workers < 1:
         raise CommandError("--workers needs at least 1", 2)
+    refusal = why_not_several(settings) if workers > 1 else None
+    if refusal is not None:
+        raise CommandError(f"cannot run {workers} workers: {refusal}", 2)
+    # Checked before the app exists, so an unmigrated node never half-starts.
+    asyncio.run(check_migrated(settings))
     if workers == 1:
         serve(settings)
         return 0
-    refusal = why_not_several(settings)
-    if refusal is not None:
-        raise CommandError(f"cannot run {workers} workers: {refusal}", 2)
     try:
         return run_workers(settings, workers)
     except OSError as exc:

@@ -42,7 +42,8 @@ from hub.settings import Settings
 log = logging.getLogger("okno")
 
 STARTUP_GRACE_S = 20.0
-STOP_WITHIN_S = 75.0
+# Within systemd's TimeoutStopSec (deploy/systemd/okno.service), so the parent escalates first.
+STOP_WITHIN_S = 25.0
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _PR_SET_PDEATHSIG = 1
 
