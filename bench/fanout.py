@@ -188,7 +188,11 @@ async def measure(backend: Backend, args: argparse.Namespace, bare: dict[str, fl
         gc.collect()
         base = rss_mb()
         print(f"RSS with the app up and no socket: {base:.0f} MB (load {load_average()})")
-        config = {"url": f"ws://127.0.0.1:{port}/ws", "cookies": cookies}
+        config = {
+            "url": f"ws://127.0.0.1:{port}/ws",
+            "cookies": cookies,
+            "concurrency": args.connect_concurrency,
+        }
         async with LoadGenerator(__file__, config) as load:
             opened = await connect(load, args.push_sockets)
             at_push = rss_mb()
@@ -295,7 +299,9 @@ async def generate(config: dict[str, Any]) -> None:
     while True:
         command = await Parent.receive()
         if command["event"] == "connect":
-            gate = asyncio.Semaphore(100)
+            # Sockets opening at once: each takes a database connection for its session,
+            # presence and hello, and the app's pool holds 30.
+            gate = asyncio.Semaphore(config["concurrency"])
             first = len(sockets)
             outcomes = await asyncio.gather(
                 *(open_one(first + i, gate) for i in range(command["count"])),
@@ -327,6 +333,7 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=100, help="operators owning the sockets")
     parser.add_argument("--duration", type=float, default=10.0, help="push window, s")
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--connect-concurrency", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=50, help="events queued per socket")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="postgres")
     parser.add_argument("--no-limits", action="store_true", help="do not run limits.py")
