@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -25,19 +26,21 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub import demo, logs
+from hub import logs
 from hub.actions import unit_of_work
 from hub.actions.users import create_account, create_api_token
 from hub.bus import create_bus
 from hub.cli import contacts_csv
 from hub.core import Hub
 from hub.db import Database, is_sqlite
-from hub.host.app import create_app
 from hub.host.processes import default_workers, run_workers, why_not_several
 from hub.migrate import NotMigratedError, ensure_migrated, upgrade
 from hub.models import Role, User
 from hub.policy import DomainError, SystemActor
 from hub.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from hub.demo import SeedOutcome
 
 MIN_PASSWORD_LENGTH = 8
 # Whoever runs `okno` on the server acts as Okno itself: they could edit the database anyway.
@@ -78,6 +81,10 @@ async def check_migrated(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
+    # Imported here: the whole app (workspace, connectors, robots) is what makes `okno` slow
+    # to start, and neither the other commands nor the parent of --workers need it.
+    from hub.host.app import create_app
+
     app = create_app(settings)
     log.info(
         "Okno serving on http://%s:%d (public address %s)",
@@ -132,6 +139,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from hub import demo  # the demo data pulls in most of the app: only this command needs it
+
     settings = settings_from(args)
     if args.reset:
         _delete_sqlite_database(settings.database_url)
@@ -142,7 +151,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _prepare_demo(settings: Settings) -> demo.SeedOutcome:
+async def _prepare_demo(settings: Settings) -> SeedOutcome:
+    from hub import demo
+
     await upgrade(settings.database_url)
     async with open_hub(settings) as hub:
         return await demo.seed(hub)
