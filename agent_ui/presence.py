@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import defaultdict
 
@@ -42,6 +43,8 @@ class PresenceKeeper:
         self._user_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         # Unique per app instance: two apps in one process are two nodes.
         self._node = f"{NODE_ID}:{uuid.uuid4().hex[:8]}"
+        # When this node last renewed each user's presence lease (monotonic seconds).
+        self._held_at: dict[int, float] = {}
 
     async def set(self, user_id: int, presence: Presence) -> bool:
         # Through routing: going offline hands unanswered work back to the queue.
@@ -57,6 +60,13 @@ class PresenceKeeper:
     async def _hold(self, user_id: int) -> None:
         ttl = self._hub.settings.presence_timeout_s
         await leases.acquire(self._hub, self._lease(user_id), self._node, ttl)
+        self._held_at[user_id] = time.monotonic()
+
+    def _recently_held(self, user_id: int) -> bool:
+        """Renewed within half its lifetime: another socket of the same user needs no write
+        (10,000 browsers reconnecting after a restart would otherwise be 10,000 of them)."""
+        at = self._held_at.get(user_id)
+        return at is not None and time.monotonic() - at < self._hub.settings.presence_timeout_s / 2
 
     async def choose(self, user_id: int, presence: Presence) -> bool:
         self._chosen[user_id] = presence
@@ -69,7 +79,8 @@ class PresenceKeeper:
                 pending.cancel()  # asleep in its grace or waiting for this lock
             if wanted is not None:
                 self._chosen[user_id] = wanted
-            await self._hold(user_id)
+            if first or not self._recently_held(user_id):
+                await self._hold(user_id)
             if first:
                 await self.set(user_id, self._chosen.get(user_id, Presence.online))
 
@@ -95,6 +106,7 @@ class PresenceKeeper:
         if self._fanout.has_user(user_id):
             return  # came back meanwhile
         try:
+            self._held_at.pop(user_id, None)
             await leases.release(self._hub, self._lease(user_id), self._node)
             if await leases.held_by_others(self._hub, f"presence:{user_id}:", self._node):
                 return  # still connected through another node, which takes it from here

@@ -93,17 +93,17 @@ class Session:
             self._sent.popitem(last=False)
         return True
 
-    async def _send_event(self, envelope: Envelope) -> None:
+    async def _send_event(self, envelope: Envelope, frame: str | None = None) -> None:
         # Cursor 0: a transient signal (typing), never logged, never replayed, never deduped.
         if envelope.cursor == 0 or self._first_time(envelope.cursor):
-            await self.ws.send_str(envelope.socket_frame)
+            await self.ws.send_str(frame if frame is not None else envelope.socket_frame)
 
     async def write_live(self) -> None:
         try:
             while True:
-                envelope = await self.conn.live.get()
+                envelope, frame = await self.conn.live.get()
                 async with self._send_lock:
-                    await self._send_event(envelope)
+                    await self._send_event(envelope, frame)
         except ConnectionResetError:
             return  # the reader notices the closed socket and cleans up
 

@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -25,18 +26,21 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub import demo, logs
+from hub import logs
 from hub.actions import unit_of_work
 from hub.actions.users import create_account, create_api_token
 from hub.bus import create_bus
 from hub.cli import contacts_csv
 from hub.core import Hub
 from hub.db import Database, is_sqlite
-from hub.host.app import create_app
+from hub.host.processes import default_workers, run_workers, why_not_several
 from hub.migrate import NotMigratedError, ensure_migrated, upgrade
 from hub.models import Role, User
 from hub.policy import DomainError, SystemActor
 from hub.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from hub.demo import SeedOutcome
 
 MIN_PASSWORD_LENGTH = 8
 # Whoever runs `okno` on the server acts as Okno itself: they could edit the database anyway.
@@ -77,6 +81,10 @@ async def check_migrated(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
+    # Imported here: the whole app (workspace, connectors, robots) is what makes `okno` slow
+    # to start, and neither the other commands nor the parent of --workers need it.
+    from hub.host.app import create_app
+
     app = create_app(settings)
     log.info(
         "Okno serving on http://%s:%d (public address %s)",
@@ -111,13 +119,28 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     configure_logging(settings)
+    workers = args.workers if args.workers is not None else default_workers(settings)
+    if workers < 1:
+        raise CommandError("--workers needs at least 1", 2)
+    refusal = why_not_several(settings) if workers > 1 else None
+    if refusal is not None:
+        raise CommandError(f"cannot run {workers} workers: {refusal}", 2)
     # Checked before the app exists, so an unmigrated node never half-starts.
     asyncio.run(check_migrated(settings))
-    serve(settings)
-    return 0
+    if workers == 1:
+        serve(settings)
+        return 0
+    try:
+        return run_workers(settings, workers)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from hub import demo  # the demo data pulls in most of the app: only this command needs it
+
     settings = settings_from(args)
     if args.reset:
         _delete_sqlite_database(settings.database_url)
@@ -128,7 +151,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _prepare_demo(settings: Settings) -> demo.SeedOutcome:
+async def _prepare_demo(settings: Settings) -> SeedOutcome:
+    from hub import demo
+
     await upgrade(settings.database_url)
     async with open_hub(settings) as hub:
         return await demo.seed(hub)
@@ -266,7 +291,15 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     add(commands, "migrate", cmd_migrate, "bring the database schema up to date")
-    add(commands, "run", cmd_run, "start the server (the database must be migrated)", server)
+    run_cmd = add(
+        commands, "run", cmd_run, "start the server (the database must be migrated)", server
+    )
+    run_cmd.add_argument(
+        "--workers",
+        type=int,
+        help="processes sharing the port (default: the number of cores on PostgreSQL with "
+        "Redis, 1 otherwise; several need both)",
+    )
     demo_cmd = add(
         commands, "demo", cmd_demo, "migrate, add demo data if empty, start the server", server
     )

@@ -6,17 +6,29 @@ leases) is read at scrape time (hub/host/metrics_scrape.py); what it cannot know
 duplicate that was never stored, how long processing took, a socket being open) is counted
 here, by wrapping the ingestor and by a middleware. Every hook is an in-memory increment:
 nothing here waits on I/O.
+
+Under `okno run --workers N` (PROMETHEUS_MULTIPROC_DIR set by hub.host.processes) the counted
+instruments live in prometheus_client's shared files and whichever worker answers /metrics
+adds up all of them: counters and histograms summed, open sockets summed over live workers, a
+link's state the latest any worker wrote. The database-backed figures are `ScrapeGauge`s,
+kept in the answering process only: it reads them for the whole node, and another worker's
+older reading must not be merged in (nor outlive a series the database no longer has).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
+from collections.abc import Iterator, Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from sqlalchemy.exc import IntegrityError
 
 from connectors.base import Inbound, Receipt, UnreadableInput
@@ -31,10 +43,67 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SOCKET_ROUTES = {"/ws": "workspace", "/widget/{name}/ws": "widget"}
 
 
+class _ScrapeChild:
+    def __init__(self, values: dict[tuple[str, ...], float], key: tuple[str, ...]) -> None:
+        self._values = values
+        self._key = key
+
+    def set(self, value: float) -> None:
+        self._values[self._key] = float(value)
+
+
+class ScrapeGauge(Collector):
+    """A gauge set by the scrape from the database right before rendering, held in this
+    process's memory only (never in the multiprocess files, whatever the mode)."""
+
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str] = (),
+        *,
+        registry: CollectorRegistry,
+    ) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._labelnames = list(labelnames)
+        # Like a prometheus_client Gauge, one without labels reads 0 until set.
+        self._values: dict[tuple[str, ...], float] = {} if labelnames else {(): 0.0}
+        registry.register(self)
+
+    def labels(self, *values: str) -> _ScrapeChild:
+        if len(values) != len(self._labelnames):
+            raise ValueError(f"{self._name} takes labels {self._labelnames}")
+        return _ScrapeChild(self._values, tuple(str(v) for v in values))
+
+    def set(self, value: float) -> None:
+        self.labels().set(value)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(self._name, self._documentation, labels=self._labelnames)
+        for key, value in self._values.items():
+            family.add_metric(list(key), value)
+        yield family
+
+
+def shared_across_processes() -> bool:
+    """Whether this process is one worker of several (prometheus_client's multiprocess mode)."""
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
 class Metrics:
     def __init__(self) -> None:
+        # What /metrics renders. Alone, the instruments register here; one worker of several
+        # renders every worker's files instead, and its instruments' own registry is unused.
         self.registry = CollectorRegistry()
         r = self.registry
+        if shared_across_processes():
+            MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
+            r = CollectorRegistry()
+        shown = self.registry
         # One scrape at a time refreshes the database gauges and renders them.
         self.scrape_lock = asyncio.Lock()
         # Whether the last scrape could read the database (its loss is logged once).
@@ -66,51 +135,52 @@ class Metrics:
             ["channel"],
             registry=r,
         )
-        self.retries_pending = Gauge(
+        self.retries_pending = ScrapeGauge(
             "okno_inbound_retries_pending",
             "Stored events whose processing failed and will be retried",
             ["channel"],
-            registry=r,
+            registry=shown,
         )
-        self.gave_up = Gauge(
+        self.gave_up = ScrapeGauge(
             "okno_inbound_gave_up",
             "Stored events that failed every attempt and wait for a person",
             ["channel"],
-            registry=r,
+            registry=shown,
         )
-        self.outbox = Gauge(
+        self.outbox = ScrapeGauge(
             "okno_outbox_messages",
             "Outgoing messages waiting to be sent (queued) or given up (failed), by channel",
             ["channel", "status"],
-            registry=r,
+            registry=shown,
         )
         self.websockets = Gauge(
             "okno_websocket_connections",
             "Open websockets on this node: workspace (staff) and widget (website visitors)",
             ["kind"],
             registry=r,
+            multiprocess_mode="livesum",
         )
-        self.queue_length = Gauge(
-            "okno_queue_length", "Conversations waiting in a team's queue", ["team"], registry=r
+        self.queue_length = ScrapeGauge(
+            "okno_queue_length", "Conversations waiting in a team's queue", ["team"], registry=shown
         )
-        self.queue_wait = Gauge(
+        self.queue_wait = ScrapeGauge(
             "okno_queue_longest_wait_seconds",
             "How long the longest-waiting conversation of a team's queue has waited",
             ["team"],
-            registry=r,
+            registry=shown,
         )
-        self.lease_holder = Gauge(
+        self.lease_holder = ScrapeGauge(
             "okno_lease_holder",
             "1 for each unexpired lease (a single-consumer source or scheduler) and its holder",
             ["lease", "holder"],
-            registry=r,
+            registry=shown,
         )
-        self.robot_firings = Gauge(
+        self.robot_firings = ScrapeGauge(
             "okno_robot_firings",
             "Robot firings by robot and status (pending: actions under way or retried; done; "
             "failed), all time: its rate is the robot's firing rate",
             ["robot", "status"],
-            registry=r,
+            registry=shown,
         )
         self.connector_link_up = Gauge(
             "okno_connector_link_up",
@@ -119,17 +189,19 @@ class Metrics:
             "on nodes that do not hold the channel's lease",
             ["channel_kind", "channel"],
             registry=r,
+            # The holder's latest word; a series it drops stays until that worker exits.
+            multiprocess_mode="livemostrecent",
         )
-        self.db_pool_in_use = Gauge(
-            "okno_db_pool_in_use", "Database connections this node has checked out", registry=r
+        self.db_pool_in_use = ScrapeGauge(
+            "okno_db_pool_in_use", "Database connections this node has checked out", registry=shown
         )
-        self.db_pool_size = Gauge(
-            "okno_db_pool_size", "Connections this node's database pool keeps open", registry=r
+        self.db_pool_size = ScrapeGauge(
+            "okno_db_pool_size", "Connections this node's database pool keeps open", registry=shown
         )
-        self.database_up = Gauge(
+        self.database_up = ScrapeGauge(
             "okno_metrics_database_up",
             "1 when this scrape could read the database-backed figures, 0 when not",
-            registry=r,
+            registry=shown,
         )
         for kind in SOCKET_ROUTES.values():
             self.websockets.labels(kind).set(0)

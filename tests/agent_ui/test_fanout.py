@@ -43,7 +43,7 @@ async def test_a_full_socket_is_closed_and_the_others_still_get_the_event() -> N
 
     fanout.dispatch(envelope(LIVE_BUFFER, Audience(roles=ALL_ROLES)))  # returns without waiting
     await asyncio.sleep(0)
-    assert fast.live.get_nowait().cursor == LIVE_BUFFER
+    assert fast.live.get_nowait()[0].cursor == LIVE_BUFFER
     assert slow_socket.closed_with == WSCloseCode.TRY_AGAIN_LATER
     assert fast_socket.closed_with is None
 
@@ -61,9 +61,9 @@ async def test_one_bus_subscription_feeds_every_socket_by_audience() -> None:
         envelope(7, Audience(users=frozenset({1}), roles=frozenset({Role.supervisor})))
     )
     await bus.publish(envelope(8, Audience(roles=ALL_ROLES)))
-    assert [(await asyncio.wait_for(mine.live.get(), 2)).cursor for _ in range(2)] == [7, 8]
-    assert [(await asyncio.wait_for(boss.live.get(), 2)).cursor for _ in range(2)] == [7, 8]
-    assert (await asyncio.wait_for(other.live.get(), 2)).cursor == 8
+    assert [(await asyncio.wait_for(mine.live.get(), 2))[0].cursor for _ in range(2)] == [7, 8]
+    assert [(await asyncio.wait_for(boss.live.get(), 2))[0].cursor for _ in range(2)] == [7, 8]
+    assert (await asyncio.wait_for(other.live.get(), 2))[0].cursor == 8
     assert other.live.empty()
     await bus.close()  # the subscription ends; the fan-out stops with it
     await asyncio.wait_for(runner, 2)
@@ -100,7 +100,7 @@ async def test_when_the_node_falls_behind_the_bus_every_client_is_told_to_resume
     # ...and it subscribed again: live events flow on.
     await bus.publish(envelope(10**6, Audience(users=frozenset({1}))))
     async with asyncio.timeout(2):
-        while (await conn.live.get()).cursor != 10**6:
+        while (await conn.live.get())[0].cursor != 10**6:
             pass
     await bus.close()
     await asyncio.wait_for(runner, 2)
