@@ -23,7 +23,7 @@ CHILDREN=${MUTMUT_CHILDREN:-2}
 # module -> the tests that are its own (space-separated paths, relative to the checkout)
 declare -A TESTS=(
     [hub/actions/inbound.py]="tests/routing/test_inbound_backoff.py tests/routing/test_ingest.py tests/routing/test_claim_takeover.py"
-    [hub/policy.py]="tests/hub/actions"
+    [hub/policy.py]="tests/hub/test_policy.py tests/hub/actions"
     [routing/identity.py]="tests/routing/test_identity.py"
     [robots/states.py]="tests/robots/test_builtin.py tests/robots/test_once.py tests/robots/test_builtin_payment_sla.py"
 )
