@@ -1,5 +1,6 @@
-"""`okno_connector_link_up` in the scraped /metrics: the AMI socket and the IMAP mailbox of the
-node holding the lease, 1 while linked, 0 while the link is lost, gone when the channel stops."""
+"""`okno_connector_link_up` in the scraped /metrics: the AMI socket, the IMAP mailbox and the VK
+long poll of the node holding the lease, 1 while linked, 0 while the link is lost, gone when the
+channel stops."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.connectors.asterisk.ami_server import AmiServer
 from tests.connectors.asterisk.hub_world import build_world
 from tests.connectors.email.servers import DOVECOT, start_dovecot
 from tests.connectors.email.support import channel_options
+from tests.connectors.vk.fake_vk import GROUP_ID, FakeVk
 from tests.hub.test_metrics import TOKEN, scrape, value
 
 LINK = "okno_connector_link_up"
@@ -133,3 +135,41 @@ async def test_the_imap_mailbox_cut_off_and_back_shows_in_the_scrape(
         await cable.cut()
         dovecot.stop()
         await ui.close()
+
+
+async def test_the_vk_long_poll_losing_vk_and_back_shows_in_the_scrape(
+    sqlite_backend: Backend, serve: Callable[..., Awaitable[Any]]
+) -> None:
+    vk = await FakeVk().start()
+    app = create_app(sqlite_backend.settings(metrics_token=TOKEN))
+    ui = Ui(await serve(app), app[HUB])
+    options = {
+        "group_id": GROUP_ID,
+        "access_token": "vk1.a.community-token-for-tests",
+        "mode": "longpoll",
+        "api_base": vk.api_base,
+        "wait": 1,
+    }
+    async with unit_of_work(ui.hub) as uow:
+        spec = spec_of(await create_channel(uow, "vk", "sales", options))
+    try:
+        assert series(await scrape(ui), "vk", "sales") is None  # not started, no series
+        await app[RUNNER].start_channel(spec)
+        await shows(ui, "vk", "sales", 1)
+
+        # VK's front answers 502 to the next poll (the one held now ends within `wait`), and
+        # to getLongPollServer while the poller restarts: the link is lost until it answers.
+        vk.outage = True
+        await shows(ui, "vk", "sales", 0)
+        assert [c.name for c in vk.calls].count("outage") >= 1
+
+        vk.outage = False
+        await shows(ui, "vk", "sales", 1)
+        # Up again means polling again: a fresh server and key were asked for after the loss.
+        assert len(vk.called("groups.getLongPollServer")) >= 2
+
+        await app[RUNNER].stop_channel("vk", "sales")
+        await shows(ui, "vk", "sales", None)
+    finally:
+        await ui.close()
+        await vk.close()

@@ -6,7 +6,13 @@ import pytest
 
 from connectors.base import IdentityClaim
 from hub.models import IdentityKind
-from routing.identity import normalise_claims, normalise_email, normalise_phone
+from routing.identity import (
+    MAX_PHONE_CHARS,
+    normalise_claim,
+    normalise_claims,
+    normalise_email,
+    normalise_phone,
+)
 
 ANNA = "+79161234567"
 
@@ -102,3 +108,41 @@ def test_claims_are_normalised_and_deduplicated() -> None:
         (IdentityKind.telegram, "5823419076"),
     ]
     assert result[0].raw == "8 916 123-45-67"
+
+
+# Pinned where mutation testing (bench/mutation.sh) found the rules above left room.
+
+
+def test_a_phone_of_exactly_the_limit_is_read_and_one_character_more_is_not() -> None:
+    # The spaces inside count: phonenumbers would read the longer one too.
+    assert MAX_PHONE_CHARS == 100
+    at_limit = "+7" + " " * 88 + "9161234567"
+    assert len(at_limit) == 100
+    assert normalise_phone(at_limit) == ANNA
+    assert normalise_phone("+7" + " " * 89 + "9161234567") is None
+
+
+def test_a_shared_number_with_separators_is_read_by_its_digits() -> None:
+    # Not a Russian number as written, so its digits are read as an international number.
+    assert normalise_phone("380 50 123-45-67") == "+380501234567"
+
+
+def test_a_plus_eight_is_no_russian_trunk_prefix() -> None:
+    # The 8 → +7 habit is for numbers written without a plus only.
+    assert normalise_phone("+8 916 123-45-67") is None
+
+
+def test_the_russian_8_and_7_habit_is_the_russian_regions_only() -> None:
+    assert normalise_phone("8 916 123-45-67", region="BY") is None
+    assert normalise_phone("8 916 123-45-67", region="RU") == ANNA
+
+
+def test_a_claim_is_read_in_the_region_it_is_given_and_russia_by_default() -> None:
+    local = IdentityClaim("phone", "29 123-45-67")
+    assert normalise_claim(local) is None
+    belarus = normalise_claim(local, region="BY")
+    assert belarus is not None and belarus.value == "+375291234567"
+    russian = normalise_claim(IdentityClaim("phone", "8 916 123-45-67"))
+    assert russian is not None and russian.value == ANNA
+    found = normalise_claims([local, IdentityClaim("phone", "8 916 123-45-67")], region="BY")
+    assert [i.value for i in found] == ["+375291234567"]

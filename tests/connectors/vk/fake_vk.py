@@ -35,6 +35,11 @@ ERROR_6 = {
         ],
     }
 }
+BAD_GATEWAY = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 UNKNOWN_METHOD = {"error": {"error_code": 3, "error_msg": "Unknown method passed"}}
 
 
@@ -55,7 +60,10 @@ class FakeVk:
         self._more_polls = asyncio.Event()
         self.on_poll: Callable[[Call], Awaitable[None]] | None = None
         self.uploads: list[tuple[str, str, bytes]] = []
-        app = web.Application()
+        # While True, every request gets what VK's front servers answer when the API behind
+        # them is down: 502 with nginx's HTML page (no JSON to read).
+        self.outage = False
+        app = web.Application(middlewares=[self._front])
         app.router.add_route("*", "/method/{name}", self._method)
         app.router.add_get("/whp/{group}", self._poll)
         app.router.add_post("/upload/{kind}", self._upload)
@@ -76,6 +84,15 @@ class FakeVk:
     @property
     def api_base(self) -> str:
         return f"{self.base}/method/"
+
+    @web.middleware
+    async def _front(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if self.outage:
+            self.calls.append(Call("outage", dict(request.query)))
+            return web.Response(status=502, text=BAD_GATEWAY, content_type="text/html")
+        return await handler(request)
 
     def script(self, method: str, *answers: Answer) -> None:
         self.scripted[method].extend(answers)

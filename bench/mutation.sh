@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Mutation testing (mutmut 3) of Okno's central logic, each module against its own tests.
+#
+#   bench/mutation.sh                      every module below, one after another
+#   bench/mutation.sh routing/identity.py  just that one
+#
+# mutmut reads one [tool.mutmut] section from pyproject.toml in the folder it runs in, and
+# writes its mutants/ there: each module is run in a throwaway copy of the checkout (the files
+# git knows, committed or not) with a section of its own, so runs never see each other's state
+# and the checkout stays clean. Tests run on SQLite only: the PostgreSQL variants of the same
+# tests check the same module lines against the other dialect, and doubling every mutant's run
+# would put the whole pass past an hour on a 2-core machine. Prints one score line per module
+# and, for each, the survivors (mutmut's names; `mutmut show NAME` in the kept copy explains).
+#
+# Environment: PYTHON (default .venv/bin/python), MUTMUT_CHILDREN (default 2),
+# MUTMUT_KEEP=1 keeps the copies (their paths are printed).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
+CHILDREN=${MUTMUT_CHILDREN:-2}
+
+# module -> the tests that are its own (space-separated paths, relative to the checkout)
+declare -A TESTS=(
+    [hub/actions/inbound.py]="tests/routing/test_inbound_backoff.py tests/routing/test_ingest.py tests/routing/test_claim_takeover.py"
+    [hub/policy.py]="tests/hub/test_policy.py tests/hub/actions"
+    [routing/identity.py]="tests/routing/test_identity.py"
+    [robots/states.py]="tests/robots/test_builtin.py tests/robots/test_once.py tests/robots/test_builtin_payment_sla.py"
+)
+ORDER=(hub/actions/inbound.py hub/policy.py routing/identity.py robots/states.py)
+
+if [[ $# -gt 0 ]]; then
+    ORDER=("$@")
+fi
+
+toml_list() { # words -> a TOML array of strings
+    local out="" w
+    for w in "$@"; do out+="\"$w\", "; done
+    echo "[${out%, }]"
+}
+
+summary=()
+for module in "${ORDER[@]}"; do
+    tests=${TESTS[$module]:-}
+    if [[ -z $tests ]]; then
+        echo "no tests listed for $module (known: ${!TESTS[*]})" >&2
+        exit 2
+    fi
+    work=$(mktemp -d "/tmp/okno-mutation-XXXXXX")
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
+        | xargs -0 -I{} cp --parents {} "$work"/ 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    cat >>"$work/pyproject.toml" <<EOF
+
+[tool.mutmut]
+source_paths = ["hub", "connectors", "routing", "agent_ui", "robots"]
+only_mutate = ["$module"]
+pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-k", "not postgres", "--timeout", "120"]
+pytest_add_cli_args_test_selection = $(toml_list $tests)
+also_copy = ["tests", "bench"]
+EOF
+    started=$(date +%s)
+    (cd "$work" && "$PYTHON" -m mutmut run --max-children "$CHILDREN" >"$work/run.log" 2>&1) || {
+        echo "mutmut failed on $module, see $work/run.log" >&2
+        tail -30 "$work/run.log" >&2
+        exit 1
+    }
+    took=$(($(date +%s) - started))
+    (cd "$work" && "$PYTHON" -m mutmut results --all true >"$work/results.txt" 2>&1) || true
+    killed=$(grep -c ': killed$' "$work/results.txt" || true)
+    survived=$(grep -c ': survived$' "$work/results.txt" || true)
+    timeout=$(grep -c ': timeout$' "$work/results.txt" || true)
+    # A mutant no selected test even runs is as uncaught as one that survives them.
+    untested=$(grep -c ': no tests$' "$work/results.txt" || true)
+    other=$(grep -v -c -E ': (killed|survived|timeout|no tests)$' "$work/results.txt" || true)
+    caught=$((killed + timeout))
+    total=$((caught + survived + untested))
+    score=$(awk -v c="$caught" -v t="$total" 'BEGIN { printf "%.0f", t ? 100 * c / t : 0 }')
+    line=$(printf '%-24s %7d %7d %8d %9d %8d %5d%%  %4ds' \
+        "$module" "$total" "$killed" "$timeout" "$survived" "$untested" "$score" "$took")
+    echo "$line"
+    [[ $other -gt 0 ]] && echo "  $other mutants in another state (suspicious / skipped / error)"
+    grep -E ': (survived|no tests)$' "$work/results.txt" | sed 's/^ */  /' || true
+    summary+=("$line")
+    if [[ ${MUTMUT_KEEP:-0} == 1 ]]; then
+        echo "  kept: $work"
+    else
+        rm -rf "$work"
+    fi
+done
+
+echo
+echo "module                   mutants  killed  timeout  survived  untested  score   time"
+printf '%s\n' "${summary[@]}"
