@@ -74,6 +74,10 @@ def storable_payload(item: Inbound) -> dict[str, Any]:
 class Ingestor:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        # Failures of a retry that the database could not take either (it was the failure):
+        # recorded at the next retry pass, so the event is tried again after its backoff
+        # rather than when its claim lapses, a minute later.
+        self._failures_to_record: dict[int, tuple[inbound.ClaimedEvent, str]] = {}
 
     async def submit(self, item: Inbound) -> Receipt:
         # Bytes go to the file store first: the raw event keeps a reference, not the file.
@@ -146,11 +150,19 @@ class Ingestor:
         return None
 
     async def _mark_failed(self, event: inbound.ClaimedEvent, error: str) -> None:
-        async with unit_of_work(self.hub) as uow:
-            await inbound.mark_failed(uow, event.id, event.attempts, error)
+        try:
+            async with unit_of_work(self.hub) as uow:
+                await inbound.mark_failed(uow, event, error)
+        except Exception:
+            self._failures_to_record[event.id] = (event, error)
+            raise
+        self._failures_to_record.pop(event.id, None)
 
     async def retry_due(self) -> int:
         """Process events left pending or failed (crash, bug, database hiccup)."""
+        # Raises while the database is still away: the pass is tried again later.
+        for event, error in list(self._failures_to_record.values()):
+            await self._mark_failed(event, error)
         done = 0
         for event_id in await inbound.due_for_retry(self.hub):
             if await self.process(event_id) is not None:

@@ -245,14 +245,21 @@ async def mark_ignored(uow: UnitOfWork, event_id: int, reason: str) -> None:
     )
 
 
-async def mark_failed(uow: UnitOfWork, event_id: int, attempts: int, error: str) -> None:
-    """Record a processing failure; the retry loop tries again after a growing pause."""
+async def mark_failed(uow: UnitOfWork, event: ClaimedEvent, error: str) -> None:
+    """Record a processing failure; the retry loop tries again after a growing pause. Only
+    while the claim is still this attempt's: a failure recorded late (the database was away)
+    must not undo what another node did with the event after the claim lapsed."""
     await uow.session.execute(
         update(InboundEvent)
-        .where(InboundEvent.id == event_id)
+        .where(
+            InboundEvent.id == event.id,
+            InboundEvent.status == InboundStatus.processing,
+            InboundEvent.attempts == event.attempts,
+            InboundEvent.claimed_by == origin_of(uow.hub),
+        )
         .values(
             status=InboundStatus.failed,
             last_error=error[:4000],
-            next_attempt_at=uow.now() + _backoff(attempts),
+            next_attempt_at=uow.now() + _backoff(event.attempts),
         )
     )

@@ -35,6 +35,7 @@ async def test_hours_edited_on_the_page_change_routing(browser: Any, day: Day) -
         uow.session.add(service)
         await uow.session.flush()
         await uow.session.execute(update(Channel).values(team_id=service.id))
+    day.ui.hub.channels.forget()  # changed behind the actions' back: no channel.changed
     problems: list[str] = []
     context = await signed_in_context(browser, day.ui, "root")
     page = await context.new_page()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
+from hub.actions import inbound, unit_of_work
 from hub.core import Hub
 from hub.models import Contact, Conversation, Identity, InboundEvent, InboundStatus, Lead, Message
 from routing import handlers
@@ -172,3 +174,64 @@ async def test_least_loaded_operator_gets_the_next(hub: Hub) -> None:
         async with hub.db.sessions() as session:
             assignees.append((await session.get_one(Conversation, r.conversation_id)).assignee_id)
     assert sorted(assignees) == sorted([a.id, a.id, b.id, b.id])
+
+
+async def test_a_retry_failure_the_database_could_not_take_is_recorded_at_the_next_pass(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database went away mid-retry: the failure could not be written and the claim
+    would sit for its minute. The next pass writes it, so the event is due after its backoff."""
+    await add_channel(hub, "webform", "demo")
+    ingestor = Ingestor(hub)
+    real_receive, real_mark = handlers.messages.receive, inbound.mark_failed
+    state = {"receive": 0, "database_away": True}
+
+    async def failing_twice(*args, **kwargs):  # type: ignore[no-untyped-def]
+        state["receive"] += 1
+        if state["receive"] <= 2:
+            raise RuntimeError("connection lost")
+        return await real_receive(*args, **kwargs)
+
+    async def mark_when_back(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if state["database_away"]:
+            raise ConnectionError("database away")
+        return await real_mark(*args, **kwargs)
+
+    monkeypatch.setattr(handlers.messages, "receive", failing_twice)
+    monkeypatch.setattr(inbound, "mark_failed", mark_when_back)
+    receipt = await ingestor.submit(form_message("away"))  # stored as a failed first attempt
+    async with hub.db.sessions() as session:
+        first_due = (await session.get_one(InboundEvent, receipt.event_id)).next_attempt_at
+    start = first_due
+    hub.clock = lambda: start  # type: ignore[assignment, return-value]
+    with pytest.raises(ConnectionError):
+        await ingestor.retry_due()  # the second attempt fails, its failure is not written
+    async with hub.db.sessions() as session:
+        event = await session.get_one(InboundEvent, receipt.event_id)
+    assert (event.status, event.attempts) == (InboundStatus.processing, 2)
+    assert event.next_attempt_at == start + timedelta(seconds=60)  # the claim's lease
+
+    state["database_away"] = False
+    assert await ingestor.retry_due() == 0  # the failure is written; not due yet
+    async with hub.db.sessions() as session:
+        event = await session.get_one(InboundEvent, receipt.event_id)
+    assert (event.status, event.attempts) == (InboundStatus.failed, 2)
+    assert event.next_attempt_at == start + timedelta(seconds=2)  # backoff of attempt 2
+    hub.clock = lambda: start + timedelta(seconds=2)  # type: ignore[assignment, return-value]
+    assert await ingestor.retry_due() == 1
+    async with hub.db.sessions() as session:
+        event = await session.get_one(InboundEvent, receipt.event_id)
+    assert (event.status, event.attempts) == (InboundStatus.processed, 3)
+
+
+async def test_a_failure_recorded_late_does_not_undo_a_claim_taken_over_meanwhile(
+    hub: Hub,
+) -> None:
+    await add_channel(hub, "webform", "demo")
+    receipt = await Ingestor(hub).submit(form_message("done"))
+    late = inbound.ClaimedEvent(id=receipt.event_id, source="webform", attempts=1, payload={})
+    async with unit_of_work(hub) as uow:
+        await inbound.mark_failed(uow, late, "recorded after another node processed it")
+    async with hub.db.sessions() as session:
+        event = await session.get_one(InboundEvent, receipt.event_id)
+    assert event.status is InboundStatus.processed and event.last_error is None
