@@ -6,6 +6,7 @@ catalog takes effect on the next start without a build step.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,9 @@ def compile_catalog(locale: str) -> Translations:
     return Translations(buffer, domain=DOMAIN)
 
 
+@functools.cache
 def load_translations() -> dict[str, Translations]:
+    """The catalogs, compiled once per process (they are files of the installed release)."""
     return {locale: compile_catalog(locale) for locale in SUPPORTED}
 
 

@@ -23,6 +23,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from argon2 import PasswordHasher
 
 from connectors.testing import FIXTURES_ROOT
 from hub.actions import unit_of_work
@@ -49,6 +50,17 @@ def _root_logging_restored() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+# Okno hashes passwords with argon2's defaults (hub/auth.py): 64 MiB and three passes, a
+# tenth of the suite's CPU over the hundreds of users its tests make. These parameters still
+# give real argon2id hashes, checked the same way; no test measures the hashing itself.
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("hub.auth._hasher", _CHEAP_HASHER)
 
 
 def _reachable(host: str, port: int) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from aiohttp import web
 
 from . import (
@@ -86,6 +89,24 @@ def all_routes() -> list[ApiRoute]:
     return [route for table in tables for route in table.routes]
 
 
+@functools.cache
+def api_document() -> dict[str, Any]:
+    """The OpenAPI document, built once per process: the routes and models do not change
+    while it runs (building it is most of the cost of creating an app)."""
+    document = build_document(all_routes())
+    for paths in (
+        files.OPENAPI_PATHS,
+        imports.OPENAPI_PATHS,
+        exports.OPENAPI_PATHS,
+        report_export.OPENAPI_PATHS,
+        manager_reports.OPENAPI_PATHS,
+        personal_data.OPENAPI_PATHS,
+        ical.OPENAPI_PATHS,
+    ):
+        document["paths"].update(paths)
+    return document
+
+
 def setup(app: web.Application) -> None:
     routes = all_routes()
     register_routes(app, routes)
@@ -96,15 +117,7 @@ def setup(app: web.Application) -> None:
     manager_reports.setup(app)
     personal_data.setup(app)
     ical.setup(app)
-    # Built once: the routes and models do not change while the process runs.
-    document = build_document(routes)
-    document["paths"].update(files.OPENAPI_PATHS)
-    document["paths"].update(imports.OPENAPI_PATHS)
-    document["paths"].update(exports.OPENAPI_PATHS)
-    document["paths"].update(report_export.OPENAPI_PATHS)
-    document["paths"].update(manager_reports.OPENAPI_PATHS)
-    document["paths"].update(personal_data.OPENAPI_PATHS)
-    document["paths"].update(ical.OPENAPI_PATHS)
+    document = api_document()
 
     async def openapi(request: web.Request) -> web.Response:
         # Public on purpose: the document describes the API and holds no data.
