@@ -31,7 +31,8 @@ async def tick(hub: Hub) -> dict[str, int]:
     except Exception as exc:
         raise_if_cancelling(exc)
         # The robots' own work goes on; the breaches are found by the next tick.
-        log.exception("SLA breach check failed")
+        # A database outage is logged once by the outage log, not as a traceback per tick.
+        log_failure(log, exc, "SLA breach check failed")
         breaches = 0
     done = await engine.tick(hub)
     done["sla_breaches"] = breaches

@@ -15,6 +15,7 @@ from connectors.base import (
 )
 from hub.actions import (
     contacts,
+    conversations,
     files,
     identity_suggestions,
     inbound,
@@ -58,7 +59,7 @@ async def apply_message(
     region = uow.hub.settings.default_region
     ids = identity.normalise_claims(item.sender.identities, region)
     if _may_join_open(channel, item, ids):
-        touched = await threads.touch_open(uow, ids[0], channel.id, uow.now())
+        touched = await conversations.touch_open(uow, ids[0], channel.id, uow.now())
         if touched is not None:
             return await _into_open(uow, event_id, touched, item, region)
     contact_id = await identity.find_contact(uow.session, ids)
@@ -133,7 +134,7 @@ async def apply_message(
 
 
 def _may_join_open(channel: Channel, item: InboundMessage, ids: list[NormalisedIdentity]) -> bool:
-    """A chat message the steady state answers in one statement (`threads.touch_open`): a
+    """A chat message the steady state answers in one statement (`conversations.touch_open`): a
     sender with one identity (its owner is the contact, nobody to link) and no thread the
     source points at, on a channel where he continues his open conversation (a web form
     opens a request each time; a website chat continues only the visitor's own)."""
@@ -152,7 +153,7 @@ async def _into_open(
     region: str,
 ) -> int:
     """`apply_message` for a known sender joining his open conversation, which
-    `threads.touch_open` found and wrote to: what the general path does in that case."""
+    `conversations.touch_open` found and wrote to: what the general path does in that case."""
     contact_id = conversation.contact_id
     stand_in = item.meta.get("sender_stand_in")
     if isinstance(stand_in, str):

@@ -8,15 +8,13 @@ their last one here if closed within the reopen window -> a new conversation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from hub.actions import conversations
-from hub.actions.contacts import NormalisedIdentity
 from hub.actions.uow import UnitOfWork
-from hub.models import Channel, Conversation, ConversationStatus, Identity
+from hub.models import Channel, Conversation, ConversationStatus
 
 from .assignment import weight_of
 
@@ -36,57 +34,6 @@ async def _latest(uow: UnitOfWork, contact_id: int, channel_id: int) -> Conversa
         .limit(1)
     )
     return (await uow.session.execute(stmt)).scalar_one_or_none()
-
-
-_sender_conversations = aliased(Conversation, name="latest")
-# The sender's latest conversation on the channel, by the owner of his one identity (unique
-# kind + value, so one owner): what `_latest` finds, without a statement for the contact.
-_LATEST_BY_IDENTITY = (
-    select(_sender_conversations.id)
-    .join(Identity, Identity.contact_id == _sender_conversations.contact_id)
-    .where(
-        Identity.kind == bindparam("sender_kind"),
-        Identity.value == bindparam("sender_value"),
-        _sender_conversations.channel_id == bindparam("on_channel"),
-    )
-    .order_by(_sender_conversations.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
-# Built once with plain bind parameters, so SQLAlchemy compiles it once.
-_TOUCH_OPEN = (
-    update(Conversation)
-    .where(
-        Conversation.id == _LATEST_BY_IDENTITY,
-        Conversation.status == ConversationStatus.open,
-    )
-    .values(
-        last_message_at=bindparam("written_at"),
-        waiting_since=func.coalesce(Conversation.waiting_since, bindparam("written_at")),
-    )
-    .returning(Conversation)
-)
-
-
-async def touch_open(
-    uow: UnitOfWork, sender: NormalisedIdentity, channel_id: int, now: datetime
-) -> Conversation | None:
-    """The hot path of a chat: the sender's conversation on this channel when his latest one
-    is open, found by his only identity and written to in the same statement (the client
-    wrote at `now`: `last_message_at`, and `waiting_since` unless he waits already). None
-    when he has none open (or is unknown): nothing was written, `conversation_for` decides.
-
-    On PostgreSQL the row stays locked to the end of the transaction, so two messages of
-    one conversation are stored in the order they got here."""
-    params = {
-        "sender_kind": sender.kind.value,
-        "sender_value": sender.value,
-        "on_channel": channel_id,
-        "written_at": now,
-    }
-    result = await uow.session.execute(_TOUCH_OPEN, params)
-    conversation: Conversation | None = result.scalar_one_or_none()
-    return conversation
 
 
 async def hinted(uow: UnitOfWork, channel: Channel, hint: object) -> Conversation | None:

@@ -179,3 +179,14 @@ async def link_conversation(uow: UnitOfWork, deal: Deal, conversation_id: int) -
     if deal.source_conversation_id is None:
         deal.source_conversation_id = conversation_id
     await uow.session.flush()
+
+
+async def agree_payment(uow: UnitOfWork, deal: Deal, due_on: date) -> None:
+    """The payment terms agreed with the contract, as of now (the demo writes its history
+    at the moments it happened)."""
+    deal.payment_due_on = due_on
+    deal.payment_owed_since = uow.now()
+
+
+async def mark_paid(uow: UnitOfWork, deal: Deal) -> None:
+    deal.paid_at = uow.now()

@@ -50,10 +50,12 @@ from hub.queries.deals import deal_detail
 
 from .deal_writes import (
     add_deal,
+    agree_payment,
     announce,
     bad,
     change_stage,
     link_conversation,
+    mark_paid,
     no_such_deal,
     not_in_pipeline,
 )
@@ -63,9 +65,11 @@ from .uow import UnitOfWork, unit_of_work
 __all__ = [
     "EDITABLE",
     "add_deal",
+    "agree_payment",
     "change_stage",
     "create_deal",
     "link_conversation",
+    "mark_paid",
     "move_deal",
     "update_deal",
 ]

@@ -60,7 +60,7 @@ async def receive(
     touched: bool = False,
 ) -> Message:
     """Store the client's message. `touched`: the statement that found the conversation
-    wrote its `last_message_at` and `waiting_since` already (routing/threads.touch_open),
+    wrote its `last_message_at` and `waiting_since` already (conversations.touch_open),
     so the message takes that moment and the conversation needs no UPDATE of its own."""
     if touched:
         now = conversation.last_message_at

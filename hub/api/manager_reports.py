@@ -33,7 +33,7 @@ from .report_schemas import ExportQuery, ReportQuery
 routes = RouteTable("reports")
 
 # "2026-12": a calendar month.
-MonthText = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+MonthText = Annotated[str, Field(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 # The largest plan a Numeric(14, 2) holds.
 MAX_AMOUNT = Decimal("999999999999.99")
 

@@ -226,12 +226,12 @@ async def _seed_payment(hub: Hub, deal_id: int, deal: sales_data.DemoDeal, won: 
     assert deal.payment_due_after_days is not None
     async with unit_of_work(_at(hub, won)) as uow:
         row = await uow.session.get_one(Deal, deal_id)
-        row.payment_due_on = (won + timedelta(days=deal.payment_due_after_days)).date()
-        row.payment_owed_since = won
+        await deals.agree_payment(
+            uow, row, (won + timedelta(days=deal.payment_due_after_days)).date()
+        )
     if deal.paid_after_days is not None:
         async with unit_of_work(_at(hub, won + timedelta(days=deal.paid_after_days))) as uow:
-            row = await uow.session.get_one(Deal, deal_id)
-            row.paid_at = uow.now()
+            await deals.mark_paid(uow, await uow.session.get_one(Deal, deal_id))
 
 
 async def _seed_conversation(

@@ -9,7 +9,7 @@ rebuild stores cannot differ. Reports then only count and rank the stored facts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -258,9 +258,12 @@ async def _with_working_time(session: AsyncSession, facts: list[Fact]) -> list[F
     there is a duration: a new conversation nobody holds yet needs none)."""
     if any(f.span is not None for f in facts):
         work = await load_working_time(session)
-        for fact in facts:
-            if fact.span is not None:
-                fact.work_s = work.seconds(fact.team_id, *fact.span)
+        return [
+            fact
+            if fact.span is None
+            else replace(fact, work_s=work.seconds(fact.team_id, *fact.span))
+            for fact in facts
+        ]
     return facts
 
 

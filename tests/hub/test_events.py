@@ -30,6 +30,7 @@ from hub.events import (
     ReminderDue,
     RobotNotice,
     RobotRuleChanged,
+    SlaBreached,
 )
 from hub.models import Role
 
@@ -170,6 +171,30 @@ CASES: list[tuple[Event, str, dict[str, Any]]] = [
         RobotRuleChanged(audience=AUDIENCE, rule_id=6, change="enabled"),
         "robot.rule_changed",
         {"rule_id": 6, "change": "enabled"},
+    ),
+    (
+        SlaBreached(
+            audience=AUDIENCE,
+            conversation_id=7,
+            breach_id=8,
+            measure="first_response",
+            policy_id=2,
+            target_s=600,
+            due_at="2026-06-15T09:10:00+00:00",
+            team_id=None,
+            channel_id=1,
+        ),
+        "sla.breached",
+        {
+            "conversation_id": 7,
+            "breach_id": 8,
+            "measure": "first_response",
+            "policy_id": 2,
+            "target_s": 600,
+            "due_at": "2026-06-15T09:10:00+00:00",
+            "team_id": None,
+            "channel_id": 1,
+        },
     ),
 ]
 
