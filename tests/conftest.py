@@ -129,12 +129,26 @@ async def pg_database() -> AsyncIterator[str | None]:
 
 
 async def _empty_tables(name: str) -> None:
+    # DELETE, not TRUNCATE: a TRUNCATE of every table gives each table and index a new file,
+    # about 200 ms a test on this machine; deleting a test's few rows takes about 15 ms.
+    # Replica mode skips the foreign-key triggers, so the order of the tables does not matter.
     from hub.models import Base
 
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     conn = await asyncpg.connect(PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}")
     try:
-        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        sequences = await conn.fetch(
+            "SELECT sequence_schema, sequence_name FROM information_schema.sequences"
+        )
+        statements = [
+            "SET session_replication_role = replica",
+            *(f'DELETE FROM "{table.name}"' for table in Base.metadata.sorted_tables),
+            *(
+                f'ALTER SEQUENCE "{row["sequence_schema"]}"."{row["sequence_name"]}" RESTART'
+                for row in sequences
+            ),
+            "SET session_replication_role = DEFAULT",
+        ]
+        await conn.execute(";\n".join(statements))
     finally:
         await conn.close()
 
