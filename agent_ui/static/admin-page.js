@@ -2,7 +2,7 @@
 // okno-page.js), a confirm dialog, and the API's per-field errors next to their fields.
 
 import { ApiError } from "./okno-api.js";
-import { api, explainer, fieldMessage } from "./okno-page.js";
+import { api, explainer, fieldMessage, startLive, t, toast } from "./okno-page.js";
 
 // The page basics are shared with the clients' pages (okno-page.js); re-exported so the admin
 // scripts keep importing everything from here.
@@ -91,4 +91,26 @@ export function dialogSaver({ dialog, form, saveButton, formError, collection, e
       saveButton.disabled = false;
     }
   };
+}
+
+// Why a save was refused: next to the fields it names, and under the form the rest (or «check
+// the fields» when every reason found its field). An error the page raised itself (a value the
+// form could not read) has no status and carries its own words.
+export function showSaveError(root, errorNode, error, conflictFields = {}) {
+  const pairs = localPairs(error, conflictFields);
+  const unplaced = showFieldErrors(root, pairs);
+  errorNode.textContent = error.status === undefined ? error.message
+    : (unplaced.length || !pairs.length ? explain(error) : t("admin.checkFields"));
+  errorNode.hidden = false;
+}
+
+// An editor page's wiring: the dialog saves on submit and resets when it closes, the add
+// button opens it empty, and the list loads now and again after a gap in the live events.
+export function wireEditorPage({ dialog, form, save, onClose, addButton, openEmpty, load, onEvent = () => {} }) {
+  form.addEventListener("submit", save);
+  wireDialog(dialog, onClose);
+  addButton.addEventListener("click", openEmpty);
+  const reload = () => load().catch((error) => toast(explain(error)));
+  startLive(onEvent, reload);
+  reload();
 }

@@ -4,8 +4,7 @@
 import { items } from "./okno-api.js";
 import { clear, el } from "./okno-dom.js";
 import {
-  api, clearFieldErrors, confirmAction, dialogSaver, explain, localPairs, showFieldErrors, startLive, t,
-  toast, wireDialog,
+  api, clearFieldErrors, confirmAction, dialogSaver, explain, showSaveError, t, toast, wireEditorPage,
 } from "./admin-page.js";
 
 const TARGETS = [["first", "first_response_s"], ["next", "next_response_s"], ["resolution", "resolution_s"]];
@@ -114,17 +113,10 @@ const save = dialogSaver({
     toast(t("sla.saved", { name: saved.name }));
     await load();
   },
-  onError: (error) => {
-    const pairs = localPairs(error, { "sla-policy-exists": "team_id" });
-    const unplaced = showFieldErrors(form, pairs);
-    formError.textContent = error.status === undefined ? error.message
-      : (unplaced.length || !pairs.length ? explain(error) : t("admin.checkFields"));
-    formError.hidden = false;
-  },
+  onError: (error) => showSaveError(form, formError, error, { "sla-policy-exists": "team_id" }),
 });
 
-form.addEventListener("submit", save);
-wireDialog(dialog, () => { form.reset(); editing = null; });
-document.getElementById("sla-add").addEventListener("click", () => openDialog(null));
-startLive(() => {}, () => load().catch((error) => toast(explain(error))));
-load().catch((error) => toast(explain(error)));
+wireEditorPage({
+  dialog, form, save, onClose: () => { form.reset(); editing = null; },
+  addButton: document.getElementById("sla-add"), openEmpty: () => openDialog(null), load,
+});

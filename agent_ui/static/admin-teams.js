@@ -4,8 +4,7 @@
 import { items } from "./okno-api.js";
 import { clear, el } from "./okno-dom.js";
 import {
-  api, clearFieldErrors, dialogSaver, explain, localPairs, showFieldErrors, startLive, t, toast,
-  wireDialog,
+  api, clearFieldErrors, dialogSaver, showSaveError, t, toast, wireEditorPage,
 } from "./admin-page.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -120,17 +119,10 @@ const save = dialogSaver({
     toast(t("teams.saved", { name: saved.name }));
     await load();
   },
-  onError: (error) => {
-    const pairs = localPairs(error, { "team-exists": "name" });
-    const unplaced = showFieldErrors(form, pairs);
-    formError.textContent = error.status === undefined ? error.message
-      : (unplaced.length || !pairs.length ? explain(error) : t("admin.checkFields"));
-    formError.hidden = false;
-  },
+  onError: (error) => showSaveError(form, formError, error, { "team-exists": "name" }),
 });
 
-form.addEventListener("submit", save);
-wireDialog(dialog, () => { form.reset(); editing = null; });
-document.getElementById("team-add").addEventListener("click", () => openDialog(null));
-startLive(() => {}, () => load().catch((error) => toast(explain(error))));
-load().catch((error) => toast(explain(error)));
+wireEditorPage({
+  dialog, form, save, onClose: () => { form.reset(); editing = null; },
+  addButton: document.getElementById("team-add"), openEmpty: () => openDialog(null), load,
+});

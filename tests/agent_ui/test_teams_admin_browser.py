@@ -67,7 +67,28 @@ async def test_hours_edited_on_the_page_change_routing(browser: Any, day: Day) -
         await page.click("#team-save")
         await page.locator("#toast", has_text="Команда сохранена: Сервис").wait_for()
         assert "Нет рабочих дней" not in (await row(page, "Сервис").text_content() or "")
-        assert problems == []
+
+        # The SLA page shares the editor's wiring: a policy for «Сервис» is saved, a second
+        # one for the same team is refused next to the team field, in Russian.
+        await page.goto(day.ui.url("/admin/sla"))
+        await page.locator("#sla-empty").wait_for()
+        for attempt in ("Сервис: 15 минут", "Сервис ещё раз"):
+            await page.click("#sla-add")
+            await page.fill("#sla-name", attempt)
+            await page.select_option("#sla-team", label="Сервис")
+            await page.fill("#sla-first", "15")
+            await page.click("#sla-save")
+        sla_row = page.locator("#sla-rows tr", has_text="Сервис: 15 минут")
+        assert "15 мин" in (await sla_row.text_content() or "")
+        team_error = page.locator("#sla-form [data-error-for=team_id]")
+        await team_error.wait_for(state="visible")
+        assert await team_error.text_content() == "Для этой команды и канала политика уже есть."
+        assert await page.locator("#sla-form-error").text_content() == "Проверьте выделенные поля."
+        assert await page.locator("#sla-rows tr").count() == 1
+        # The refused POST is the only line in the console: Chromium logs every 4xx.
+        assert problems == [
+            "Failed to load resource: the server responded with a status of 409 (Conflict)"
+        ]
     finally:
         await context.close()
 
