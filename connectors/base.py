@@ -345,6 +345,9 @@ class BaseConnector:
     kind: ClassVar[str] = ""
     options_model: ClassVar[type[ConnectorOptions]] = ConnectorOptions
     secret_fields: ClassVar[frozenset[str]] = frozenset()
+    # Modules slow to import (aiogram builds hundreds of pydantic models): the runner imports
+    # them in a thread before the first instance is made, so the event loop keeps serving.
+    heavy_modules: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: ConnectorContext, options: ConnectorOptions) -> None:
         self.ctx = ctx

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import random
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +57,11 @@ class ConnectorRunner:
     async def start_channel(self, spec: ChannelSpec) -> BaseConnector:
         await self.stop_channel(spec.kind, spec.name)
         options = validate_options(spec.kind, spec.options)
-        connector = connector_class(spec.kind)(self._make_context(self, spec), options)
+        cls = connector_class(spec.kind)
+        for module in cls.heavy_modules:
+            if module not in sys.modules:
+                await asyncio.to_thread(importlib.import_module, module)
+        connector = cls(self._make_context(self, spec), options)
         await connector.start()
         self._connectors[(spec.kind, spec.name)] = connector
         log.info("channel %s:%s started", spec.kind, spec.name)

@@ -6,6 +6,7 @@
 import { ApiError, makeApi } from "./okno-api.js";
 import { readConfig, translator } from "./okno-dom.js";
 import { LiveSocket } from "./okno-live.js";
+import { labelTablesForPhones } from "./okno-phone-tables.js";
 import { Topbar, storedPresence } from "./okno-topbar.js";
 
 export const config = readConfig();
@@ -13,6 +14,7 @@ export const t = translator(config.strings || {});
 export const api = makeApi(config.csrf);
 
 const toastNode = document.getElementById("toast");
+labelTablesForPhones();
 
 export function toast(message) {
   if (!toastNode) return;

@@ -45,6 +45,7 @@ class TelegramConnector(BaseConnector, FileFetch):
     kind: ClassVar[str] = "telegram"
     options_model: ClassVar[type[ConnectorOptions]] = TelegramOptions
     secret_fields: ClassVar[frozenset[str]] = frozenset({"token", "webhook_secret"})
+    heavy_modules: ClassVar[tuple[str, ...]] = ("connectors.telegram.runtime",)
 
     def __init__(self, ctx: ConnectorContext, options: ConnectorOptions) -> None:
         super().__init__(ctx, options)
