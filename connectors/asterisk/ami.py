@@ -85,6 +85,8 @@ class AmiClient:
         # Sessions that got past login, and why the last one ended: for supervision and tests.
         self.sessions = 0
         self.last_loss: str | None = None
+        # The last instant anything (an event or a reply) came in: the link was alive then.
+        self.last_heard: float | None = None
 
     @property
     def ready(self) -> bool:
@@ -199,6 +201,7 @@ class AmiClient:
                 future.set_exception(AmiConnectionLost(reason))
 
     def _dispatch(self, manager: AmiManager, message: Any) -> None:
+        self.last_heard = self._clock()
         try:
             self._on_event(plain(message), self._clock())
         except Exception:
@@ -245,6 +248,7 @@ class AmiClient:
             raise AmiTimeout(f"AMI {name}: no reply within {limit:g} s") from None
         finally:
             self._pending.discard(future)
+        self.last_heard = self._clock()
         frames = [plain(m) for m in reply] if isinstance(reply, list) else [plain(reply)]
         if frames[0].get("Response") not in SUCCESS:
             raise AmiActionError(name, frames[0])

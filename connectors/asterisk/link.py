@@ -31,12 +31,13 @@ class AsteriskLink:
         self.tracker = tracker
         self.agents = agents or AgentBoard()
         self._clock = clock
+        self._on_link = on_link
         self.client = AmiClient(
             settings,
             on_event=self._on_event,
             on_ready=self._resync,
             on_linked=on_linked,
-            on_link=on_link,
+            on_link=self._link_changed,
             clock=clock,
         )
         self.resyncs = 0
@@ -51,6 +52,14 @@ class AsteriskLink:
 
     async def wait_ready(self) -> None:
         await self.client.wait_ready()
+
+    def _link_changed(self, up: bool) -> None:
+        if not up:
+            # Calls that end before the next snapshot ended after this instant (a Ping reply
+            # may be later than the last event): the earliest end their talk time runs to.
+            self.tracker.link_lost(self.client.last_heard)
+        if self._on_link is not None:
+            self._on_link(up)
 
     def _on_event(self, frame: Frame, at: float) -> None:
         self.tracker.feed(frame, at)
