@@ -67,10 +67,12 @@ class AmiClient:
         on_ready: ReadyHook | None = None,
         on_linked: Callable[[], None] | None = None,
         on_link: Callable[[bool], None] | None = None,
+        on_reply: EventSink | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self._on_event = on_event
+        self._on_reply = on_reply
         self._on_ready = on_ready
         # Told (without waiting for it) each time the link is up, resynced and takes actions.
         self._on_linked = on_linked
@@ -85,8 +87,6 @@ class AmiClient:
         # Sessions that got past login, and why the last one ended: for supervision and tests.
         self.sessions = 0
         self.last_loss: str | None = None
-        # The last instant anything (an event or a reply) came in: the link was alive then.
-        self.last_heard: float | None = None
 
     @property
     def ready(self) -> bool:
@@ -201,7 +201,6 @@ class AmiClient:
                 future.set_exception(AmiConnectionLost(reason))
 
     def _dispatch(self, manager: AmiManager, message: Any) -> None:
-        self.last_heard = self._clock()
         try:
             self._on_event(plain(message), self._clock())
         except Exception:
@@ -248,8 +247,10 @@ class AmiClient:
             raise AmiTimeout(f"AMI {name}: no reply within {limit:g} s") from None
         finally:
             self._pending.discard(future)
-        self.last_heard = self._clock()
         frames = [plain(m) for m in reply] if isinstance(reply, list) else [plain(reply)]
+        if self._on_reply is not None:
+            # Any reply (a Ping's above all) shows the link alive: told with its instant.
+            self._on_reply(frames[0], self._clock())
         if frames[0].get("Response") not in SUCCESS:
             raise AmiActionError(name, frames[0])
         return frames

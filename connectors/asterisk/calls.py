@@ -82,6 +82,9 @@ class CallTracker(CallLedger):
             finished_memory=finished_memory,
         )
         self._unknown_names: set[str] = set()
+        # Events carry Asterisk's own Timestamp (timestampevents=yes): the call's instants are
+        # on the PBX's clock, so a reply without one cannot be placed among them.
+        self.pbx_clock = False
         # CoreShowChannel items of a resync reply, by ActionID, until its ...Complete event.
         self._listing: dict[str, list[Frame]] = {}
         self._handlers: dict[str, Callable[[Frame, float], None]] = {
@@ -109,10 +112,8 @@ class CallTracker(CallLedger):
         if name is None:
             return
         when = event_time(frame, received_at)
-        if name == "FullyBooted":
-            # Sent after each login: a new connection, so any before it was lost. The link
-            # normally says so first (with its last Ping reply); replays only have this.
-            self.link_lost()
+        if "Timestamp" in frame:
+            self.pbx_clock = True
         self.heard(when)
         handler = self._handlers.get(name)
         if handler is None:

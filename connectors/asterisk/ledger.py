@@ -63,24 +63,11 @@ class CallLedger:
         if self.heard_at is None or at > self.heard_at:
             self.heard_at = at
 
-    def link_lost(self, last_heard: float | None = None) -> None:
-        """The link went down; `last_heard` is when it last answered (a Ping reply, say),
-        which may be later than the last event."""
-        if self.gap_from is not None:
-            return  # still the same gap: no snapshot since the first loss
-        known = [t for t in (self.heard_at, last_heard) if t is not None]
-        self.gap_from = max(known, default=None)
-
-    def note_transfer(self, channel: str, target: str, kind: TransferKind) -> bool:
-        """The hub transferred `channel` itself (a Redirect leaves no transfer event)."""
-        leg = self._by_name.get(channel)
-        call = self.calls.get(leg.linkedid) if leg else None
-        if call is None:
-            return False
-        # Now, on the clock the call's other instants are on (the PBX's Timestamps when it
-        # sends them): the latest frame heard is the nearest such instant.
-        self.set_transfer(call, target, kind, self.heard_at)
-        return True
+    def link_lost(self) -> None:
+        """The link went down: calls that end unseen before the next snapshot were up at the
+        last frame heard (an event, or a reply told through `heard`)."""
+        if self.gap_from is None:  # else still the same gap: no snapshot since its start
+            self.gap_from = self.heard_at
 
     def is_finished(self, linkedid: str) -> bool:
         return linkedid in self._finished

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from .agents import AgentBoard
 from .ami import AmiClient, AmiSettings
-from .calls import CallTracker
+from .calls import CallTracker, event_time
 from .frames import Frame
 
 
@@ -38,6 +38,7 @@ class AsteriskLink:
             on_ready=self._resync,
             on_linked=on_linked,
             on_link=self._link_changed,
+            on_reply=self._on_reply,
             clock=clock,
         )
         self.resyncs = 0
@@ -55,11 +56,19 @@ class AsteriskLink:
 
     def _link_changed(self, up: bool) -> None:
         if not up:
-            # Calls that end before the next snapshot ended after this instant (a Ping reply
-            # may be later than the last event): the earliest end their talk time runs to.
-            self.tracker.link_lost(self.client.last_heard)
+            # Calls gone from the next snapshot ended after the last frame heard (an event or
+            # a Ping reply): the earliest end their talk time runs to.
+            self.tracker.link_lost()
         if self._on_link is not None:
             self._on_link(up)
+
+    def _on_reply(self, frame: Frame, at: float) -> None:
+        # On the events' clock: Asterisk's (a Ping reply carries its Timestamp; other replies
+        # none, so they cannot be placed) when the events carry it, else the moment received.
+        if not self.tracker.pbx_clock:
+            self.tracker.heard(at)
+        elif "Timestamp" in frame:
+            self.tracker.heard(event_time(frame, at))
 
     def _on_event(self, frame: Frame, at: float) -> None:
         self.tracker.feed(frame, at)
