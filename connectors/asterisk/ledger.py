@@ -69,6 +69,17 @@ class CallLedger:
         if self.gap_from is None:  # else still the same gap: no snapshot since its start
             self.gap_from = self.heard_at
 
+    def note_transfer(self, channel: str, target: str, kind: TransferKind) -> bool:
+        """The hub transferred `channel` itself (a Redirect leaves no transfer event)."""
+        leg = self._by_name.get(channel)
+        call = self.calls.get(leg.linkedid) if leg else None
+        if call is None:
+            return False
+        # Now, on the clock the call's other instants are on (the PBX's Timestamps when it
+        # sends them): the latest frame heard is the nearest such instant.
+        self.set_transfer(call, target, kind, self.heard_at)
+        return True
+
     def is_finished(self, linkedid: str) -> bool:
         return linkedid in self._finished
 
