@@ -46,6 +46,9 @@ class AsteriskLink:
         self._waiters: dict[str, asyncio.Future[None]] = {}
 
     async def run(self) -> None:
+        # The tracker may outlive a link (kept across lease changes): whatever it still holds
+        # was last known alive at the last frame it heard, before this link's first snapshot.
+        self.tracker.link_lost()
         await self.client.run()
 
     async def stop(self) -> None:

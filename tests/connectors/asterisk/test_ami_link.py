@@ -199,3 +199,33 @@ async def test_watchdog_drops_a_silent_server_and_reconnects() -> None:
     actions = [a["Action"] for a in server.received]
     # Login, resync, the Ping nobody answered, then a new Login on a new connection.
     assert actions[:5] == ["Login", "CoreShowChannels", "QueueStatus", "Ping", "Login"]
+
+
+async def test_a_tracker_kept_across_links_ends_its_calls_at_the_last_frame_heard() -> None:
+    """A link stopped on purpose (a lease handed on) reports no loss; the next link over the
+    same tracker still places the gap after the last frame the first one heard."""
+    first, _ = transcript("resync__mid_call")
+    recorder = Recorder()
+    old = AmiServer([first], stamp=False)  # the events' instants: when they came in
+    port = await old.start()
+    link = AsteriskLink(replace(SETTINGS, port=port), recorder.tracker())
+    task = asyncio.create_task(link.run())
+    await asyncio.wait_for(old.played.wait(), 5)
+    await until(lambda: bool(link.tracker.calls))
+    await link.stop()
+    await asyncio.wait_for(task, 3)
+    await old.close()
+    stopped = time.time()
+    assert recorder.calls == []
+    new = AmiServer([], stamp=False)
+    port = await new.start()
+    again = AsteriskLink(replace(SETTINGS, port=port), recorder.tracker())
+    task = asyncio.create_task(again.run())
+    await until(lambda: len(recorder.calls) == 1)
+    await again.stop()
+    await asyncio.wait_for(task, 3)
+    await new.close()
+    [call] = recorder.calls
+    # Not at the new link's snapshot: before the first link was even stopped.
+    assert call.ended_at.timestamp() < stopped
+    assert call.ended_not_after is not None and call.ended_not_after.timestamp() > stopped
