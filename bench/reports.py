@@ -195,9 +195,10 @@ async def main() -> None:
             done = await metric_facts.rebuild(app[HUB], datetime.now(UTC) - timedelta(DAYS + 1))
             facts = await asyncpg_count(dsn, "SELECT count(*) FROM metric_facts")
             await asyncpg_count(dsn, "ANALYZE metric_facts")
+            took = time.perf_counter() - started
             print(
                 f"rebuilt the metric facts of {done[0]} conversations and {done[1]} calls"
-                f" ({facts} facts) in {time.perf_counter() - started:.1f} s"
+                f" ({facts} facts) in {took:.1f} s, {facts / took:.0f} facts/s"
             )
             floor = await bare_select_1(dsn, 2000)
             print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")

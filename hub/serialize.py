@@ -105,6 +105,7 @@ def call_json(call: Call, contact: Contact | None, answered_by: User | None) -> 
         ),
         "transferred_to": call.transferred_to,
         "transfer_kind": call.transfer_kind,
+        "transferred_at": iso(call.transferred_at),
         "agents_rung": list(call.agents_rung or []),
         "wait_s": call.wait_s,
         "talk_s": call.talk_s,
@@ -115,6 +116,7 @@ def call_json(call: Call, contact: Contact | None, answered_by: User | None) -> 
         "started_at": iso(call.started_at),
         "answered_at": iso(call.answered_at),
         "ended_at": iso(call.ended_at),
+        "ended_not_after": iso(call.ended_not_after),
         "contact": contact_brief(contact) if contact is not None else None,
         "conversation_id": call.conversation_id,
     }

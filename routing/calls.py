@@ -64,7 +64,7 @@ async def apply_call(
     elif item.state == "answered":
         await _answered(uow, call, conversation, item.extension, operators, at)
     elif item.state == "transferred":
-        await _transferred(uow, call, meta, operators)
+        await _transferred(uow, call, meta, operators, at)
     elif finished:
         message_id = await _finished(uow, call, conversation, meta, operators)
     await inbound.mark_processed(uow, event_id, call.conversation_id, message_id)
@@ -165,12 +165,16 @@ async def _answered(
 
 
 async def _transferred(
-    uow: UnitOfWork, call: Call, meta: Mapping[str, Any], operators: Mapping[str, User]
+    uow: UnitOfWork,
+    call: Call,
+    meta: Mapping[str, Any],
+    operators: Mapping[str, User],
+    at: datetime,
 ) -> None:
     """The operator who answered handed the live call on: free for work at once."""
     if call.ended_at is not None or call.transferred_to is not None:
         return
-    calls.note_transfer(call, meta.get("transferred_to"), meta.get("transfer_kind"))
+    calls.note_transfer(call, meta.get("transferred_to"), meta.get("transfer_kind"), at)
     user_id = call.answered_by_user_id
     if user_id is not None and not await calls.on_another_call(uow, user_id, call.id):
         await calls.set_on_call(uow, user_id, False)

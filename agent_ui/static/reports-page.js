@@ -19,8 +19,16 @@ const SHOWN = {
 const SHARES = new Set(["handled_share", "reopen_rate", "service_level", "callback_rate",
   "occupancy", "plan_done"]);
 const MONEY = new Set(["won_sum", "plan_sum", "avg_deal"]);
-// Reports whose numbers have a drill-down (the managers' report lists no rows behind them).
+// The numbers with a drill-down: every one of these reports, and those of the managers'
+// report that count something (time online, occupancy and the plan list nothing).
 const DRILLED = new Set(["conversations", "calls"]);
+const MANAGER_DRILLED = new Set(["responses", "answers_per_hour", "emails_sent", "calls",
+  "call_activities", "meetings", "email_activities", "activities_done", "overdue", "deals_won",
+  "won_sum", "avg_deal", "plan_done"]);
+
+function drillable(report, column) {
+  return DRILLED.has(report) || (report === "managers" && MANAGER_DRILLED.has(column));
+}
 const SUFFIXES = ["p50", "p90", "avg"];
 
 const explain = explainer("reportError.");
@@ -87,7 +95,7 @@ function exportLinks(name, query) {
 function cell(report, row, column) {
   const value = row.figures[column];
   const text = formatValue(column, value);
-  if (value === null || value === 0 || !DRILLED.has(report.report)) {
+  if (value === null || value === 0 || !drillable(report.report, column)) {
     return el("td", { dataset: { column } }, text);
   }
   return el("td", { dataset: { column } }, el("button", {
@@ -142,7 +150,7 @@ function renderChart(report) {
       maintainAspectRatio: false,
       plugins: { legend: { display: true } },
       onClick: (_event, elements) => {
-        if (elements.length && DRILLED.has(report.report)) {
+        if (elements.length && drillable(report.report, column)) {
           drill(report.rows[elements[0].index].key, column);
         }
       },
@@ -182,6 +190,27 @@ function drillRow(item) {
       ? el("a", { href: `/#c${item.conversation_id}` }, t("report.drillOpen")) : ""));
 }
 
+// A row of the managers' drill-down: a response, a call, an activity or a deal.
+function managerDrillRow(item) {
+  const when = new Intl.DateTimeFormat(config.locale, { dateStyle: "short", timeStyle: "short" })
+    .format(new Date(item.at));
+  const state = "report.state." + item.state;
+  let open = "";
+  if (item.kind === "deal" && item.deal_id) {
+    open = el("a", { href: `/deals/${item.deal_id}` }, t("report.drillOpenDeal"));
+  } else if (item.conversation_id) {
+    open = el("a", { href: `/#c${item.conversation_id}` }, t("report.drillOpen"));
+  }
+  return el("tr", { dataset: { id: item.id, kind: item.kind } },
+    el("td", {}, when),
+    el("td", {}, t("report.item." + item.kind)),
+    el("td", { class: "drill-title" }, item.title || "—"),
+    el("td", {}, item.client || "—"),
+    el("td", {}, t(state) !== state ? t(state) : item.state),
+    el("td", {}, item.amount === null ? "" : formatValue("won_sum", item.amount)),
+    el("td", {}, open));
+}
+
 async function drill(key, column) {
   if (!shown) return;
   const query = params();
@@ -203,7 +232,8 @@ async function drill(key, column) {
   });
   $("report-drill-more").hidden = found.items.length >= found.count;
   $("report-drill-more").textContent = t("report.drillMore", { shown: found.items.length, count: found.count });
-  clear($("report-drill-rows")).append(...found.items.map(drillRow));
+  const rowOf = shown.report === "managers" ? managerDrillRow : drillRow;
+  clear($("report-drill-rows")).append(...found.items.map(rowOf));
   $("report-drill").hidden = false;
 }
 

@@ -67,10 +67,12 @@ class AmiClient:
         on_ready: ReadyHook | None = None,
         on_linked: Callable[[], None] | None = None,
         on_link: Callable[[bool], None] | None = None,
+        on_reply: EventSink | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self._on_event = on_event
+        self._on_reply = on_reply
         self._on_ready = on_ready
         # Told (without waiting for it) each time the link is up, resynced and takes actions.
         self._on_linked = on_linked
@@ -246,6 +248,9 @@ class AmiClient:
         finally:
             self._pending.discard(future)
         frames = [plain(m) for m in reply] if isinstance(reply, list) else [plain(reply)]
+        if self._on_reply is not None:
+            # Any reply (a Ping's above all) shows the link alive: told with its instant.
+            self._on_reply(frames[0], self._clock())
         if frames[0].get("Response") not in SUCCESS:
             raise AmiActionError(name, frames[0])
         return frames

@@ -82,6 +82,9 @@ class CallTracker(CallLedger):
             finished_memory=finished_memory,
         )
         self._unknown_names: set[str] = set()
+        # Events carry Asterisk's own Timestamp (timestampevents=yes): the call's instants are
+        # on the PBX's clock, so a reply without one cannot be placed among them.
+        self.pbx_clock = False
         # CoreShowChannel items of a resync reply, by ActionID, until its ...Complete event.
         self._listing: dict[str, list[Frame]] = {}
         self._handlers: dict[str, Callable[[Frame, float], None]] = {
@@ -108,6 +111,10 @@ class CallTracker(CallLedger):
         name = frame.get("Event")
         if name is None:
             return
+        when = event_time(frame, received_at)
+        if "Timestamp" in frame:
+            self.pbx_clock = True
+        self.heard(when)
         handler = self._handlers.get(name)
         if handler is None:
             if name in IGNORED_EVENTS:
@@ -119,7 +126,7 @@ class CallTracker(CallLedger):
                     log.info("AMI event %s is not used by the call model: skipped", name)
             return
         try:
-            handler(frame, event_time(frame, received_at))
+            handler(frame, when)
         except (KeyError, ValueError) as exc:
             self.stats.malformed += 1
             log.warning("AMI %s event without usable %s: skipped", name, exc)
@@ -181,7 +188,7 @@ class CallTracker(CallLedger):
             if redialled and dest.extension not in (call.answered_by, call.transferred_to):
                 # The caller left the agent and now dials someone else: a Redirect, which
                 # Asterisk reports with no transfer event.
-                self.set_transfer(call, dest.extension, "redirect")
+                self.set_transfer(call, dest.extension, "redirect", at)
         elif dest.kind == "trunk":
             number = dialled_number(frame.get("DialString", ""))
             origin = call.origin
@@ -189,7 +196,7 @@ class CallTracker(CallLedger):
                 call.far_dial_at = call.far_dial_at or at
                 call.callee = number or call.callee
             elif redialled and number != call.transferred_to:
-                self.set_transfer(call, number, "redirect")
+                self.set_transfer(call, number, "redirect", at)
 
     def _dial_end(self, frame: Frame, at: float) -> None:
         dest = self.leg(frame.get("DestUniqueid"), frame.get("DestChannel"))

@@ -53,6 +53,21 @@ class CallLedger:
         # Recently finished Linkedids: their stragglers (AgentComplete, Cdr) are expected.
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._finished_memory = finished_memory
+        # The latest instant a frame came in, and the last instant the link was known alive
+        # before its latest loss (set on the loss, cleared by the snapshot after it): a call
+        # gone from the snapshot was still up at `gap_from`, since its Hangup never came.
+        self.heard_at: float | None = None
+        self.gap_from: float | None = None
+
+    def heard(self, at: float) -> None:
+        if self.heard_at is None or at > self.heard_at:
+            self.heard_at = at
+
+    def link_lost(self) -> None:
+        """The link went down: calls that end unseen before the next snapshot were up at the
+        last frame heard (an event, or a reply told through `heard`)."""
+        if self.gap_from is None:  # else still the same gap: no snapshot since its start
+            self.gap_from = self.heard_at
 
     def note_transfer(self, channel: str, target: str, kind: TransferKind) -> bool:
         """The hub transferred `channel` itself (a Redirect leaves no transfer event)."""
@@ -60,7 +75,9 @@ class CallLedger:
         call = self.calls.get(leg.linkedid) if leg else None
         if call is None:
             return False
-        self.set_transfer(call, target, kind)
+        # Now, on the clock the call's other instants are on (the PBX's Timestamps when it
+        # sends them): the latest frame heard is the nearest such instant.
+        self.set_transfer(call, target, kind, self.heard_at)
         return True
 
     def is_finished(self, linkedid: str) -> bool:
@@ -122,6 +139,9 @@ class CallLedger:
         first = call.transferred_to is None
         call.transferred_to = target
         call.transfer_kind = kind
+        when = time.time() if at is None else at
+        if first:
+            call.transferred_at = when
         if first and call.answered and call.answered_by:
             # The operator who answered has handed the call on: free at once, not when the
             # caller hangs up (the record's talk time still runs to the end of the call).
@@ -134,11 +154,12 @@ class CallLedger:
                 "transferred_to": target,
                 "transfer_kind": kind,
             }
-            when = time.time() if at is None else at
             key = f"{call.linkedid}:transferred"
             self._emit(call, "transferred", when, call.answered_by, key, meta)
 
-    def drop_leg(self, leg: Leg, at: float, cause: str | None) -> None:
+    def drop_leg(self, leg: Leg, at: float, cause: str | None, latest: float | None = None) -> None:
+        """The leg hung up at `at`; or, when `latest` is given, at some unseen instant in
+        [at, latest] (it vanished while the link was down)."""
         self.legs.pop(leg.uniqueid, None)
         if self._by_name.get(leg.name) is leg:
             del self._by_name[leg.name]
@@ -150,6 +171,7 @@ class CallLedger:
             call.hangup_cause = int(cause) if cause and cause.isdigit() else None
         if leg.kind != "helper":
             call.last_end = at
+            call.last_end_latest = latest
         if call.origin is None:
             if not call.legs:
                 # Only helpers, or a call whose start was never seen: nothing to record.

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from .agents import AgentBoard
 from .ami import AmiClient, AmiSettings
-from .calls import CallTracker
+from .calls import CallTracker, event_time
 from .frames import Frame
 
 
@@ -31,12 +31,14 @@ class AsteriskLink:
         self.tracker = tracker
         self.agents = agents or AgentBoard()
         self._clock = clock
+        self._on_link = on_link
         self.client = AmiClient(
             settings,
             on_event=self._on_event,
             on_ready=self._resync,
             on_linked=on_linked,
-            on_link=on_link,
+            on_link=self._link_changed,
+            on_reply=self._on_reply,
             clock=clock,
         )
         self.resyncs = 0
@@ -44,6 +46,9 @@ class AsteriskLink:
         self._waiters: dict[str, asyncio.Future[None]] = {}
 
     async def run(self) -> None:
+        # The tracker may outlive a link (kept across lease changes): whatever it still holds
+        # was last known alive at the last frame it heard, before this link's first snapshot.
+        self.tracker.link_lost()
         await self.client.run()
 
     async def stop(self) -> None:
@@ -51,6 +56,22 @@ class AsteriskLink:
 
     async def wait_ready(self) -> None:
         await self.client.wait_ready()
+
+    def _link_changed(self, up: bool) -> None:
+        if not up:
+            # Calls gone from the next snapshot ended after the last frame heard (an event or
+            # a Ping reply): the earliest end their talk time runs to.
+            self.tracker.link_lost()
+        if self._on_link is not None:
+            self._on_link(up)
+
+    def _on_reply(self, frame: Frame, at: float) -> None:
+        # On the events' clock: Asterisk's (a Ping reply carries its Timestamp; other replies
+        # none, so they cannot be placed) when the events carry it, else the moment received.
+        if not self.tracker.pbx_clock:
+            self.tracker.heard(at)
+        elif "Timestamp" in frame:
+            self.tracker.heard(event_time(frame, at))
 
     def _on_event(self, frame: Frame, at: float) -> None:
         self.tracker.feed(frame, at)

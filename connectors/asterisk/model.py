@@ -7,7 +7,11 @@ Definitions (the ones the fixtures' answer keys use):
 - answer: AgentConnect for a queue call, the origin's DialEnd ANSWER otherwise (for outbound:
   towards the trunk); answered_by is always the first answerer, later ones are transfers;
 - wait_s: start -> answer (or -> end); for outbound, the far end's ringing only;
-- talk_s: answer -> end, including any time after a transfer.
+- talk_s: answer -> end, including any time after a transfer;
+- an end lost with the link (the call was gone from the resync snapshot) is only known to lie
+  in [last heard alive, the snapshot]: ended_at is the earliest of it, so talk time is never
+  over-reported (as an answer seen only in a snapshot already is), and ended_not_after keeps
+  the latest.
 """
 
 from __future__ import annotations
@@ -48,6 +52,14 @@ class Call:
     answered_at: datetime | None
     ended_at: datetime
     resynced: bool = False
+    # Set when the end fell in a gap of the link: it lies in [ended_at, ended_not_after].
+    ended_not_after: datetime | None = None
+    # When the answering operator handed the call on (a transfer's event), if they did.
+    transferred_at: datetime | None = None
+
+    @property
+    def end_exact(self) -> bool:
+        return self.ended_not_after is None
 
     @property
     def client_number(self) -> str | None:
@@ -79,6 +91,8 @@ class Call:
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "ended_at": self.ended_at.isoformat(),
             "resynced": self.resynced,
+            "ended_not_after": self.ended_not_after.isoformat() if self.ended_not_after else None,
+            "transferred_at": self.transferred_at.isoformat() if self.transferred_at else None,
             "client_number": self.client_number,
         }
 
@@ -129,9 +143,12 @@ class LiveCall:
     local_answers: dict[str, str] = field(default_factory=dict)
     transferred_to: str | None = None
     transfer_kind: TransferKind | None = None
+    transferred_at: float | None = None
     recording: str | None = None
     origin_ended_at: float | None = None
     last_end: float | None = None
+    # last_end came from a snapshot (the leg vanished in a gap): the latest it can have been.
+    last_end_latest: float | None = None
     hangup_cause: int | None = None
     resynced: bool = False
 
@@ -188,4 +205,10 @@ class LiveCall:
             answered_at=utc(answered_at) if answered_at is not None else None,
             ended_at=utc(ended),
             resynced=self.resynced,
+            ended_not_after=(
+                utc(self.last_end_latest)
+                if self.last_end is not None and self.last_end_latest is not None
+                else None
+            ),
+            transferred_at=utc(self.transferred_at) if self.transferred_at is not None else None,
         )

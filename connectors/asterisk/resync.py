@@ -4,8 +4,11 @@ Events sent while the link was down are lost. The snapshot (CoreShowChannels, Qu
 says which channels live now, so: legs we know that are gone hung up during the gap (their
 calls may end now); channels we do not know started during the gap (their calls are adopted);
 a known call found bridged to a party was answered during the gap. Calls touched this way are
-marked `resynced`: their times are the best the snapshot allows. A call finished meanwhile
-is never brought back, and a call seen before and after the gap stays one call.
+marked `resynced`: their times are the best the snapshot allows. A leg gone from the snapshot
+hung up somewhere between the last instant the link was heard alive and the snapshot: it is
+dropped at the earliest (so talk time is never over-reported) with the latest kept, and a call
+that ends this way says so (`Call.ended_not_after`). A call finished meanwhile is never
+brought back, and a call seen before and after the gap stays one call.
 """
 
 from __future__ import annotations
@@ -41,18 +44,25 @@ def apply_snapshot(
     ledger: CallLedger, channels: Sequence[Frame], queues: Sequence[Frame], at: float
 ) -> None:
     at = snapshot_time([*channels, *queues], at)
+    # No loss reported (a snapshot taken offline): the last frame heard is the last sign of
+    # life; nothing heard at all: the snapshot's own instant.
+    alive_until = next((t for t in (ledger.gap_from, ledger.heard_at) if t is not None), at)
+    ledger.gap_from = None
     by_call = read_channels(channels)
     alive = {info.uniqueid for infos in by_call.values() for info in infos}
     for leg in list(ledger.legs.values()):
         if leg.uniqueid not in alive:
             call = ledger.calls.get(leg.linkedid)
+            earliest = min(at, max(alive_until, leg.created_at))
             if call is not None:
                 call.resynced = True
                 if leg is call.origin and call.in_queue and not call.answered:
                     # Left the queue unseen: giving up waiting is the likely story, and an
                     # answered call would still be up or would have left AgentComplete.
                     call.abandoned = True
-            ledger.drop_leg(leg, at, cause=None)
+                if call.answered_at is not None:
+                    earliest = min(at, max(earliest, call.answered_at))
+            ledger.drop_leg(leg, earliest, cause=None, latest=at)
     for linkedid, infos in by_call.items():
         if ledger.is_finished(linkedid):
             continue

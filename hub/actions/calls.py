@@ -148,13 +148,16 @@ def finish(call: Call, record: Mapping[str, Any], answered_by_user_id: int | Non
     call.answered_at = _when(record.get("answered_at"))
     # A record always carries ended_at; should one not, the call ends where it was last seen.
     call.ended_at = _when(record.get("ended_at")) or call.answered_at or call.started_at
+    call.ended_not_after = _when(record.get("ended_not_after"))
+    call.transferred_at = _when(record.get("transferred_at")) or call.transferred_at
 
 
-def note_transfer(call: Call, target: object, kind: object) -> None:
-    """The live call was handed on to `target`: whoever answered it has left it."""
+def note_transfer(call: Call, target: object, kind: object, at: datetime) -> None:
+    """The live call was handed on to `target` at `at`: whoever answered it has left it."""
     if isinstance(target, str) and target:
         call.transferred_to = target[:80]
         call.transfer_kind = kind if isinstance(kind, str) else None
+        call.transferred_at = at
 
 
 async def set_on_call(uow: UnitOfWork, user_id: int, on_call: bool) -> None:

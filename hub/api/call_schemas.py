@@ -33,6 +33,8 @@ class CallOut(Shape):
     answered_by: CallOperator | None
     transferred_to: str | None
     transfer_kind: Literal["blind", "attended", "redirect"] | None
+    # When the answering operator handed it on (null: not transferred).
+    transferred_at: Timestamp | None
     agents_rung: list[str]
     wait_s: float | None
     talk_s: float | None
@@ -44,6 +46,9 @@ class CallOut(Shape):
     started_at: Timestamp
     answered_at: Timestamp | None
     ended_at: Timestamp | None
+    # Ended while the PBX link was down: the end lies in [ended_at, ended_not_after] and the
+    # talk time runs to ended_at, the earliest it can have been.
+    ended_not_after: Timestamp | None
     contact: ContactBrief | None
     conversation_id: int | None
 

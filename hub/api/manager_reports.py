@@ -1,6 +1,7 @@
 """The managers' report and their plans: `GET /api/v1/reports/managers` (one row per person:
 occupancy, answers per hour, activities done, overdue, deals won against the plan, average
-deal), `…/export?format=csv|xlsx`, and `GET`/`PUT /api/v1/manager-plans` (the supervisor's
+deal), `…/drill` (the responses, calls, activities or deals behind a number),
+`…/export?format=csv|xlsx`, and `GET`/`PUT /api/v1/manager-plans` (the supervisor's
 plan per manager per month). Formulas: docs/metrics.md, «Managers»."""
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from hub.api.web_auth import require
 from hub.crm_io.writing import CSV_MIME, XLSX_MIME, csv_lines, xlsx_bytes
 from hub.host.appkeys import HUB
 from hub.models import Role
+from hub.policy import NotFound
+from hub.queries.manager_drill import ManagerDrillOut, manager_drill
 from hub.queries.manager_plans import PlanList, month_plans
 from hub.queries.manager_reports import build_manager_report
 from hub.queries.metrics_common import Period, period_of
@@ -28,7 +31,7 @@ from .file_wire import content_disposition
 from .inputs import Body, Query
 from .registry import API_PREFIX, ApiCall, RouteTable, invalid_input, query_values, validate
 from .report_export import table
-from .report_schemas import ExportQuery, ReportQuery
+from .report_schemas import DrillQuery, ExportQuery, ReportQuery
 
 routes = RouteTable("reports")
 
@@ -66,6 +69,27 @@ async def managers_report(call: ApiCall[ReportQuery, None]) -> ReportOut:
         return await build_manager_report(
             session, _period(call.query, now), _filters(call.query), now
         )
+
+
+@routes.get(
+    "/reports/managers/drill",
+    summary="The responses, calls, activities or deals behind one number of one person "
+    '(key: the user\'s id) or of the total (key "total")',
+    query=DrillQuery,
+    response=ManagerDrillOut,
+    role=Role.supervisor,
+)
+async def managers_drill(call: ApiCall[DrillQuery, None]) -> ManagerDrillOut:
+    query, now = call.query, call.hub.clock()
+    async with call.hub.db.sessions() as session:
+        found = await manager_drill(
+            session, _period(query, now), _filters(query), now, query.key, query.column
+        )
+    if found is None:
+        raise NotFound(
+            "no-such-figure", "The report has no list behind that figure.", {"column": query.column}
+        )
+    return found
 
 
 class PlanQuery(Query):

@@ -55,6 +55,8 @@ class Call(Base):
     transferred_to: Mapped[str | None] = mapped_column(String(80))
     # blind | attended | redirect
     transfer_kind: Mapped[str | None] = mapped_column(String(10))
+    # When the answering operator handed the call on: busy with it only until then.
+    transferred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Extensions whose phone rang, each once.
     agents_rung: Mapped[list[str]] = mapped_column(JSONType, default=list)
     wait_s: Mapped[float | None] = mapped_column(Float)
@@ -68,5 +70,8 @@ class Call(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when the call ended while the PBX link was down: the end lies somewhere in
+    # [ended_at, ended_not_after], and ended_at (the earliest) is what talk_s runs to.
+    ended_not_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))

@@ -6,41 +6,31 @@ then done the same way on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import calendar
-import itertools
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import (
-    Activity,
     ActivityKind,
-    ActivityStatus,
-    Call,
-    CallOutcome,
-    Channel,
-    Conversation,
-    ConversationHolding,
-    Deal,
-    Direction,
-    ManagerPlan,
-    Message,
-    Presence,
-    PresenceInterval,
     Role,
-    Stage,
-    StageOutcome,
     TeamMember,
     User,
 )
 
 from .metrics_common import Bucket, Period, share
+from .metrics_manager_work import (
+    activities_done,
+    answered_calls,
+    deals_won,
+    overdue_activities,
+    plans_of,
+    responses_by,
+)
+from .metrics_occupancy import busy_seconds, presence_and_busy
 
 # The columns of the report, in the page's order.
 MANAGER_COLUMNS: tuple[str, ...] = (
@@ -54,8 +44,6 @@ _KIND_COLUMNS = {
     ActivityKind.meeting.value: "meetings",
     ActivityKind.email.value: "email_activities",
 }
-# How far back an answered call may have started and still talk into the period.
-_LONGEST_CALL = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -101,60 +89,6 @@ class Tally:
             self.members.setdefault(figure, set()).update(ids)
 
 
-def _overlap(start: datetime, end: datetime | None, low: datetime, high: datetime) -> float:
-    """Seconds of `[start, end)` (an open end: still running at `high`) inside `[low, high)`."""
-    first, last = max(start, low), min(end or high, high)
-    return max((last - first).total_seconds(), 0.0)
-
-
-def busy_seconds(
-    online: list[tuple[datetime, datetime]],
-    held: list[tuple[datetime, datetime, float]],
-    calls: list[tuple[datetime, datetime]],
-    capacity: int,
-) -> float:
-    """∫ over the online time of min(1, held weight ÷ capacity), a call taking all of it.
-
-    A sweep over the moments where anything starts or ends: between two of them the held
-    weight and the call flag are constant."""
-    moments: set[datetime] = set()
-    for start, end in online:
-        moments.update((start, end))
-    for start, end, _ in held:
-        moments.update((start, end))
-    for start, end in calls:
-        moments.update((start, end))
-    ordered = sorted(moments)
-    total = 0.0
-    for left, right in itertools.pairwise(ordered):
-        if not any(s <= left and right <= e for s, e in online):
-            continue
-        if any(s <= left and right <= e for s, e in calls):
-            fraction = 1.0
-        else:
-            weight = sum(w for s, e, w in held if s <= left and right <= e)
-            fraction = min(1.0, weight / capacity) if capacity > 0 else (1.0 if weight else 0.0)
-        total += fraction * (right - left).total_seconds()
-    return total
-
-
-def _months(period: Period) -> list[tuple[date, float]]:
-    """Each calendar month the period touches, with the share of its days inside the
-    period (days counted in the report's zone)."""
-    zone = ZoneInfo(period.tz)
-    first = period.start.astimezone(zone).date()
-    last = (period.end.astimezone(zone) - timedelta(microseconds=1)).date()
-    found: list[tuple[date, float]] = []
-    month = first.replace(day=1)
-    while month <= last:
-        days = calendar.monthrange(month.year, month.month)[1]
-        month_end = month + timedelta(days=days - 1)
-        inside = (min(month_end, last) - max(month, first)).days + 1
-        found.append((month, inside / days))
-        month = month_end + timedelta(days=1)
-    return found
-
-
 @dataclass(frozen=True)
 class Person:
     id: int
@@ -163,7 +97,7 @@ class Person:
     capacity: int
 
 
-async def _people(session: AsyncSession, filters: ManagerFilters) -> list[Person]:
+async def people_of(session: AsyncSession, filters: ManagerFilters) -> list[Person]:
     stmt = select(User.id, User.name, User.role, User.max_conversations).where(
         User.is_active.is_(True)
     )
@@ -174,197 +108,6 @@ async def _people(session: AsyncSession, filters: ManagerFilters) -> list[Person
     if filters.operator_id is not None:
         stmt = stmt.where(User.id == filters.operator_id)
     return [Person(*row) for row in (await session.execute(stmt.order_by(User.id))).all()]
-
-
-async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
-    """The rows of a query whose nullable columns the WHERE clause already excludes."""
-    return list((await session.execute(stmt)).all())
-
-
-def _overlapping(
-    started: Any, ended: Any, low: datetime, high: datetime
-) -> list[ColumnElement[bool]]:
-    return [started < high, or_(ended.is_(None), ended > low)]
-
-
-async def _presence_and_busy(
-    session: AsyncSession, people: dict[int, Person], low: datetime, high: datetime
-) -> dict[int, tuple[float, float]]:
-    ids = list(people)
-    online: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    stmt = select(
-        PresenceInterval.user_id, PresenceInterval.started_at, PresenceInterval.ended_at
-    ).where(
-        PresenceInterval.user_id.in_(ids),
-        PresenceInterval.presence == Presence.online,
-        *_overlapping(PresenceInterval.started_at, PresenceInterval.ended_at, low, high),
-    )
-    for user_id, start, end in await _rows(session, stmt):
-        online[user_id].append((max(start, low), min(end or high, high)))
-    held: dict[int, list[tuple[datetime, datetime, float]]] = defaultdict(list)
-    stmt_held = select(
-        ConversationHolding.user_id,
-        ConversationHolding.started_at,
-        ConversationHolding.ended_at,
-        ConversationHolding.weight,
-    ).where(
-        ConversationHolding.user_id.in_(ids),
-        *_overlapping(ConversationHolding.started_at, ConversationHolding.ended_at, low, high),
-    )
-    for user_id, start, end, weight in (await session.execute(stmt_held)).all():
-        held[user_id].append((max(start, low), min(end or high, high), float(weight)))
-    talking: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    stmt_calls = select(Call.answered_by_user_id, Call.answered_at, Call.talk_s).where(
-        Call.answered_by_user_id.in_(ids),
-        Call.answered_at.is_not(None),
-        Call.answered_at >= low - _LONGEST_CALL,
-        Call.answered_at < high,
-    )
-    for user_id, answered_at, talk_s in await _rows(session, stmt_calls):
-        # talk_s runs to the caller's hang-up, after a transfer too (its moment is not
-        # stored): a transferring operator counts busy until the call ends.
-        end = answered_at + timedelta(seconds=talk_s or 0.0)
-        if end > low:
-            talking[user_id].append((max(answered_at, low), min(end, high)))
-    return {
-        user_id: (
-            sum((end - start).total_seconds() for start, end in online[user_id]),
-            busy_seconds(
-                online[user_id], held[user_id], talking[user_id], people[user_id].capacity
-            ),
-        )
-        for user_id in ids
-    }
-
-
-async def _responses(
-    session: AsyncSession, ids: list[int], period: Period
-) -> dict[int, tuple[int, int]]:
-    """Responses written by each person in the period, and how many of them were e-mails."""
-    stmt = (
-        select(
-            Message.author_user_id,
-            func.count(),
-            func.sum(case((Channel.kind == "email", 1), else_=0)),
-        )
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .join(Channel, Channel.id == Conversation.channel_id)
-        .where(
-            Message.author_user_id.in_(ids),
-            Message.direction == Direction.outbound,
-            Message.created_at >= period.start,
-            Message.created_at < period.end,
-        )
-        .group_by(Message.author_user_id)
-    )
-    return {
-        user_id: (int(count), int(email or 0))
-        for user_id, count, email in await _rows(session, stmt)
-    }
-
-
-async def _calls(session: AsyncSession, ids: list[int], period: Period) -> dict[int, set[int]]:
-    """Calls each person talked on: answered by them, started in the period."""
-    stmt = select(Call.answered_by_user_id, Call.id).where(
-        Call.answered_by_user_id.in_(ids),
-        Call.outcome == CallOutcome.answered,
-        Call.started_at >= period.start,
-        Call.started_at < period.end,
-    )
-    found: dict[int, set[int]] = defaultdict(set)
-    for user_id, call_id in await _rows(session, stmt):
-        found[user_id].add(call_id)
-    return found
-
-
-async def _activities_done(
-    session: AsyncSession, ids: list[int], period: Period
-) -> dict[int, dict[str, int]]:
-    stmt = (
-        select(Activity.user_id, Activity.kind, func.count())
-        .where(
-            Activity.user_id.in_(ids),
-            Activity.status == ActivityStatus.done.value,
-            Activity.done_at >= period.start,
-            Activity.done_at < period.end,
-        )
-        .group_by(Activity.user_id, Activity.kind)
-    )
-    found: dict[int, dict[str, int]] = defaultdict(dict)
-    for user_id, kind, count in await _rows(session, stmt):
-        found[user_id][kind] = int(count)
-    return found
-
-
-def deadline_of(due_at: datetime, all_day: bool) -> datetime:
-    """An all-day activity (due_at: its date's midnight UTC) is due by the end of that day."""
-    return due_at + timedelta(days=1) if all_day else due_at
-
-
-async def _overdue(
-    session: AsyncSession, ids: list[int], period: Period, now: datetime
-) -> dict[int, set[int]]:
-    """Activities whose deadline fell in the period (and has passed) that were not done by
-    it: still planned, or done late. Cancelled ones are not overdue."""
-    high = min(period.end, now)
-    stmt = select(
-        Activity.id, Activity.user_id, Activity.due_at, Activity.all_day, Activity.status,
-        Activity.done_at,
-    ).where(
-        Activity.user_id.in_(ids),
-        Activity.status != ActivityStatus.cancelled.value,
-        Activity.due_at >= period.start - timedelta(days=1),
-        Activity.due_at < high,
-    )  # fmt: skip
-    found: dict[int, set[int]] = defaultdict(set)
-    for activity_id, user_id, due_at, all_day, status, done_at in await _rows(session, stmt):
-        deadline = deadline_of(due_at, all_day)
-        if not (period.start <= deadline < high):
-            continue
-        late = status == ActivityStatus.planned.value or (
-            done_at is not None and done_at > deadline
-        )
-        if late:
-            found[user_id].add(activity_id)
-    return found
-
-
-async def _deals_won(
-    session: AsyncSession, ids: list[int], period: Period
-) -> dict[int, list[tuple[int, Decimal]]]:
-    stmt = (
-        select(Deal.responsible_user_id, Deal.id, Deal.amount)
-        .join(Stage, Stage.id == Deal.stage_id)
-        .where(
-            Deal.responsible_user_id.in_(ids),
-            Stage.outcome == StageOutcome.won,
-            Deal.closed_at >= period.start,
-            Deal.closed_at < period.end,
-        )
-    )
-    found: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    for user_id, deal_id, amount in await _rows(session, stmt):
-        found[user_id].append((deal_id, Decimal(amount)))
-    return found
-
-
-async def _plans(
-    session: AsyncSession, ids: list[int], period: Period
-) -> dict[int, tuple[Decimal, float | None]]:
-    """The plan of the period: each month's plan times the share of its days inside it."""
-    months = dict(_months(period))
-    stmt = select(ManagerPlan.user_id, ManagerPlan.month, ManagerPlan.amount, ManagerPlan.deals)
-    stmt = stmt.where(ManagerPlan.user_id.in_(ids), ManagerPlan.month.in_(list(months)))
-    amounts: dict[int, Decimal] = defaultdict(Decimal)
-    deals: dict[int, float | None] = {}
-    for user_id, month, amount, count in await _rows(session, stmt):
-        part = months[month]
-        amounts[user_id] += Decimal(amount) * Decimal(str(part))
-        if count is not None:
-            deals[user_id] = (deals.get(user_id) or 0.0) + count * part
-        else:
-            deals.setdefault(user_id, None)
-    return {user_id: (amounts[user_id], deals.get(user_id)) for user_id in amounts}
 
 
 @dataclass(frozen=True)
@@ -390,17 +133,18 @@ def _takes_part(person: Person, tally: Tally) -> bool:
 async def manager_report(
     session: AsyncSession, period: Period, filters: ManagerFilters, now: datetime
 ) -> ManagerReport:
-    people = {person.id: person for person in await _people(session, filters)}
+    people = {person.id: person for person in await people_of(session, filters)}
     ids = list(people)
     # Time online and busy counts only up to now: the rest of today has not happened yet.
     high = max(min(period.end, now), period.start)
-    times = await _presence_and_busy(session, people, period.start, high) if ids else {}
-    responses = await _responses(session, ids, period) if ids else {}
-    calls = await _calls(session, ids, period) if ids else {}
-    done = await _activities_done(session, ids, period) if ids else {}
-    overdue = await _overdue(session, ids, period, now) if ids else {}
-    won = await _deals_won(session, ids, period) if ids else {}
-    plans = await _plans(session, ids, period) if ids else {}
+    capacities = {person.id: person.capacity for person in people.values()}
+    times = await presence_and_busy(session, capacities, period.start, high) if ids else {}
+    responses = await responses_by(session, ids, period) if ids else {}
+    calls = await answered_calls(session, ids, period) if ids else {}
+    done = await activities_done(session, ids, period) if ids else {}
+    overdue = await overdue_activities(session, ids, period, now) if ids else {}
+    won = await deals_won(session, ids, period) if ids else {}
+    plans = await plans_of(session, ids, period) if ids else {}
     rows: list[tuple[Person, Tally]] = []
     total = Tally()
     for user_id, person in people.items():

@@ -51,6 +51,27 @@ async def test_managers_table_chart_plan_and_xlsx(
         assert await anna.locator("td[data-column=occupancy]").text_content() == "54.8%"
         assert await anna.locator("td[data-column=answers_per_hour]").text_content() == "2.29"
         assert await anna.locator("td[data-column=overdue]").text_content() == "3"
+        # Occupancy is a time figure: nothing behind it to list. The overdue count drills
+        # down to the three activities, newest first, each opening where it points.
+        assert await anna.locator("td[data-column=occupancy] button").count() == 0
+        await anna.locator("td[data-column=overdue] button.drill").click()
+        await page.locator("#report-drill").wait_for()
+        drilled = page.locator("#report-drill-rows tr")
+        assert await drilled.count() == 3
+        assert await page.locator("#report-drill-title").text_content() == (
+            "Просрочено дел · Анна: всего 3"
+        )
+        assert [await drilled.nth(i).locator("td").nth(2).text_content() for i in range(3)] == [
+            "task", "meeting", "task",
+        ]  # fmt: skip
+        assert await drilled.first.locator("td").nth(1).text_content() == "Дело"
+        assert await drilled.first.locator("td").nth(4).text_content() == "задача"
+        # The won deals link to their cards.
+        await anna.locator("td[data-column=won_sum] button.drill").click()
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#report-drill-rows tr[data-kind=deal]').length === 3"
+        )
+        assert await page.locator("#report-drill-rows a[href^='/deals/']").count() == 3
         await page.select_option("#report-chart-figure", "deals_won")
         drawn = await page.evaluate(
             "() => window.Chart.getChart(document.getElementById('report-chart'))"

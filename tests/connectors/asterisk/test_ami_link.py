@@ -14,7 +14,7 @@ import pytest
 
 from connectors.asterisk import AmiSettings, AsteriskLink
 
-from .ami_server import AmiServer
+from .ami_server import STAMP_BASE, AmiServer
 from .helpers import SCENARIOS, Recorder, expected_calls, mismatches, transcript
 
 SETTINGS = AmiSettings(
@@ -139,6 +139,34 @@ async def test_call_that_ended_while_the_link_was_down() -> None:
     assert call.resynced
     assert (call.outcome, call.answered_by, call.queue) == ("answered", "101", "sales")
     assert (call.caller, call.callee, call.hangup_cause) == ("+74951234567", "74950000000", None)
+    # Its end is only known to lie between the last frame of the first connection (+3.031378,
+    # 0.000074 s after AgentConnect) and the second one's snapshot: talk runs to the earliest.
+    assert call.ended_at.timestamp() == pytest.approx(STAMP_BASE + 3.031378)
+    # (The test server stamps the second connection's frames with the last recorded offset.)
+    assert call.ended_not_after is not None and call.ended_not_after >= call.ended_at
+    assert call.talk_s == pytest.approx(0.000074, abs=0.00001)
+
+
+async def test_a_ping_reply_is_the_last_sign_of_life_before_a_loss() -> None:
+    """Unstamped events (the link's clock): the call is answered, a Ping is answered later,
+    then the socket drops; the end lies after that reply, not at the last event."""
+    first, _ = transcript("resync__mid_call")
+    server = AmiServer([first], stamp=False)
+    async with linked(server) as (link, recorder):
+        await asyncio.wait_for(server.played.wait(), 5)
+        await until(lambda: bool(link.tracker.calls))
+        [live] = link.tracker.calls.values()
+        await until(lambda: time.time() > (live.answered_at or 0.0) + 0.3)
+        await link.client.ping()
+        pinged = time.time()
+        server.drop()
+        await until(lambda: len(recorder.calls) == 1 and link.client.sessions == 2)
+    [call] = recorder.calls
+    assert live.answered_at is not None
+    # Answered, then still up 0.3 s later and more: that much talk at least, and no later
+    # than the Ping reply came in.
+    assert 0.3 <= call.talk_s <= pinged - live.answered_at
+    assert call.ended_not_after is not None and call.ended_not_after > call.ended_at
 
 
 async def test_call_that_started_while_the_link_was_down() -> None:
@@ -171,3 +199,33 @@ async def test_watchdog_drops_a_silent_server_and_reconnects() -> None:
     actions = [a["Action"] for a in server.received]
     # Login, resync, the Ping nobody answered, then a new Login on a new connection.
     assert actions[:5] == ["Login", "CoreShowChannels", "QueueStatus", "Ping", "Login"]
+
+
+async def test_a_tracker_kept_across_links_ends_its_calls_at_the_last_frame_heard() -> None:
+    """A link stopped on purpose (a lease handed on) reports no loss; the next link over the
+    same tracker still places the gap after the last frame the first one heard."""
+    first, _ = transcript("resync__mid_call")
+    recorder = Recorder()
+    old = AmiServer([first], stamp=False)  # the events' instants: when they came in
+    port = await old.start()
+    link = AsteriskLink(replace(SETTINGS, port=port), recorder.tracker())
+    task = asyncio.create_task(link.run())
+    await asyncio.wait_for(old.played.wait(), 5)
+    await until(lambda: bool(link.tracker.calls))
+    await link.stop()
+    await asyncio.wait_for(task, 3)
+    await old.close()
+    stopped = time.time()
+    assert recorder.calls == []
+    new = AmiServer([], stamp=False)
+    port = await new.start()
+    again = AsteriskLink(replace(SETTINGS, port=port), recorder.tracker())
+    task = asyncio.create_task(again.run())
+    await until(lambda: len(recorder.calls) == 1)
+    await again.stop()
+    await asyncio.wait_for(task, 3)
+    await new.close()
+    [call] = recorder.calls
+    # Not at the new link's snapshot: before the first link was even stopped.
+    assert call.ended_at.timestamp() < stopped
+    assert call.ended_not_after is not None and call.ended_not_after.timestamp() > stopped

@@ -147,6 +147,10 @@ async def test_operator_on_a_call_gets_no_chats_and_holds_the_call(world: World)
     assert server.mismatches == []  # the Redirect went out exactly as recorded
     [call] = await world.calls()
     assert (call.transferred_to, call.transfer_kind) == ("102", "redirect")
+    # The moment ivanov handed it on is kept (occupancy counts him busy until then).
+    assert call.answered_at is not None and call.transferred_at is not None
+    assert call.ended_at is not None
+    assert call.answered_at < call.transferred_at < call.ended_at
     assert not (await world.user("ivanov")).on_call
 
 

@@ -13,7 +13,8 @@ from hub.models import Presence
 from routing import presence
 from tests.conftest import Backend
 
-from .ami_server import AmiServer
+from .ami_server import STAMP_BASE, AmiServer
+from .helpers import transcript
 from .hub_world import World, set_presence_quietly, start_world, until
 from .test_hub_control import sent
 
@@ -75,3 +76,26 @@ async def test_pauses_are_reapplied_when_the_link_comes_back(world: World) -> No
     pauses = [i for i, name in enumerate(names) if name == "QueuePause"]
     assert all(i > last_status for i in pauses[before:])
     await world.disconnect()
+
+
+async def test_a_call_that_ended_in_the_gap_is_stored_with_its_end_interval(world: World) -> None:
+    """The link drops while ivanov (101) talks; when it is back the call is gone. The stored
+    call ends at the last frame heard (+3.031378, 0.000074 s after the answer), keeps the
+    snapshot as the latest its end can have been, and counts as resynced (inexact)."""
+    first, _ = transcript("resync__mid_call")
+    server = AmiServer([first])
+    await world.connect(server)
+    await until(world.live_call, what="the call answered by 101")
+    server.drop()
+    await until(lambda: _finished(world), what="the call to be ended by the resync")
+    [call] = await world.calls()
+    assert call.resynced
+    assert call.ended_at is not None and call.ended_not_after is not None
+    assert call.ended_at.timestamp() == pytest.approx(STAMP_BASE + 3.031378)
+    assert call.ended_not_after >= call.ended_at
+    assert call.talk_s == 0.0  # 0.000074 s, stored to the millisecond
+    await world.disconnect()
+
+
+async def _finished(world: World) -> bool:
+    return await world.finished_calls() == 1

@@ -54,19 +54,51 @@ def test_a_call_answered_during_the_gap_is_answered_by_the_bridged_agent() -> No
     assert call.talk_s == pytest.approx(20.0, abs=0.5)
 
 
-def test_a_call_that_ended_during_the_gap_is_finished_at_the_resync() -> None:
+def test_a_call_that_ended_during_the_gap_ends_at_the_earliest_possible_instant() -> None:
+    # AgentConnect at +3.031304. The link answered a Ping at +8.031 (5.0 s later), then went
+    # down; the snapshot at +15.431 lists no channel. The call ended somewhere in
+    # [+8.031, +15.431]: talk runs to the earliest end (5.0 s), never to the reconnect (12.4 s).
     recorder = Recorder()
     recorder.feed(recv_frames(FIRST))
     assert recorder.calls == []
-    resync_at = BASE_EPOCH + 30.0
-    recorder.tracker().resync([], at=resync_at)
+    tracker = recorder.tracker()
+    tracker.heard(BASE_EPOCH + 8.031304)  # the link's last Ping reply
+    tracker.link_lost()
+    tracker.resync([], at=BASE_EPOCH + 15.431304)
     [call] = recorder.calls
     assert call.resynced
+    assert not call.end_exact
     assert (call.outcome, call.answered_by, call.queue) == ("answered", "101", "sales")
     assert (call.caller, call.callee) == ("+74951234567", "74950000000")
     assert call.hangup_cause is None  # the Hangup was lost with the link
-    assert call.ended_at.timestamp() == pytest.approx(resync_at)
-    assert call.talk_s == pytest.approx(30.0 - 3.031, abs=0.01)
+    assert call.ended_at.timestamp() == pytest.approx(BASE_EPOCH + 8.031304)
+    assert call.ended_not_after is not None
+    assert call.ended_not_after.timestamp() == pytest.approx(BASE_EPOCH + 15.431304)
+    assert call.talk_s == pytest.approx(5.0, abs=0.001)
+    assert call.as_meta()["ended_not_after"] == call.ended_not_after.isoformat()
+    [ended] = [e for e in recorder.events if e.state == "ended"]
+    assert ended.occurred_at == call.ended_at
+
+
+def test_with_no_loss_reported_the_last_frame_heard_is_the_earliest_end() -> None:
+    # A replay knows only the frames: the last one before the reconnect came at +3.031378,
+    # 0.000074 s after the AgentConnect (+3.031304).
+    recorder = Recorder()
+    recorder.feed(recv_frames(FIRST))
+    recorder.tracker().resync([], at=BASE_EPOCH + 9.04)
+    [call] = recorder.calls
+    assert call.ended_at.timestamp() == pytest.approx(BASE_EPOCH + 3.031378)
+    assert call.ended_not_after is not None
+    assert call.ended_not_after.timestamp() == pytest.approx(BASE_EPOCH + 9.04)
+    assert call.talk_s == pytest.approx(0.000074, abs=0.00001)
+
+
+def test_a_call_seen_ending_has_an_exact_end() -> None:
+    recorder = Recorder()
+    recorder.feed([*recv_frames(FIRST), *recv_frames(SECOND)])
+    [call] = recorder.calls
+    assert call.end_exact
+    assert call.as_meta()["ended_not_after"] is None
 
 
 def test_a_caller_lost_from_the_queue_during_the_gap_is_not_called_answered() -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -96,3 +98,69 @@ async def test_report_plans_and_exports(api: Api, day: Day) -> None:
     assert lines[1][:4] == ["Анна", "3.5", "1.92", "0.5476"]
     bad, _ = await download(api, "/api/v1/reports/managers/export", columns="nope")
     assert bad == 422
+
+
+async def test_drill_down_lists_what_each_number_counts(api: Api, day: Day) -> None:
+    async def drill(column: str, key: str = "total", login: str = "sveta") -> dict[str, Any]:
+        reply = await api.get(
+            "/api/v1/reports/managers/drill", login, key=key, column=column, **MONDAY
+        )
+        assert reply.status == 200, reply.body
+        body: dict[str, Any] = reply.body
+        return body
+
+    def moments(body: dict[str, Any]) -> list[datetime]:
+        return [datetime.fromisoformat(item["at"]) for item in body["items"]]
+
+    # Анна's seven responses of Monday, newest first: the two e-mails, then Telegram's five.
+    responses = await drill("responses", str(day.anna))
+    assert responses["count"] == 7
+    assert moments(responses) == [
+        at(8, 45),
+        at(7, 5),
+        at(6, 25),
+        at(6, 20),
+        at(6, 15),
+        at(6, 10),
+        at(6, 5),
+    ]
+    assert {item["kind"] for item in responses["items"]} == {"message"}
+    # Answers per hour lists the responses it divides; e-mails sent only the two letters.
+    assert (await drill("answers_per_hour"))["count"] == 7
+    assert moments(await drill("emails_sent", str(day.anna))) == [at(8, 45), at(7, 5)]
+    # Overdue: the task still planned (due 14:00), the meeting done late (at 11:00), the
+    # task due at 00:30 Moscow time.
+    overdue = await drill("overdue", str(day.anna))
+    assert overdue["count"] == 3
+    assert [i["title"] for i in overdue["items"]] == ["task", "meeting", "task"]
+    assert moments(overdue) == [at(14), at(11), at(21, 30, day=14)]
+    done = await drill("activities_done")
+    assert [i["title"] for i in done["items"]] == ["reminder", "email", "meeting", "call"]
+    meetings = await drill("meetings")
+    assert [(i["title"], i["state"]) for i in meetings["items"]] == [("meeting", "meeting")]
+    # Deals won on Monday (not Sunday evening's, not the lost one), with their sums.
+    won = await drill("won_sum", str(day.anna))
+    assert [(i["title"], i["amount"], i["state"]) for i in won["items"]] == [
+        ("won 50000.50", 50000.5, "won"),
+        ("won 100000.00", 100000.0, "won"),
+    ]
+    assert [i["deal_id"] is not None for i in won["items"]] == [True, True]
+    calls = await drill("calls", str(day.anna))
+    assert [(i["title"], i["state"]) for i in calls["items"]] == [("+79160000001", "answered")]
+    # Борис did none of it; someone outside the filters lists nothing.
+    assert (await drill("responses", str(day.boris)))["count"] == 0
+    elsewhere = await api.get(
+        "/api/v1/reports/managers/drill", "sveta", key=str(day.anna), column="responses",
+        operator=day.boris, **MONDAY,
+    )  # fmt: skip
+    assert (elsewhere.status, elsewhere.body["count"]) == (200, 0)
+    # Time figures and the plan list nothing; only supervisors drill.
+    for column in ("occupancy", "plan_sum", "nope"):
+        reply = await api.get(
+            "/api/v1/reports/managers/drill", "sveta", key="total", column=column, **MONDAY
+        )
+        assert (reply.status, reply.body["error"]["id"]) == (404, "no-such-figure")
+    denied = await api.get(
+        "/api/v1/reports/managers/drill", "olga", key="total", column="responses", **MONDAY
+    )
+    assert denied.status == 403

@@ -48,6 +48,7 @@ class Day:
     boris: int
     boss: int
     team: int
+    telegram: int
 
 
 async def build_day(hub: Hub, clock: Clock) -> Day:
@@ -184,4 +185,4 @@ async def build_day(hub: Hub, clock: Clock) -> Day:
                 deals=30, updated_at=at(1),
             )
         )  # fmt: skip
-    return Day(anna=anna, boris=boris, boss=boss, team=team_id)
+    return Day(anna=anna, boris=boris, boss=boss, team=team_id, telegram=telegram)

@@ -10,7 +10,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from hub.core import Hub
-from hub.models import ConversationHolding, ManagerPlan, Presence, PresenceInterval
+from hub.models import (
+    Call,
+    CallDirection,
+    CallOutcome,
+    ConversationHolding,
+    ManagerPlan,
+    Presence,
+    PresenceInterval,
+)
 from hub.queries.manager_reports import build_manager_report
 from hub.queries.metrics_common import period_of
 from hub.queries.metrics_managers import ManagerFilters, busy_seconds, manager_report
@@ -127,6 +135,27 @@ async def test_a_plan_is_shared_out_by_the_days_of_each_month(hub: Hub) -> None:
     assert row.figures["plan_sum"] == 1000000.0
     # Only June's plan has a number of deals: 30 × 6/30.
     assert row.figures["plan_deals"] == 6.0
+
+
+async def test_a_transferring_operator_is_busy_only_until_the_transfer(hub: Hub) -> None:
+    day = await build_day(hub, Clock())
+    async with hub.db.sessions() as session, session.begin():
+        # 09:45 answered, blind-transferred at 09:48, the caller talks on until 09:55: Анна is
+        # busy with it 180 s, not the 600 s of its talk time.
+        session.add(
+            Call(
+                channel_id=day.telegram, linkedid="c2", direction=CallDirection.inbound,
+                outcome=CallOutcome.answered, answered_by_user_id=day.anna, wait_s=5.0,
+                talk_s=600.0, started_at=at(9, 44), answered_at=at(9, 45),
+                ended_at=at(9, 55), client_number="+79160000002", transferred_to="102",
+                transfer_kind="blind", transferred_at=at(9, 48),
+            )
+        )  # fmt: skip
+    async with hub.db.sessions() as session:
+        report = await manager_report(session, MONDAY, ManagerFilters(operator_id=day.anna), NOW)
+    ((_, tally),) = report.rows
+    # The day's 6,900 s plus 09:45–09:48.
+    assert tally.busy_s == 6900 + 180
 
 
 def test_busy_is_capped_at_full_capacity_and_a_call_takes_all() -> None:
