@@ -14,8 +14,9 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
+from hub.actions import robot_bulk
 from hub.actions import robots as robot_actions
 from hub.core import Hub
 from hub.events import (
@@ -27,8 +28,9 @@ from hub.events import (
     SlaBreached,
 )
 from hub.listener import Listener, on
+from hub.models.base import UtcDateTime
 
-from .engine import RETRY_AFTER_S, LoadedRule, enabled_rules, fire
+from .engine import RETRY_AFTER_S, LoadedRule, claim_matches, enabled_rules, fire
 from .fields import compile_condition, id_column
 
 log = logging.getLogger(__name__)
@@ -91,12 +93,25 @@ async def handle(
                 matching.append(loaded)
     fired = 0
     for loaded in matching:
+        if robot_bulk.leading(_actions(loaded)):
+            # Claimed and acted on in one transaction (hub.actions.robot_batch).
+            kind = loaded.spec.object_kind
+            one = select(
+                id_column(kind).label("object_id"),
+                literal(EVENT_EPOCH, UtcDateTime()).label("anchor"),
+            ).where(id_column(kind) == object_id)
+            fired += await claim_matches(hub, loaded, one, cursor=cursor)
+            continue
         firing_id = await robot_actions.claim_event(
             hub, loaded.rule, loaded.spec.object_kind, object_id, cursor, EVENT_EPOCH, RETRY_AFTER_S
         )
         if firing_id is not None:
             fired += await fire(hub, loaded, [firing_id])
     return fired
+
+
+def _actions(loaded: LoadedRule) -> list[dict[str, Any]]:
+    return [a.model_dump(mode="json", by_alias=True) for a in loaded.spec.actions]
 
 
 # Events handled side by side on PostgreSQL: each is a few round trips to the database, so

@@ -50,17 +50,17 @@ async def _addresses(uow: UnitOfWork, user_ids: Iterable[int]) -> dict[int, tupl
     return found
 
 
-async def queue(
+async def plan(
     uow: UnitOfWork,
     actor: RobotActor,
     items: Sequence[tuple[FiringRef, Mapping[str, Any], Iterable[int]]],
-) -> dict[int, dict[str, Any]]:
-    """Queue the e-mails and Telegram messages of these notices (`items`: the firing, its
-    notify action with the text filled, the people it went to); returns, per firing that
-    asked for any, whom each medium was queued for and who has no address there."""
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """The rows of the e-mails and Telegram messages of these notices (`items`: the firing,
+    its notify action with the text filled, the people it went to), not written yet, and
+    per firing that asked for any, whom each medium is for and who has no address there."""
     wanted = [(f, a, sorted(set(users))) for f, a, users in items if wants_staff_messages(a)]
     if not wanted:
-        return {}
+        return [], {}
     addresses = await _addresses(uow, (u for _, _, users in wanted for u in users))
     now = uow.now()
     rows: list[dict[str, Any]] = []
@@ -95,9 +95,24 @@ async def queue(
                 )
             result[medium] = {"queued": queued, "no_address": missing}
         results[firing.id] = result
+    return rows, results
+
+
+async def insert_rows(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         # One multi-row INSERT for the batch (a scan may notify about thousands at once).
-        await uow.session.execute(insert(cast("Table", StaffMessage.__table__)), rows)
+        await uow.session.execute(insert(cast("Table", StaffMessage.__table__)), list(rows))
+
+
+async def queue(
+    uow: UnitOfWork,
+    actor: RobotActor,
+    items: Sequence[tuple[FiringRef, Mapping[str, Any], Iterable[int]]],
+) -> dict[int, dict[str, Any]]:
+    """Queue the e-mails and Telegram messages of these notices (see `plan`); returns, per
+    firing that asked for any, whom each medium was queued for and who has no address."""
+    rows, results = await plan(uow, actor, items)
+    await insert_rows(uow, rows)
     return results
 
 
