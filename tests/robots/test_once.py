@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from hub.actions import deals
-from hub.actions import robots as robot_actions
 from hub.bus import create_bus
 from hub.core import Hub
 from hub.db import Database
