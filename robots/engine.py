@@ -244,20 +244,31 @@ async def claim_matches(
     """A rule whose actions begin with flags or notices: its candidates (object id and
     episode anchor) read with their values, then claimed and acted on together
     (`hub.actions.robot_batch`); actions after those go on firing by firing."""
+    async with hub.db.sessions() as session:
+        rows = [
+            (r.object_id, _moment(r.anchor), cursor)
+            for r in (await session.execute(candidates)).all()
+            if r.object_id is not None
+        ]
+    return await claim_episodes(hub, loaded, rows)
+
+
+async def claim_episodes(
+    hub: Hub, loaded: LoadedRule, episodes: list[tuple[int, datetime, int]]
+) -> int:
+    """Claim and act on these episodes (object id, anchor, event cursor) of a rule whose
+    actions begin with flags or notices; returns how many firings finished."""
+    if not episodes:
+        return 0
     kind = loaded.spec.object_kind
     async with hub.db.sessions() as session:
-        rows = [r for r in (await session.execute(candidates)).all() if r.object_id is not None]
-        values = await snapshot(session, kind, (r.object_id for r in rows))
-    if not rows:
-        return 0
+        values = await snapshot(session, kind, (object_id for object_id, _, _ in episodes))
     actions = _dumped(loaded)
     matches = []
-    for row in rows:
-        matched = values.get(row.object_id, {"id": row.object_id})
+    for object_id, anchor, cursor in episodes:
+        matched = values.get(object_id, {"id": object_id})
         matches.append(
-            robot_batch.Match(
-                row.object_id, _moment(row.anchor), cursor, render(actions, matched), matched
-            )
+            robot_batch.Match(object_id, anchor, cursor, render(actions, matched), matched)
         )
     claimed = await robot_batch.claim_and_perform(
         hub, loaded.actor, loaded.rule.version, kind, matches, RETRY_AFTER_S

@@ -122,9 +122,12 @@ async def _chunk(
     total = len(part[0].actions)
     steps = min(leading(m.actions) for m in part)
     results: dict[int, list[dict[str, Any]]] = {f.id: [] for f in refs}
-    flag_rows: dict[int, dict[str, Any]] = {}
+    flag_rows: list[dict[str, Any]] = []
     notices = []
     staff_rows: list[dict[str, Any]] = []
+    flag_steps = sum(1 for step in range(steps) if part[0].actions[step]["type"] == "flag")
+    # Reserved at once: SQLite's max(id) does not see flags planned and not yet written.
+    flag_ids = await reserve_ids(uow, RobotFlag.__tablename__, flag_steps * len(part))
     for step in range(steps):
         kind = part[0].actions[step]["type"]
         done: dict[int, Any]
@@ -133,9 +136,9 @@ async def _chunk(
                 (f, str(m.actions[step]["code"]), str(m.actions[step]["reason"]))
                 for f, m in zip(refs, part, strict=True)
             ]
-            ids = await reserve_ids(uow, RobotFlag.__tablename__, len(items))
+            ids, flag_ids = flag_ids[: len(items)], flag_ids[len(items) :]
             rows, done = await plan_flags(uow, items, ids)
-            flag_rows.update(rows)
+            flag_rows.extend(rows.values())
         else:
             planned = await plan_notices(
                 uow, [(f, m.actions[step]) for f, m in zip(refs, part, strict=True)]
@@ -155,7 +158,7 @@ async def _chunk(
         retry_after_s,
     )  # fmt: skip
     # Only what this transaction claimed acts: a firing someone else holds writes nothing.
-    await write_flags(uow, [row for f, row in flag_rows.items() if f in inserted])
+    await write_flags(uow, [row for row in flag_rows if row["firing_id"] in inserted])
     emit_notices(uow, actor, (n for n in notices if n.firing.id in inserted))
     await insert_staff_rows(uow, [row for row in staff_rows if row["firing_id"] in inserted])
     for f, m in zip(refs, part, strict=True):
