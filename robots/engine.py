@@ -254,15 +254,20 @@ async def claim_matches(
 
 
 async def claim_episodes(
-    hub: Hub, loaded: LoadedRule, episodes: list[tuple[int, datetime, int]]
+    hub: Hub,
+    loaded: LoadedRule,
+    episodes: list[tuple[int, datetime, int]],
+    values: dict[int, dict[str, Any]] | None = None,
 ) -> int:
     """Claim and act on these episodes (object id, anchor, event cursor) of a rule whose
-    actions begin with flags or notices; returns how many firings finished."""
+    actions begin with flags or notices (`values`: their objects' snapshot, when the caller
+    read it already); returns how many firings finished."""
     if not episodes:
         return 0
     kind = loaded.spec.object_kind
-    async with hub.db.sessions() as session:
-        values = await snapshot(session, kind, (object_id for object_id, _, _ in episodes))
+    if values is None:
+        async with hub.db.sessions() as session:
+            values = await snapshot(session, kind, (object_id for object_id, _, _ in episodes))
     actions = _dumped(loaded)
     matches = []
     for object_id, anchor, cursor in episodes:
