@@ -12,15 +12,15 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.actions import robot_bulk, robot_steps
+from hub.actions import robot_batch, robot_bulk, robot_steps, unit_of_work
 from hub.actions import robots as robot_actions
 from hub.cancellation import raise_if_cancelling
 from hub.core import Hub
@@ -210,13 +210,92 @@ async def _perform(
 async def scan_rule(hub: Hub, loaded: LoadedRule, ctx: ScanContext) -> int:
     """One tick of one time rule: claim the due episodes, act, clear flags gone false."""
     kind = loaded.spec.object_kind
-    claimed = await robot_actions.claim_scan(
-        hub, loaded.rule, kind, not_fired(loaded.rule.id, loaded.spec, ctx), RETRY_AFTER_S
-    )
-    fired = await fire(hub, loaded, claimed)
+    candidates = not_fired(loaded.rule.id, loaded.spec, ctx)
+    fired = None
+    if robot_bulk.leading(_dumped(loaded)):
+        try:
+            fired = await claim_matches(hub, loaded, candidates, cursor=0)
+        except Exception as exc:
+            raise_if_cancelling(exc)
+            # The batch rolled back whole, claims included: claimed again below in one
+            # statement and done firing by firing, what broke it stays with its own firing.
+            log.exception("robot %s: batch claim failed", loaded.rule.name)
+    if fired is None:
+        claimed = await robot_actions.claim_scan(hub, loaded.rule, kind, candidates, RETRY_AFTER_S)
+        fired = await fire(hub, loaded, claimed)
     if any(isinstance(a, FlagAction) for a in loaded.spec.actions):
         await robot_actions.clear_stale_flags(hub, loaded.rule.id, in_state(loaded.spec, ctx))
     return fired
+
+
+def _dumped(loaded: LoadedRule) -> list[dict[str, Any]]:
+    return [a.model_dump(mode="json", by_alias=True) for a in loaded.spec.actions]
+
+
+def _moment(value: Any) -> datetime:
+    """An anchor as it came back from SQL (an expression's type may be lost on SQLite)."""
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def claim_matches(
+    hub: Hub, loaded: LoadedRule, candidates: Select[Any], *, cursor: int
+) -> int:
+    """A rule whose actions begin with flags or notices: its candidates (object id and
+    episode anchor) read with their values, then claimed and acted on together
+    (`hub.actions.robot_batch`); actions after those go on firing by firing."""
+    async with hub.db.sessions() as session:
+        rows = [
+            (r.object_id, _moment(r.anchor), cursor)
+            for r in (await session.execute(candidates)).all()
+            if r.object_id is not None
+        ]
+    return await claim_episodes(hub, loaded, rows)
+
+
+async def claim_episodes(
+    hub: Hub,
+    loaded: LoadedRule,
+    episodes: list[tuple[int, datetime, int]],
+    values: dict[int, dict[str, Any]] | None = None,
+) -> int:
+    """Claim and act on these episodes (object id, anchor, event cursor) of a rule whose
+    actions begin with flags or notices (`values`: their objects' snapshot, when the caller
+    read it already); returns how many firings finished."""
+    if not episodes:
+        return 0
+    kind = loaded.spec.object_kind
+    if values is None:
+        async with hub.db.sessions() as session:
+            values = await snapshot(session, kind, (object_id for object_id, _, _ in episodes))
+    actions = _dumped(loaded)
+    matches = []
+    for object_id, anchor, cursor in episodes:
+        matched = values.get(object_id, {"id": object_id})
+        matches.append(
+            robot_batch.Match(object_id, anchor, cursor, render(actions, matched), matched)
+        )
+    claimed = await robot_batch.claim_and_perform(
+        hub, loaded.actor, loaded.rule.version, kind, matches, RETRY_AFTER_S
+    )
+    if len(claimed.done) + len(claimed.rest) >= robot_actions.ANALYZE_AFTER and (
+        hub.db.dialect == "postgresql"
+    ):
+        # The next scan's anti-join against the firings is planned on the table's
+        # statistics; until autovacuum catches up after a burst it would think the table
+        # empty and compare every candidate with every firing.
+        async with unit_of_work(hub) as uow:
+            await uow.session.execute(text("ANALYZE robot_firings"))
+    gate = asyncio.Semaphore(PARALLEL if hub.db.dialect == "postgresql" else 1)
+
+    async def one(firing_id: int, match: robot_batch.Match) -> bool:
+        async with gate:
+            return await _perform(
+                hub, loaded.actor, firing_id, [dict(a) for a in match.actions], dict(match.matched)
+            )
+
+    rest = sorted(claimed.rest.items())
+    return len(claimed.done) + sum(await asyncio.gather(*(one(f, m) for f, m in rest)))
 
 
 async def retry_pending(hub: Hub, limit: int = 200) -> int:

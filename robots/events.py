@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from hub.actions import robot_bulk
 from hub.actions import robots as robot_actions
+from hub.cancellation import raise_if_cancelling
 from hub.core import Hub
 from hub.events import (
     CallChanged,
@@ -27,8 +29,9 @@ from hub.events import (
     SlaBreached,
 )
 from hub.listener import Listener, on
+from hub.queries.activities import among
 
-from .engine import RETRY_AFTER_S, LoadedRule, enabled_rules, fire
+from .engine import RETRY_AFTER_S, LoadedRule, claim_episodes, enabled_rules, fire, snapshot
 from .fields import compile_condition, id_column
 
 log = logging.getLogger(__name__)
@@ -75,67 +78,141 @@ async def handle(
     rules: EventRules | None = None,
 ) -> int:
     """Fire the enabled rules on `event_name` whose conditions hold for the object."""
-    if not cursor:
-        return 0  # only logged events can be claimed once (and caught up after a gap)
+    return await handle_many(hub, event_name, [(object_id, cursor)], rules)
+
+
+async def handle_many(
+    hub: Hub,
+    event_name: str,
+    heard: Sequence[tuple[int, int | None]],
+    rules: EventRules | None = None,
+) -> int:
+    """Fire the enabled rules on `event_name` for these events (object id, cursor), each
+    for the objects its conditions hold for: one query per rule for the lot, and a rule
+    led by flags or notices claims and acts on all of them in one transaction."""
+    # Only logged events can be claimed once (and caught up after a gap).
+    heard = [(object_id, cursor) for object_id, cursor in heard if cursor]
+    if not heard:
+        return 0
     listening = await (rules or EventRules(hub)).on(event_name)
     if not listening:
         return 0
-    matching: list[LoadedRule] = []
+    ids = sorted({object_id for object_id, _ in heard})
+    holding: dict[int, set[int]] = {}
     async with hub.db.sessions() as session:
         for loaded in listening:
             kind = loaded.spec.object_kind
             stmt = select(id_column(kind)).where(
-                id_column(kind) == object_id, compile_condition(kind, loaded.spec.conditions)
+                among(id_column(kind), ids, hub.db.dialect),
+                compile_condition(kind, loaded.spec.conditions),
             )
-            if (await session.execute(stmt)).first() is not None:
-                matching.append(loaded)
+            holding[loaded.rule.id] = set((await session.execute(stmt)).scalars())
+        # What the batch-claiming rules keep as matched, read in the same session (one
+        # trip to the pool less per batch: a batch's delay is its round trips).
+        wanted: dict[str, set[int]] = {}
+        for loaded in listening:
+            if robot_bulk.leading(_actions(loaded)) and holding[loaded.rule.id]:
+                wanted.setdefault(loaded.spec.object_kind, set()).update(holding[loaded.rule.id])
+        values = {kind: await snapshot(session, kind, ids) for kind, ids in wanted.items()}
     fired = 0
-    for loaded in matching:
-        firing_id = await robot_actions.claim_event(
-            hub, loaded.rule, loaded.spec.object_kind, object_id, cursor, EVENT_EPOCH, RETRY_AFTER_S
-        )
-        if firing_id is not None:
-            fired += await fire(hub, loaded, [firing_id])
+    for loaded in listening:
+        matched = [(o, c) for o, c in heard if o in holding[loaded.rule.id]]
+        if not matched:
+            continue
+        if robot_bulk.leading(_actions(loaded)):
+            # Claimed and acted on together (hub.actions.robot_batch).
+            episodes = [(o, EVENT_EPOCH, int(c)) for o, c in matched if c]
+            try:
+                fired += await claim_episodes(
+                    hub, loaded, episodes, values.get(loaded.spec.object_kind)
+                )
+                continue
+            except Exception as exc:
+                raise_if_cancelling(exc)
+                # Rolled back whole, claims included: claimed below event by event, and
+                # what broke the batch stays with its own firing (retried, then failed).
+                log.exception("robot %s: batch of events failed", loaded.rule.name)
+        for object_id, cursor in matched:
+            firing_id = await robot_actions.claim_event(
+                hub,
+                loaded.rule,
+                loaded.spec.object_kind,
+                object_id,
+                int(cursor or 0),
+                EVENT_EPOCH,
+                RETRY_AFTER_S,
+            )
+            if firing_id is not None:
+                fired += await fire(hub, loaded, [firing_id])
     return fired
 
 
-# Events handled side by side on PostgreSQL: each is a few round trips to the database, so
-# one at a time a node could not keep up with 200 events a second. Events are independent
-# (each claim is its own unique row); SQLite has one writer, so it takes them in turn.
-PARALLEL_EVENTS = 8
+def _actions(loaded: LoadedRule) -> list[dict[str, Any]]:
+    return [a.model_dump(mode="json", by_alias=True) for a in loaded.spec.actions]
 
 
-class _Pool:
-    """At most `limit` handlings at once; the listener waits for a free place (so a burst
-    is not turned into an unbounded pile of tasks)."""
+# Batches handled side by side on PostgreSQL; SQLite has one writer, so it takes them in
+# turn. Events are independent (each claim is its own unique row).
+PARALLEL_EVENTS = 2
+# Events taken together at most: what arrived while the previous batch was handled.
+BATCH = 500
+# Events heard and not yet taken beyond which the listener waits (a burst is not turned
+# into an unbounded pile).
+MAX_WAITING = 5000
 
-    def __init__(self, limit: int) -> None:
-        self._slots = asyncio.Semaphore(limit)
-        self._running: set[asyncio.Task[int]] = set()
+Heard = tuple[str, int, int | None]
 
-    async def submit(self, work: Coroutine[Any, Any, int]) -> None:
-        try:
-            await self._slots.acquire()
-        except BaseException:
-            work.close()  # cancelled while waiting (shutdown): never started, never awaited
-            raise
-        task = asyncio.create_task(work)
-        self._running.add(task)
-        task.add_done_callback(self._finished)
 
-    def _finished(self, task: asyncio.Task[int]) -> None:
-        self._running.discard(task)
-        self._slots.release()
-        if not task.cancelled() and task.exception() is not None:
-            log.error("robots: an event rule failed", exc_info=task.exception())
+class _Batcher:
+    """Events handled in batches of whatever arrived meanwhile: the first event of a quiet
+    moment is taken at once (alone), and under 200 a second each batch takes what queued
+    while the one before was handled, so the round trips are paid per batch, not per event.
+    At most `limit` batches run at once; no task lingers once nothing waits."""
+
+    def __init__(self, limit: int, handle: Callable[[list[Heard]], Awaitable[int]]) -> None:
+        self._limit = limit
+        self._handle = handle
+        self._waiting: list[Heard] = []
+        self._running: set[asyncio.Task[None]] = set()
+        self._taken = asyncio.Condition()
+
+    async def submit(self, item: Heard) -> None:
+        async with self._taken:
+            await self._taken.wait_for(lambda: len(self._waiting) < MAX_WAITING)
+            self._waiting.append(item)
+        if len(self._running) < self._limit:
+            task = asyncio.create_task(self._drain())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
+            async with self._taken:
+                self._taken.notify_all()
+            try:
+                await self._handle(batch)
+            except Exception as exc:
+                raise_if_cancelling(exc)
+                log.exception("robots: event rules failed for %d events", len(batch))
 
 
 def _routes(hub: Hub) -> list[Any]:
-    pool = _Pool(PARALLEL_EVENTS if hub.db.dialect == "postgresql" else 1)
     rules = EventRules(hub)
 
+    async def handle_batch(batch: list[Heard]) -> int:
+        by_event: dict[str, list[tuple[int, int | None]]] = {}
+        for event_name, object_id, cursor in batch:
+            by_event.setdefault(event_name, []).append((object_id, cursor))
+        fired = 0
+        for event_name, heard in by_event.items():
+            fired += await handle_many(hub, event_name, heard, rules)
+        return fired
+
+    batcher = _Batcher(PARALLEL_EVENTS if hub.db.dialect == "postgresql" else 1, handle_batch)
+
     async def handle_later(event_name: str, object_id: int, cursor: int | None) -> None:
-        await pool.submit(handle(hub, event_name, object_id, cursor, rules))
+        await batcher.submit((event_name, object_id, cursor))
 
     async def on_rule_changed(_: RobotRuleChanged) -> None:
         rules.forget()

@@ -113,6 +113,7 @@ function openDialog(user) {
   field("role").value = user ? user.role : "operator";
   field("locale").value = user ? user.locale : config.locale;
   field("active").checked = user ? user.is_active : true;
+  field("telegram").value = user ? user.telegram_chat_id || "" : "";
   // An admin cannot lock themselves out; the server refuses it too.
   const me = user !== null && user.id === config.user.id;
   field("role").disabled = me;
@@ -127,6 +128,9 @@ function body() {
   const password = field("password").value;
   if (!editing) return { ...values, login: field("login").value.trim(), password };
   if (password) values.password = password;
+  // "" clears it on the server; sent only when changed, so an untouched dialog keeps it.
+  const chat = field("telegram").value.trim();
+  if (chat !== (editing.telegram_chat_id || "")) values.telegram_chat_id = chat;
   if (!field("active").disabled) values.is_active = field("active").checked;
   return values;
 }

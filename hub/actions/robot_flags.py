@@ -140,6 +140,51 @@ async def raise_flags(
     return results
 
 
+async def plan_flags(
+    uow: UnitOfWork, items: Sequence[tuple[FiringRef, str, str]], flag_ids: Sequence[int]
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, object]]]:
+    """The flag rows of new firings (`items`: the firing, the code, the reason; `flag_ids`:
+    ids reserved for them, one per item), by firing, not written yet; and each firing's
+    result. Reads only: a batch is planned before its firings are claimed."""
+    by_kind: dict[str, set[int]] = {}
+    for firing, _, _ in items:
+        by_kind.setdefault(firing.object_type, set()).add(firing.object_id)
+    targets = {
+        (kind, object_id): target
+        for kind, ids in by_kind.items()
+        for object_id, target in (await flag_targets(uow, kind, ids)).items()
+    }
+    rows: dict[int, dict[str, Any]] = {}
+    results: dict[int, dict[str, object]] = {}
+    for (firing, code, reason), flag_id in zip(items, flag_ids, strict=True):
+        target = targets[(firing.object_type, firing.object_id)]
+        if target is None:
+            results[firing.id] = {"skipped": "no conversation to show the flag on"}
+            continue
+        rows[firing.id] = {
+            "id": flag_id,
+            "object_type": target[0],
+            "object_id": target[1],
+            "rule_id": firing.rule_id,
+            "firing_id": firing.id,
+            "episode_at": firing.episode_at,
+            "code": code,
+            "reason": reason[:2000],
+            "raised_at": uow.now(),
+            "comment": "",
+        }
+        results[firing.id] = {"flag_id": flag_id}
+    return rows, results
+
+
+async def write_flags(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert planned flags (one executemany, ids given) and re-announce their objects."""
+    if not rows:
+        return
+    await uow.session.execute(insert(cast("Table", RobotFlag.__table__)), list(rows))
+    await announce_flag_changes(uow, {(r["object_type"], r["object_id"]) for r in rows})
+
+
 async def raise_flag(
     uow: UnitOfWork, firing: RobotFiring, code: str, reason: str
 ) -> dict[str, object]:

@@ -9,6 +9,7 @@ costs a few statements and the events (logged together by the unit of work).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -81,11 +82,28 @@ async def _team_members(uow: UnitOfWork, team_ids: Iterable[int]) -> dict[int, s
     return found
 
 
-async def notify_all(
-    uow: UnitOfWork, actor: RobotActor, items: Sequence[tuple[FiringRef, Mapping[str, Any]]]
-) -> dict[int, dict[str, Any]]:
-    """A `robot.notice` per firing (`items`: the firing and its notify action, its text
-    filled); returns each firing's result: whom it went to."""
+@dataclass(frozen=True)
+class Notice:
+    """One firing's notice, planned: whom it goes to (nobody named: the staff roles)."""
+
+    firing: FiringRef
+    action: Mapping[str, Any]
+    users: frozenset[int]
+
+    @property
+    def audience(self) -> Audience:
+        # Nobody to tell (no responsible, no supervisor in his teams): the supervisors are.
+        return Audience(users=self.users) if self.users else Audience(roles=STAFF_ROLES)
+
+    def result(self) -> dict[str, Any]:
+        return {"users": sorted(self.users), "roles": sorted(r.value for r in self.audience.roles)}
+
+
+async def plan_notices(
+    uow: UnitOfWork, items: Sequence[tuple[FiringRef, Mapping[str, Any]]]
+) -> list[Notice]:
+    """Whom each firing's notify action (`items`: the firing and its action, its text
+    filled) tells: reads only, so a batch can be planned before it is claimed."""
     owners: dict[tuple[str, int], int | None] = {}
     for kind in {f.object_type for f, _ in items}:
         ids = [f.object_id for f, _ in items if f.object_type == kind]
@@ -102,8 +120,7 @@ async def notify_all(
     teams = await _team_members(
         uow, {int(a["team_id"]) for _, a in items if a["to"] == "team" and a.get("team_id")}
     )
-    results = {}
-    told: list[tuple[FiringRef, Mapping[str, Any], set[int]]] = []
+    planned = []
     for firing, action in items:
         to = action["to"]
         owner = owners.get((firing.object_type, firing.object_id))
@@ -116,25 +133,35 @@ async def notify_all(
             users = teams.get(int(action["team_id"]), set())
         elif to == "user" and action.get("user_id"):
             users = {int(action["user_id"])}
-        # Nobody to tell (no responsible, no supervisor in his teams): the supervisors are.
-        audience = Audience(users=frozenset(users)) if users else Audience(roles=STAFF_ROLES)
+        planned.append(Notice(firing, action, frozenset(users)))
+    return planned
+
+
+def emit_notices(uow: UnitOfWork, actor: RobotActor, notices: Iterable[Notice]) -> None:
+    for notice in notices:
         uow.emit(
             RobotNotice(
-                audience=audience,
+                audience=notice.audience,
                 rule_id=actor.robot_id,
                 rule_name=actor.name,
-                object_type=firing.object_type,
-                object_id=firing.object_id,
-                text=str(action["text"]),
+                object_type=notice.firing.object_type,
+                object_id=notice.firing.object_id,
+                text=str(notice.action["text"]),
             )
         )
-        results[firing.id] = {
-            "users": sorted(users),
-            "roles": sorted(r.value for r in audience.roles),
-        }
-        told.append((firing, action, users))
+
+
+async def notify_all(
+    uow: UnitOfWork, actor: RobotActor, items: Sequence[tuple[FiringRef, Mapping[str, Any]]]
+) -> dict[int, dict[str, Any]]:
+    """A `robot.notice` per firing (`items`: the firing and its notify action, its text
+    filled); returns each firing's result: whom it went to."""
+    notices = await plan_notices(uow, items)
+    emit_notices(uow, actor, notices)
+    results = {n.firing.id: n.result() for n in notices}
     # By e-mail and Telegram too, where the action asks: to the same people, by name (the
     # supervisors' fallback above has no one to write to).
+    told = [(n.firing, n.action, n.users) for n in notices]
     for firing_id, sent in (await robot_staff.queue(uow, actor, told)).items():
         results[firing_id].update(sent)
     return results

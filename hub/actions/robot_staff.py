@@ -37,44 +37,69 @@ def wants_staff_messages(action: Mapping[str, Any]) -> bool:
     return any(action.get(field) for _, field in MEDIA)
 
 
-async def _addresses(uow: UnitOfWork, user_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """(e-mail, Telegram chat) of each active person, "" where he has none."""
-    found: dict[int, tuple[str, str]] = {}
+# The heading in the recipient's language (`User.locale`): the robot's name, and for an
+# e-mail's subject what it says too, on one line (a Telegram message carries the text right
+# below its heading). Two locales, as the interface has; the core keeps no catalogs of its own.
+HEADINGS = {"ru": "Робот «{name}»", "en": "Robot “{name}”"}
+SUBJECT_MAX = 300
+
+
+def subject(locale: str, medium: str, robot: str, text: str) -> str:
+    heading = HEADINGS.get(locale, HEADINGS["ru"]).format(name=robot)
+    filled = f"{heading}: {' '.join(text.split())}" if medium == "email" else heading
+    return filled if len(filled) <= SUBJECT_MAX else filled[: SUBJECT_MAX - 1] + "…"
+
+
+@dataclass(frozen=True)
+class _Person:
+    email: str
+    telegram: str
+    locale: str
+
+    def address(self, medium: str) -> str:
+        return self.email if medium == "email" else self.telegram
+
+
+async def _addresses(uow: UnitOfWork, user_ids: Iterable[int]) -> dict[int, _Person]:
+    """Each active person's e-mail, Telegram chat ("" where he has none) and language."""
+    found: dict[int, _Person] = {}
     for part in chunks(sorted(set(user_ids))):
         rows = await uow.session.execute(
-            select(User.id, User.email, User.telegram_chat_id).where(
+            select(User.id, User.email, User.telegram_chat_id, User.locale).where(
                 among(User.id, part, uow.hub.db.dialect), User.is_active.is_(True)
             )
         )
-        found.update({uid: (email or "", chat or "") for uid, email, chat in rows.all()})
+        for uid, email, chat, locale in rows.all():
+            found[uid] = _Person(email or "", chat or "", locale or "ru")
     return found
 
 
-async def queue(
+async def plan(
     uow: UnitOfWork,
     actor: RobotActor,
     items: Sequence[tuple[FiringRef, Mapping[str, Any], Iterable[int]]],
-) -> dict[int, dict[str, Any]]:
-    """Queue the e-mails and Telegram messages of these notices (`items`: the firing, its
-    notify action with the text filled, the people it went to); returns, per firing that
-    asked for any, whom each medium was queued for and who has no address there."""
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """The rows of the e-mails and Telegram messages of these notices (`items`: the firing,
+    its notify action with the text filled, the people it went to), not written yet, and
+    per firing that asked for any, whom each medium is for and who has no address there."""
     wanted = [(f, a, sorted(set(users))) for f, a, users in items if wants_staff_messages(a)]
     if not wanted:
-        return {}
+        return [], {}
     addresses = await _addresses(uow, (u for _, _, users in wanted for u in users))
     now = uow.now()
     rows: list[dict[str, Any]] = []
     results: dict[int, dict[str, Any]] = {}
     for firing, action, users in wanted:
         result: dict[str, Any] = {}
-        for position, (medium, field) in enumerate(MEDIA):
+        for medium, field in MEDIA:
             channel_id = action.get(field)
             if not channel_id:
                 continue
             queued, missing = [], []
             for user_id in users:
-                address = addresses.get(user_id, ("", ""))[position]
-                if not address:
+                person = addresses.get(user_id)
+                address = person.address(medium) if person else ""
+                if person is None or not address:
                     missing.append(user_id)
                     continue
                 queued.append(user_id)
@@ -85,7 +110,7 @@ async def queue(
                         "medium": medium,
                         "channel_id": int(channel_id),
                         "address": address,
-                        "subject": actor.name[:300],
+                        "subject": subject(person.locale, medium, actor.name, str(action["text"])),
                         "text": str(action["text"]),
                         "status": "queued",
                         "attempts": 0,
@@ -95,9 +120,24 @@ async def queue(
                 )
             result[medium] = {"queued": queued, "no_address": missing}
         results[firing.id] = result
+    return rows, results
+
+
+async def insert_rows(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         # One multi-row INSERT for the batch (a scan may notify about thousands at once).
-        await uow.session.execute(insert(cast("Table", StaffMessage.__table__)), rows)
+        await uow.session.execute(insert(cast("Table", StaffMessage.__table__)), list(rows))
+
+
+async def queue(
+    uow: UnitOfWork,
+    actor: RobotActor,
+    items: Sequence[tuple[FiringRef, Mapping[str, Any], Iterable[int]]],
+) -> dict[int, dict[str, Any]]:
+    """Queue the e-mails and Telegram messages of these notices (see `plan`); returns, per
+    firing that asked for any, whom each medium was queued for and who has no address."""
+    rows, results = await plan(uow, actor, items)
+    await insert_rows(uow, rows)
     return results
 
 

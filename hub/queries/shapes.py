@@ -149,6 +149,8 @@ class UserRow(UserBrief):
     open_conversations: int
     locale: str
     extension: str | None
+    # His chat with the company's bot (robots' notices by Telegram), set in the user dialog.
+    telegram_chat_id: str | None = None
     skills: list[str]
     team_ids: list[int]
 

@@ -44,6 +44,7 @@ async def list_users(session: AsyncSession) -> list[UserRow]:
             open_conversations=int(open_count),
             locale=user.locale,
             extension=user.extension,
+            telegram_chat_id=user.telegram_chat_id,
             skills=list(user.skills or []),
             team_ids=teams.get(user.id, []),
         )

@@ -170,3 +170,42 @@ async def test_admin_manages_channels_and_operators(
         await staff.close()
         await other.close()
         await ui.close()
+
+
+async def test_admin_sets_a_persons_telegram_chat(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    """The chat with the company's bot where robots' notices go, set in the user dialog:
+    what is not a chat id is refused at its field, a chat id is kept and shown again."""
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_user("root", Role.admin, name="Анна Админова")
+    await ui.add_user("petrov", name="Пётр Петров")
+    problems: list[str] = []
+    staff = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
+    try:
+        page = await staff.new_page()
+        watch_console(page, problems)
+        await log_in(page, ui, "root")
+        await page.goto(ui.url("/admin/operators"))
+        edit = page.locator("tr[data-login=petrov] button[data-action=edit]")
+        await edit.click()
+        label = page.locator("label[for=user-telegram] .field-label")
+        assert await label.inner_text() == "ID чата в Telegram"
+        await page.fill("#user-telegram", "@petrov")
+        await page.click("#user-save")
+        await page.locator('[data-error-for="telegram_chat_id"]:not(:empty)').wait_for()
+        await page.fill("#user-telegram", "700100200")
+        await page.click("#user-save")
+        await page.wait_for_function("!document.getElementById('user-dialog').open")
+        async with ui.hub.db.sessions() as session:
+            petrov = await session.get_one(User, ui.users["petrov"].id)
+        assert petrov.telegram_chat_id == "700100200"
+        await page.reload()
+        await edit.click()
+        assert await page.input_value("#user-telegram") == "700100200"
+        # The one 422 was the point (a chat id that is not one).
+        assert len(problems) == 1 and "status of 422" in problems[0]
+    finally:
+        await staff.close()
+        await ui.close()

@@ -21,12 +21,13 @@ from tests.robots.world import msk
 
 
 class Heard:
-    """What the listener did with each deal event: the firings each handling made."""
+    """What the listener did with each deal event: the firings each handling made (the
+    events here come one at a time, each handled alone)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.fired: list[int] = []
         self.reads = 0
-        real_handle = events.handle
+        real_handle = events.handle_many
         real_read = events.enabled_rules
 
         async def handle(*args: Any, **kwargs: Any) -> int:
@@ -38,7 +39,7 @@ class Heard:
             self.reads += 1
             return await real_read(*args, **kwargs)
 
-        monkeypatch.setattr(events, "handle", handle)
+        monkeypatch.setattr(events, "handle_many", handle)
         monkeypatch.setattr(events, "enabled_rules", read)
 
     async def handled(self, count: int) -> list[int]:

@@ -291,13 +291,13 @@ async def test_staff_are_told_by_email_and_telegram_once(hub: Hub, api: FakeBotA
         [sent] = smtp.recorder.messages
         assert (str(sent["To"]), str(sent["Subject"])) == (
             "i.petrov@okno.example",
-            "Лид без контакта",
+            "Робот «Лид без контакта»: Лид «Заявка с сайта» ждёт звонка",
         )
         assert sent.get_content().rstrip() == "Лид «Заявка с сайта» ждёт звонка"
         [call] = api.calls_of("sendMessage")
         assert (call.params["chat_id"], call.params["text"]) == (
             "700100200",
-            "Лид без контакта\nЛид «Заявка с сайта» ждёт звонка",
+            "Робот «Лид без контакта»\nЛид «Заявка с сайта» ждёт звонка",
         )
         async with hub.db.sessions() as session:
             rows = (

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from hub.actions import deals
-from hub.actions import robots as robot_actions
 from hub.bus import create_bus
 from hub.core import Hub
 from hub.db import Database
@@ -42,10 +41,54 @@ async def stalled_deal(hub: Hub, clock: Clock) -> tuple[int, int, int]:
     return rule_id, deal_id, manager.id
 
 
-async def test_crash_before_any_action_is_retried_once(
+async def test_crash_in_the_claims_transaction_leaves_nothing_and_is_done_once(
     hub: Hub, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rule_id, deal_id, _ = await stalled_deal(hub, clock)
+    from hub.actions import robot_batch
+
+    real_write = robot_batch.write_flags
+
+    async def node_dies(*args: Any) -> None:
+        raise SystemExit  # the node is gone with the claim's transaction open
+
+    monkeypatch.setattr(robot_batch, "write_flags", node_dies)
+    with pytest.raises(SystemExit):
+        await engine.tick(hub)
+    monkeypatch.setattr(robot_batch, "write_flags", real_write)
+    # The firing, its flag and its notice were one transaction: none of them is left.
+    assert await world.firings(hub, rule_id) == []
+    assert await world.count(hub, RobotFlag) == 0 and await world.notices(hub) == []
+
+    await engine.tick(hub)
+    [firing] = await world.firings(hub, rule_id)
+    assert (firing.status, firing.step) == ("done", 2)
+    assert firing.matched["title"] == "Поставка"
+    assert await world.standing_flags(hub) == [("deal", deal_id, "stalled")]
+    assert len(await world.notices(hub)) == 1
+    clock.advance(engine.RETRY_AFTER_S * 10)
+    await engine.tick(hub)
+    assert len(await world.firings(hub, rule_id)) == 1 and len(await world.notices(hub)) == 1
+
+
+async def test_crash_before_any_action_is_retried_once(
+    hub: Hub, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rule led by an action done firing by firing: claimed first, then acted on.
+    manager = await add_user(hub, "manager")
+    stages = await world.pipeline(hub)
+    rule_id = await world.builtin_rule(
+        hub,
+        "stalled_deal",
+        actions=[
+            {"type": "create_task", "kind": "call", "subject": "Позвонить"},
+            {"type": "flag", "code": "stalled", "reason": "Сделка без движения"},
+        ],
+    )
+    deal_id = await deals.create_deal(
+        hub, SystemActor(), title="Поставка", stage_id=stages["Интерес"], responsible_id=manager.id
+    )
+    clock.advance(7 * 86400)
     real_fire = engine.fire
 
     async def node_dies(*args: Any) -> int:
@@ -59,7 +102,7 @@ async def test_crash_before_any_action_is_retried_once(
     assert (firing.status, firing.step) == ("pending", 0)
 
     await engine.tick(hub)  # the episode is claimed: no second firing, not yet retried
-    assert len(await world.firings(hub, rule_id)) == 1 and await world.notices(hub) == []
+    assert len(await world.firings(hub, rule_id)) == 1 and await world.count(hub, RobotFlag) == 0
 
     clock.advance(engine.RETRY_AFTER_S)
     await engine.tick(hub)
@@ -67,24 +110,23 @@ async def test_crash_before_any_action_is_retried_once(
     assert (firing.status, firing.step) == ("done", 2)
     assert firing.matched["title"] == "Поставка"
     assert await world.standing_flags(hub) == [("deal", deal_id, "stalled")]
-    assert len(await world.notices(hub)) == 1
     clock.advance(engine.RETRY_AFTER_S * 10)
     await engine.tick(hub)
-    assert len(await world.notices(hub)) == 1
+    assert await world.count(hub, RobotFlag) == 1
 
 
 async def test_crash_in_the_batch_rolls_it_back_and_each_firing_is_done_once(
     hub: Hub, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rule_id, deal_id, _ = await stalled_deal(hub, clock)
-    from hub.actions import robot_bulk
+    from hub.actions import robot_batch
 
     async def connection_lost(*args: Any) -> Any:
         raise RuntimeError("connection lost")
 
-    # The batch's flag went in, then its notices failed: the whole chunk rolls back, and
-    # the firings are done one by one instead.
-    monkeypatch.setattr(robot_bulk, "notify_all", connection_lost)
+    # The batch's flags were planned, then its notices failed: the whole chunk rolls back,
+    # claims included, and the firings are claimed and done one by one instead.
+    monkeypatch.setattr(robot_batch, "plan_notices", connection_lost)
     await engine.tick(hub)
     [firing] = await world.firings(hub, rule_id)
     assert (firing.status, firing.step) == ("done", 2)
@@ -234,15 +276,18 @@ async def test_an_event_rule_fires_once_across_two_nodes(
     rule_id = await manage.create(
         hub, SystemActor(), name="КП отправлено", description="", rule=rule, enabled=True
     )
-    claims: list[int | None] = []
-    real_claim = robot_actions.claim_event
+    from hub.actions import robot_batch
 
-    async def counted(*args: Any, **kwargs: Any) -> int | None:
+    claims: list[int] = []
+    real_claim = robot_batch.claim_and_perform
+
+    async def counted(*args: Any, **kwargs: Any) -> robot_batch.Claimed:
         found = await real_claim(*args, **kwargs)
-        claims.append(found)
+        claims.append(len(found.done) + len(found.rest))
         return found
 
-    monkeypatch.setattr(events.robot_actions, "claim_event", counted)
+    # Notify leads the rule: each node claims and acts in one transaction.
+    monkeypatch.setattr(robot_batch, "claim_and_perform", counted)
     listeners = [events.event_listener(node) for node in (hub, second_node)]
     running = [asyncio.create_task(listener.run()) for listener in listeners]
     try:
@@ -258,7 +303,7 @@ async def test_an_event_rule_fires_once_across_two_nodes(
         for listener, task in zip(listeners, running, strict=True):
             listener.close()
             task.cancel()
-    assert len([c for c in claims if c is not None]) == 1
+    assert sorted(claims) == [0, 1]
     [firing] = await world.firings(hub, rule_id)
     assert (firing.object_id, firing.status) == (deal_id, "done")
     sent = await world.notices(hub)
