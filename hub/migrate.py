@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -27,6 +28,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# Alembic reads and compiles every migration script to find the head: about 100 ms of the
+# event loop's time at each start of an app. The scripts cannot change under a running process.
+@functools.cache
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
     assert head is not None

@@ -10,7 +10,6 @@ Nothing is logged here: a probe every few seconds during an outage would flood t
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
@@ -29,9 +28,6 @@ from hub.models import Lease
 # Each check gets this long; a dependency that hangs is as unready as one that refuses.
 CHECK_TIMEOUT_S = 3.0
 REDIS_CLIENT = web.AppKey("okno.readyz_redis", aioredis.Redis)
-
-# The head revision is read from the migration scripts on disk: once is enough.
-_head = functools.cache(head_revision)
 
 
 class NotReady(Exception):
@@ -60,8 +56,8 @@ async def check_database(hub: Hub) -> str:
             return MigrationContext.configure(sync_connection).get_current_revision()
 
         current = await connection.run_sync(_revision)
-    if current != _head():
-        raise NotReady(f"schema at revision {current or 'none'}, this code needs {_head()}")
+    if current != head_revision():
+        raise NotReady(f"schema at revision {current or 'none'}, this code needs {head_revision()}")
     return f"schema at revision {current}"
 
 
