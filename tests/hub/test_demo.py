@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,9 +14,12 @@ from sqlalchemy import func, select
 
 from hub import demo, queries
 from hub.auth import authenticate_password
+from hub.bus import create_bus
 from hub.core import Hub
 from hub.custom_values import clean_custom_values
+from hub.db import Database
 from hub.demo import data as demo_data
+from hub.migrate import upgrade
 from hub.models import (
     Activity,
     Channel,
@@ -41,7 +47,17 @@ from hub.queries.contacts import public_custom_fields
 from hub.queries.crm_access import SEES_ALL
 from hub.queries.custom_fields import field_rules
 from hub.requisites import requisite_problems
-from tests.conftest import add_user
+from tests.conftest import (
+    _CHEAP_HASHER,
+    PG_UP,
+    REDIS_UP,
+    REDIS_URL,
+    Backend,
+    _copy_sqlite,
+    _pg_admin,
+    _pg_url,
+    add_user,
+)
 
 # Real argon2 hashes, with the cheapest parameters: verification reads them from the hash, and
 # seeding stays quick on a loaded machine.
@@ -52,6 +68,58 @@ WEDNESDAY_NOON_MSK = datetime(2026, 6, 17, 9, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("hub.actions.users.hash_password", CHEAP_HASHER.hash)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def seeded(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Any,
+) -> AsyncIterator[Backend]:
+    """A database seeded once per backend for the tests that only read the demo: seeding is
+    most of their time. Seeded on a Wednesday noon (Moscow), like the registry test wants."""
+    name = ""
+    if request.param == "sqlite":
+        url = _copy_sqlite(sqlite_template, tmp_path_factory.mktemp("demo") / "okno.db")
+        backend = Backend("sqlite", url, None, "unused:")
+    else:
+        if not (PG_UP and REDIS_UP):
+            pytest.skip("PostgreSQL 127.0.0.1:5432 or Redis 127.0.0.1:6379 not reachable")
+        name = f"okno_demo_{uuid.uuid4().hex[:12]}"
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+        await upgrade(_pg_url(name))
+        backend = Backend("postgres", _pg_url(name), REDIS_URL, f"okno-demo-{name[-8:]}:")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("hub.auth._hasher", _CHEAP_HASHER)
+            patch.setattr("hub.actions.users.hash_password", CHEAP_HASHER.hash)
+            async with _hub_on(backend) as hub:
+                hub.clock = lambda: WEDNESDAY_NOON_MSK
+                assert await demo.seed(hub) is demo.SeedOutcome.seeded
+        yield backend
+    finally:
+        if name:
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.asynccontextmanager
+async def _hub_on(backend: Backend) -> AsyncIterator[Hub]:
+    settings = backend.settings()
+    bus = create_bus(settings.redis_url, settings.redis_prefix)
+    await bus.start()
+    db = Database(settings.database_url)
+    try:
+        yield Hub(settings=settings, db=db, bus=bus)
+    finally:
+        await bus.close()
+        await db.dispose()
+
+
+@pytest.fixture
+async def demo_hub(seeded: Backend) -> AsyncIterator[Hub]:
+    """The seeded demo, read by one test (which must not change it)."""
+    async with _hub_on(seeded) as hub:
+        yield hub
 
 
 COUNTED = (
@@ -89,7 +157,8 @@ async def test_seeding_twice_adds_nothing_the_second_time(hub: Hub) -> None:
     assert first["User"] >= 5 and first["Deal"] >= 5 and first["Conversation"] >= 3
 
 
-async def test_pipeline_has_its_stages_in_order_with_deals_in_each(hub: Hub) -> None:
+async def test_pipeline_has_its_stages_in_order_with_deals_in_each(demo_hub: Hub) -> None:
+    hub = demo_hub
     await demo.seed(hub)
     async with hub.db.sessions() as session:
         pipeline = (
@@ -119,7 +188,8 @@ async def test_pipeline_has_its_stages_in_order_with_deals_in_each(hub: Hub) -> 
     assert deal_stages == {stage_id for stage_id, *_ in stages}
 
 
-async def test_deals_have_histories_spread_over_past_weeks(hub: Hub) -> None:
+async def test_deals_have_histories_spread_over_past_weeks(demo_hub: Hub) -> None:
+    hub = demo_hub
     await demo.seed(hub)
     async with hub.db.sessions() as session:
         deals = (await session.execute(select(Deal).order_by(Deal.id))).scalars().all()
@@ -152,7 +222,8 @@ async def test_deals_have_histories_spread_over_past_weeks(hub: Hub) -> None:
     assert all(d.source == "webform" for d in deals if d.id in {x.deal_id for x in links})
 
 
-async def test_past_conversation_went_through_the_pipeline(hub: Hub) -> None:
+async def test_past_conversation_went_through_the_pipeline(demo_hub: Hub) -> None:
+    hub = demo_hub
     await demo.seed(hub)
     async with hub.db.sessions() as session:
         closed = (
@@ -212,7 +283,8 @@ async def test_demo_logins_work_and_a_used_database_is_left_alone(hub: Hub) -> N
     assert (await counts(hub))["Contact"] == 0
 
 
-async def test_demo_passwords_are_the_printed_ones(hub: Hub) -> None:
+async def test_demo_passwords_are_the_printed_ones(demo_hub: Hub) -> None:
+    hub = demo_hub
     await demo.seed(hub)
     banner = demo.banner(hub.settings, demo.SeedOutcome.seeded)
     for user in demo_data.USERS:
@@ -220,11 +292,11 @@ async def test_demo_passwords_are_the_printed_ones(hub: Hub) -> None:
         assert await authenticate_password(hub, user.login, user.password) is not None
 
 
-async def test_demo_clients_fill_the_registry_columns(hub: Hub) -> None:
+async def test_demo_clients_fill_the_registry_columns(demo_hub: Hub) -> None:
+    hub = demo_hub
     # The demo's plans are relative to the moment of seeding, and an activity done by then
     # clears the next-contact date it set; seeded on a Sunday evening most dates would be gone.
     hub.clock = lambda: WEDNESDAY_NOON_MSK
-    await demo.seed(hub)
     async with hub.db.sessions() as session:
         rows, _ = await queries.list_contacts(
             session,
@@ -257,7 +329,8 @@ async def test_demo_clients_fill_the_registry_columns(hub: Hub) -> None:
     ]
 
 
-async def test_demo_crm_has_valid_requisites_and_defined_custom_fields(hub: Hub) -> None:
+async def test_demo_crm_has_valid_requisites_and_defined_custom_fields(demo_hub: Hub) -> None:
+    hub = demo_hub
     await demo.seed(hub)
     async with hub.db.sessions() as session:
         organisations = (await session.execute(select(Organisation))).scalars().all()
