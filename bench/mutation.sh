@@ -25,7 +25,7 @@ declare -A TESTS=(
     [hub/actions/inbound.py]="tests/routing/test_inbound_backoff.py tests/routing/test_inbound_claims.py"
     [hub/policy.py]="tests/hub/test_policy.py tests/hub/test_policy_ranks.py"
     [hub/policy_base.py]="tests/hub/test_policy.py tests/hub/test_policy_ranks.py"
-    [routing/identity.py]="tests/routing/test_identity.py"
+    [routing/identity.py]="tests/routing/test_identity.py tests/routing/test_identity_lookup.py"
     [robots/states.py]="tests/robots/test_builtin.py tests/robots/test_once.py tests/robots/test_builtin_payment_sla.py"
 )
 ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.py robots/states.py)

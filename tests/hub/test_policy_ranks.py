@@ -10,12 +10,17 @@ from datetime import UTC, datetime
 import pytest
 
 from hub.auth import Principal
-from hub.models import Conversation, Role, User
+from hub.models import Call, Conversation, Role, User
 from hub.policy import (
     Actor,
+    Conflict,
     DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
     RobotActor,
     SystemActor,
+    Unavailable,
     already_closed,
     can_see_files,
     can_see_files_where,
@@ -24,6 +29,7 @@ from hub.policy import (
     ensure_can_configure_crm,
     ensure_can_edit_record,
     ensure_can_edit_template,
+    ensure_can_hand_over,
     ensure_can_handle_personal_data,
     ensure_can_manage_absence,
     ensure_can_manage_accounts,
@@ -36,10 +42,12 @@ from hub.policy import (
     ensure_can_set_plans,
     ensure_can_set_routing,
     ensure_can_switch_user,
+    ensure_can_transfer_call,
     ensure_can_write,
     ensure_contact_in_view,
     ensure_contact_visible,
     ensure_not_locking_out,
+    ensure_offered_to,
     may_plan_for,
     on_the_call,
     person_of,
@@ -61,6 +69,34 @@ def refused(check: object, *args: object, **kwargs: object) -> tuple[str, int, s
     with pytest.raises(DomainError) as error:
         check(*args, **kwargs)
     return error.value.error_id, error.value.status, error.value.message, error.value.details
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [(NotFound, 404), (Forbidden, 403), (Conflict, 409), (Unavailable, 503)]
+)
+def test_every_error_kind_keeps_its_id_message_and_details(
+    kind: type[NotFound | Forbidden | Conflict | Unavailable], status: int
+) -> None:
+    error = kind("some-id", "Some message.", {"k": 1})
+    assert (error.error_id, error.status, error.message, error.details, str(error)) == (
+        "some-id",
+        status,
+        "Some message.",
+        {"k": 1},
+        "Some message.",
+    )
+    assert kind("some-id", "Some message.").details is None
+
+
+def test_invalid_input_lists_the_fields() -> None:
+    problems = [{"field": "name", "location": "body", "type": "missing", "message": "Required."}]
+    error = InvalidInput(problems)
+    assert error.to_json() == {
+        "id": "invalid-input",
+        "message": "Some fields are not valid.",
+        "details": problems,
+    }
+    assert error.status == 422
 
 
 def test_files_are_opened_by_the_assignee_the_queue_and_supervisors() -> None:
@@ -88,6 +124,14 @@ def test_conversation_refusals_say_what_to_do() -> None:
     assert refused(ensure_can_write, ANNA, boris)[2] == (
         "This conversation is assigned to someone else; ask a supervisor to hand it over."
     )
+    assert refused(ensure_can_hand_over, ANNA, boris)[2] == (
+        "Only the operator holding a conversation, or a supervisor, may hand it to someone else."
+    )
+    assert refused(ensure_offered_to, ANNA, boris)[2] == "This conversation is not offered to you."
+    call = Call(answered_by_extension="101", transferred_to=None, answered_by_user_id=12)
+    assert refused(ensure_can_transfer_call, ANNA, call, "102")[2] == (
+        "Only the operator on the call may transfer it."
+    )
 
 
 def test_only_a_person_is_recorded_as_one() -> None:
@@ -106,8 +150,6 @@ def test_only_a_person_is_recorded_as_one() -> None:
 
 
 def test_on_the_call_needs_an_extension_that_answered_or_was_transferred_to() -> None:
-    from hub.models import Call
-
     call = Call(answered_by_extension="101", transferred_to=None)
     assert on_the_call(call, "101")
     assert not on_the_call(call, None)  # no extension is not the empty transfer target
@@ -273,6 +315,7 @@ def test_an_activity_is_changed_by_its_planner_or_whoever_edits_its_record() -> 
         403,
     )
     ensure_can_change_activity(ROBOT, 11, None, NOBODY)
+    ensure_can_change_activity(SVETA, 11, None, frozenset({11, 21}))  # his team's
     assert refused(ensure_can_change_activity, BORIS, 11, None, NOBODY)[3] == {
         "responsible_user_id": 11
     }

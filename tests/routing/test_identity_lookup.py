@@ -13,7 +13,13 @@ from connectors.base import IdentityClaim
 from hub.actions.contacts import NormalisedIdentity
 from hub.core import Hub
 from hub.models import Contact, ContactStatus, Identity, IdentityKind
-from routing.identity import find_contact, normalise_claims, owners, unparsed_phones
+from routing.identity import (
+    find_contact,
+    normalise_claims,
+    normalise_phone,
+    owners,
+    unparsed_phones,
+)
 
 PHONE = NormalisedIdentity(IdentityKind.phone, "+79161234567", "8 916 123-45-67")
 EMAIL = NormalisedIdentity(IdentityKind.email, "anna@mail.example", "Anna@Mail.Example")
@@ -93,3 +99,11 @@ def test_a_seven_with_words_after_it_is_read_as_the_country_code_in_russia_only(
     assert normalise_claims(claims, region="BY") == []
     for other in ("7 916 123-45-678 (Анна)", "6 916 123-45-67 (Анна)", "79 16 123-45-6 (Анна)"):
         assert normalise_claims([IdentityClaim("phone", other)]) == [], other
+
+
+def test_a_region_phonenumbers_does_not_know_still_reads_international_numbers() -> None:
+    # A typo in the default region must not lose the numbers that carry their country: the
+    # reading as written fails, the digits read with a plus still do.
+    assert normalise_phone("380501234567", region="ZZ") == "+380501234567"
+    assert normalise_phone("+7 916 123-45-67", region="ZZ") == "+79161234567"
+    assert normalise_phone("916 123-45-67", region="ZZ") is None
