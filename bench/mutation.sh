@@ -26,9 +26,24 @@ declare -A TESTS=(
     [hub/policy.py]="tests/hub/test_policy.py tests/hub/test_policy_ranks.py"
     [hub/policy_base.py]="tests/hub/test_policy.py tests/hub/test_policy_ranks.py"
     [routing/identity.py]="tests/routing/test_identity.py tests/routing/test_identity_lookup.py"
-    [robots/states.py]="tests/robots/test_builtin.py tests/robots/test_once.py tests/robots/test_builtin_payment_sla.py"
+    [robots/states.py]="tests/robots/test_builtin.py tests/robots/test_once.py tests/robots/test_builtin_payment_sla.py tests/robots/test_sla_near_policy.py tests/robots/test_states.py"
 )
 ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.py robots/states.py)
+
+# Survivors known to be equivalent (no input tells them from the original), by module:
+# hub/actions/inbound.py
+#   _insert_once: the dialect's name replaced by None picks SQLite's insert, which is the
+#     dialect these runs use (the PostgreSQL variants of test_inbound_claims kill it).
+# routing/identity.py (normalise_phone, owners)
+#   `digits[0] in "XX78XX"`: digits hold no X.
+#   the "+7…" reading inserted second instead of first: whenever the text as written reads
+#     as a valid number in region RU it is the same number (checked on 168,000 numbers: 1,000
+#     area codes × 12 subscribers × 7 spellings with 7 and 8; the only differences were the
+#     texts with words, where the written reading is invalid and the "+7…" one is needed).
+#   "XX+7XX…" and "XX+XX…" for "+7…" and "+…": phonenumbers skips the letters before the
+#     number and drops letters after the plus, reading the same number.
+#   `.join(Identity, None)` / `.join(Identity)`: SQLAlchemy infers the same ON clause from the
+#     only foreign key between the two tables.
 
 if [[ $# -gt 0 ]]; then
     ORDER=("$@")
