@@ -6,6 +6,7 @@ back, whose messages contact a lead, which activities are a deal's."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -35,7 +36,7 @@ def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-async def holding(hub: Hub, state: str, id_column: object) -> set[int]:
+async def holding(hub: Hub, state: str, id_column: Any) -> set[int]:
     async with hub.db.sessions() as session:
         rows = await session.execute(select(id_column).where(STATES[state].where()))
         return set(rows.scalars())
@@ -170,7 +171,7 @@ async def test_a_deal_has_a_next_contact_when_an_activity_is_planned_on_it_or_it
     # The episode begins when its last activity was finished (later than the deal's own).
     state = STATES["deal.no_next_contact"]
     async with hub.db.sessions() as session:
-        anchors = dict(
+        anchors: dict[int, datetime] = dict(
             (
                 await session.execute(
                     select(Deal.id, state.anchor()).where(
