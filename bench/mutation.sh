@@ -34,6 +34,8 @@ ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.
 # hub/actions/inbound.py
 #   _insert_once: the dialect's name replaced by None picks SQLite's insert, which is the
 #     dialect these runs use (the PostgreSQL variants of test_inbound_claims kill it).
+#   take_back_all: `cast(None, …)` for `cast(CursorResult[Any], …)`: a cast does nothing at
+#     run time.
 # routing/identity.py (normalise_phone, owners)
 #   `digits[0] in "XX78XX"`: digits hold no X.
 #   the "+7…" reading inserted second instead of first: whenever the text as written reads

@@ -233,9 +233,11 @@ async def test_a_late_failure_never_undoes_a_claim_taken_over_meanwhile(
 
     # A failure ends its own event only, not another claimed in the same attempt.
     neighbour = await stored_claimed(hub, "neighbour")
+    twin = await stored_claimed(hub, "twin")  # same node, same attempt
     async with unit_of_work(hub) as uow:
         await inbound.mark_failed(uow, neighbour, "its own")
     assert (await row(hub, neighbour.id)).status is InboundStatus.failed
+    assert (await row(hub, twin.id)).status is InboundStatus.processing
     assert (await row(hub, first.id)).status is InboundStatus.processing
 
     # Once ended, a repeated failure of the same attempt changes nothing.
