@@ -46,6 +46,18 @@ ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.
 #     number and drops letters after the plus, reading the same number.
 #   `.join(Identity, None)` / `.join(Identity)`: SQLAlchemy infers the same ON clause from the
 #     only foreign key between the two tables.
+# robots/states.py
+#   `>=` for `>` in _deal_quiet_since and _nothing_planned_since: when the two moments are
+#     equal both branches give the same moment.
+#   `select(None)` for `select(x.id)` inside EXISTS (_not_called_back, _no_next_contact,
+#     _unpaid): EXISTS does not look at the columns.
+#   `.join(Conversation, None)` / `.join(Conversation)` in _lead_not_contacted: the ON clause
+#     inferred from the only foreign key is the same.
+#   `literal(last, None)` / `literal(last)` in _payment_overdue: a date literal is typed Date.
+# Survivors that are not shown equivalent (left, see README "Mutation testing"):
+#   _unpaid without `payment_due_on IS NOT NULL`; _sla_near's cutoff literal typed DateTime
+#   instead of UtcDateTime; _sla_near's `max(1, …)` for `max(0, …)` (one second, when the
+#   rule's N is at least the policy's target).
 
 if [[ $# -gt 0 ]]; then
     ORDER=("$@")
