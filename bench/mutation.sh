@@ -22,12 +22,42 @@ CHILDREN=${MUTMUT_CHILDREN:-2}
 
 # module -> the tests that are its own (space-separated paths, relative to the checkout)
 declare -A TESTS=(
-    [hub/actions/inbound.py]="tests/routing/test_inbound_backoff.py tests/routing/test_ingest.py tests/routing/test_claim_takeover.py"
-    [hub/policy.py]="tests/hub/test_policy.py tests/hub/actions"
-    [routing/identity.py]="tests/routing/test_identity.py"
-    [robots/states.py]="tests/robots/test_builtin.py tests/robots/test_once.py tests/robots/test_builtin_payment_sla.py"
+    [hub/actions/inbound.py]="tests/routing/test_inbound_backoff.py tests/routing/test_inbound_claims.py"
+    [hub/policy.py]="tests/hub/test_policy.py tests/hub/test_policy_ranks.py"
+    [hub/policy_base.py]="tests/hub/test_policy.py tests/hub/test_policy_ranks.py"
+    [routing/identity.py]="tests/routing/test_identity.py tests/routing/test_identity_lookup.py"
+    [robots/states.py]="tests/robots/test_builtin.py tests/robots/test_once.py tests/robots/test_builtin_payment_sla.py tests/robots/test_sla_near_policy.py tests/robots/test_states.py"
 )
-ORDER=(hub/actions/inbound.py hub/policy.py routing/identity.py robots/states.py)
+ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.py robots/states.py)
+
+# Survivors known to be equivalent (no input tells them from the original), by module:
+# hub/actions/inbound.py
+#   _insert_once: the dialect's name replaced by None picks SQLite's insert, which is the
+#     dialect these runs use (the PostgreSQL variants of test_inbound_claims kill it).
+#   take_back_all: `cast(None, …)` for `cast(CursorResult[Any], …)`: a cast does nothing at
+#     run time.
+# routing/identity.py (normalise_phone, owners)
+#   `digits[0] in "XX78XX"`: digits hold no X.
+#   the "+7…" reading inserted second instead of first: whenever the text as written reads
+#     as a valid number in region RU it is the same number (checked on 168,000 numbers: 1,000
+#     area codes × 12 subscribers × 7 spellings with 7 and 8; the only differences were the
+#     texts with words, where the written reading is invalid and the "+7…" one is needed).
+#   "XX+7XX…" and "XX+XX…" for "+7…" and "+…": phonenumbers skips the letters before the
+#     number and drops letters after the plus, reading the same number.
+#   `.join(Identity, None)` / `.join(Identity)`: SQLAlchemy infers the same ON clause from the
+#     only foreign key between the two tables.
+# robots/states.py
+#   `>=` for `>` in _deal_quiet_since and _nothing_planned_since: when the two moments are
+#     equal both branches give the same moment.
+#   `select(None)` for `select(x.id)` inside EXISTS (_not_called_back, _no_next_contact,
+#     _unpaid): EXISTS does not look at the columns.
+#   `.join(Conversation, None)` / `.join(Conversation)` in _lead_not_contacted: the ON clause
+#     inferred from the only foreign key is the same.
+#   `literal(last, None)` / `literal(last)` in _payment_overdue: a date literal is typed Date.
+# Survivors that are not shown equivalent (left, see README "Mutation testing"):
+#   _unpaid without `payment_due_on IS NOT NULL`; _sla_near's cutoff literal typed DateTime
+#   instead of UtcDateTime; _sla_near's `max(1, …)` for `max(0, …)` (one second, when the
+#   rule's N is at least the policy's target).
 
 if [[ $# -gt 0 ]]; then
     ORDER=("$@")
@@ -38,6 +68,16 @@ toml_list() { # words -> a TOML array of strings
     for w in "$@"; do out+="\"$w\", "; done
     echo "[${out%, }]"
 }
+
+# mutmut runs a test session per mutant, in a forked child: a session's own setup (migrating a
+# SQLite template, creating and migrating a PostgreSQL database) took about 10 s, more than the
+# module's tests. One migrated SQLite file serves every session here (conftest copies it per
+# test) and no PostgreSQL database is made.
+db_dir=$(mktemp -d "/tmp/okno-mutation-db-XXXXXX")
+trap 'rm -rf "$db_dir"' EXIT
+(cd "$ROOT" && "$PYTHON" -c 'import asyncio, sys; from hub.migrate import upgrade; asyncio.run(upgrade(sys.argv[1]))' \
+    "sqlite+aiosqlite:///$db_dir/okno.db")
+export OKNO_TEST_SQLITE_ONLY=1 OKNO_TEST_SQLITE_TEMPLATE="$db_dir/okno.db"
 
 summary=()
 for module in "${ORDER[@]}"; do

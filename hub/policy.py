@@ -1,7 +1,8 @@
-"""Who may do what, in one place, and the errors a refusal raises.
+"""Who may do what, in one place.
 
-A `DomainError` carries a stable id, an HTTP status, a message and details; the API's error
-middleware and the websockets render it the same way, so no view maps exceptions itself.
+The errors a refusal raises (`DomainError` and its kinds) and the actors (`Actor`) live in
+`hub.policy_base` and are re-exported here, so a use case imports rules and errors alike from
+`hub.policy`.
 
 Conversations: Operators read everything (they need the client's whole history) but write only on
 conversations that are theirs or still in the shared queue; supervisors and admins may do
@@ -14,73 +15,21 @@ needs a signed-in person for now (`person_of`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, true
 
 from hub.auth import Principal, has_role
 from hub.models import Call, Conversation, Role, User
-
-
-class DomainError(Exception):
-    """A use case refused or failed in a way the caller should be told about (rule 9)."""
-
-    def __init__(self, error_id: str, status: int, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.error_id = error_id
-        self.status = status
-        self.message = message
-        self.details = details
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.error_id, "message": self.message, "details": self.details}
-
-
-class NotFound(DomainError):
-    def __init__(self, error_id: str, message: str, details: Any = None) -> None:
-        super().__init__(error_id, 404, message, details)
-
-
-class Forbidden(DomainError):
-    def __init__(self, error_id: str, message: str, details: Any = None) -> None:
-        super().__init__(error_id, 403, message, details)
-
-
-class Conflict(DomainError):
-    def __init__(self, error_id: str, message: str, details: Any = None) -> None:
-        super().__init__(error_id, 409, message, details)
-
-
-class InvalidInput(DomainError):
-    """Per-field problems: details is a list of {field, location, type, message}."""
-
-    def __init__(self, details: list[dict[str, str]]) -> None:
-        super().__init__("invalid-input", 422, "Some fields are not valid.", details)
-
-
-class Unavailable(DomainError):
-    def __init__(self, error_id: str, message: str, details: Any = None) -> None:
-        super().__init__(error_id, 503, message, details)
-
-
-@dataclass(frozen=True)
-class RobotActor:
-    """A robot rule acting through the same use cases a person uses."""
-
-    robot_id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class SystemActor:
-    """Okno itself: routing, the sweeper, connectors' ingest, the demo seed, the CLI."""
-
-    name: str = "system"
-
-
-# Who performs a use case: a signed-in user (`Principal`), a robot, or the system.
-Actor = Principal | RobotActor | SystemActor
+from hub.policy_base import Actor as Actor
+from hub.policy_base import Conflict as Conflict
+from hub.policy_base import DomainError as DomainError
+from hub.policy_base import Forbidden as Forbidden
+from hub.policy_base import InvalidInput as InvalidInput
+from hub.policy_base import NotFound as NotFound
+from hub.policy_base import RobotActor as RobotActor
+from hub.policy_base import SystemActor as SystemActor
+from hub.policy_base import Unavailable as Unavailable
 
 
 def is_supervisor(actor: Actor) -> bool:

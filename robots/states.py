@@ -106,11 +106,9 @@ def _lead_not_contacted() -> ColumnElement[bool]:
 
 
 def _deals_activities() -> ColumnElement[bool]:
-    """Activities on the deal or with its client."""
-    return or_(
-        Activity.deal_id == Deal.id,
-        and_(Deal.contact_id.is_not(None), Activity.contact_id == Deal.contact_id),
-    )
+    """Activities on the deal or with its client. A deal without a client matches no
+    activity by client: `contact_id = NULL` is never true, so no extra guard is needed."""
+    return or_(Activity.deal_id == Deal.id, Activity.contact_id == Deal.contact_id)
 
 
 def _no_next_contact() -> ColumnElement[bool]:

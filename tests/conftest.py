@@ -37,6 +37,12 @@ from hub.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("OKNO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("OKNO_TEST_REDIS", "redis://127.0.0.1:6379/0")
+# For runs that start many short test sessions (bench/mutation.sh: mutmut runs one per mutant),
+# where each session's setup would cost more than its tests: OKNO_TEST_SQLITE_ONLY=1 creates no
+# PostgreSQL database (its variants skip), OKNO_TEST_SQLITE_TEMPLATE names a migrated SQLite
+# file each test copies instead of one migrated per session (never written to).
+SQLITE_ONLY = os.environ.get("OKNO_TEST_SQLITE_ONLY") == "1"
+SQLITE_TEMPLATE = os.environ.get("OKNO_TEST_SQLITE_TEMPLATE")
 # The wire fixtures of every kind (tests/fixtures/<kind>/), read through connectors.testing.
 FIXTURES = FIXTURES_ROOT
 
@@ -116,7 +122,7 @@ def _pg_url(name: str) -> str:
 # starts from empty tables (and its own Redis prefix). Migration tests get fresh databases.
 @pytest.fixture(scope="session")
 async def pg_database() -> AsyncIterator[str | None]:
-    if not (PG_UP and REDIS_UP):
+    if not (PG_UP and REDIS_UP) or SQLITE_ONLY:
         yield None  # the postgres variants skip themselves, the sqlite ones still run
         return
     name = f"okno_test_{uuid.uuid4().hex[:12]}"
@@ -155,6 +161,8 @@ async def _empty_tables(name: str) -> None:
 
 @pytest.fixture(scope="session")
 async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if SQLITE_TEMPLATE:
+        return Path(SQLITE_TEMPLATE)
     path = tmp_path_factory.mktemp("template") / "okno.db"
     await upgrade(f"sqlite+aiosqlite:///{path}")
     return path

@@ -20,6 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 
 from hub.core import Hub
 from hub.models import InboundEvent, InboundStatus, Lease
@@ -206,7 +207,9 @@ async def take_back_all(hub: Hub) -> int:
         .values(status=InboundStatus.pending, next_attempt_at=hub.clock(), claimed_by=None)
     )
     async with hub.db.sessions() as session, session.begin():
-        return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
+        # An UPDATE's result always counts its rows (both drivers): no default to fall back on.
+        result = cast(CursorResult[Any], await session.execute(stmt))
+        return result.rowcount
 
 
 # Every processed event ends with it: built once, run on the connection (Core).

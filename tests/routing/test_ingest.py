@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from hub.core import Hub
 from hub.models import Contact, Conversation, Identity, InboundEvent, InboundStatus, Lead, Message
 from routing import handlers
 from routing.ingest import Ingestor
-from tests.conftest import add_channel, add_user
+from tests.conftest import Clock, add_channel, add_user
 
 
 def form_message(
@@ -137,6 +137,8 @@ async def test_failure_mid_processing_is_recorded_then_retried(
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(handlers.messages, "receive", flaky)
+    clock = Clock()
+    hub.clock = clock
     receipt = await ingestor.submit(form_message("flaky"))
     assert receipt.conversation_id is None and not receipt.duplicate
     async with hub.db.sessions() as session:
@@ -145,8 +147,12 @@ async def test_failure_mid_processing_is_recorded_then_retried(
     # Nothing half-written: the failed transaction left no contact or message behind.
     assert await count(hub, Contact) == 0 and await count(hub, Message) == 0
 
-    # Due again after its backoff: the retry pass processes it.
-    hub.clock = lambda: event.next_attempt_at  # type: ignore[assignment, return-value]
+    # Due again after its backoff, one second (written here, not read from the row): the
+    # retry pass leaves it before and processes it then.
+    assert event.next_attempt_at == datetime(2026, 6, 15, 9, 0, 1, tzinfo=UTC)
+    clock.advance(0.5)
+    assert await ingestor.retry_due() == 0
+    clock.advance(0.5)
     assert await ingestor.retry_due() == 1
     async with hub.db.sessions() as session:
         event = await session.get_one(InboundEvent, receipt.event_id)
