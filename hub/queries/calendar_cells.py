@@ -87,6 +87,7 @@ def _today_of(user_id: Any, zones: dict[int, str], now: datetime) -> ColumnEleme
 async def cells_json(
     session: AsyncSession,
     visible: ColumnElement[bool],
+    own_visible: ColumnElement[bool],
     user_ids: Sequence[int],
     viewer_zone: str,
     zones: dict[int, str],
@@ -94,14 +95,19 @@ async def cells_json(
     end: datetime,
     now: datetime,
 ) -> str:
-    """The JSON array of `CalendarItem`s of these users over [start, end), by time then id."""
-    common = (visible, Activity.status != "cancelled", in_period(start, end))
+    """The JSON array of `CalendarItem`s of these users over [start, end), by time then id.
+    `visible` filters the activities the viewer may see; `own_visible` those of which one
+    of the users is responsible (`true()` when the viewer sees all of theirs)."""
+    period = (Activity.status != "cancelled", in_period(start, end))
+    common = (visible, *period)
     columns = (
         Activity.id, Activity.kind, Activity.subject, Activity.status, Activity.due_at,
         Activity.duration_min, Activity.all_day, Activity.user_id, Activity.contact_id,
         Activity.deal_id, Activity.place, Activity.version,
     )  # fmt: skip
-    own = select(*columns).where(among(Activity.user_id, user_ids, "postgresql"), *common)
+    own = select(*columns).where(
+        among(Activity.user_id, user_ids, "postgresql"), own_visible, *period
+    )
     # Invitations of someone else's activities only (their own ones `own` finds), each once
     # however many of the users are invited: the two parts never share a row, so they are
     # appended, not merged (UNION's hashing of wide rows cost more than the scans).
