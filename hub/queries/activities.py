@@ -128,17 +128,28 @@ def is_overdue(activity: Timed, now: datetime, time_zone: str | None) -> bool:
     return activity.due_at < now
 
 
+# An alias: a query that itself joins the participants (the calendar's invitations) would
+# otherwise correlate `visible_to`'s subquery to its own join and leave it no FROM. Made
+# once: making an alias of a mapped class costs more than the rest of a list's statement.
+_GUEST = aliased(ActivityParticipant, name="activity_guest")
+
+
 def visible_where(view: CrmView, user_id: int | None) -> ColumnElement[bool]:
     """`Activity` rows a person (`user_id`, None for robots and the system) may see."""
     if view.owner_ids is None:
         return true()
+    return visible_to(sorted(view.owner_ids), user_id)
+
+
+def visible_to(owners: Any, user_id: Any) -> ColumnElement[bool]:
+    """`visible_where` of a view limited to `owners` (a list, or an expanding bind
+    parameter of one) for `user_id` (None, or a bind parameter of it): the calendar builds
+    its statement once with parameters in place of the values."""
+    mine = or_(Activity.user_id.is_(None), Activity.user_id.in_(owners))
     if user_id is None:
-        return view.where(Activity.user_id)
-    # An alias: a query that itself joins the participants (the calendar's invitations)
-    # would otherwise correlate this subquery to its own join and leave it no FROM.
-    guest = aliased(ActivityParticipant)
-    invited = exists().where(guest.activity_id == Activity.id, guest.user_id == user_id)
-    return or_(view.where(Activity.user_id), Activity.created_by_id == user_id, invited)
+        return mine
+    invited = exists().where(_GUEST.activity_id == Activity.id, _GUEST.user_id == user_id)
+    return or_(mine, Activity.created_by_id == user_id, invited)
 
 
 def concerning(user_ids: Sequence[int], start: datetime, end: datetime) -> ColumnElement[bool]:
