@@ -38,11 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,7 +52,14 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 
-from bench._common import bare_select_1, percentile, throwaway_database, verdict
+from bench._common import (
+    PG_ADMIN_DSN,
+    Throwaway,
+    bare_select_1,
+    percentile,
+    throwaway_database,
+    verdict,
+)
 from hub.actions import unit_of_work
 from hub.actions.users import create_api_token
 from hub.core import Hub
@@ -199,6 +207,39 @@ async def bare_delivery(dsn: str, ids: list[int]) -> float:
         await conn.close()
 
 
+@contextlib.asynccontextmanager
+async def database(name: str | None) -> AsyncIterator[Throwaway]:
+    """A throwaway database, or (--keep / --reuse) the named one, left in place."""
+    if name is None:
+        async with throwaway_database() as db:
+            yield db
+        return
+    if not name.startswith("okno_bench_"):
+        raise SystemExit("--keep/--reuse: the name must start with okno_bench_")
+    scheme, rest = PG_ADMIN_DSN.split("://", 1)
+    user_host = rest.rsplit("/", 1)[0]
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield Throwaway(
+        name, f"{scheme}://{user_host}/{name}", f"postgresql+asyncpg://{user_host}/{name}"
+    )
+
+
+async def clear_tokens(dsn: str) -> None:
+    """A reused database's API tokens of the last run go, so the tokens made now are the
+    only ones (as in a fresh load)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("DELETE FROM api_tokens")
+    finally:
+        await conn.close()
+
+
 class _Rollback(Exception):
     pass
 
@@ -241,20 +282,37 @@ async def main() -> None:
         action="store_false",
         help="measure the tables as COPY leaves them (no visibility map, no hint bits)",
     )
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        default=None,
+        help="load into database NAME (okno_bench_…) and leave it there for --reuse "
+        "(drop it by hand afterwards)",
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="NAME",
+        default=None,
+        help="measure database NAME left by --keep with the same --users/--activities "
+        "instead of loading one (its reminders figure then runs on what the last run left)",
+    )
     args = parser.parse_args()
 
-    async with throwaway_database() as db:
+    async with database(args.keep or args.reuse) as db:
         dsn = db.dsn
         url = db.url
         runner: web.AppRunner | None = None
         try:
             await upgrade(url)
             now = datetime.now(UTC)
-            loaded, invited = await load(dsn, args, now)
-            print(
-                f"loaded {args.activities} activities ({invited} invitations) of {args.users} users"
-                f" in {loaded:.1f} s"
-            )
+            if args.reuse is None:
+                loaded, invited = await load(dsn, args, now)
+                print(
+                    f"loaded {args.activities} activities ({invited} invitations) of "
+                    f"{args.users} users in {loaded:.1f} s"
+                )
+            else:
+                await clear_tokens(dsn)
             # The app's own scheduler stays out of the way: the bench ticks it by hand.
             settings = Settings(database_url=url, redis_url=args.redis_url, reminder_tick_s=3600)
             app = create_app(settings)

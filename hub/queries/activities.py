@@ -47,7 +47,7 @@ from hub.serialize import iso
 
 from .card import NamedRef
 from .crm_access import CrmView
-from .shapes import Shape, Timestamp
+from .shapes import Shape, Timestamp, built
 
 DEFAULT_ZONE = "Europe/Moscow"
 # Longest span an activity may have; a calendar range query widens by it, so a meeting that
@@ -128,17 +128,28 @@ def is_overdue(activity: Timed, now: datetime, time_zone: str | None) -> bool:
     return activity.due_at < now
 
 
+# An alias: a query that itself joins the participants (the calendar's invitations) would
+# otherwise correlate `visible_to`'s subquery to its own join and leave it no FROM. Made
+# once: making an alias of a mapped class costs more than the rest of a list's statement.
+_GUEST = aliased(ActivityParticipant, name="activity_guest")
+
+
 def visible_where(view: CrmView, user_id: int | None) -> ColumnElement[bool]:
     """`Activity` rows a person (`user_id`, None for robots and the system) may see."""
     if view.owner_ids is None:
         return true()
+    return visible_to(sorted(view.owner_ids), user_id)
+
+
+def visible_to(owners: Any, user_id: Any) -> ColumnElement[bool]:
+    """`visible_where` of a view limited to `owners` (a list, or an expanding bind
+    parameter of one) for `user_id` (None, or a bind parameter of it): the calendar builds
+    its statement once with parameters in place of the values."""
+    mine = or_(Activity.user_id.is_(None), Activity.user_id.in_(owners))
     if user_id is None:
-        return view.where(Activity.user_id)
-    # An alias: a query that itself joins the participants (the calendar's invitations)
-    # would otherwise correlate this subquery to its own join and leave it no FROM.
-    guest = aliased(ActivityParticipant)
-    invited = exists().where(guest.activity_id == Activity.id, guest.user_id == user_id)
-    return or_(view.where(Activity.user_id), Activity.created_by_id == user_id, invited)
+        return mine
+    invited = exists().where(_GUEST.activity_id == Activity.id, _GUEST.user_id == user_id)
+    return or_(mine, Activity.created_by_id == user_id, invited)
 
 
 def concerning(user_ids: Sequence[int], start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -246,50 +257,57 @@ async def _names(session: AsyncSession, rows: Sequence[Activity]) -> _Names:
     )
 
 
+# Built without validation (`built`): every value comes from a typed column or `iso`, and
+# validating the seventy items of a «Сегодня» panel was most of its Python time.
 def _ref(table: dict[int, str], key: int | None) -> NamedRef | None:
-    return NamedRef(id=key, name=table.get(key, "")) if key is not None else None
+    return built(NamedRef, {"id": key, "name": table.get(key, "")}) if key is not None else None
 
 
 def _user(names: _Names, key: int | None) -> NamedRef | None:
-    return NamedRef(id=key, name=names.users.get(key, ("", ""))[0]) if key is not None else None
+    if key is None:
+        return None
+    return built(NamedRef, {"id": key, "name": names.users.get(key, ("", ""))[0]})
 
 
 def _item(a: Activity, names: _Names, now: datetime) -> ActivityOut:
     tz = names.users.get(a.user_id or 0, ("", DEFAULT_ZONE))[1]
-    return ActivityOut(
-        id=a.id,
-        kind=a.kind,
-        subject=a.subject,
-        description=a.body,
-        status=a.status,
-        result=a.result,
-        due_at=iso(a.due_at),
-        ends_at=iso(ends_at(a)),
-        duration_min=a.duration_min,
-        all_day=a.all_day,
-        due_on=a.due_at.date().isoformat() if a.all_day and a.due_at else None,
-        overdue=is_overdue(a, now, tz),
-        responsible=_user(names, a.user_id),
-        created_by=_user(names, a.created_by_id),
-        participants=[r for u in names.people.get(a.id, []) if (r := _user(names, u))],
-        contact_participants=[
-            r for c in names.contact_people.get(a.id, []) if (r := _ref(names.contacts, c))
-        ],
-        contact=_ref(names.contacts, a.contact_id),
-        organisation=_ref(names.organisations, a.organisation_id),
-        deal=_ref(names.deals, a.deal_id),
-        conversation_id=a.conversation_id,
-        agenda=a.agenda,
-        place=a.place,
-        outcome=a.outcome,
-        remind_at=iso(a.remind_at),
-        reminder_delivered_at=iso(a.remind_delivered_at),
-        reminder_late=a.remind_late,
-        done_at=iso(a.done_at),
-        done_by=_user(names, a.done_by_id),
-        version=a.version,
-        created_at=iso(a.created_at) or "",
-        updated_at=iso(a.updated_at),
+    return built(
+        ActivityOut,
+        dict(
+            id=a.id,
+            kind=a.kind,
+            subject=a.subject,
+            description=a.body,
+            status=a.status,
+            result=a.result,
+            due_at=iso(a.due_at),
+            ends_at=iso(ends_at(a)),
+            duration_min=a.duration_min,
+            all_day=a.all_day,
+            due_on=a.due_at.date().isoformat() if a.all_day and a.due_at else None,
+            overdue=is_overdue(a, now, tz),
+            responsible=_user(names, a.user_id),
+            created_by=_user(names, a.created_by_id),
+            participants=[r for u in names.people.get(a.id, []) if (r := _user(names, u))],
+            contact_participants=[
+                r for c in names.contact_people.get(a.id, []) if (r := _ref(names.contacts, c))
+            ],
+            contact=_ref(names.contacts, a.contact_id),
+            organisation=_ref(names.organisations, a.organisation_id),
+            deal=_ref(names.deals, a.deal_id),
+            conversation_id=a.conversation_id,
+            agenda=a.agenda,
+            place=a.place,
+            outcome=a.outcome,
+            remind_at=iso(a.remind_at),
+            reminder_delivered_at=iso(a.remind_delivered_at),
+            reminder_late=a.remind_late,
+            done_at=iso(a.done_at),
+            done_by=_user(names, a.done_by_id),
+            version=a.version,
+            created_at=iso(a.created_at) or "",
+            updated_at=iso(a.updated_at),
+        ),
     )
 
 

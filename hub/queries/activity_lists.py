@@ -190,8 +190,9 @@ async def calendar(
     ids = [u.id for u in users]
     zones = {u.id: u.time_zone for u in users}
     if dialect_of(session) == "postgresql":
-        visible = visible_where(view, viewer_id)
-        found_json = await cells_json(session, visible, ids, viewer_zone, zones, start, end, now)
+        found_json = await cells_json(
+            session, view, viewer_id, ids, viewer_zone, zones, start, end, now
+        )
         out = CalendarOut(start=start.isoformat(), end=end.isoformat(), users=users, items=[])
         out._items_json = found_json
         return out

@@ -56,3 +56,22 @@ async def test_refused_tokens_are_not_stamped(hub: Hub) -> None:
     assert await principal_from_token(hub, "not-a-token") is None
     assert await _last_used(hub, revoked) is None
     assert await _last_used(hub, inactive) is None
+
+
+async def test_a_token_is_stamped_at_most_once_a_minute(hub: Hub) -> None:
+    token = await _token(hub, "smirnova")
+    hub.clock = lambda: WHEN
+    assert await principal_from_token(hub, token) is not None
+    # Used again 59 s later: the stamp stays (no write for every request).
+    hub.clock = lambda: datetime(2026, 3, 2, 10, 30, 59, tzinfo=UTC)
+    assert await principal_from_token(hub, token) is not None
+    assert await _last_used(hub, token) == WHEN
+    # A minute after the stamp: stamped anew.
+    later = datetime(2026, 3, 2, 10, 31, tzinfo=UTC)
+    hub.clock = lambda: later
+    assert await principal_from_token(hub, token) is not None
+    assert await _last_used(hub, token) == later
+    # The clock set back before the stamp: the stamp follows it.
+    hub.clock = lambda: WHEN
+    assert await principal_from_token(hub, token) is not None
+    assert await _last_used(hub, token) == WHEN
