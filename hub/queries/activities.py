@@ -31,6 +31,7 @@ from sqlalchemy import (
     true,
     union,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -205,6 +206,13 @@ def overlaps(activity: Timed, start: datetime | None, end: datetime | None, tz: 
     return after and (end is None or activity.due_at < end)
 
 
+# What an item is built from: a mapped `Activity`, or a row of the activities table's columns
+# (whose names are the attributes'), which the «Сегодня» panel reads without the ORM's
+# identity map and instrumentation for its hundred-odd rows.
+ActivityRecord = Activity | Row[Any]
+ACTIVITY_COLUMNS = tuple(Activity.__table__.columns)
+
+
 @dataclass(frozen=True)
 class _Names:
     users: dict[int, tuple[str, str]]
@@ -215,7 +223,7 @@ class _Names:
     contact_people: dict[int, list[int]]
 
 
-async def _names(session: AsyncSession, rows: Sequence[Activity]) -> _Names:
+async def _names(session: AsyncSession, rows: Sequence[ActivityRecord]) -> _Names:
     ids = [a.id for a in rows]
     people: dict[int, list[int]] = {}
     contact_people: dict[int, list[int]] = {}
@@ -269,7 +277,7 @@ def _user(names: _Names, key: int | None) -> NamedRef | None:
     return built(NamedRef, {"id": key, "name": names.users.get(key, ("", ""))[0]})
 
 
-def _item(a: Activity, names: _Names, now: datetime) -> ActivityOut:
+def _item(a: ActivityRecord, names: _Names, now: datetime) -> ActivityOut:
     tz = names.users.get(a.user_id or 0, ("", DEFAULT_ZONE))[1]
     return built(
         ActivityOut,
@@ -312,7 +320,7 @@ def _item(a: Activity, names: _Names, now: datetime) -> ActivityOut:
 
 
 async def items_of(
-    session: AsyncSession, rows: Sequence[Activity], now: datetime
+    session: AsyncSession, rows: Sequence[ActivityRecord], now: datetime
 ) -> list[ActivityOut]:
     if not rows:
         return []

@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Activity
 
-from .activities import ActivityOut, concerning, is_overdue, items_of, overlaps, zone
+from .activities import (
+    ACTIVITY_COLUMNS,
+    ActivityOut,
+    concerning,
+    is_overdue,
+    items_of,
+    overlaps,
+    zone,
+)
 from .activity_lists import PLANNED
 from .shapes import Shape
 
@@ -43,12 +51,12 @@ async def today_panel(
     middle, end = start + timedelta(days=1), start + timedelta(days=2)
     late_rows = (
         await session.execute(
-            select(Activity)
+            select(*ACTIVITY_COLUMNS)
             .where(Activity.user_id == user_id, PLANNED, Activity.due_at < middle)
             .order_by(Activity.due_at, Activity.id)
             .limit(OVERDUE_LIMIT)
         )
-    ).scalars()
+    ).all()
     # Left over from earlier days; today's past-due ones stay in today's list (flagged).
     overdue = [
         a
@@ -57,11 +65,11 @@ async def today_panel(
     ]
     days = (
         await session.execute(
-            select(Activity)
+            select(*ACTIVITY_COLUMNS)
             .where(concerning([user_id], start, end), Activity.status != "cancelled")
             .order_by(Activity.due_at, Activity.id)
         )
-    ).scalars()
+    ).all()
     late_ids = {a.id for a in overdue}
     first, second = [], []
     for activity in days:
