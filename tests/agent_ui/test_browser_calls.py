@@ -20,7 +20,8 @@ from tests.agent_ui.test_browser import ARTIFACTS, browser, signed_in_context, w
 from tests.conftest import Backend
 from tests.connectors.asterisk.ami_server import AmiServer
 from tests.connectors.asterisk.helpers import transcript
-from tests.connectors.asterisk.hub_world import build_world, until
+from tests.connectors.asterisk.hub_world import build_world
+from tests.waiting import until
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser"]  # the session's Chromium, shared with test_browser

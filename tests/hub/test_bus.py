@@ -61,10 +61,16 @@ async def test_rolled_back_work_publishes_nothing(hub: Hub) -> None:
         async with unit_of_work(hub) as uow:
             await set_presence(uow, user.id, Presence.online)
             raise RuntimeError("boom")
-    await asyncio.sleep(0.1)
+    # A unit that commits afterwards is the barrier: the bus keeps order, so anything the
+    # rolled-back one had published would arrive before it.
+    async with unit_of_work(hub) as uow:
+        await set_presence(uow, user.id, Presence.away)
+    first = await next_event(sub)
+    assert (first.kind, first.payload["presence"]) == ("presence.changed", "away")
     assert sub.queue.empty()
     async with hub.db.sessions() as session:
-        assert (await session.execute(select(EventLog))).first() is None
+        logged = (await session.execute(select(EventLog.id, EventLog.payload))).all()
+    assert [(row.id, row.payload["presence"]) for row in logged] == [(first.cursor, "away")]
     sub.close()
 
 
@@ -92,7 +98,11 @@ async def test_redis_bus_reaches_another_node_and_not_another_prefix(backend: Ba
     envelope = Envelope(7, "k", {"a": 1}, Audience(users=frozenset({3})))
     await node_a.publish(envelope)
     assert await next_event(sub_b) == envelope
-    await asyncio.sleep(0.2)
+    # The barrier: a message on the stranger's own prefix, published after. Redis delivers in
+    # the order it took the publications, so a leak across prefixes would come first.
+    marker = Envelope(8, "k", {"b": 2}, Audience(users=frozenset({3})))
+    await stranger.publish(marker)
+    assert await next_event(sub_stranger) == marker
     assert sub_stranger.queue.empty()
     for bus in (node_a, node_b, stranger):
         await bus.close()

@@ -4,7 +4,6 @@ and falling behind the bus (resubscribe, then catch up from event_log exactly on
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
@@ -19,6 +18,7 @@ from hub.listener import Listener, on
 from hub.models import Presence
 from hub.signals import publish_transient
 from tests.conftest import add_user
+from tests.waiting import until
 
 
 class Heard:
@@ -37,12 +37,6 @@ class Heard:
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: len(self.items) >= count)
         return self.items
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def toggle(hub: Hub, user_id: int, times: int) -> None:

@@ -50,18 +50,6 @@ OPTIONS: dict[str, Any] = {
 }
 
 
-async def until(condition: Callable[[], Any], limit: float = 10.0, what: str = "") -> None:
-    """Poll an (async or plain) condition until it holds."""
-    async with asyncio.timeout(limit):
-        while True:
-            result = condition()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            await asyncio.sleep(0.02)
-
-
 def chained(*connections: list[Entry]) -> list[list[Entry]]:
     """Several recordings as successive AMI connections of one PBX: every connection but the
     last drops without Logoff (as in '# reconnect'), so the hub reconnects and resyncs."""

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import pytest
 
 from connectors.asterisk import AmiSettings, AsteriskLink
+from tests.waiting import until
 
 from .ami_server import STAMP_BASE, AmiServer
 from .helpers import SCENARIOS, Recorder, expected_calls, mismatches, transcript
@@ -27,12 +28,6 @@ SETTINGS = AmiSettings(
     backoff_base=0.05,
     backoff_max=0.2,
 )
-
-
-async def until(condition: Callable[[], bool], limit: float = 10.0) -> None:
-    async with asyncio.timeout(limit):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def play_hub_actions(server: AmiServer, link: AsteriskLink) -> None:

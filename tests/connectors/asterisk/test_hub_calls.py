@@ -31,10 +31,11 @@ from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
 from hub.queries.metrics_common import Period
 from routing.identity import normalise_phone
 from tests.conftest import Backend
+from tests.waiting import until
 
 from .ami_server import AmiServer
 from .helpers import SCENARIOS, TOLERANCE_S, expected_calls, transcript
-from .hub_world import CLIENT_NUMBER, World, start_world, until
+from .hub_world import CLIENT_NUMBER, World, start_world
 
 LOGIN_OF = {"101": "ivanov", "102": "petrov"}
 

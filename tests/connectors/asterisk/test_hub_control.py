@@ -14,10 +14,11 @@ from hub.actions import crm, unit_of_work
 from hub.models import Presence
 from routing import presence
 from tests.conftest import Backend
+from tests.waiting import until
 
 from .ami_server import AmiServer
 from .helpers import transcript
-from .hub_world import World, chained, set_presence_quietly, start_world, until
+from .hub_world import World, chained, set_presence_quietly, start_world
 
 
 @pytest.fixture
@@ -169,7 +170,10 @@ async def test_away_pauses_the_operator_in_the_queues_and_back_unpauses(world: W
     await presence.change(world.hub, ids["petrov"], Presence.away)  # 102 from his profile
     await presence.change(world.hub, ids["ivanov"], Presence.online)
     await until(lambda: len(sent(server, "QueuePause")) == 4, what="four QueuePauses")
-    await asyncio.sleep(0.2)  # nothing more follows
+    # The barrier: petrov back online unpauses 102, after anything the changes above caused
+    # (the link sends in order), so nothing else was sent for sidorov or twice for ivanov.
+    await presence.change(world.hub, ids["petrov"], Presence.online)
+    await until(lambda: len(sent(server, "QueuePause")) >= 5, what="the barrier's QueuePause")
     assert sent(server, "QueuePause") == [
         {"Action": "QueuePause", "Interface": "Local/101@agents/n", "Paused": "false"},
         {
@@ -185,6 +189,7 @@ async def test_away_pauses_the_operator_in_the_queues_and_back_unpauses(world: W
             "Reason": "away",
         },
         {"Action": "QueuePause", "Interface": "Local/101@agents/n", "Paused": "false"},
+        {"Action": "QueuePause", "Interface": "Local/102@agents/n", "Paused": "false"},
     ]
     await world.disconnect()
 

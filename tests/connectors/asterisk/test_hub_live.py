@@ -19,6 +19,7 @@ from hub.events import Envelope
 from hub.host.appkeys import INGESTOR
 from hub.models import Activity, Conversation, ConversationStatus, Message, Presence, Role
 from tests.conftest import Backend
+from tests.waiting import until
 
 from .ami_server import AmiServer
 from .helpers import replay_offline, transcript
@@ -28,7 +29,6 @@ from .hub_world import (
     World,
     set_presence_quietly,
     start_world,
-    until,
 )
 
 

@@ -12,10 +12,11 @@ import pytest
 from hub.models import Presence
 from routing import presence
 from tests.conftest import Backend
+from tests.waiting import until
 
 from .ami_server import STAMP_BASE, AmiServer
 from .helpers import transcript
-from .hub_world import World, set_presence_quietly, start_world, until
+from .hub_world import World, set_presence_quietly, start_world
 from .test_hub_control import sent
 
 

@@ -20,10 +20,11 @@ from hub.host.channels import spec_of
 from hub.models import Channel, Presence
 from routing import presence
 from tests.conftest import Backend
+from tests.waiting import until
 
 from .ami_server import AmiServer
 from .helpers import transcript
-from .hub_world import World, build_world, until
+from .hub_world import World, build_world
 from .test_hub_control import sent
 
 
