@@ -111,19 +111,7 @@ async def raise_flags(
             results[firing.id] = {"skipped": "no conversation to show the flag on"}
             continue
         shown.add(target)
-        rows_to_add.append(
-            {
-                "object_type": target[0],
-                "object_id": target[1],
-                "rule_id": firing.rule_id,
-                "firing_id": firing.id,
-                "episode_at": firing.episode_at,
-                "code": code,
-                "reason": reason[:2000],
-                "raised_at": uow.now(),
-                "comment": "",
-            }
-        )
+        rows_to_add.append(_flag_row(uow, firing, target, code, reason))
     if rows_to_add:
         # Core executemany with RETURNING: multi-row INSERTs ("insertmanyvalues"), no ORM.
         table = cast("Table", RobotFlag.__table__)
@@ -138,6 +126,23 @@ async def raise_flags(
         results.update({firing_id: {"flag_id": flag_id} for firing_id, flag_id in added.all()})
         await announce_flag_changes(uow, shown)
     return results
+
+
+def _flag_row(
+    uow: UnitOfWork, firing: FiringRef, target: tuple[str, int], code: str, reason: str
+) -> dict[str, Any]:
+    """A robot_flags row of a firing, shown on `target` (the object or its conversation)."""
+    return {
+        "object_type": target[0],
+        "object_id": target[1],
+        "rule_id": firing.rule_id,
+        "firing_id": firing.id,
+        "episode_at": firing.episode_at,
+        "code": code,
+        "reason": reason[:2000],
+        "raised_at": uow.now(),
+        "comment": "",
+    }
 
 
 async def plan_flags(
@@ -161,18 +166,7 @@ async def plan_flags(
         if target is None:
             results[firing.id] = {"skipped": "no conversation to show the flag on"}
             continue
-        rows[firing.id] = {
-            "id": flag_id,
-            "object_type": target[0],
-            "object_id": target[1],
-            "rule_id": firing.rule_id,
-            "firing_id": firing.id,
-            "episode_at": firing.episode_at,
-            "code": code,
-            "reason": reason[:2000],
-            "raised_at": uow.now(),
-            "comment": "",
-        }
+        rows[firing.id] = {"id": flag_id, **_flag_row(uow, firing, target, code, reason)}
         results[firing.id] = {"flag_id": flag_id}
     return rows, results
 
