@@ -197,7 +197,7 @@ async def test_admin_sets_a_persons_telegram_chat(
         await page.locator('[data-error-for="telegram_chat_id"]:not(:empty)').wait_for()
         await page.fill("#user-telegram", "700100200")
         await page.click("#user-save")
-        await page.wait_for_function("!document.getElementById('user-dialog').open")
+        await page.wait_for_function("() => !document.getElementById('user-dialog').open")
         async with ui.hub.db.sessions() as session:
             petrov = await session.get_one(User, ui.users["petrov"].id)
         assert petrov.telegram_chat_id == "700100200"

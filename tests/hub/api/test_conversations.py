@@ -115,6 +115,8 @@ async def test_listing_costs_the_same_queries_for_2_or_12_conversations(api: Api
     log = StatementLog(api)
     for i in range(2):
         await api.inbound(phone=f"+7 916 100-00-0{i}", text=f"message {i}")
+    # A token's first request also stamps its last use (at most once a minute): not counted.
+    await log.measure(api, "/api/v1/conversations", "sveta")
     small, small_sql = await log.measure(api, "/api/v1/conversations", "sveta")
     for i in range(10):
         await api.inbound(phone=f"+7 916 200-00-0{i}", name=f"Клиент {i}", text=f"m {i}")
