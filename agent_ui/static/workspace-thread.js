@@ -6,6 +6,16 @@ import { callDetails, callOf } from "./workspace-call-item.js";
 import { ComposerFiles, attachmentList } from "./workspace-files.js";
 import { ReplyVia, channelLabel } from "./workspace-reply-via.js";
 
+// The answer to a POST carries the reply as created (delivery queued, no time); the outbox's
+// message.updated (sent or failed, with its time) can arrive before that answer. A delivery
+// state without a time never replaces one with a time: the later news stays shown.
+function keepLaterDelivery(message, known) {
+  const delivery = (m) => (m && m.meta && m.meta.delivery) || null;
+  if (!known || !delivery(known) || !delivery(known).at) return message;
+  if (delivery(message) && delivery(message).at) return message;
+  return { ...message, meta: { ...(message.meta || {}), delivery: delivery(known) } };
+}
+
 export class ThreadView {
   constructor({ api, t, me, locale, toast, explain, onChanged, supervisor = false }) {
     Object.assign(this, { api, t, me, locale, toast, explain, onChanged, supervisor });
@@ -199,6 +209,7 @@ export class ThreadView {
 
   showMessage(message) {
     if (message.conversation_id !== this.conversationId) return;
+    message = keepLaterDelivery(message, this.messages.get(message.id));
     const node = this.messageNode(message);
     const old = this.messageNodes.get(message.id);
     this.messageNodes.set(message.id, node);

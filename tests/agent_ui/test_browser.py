@@ -329,3 +329,45 @@ async def test_board_flags_requests_waiting_past_the_team_limit(
         ).wait_for(timeout=10_000)
     finally:
         await context.close()
+
+
+async def test_a_reply_stays_sent_when_its_post_answers_after_the_outbox_news(
+    browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
+) -> None:
+    """The answer to the reply's POST (the reply as created: queued) is held back until the
+    outbox's message.updated has shown it sent; the late answer must not take that back."""
+    app = create_app(sqlite_backend.settings())
+    ui = Ui(await serve(app), app[HUB])
+    await ui.add_webform("demo")
+    ivanov = await ui.add_user("ivanov", name="Мария Петрова")
+    await new_conversation(ui.hub, ivanov.id, "Нужен замер окон")
+    problems: list[str] = []
+    context = await signed_in_context(browser, ui, "ivanov")
+    page = await context.new_page()
+    watch_console(page, problems)
+    shown_sent = page.locator("#messages .msg-out .msg-delivery[data-status=sent]")
+
+    async def answer_after_the_event(route: Any) -> None:
+        if route.request.method != "POST":
+            await route.continue_()
+            return
+        response = await route.fetch()
+        await shown_sent.wait_for()
+        await route.fulfill(response=response)
+
+    await page.route(re.compile(r"/api/v1/conversations/\d+/messages$"), answer_after_the_event)
+    try:
+        await page.goto(ui.url("/"))
+        await page.wait_for_selector("#conn-status[data-state=live]")
+        await page.locator(".conv-item", has_text="Нужен замер окон").click()
+        await page.locator("#messages .msg-in", has_text="Нужен замер окон").wait_for()
+        await page.fill("#composer-text", "Замерщик приедет в субботу")
+        await page.click("#composer-send")
+        # The composer is emptied once the held answer has been taken in.
+        await page.wait_for_function("() => document.getElementById('composer-text').value === ''")
+        delivery = page.locator("#messages .msg-out .msg-delivery")
+        assert await delivery.get_attribute("data-status") == "sent"
+        assert problems == []
+    finally:
+        await context.close()
+        await ui.close()
