@@ -17,7 +17,9 @@ closed, the rest touched within the last two days) and A activities on those dea
    listener running, deals moved at R per second for S seconds through `deals.move_deal`;
    the delay from the move's `deal.changed` on the bus (published after its commit) to the
    rule's `robot.notice` (published after the firing's commit) (p50, p99), compared with the
-   p99 of `SELECT 1` through asyncpg, with this process's CPU share over the phase.
+   p99 of `SELECT 1` through asyncpg, with this process's CPU share over the phase. With
+   --redis-url the moves come from a second process (another node: same database, same
+   Redis prefix), as load should; on the memory bus they share this process's loop.
 
 Absolute times drift on shared machines; each figure is printed also as a ratio of a bare
 limit measured in the same run. The issue's targets: the scan <= 2 s, 10,000 deals flagged
@@ -39,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
+import json
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -349,31 +352,37 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
     # Open deals in «Интерес» (i % 3 == 0, not closed), each moved once.
     targets = [i for i in range(3, args.deals, 3) if i % 5][:total]
     total = len(targets)
-    running: set[asyncio.Task[bool]] = set()
-    # A bounded number of moves in flight: the shared server's connections are not ours
-    # alone (an unbounded generator ran it out of clients).
-    in_flight = asyncio.Semaphore(MOVES_IN_FLIGHT)
-
-    async def move(deal_id: int) -> bool:
-        async with in_flight:
-            return await deals.move_deal(hub, SystemActor(), deal_id, stages[1])
-
     started = time.perf_counter()
     cpu = time.process_time()
-    for n, deal_id in enumerate(targets):
-        wait = started + n / args.rate - time.perf_counter()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        task = asyncio.create_task(move(deal_id))
-        running.add(task)
-        task.add_done_callback(running.discard)
+    if args.redis_url:
+        # The moves come from another process (another node on the same database and Redis),
+        # so this process's loop holds only the listener, the robots and the watcher.
+        producer = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--produce",
+            json.dumps(
+                {
+                    "url": hub.settings.database_url,
+                    "redis": args.redis_url,
+                    "prefix": hub.settings.redis_prefix,
+                    "stage": stages[1],
+                    "rate": args.rate,
+                    "deals": targets,
+                }
+            ),
+        )
+        await producer.wait()
+    else:
+        await produce_moves(hub, targets, stages[1], args.rate)
     sent = time.perf_counter() - started
     try:
         await asyncio.wait_for(all_seen.wait(), timeout=60)
     except TimeoutError:
         print(f"event to action: only {len(delays)} of {total} notices within 60 s")
-    # This process's CPU over the phase (the moves, the listener, the watcher): well under
-    # the wall time means the delays were waits on the database, not this node's pace.
+    # This process's CPU over the phase (the listener, the robots, the watcher, and the moves
+    # unless they came from their own process): well under the wall time means the delays
+    # were waits on the database, not this node's pace.
     busy = (time.process_time() - cpu) / (time.perf_counter() - started)
     listener.close()
     listening.cancel()
@@ -389,7 +398,49 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
     )
 
 
+async def produce_moves(hub: Hub, targets: list[int], stage_id: int, rate: float) -> None:
+    """Move each deal to `stage_id`, `rate` per second, a bounded number in flight (the
+    shared server's connections are not ours alone: an unbounded generator ran it out)."""
+    in_flight = asyncio.Semaphore(MOVES_IN_FLIGHT)
+    running: set[asyncio.Task[Any]] = set()
+
+    async def move(deal_id: int) -> None:
+        async with in_flight:
+            await deals.move_deal(hub, SystemActor(), deal_id, stage_id)
+
+    started = time.perf_counter()
+    for n, deal_id in enumerate(targets):
+        wait = started + n / rate - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        task = asyncio.create_task(move(deal_id))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    await asyncio.gather(*running)
+
+
+async def producer_main(spec: dict[str, Any]) -> None:
+    """`--produce`: the event phase's moves from a process of their own."""
+    settings = Settings(
+        database_url=spec["url"], redis_url=spec["redis"], redis_prefix=spec["prefix"]
+    )
+    hub = Hub(
+        settings=settings,
+        db=Database(spec["url"]),
+        bus=create_bus(spec["redis"], spec["prefix"]),
+    )
+    await hub.bus.start()
+    try:
+        await produce_moves(hub, spec["deals"], spec["stage"], spec["rate"])
+    finally:
+        await hub.bus.close()
+        await hub.db.dispose()
+
+
 async def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--produce":
+        await producer_main(json.loads(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--deals", type=int, default=1_000_000)
@@ -407,7 +458,9 @@ async def main() -> None:
         hub: Hub | None = None
         try:
             await upgrade(url)
-            settings = Settings(database_url=url, redis_url=args.redis_url)
+            settings = Settings(
+                database_url=url, redis_url=args.redis_url, redis_prefix=f"bench-{name}:"
+            )
             hub = Hub(
                 settings=settings,
                 db=Database(url),
