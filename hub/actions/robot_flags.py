@@ -93,14 +93,7 @@ async def raise_flags(
         )
         existing.update({firing_id: flag_id for firing_id, flag_id in rows.all()})
     results: dict[int, dict[str, object]] = {f: {"flag_id": i} for f, i in existing.items()}
-    by_kind: dict[str, set[int]] = {}
-    for firing, _, _ in items:
-        by_kind.setdefault(firing.object_type, set()).add(firing.object_id)
-    targets = {
-        (kind, object_id): target
-        for kind, ids in by_kind.items()
-        for object_id, target in (await flag_targets(uow, kind, ids)).items()
-    }
+    targets = await _targets_of(uow, items)
     rows_to_add: list[dict[str, Any]] = []
     shown: set[tuple[str, int]] = set()
     for firing, code, reason in items:
@@ -128,6 +121,20 @@ async def raise_flags(
     return results
 
 
+async def _targets_of(
+    uow: UnitOfWork, items: Sequence[tuple[FiringRef, str, str]]
+) -> dict[tuple[str, int], tuple[str, int] | None]:
+    """Where each firing's flag is shown, by (object type, object id): one query per kind."""
+    by_kind: dict[str, set[int]] = {}
+    for firing, _, _ in items:
+        by_kind.setdefault(firing.object_type, set()).add(firing.object_id)
+    return {
+        (kind, object_id): target
+        for kind, ids in by_kind.items()
+        for object_id, target in (await flag_targets(uow, kind, ids)).items()
+    }
+
+
 def _flag_row(
     uow: UnitOfWork, firing: FiringRef, target: tuple[str, int], code: str, reason: str
 ) -> dict[str, Any]:
@@ -151,14 +158,7 @@ async def plan_flags(
     """The flag rows of new firings (`items`: the firing, the code, the reason; `flag_ids`:
     ids reserved for them, one per item), by firing, not written yet; and each firing's
     result. Reads only: a batch is planned before its firings are claimed."""
-    by_kind: dict[str, set[int]] = {}
-    for firing, _, _ in items:
-        by_kind.setdefault(firing.object_type, set()).add(firing.object_id)
-    targets = {
-        (kind, object_id): target
-        for kind, ids in by_kind.items()
-        for object_id, target in (await flag_targets(uow, kind, ids)).items()
-    }
+    targets = await _targets_of(uow, items)
     rows: dict[int, dict[str, Any]] = {}
     results: dict[int, dict[str, object]] = {}
     for (firing, code, reason), flag_id in zip(items, flag_ids, strict=True):
