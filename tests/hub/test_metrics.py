@@ -134,7 +134,11 @@ async def test_queues_outbox_and_leases_are_read_from_the_database(
     await app[RUNNER].start_channel(spec_of(channel))
     # Nobody is online: the request waits in the team's queue.
     await post_form(ui, str(uuid.uuid4()))
-    async with ui.hub.db.sessions() as session, session.begin():
+    # In a unit of work: on SQLite it takes the node's writer turn before it reads, where a
+    # plain transaction's read-then-write could meet a background worker's write ("database
+    # is locked", seen once in CI).
+    async with unit_of_work(ui.hub) as uow:
+        session = uow.session
         request = (await session.execute(select(Message))).scalar_one()
         later = clock.now + timedelta(hours=1)  # never due: the worker leaves them alone
         for status in (OutboxStatus.queued, OutboxStatus.queued, OutboxStatus.failed):
