@@ -160,6 +160,10 @@ class Database:
             finally:
                 _WRITING.reset(token)
 
+    def in_write_turn(self) -> bool:
+        """This task holds the embedded database's writer turn (inside a unit of work)."""
+        return _WRITING.get()
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name

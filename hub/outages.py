@@ -59,6 +59,16 @@ def dependency_of(exc: BaseException) -> str | None:
     return None
 
 
+# PostgreSQL's answers to two transactions waiting for each other (deadlock_detected,
+# serialization_failure): it rolled one back, and the work is done again (the sweep's next
+# pass, an inbound event alone after its batch). A conflict, not a bug and not an outage.
+LOCK_CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    return any(getattr(link, "sqlstate", None) in LOCK_CONFLICT_STATES for link in _chain(exc))
+
+
 def describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split())[:ERROR_TEXT_LIMIT]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -124,6 +134,9 @@ def log_failure(logger: logging.Logger, exc: BaseException, message: str, *args:
     raise_if_cancelling(exc)
     dependency = dependency_of(exc)
     if dependency is None:
+        if is_lock_conflict(exc):
+            logger.warning(message + " (lock conflict, rolled back: %s)", *args, describe(exc))
+            return
         logger.error(message, *args, exc_info=exc)
         return
     OUTAGES[dependency].failed(exc, message % args if args else message)

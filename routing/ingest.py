@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +38,7 @@ from hub.models import Channel
 from hub.outages import log_failure
 
 from . import calls, handlers, outgoing
+from .group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,23 @@ log = logging.getLogger(__name__)
 IDENTITY_RACE_RETRIES = 3
 # inbound_events.external_id is VARCHAR(300).
 MAX_EXTERNAL_ID = 300
+# Group commit (routing/group_commit.py): one writer per process. Every new request locks
+# the operators it may be offered to until its transaction ends, so concurrent batches in one
+# process would mostly wait for each other, and could deadlock on those locks in different
+# orders; the process's other work goes on while the writer waits for the database.
+INGEST_WRITERS = 1
+# A batch's transaction holds the operators' locks while it lasts: bounded, so that a node
+# under a flood still commits (and answers) every few dozen events.
+MAX_BATCH = 32
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An inbound event ready to store: its source, its key there, its storable JSON."""
+
+    source: str
+    key: str
+    payload: dict[str, Any]
 
 
 def source_of(item: Inbound) -> str:
@@ -78,6 +98,9 @@ class Ingestor:
         # recorded at the next retry pass, so the event is tried again after its backoff
         # rather than when its claim lapses, a minute later.
         self._failures_to_record: dict[int, tuple[inbound.ClaimedEvent, str]] = {}
+        self._group: GroupCommit[Submission, Receipt] = GroupCommit(
+            self._write_batch, writers=INGEST_WRITERS, max_batch=MAX_BATCH
+        )
 
     async def submit(self, item: Inbound) -> Receipt:
         # Bytes go to the file store first: the raw event keeps a reference, not the file.
@@ -86,11 +109,44 @@ class Ingestor:
         # every channel, so the same input is kept alike on both backends.
         payload = storable_payload(item)
         payload["external_id"] = storable_key(item.external_id)
-        source = source_of(item)
-        key = payload["external_id"]
+        submission = Submission(source_of(item), payload["external_id"], payload)
+        if self.hub.db.in_write_turn():
+            # Called inside a unit of work holding SQLite's writer turn: a batch's writer
+            # would wait for that turn behind its own caller.
+            return await self._submit_alone(submission)
+        return await self._group.submit(submission)
+
+    async def _write_batch(self, batch: Sequence[Submission]) -> list[Receipt | Exception]:
+        """Store and process the batch in one transaction; if anything in it fails (a bug
+        in one event's processing, a lost identity race, a deadlock), nothing of it is kept
+        and each is written again alone, with the single event's handling of failures."""
+        if len(batch) > 1:
+            try:
+                return list(await self._store_and_apply_together(batch))
+            except Exception as exc:
+                log.info(
+                    "a batch of %d inbound events failed; each again alone (%r)", len(batch), exc
+                )
+        outcomes: list[Receipt | Exception] = []
+        for submission in batch:
+            try:
+                outcomes.append(await self._submit_alone(submission))
+            except Exception as exc:  # not stored: that source gets no acknowledgement
+                outcomes.append(exc)
+        return outcomes
+
+    async def _store_and_apply_together(self, batch: Sequence[Submission]) -> list[Receipt]:
+        receipts: list[Receipt] = []
+        async with unit_of_work(self.hub) as uow:
+            for submission in batch:
+                receipts.append(await self._store_and_apply_in(uow, submission, self._dispatch))
+        return receipts
+
+    async def _submit_alone(self, submission: Submission) -> Receipt:
+        source, key, payload = submission.source, submission.key, submission.payload
         for _ in range(IDENTITY_RACE_RETRIES):
             try:
-                return await self._store_and_apply(source, key, payload)
+                return await self._store_and_apply(submission)
             except IntegrityError as exc:
                 log.info(
                     "inbound %s %s: concurrent identity creation, again (%s)", source, key, exc.orig
@@ -102,15 +158,25 @@ class Ingestor:
                 return await self._store_failed(source, key, payload, repr(exc))
         return await self._store_failed(source, key, payload, "identity race did not settle")
 
-    async def _store_and_apply(self, source: str, key: str, payload: dict[str, Any]) -> Receipt:
+    async def _store_and_apply(self, submission: Submission) -> Receipt:
         """Store the event and process it in one transaction (one commit, one connection):
         the source is acknowledged only after it, so what it acknowledges is stored."""
         async with unit_of_work(self.hub) as uow:
-            event = await inbound.record_claimed(uow, source, key, payload)
-            if event is None:
-                event_id, conversation_id = await inbound.recorded(uow, source, key)
-                return Receipt(event_id, duplicate=True, conversation_id=conversation_id)
-            conversation_id = await self._apply(uow, event)
+            return await self._store_and_apply_in(uow, submission, self._apply)
+
+    async def _store_and_apply_in(
+        self,
+        uow: UnitOfWork,
+        submission: Submission,
+        apply: Callable[[UnitOfWork, inbound.ClaimedEvent], Awaitable[int | None]],
+    ) -> Receipt:
+        source, key = submission.source, submission.key
+        event = await inbound.record_claimed(uow, source, key, submission.payload)
+        if event is None:
+            # Stored before, or earlier in the same batch (a source repeating itself at once).
+            event_id, conversation_id = await inbound.recorded(uow, source, key)
+            return Receipt(event_id, duplicate=True, conversation_id=conversation_id)
+        conversation_id = await apply(uow, event)
         return Receipt(event.id, duplicate=False, conversation_id=conversation_id)
 
     async def _store_failed(
@@ -170,6 +236,12 @@ class Ingestor:
         return done
 
     async def _apply(self, uow: UnitOfWork, event: inbound.ClaimedEvent) -> int | None:
+        """Process one stored event on its own: what a subclass may watch (metrics count its
+        failures). A batch calls `_dispatch` instead: a failure there is not yet the event's,
+        since the event is then processed again alone."""
+        return await self._dispatch(uow, event)
+
+    async def _dispatch(self, uow: UnitOfWork, event: inbound.ClaimedEvent) -> int | None:
         item = inbound_from_json(event.payload)
         channel = await self._channel(uow, item)
         if channel is None:

@@ -1,0 +1,125 @@
+"""Group commit on both databases: submissions that queue behind a busy writer are stored and
+processed in one transaction, each answered after it commits, and one event's failure
+leaves the others of its batch processed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from connectors.base import IdentityClaim, InboundMessage, Sender
+from hub.core import Hub
+from hub.models import Contact, InboundEvent, InboundStatus, Message
+from routing import handlers
+from routing.ingest import Ingestor
+from tests.conftest import add_channel, add_user
+
+
+def request(number: int, text: str = "Нужен замер") -> InboundMessage:
+    """A web form from a new client each time (its own phone)."""
+    return InboundMessage(
+        channel_kind="webform",
+        channel_name="site",
+        external_id=f"form-{number}",
+        sender=Sender(
+            name=f"Клиент {number}", identities=(IdentityClaim("phone", f"+7916000{number:04d}"),)
+        ),
+        text=text,
+    )
+
+
+@contextmanager
+def commits(hub: Hub) -> Iterator[list[int]]:
+    """One entry per transaction committed meanwhile."""
+    seen: list[int] = []
+
+    def committed(_connection: object) -> None:
+        seen.append(1)
+
+    engine: Engine = hub.db.engine.sync_engine
+    event.listen(engine, "commit", committed)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "commit", committed)
+
+
+async def statuses(hub: Hub) -> dict[str, InboundStatus]:
+    async with hub.db.sessions() as session:
+        rows = await session.execute(select(InboundEvent.external_id, InboundEvent.status))
+        return {key: status for key, status in rows.all()}
+
+
+async def texts(hub: Hub) -> list[str]:
+    async with hub.db.sessions() as session:
+        return list((await session.execute(select(Message.text).order_by(Message.id))).scalars())
+
+
+async def test_submissions_queued_behind_the_writer_share_one_commit(hub: Hub) -> None:
+    await add_channel(hub, "webform", "site")
+    await add_user(hub, "ivanov", online=True, max_conversations=50)
+    ingestor = Ingestor(hub)
+    with commits(hub) as committed:
+        # The first finds the writer free and is written alone; the five others queue
+        # behind it and are written together, in the order they came.
+        receipts = await asyncio.gather(
+            *(ingestor.submit(request(n, f"Заявка {n}")) for n in range(6))
+        )
+    assert len(committed) == 2
+    assert [r.duplicate for r in receipts] == [False] * 6
+    assert len({r.event_id for r in receipts}) == 6
+    assert len({r.conversation_id for r in receipts}) == 6
+    assert await texts(hub) == [f"Заявка {n}" for n in range(6)]
+    assert set((await statuses(hub)).values()) == {InboundStatus.processed}
+    async with hub.db.sessions() as session:
+        assert len((await session.execute(select(Contact.id))).all()) == 6
+
+
+async def test_a_repeat_inside_one_batch_is_stored_once(hub: Hub) -> None:
+    await add_channel(hub, "webform", "site")
+    ingestor = Ingestor(hub)
+    first, again, repeated = await asyncio.gather(
+        ingestor.submit(request(1)), ingestor.submit(request(2)), ingestor.submit(request(2))
+    )
+    assert not first.duplicate and not again.duplicate
+    assert repeated.duplicate and repeated.event_id == again.event_id
+    assert repeated.conversation_id == again.conversation_id is not None
+    assert await texts(hub) == ["Нужен замер", "Нужен замер"]
+
+
+async def test_one_event_failing_leaves_the_rest_of_its_batch_processed(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_channel(hub, "webform", "site")
+    ingestor = Ingestor(hub)
+    real = handlers.messages.receive
+
+    async def fails_on_a_broken_request(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if "сломано" in args[2]:
+            raise RuntimeError("a bug in processing")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(handlers.messages, "receive", fails_on_a_broken_request)
+    with commits(hub) as committed:
+        receipts = await asyncio.gather(
+            ingestor.submit(request(0, "первая")),
+            ingestor.submit(request(1, "вторая")),
+            ingestor.submit(request(2, "сломано")),
+            ingestor.submit(request(3, "четвёртая")),
+        )
+    # The batch of three was undone and each written alone: 1 + 3 commits.
+    assert len(committed) == 4
+    assert await statuses(hub) == {
+        "form-0": InboundStatus.processed,
+        "form-1": InboundStatus.processed,
+        "form-2": InboundStatus.failed,
+        "form-3": InboundStatus.processed,
+    }
+    assert await texts(hub) == ["первая", "вторая", "четвёртая"]
+    assert receipts[2].conversation_id is None and not receipts[2].duplicate
+    assert None not in (receipts[0].conversation_id, receipts[1].conversation_id)
