@@ -202,7 +202,8 @@ async def conversation_summaries(
     session: AsyncSession, ids: Sequence[int], dialect: str
 ) -> list[tuple[int | None, dict[str, object]]]:
     """`conversation_summary` of many conversations at once (their assignee id with each):
-    one query for the rows and one for their flags, whatever their number."""
+    one query for the rows, one for their flags and one for their tags, whatever their
+    number."""
     rows = list(
         (
             await session.execute(
@@ -210,8 +211,17 @@ async def conversation_summaries(
             )
         ).all()
     )
-    flags = await open_flags(session, "conversation", (row[0].id for row in rows))
+    found = [row[0].id for row in rows]
+    flags = await open_flags(session, "conversation", found)
+    tags = await tags_of(session, found)
     return [
-        (row[0].assignee_id, {**conversation_json(*row), "flags": flags.get(row[0].id, [])})
+        (
+            row[0].assignee_id,
+            {
+                **conversation_json(*row),
+                "flags": flags.get(row[0].id, []),
+                "tags": tags.get(row[0].id, []),
+            },
+        )
         for row in rows
     ]
