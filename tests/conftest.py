@@ -142,6 +142,13 @@ async def _empty_tables(name: str) -> None:
 
     conn = await asyncpg.connect(PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}")
     try:
+        # Whatever the previous test left connected (a node's task still finishing its
+        # transaction) is ended first: its writes would meet these DELETEs in a deadlock
+        # (seen in CI), or land after them in this test's tables.
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         sequences = await conn.fetch(
             "SELECT sequence_schema, sequence_name FROM information_schema.sequences"
         )

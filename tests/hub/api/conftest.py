@@ -126,12 +126,18 @@ class Api:
 
 
 @pytest.fixture
-async def api(backend: Backend, serve: Any) -> Api:
+def app_settings() -> dict[str, object]:
+    """Settings of the `api` fixture's app beyond the backend's: a test module overrides this."""
+    return {}
+
+
+@pytest.fixture
+async def api(backend: Backend, serve: Any, app_settings: dict[str, object]) -> Api:
     """Users olga and petr (operators), sveta (supervisor); a webform channel "site".
 
     Everyone is offline, so inbound conversations stay in the shared queue until assigned.
     """
-    app = create_app(backend.settings())
+    app = create_app(backend.settings(**app_settings))
     client = await serve(app)
     api = Api(client, app[HUB])
     await api.add_user("olga", Role.operator, "Ольга Иванова")

@@ -65,10 +65,14 @@ async def build_day(hub: Hub, clock: Clock) -> Day:
         await session.flush()
         session.add(TeamMember(team_id=team.id, user_id=anna))
 
+        # A skill nobody has: only this history assigns them. Built under a running app
+        # (tests/hub/api), the routing sweeper would otherwise offer Y to Anna again when it
+        # is queued at 09:00 while she is online, or not, as the machine's load decides.
         def conversation(channel: int) -> Conversation:
             return Conversation(
                 contact_id=contact.id, channel_id=channel, status=ConversationStatus.open,
                 created_at=at(5), last_message_at=at(5), weight=1.0,
+                required_skill="история",
             )  # fmt: skip
 
         x, y = conversation(telegram), conversation(email)
