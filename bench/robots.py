@@ -68,8 +68,8 @@ from robots import builtin, engine, events, manage
 
 TEAM_SIZE = 10
 # Moves in flight per producer: enough for its share of the rate at a move's latency under
-# load (a few tens of ms), few enough for the shared server's connections.
-MOVES_IN_FLIGHT = 16
+# load (tens of ms), few enough for the shared server's connections.
+MOVES_IN_FLIGHT = 10  # the pool's default size (hub.db): no connection opened per move
 # Producer processes with --redis-url (one could not keep 200 moves/s).
 PRODUCERS = 3
 # Time for the producer processes to start (import, connect) before their common start.
@@ -475,7 +475,9 @@ async def producer_main(spec: dict[str, Any]) -> None:
     )
     hub = Hub(
         settings=settings,
-        db=Database(spec["url"]),
+        # A connection for each move in flight: beyond the pool's size each move would open
+        # (and introspect) a connection of its own and close it again.
+        db=Database(spec["url"], pool_size=MOVES_IN_FLIGHT, max_overflow=0),
         bus=create_bus(spec["redis"], spec["prefix"]),
     )
     await hub.bus.start()
@@ -525,7 +527,7 @@ async def main() -> None:
             loaded = await load(args.dsn, args, stages, datetime.now(UTC))
             print(
                 f"loaded {args.users} users, {args.deals} deals, {args.activities} activities"
-                f" in {loaded:.1f} s; bus: {'Redis' if args.redis_url else 'memory'}"
+                f" in {loaded:.1f} s into {name}; bus: {'Redis' if args.redis_url else 'memory'}"
             )
             await scan_and_flag(hub, args.dsn, args)
             await unpaid_scan(hub, args.dsn, args)

@@ -322,7 +322,7 @@ def batch_messages(envelopes: Iterable[Envelope]) -> list[str]:
     part: list[str] = []
     size = 0
     for envelope in envelopes:
-        encoded = json.dumps(envelope.to_json())
+        encoded = envelope.to_json_text()
         if part and (len(part) >= BATCH_EVENTS or size + len(encoded) > BATCH_BYTES):
             messages.append("[" + ",".join(part) + "]")
             part, size = [], 0

@@ -58,19 +58,30 @@ class UnitOfWork:
         payloads = [e.payload() for e in self._events]
         if self.hub.db.dialect == "postgresql":
             await self.session.flush()
+            # Encoded once: for the log here, and for the bus message after commit.
+            texts = [json.dumps(p) for p in payloads]
+            audiences = [json.dumps(e.audience.to_json()) for e in self._events]
             found = await self.session.execute(
                 _LOG_EVENTS_PG,
                 {
                     "kinds": [e.kind for e in self._events],
-                    "payloads": [json.dumps(p) for p in payloads],
-                    "audiences": [json.dumps(e.audience.to_json()) for e in self._events],
+                    "payloads": texts,
+                    "audiences": audiences,
                     "now": now,
                 },
             )
             cursors = sorted(found.scalars())
             return [
-                Envelope(cursor=cursor, kind=e.kind, payload=payload, audience=e.audience)
-                for cursor, payload, e in zip(cursors, payloads, self._events, strict=True)
+                Envelope(
+                    cursor=cursor,
+                    kind=e.kind,
+                    payload=payload,
+                    audience=e.audience,
+                    encoded=(payload_text, audience),
+                )
+                for cursor, payload, e, payload_text, audience in zip(
+                    cursors, payloads, self._events, texts, audiences, strict=True
+                )
             ]
         rows = [
             {

@@ -150,3 +150,28 @@ async def test_a_redis_batch_message_with_a_malformed_envelope_delivers_the_othe
         await raw.aclose()
     assert await received(sub, 2) == good
     sub.close()
+
+
+def test_an_envelope_encoded_by_its_publisher_goes_as_the_same_json() -> None:
+    audience = Audience(users=frozenset({4, 2}), roles=frozenset({Role.supervisor}))
+    plain = Envelope(9, "deal.changed", {"deal": {"id": 5, "title": "Сделка"}}, audience)
+    encoded = Envelope(
+        9,
+        "deal.changed",
+        {"deal": {"id": 5, "title": "Сделка"}},
+        audience,
+        encoded=(
+            '{"deal": {"id": 5, "title": "Сделка"}}',
+            '{"users": [2, 4], "roles": ["supervisor"]}',
+        ),
+    )
+    expected = {
+        "cursor": 9,
+        "kind": "deal.changed",
+        "payload": {"deal": {"id": 5, "title": "Сделка"}},
+        "audience": {"users": [2, 4], "roles": ["supervisor"]},
+    }
+    assert json.loads(plain.to_json_text()) == expected
+    assert json.loads(encoded.to_json_text()) == expected
+    assert encoded == plain  # what was encoded is no part of the envelope
+    assert Envelope.from_json(json.loads(encoded.to_json_text())) == plain
