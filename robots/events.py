@@ -102,6 +102,10 @@ async def handle_many(
     # What the batch-claiming rules keep as matched, by object kind.
     values: dict[str, dict[int, dict[str, Any]]] = {}
     async with hub.db.sessions() as session:
+        if hub.db.dialect == "postgresql":
+            # Reads only, each one statement (READ COMMITTED gives each its own snapshot in a
+            # transaction too): no BEGIN and ROLLBACK, two round trips less per batch.
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         for loaded in listening:
             kind = loaded.spec.object_kind
             condition = compile_condition(kind, loaded.spec.conditions)
