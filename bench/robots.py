@@ -485,9 +485,7 @@ async def producer_main(spec: dict[str, Any]) -> None:
         db=Database(spec["url"], pool_size=MOVES_IN_FLIGHT, max_overflow=0),
         bus=create_bus(spec["redis"], spec["prefix"]),
     )
-    # Not started: a producer only publishes. Subscribed, it would take and decode every
-    # event of the run (the others' moves, the robots' notices): CPU this machine's two
-    # cores need for the moves, where the nodes it stands for would have their own.
+    await hub.bus.start()
     try:
         await produce_moves(
             hub, spec["deals"], spec["stage"], spec["rate"], spec["start_at"], own_process=True
