@@ -70,9 +70,9 @@ TEAM_SIZE = 10
 # Moves in flight per producer: enough for its share of the rate at a move's latency under
 # load (tens of ms), few enough for the shared server's connections.
 MOVES_IN_FLIGHT = 10  # the pool's default size (hub.db): no connection opened per move
-# Producer processes with --redis-url. One reached 54 moves/s on the 2 shared cores (load 8
-# to 10); three together only 23 to 36 (load 7 to 18): a move costs its producer 3.5 to 4 ms
-# of CPU, and more processes only competed for the cores with the node measured and
+# Producer processes with --redis-url. On the 2 shared cores one reached 36 to 54 moves/s
+# (load 8 to 10), three together 23 to 36 (load 7 to 18): a move costs its producer 3.5 to
+# 4 ms of CPU, and more processes only competed for the cores with the node measured and
 # PostgreSQL. More are for a machine with the cores to spare (--producers).
 PRODUCERS = 1
 # Time for the producer processes to start (import, connect) before their common start.
