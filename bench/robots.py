@@ -42,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse
 import asyncio
 import json
+import math
+import os
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -65,7 +67,16 @@ from hub.settings import Settings
 from robots import builtin, engine, events, manage
 
 TEAM_SIZE = 10
-MOVES_IN_FLIGHT = 8
+# Moves in flight per producer: enough for its share of the rate at a move's latency under
+# load (tens of ms), few enough for the shared server's connections.
+MOVES_IN_FLIGHT = 10  # the pool's default size (hub.db): no connection opened per move
+# Producer processes with --redis-url. On the 2 shared cores one reached 36 to 54 moves/s
+# (load 8 to 10), three together 23 to 36 (load 7 to 18): a move costs its producer 3.5 to
+# 4 ms of CPU, and more processes only competed for the cores with the node measured and
+# PostgreSQL. More are for a machine with the cores to spare (--producers).
+PRODUCERS = 1
+# Time for the producer processes to start (import, connect) before their common start.
+PRODUCER_STARTUP_S = 3.0
 STAGES = [
     pipelines.StageSpec("Интерес"),
     pipelines.StageSpec("КП", probability=50),
@@ -73,6 +84,11 @@ STAGES = [
     pipelines.StageSpec("Оплачено", "won", 100),
     pipelines.StageSpec("Проиграна", "lost"),
 ]
+
+
+def load_average() -> str:
+    """The 1-minute load average, printed beside each figure (the machine is shared)."""
+    return f"load average {os.getloadavg()[0]:.1f}"
 
 
 async def load(dsn: str, args: argparse.Namespace, stages: list[int], now: datetime) -> float:
@@ -234,7 +250,7 @@ async def scan_and_flag(hub: Hub, dsn: str, args: argparse.Namespace) -> None:
     print(
         f"stalled-deal scan over {args.deals} deals, nothing due: worst of 5 ticks {scan:.2f} s"
         f" (median {statistics.median(scans):.2f} s; {scan / bare:.1f}x a bare count of the"
-        f" open deals, {bare:.2f} s; target 2 s: {verdict(scan, 2)})"
+        f" open deals, {bare:.2f} s; {load_average()}; target 2 s: {verdict(scan, 2)})"
     )
 
     conn = await asyncpg.connect(dsn)
@@ -256,6 +272,7 @@ async def scan_and_flag(hub: Hub, dsn: str, args: argparse.Namespace) -> None:
         await conn.execute("ANALYZE deals")
     finally:
         await conn.close()
+    load_before = load_average()
     cpu = time.process_time()
     elapsed, done = await timed_tick(hub)
     # The node's own CPU for the tick: on a shared machine the wall time is mostly waiting.
@@ -264,12 +281,13 @@ async def scan_and_flag(hub: Hub, dsn: str, args: argparse.Namespace) -> None:
         f"flagging: {done['fired']} stalled deals flagged and notified in one tick in"
         f" {elapsed:.2f} s ({elapsed / bare:.1f}x the bare writes of as many firings and flags"
         f" and twice as many events, {bare:.2f} s; this process's CPU {cpu:.2f} s;"
+        f" {load_before} -> {load_average()};"
         f" target 5 s for 10,000: {verdict(elapsed, 5 * len(ids) / 10_000)})"
     )
     after, done = await timed_tick(hub)
     print(
         f"the tick after, with {len(ids)} flags standing: {after:.2f} s, fired {done['fired']}"
-        f" (target 2 s: {verdict(after, 2)})"
+        f" ({load_average()}; target 2 s: {verdict(after, 2)})"
     )
     await robot_actions.set_enabled(hub, SystemActor(), rule_id, False)
 
@@ -300,7 +318,7 @@ async def unpaid_scan(hub: Hub, dsn: str, args: argparse.Namespace) -> None:
     print(
         f"unpaid scan over {args.deals} deals ({dated.split()[-1]} with a payment date, all"
         f" paid): worst of 5 ticks {scans[-1]:.2f} s (median {statistics.median(scans):.2f} s;"
-        f" target 2 s: {verdict(scans[-1], 2)})"
+        f" {load_average()}; target 2 s: {verdict(scans[-1], 2)})"
     )
     conn = await asyncpg.connect(dsn)
     try:
@@ -313,10 +331,13 @@ async def unpaid_scan(hub: Hub, dsn: str, args: argparse.Namespace) -> None:
         await conn.execute("ANALYZE deals")
     finally:
         await conn.close()
+    cpu = time.process_time()
     elapsed, done = await timed_tick(hub)
+    cpu = time.process_time() - cpu
     print(
         f"unpaid flagging: {done['fired']} deals flagged and notified in one tick in"
-        f" {elapsed:.2f} s (target 5 s for 10,000: {verdict(elapsed, 5 * args.flag / 10_000)})"
+        f" {elapsed:.2f} s (this process's CPU {cpu:.2f} s; {load_average()};"
+        f" target 5 s for 10,000: {verdict(elapsed, 5 * args.flag / 10_000)})"
     )
     await robot_actions.set_enabled(hub, SystemActor(), rule_id, False)
 
@@ -352,30 +373,40 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
     # Open deals in «Интерес» (i % 3 == 0, not closed), each moved once.
     targets = [i for i in range(3, args.deals, 3) if i % 5][:total]
     total = len(targets)
+    producers = args.producers if args.redis_url else 1
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     cpu = time.process_time()
     if args.redis_url:
-        # The moves come from another process (another node on the same database and Redis),
-        # so this process's loop holds only the listener, the robots and the watcher.
-        producer = await asyncio.create_subprocess_exec(
-            sys.executable,
-            __file__,
-            "--produce",
-            json.dumps(
-                {
-                    "url": hub.settings.database_url,
-                    "redis": args.redis_url,
-                    "prefix": hub.settings.redis_prefix,
-                    "stage": stages[1],
-                    "rate": args.rate,
-                    "deals": targets,
-                }
-            ),
-        )
-        await producer.wait()
+        # The moves come from other processes (other nodes on the same database and Redis),
+        # so this process's loop holds only the listener, the robots and the watcher. One
+        # producer process could not keep 200 moves/s (each move is a transaction that
+        # builds the deal's card): several share the rate, each its own slice of the deals,
+        # all on one schedule (the same start instant, the moves interleaved).
+        start_at = time.time() + PRODUCER_STARTUP_S
+        spawned = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                __file__,
+                "--produce",
+                json.dumps(
+                    {
+                        "url": hub.settings.database_url,
+                        "redis": args.redis_url,
+                        "prefix": hub.settings.redis_prefix,
+                        "stage": stages[1],
+                        "rate": args.rate / producers,
+                        "start_at": start_at + n / args.rate,
+                        "deals": targets[n::producers],
+                    }
+                ),
+            )
+            for n in range(producers)
+        ]
+        for producer in spawned:
+            await producer.wait()
     else:
-        await produce_moves(hub, targets, stages[1], args.rate)
-    sent = time.perf_counter() - started
+        await produce_moves(hub, targets, stages[1], args.rate, time.time())
     try:
         await asyncio.wait_for(all_seen.wait(), timeout=60)
     except TimeoutError:
@@ -383,40 +414,66 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
     # This process's CPU over the phase (the listener, the robots, the watcher, and the moves
     # unless they came from their own process): well under the wall time means the delays
     # were waits on the database, not this node's pace.
-    busy = (time.process_time() - cpu) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    load_after = os.getloadavg()[0]
     listener.close()
     listening.cancel()
     watcher.cancel()
+    # The rate achieved, as the robots' node heard it: the moves' events from the first to
+    # the last (the offered rate is only what the producers aimed at).
+    heard = sorted(moved_at.values())
+    achieved = (len(heard) - 1) / (heard[-1] - heard[0]) if len(heard) > 1 else math.nan
     delays.sort()
     floor = await bare_select_1(args.dsn)
     p99 = percentile(delays, 0.99)
     print(
-        f"event to action: {len(targets)} moves at {len(targets) / sent:.0f}/s, delay to the"
-        f" notice p50 {statistics.median(delays):.1f} ms, p99 {p99:.1f} ms ({p99 / floor:.0f}x"
-        f" the p99 of SELECT 1, {floor:.2f} ms; this process busy {busy:.0%} of the time;"
-        f" target 100 ms: {verdict(p99, 100)})"
+        f"event to action: {len(targets)} moves offered at {args.rate:.0f}/s by {producers}"
+        f" producer process(es), achieved {achieved:.0f}/s (the moves' events as heard);"
+        f" delay to the notice p50 {statistics.median(delays):.1f} ms, p99 {p99:.1f} ms"
+        f" ({p99 / floor:.0f}x the p99 of SELECT 1, {floor:.2f} ms); this process's CPU"
+        f" {cpu:.2f} s in {elapsed:.1f} s (busy {cpu / elapsed:.0%}); load average"
+        f" {load_before:.1f} -> {load_after:.1f}; target 100 ms at 200/s:"
+        f" {verdict(p99, 100) if achieved >= 0.95 * 200 else 'NOT MEASURED at 200/s'})"
     )
 
 
-async def produce_moves(hub: Hub, targets: list[int], stage_id: int, rate: float) -> None:
-    """Move each deal to `stage_id`, `rate` per second, a bounded number in flight (the
-    shared server's connections are not ours alone: an unbounded generator ran it out)."""
+async def produce_moves(
+    hub: Hub,
+    targets: list[int],
+    stage_id: int,
+    rate: float,
+    start_at: float,
+    own_process: bool = False,
+) -> None:
+    """Move each deal to `stage_id`, `rate` per second from the wall-clock instant
+    `start_at`, a bounded number in flight (the shared server's connections are not ours
+    alone: an unbounded generator ran it out). Prints how far behind its schedule it fell."""
     in_flight = asyncio.Semaphore(MOVES_IN_FLIGHT)
     running: set[asyncio.Task[Any]] = set()
+    late: list[float] = []
 
-    async def move(deal_id: int) -> None:
+    async def move(deal_id: int, due: float) -> None:
         async with in_flight:
+            late.append(time.time() - due)
             await deals.move_deal(hub, SystemActor(), deal_id, stage_id)
 
-    started = time.perf_counter()
     for n, deal_id in enumerate(targets):
-        wait = started + n / rate - time.perf_counter()
+        due = start_at + n / rate
+        wait = due - time.time()
         if wait > 0:
             await asyncio.sleep(wait)
-        task = asyncio.create_task(move(deal_id))
+        task = asyncio.create_task(move(deal_id, due))
         running.add(task)
         task.add_done_callback(running.discard)
     await asyncio.gather(*running)
+    late.sort()
+    print(
+        f"  producer {os.getpid()}: {len(targets)} moves at {rate:.0f}/s, started late by"
+        f" p50 {percentile(late, 0.5) * 1000:.0f} ms, max {late[-1] * 1000:.0f} ms"
+        + (f"; its process's CPU {time.process_time():.1f} s" if own_process else ""),
+        flush=True,
+    )
 
 
 async def producer_main(spec: dict[str, Any]) -> None:
@@ -426,12 +483,16 @@ async def producer_main(spec: dict[str, Any]) -> None:
     )
     hub = Hub(
         settings=settings,
-        db=Database(spec["url"]),
+        # A connection for each move in flight: beyond the pool's size each move would open
+        # (and introspect) a connection of its own and close it again.
+        db=Database(spec["url"], pool_size=MOVES_IN_FLIGHT, max_overflow=0),
         bus=create_bus(spec["redis"], spec["prefix"]),
     )
     await hub.bus.start()
     try:
-        await produce_moves(hub, spec["deals"], spec["stage"], spec["rate"])
+        await produce_moves(
+            hub, spec["deals"], spec["stage"], spec["rate"], spec["start_at"], own_process=True
+        )
     finally:
         await hub.bus.close()
         await hub.db.dispose()
@@ -449,6 +510,9 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="events per second")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--redis-url", default=None, help="publish on Redis, not in memory")
+    parser.add_argument(
+        "--producers", type=int, default=PRODUCERS, help="move producer processes (Redis only)"
+    )
     args = parser.parse_args()
 
     async with throwaway_database() as db:
@@ -473,7 +537,7 @@ async def main() -> None:
             loaded = await load(args.dsn, args, stages, datetime.now(UTC))
             print(
                 f"loaded {args.users} users, {args.deals} deals, {args.activities} activities"
-                f" in {loaded:.1f} s; bus: {'Redis' if args.redis_url else 'memory'}"
+                f" in {loaded:.1f} s into {name}; bus: {'Redis' if args.redis_url else 'memory'}"
             )
             await scan_and_flag(hub, args.dsn, args)
             await unpaid_scan(hub, args.dsn, args)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from types import UnionType
 from typing import Any, ClassVar, Self, get_args, get_origin, get_type_hints
@@ -342,6 +342,10 @@ class Envelope:
     kind: str
     payload: Mapping[str, Any]
     audience: Audience
+    # The payload and the audience as JSON, when the publisher encoded them already (the
+    # unit of work does, for event_log): the bus message is made of them, not encoded again.
+    # Not part of what the envelope is (equality, repr).
+    encoded: tuple[str, str] | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -350,6 +354,16 @@ class Envelope:
             "payload": dict(self.payload),
             "audience": self.audience.to_json(),
         }
+
+    def to_json_text(self) -> str:
+        """`to_json` as JSON text (what the Redis bus carries)."""
+        if self.encoded is None:
+            return json.dumps(self.to_json())
+        payload, audience = self.encoded
+        return (
+            f'{{"cursor": {int(self.cursor)}, "kind": {json.dumps(self.kind)},'
+            f' "payload": {payload}, "audience": {audience}}}'
+        )
 
     @cached_property
     def socket_frame(self) -> str:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actions import robot_batch, robot_bulk, robot_steps, unit_of_work
@@ -92,9 +92,13 @@ def _plain(value: Any) -> Any:
 
 
 async def snapshot(
-    session: AsyncSession, kind: str, ids: Iterable[int]
+    session: AsyncSession,
+    kind: str,
+    ids: Iterable[int],
+    condition: ColumnElement[bool] | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """The registry's fields of these objects, as the firing keeps them ("what matched")."""
+    """The registry's fields of these objects, as the firing keeps them ("what matched");
+    with `condition`, of those of them it holds for only."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -103,6 +107,8 @@ async def snapshot(
     stmt = select(*(column_of(kind, n).label(n) for n in names)).where(
         among(id_column(kind), wanted, dialect)
     )
+    if condition is not None:
+        stmt = stmt.where(condition)
     rows = (await session.execute(stmt)).mappings().all()
     return {int(row["id"]): {n: _plain(row[n]) for n in names} for row in rows}
 
