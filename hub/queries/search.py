@@ -1,6 +1,6 @@
 """Search across conversations and messages: a client by name, phone (any spelling), e-mail
 or request number, and messages by their words. PostgreSQL: Russian full text (GIN over
-to_tsvector('russian')) and trigrams (pg_trgm) for names and numbers; SQLite: the FTS5 table
+the stored to_tsvector('russian'), migration 0029) and trigrams (pg_trgm) for names and numbers; SQLite: the FTS5 table
 `messages_fts` (migration 0018) and plain scans for names, as embedded sizes allow."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Channel, Contact, Conversation, Direction, Identity, IdentityKind, Message
+from hub.models.comms import MESSAGE_SEARCH_VECTOR
 
 from .search_terms import SearchTerms, postgres_tsquery, snippet, sqlite_match
 from .shapes import Shape
@@ -134,8 +135,9 @@ def postgres_window(terms: SearchTerms, low: int, high: int, limit: int) -> Sele
     found = (
         select(Message.id)
         .where(
-            # The expression of ix_messages_text_fts (hub/models/comms.py), so it is used.
-            func.to_tsvector(russian, Message.text).op("@@")(
+            # The stored vector (migration 0029) under its GIN index: no row is parsed again,
+            # whichever way the planner reaches it.
+            literal_column(f"messages.{MESSAGE_SEARCH_VECTOR}").op("@@")(
                 func.to_tsquery(russian, postgres_tsquery(terms))
             ),
             Message.direction != Direction.system,
