@@ -7,11 +7,16 @@ const PONG_WITHIN_MS = 10000;
 const SEEN_LIMIT = 5000;
 
 export class LiveSocket {
-  constructor({ path, presence, onEvent, onHello, onResumed, onStatus, onMessage }) {
+  // `cursor`: where the page's own snapshot stands (the event log's newest id when the page
+  // was made), so the first hello resumes from it: a page that fetched its data before its
+  // socket was up is replayed what happened meanwhile. Without it the first hello's cursor
+  // is taken as is (the page fetches after the hello).
+  constructor({ path, presence, cursor = null, onEvent, onHello, onResumed, onStatus, onMessage }) {
     this.path = path;
     this.presence = presence;
     this.handlers = { onEvent, onHello, onResumed, onStatus, onMessage };
-    this.cursor = null; // the newest cursor seen; null until the first hello
+    this.cursor = cursor; // the newest cursor seen; null until the first hello
+    this.greeted = false;
     this.seen = new Set();
     this.attempts = 0;
     this.ws = null;
@@ -62,8 +67,9 @@ export class LiveSocket {
     if (message.type === "hello") {
       this.attempts = 0;
       this.startPinging();
-      const first = this.cursor === null;
-      if (first) this.cursor = message.cursor;
+      const first = !this.greeted;
+      this.greeted = true;
+      if (this.cursor === null) this.cursor = message.cursor;
       else this.send({ type: "resume", cursor: this.cursor });
       this.status("live");
       if (this.handlers.onHello) this.handlers.onHello(message, first);
