@@ -361,12 +361,12 @@ async def on_postgres(
             # The GIN build of migration 0029 over millions of rows: the default 64 MB of
             # maintenance_work_mem makes it spill many times; an operator upgrading a large
             # installation would raise it the same way (README.md, «bench/search.py»).
-            await admin.execute(f'ALTER DATABASE "{name}" SET maintenance_work_mem = \'1GB\'')
+            await admin.execute(f"ALTER DATABASE \"{name}\" SET maintenance_work_mem = '1GB'")
             print(f"postgres: loading into {name}", flush=True)
             loaded, migrated = await load_postgres(dsn, url, corpus)
             print(
-                f"postgres: loaded {corpus.messages} messages of {corpus.clients} clients by COPY in"
-                f" {loaded:.1f} s; upgrade to the stored search vector (migration 0029: table"
+                f"postgres: loaded {corpus.messages} messages of {corpus.clients} clients by COPY"
+                f" in {loaded:.1f} s; upgrade to the stored search vector (migration 0029: table"
                 f" rewrite + GIN index) in {migrated:.1f} s",
                 flush=True,
             )

@@ -200,9 +200,7 @@ def report(figures: list[dict[str, Any]], count: int, width: int, height: int) -
     line("navigation → list fetched", [f["fetched"] for f in figures])
     line("list drawn (rendered − fetched)", [f["rendered"] - f["fetched"] for f in figures])
     line("navigation → list rendered", [f["rendered"] for f in figures])
-    line(
-        "navigation → first page of «Мои» painted", [f["firstPage"] for f in figures], TARGET_MS
-    )
+    line("navigation → first page of «Мои» painted", [f["firstPage"] for f in figures], TARGET_MS)
     line("navigation → whole list painted", [f["painted"] for f in figures], TARGET_MS)
     line("re-render of the whole list (tab switch)", [f["rerender"] for f in figures])
 

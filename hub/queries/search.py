@@ -1,7 +1,8 @@
 """Search across conversations and messages: a client by name, phone (any spelling), e-mail
-or request number, and messages by their words. PostgreSQL: Russian full text (GIN over
-the stored to_tsvector('russian'), migration 0029) and trigrams (pg_trgm) for names and numbers; SQLite: the FTS5 table
-`messages_fts` (migration 0018) and plain scans for names, as embedded sizes allow."""
+or request number, and messages by their words. PostgreSQL: Russian full text (GIN over the
+stored to_tsvector('russian'), migration 0029) and trigrams (pg_trgm) for names and numbers;
+SQLite: the FTS5 table `messages_fts` (migration 0018) and plain scans for names, as embedded
+sizes allow."""
 
 from __future__ import annotations
 

@@ -112,12 +112,8 @@ async def test_a_message_edited_by_its_channel_or_erased_is_searched_by_what_it_
         assert message is not None
         await messages.apply_edit(uow, message, "Хочу лоджию утеплить", None)
 
-    assert [hit["conversation_id"] for hit in (await _search(api, "балкон"))["messages"]] == [
-        boris
-    ]
-    assert [hit["conversation_id"] for hit in (await _search(api, "лоджия"))["messages"]] == [
-        anna
-    ]
+    assert [hit["conversation_id"] for hit in (await _search(api, "балкон"))["messages"]] == [boris]
+    assert [hit["conversation_id"] for hit in (await _search(api, "лоджия"))["messages"]] == [anna]
     if backend.name == "postgres":
         assert await _stored_vector(api, anna) == "'лодж':2 'утепл':3 'хоч':1"
 
@@ -131,8 +127,6 @@ async def test_a_message_edited_by_its_channel_or_erased_is_searched_by_what_it_
     assert erased.status == 200, erased.body
     assert (await _search(api, "лоджию"))["messages"] == []
     assert (await _search(api, "хочу"))["messages"] == []
-    assert [hit["conversation_id"] for hit in (await _search(api, "балкон"))["messages"]] == [
-        boris
-    ]
+    assert [hit["conversation_id"] for hit in (await _search(api, "балкон"))["messages"]] == [boris]
     if backend.name == "postgres":
         assert await _stored_vector(api, anna) == ""
