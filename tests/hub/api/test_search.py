@@ -130,3 +130,17 @@ async def test_a_message_edited_by_its_channel_or_erased_is_searched_by_what_it_
     assert [hit["conversation_id"] for hit in (await _search(api, "балкон"))["messages"]] == [boris]
     if backend.name == "postgres":
         assert await _stored_vector(api, anna) == ""
+
+
+async def test_a_whole_address_or_number_finds_its_owner_and_a_part_finds_every_holder(
+    api: Api,
+) -> None:
+    anna = await api.inbound(name="Анна", phone="+79165550101", email="anna@example.ru")
+    joanna = await api.inbound(name="Жанна", phone="+79265550101", email="joanna@example.ru")
+
+    assert _conversations(await _search(api, "anna@example.ru")) == [anna]
+    assert _conversations(await _search(api, "8 916 555-01-01")) == [anna]
+    # Nobody has the whole address or number: a part of one is looked for.
+    assert _conversations(await _search(api, "nna@example.ru ")) == [joanna, anna]
+    assert _conversations(await _search(api, "555-01-01")) == [joanna, anna]
+    assert _conversations(await _search(api, "boris@example.ru")) == []
