@@ -6,7 +6,6 @@ sizes allow."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
@@ -70,7 +69,7 @@ def _contact_queries(terms: SearchTerms) -> dict[str, list[Select[tuple[int]]]]:
         emails = [
             _identity(IdentityKind.email, Identity.value.like(_like(terms.email), escape="\\"))
         ]
-        if _WHOLE_EMAIL.match(terms.email):
+        if terms.whole_email:
             emails.insert(0, _identity(IdentityKind.email, Identity.value == terms.email))
         found["email"] = emails
     if terms.words and not terms.phone and terms.number is None:
@@ -81,9 +80,6 @@ def _contact_queries(terms: SearchTerms) -> dict[str, list[Select[tuple[int]]]]:
             )
         ]
     return found
-
-
-_WHOLE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _identity(kind: IdentityKind, condition: ColumnElement[bool]) -> Select[tuple[int]]:

@@ -34,6 +34,9 @@ def test_postgres_looks_for_whole_words_and_the_last_one_as_a_prefix_too() -> No
     assert postgres_tsquery(parse_terms("балкон 5")) == "балкон & 5"  # a number is whole
     assert postgres_tsquery(parse_terms("8 (916) 012-34-56")) == "8 & 916 & 012 & 34 & 56"
     assert postgres_tsquery(parse_terms("№4711")) == "4711"
+    # A whole address is complete; a part of one may be being typed.
+    assert postgres_tsquery(parse_terms("Anna@Example.ru")) == "anna & example & ru"
+    assert postgres_tsquery(parse_terms("anna@exam")) == "anna & exam:*"
 
 
 def test_sqlite_words_lose_their_vowel_endings_but_keep_three_letters() -> None:
