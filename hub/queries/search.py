@@ -48,15 +48,15 @@ def _like(text_: str) -> str:
     return f"%{escaped}%"
 
 
-def _contact_queries(terms: SearchTerms) -> dict[str, list[Select[tuple[int]]]]:
+def _contact_queries(terms: SearchTerms) -> dict[str, list[Select[int]]]:
     """Per way the text may name a client, queries of contact ids tried in turn until one
     finds someone. A whole phone number or e-mail address is first looked up as it is stored
     (the unique index on identities: a fraction of a millisecond); only when nobody has it is
     it looked for as a part of one (the trigram index, whose posting lists for the trigrams
     every number or address shares, «+79», «916», «mai», run to a million rows each at a
     million clients: 70-250 ms a search, README.md, «bench/search.py»)."""
-    found: dict[str, list[Select[tuple[int]]]] = {}
-    phones: list[Select[tuple[int]]] = []
+    found: dict[str, list[Select[int]]] = {}
+    phones: list[Select[int]] = []
     if terms.phone:
         phones.append(_identity(IdentityKind.phone, Identity.value == terms.phone))
     if terms.digits:
@@ -82,7 +82,7 @@ def _contact_queries(terms: SearchTerms) -> dict[str, list[Select[tuple[int]]]]:
     return found
 
 
-def _identity(kind: IdentityKind, condition: ColumnElement[bool]) -> Select[tuple[int]]:
+def _identity(kind: IdentityKind, condition: ColumnElement[bool]) -> Select[int]:
     return select(Identity.contact_id).where(Identity.kind == kind, condition)
 
 
