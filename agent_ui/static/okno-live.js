@@ -9,13 +9,17 @@ const SEEN_LIMIT = 5000;
 export class LiveSocket {
   // `cursor`: where the page's own snapshot stands (the event log's newest id when the page
   // was made), so the first hello resumes from it: a page that fetched its data before its
-  // socket was up is replayed what happened meanwhile. Without it the first hello's cursor
-  // is taken as is (the page fetches after the hello).
+  // socket was up is replayed what happened meanwhile. Events at or below it are dropped
+  // (the server's replay starts a little below for late commits): they were committed before
+  // the page was made, so the data it fetched afterwards holds them, and replaying an old
+  // state over a newer one would undo what changed since. Without it the first hello's
+  // cursor is taken as is (the page fetches after the hello).
   constructor({ path, presence, cursor = null, onEvent, onHello, onResumed, onStatus, onMessage }) {
     this.path = path;
     this.presence = presence;
     this.handlers = { onEvent, onHello, onResumed, onStatus, onMessage };
     this.cursor = cursor; // the newest cursor seen; null until the first hello
+    this.floor = cursor; // events at or below it are in the page's own data
     this.greeted = false;
     this.seen = new Set();
     this.attempts = 0;
@@ -81,6 +85,7 @@ export class LiveSocket {
         return;
       }
       if (this.seen.has(message.cursor)) return;
+      if (this.floor !== null && message.cursor <= this.floor) return;
       this.remember(message.cursor);
       if (this.handlers.onEvent) this.handlers.onEvent(message);
       // Page-wide listeners (the top bar's task badge, reminders) hear every logged event

@@ -163,7 +163,7 @@ const changes = new Map();
 function upsert(conversation) {
   changes.set(conversation.id, (changes.get(conversation.id) || 0) + 1);
   // New work for me: it became mine now (not something the first list brought along).
-  if (mine(conversation) && !mine(state.conversations.get(conversation.id)) && !loading && !quiet) {
+  if (mine(conversation) && !mine(state.conversations.get(conversation.id)) && !loading) {
     attention.signal(t("notify.newWork", { name: conversation.contact.name || t("contact.noName") }),
       (conversation.last_message && conversation.last_message.text) || "", "conversation-" + conversation.id);
   }
@@ -298,7 +298,7 @@ function onMessageEvent(kind, payload) {
     if (message.direction === "in" && !conversation.waiting_since) conversation.waiting_since = message.created_at;
     if (message.direction === "out") conversation.waiting_since = null;
     if (message.direction === "in" || message.direction === "out") sla.refresh([conversation.id]);
-    if (message.direction === "in" && mine(conversation) && !quiet) {
+    if (message.direction === "in" && mine(conversation)) {
       attention.signal(conversation.contact.name || t("contact.noName"),
         t("notify.newMessage", { name: conversation.contact.name || t("contact.noName"),
           text: (message.text || "").slice(0, 120) }), "conversation-" + conversation.id);
@@ -315,21 +315,7 @@ function onEvent(event) {
   else applyEvent(event);
 }
 
-// An event replayed from before the page was made (the socket's first resume starts a little
-// below config.cursor, for late commits): the list fetched since most likely holds it, so it
-// is applied for its state without ringing as new work.
-let quiet = false;
-
 function applyEvent(event) {
-  quiet = event.cursor > 0 && event.cursor <= config.cursor;
-  try {
-    applyEventNow(event);
-  } finally {
-    quiet = false;
-  }
-}
-
-function applyEventNow(event) {
   const payload = event.payload;
   if (event.kind === "conversation.changed") upsert(payload.conversation);
   else if (event.kind === "message.created" || event.kind === "message.updated") onMessageEvent(event.kind, payload);
