@@ -16,9 +16,11 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from sqlalchemy import func, select
 
 from hub.auth import Principal, has_role
-from hub.models import Role
+from hub.host.appkeys import HUB
+from hub.models import EventLog, Role
 
 from .context import page_locale, session_principal
 from .keys import PAGES
@@ -70,9 +72,13 @@ async def workspace(request: web.Request) -> web.Response:
     if principal is None:
         raise _login_redirect(request)
     # The «Сегодня» panel and «Перезвонить» plan activities: whom for, in which zone.
-    return _page(
-        request, "workspace.html", principal, extra=await planning_config(request, principal)
-    )
+    extra = await planning_config(request, principal)
+    # The event log's newest id as the page is made: the page asks for its list at once,
+    # before its socket is up, and the socket's first hello resumes from here, so what
+    # happened between this moment and the socket's start is replayed, not lost.
+    async with request.app[HUB].db.sessions() as session:
+        extra["cursor"] = int((await session.scalar(select(func.max(EventLog.id)))) or 0)
+    return _page(request, "workspace.html", principal, extra=extra)
 
 
 async def _supervisor_page(request: web.Request, template: str) -> web.Response:

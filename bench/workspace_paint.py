@@ -4,7 +4,9 @@ Seeds N open conversations (a client, one message each) assigned to one operator
 whole app in-process on a loopback port, and opens the workspace in headless Chromium as that
 operator, R times (a fresh page each time). Each run reads the Performance API of the page:
 
-- `okno:list-fetched`: the conversation pages have arrived (after the socket's hello);
+- `okno:list-first-page-painted`: the first page of «Мои» (its top 200) on the screen, the
+  frame after it was drawn; the page asks for the list at once, not after the socket's hello;
+- `okno:list-fetched`: all the conversation pages have arrived;
 - `okno:list-rendered`: the list has been drawn into the DOM (workspace.js marks both);
 - painted: the first animation frame after that, i.e. the list is on the screen;
 - the render's own cost (rendered − fetched), and a re-render of the whole list (a tab switch
@@ -82,7 +84,10 @@ MEASURE = """async () => {
   mine.click();
   document.querySelector("#conversation-list").getBoundingClientRect(); // layout included
   const rerender = performance.now() - start;
+  // With more than a page of conversations the first page is drawn before the rest comes.
+  const firstPainted = mark("okno:list-first-page-painted");
   return { fetched: mark("okno:list-fetched").startTime,
+           firstPage: firstPainted ? firstPainted.startTime : painted,
            rendered: mark("okno:list-rendered").startTime,
            painted, items, fcp: paint ? paint.startTime : null, rerender, pages: pages.length,
            asked: Math.min(...pages.map((e) => e.startTime)),
@@ -195,7 +200,8 @@ def report(figures: list[dict[str, Any]], count: int, width: int, height: int) -
     line("navigation → list fetched", [f["fetched"] for f in figures])
     line("list drawn (rendered − fetched)", [f["rendered"] - f["fetched"] for f in figures])
     line("navigation → list rendered", [f["rendered"] for f in figures])
-    line("navigation → list painted", [f["painted"] for f in figures], TARGET_MS)
+    line("navigation → first page of «Мои» painted", [f["firstPage"] for f in figures], TARGET_MS)
+    line("navigation → whole list painted", [f["painted"] for f in figures], TARGET_MS)
     line("re-render of the whole list (tab switch)", [f["rerender"] for f in figures])
 
 

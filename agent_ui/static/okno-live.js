@@ -7,11 +7,20 @@ const PONG_WITHIN_MS = 10000;
 const SEEN_LIMIT = 5000;
 
 export class LiveSocket {
-  constructor({ path, presence, onEvent, onHello, onResumed, onStatus, onMessage }) {
+  // `cursor`: where the page's own snapshot stands (the event log's newest id when the page
+  // was made), so the first hello resumes from it: a page that fetched its data before its
+  // socket was up is replayed what happened meanwhile. Events at or below it are dropped
+  // (the server's replay starts a little below for late commits): they were committed before
+  // the page was made, so the data it fetched afterwards holds them, and replaying an old
+  // state over a newer one would undo what changed since. Without it the first hello's
+  // cursor is taken as is (the page fetches after the hello).
+  constructor({ path, presence, cursor = null, onEvent, onHello, onResumed, onStatus, onMessage }) {
     this.path = path;
     this.presence = presence;
     this.handlers = { onEvent, onHello, onResumed, onStatus, onMessage };
-    this.cursor = null; // the newest cursor seen; null until the first hello
+    this.cursor = cursor; // the newest cursor seen; null until the first hello
+    this.floor = cursor; // events at or below it are in the page's own data
+    this.greeted = false;
     this.seen = new Set();
     this.attempts = 0;
     this.ws = null;
@@ -62,8 +71,9 @@ export class LiveSocket {
     if (message.type === "hello") {
       this.attempts = 0;
       this.startPinging();
-      const first = this.cursor === null;
-      if (first) this.cursor = message.cursor;
+      const first = !this.greeted;
+      this.greeted = true;
+      if (this.cursor === null) this.cursor = message.cursor;
       else this.send({ type: "resume", cursor: this.cursor });
       this.status("live");
       if (this.handlers.onHello) this.handlers.onHello(message, first);
@@ -75,6 +85,7 @@ export class LiveSocket {
         return;
       }
       if (this.seen.has(message.cursor)) return;
+      if (this.floor !== null && message.cursor <= this.floor) return;
       this.remember(message.cursor);
       if (this.handlers.onEvent) this.handlers.onEvent(message);
       // Page-wide listeners (the top bar's task badge, reminders) hear every logged event

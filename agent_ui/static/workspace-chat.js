@@ -15,6 +15,9 @@ export class ChatSignals {
     thread.text.addEventListener("input", () => this.typed());
     document.addEventListener("visibilitychange", () => this.readSoon());
     window.addEventListener("focus", () => this.readSoon());
+    // Read marks travel on the socket: one opened before it was up (the list comes before the
+    // socket's hello) or while it was away is reported when it is back.
+    window.addEventListener("okno:hello", () => this.readSoon());
   }
 
   onEvent(event) {

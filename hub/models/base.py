@@ -27,6 +27,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 POSTGRES_ONLY = "postgres_only"
 SQLITE_FTS_PREFIX = "messages_fts"
+# PostgreSQL columns kept by their migration's DDL and deliberately not mapped (table, column):
+# messages' stored search vector (hub/models/comms.py, MESSAGE_SEARCH_VECTOR).
+UNMAPPED_POSTGRES_COLUMNS = {("messages", "search_vector")}
 
 
 def postgres_only(index: Index) -> Index:
@@ -46,6 +49,8 @@ def include_object_for(dialect: str) -> Any:
     ) -> bool:
         if type_ == "index" and not reflected and obj.info.get(POSTGRES_ONLY):
             return dialect == "postgresql"
+        if type_ == "column" and reflected and compare_to is None:
+            return (obj.table.name, name) not in UNMAPPED_POSTGRES_COLUMNS
         # SQLite's full-text tables (and their shadow tables) are kept by raw DDL and
         # triggers, as SQLAlchemy has no model of a virtual table.
         if type_ == "table" and reflected and (name or "").startswith(SQLITE_FTS_PREFIX):

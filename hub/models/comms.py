@@ -24,8 +24,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, BigId, JSONType, UtcDateTime, postgres_only, utcnow
 from .people import _enum
 
-# The expression the full-text index is built on; search queries repeat it to use the index.
-MESSAGE_TSVECTOR = "to_tsvector('russian'::regconfig, text)"
+# PostgreSQL: messages' Russian search vector, a column GENERATED ALWAYS AS
+# (to_tsvector('russian', text)) STORED with a GIN index (migration 0029), so a search never
+# parses a message again. Not mapped: SQLite has no such column (its FTS5 table is
+# `messages_fts`), and no read of a Message should carry the vector; the search query names
+# it (hub/queries/search.py) and the drift test is told about it (base.include_object_for).
+MESSAGE_SEARCH_VECTOR = "search_vector"
+MESSAGE_SEARCH_VECTOR_INDEX = "ix_messages_search_vector"
 
 
 class InboundStatus(enum.StrEnum):
@@ -160,10 +165,15 @@ class Message(Base):
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         # Edits, replies and e-mail threading look messages up by the channel's own id.
         Index("ix_messages_external_id", "external_id"),
-        # Search (hub/queries/search.py): Russian full text on PostgreSQL. SQLite has the
-        # FTS5 table `messages_fts` instead, kept by triggers (migration 0018).
+        # Search (hub/queries/search.py): Russian full text on PostgreSQL, a GIN index on the
+        # stored vector (MESSAGE_SEARCH_VECTOR). SQLite has the FTS5 table `messages_fts`
+        # instead, kept by triggers (migration 0018).
         postgres_only(
-            Index("ix_messages_text_fts", sql_text(MESSAGE_TSVECTOR), postgresql_using="gin")
+            Index(
+                MESSAGE_SEARCH_VECTOR_INDEX,
+                sql_text(MESSAGE_SEARCH_VECTOR),
+                postgresql_using="gin",
+            )
         ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -12,6 +12,7 @@ from routing.identity import normalise_phone
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"^\s*(?:№|#|n|no\.?)?\s*(\d{1,18})\s*$", re.IGNORECASE)
 _NOT_DIGIT = re.compile(r"\D")
+_WHOLE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A part of a phone number worth looking for (fewer digits match half the base).
 MIN_PHONE_DIGITS = 5
 MAX_WORDS = 8
@@ -26,6 +27,11 @@ class SearchTerms:
     digits: str | None  # the digits of a phone-like text, to find a number by its part
     email: str | None
     number: int | None  # «№123», «#123» or «123»: a request (conversation) number
+
+    @property
+    def whole_email(self) -> bool:
+        """A complete address (someone@domain.tld), not a part of one."""
+        return self.email is not None and _WHOLE_EMAIL.match(self.email) is not None
 
     @property
     def empty(self) -> bool:
@@ -50,10 +56,20 @@ def parse_terms(text: str, region: str = "RU") -> SearchTerms:
 
 
 def postgres_tsquery(terms: SearchTerms) -> str:
-    """Every word, the last one also as a prefix («замер» finds «замера», «зам» while
-    typing); only word characters reach to_tsquery, so no input can break its syntax."""
-    parts = [f"{word}:*" for word in terms.words]
-    return " & ".join(parts)
+    """Every word in any of its forms (the Russian stemmer: «замера» finds «замер»), the last
+    one also as a prefix («зам» while typing) unless it is a number or the text a whole e-mail
+    address; only word characters reach to_tsquery, so no input can break its syntax.
+
+    Why so few prefixes: for a prefix the GIN index gathers every lexeme it starts, and all
+    their rows, before the words are intersected, and it does so in every window of ids
+    (hub/queries/search.py); whole words are intersected by skipping through their lists, and
+    one that no message holds ends the search at once. A number is looked for whole: as a
+    prefix the short groups of a phone number («8 (916) 047-50-00»: «00:*», «50:*») start
+    half the numbers written in messages, 0.15-0.3 s a window at 10,000,000 messages, where
+    whole they cost microseconds (README.md, «bench/search.py»)."""
+    *whole, last = terms.words
+    complete = last.isdigit() or terms.whole_email
+    return " & ".join([*whole, last if complete else f"{last}:*"])
 
 
 # Russian words change their endings («лоджия», «лоджии», «лоджию»); FTS5 has no Russian

@@ -1,15 +1,17 @@
 """Search on both backends: a client's conversations by phone in any spelling, e-mail, name
 and request number; messages by their words in any form and case, newest first and paged; a
-message whose text was edited is found by its new words only."""
+message whose text was edited is found by its new words only, and one erased with its
+client's personal data by none (PostgreSQL: the stored search vector follows the text)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, text, update
 
-from hub.actions import unit_of_work
-from hub.models import Message
+from hub.actions import messages, unit_of_work
+from hub.models import Conversation, Message, Role
+from tests.conftest import Backend
 from tests.hub.api.conftest import Api
 
 
@@ -87,3 +89,58 @@ async def test_an_edited_message_is_found_by_its_new_words(api: Api) -> None:
     assert (await _search(api, "балкон"))["messages"] == []
     found = await _search(api, "лоджию")
     assert [hit["conversation_id"] for hit in found["messages"]] == [conversation]
+
+
+async def _stored_vector(api: Api, conversation: int) -> str:
+    """PostgreSQL's stored search vector of the conversation's message, as text."""
+    async with unit_of_work(api.hub) as uow:
+        vector = await uow.session.scalar(
+            text("SELECT search_vector::text FROM messages WHERE conversation_id = :id"),
+            {"id": conversation},
+        )
+    return str(vector)
+
+
+async def test_a_message_edited_by_its_channel_or_erased_is_searched_by_what_it_now_says(
+    api: Api, backend: Backend
+) -> None:
+    await api.add_user("root", Role.admin)
+    anna = await api.inbound(name="Анна Соколова", phone="+79160000011", text="Хочу балкон")
+    boris = await api.inbound(name="Борис", phone="+79160000012", text="Балкон течёт")
+    async with unit_of_work(api.hub) as uow:
+        message = await uow.session.scalar(select(Message).where(Message.conversation_id == anna))
+        assert message is not None
+        await messages.apply_edit(uow, message, "Хочу лоджию утеплить", None)
+
+    assert [hit["conversation_id"] for hit in (await _search(api, "балкон"))["messages"]] == [boris]
+    assert [hit["conversation_id"] for hit in (await _search(api, "лоджия"))["messages"]] == [anna]
+    if backend.name == "postgres":
+        assert await _stored_vector(api, anna) == "'лодж':2 'утепл':3 'хоч':1"
+
+    async with unit_of_work(api.hub) as uow:
+        contact = await uow.session.scalar(
+            select(Conversation.contact_id).where(Conversation.id == anna)
+        )
+    erased = await api.post(
+        f"/api/v1/contacts/{contact}/erase", "root", {"confirm_name": "Анна Соколова"}
+    )
+    assert erased.status == 200, erased.body
+    assert (await _search(api, "лоджию"))["messages"] == []
+    assert (await _search(api, "хочу"))["messages"] == []
+    assert [hit["conversation_id"] for hit in (await _search(api, "балкон"))["messages"]] == [boris]
+    if backend.name == "postgres":
+        assert await _stored_vector(api, anna) == ""
+
+
+async def test_a_whole_address_or_number_finds_its_owner_and_a_part_finds_every_holder(
+    api: Api,
+) -> None:
+    anna = await api.inbound(name="Анна", phone="+79165550101", email="anna@example.ru")
+    joanna = await api.inbound(name="Жанна", phone="+79265550101", email="joanna@example.ru")
+
+    assert _conversations(await _search(api, "anna@example.ru")) == [anna]
+    assert _conversations(await _search(api, "8 916 555-01-01")) == [anna]
+    # Nobody has the whole address or number: a part of one is looked for.
+    assert _conversations(await _search(api, "nna@example.ru ")) == [joanna, anna]
+    assert _conversations(await _search(api, "555-01-01")) == [joanna, anna]
+    assert _conversations(await _search(api, "boris@example.ru")) == []

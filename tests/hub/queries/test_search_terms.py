@@ -3,7 +3,13 @@ rough Russian stem SQLite searches by; the snippet around the found word."""
 
 from __future__ import annotations
 
-from hub.queries.search_terms import parse_terms, rough_stem, snippet, sqlite_match
+from hub.queries.search_terms import (
+    parse_terms,
+    postgres_tsquery,
+    rough_stem,
+    snippet,
+    sqlite_match,
+)
 
 
 def test_a_phone_in_any_spelling_reads_as_one_number() -> None:
@@ -21,6 +27,16 @@ def test_email_number_and_words() -> None:
     assert parse_terms("#77").number == 77
     assert parse_terms("заявка 12").number is None
     assert parse_terms('Ёлки "OR" *палки:').words == ("елки", "or", "палки")
+
+
+def test_postgres_looks_for_whole_words_and_the_last_one_as_a_prefix_too() -> None:
+    assert postgres_tsquery(parse_terms("замера балкона")) == "замера & балкона:*"
+    assert postgres_tsquery(parse_terms("балкон 5")) == "балкон & 5"  # a number is whole
+    assert postgres_tsquery(parse_terms("8 (916) 012-34-56")) == "8 & 916 & 012 & 34 & 56"
+    assert postgres_tsquery(parse_terms("№4711")) == "4711"
+    # A whole address is complete; a part of one may be being typed.
+    assert postgres_tsquery(parse_terms("Anna@Example.ru")) == "anna & example & ru"
+    assert postgres_tsquery(parse_terms("anna@exam")) == "anna & exam:*"
 
 
 def test_sqlite_words_lose_their_vowel_endings_but_keep_three_letters() -> None:
