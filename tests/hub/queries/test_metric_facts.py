@@ -193,6 +193,7 @@ async def test_what_a_reply_and_a_customer_message_cost(world: World) -> None:
         "SELECT teams.id, teams.business_hours",  # working time: the team's hours
         "SELECT calendar_days.day, calendar_days.kind",  # and the production calendar
         "INSERT INTO metric_facts",
+        "INSERT INTO metric_days",  # the day's roll-ups: the difference, one upsert
     ]
 
 
