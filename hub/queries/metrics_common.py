@@ -94,7 +94,11 @@ def share(part: int, whole: int) -> float | None:
 
 def time_key(moment: datetime, group_by: str, tz: str) -> str:
     """The local day (YYYY-MM-DD) or ISO week (YYYY-Www) of an instant."""
-    local = moment.astimezone(ZoneInfo(tz)).date()
+    return day_key(moment.astimezone(ZoneInfo(tz)).date(), group_by)
+
+
+def day_key(local: date, group_by: str) -> str:
+    """A local day's key: the day itself (YYYY-MM-DD) or its ISO week (YYYY-Www)."""
     if group_by == "day":
         return local.isoformat()
     year, week, _ = local.isocalendar()
