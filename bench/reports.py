@@ -191,8 +191,9 @@ async def main() -> None:
         help="with --reuse: derive the facts again (and time it); without --reuse always done",
     )
     parser.add_argument(
-        "--load-only", action="store_true", help="with --keep: load the rows and stop (no facts)"
+        "--no-rebuild", action="store_true", help="load the rows only, no facts (with --keep)"
     )
+    parser.add_argument("--measure-nothing", action="store_true", help="stop before the API")
     args = parser.parse_args()
 
     async with database(args.keep or args.reuse) as db:
@@ -219,10 +220,10 @@ async def main() -> None:
                 )
             else:
                 token = await boss_token(app[HUB])
-            if args.load_only:
-                return
-            if args.reuse is None or args.rebuild:
+            if args.rebuild if args.reuse else not args.no_rebuild:
                 await timed_rebuild(app[HUB], dsn)
+            if args.measure_nothing:
+                return
             floor = await bare_select_1(dsn, 2000)
             print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")
             figures = [

@@ -43,7 +43,8 @@ class ReportQuery(Query):
     operator: RowId | None = None
     exact_only: bool = Field(
         default=False,
-        description="Leave out calls some of whose times are estimates (resynced: an answer or an end in a PBX link gap).",
+        description="Leave out calls some of whose times are estimates (resynced: answered "
+        "or ended while the PBX link was down).",
     )
     short_abandon_s: float = Field(default=5.0, ge=0, le=600)
     service_level_s: float = Field(default=20.0, ge=0, le=3600)

@@ -158,6 +158,15 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # A person's latest reply (the board's «last reply today»): messages with a person
+        # as author only, so a customer's message adds no index entry.
+        Index(
+            "ix_messages_author_created",
+            "author_user_id",
+            "created_at",
+            postgresql_where=sql_text("author_user_id IS NOT NULL"),
+            sqlite_where=sql_text("author_user_id IS NOT NULL"),
+        ),
         # Edits, replies and e-mail threading look messages up by the channel's own id.
         Index("ix_messages_external_id", "external_id"),
         # Search (hub/queries/search.py): Russian full text on PostgreSQL. SQLite has the

@@ -181,20 +181,25 @@ async def _operators(
         .group_by(Conversation.assignee_id)
         .subquery()
     )
-    replies = (
-        select(Message.author_user_id.label("user_id"), func.max(Message.created_at).label("at"))
-        .where(Message.direction == Direction.outbound, Message.created_at >= day_start)
-        .group_by(Message.author_user_id)
-        .subquery()
+    # Per person, one backward step of their replies' index (not a pass over the day's
+    # messages of everyone).
+    replied = (
+        select(func.max(Message.created_at))
+        .where(
+            Message.author_user_id == User.id,
+            Message.author_user_id.is_not(None),
+            Message.direction == Direction.outbound,
+            Message.created_at >= day_start,
+        )
+        .scalar_subquery()
     )
     stmt = (
         select(
             User.id, User.name, User.presence, User.on_call, User.max_conversations,
             User.last_assigned_at, func.coalesce(held.c.count, 0),
-            func.coalesce(held.c.load, 0.0), replies.c.at,
+            func.coalesce(held.c.load, 0.0), replied,
         )
         .outerjoin(held, held.c.user_id == User.id)
-        .outerjoin(replies, replies.c.user_id == User.id)
         .where(*rotation)
         .order_by(User.name, User.id)
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""metric_days: daily roll-ups of the metric facts (issue #14)
+"""metric_days: daily roll-ups of the metric facts; indexes for the board (issue #14)
 
 Revision ID: 0030
 Revises: 0028
@@ -27,6 +27,18 @@ _SUMS = ('facts', 'value_facts', 'value_us', 'work_facts', 'work_us')
 
 
 def upgrade() -> None:
+    # The board: a person's latest reply, and who is on a live call (neither read the whole
+    # messages or calls table any more).
+    op.create_index(
+        'ix_messages_author_created', 'messages', ['author_user_id', 'created_at'],
+        postgresql_where=sa.text('author_user_id IS NOT NULL'),
+        sqlite_where=sa.text('author_user_id IS NOT NULL'),
+    )
+    op.create_index(
+        'ix_calls_live_answered', 'calls', ['answered_by_user_id'],
+        postgresql_where=sa.text('answered_at IS NOT NULL AND ended_at IS NULL'),
+        sqlite_where=sa.text('answered_at IS NOT NULL AND ended_at IS NULL'),
+    )
     table = op.create_table(
         'metric_days',
         sa.Column('day', sa.Date(), nullable=False),
@@ -84,3 +96,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('metric_days')
+    op.drop_index('ix_calls_live_answered', table_name='calls')
+    op.drop_index('ix_messages_author_created', table_name='messages')
