@@ -108,8 +108,8 @@ async def _write_facts(session: AsyncSession, facts: Sequence[Fact]) -> None:
 def _old_facts(rows: Iterable[Any]) -> DaySums:
     """The roll-up sums of the facts a refresh deleted, to take away."""
     taken = DaySums()
-    for row in rows:
-        taken.add(*row, sign=-1)
+    for kind, cohort_at, team_id, channel_id, operator_id, flags, value_s, work_s in rows:
+        taken.add(kind, cohort_at, team_id, channel_id, operator_id, flags, value_s, work_s, -1)
     return taken
 
 
@@ -206,7 +206,7 @@ async def refresh(session: AsyncSession, events: Sequence[Event]) -> None:
         await _refresh_calls(session, calls, _through(events))
 
 
-async def _ids(session: AsyncSession, stmt: Select[tuple[int]]) -> list[int]:
+async def _ids(session: AsyncSession, stmt: Select[int]) -> list[int]:
     return list((await session.execute(stmt)).scalars())
 
 
@@ -243,12 +243,14 @@ async def rebuild(hub: Hub, since: datetime) -> tuple[int, int]:
             .where(Conversation.created_at >= since)
             .order_by(Conversation.id),
         )
-        for low, high in _ranges(ids):
+        for done, (low, high) in enumerate(_ranges(ids), 1):
             where = [Conversation.id.between(low, high), Conversation.created_at >= since]
             facts = await conversation_facts(session, where, reopened, work)
             work.forget_durations()
             sums.add_facts(facts)
             await _write_facts(session, facts)
+            # A year of history takes minutes: say how far it got.
+            log.info("metric facts: %d of %d conversations", min(done * _BATCH, len(ids)), len(ids))
         call_ids = await _ids(
             session, select(Call.id).where(Call.started_at >= since).order_by(Call.id)
         )

@@ -178,39 +178,30 @@ def stats_of_rows(
     facts: Sequence[FactRow], key_of: Any, with_work: bool, bounds: Thresholds = Thresholds()
 ) -> tuple[dict[str, dict[str, KindStats]], dict[str, KindStats]]:
     """What `fact_stats` answers, worked out here from the facts (SQLite)."""
-    values: dict[tuple[str, str], list[float]] = {}
-    works: dict[tuple[str, str], list[float]] = {}
-    counts: dict[tuple[str, str], int] = {}
-    for fact in facts:
-        for group in (key_of(fact), None):
-            key = (group or "", fact.kind) if group is not None else ("\0total", fact.kind)
-            counts[key] = counts.get(key, 0) + 1
-            if fact.value_s is not None:
-                values.setdefault(key, []).append(fact.value_s)
-            if fact.work_s is not None:
-                works.setdefault(key, []).append(fact.work_s)
 
-    def stat(found: list[float]) -> Stat:
-        return Stat(len(found), sum(found) if found else None,
-                    percentile(found, 0.5), percentile(found, 0.9))  # fmt: skip
-
-    grouped: dict[str, dict[str, KindStats]] = {}
-    total: dict[str, KindStats] = {}
-    for key, count in counts.items():
-        found = values.get(key, [])
-        kind_stats = KindStats(
-            Stat(count, sum(found) if found else None,
-                 percentile(found, 0.5), percentile(found, 0.9)),
-            stat(works.get(key, [])) if with_work else None,
-            sum(1 for v in found if v < bounds.below),
-            sum(1 for v in found if v <= bounds.within),
-            sum(1 for v in found if v <= bounds.within_long),
+    def stats(rows: list[FactRow]) -> KindStats:
+        values = [row.value_s for row in rows if row.value_s is not None]
+        works = [row.work_s for row in rows if row.work_s is not None]
+        return KindStats(
+            Stat(len(rows), sum(values) if values else None,
+                 percentile(values, 0.5), percentile(values, 0.9)),
+            Stat(len(works), sum(works) if works else None,
+                 percentile(works, 0.5), percentile(works, 0.9)) if with_work else None,
+            sum(1 for v in values if v < bounds.below),
+            sum(1 for v in values if v <= bounds.within),
+            sum(1 for v in values if v <= bounds.within_long),
         )  # fmt: skip
-        if key[0] == "\0total":
-            total[key[1]] = kind_stats
-        else:
-            grouped.setdefault(key[0], {})[key[1]] = kind_stats
-    return grouped, total
+
+    by_group: dict[str, dict[str, list[FactRow]]] = {}
+    by_kind: dict[str, list[FactRow]] = {}
+    for fact in facts:
+        by_group.setdefault(key_of(fact), {}).setdefault(fact.kind, []).append(fact)
+        by_kind.setdefault(fact.kind, []).append(fact)
+    grouped = {
+        group: {kind: stats(rows) for kind, rows in kinds.items()}
+        for group, kinds in by_group.items()
+    }
+    return grouped, {kind: stats(rows) for kind, rows in by_kind.items()}
 
 
 def rollup_days(period: Period) -> tuple[date, date] | None:
