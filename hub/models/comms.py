@@ -114,6 +114,21 @@ class Conversation(Base):
         # The SLA check looks for clocks that stopped late among recent answers and closes.
         Index("ix_conversations_first_response_at", "first_response_at"),
         Index("ix_conversations_closed_at", "closed_at"),
+        # The board: the load each operator holds (an index-only read of the open ones), and
+        # the conversations whose customer waits now.
+        Index(
+            "ix_conversations_open_assignee",
+            "assignee_id",
+            "weight",
+            postgresql_where=sql_text("status = 'open'"),
+            sqlite_where=sql_text("status = 'open'"),
+        ),
+        Index(
+            "ix_conversations_waiting_since",
+            "waiting_since",
+            postgresql_where=sql_text("waiting_since IS NOT NULL"),
+            sqlite_where=sql_text("waiting_since IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))

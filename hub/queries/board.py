@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import (
@@ -177,7 +177,9 @@ async def _operators(
             func.count().label("count"),
             func.sum(Conversation.weight).label("load"),
         )
-        .where(Conversation.status == ConversationStatus.open)
+        # Spelt as a literal, not a parameter: a prepared statement's generic plan could not
+        # prove the partial index's `status = 'open'` and would read every conversation.
+        .where(Conversation.status == literal_column("'open'"))
         .group_by(Conversation.assignee_id)
         .subquery()
     )

@@ -39,6 +39,15 @@ def upgrade() -> None:
         postgresql_where=sa.text('answered_at IS NOT NULL AND ended_at IS NULL'),
         sqlite_where=sa.text('answered_at IS NOT NULL AND ended_at IS NULL'),
     )
+    op.create_index(
+        'ix_conversations_open_assignee', 'conversations', ['assignee_id', 'weight'],
+        postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"),
+    )
+    op.create_index(
+        'ix_conversations_waiting_since', 'conversations', ['waiting_since'],
+        postgresql_where=sa.text('waiting_since IS NOT NULL'),
+        sqlite_where=sa.text('waiting_since IS NOT NULL'),
+    )
     table = op.create_table(
         'metric_days',
         sa.Column('day', sa.Date(), nullable=False),
@@ -97,4 +106,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('metric_days')
     op.drop_index('ix_calls_live_answered', table_name='calls')
+    op.drop_index('ix_conversations_waiting_since', table_name='conversations')
+    op.drop_index('ix_conversations_open_assignee', table_name='conversations')
     op.drop_index('ix_messages_author_created', table_name='messages')
