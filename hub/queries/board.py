@@ -247,11 +247,21 @@ async def board_state(
 ) -> BoardOut:
     today = period_of("today", now, tz)
     where = _scope(team_id, channel_id)
+    # Only the figures the board shows are ranked: first responses, and the lost calls'
+    # call-back times (the rest are counts the roll-ups hold).
     responses = figures_of(
-        (await conversation_report(session, today, "none", Filters(team_id, channel_id))).total
+        (
+            await conversation_report(
+                session, today, "none", Filters(team_id, channel_id), ranked=("frt",)
+            )
+        ).total
     )
     calls = call_figures_of(
-        (await call_report(session, today, "none", CallSettings(team_id, channel_id))).total
+        (
+            await call_report(
+                session, today, "none", CallSettings(team_id, channel_id), ranked=("lost",)
+            )
+        ).total
     )
     operators = await _operators(session, team_id, today.start)
     talking = await _on_calls(session)

@@ -10,7 +10,7 @@ they need no facts of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,9 +129,11 @@ async def call_report(
     settings: CallSettings,
     members: bool = False,
     use_rollups: bool = True,
+    ranked: Sequence[str] = RANKED,
 ) -> CallReport:
     """The report's rows and total; `members`: with the call ids behind each figure;
-    `use_rollups=False`: every figure from the facts."""
+    `use_rollups=False`: every figure from the facts; `ranked`: the kinds of RANKED whose
+    percentiles or threshold counts are wanted (the others: counts and averages only)."""
     chosen = FactFilter(
         settings.team_id, settings.channel_id, settings.operator_id, settings.exact_only
     )
@@ -146,19 +148,19 @@ async def call_report(
         # the report is asked with from the facts of the kinds that carry those values.
         sums = await day_sums(session, days, CALL_KINDS, chosen, group_by)
         if is_postgresql(session):
-            ranked, ranked_total = await fact_stats(
-                session, period, RANKED, chosen, group_by, with_work=False, bounds=bounds
+            ranks, ranks_total = await fact_stats(
+                session, period, ranked, chosen, group_by, with_work=False, bounds=bounds
             )
         else:
-            valued = await fact_rows(session, period, RANKED, chosen)
-            ranked, ranked_total = stats_of_rows(
+            valued = await fact_rows(session, period, ranked, chosen)
+            ranks, ranks_total = stats_of_rows(
                 valued, call_key_function(group_by, period.tz), with_work=False, bounds=bounds
             )
         rows = [
-            _stats_bucket(key, merged(kinds, ranked.get(key, {}), with_work=False))
+            _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=False))
             for key, kinds in sorted(sums.grouped.items())
         ]
-        return CallReport(rows, _stats_bucket("all", merged(sums.total, ranked_total, False)))
+        return CallReport(rows, _stats_bucket("all", merged(sums.total, ranks_total, False)))
     if is_postgresql(session) and not members:
         grouped, total = await fact_stats(
             session, period, CALL_KINDS, chosen, group_by, with_work=False, bounds=bounds

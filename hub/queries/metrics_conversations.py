@@ -12,7 +12,7 @@ one grouped statement over them and their conversations adds them to the same ro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,10 +159,13 @@ async def conversation_report(
     filters: Filters,
     members: bool = False,
     use_rollups: bool = True,
+    ranked: Sequence[str] = DURATIONS,
 ) -> ConversationReport:
     """The report's rows and total; `members`: with the conversation ids behind each figure
     (a drill-down), which means reading the facts rather than only their statistics.
-    `use_rollups=False`: every figure from the facts (what the roll-ups are checked against)."""
+    `use_rollups=False`: every figure from the facts (what the roll-ups are checked against);
+    `ranked`: the durations whose percentiles are wanted (ranked over their facts; the others
+    get only their counts and averages, from the roll-ups)."""
     chosen = FactFilter(filters.team_id, filters.channel_id, filters.operator_id)
     breaches = await _breaches(session, period, filters)
     days = None if members or not use_rollups else rollup_days(period)
@@ -171,19 +174,19 @@ async def conversation_report(
         # exactly, from one pass over the facts of the duration kinds only.
         sums = await day_sums(session, days, CONVERSATION_KINDS, chosen, group_by)
         if is_postgresql(session):
-            ranked, ranked_total = await fact_stats(
-                session, period, DURATIONS, chosen, group_by, with_work=True
+            ranks, ranks_total = await fact_stats(
+                session, period, ranked, chosen, group_by, with_work=True
             )
         else:
-            durations = await fact_rows(session, period, DURATIONS, chosen)
-            ranked, ranked_total = stats_of_rows(
+            durations = await fact_rows(session, period, ranked, chosen)
+            ranks, ranks_total = stats_of_rows(
                 durations, key_function(group_by, period.tz), with_work=True
             )
         rows = [
-            _stats_bucket(key, merged(kinds, ranked.get(key, {}), with_work=True))
+            _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=True))
             for key, kinds in sorted(sums.grouped.items())
         ]
-        totals = [_stats_bucket("all", merged(sums.total, ranked_total, with_work=True))]
+        totals = [_stats_bucket("all", merged(sums.total, ranks_total, with_work=True))]
     elif is_postgresql(session) and not members:
         grouped, total = await fact_stats(
             session, period, CONVERSATION_KINDS, chosen, group_by, with_work=True
