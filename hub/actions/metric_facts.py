@@ -255,13 +255,16 @@ async def rebuild(hub: Hub, since: datetime) -> tuple[int, int]:
             session, select(Call.id).where(Call.started_at >= since).order_by(Call.id)
         )
         counted = 0
-        for low, high in _ranges(call_ids):
+        for done, (low, high) in enumerate(_ranges(call_ids), 1):
             facts = await call_facts(
                 session, [Call.id.between(low, high), Call.started_at >= since]
             )
             counted += len({f.subject_id for f in facts})
             sums.add_facts(facts)
             await _write_facts(session, facts)
+            log.info(
+                "metric facts: %d of %d calls", min(done * _BATCH, len(call_ids)), len(call_ids)
+            )
         rows = sums.rows()
         if is_postgresql(session):
             await _copy(session, "metric_days", metric_days.KEY + metric_days.SUMS,
