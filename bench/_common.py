@@ -88,6 +88,29 @@ async def throwaway_database(admin_dsn: str = PG_ADMIN_DSN) -> AsyncIterator[Thr
 
 
 @contextlib.asynccontextmanager
+async def database(name: str | None) -> AsyncIterator[Throwaway]:
+    """A throwaway database, or (--keep / --reuse) the named one, left in place."""
+    if name is None:
+        async with throwaway_database() as db:
+            yield db
+        return
+    if not name.startswith("okno_bench_"):
+        raise SystemExit("--keep/--reuse: the name must start with okno_bench_")
+    scheme, rest = PG_ADMIN_DSN.split("://", 1)
+    user_host = rest.rsplit("/", 1)[0]
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield Throwaway(
+        name, f"{scheme}://{user_host}/{name}", f"postgresql+asyncpg://{user_host}/{name}"
+    )
+
+
+@contextlib.asynccontextmanager
 async def redis_prefix(url: str = REDIS_URL) -> AsyncIterator[str]:
     """A unique key prefix; its keys are deleted afterwards."""
     prefix = f"okno-bench-{uuid.uuid4().hex[:8]}:"

@@ -38,12 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
-import contextlib
 import json
 import random
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,14 +51,7 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 
-from bench._common import (
-    PG_ADMIN_DSN,
-    Throwaway,
-    bare_select_1,
-    percentile,
-    throwaway_database,
-    verdict,
-)
+from bench._common import bare_select_1, database, percentile, verdict
 from hub.actions import unit_of_work
 from hub.actions.users import create_api_token
 from hub.core import Hub
@@ -205,29 +197,6 @@ async def bare_delivery(dsn: str, ids: list[int]) -> float:
         return elapsed
     finally:
         await conn.close()
-
-
-@contextlib.asynccontextmanager
-async def database(name: str | None) -> AsyncIterator[Throwaway]:
-    """A throwaway database, or (--keep / --reuse) the named one, left in place."""
-    if name is None:
-        async with throwaway_database() as db:
-            yield db
-        return
-    if not name.startswith("okno_bench_"):
-        raise SystemExit("--keep/--reuse: the name must start with okno_bench_")
-    scheme, rest = PG_ADMIN_DSN.split("://", 1)
-    user_host = rest.rsplit("/", 1)[0]
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield Throwaway(
-        name, f"{scheme}://{user_host}/{name}", f"postgresql+asyncpg://{user_host}/{name}"
-    )
 
 
 async def clear_tokens(dsn: str) -> None:

@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -42,15 +43,16 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
+from sqlalchemy import select
 
-from bench._common import bare_select_1, percentile, throwaway_database
+from bench._common import bare_select_1, database, percentile
 from hub.actions import metric_facts, unit_of_work
 from hub.actions.users import create_api_token, create_user
 from hub.core import Hub
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
 from hub.migrate import upgrade
-from hub.models import Role
+from hub.models import Role, User
 from hub.settings import Settings
 
 DAYS = 90
@@ -130,7 +132,7 @@ async def load(dsn: str, args: argparse.Namespace, now: datetime) -> float:
             " FROM generate_series(1, $2) g",
             now, args.calls, first_op, count_op, DAYS,
         )  # fmt: skip
-        await conn.execute("ANALYZE")
+        await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
     return time.perf_counter() - started
@@ -169,9 +171,32 @@ async def main() -> None:
     parser.add_argument("--calls", type=int, default=2_000_000)
     parser.add_argument("--operators", type=int, default=200)
     parser.add_argument("--requests", type=int, default=20, help="per figure")
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        default=None,
+        help="load into database NAME (okno_bench_…) and leave it there for --reuse "
+        "(drop it by hand afterwards)",
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="NAME",
+        default=None,
+        help="measure database NAME left by --keep instead of loading one (its facts as the "
+        "last run left them, unless --rebuild)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="with --reuse: derive the facts again (and time it); without --reuse always done",
+    )
+    parser.add_argument(
+        "--no-rebuild", action="store_true", help="load the rows only, no facts (with --keep)"
+    )
+    parser.add_argument("--measure-nothing", action="store_true", help="stop before the API")
     args = parser.parse_args()
 
-    async with throwaway_database() as db:
+    async with database(args.keep or args.reuse) as db:
         dsn = db.dsn
         url = db.url
         runner: web.AppRunner | None = None
@@ -184,22 +209,21 @@ async def main() -> None:
             await site.start()
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             base = f"http://127.0.0.1:{port}/api/v1"
-            token = await people(app[HUB], args.operators)
-            loaded = await load(dsn, args, datetime.now(UTC))
-            print(
-                f"loaded {args.conversations} conversations, "
-                f"{args.conversations * args.messages_each} messages, {args.calls} calls over "
-                f"{DAYS} days, {args.operators} operators in {loaded:.1f} s"
-            )
-            started = time.perf_counter()
-            done = await metric_facts.rebuild(app[HUB], datetime.now(UTC) - timedelta(DAYS + 1))
-            facts = await asyncpg_count(dsn, "SELECT count(*) FROM metric_facts")
-            await asyncpg_count(dsn, "ANALYZE metric_facts")
-            took = time.perf_counter() - started
-            print(
-                f"rebuilt the metric facts of {done[0]} conversations and {done[1]} calls"
-                f" ({facts} facts) in {took:.1f} s, {facts / took:.0f} facts/s"
-            )
+            if args.reuse is None:
+                token = await people(app[HUB], args.operators)
+                loaded = await load(dsn, args, datetime.now(UTC))
+                print(
+                    f"loaded {args.conversations} conversations, "
+                    f"{args.conversations * args.messages_each} messages, {args.calls} calls"
+                    f" over {DAYS} days, {args.operators} operators in {loaded:.1f} s",
+                    flush=True,
+                )
+            else:
+                token = await boss_token(app[HUB])
+            if args.rebuild if args.reuse else not args.no_rebuild:
+                await timed_rebuild(app[HUB], dsn)
+            if args.measure_nothing:
+                return
             floor = await bare_select_1(dsn, 2000)
             print(f"bare limit: SELECT 1 through asyncpg p99 {floor:.3f} ms")
             figures = [
@@ -209,6 +233,8 @@ async def main() -> None:
                  {"period": "30d", "group_by": "operator"}, 500),
                 ("30-day call report by day", "/reports/calls",
                  {"period": "30d", "group_by": "day"}, 500),
+                ("30-day call report by operator", "/reports/calls",
+                 {"period": "30d", "group_by": "operator"}, 500),
                 (f"board with {args.operators} operators", "/board", {}, 50),
             ]  # fmt: skip
             headers = {"Authorization": f"Bearer {token}"}
@@ -219,11 +245,38 @@ async def main() -> None:
                     verdict = "ok" if p95 <= target else "OVER"
                     print(
                         f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({p95 / floor:.0f}x the bare"
-                        f" limit; target {target} ms: {verdict})"
+                        f" limit; target {target} ms: {verdict}; {load_average()})",
+                        flush=True,
                     )
         finally:
             if runner is not None:
                 await runner.cleanup()
+
+
+async def boss_token(hub: Hub) -> str:
+    """A fresh API token of the supervisor a kept database holds."""
+    async with unit_of_work(hub) as uow:
+        boss = (
+            await uow.session.execute(select(User).where(User.login == "bench-boss"))
+        ).scalar_one()
+        return await create_api_token(uow, boss)
+
+
+async def timed_rebuild(hub: Hub, dsn: str) -> None:
+    started = time.perf_counter()
+    done = await metric_facts.rebuild(hub, datetime.now(UTC) - timedelta(DAYS + 1))
+    facts = await asyncpg_count(dsn, "SELECT count(*) FROM metric_facts")
+    await asyncpg_count(dsn, "VACUUM ANALYZE metric_facts")
+    took = time.perf_counter() - started
+    print(
+        f"rebuilt the metric facts of {done[0]} conversations and {done[1]} calls"
+        f" ({facts} facts) in {took:.1f} s, {facts / took:.0f} facts/s ({load_average()})",
+        flush=True,
+    )
+
+
+def load_average() -> str:
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ measured), notes, flags, tags, snoozes. `rebuild` derives every fact since a dat
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.core import Hub
 from hub.db import WRITE_INTENT
 from hub.events import CallChanged, ConversationChanged, Event, MessageCreated
-from hub.models import Call, CallDirection, CallOutcome, Conversation, MetricFact
+from hub.models import Call, CallDirection, CallOutcome, Conversation, MetricDay, MetricFact
+from hub.queries.metric_reads import is_postgresql
 from hub.queries.metric_sources import (
     CALL_KINDS,
+    COLUMNS,
     CONVERSATION_KINDS,
     MISSED,
     Fact,
@@ -30,13 +33,18 @@ from hub.queries.metric_sources import (
     reopened_since,
     went_through,
 )
+from hub.queries.metrics_common import load_working_time
+
+from . import metric_days
+from .metric_days import DaySums
 
 log = logging.getLogger(__name__)
 
 # Conversation changes that move no figure (a robot's scan may flag ten thousand at once).
 _NO_FIGURE = frozenset({"flagged", "tagged", "snoozed", "woken"})
-# Conversations or calls derived at a time by a rebuild.
-_BATCH = 2000
+# Conversations or calls derived at a time by a rebuild: big reads (one window over 20,000
+# conversations' messages), few round trips; memory stays some tens of megabytes.
+_BATCH = 20_000
 # Rows per executemany: bounds the parameter list held at once (a rebuild batch's facts).
 _CHUNK = 5000
 
@@ -76,18 +84,59 @@ async def _insert(session: AsyncSession, facts: Sequence[Fact]) -> None:
         await connection.execute(insert(MetricFact), rows)
 
 
+async def _copy(
+    session: AsyncSession, table: str, columns: Sequence[str], records: list[Any]
+) -> None:
+    """PostgreSQL's COPY through the session's own connection (so in its transaction): a
+    rebuild's millions of rows at the speed the server takes them, no statement per page."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.copy_records_to_table(table, records=records, columns=list(columns))
+
+
+async def _write_facts(session: AsyncSession, facts: Sequence[Fact]) -> None:
+    """A rebuild's facts: COPY on PostgreSQL, the executemany elsewhere."""
+    if not facts:
+        return
+    if is_postgresql(session):
+        await _copy(session, "metric_facts", COLUMNS, [fact.record() for fact in facts])
+    else:
+        await _insert(session, facts)
+
+
+def _old_facts(rows: Iterable[Any]) -> DaySums:
+    """The roll-up sums of the facts a refresh deleted, to take away."""
+    taken = DaySums()
+    for kind, cohort_at, team_id, channel_id, operator_id, flags, value_s, work_s in rows:
+        taken.add(kind, cohort_at, team_id, channel_id, operator_id, flags, value_s, work_s, -1)
+    return taken
+
+
+_RETURNED = (
+    MetricFact.kind, MetricFact.cohort_at, MetricFact.team_id, MetricFact.channel_id,
+    MetricFact.operator_id, MetricFact.flags, MetricFact.value_s, MetricFact.work_s,
+)  # fmt: skip
+
+
 async def _refresh_conversations(
     session: AsyncSession, ids: set[int], reopened_now: set[int]
 ) -> None:
     # Whether a conversation was ever reopened is kept in its facts: the event log holds
     # the rest of its history, but is no place to look it up per conversation.
-    gone = await session.execute(
-        delete(MetricFact)
-        .where(MetricFact.subject_id.in_(ids), MetricFact.kind.in_(CONVERSATION_KINDS))
-        .returning(MetricFact.subject_id, MetricFact.kind)
-    )
-    reopened = reopened_now | {subject for subject, kind in gone.all() if kind == "reopened"}
-    await _insert(session, await conversation_facts(session, [Conversation.id.in_(ids)], reopened))
+    gone = (
+        await session.execute(
+            delete(MetricFact)
+            .where(MetricFact.subject_id.in_(ids), MetricFact.kind.in_(CONVERSATION_KINDS))
+            .returning(MetricFact.subject_id, *_RETURNED)
+        )
+    ).all()
+    reopened = reopened_now | {row[0] for row in gone if row[1] == "reopened"}
+    facts = await conversation_facts(session, [Conversation.id.in_(ids)], reopened)
+    await _insert(session, facts)
+    sums = _old_facts(row[1:] for row in gone)
+    sums.add_facts(facts)
+    await metric_days.apply(session, sums)
 
 
 def _through(events: Iterable[Event]) -> set[int]:
@@ -133,10 +182,16 @@ async def _lost_before(session: AsyncSession, ids: set[int]) -> set[int]:
 async def _refresh_calls(session: AsyncSession, ids: set[int], through: set[int]) -> None:
     if through:
         ids = ids | await _lost_before(session, through)
-    await session.execute(
-        delete(MetricFact).where(MetricFact.subject_id.in_(ids), MetricFact.kind.in_(CALL_KINDS))
+    gone = await session.execute(
+        delete(MetricFact)
+        .where(MetricFact.subject_id.in_(ids), MetricFact.kind.in_(CALL_KINDS))
+        .returning(*_RETURNED)
     )
-    await _insert(session, await call_facts(session, [Call.id.in_(ids)]))
+    sums = _old_facts(gone.all())
+    facts = await call_facts(session, [Call.id.in_(ids)])
+    await _insert(session, facts)
+    sums.add_facts(facts)
+    await metric_days.apply(session, sums)
 
 
 async def refresh(session: AsyncSession, events: Sequence[Event]) -> None:
@@ -155,40 +210,66 @@ async def _ids(session: AsyncSession, stmt: Select[int]) -> list[int]:
     return list((await session.execute(stmt)).scalars())
 
 
+def _ranges(ids: list[int]) -> Iterator[tuple[int, int]]:
+    """The first and last id of each batch of sorted ids: a batch is read as an id range
+    (an index range scan), not as a list of thousands of parameters."""
+    for start in range(0, len(ids), _BATCH):
+        yield ids[start], ids[min(start + _BATCH, len(ids)) - 1]
+
+
 async def rebuild(hub: Hub, since: datetime) -> tuple[int, int]:
     """Derive again the facts of every conversation created and every call started since
-    `since`, in one transaction (a formula fix applied to history), a batch of rows at a
-    time so memory stays flat. Returns how many conversations and calls have facts."""
+    `since`, and the roll-ups of the days from `since`'s, in one transaction (a formula fix
+    applied to history), a batch of rows at a time so memory stays flat: each batch is two
+    set-based reads (the conversations, and their waits with one window over their
+    messages), worked out here, and written by COPY. Returns how many conversations and
+    calls have facts."""
     async with hub.db.writing(), hub.db.sessions() as session, session.begin():
         # A writer from its first statement (SQLite: BEGIN IMMEDIATE), as a unit of work is:
         # a read transaction that writes later fails when another writer came in between.
         await session.connection(execution_options={WRITE_INTENT: True})
         reopened = await reopened_since(session, since)
-        await session.execute(
-            delete(MetricFact).where(
-                MetricFact.cohort_at >= since, MetricFact.kind.in_(CONVERSATION_KINDS)
-            )
-        )
+        await session.execute(delete(MetricFact).where(MetricFact.cohort_at >= since))
+        # The roll-ups of since's day and later are summed again: from the facts kept before
+        # `since` on its first day, and from everything derived here.
+        first_day = metric_days.local_day(since)
+        first_midnight = datetime.combine(first_day, time(), metric_days.ZONE)
+        sums = await metric_days.facts_before(session, first_midnight, since)
+        await metric_days.forget_since(session, first_day)
+        work = await load_working_time(session)
         ids = await _ids(
             session,
             select(Conversation.id)
             .where(Conversation.created_at >= since)
             .order_by(Conversation.id),
         )
-        for start in range(0, len(ids), _BATCH):
-            batch = ids[start : start + _BATCH]
-            facts = await conversation_facts(session, [Conversation.id.in_(batch)], reopened)
-            await _insert(session, facts)
-        await session.execute(
-            delete(MetricFact).where(MetricFact.cohort_at >= since, MetricFact.kind.in_(CALL_KINDS))
-        )
+        for done, (low, high) in enumerate(_ranges(ids), 1):
+            where = [Conversation.id.between(low, high), Conversation.created_at >= since]
+            facts = await conversation_facts(session, where, reopened, work)
+            work.forget_durations()
+            sums.add_facts(facts)
+            await _write_facts(session, facts)
+            # A year of history takes minutes: say how far it got.
+            log.info("metric facts: %d of %d conversations", min(done * _BATCH, len(ids)), len(ids))
         call_ids = await _ids(
             session, select(Call.id).where(Call.started_at >= since).order_by(Call.id)
         )
         counted = 0
-        for start in range(0, len(call_ids), _BATCH):
-            facts = await call_facts(session, [Call.id.in_(call_ids[start : start + _BATCH])])
+        for done, (low, high) in enumerate(_ranges(call_ids), 1):
+            facts = await call_facts(
+                session, [Call.id.between(low, high), Call.started_at >= since]
+            )
             counted += len({f.subject_id for f in facts})
-            await _insert(session, facts)
+            sums.add_facts(facts)
+            await _write_facts(session, facts)
+            log.info(
+                "metric facts: %d of %d calls", min(done * _BATCH, len(call_ids)), len(call_ids)
+            )
+        rows = sums.rows()
+        if is_postgresql(session):
+            await _copy(session, "metric_days", metric_days.KEY + metric_days.SUMS,
+                        [tuple(row.values()) for row in rows])  # fmt: skip
+        elif rows:
+            await session.execute(insert(MetricDay), rows)
     log.info("metric facts rebuilt since %s: %d conversations, %d calls", since, len(ids), counted)
     return len(ids), counted

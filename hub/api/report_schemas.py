@@ -41,7 +41,11 @@ class ReportQuery(Query):
     team: RowId | None = None
     channel: RowId | None = None
     operator: RowId | None = None
-    exact_only: bool = Field(default=False, description="Leave out calls with an inexact end.")
+    exact_only: bool = Field(
+        default=False,
+        description="Leave out calls some of whose times are estimates (resynced: answered "
+        "or ended while the PBX link was down).",
+    )
     short_abandon_s: float = Field(default=5.0, ge=0, le=600)
     service_level_s: float = Field(default=20.0, ge=0, le=3600)
     callback_min: float = Field(default=60.0, ge=1, le=7 * 24 * 60)

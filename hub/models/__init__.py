@@ -42,7 +42,7 @@ from .crm_config import (
     ImportMapping,
     VisibilityScope,
 )
-from .metrics import FLAG_INEXACT, MetricFact
+from .metrics import FLAG_INEXACT, ROLLUP_TZ, MetricDay, MetricFact
 from .people import ApiToken, Presence, Role, Strategy, Team, TeamMember, User, WebSession
 from .robots import (
     CalendarDay,
@@ -66,6 +66,7 @@ from .work_history import ConversationHolding, ManagerPlan, PresenceInterval
 
 __all__ = [
     "FLAG_INEXACT",
+    "ROLLUP_TZ",
     "Absence",
     "AbsenceKind",
     "Activity",
@@ -113,6 +114,7 @@ __all__ = [
     "ManagerPlan",
     "Message",
     "MessageFile",
+    "MetricDay",
     "MetricFact",
     "Organisation",
     "OutboxItem",

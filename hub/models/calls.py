@@ -5,7 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, JSONType, UtcDateTime
@@ -38,6 +47,13 @@ class Call(Base):
         Index("ix_calls_answered_by_started", "answered_by_user_id", "started_at"),
         # Was a lost call called back: the next call with that number after it.
         Index("ix_calls_number_started", "client_number", "started_at"),
+        # Who is on a live call now (the board): the few answered calls not ended yet.
+        Index(
+            "ix_calls_live_answered",
+            "answered_by_user_id",
+            postgresql_where=text("answered_at IS NOT NULL AND ended_at IS NULL"),
+            sqlite_where=text("answered_at IS NOT NULL AND ended_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))

@@ -119,6 +119,21 @@ class Conversation(Base):
         # The SLA check looks for clocks that stopped late among recent answers and closes.
         Index("ix_conversations_first_response_at", "first_response_at"),
         Index("ix_conversations_closed_at", "closed_at"),
+        # The board: the load each operator holds (an index-only read of the open ones), and
+        # the conversations whose customer waits now.
+        Index(
+            "ix_conversations_open_assignee",
+            "assignee_id",
+            "weight",
+            postgresql_where=sql_text("status = 'open'"),
+            sqlite_where=sql_text("status = 'open'"),
+        ),
+        Index(
+            "ix_conversations_waiting_since",
+            "waiting_since",
+            postgresql_where=sql_text("waiting_since IS NOT NULL"),
+            sqlite_where=sql_text("waiting_since IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
@@ -163,6 +178,15 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # A person's latest reply (the board's «last reply today»): messages with a person
+        # as author only, so a customer's message adds no index entry.
+        Index(
+            "ix_messages_author_created",
+            "author_user_id",
+            "created_at",
+            postgresql_where=sql_text("author_user_id IS NOT NULL"),
+            sqlite_where=sql_text("author_user_id IS NOT NULL"),
+        ),
         # Edits, replies and e-mail threading look messages up by the channel's own id.
         Index("ix_messages_external_id", "external_id"),
         # Search (hub/queries/search.py): Russian full text on PostgreSQL, a GIN index on the

@@ -9,15 +9,18 @@ and `okno metrics rebuild` recomputes them from the source rows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Float, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, UtcDateTime
 
-# A call fact of a call whose end is only known to lie in an interval (calls.resynced).
+# A call fact of a call some of whose times are estimates (calls.resynced).
 FLAG_INEXACT = 1
+# The zone whose local days the roll-ups (MetricDay) are: the reports' default zone. A report
+# asked in another zone reads the facts.
+ROLLUP_TZ = "Europe/Moscow"
 
 
 class MetricFact(Base):
@@ -46,3 +49,27 @@ class MetricFact(Base):
     value_s: Mapped[float | None] = mapped_column(Float)
     work_s: Mapped[float | None] = mapped_column(Float)
     flags: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricDay(Base):
+    """Daily roll-ups of the metric facts: per local day (in ROLLUP_TZ, the reports' zone),
+    kind, team, channel, operator and flags, how many facts and the sums of their seconds.
+
+    Kept in the transaction that replaces the facts (hub/actions/metric_facts.py adds the
+    difference) and derived again from the facts by a rebuild. Sums are whole microseconds,
+    so adding and taking away in any order gives exactly what a rebuild sums. A missing team
+    or operator is 0 (ids start at 1), so the key is a plain primary key an upsert can name."""
+
+    __tablename__ = "metric_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flags: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Facts of the key; those of them with a value, and its sum; with a working time, and its.
+    facts: Mapped[int] = mapped_column(BigInteger)
+    value_facts: Mapped[int] = mapped_column(BigInteger)
+    value_us: Mapped[int] = mapped_column(BigInteger)
+    work_facts: Mapped[int] = mapped_column(BigInteger)
+    work_us: Mapped[int] = mapped_column(BigInteger)

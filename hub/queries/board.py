@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import (
@@ -177,24 +177,31 @@ async def _operators(
             func.count().label("count"),
             func.sum(Conversation.weight).label("load"),
         )
-        .where(Conversation.status == ConversationStatus.open)
+        # Spelt as a literal, not a parameter: a prepared statement's generic plan could not
+        # prove the partial index's `status = 'open'` and would read every conversation.
+        .where(Conversation.status == literal_column("'open'"))
         .group_by(Conversation.assignee_id)
         .subquery()
     )
-    replies = (
-        select(Message.author_user_id.label("user_id"), func.max(Message.created_at).label("at"))
-        .where(Message.direction == Direction.outbound, Message.created_at >= day_start)
-        .group_by(Message.author_user_id)
-        .subquery()
+    # Per person, one backward step of their replies' index (not a pass over the day's
+    # messages of everyone).
+    replied = (
+        select(func.max(Message.created_at))
+        .where(
+            Message.author_user_id == User.id,
+            Message.author_user_id.is_not(None),
+            Message.direction == Direction.outbound,
+            Message.created_at >= day_start,
+        )
+        .scalar_subquery()
     )
     stmt = (
         select(
             User.id, User.name, User.presence, User.on_call, User.max_conversations,
             User.last_assigned_at, func.coalesce(held.c.count, 0),
-            func.coalesce(held.c.load, 0.0), replies.c.at,
+            func.coalesce(held.c.load, 0.0), replied,
         )
         .outerjoin(held, held.c.user_id == User.id)
-        .outerjoin(replies, replies.c.user_id == User.id)
         .where(*rotation)
         .order_by(User.name, User.id)
     )  # fmt: skip
@@ -240,11 +247,21 @@ async def board_state(
 ) -> BoardOut:
     today = period_of("today", now, tz)
     where = _scope(team_id, channel_id)
+    # Only the figures the board shows are ranked: first responses, and the lost calls'
+    # call-back times (the rest are counts the roll-ups hold).
     responses = figures_of(
-        (await conversation_report(session, today, "none", Filters(team_id, channel_id))).total
+        (
+            await conversation_report(
+                session, today, "none", Filters(team_id, channel_id), ranked=("frt",)
+            )
+        ).total
     )
     calls = call_figures_of(
-        (await call_report(session, today, "none", CallSettings(team_id, channel_id))).total
+        (
+            await call_report(
+                session, today, "none", CallSettings(team_id, channel_id), ranked=("lost",)
+            )
+        ).total
     )
     operators = await _operators(session, team_id, today.start)
     talking = await _on_calls(session)

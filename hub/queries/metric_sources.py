@@ -9,7 +9,7 @@ rebuild stores cannot differ. Reports then only count and rank the stored facts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from hub.models import (
     Message,
 )
 
-from .metrics_common import load_working_time
+from .metrics_common import WorkingTime, load_working_time
 
 # Count-only kinds: a conversation is in the figure or not.
 CONVERSATION_COUNTS = ("requests", "handled", "closed_once", "reopened")
@@ -44,7 +44,7 @@ CALL_KINDS = ("calls", "inexact", "wait", "answered", "talk", "missed", "abandon
 MISSED = (CallOutcome.missed, CallOutcome.busy, CallOutcome.failed)
 
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     kind: str
     subject_id: int
@@ -59,6 +59,13 @@ class Fact:
     # The interval whose working time work_s is (worked out once all facts are known).
     span: tuple[datetime, datetime] | None = None
 
+    def record(self) -> tuple[Any, ...]:
+        """The row as a tuple in COLUMNS order (a rebuild's COPY)."""
+        return (
+            self.kind, self.subject_id, self.cohort_at, self.occurred_at, self.team_id,
+            self.channel_id, self.operator_id, self.value_s, self.work_s, self.flags,
+        )  # fmt: skip
+
     def row(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -72,6 +79,13 @@ class Fact:
             "work_s": self.work_s,
             "flags": self.flags,
         }
+
+
+# The stored columns of a fact, in `Fact.record` order.
+COLUMNS = (
+    "kind", "subject_id", "cohort_at", "occurred_at", "team_id", "channel_id", "operator_id",
+    "value_s", "work_s", "flags",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -253,30 +267,35 @@ def _conversation_facts(
     return facts
 
 
-async def _with_working_time(session: AsyncSession, facts: list[Fact]) -> list[Fact]:
+async def _with_working_time(
+    session: AsyncSession, facts: list[Fact], work: WorkingTime | None
+) -> list[Fact]:
     """Each duration's working time, in its conversation's team's hours (loaded only when
-    there is a duration: a new conversation nobody holds yet needs none)."""
-    if any(f.span is not None for f in facts):
-        work = await load_working_time(session)
-        return [
-            fact
-            if fact.span is None
-            else replace(fact, work_s=work.seconds(fact.team_id, *fact.span))
-            for fact in facts
-        ]
+    there is a duration: a new conversation nobody holds yet needs none; a rebuild loads
+    them once and passes them in)."""
+    timed = [fact for fact in facts if fact.span is not None]
+    if timed:
+        if work is None:
+            work = await load_working_time(session)
+        for fact in timed:
+            assert fact.span is not None
+            fact.work_s = work.seconds(fact.team_id, *fact.span)
     return facts
 
 
 async def conversation_facts(
-    session: AsyncSession, where: Sequence[ColumnElement[bool]], reopened: set[int]
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    reopened: set[int],
+    work: WorkingTime | None = None,
 ) -> list[Fact]:
     """The facts of the conversations `where` selects; `reopened`: which of them were
-    reopened at least once."""
+    reopened at least once; `work`: the business hours and calendar, if loaded already."""
     rows = await _conversations(session, where)
     if not rows:
         return []
     waits = await _waits(session, where)
-    return await _with_working_time(session, _conversation_facts(rows, waits, reopened))
+    return await _with_working_time(session, _conversation_facts(rows, waits, reopened), work)
 
 
 @dataclass(frozen=True)

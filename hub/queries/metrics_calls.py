@@ -10,7 +10,7 @@ they need no facts of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +21,13 @@ from .metric_reads import (
     FactRow,
     KindStats,
     Thresholds,
+    day_sums,
     fact_rows,
     fact_stats,
     is_postgresql,
+    merged,
+    rollup_days,
+    stats_of_rows,
 )
 from .metric_sources import CALL_KINDS
 from .metrics_common import Bucket, Buckets, Period, Stat, share, time_key
@@ -85,6 +89,9 @@ def _stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
     return bucket
 
 
+# The kinds whose values a report ranks or holds against its thresholds.
+RANKED = ("wait", "talk", "answered", "abandoned", "lost")
+
 COUNTS = (
     "calls",
     "answered",
@@ -121,17 +128,40 @@ async def call_report(
     group_by: str,
     settings: CallSettings,
     members: bool = False,
+    use_rollups: bool = True,
+    ranked: Sequence[str] = RANKED,
 ) -> CallReport:
-    """The report's rows and total; `members`: with the call ids behind each figure."""
+    """The report's rows and total; `members`: with the call ids behind each figure;
+    `use_rollups=False`: every figure from the facts; `ranked`: the kinds of RANKED whose
+    percentiles or threshold counts are wanted (the others: counts and averages only)."""
     chosen = FactFilter(
         settings.team_id, settings.channel_id, settings.operator_id, settings.exact_only
     )
+    bounds = Thresholds(
+        below=settings.short_abandon_s,
+        within=settings.service_level_s,
+        within_long=settings.callback_min * 60,
+    )
+    days = None if members or not use_rollups else rollup_days(period)
+    if days is not None:
+        # Counts and sums from the roll-ups; percentiles and the counts under the thresholds
+        # the report is asked with from the facts of the kinds that carry those values.
+        sums = await day_sums(session, days, CALL_KINDS, chosen, group_by)
+        if is_postgresql(session):
+            ranks, ranks_total = await fact_stats(
+                session, period, ranked, chosen, group_by, with_work=False, bounds=bounds
+            )
+        else:
+            valued = await fact_rows(session, period, ranked, chosen)
+            ranks, ranks_total = stats_of_rows(
+                valued, call_key_function(group_by, period.tz), with_work=False, bounds=bounds
+            )
+        rows = [
+            _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=False))
+            for key, kinds in sorted(sums.grouped.items())
+        ]
+        return CallReport(rows, _stats_bucket("all", merged(sums.total, ranks_total, False)))
     if is_postgresql(session) and not members:
-        bounds = Thresholds(
-            below=settings.short_abandon_s,
-            within=settings.service_level_s,
-            within_long=settings.callback_min * 60,
-        )
         grouped, total = await fact_stats(
             session, period, CALL_KINDS, chosen, group_by, with_work=False, bounds=bounds
         )

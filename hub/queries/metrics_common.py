@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.models import Team
+from hub.models import ROLLUP_TZ, Team
 from hub.worktime import ProductionCalendar, intervals, load_calendar, working_seconds
 
 # Raised whenever a formula in docs/metrics.md changes; every report answer carries it.
 METRICS_VERSION = 1
-DEFAULT_TZ = "Europe/Moscow"
+# The roll-ups are days of this zone, so a report in the default zone can read them.
+DEFAULT_TZ = ROLLUP_TZ
 
 PeriodName = Literal["today", "yesterday", "7d", "30d", "custom"]
 GroupBy = Literal["day", "week", "operator", "team", "channel", "none"]
@@ -93,7 +94,11 @@ def share(part: int, whole: int) -> float | None:
 
 def time_key(moment: datetime, group_by: str, tz: str) -> str:
     """The local day (YYYY-MM-DD) or ISO week (YYYY-Www) of an instant."""
-    local = moment.astimezone(ZoneInfo(tz)).date()
+    return day_key(moment.astimezone(ZoneInfo(tz)).date(), group_by)
+
+
+def day_key(local: date, group_by: str) -> str:
+    """A local day's key: the day itself (YYYY-MM-DD) or its ISO week (YYYY-Www)."""
     if group_by == "day":
         return local.isoformat()
     year, week, _ = local.isocalendar()
@@ -119,6 +124,11 @@ class WorkingTime:
         if found is None:
             found = self._known[key] = self._seconds(team_id, start, end)
         return found
+
+    def forget_durations(self) -> None:
+        """Drop the durations worked out so far (a rebuild, batch after batch, would hold
+        millions); the days' intervals stay."""
+        self._known.clear()
 
     def _seconds(self, team_id: int | None, start: datetime, end: datetime) -> float:
         hours = self.hours_by_team.get(team_id) if team_id is not None else None

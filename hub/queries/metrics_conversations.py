@@ -12,7 +12,7 @@ one grouped statement over them and their conversations adds them to the same ro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Conversation, SlaBreach
 
-from .metric_reads import FactFilter, FactRow, KindStats, fact_rows, fact_stats, is_postgresql
+from .metric_reads import (
+    FactFilter,
+    FactRow,
+    KindStats,
+    day_sums,
+    fact_rows,
+    fact_stats,
+    is_postgresql,
+    merged,
+    rollup_days,
+    stats_of_rows,
+)
 from .metric_sources import CONVERSATION_KINDS, DURATIONS
 from .metrics_common import Bucket, Buckets, Period, share, time_key
 
@@ -147,12 +158,36 @@ async def conversation_report(
     group_by: str,
     filters: Filters,
     members: bool = False,
+    use_rollups: bool = True,
+    ranked: Sequence[str] = DURATIONS,
 ) -> ConversationReport:
     """The report's rows and total; `members`: with the conversation ids behind each figure
-    (a drill-down), which means reading the facts rather than only their statistics."""
+    (a drill-down), which means reading the facts rather than only their statistics.
+    `use_rollups=False`: every figure from the facts (what the roll-ups are checked against);
+    `ranked`: the durations whose percentiles are wanted (ranked over their facts; the others
+    get only their counts and averages, from the roll-ups)."""
     chosen = FactFilter(filters.team_id, filters.channel_id, filters.operator_id)
     breaches = await _breaches(session, period, filters)
-    if is_postgresql(session) and not members:
+    days = None if members or not use_rollups else rollup_days(period)
+    if days is not None:
+        # Counts and sums from the daily roll-ups; the percentiles, which no sum can give
+        # exactly, from one pass over the facts of the duration kinds only.
+        sums = await day_sums(session, days, CONVERSATION_KINDS, chosen, group_by)
+        if is_postgresql(session):
+            ranks, ranks_total = await fact_stats(
+                session, period, ranked, chosen, group_by, with_work=True
+            )
+        else:
+            durations = await fact_rows(session, period, ranked, chosen)
+            ranks, ranks_total = stats_of_rows(
+                durations, key_function(group_by, period.tz), with_work=True
+            )
+        rows = [
+            _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=True))
+            for key, kinds in sorted(sums.grouped.items())
+        ]
+        totals = [_stats_bucket("all", merged(sums.total, ranks_total, with_work=True))]
+    elif is_postgresql(session) and not members:
         grouped, total = await fact_stats(
             session, period, CONVERSATION_KINDS, chosen, group_by, with_work=True
         )

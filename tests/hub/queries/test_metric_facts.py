@@ -5,7 +5,7 @@ with a controllable clock, on both backends. Expected figures are worked out by 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from hub.auth import Principal
 from hub.cli.commands import main
 from hub.core import Hub
 from hub.events import Audience, CallChanged
-from hub.models import MetricFact, Team, User
+from hub.models import MetricDay, MetricFact, Team, User
 from hub.queries.metric_sources import CALL_KINDS
 from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
 from hub.queries.metrics_common import GROUP_BYS, period_of
@@ -53,9 +53,24 @@ async def stored_facts(hub: Hub) -> list[tuple[Any, ...]]:
     return sorted(tuple(row) for row in rows)
 
 
-async def figures(hub: Hub, group_by: str, members: bool = False) -> dict[str, dict[str, Any]]:
+async def stored_days(hub: Hub) -> list[tuple[Any, ...]]:
+    """Every roll-up row that counts something (a key whose facts all went stays at 0)."""
     async with hub.db.sessions() as session:
-        report = await conversation_report(session, MONDAY, group_by, Filters(), members)
+        rows = (await session.execute(select(MetricDay).where(MetricDay.facts != 0))).scalars()
+        return sorted(
+            (r.day, r.kind, r.team_id, r.channel_id, r.operator_id, r.flags, r.facts,
+             r.value_facts, r.value_us, r.work_facts, r.work_us)
+            for r in rows
+        )  # fmt: skip
+
+
+async def figures(
+    hub: Hub, group_by: str, members: bool = False, use_rollups: bool = True
+) -> dict[str, dict[str, Any]]:
+    async with hub.db.sessions() as session:
+        report = await conversation_report(
+            session, MONDAY, group_by, Filters(), members, use_rollups
+        )
     found = {row.key: figures_of(row) for row in report.rows}
     found["total"] = figures_of(report.total)
     return found
@@ -131,15 +146,36 @@ async def test_facts_written_live_give_the_hand_worked_figures(world: World) -> 
     assert drill.total.members["frt"] == {a, b}
 
 
+async def test_rollups_kept_live_hold_the_hand_worked_sums(world: World) -> None:
+    """The day's roll-ups after the scenario, by hand: B was queued (nobody's) and moved to
+    Olga when she answered, so the no-operator key was taken back to 0 and counts nothing."""
+    await live_scenario(world)
+    olga, team, chat = world.users["olga"].id, world.teams["support"], world.channels["chat"]
+    monday = date(2026, 6, 15)
+    days = {row[1]: row[6:] for row in await stored_days(world.hub)}
+    assert all(
+        row[:6] == (monday, row[1], team, chat, olga, 0) for row in await stored_days(world.hub)
+    )
+    assert days["requests"] == (2, 0, 0, 0, 0)
+    # First responses: A 120 s (120 working), B 47,100 s (300 working).
+    assert days["frt"] == (2, 2, 47_220_000_000, 2, 420_000_000)
+    assert days["nrt"] == (1, 1, 300_000_000, 1, 300_000_000)
+    assert (days["reopened"], days["closed_once"]) == ((1, 0, 0, 0, 0), (1, 0, 0, 0, 0))
+
+
 async def test_rebuild_writes_exactly_the_live_facts(world: World) -> None:
     await live_scenario(world)
     live = await stored_facts(world.hub)
+    live_days = await stored_days(world.hub)
     reports = {g: await figures(world.hub, g) for g in GROUP_BYS}
-    # Every group's statistics from the database equal the figures worked out from the facts.
+    # Every group's figures (roll-ups and the facts' percentiles) equal the database's
+    # statistics of the facts alone and the figures worked out from the facts here.
     for group_by in GROUP_BYS:
+        assert reports[group_by] == await figures(world.hub, group_by, use_rollups=False)
         assert reports[group_by] == await figures(world.hub, group_by, members=True)
     assert await metric_facts.rebuild(world.hub, at(0, day=1)) == (2, 0)
     assert await stored_facts(world.hub) == live
+    assert await stored_days(world.hub) == live_days
     # The same through `okno metrics rebuild` (its own process's event loop: a thread here).
     url = world.hub.settings.database_url
     command = ["metrics", "rebuild", "--since", "2026-06-01", "--database-url", url]
@@ -147,9 +183,16 @@ async def test_rebuild_writes_exactly_the_live_facts(world: World) -> None:
     assert await stored_facts(world.hub) == live
     assert await asyncio.to_thread(main, [*command[:3], "1 June", *command[4:]]) == 1
     assert {g: await figures(world.hub, g) for g in GROUP_BYS} == reports
-    # A rebuild from a later day leaves the earlier facts alone.
+    assert await stored_days(world.hub) == live_days
+    # A rebuild from a later day leaves the earlier facts and days alone; one from the
+    # middle of the day (12:00 UTC: 15:00 Moscow) sums its day from the facts it keeps
+    # before that instant and those it derives after.
     await metric_facts.rebuild(world.hub, at(0, day=20))
     assert await stored_facts(world.hub) == live
+    assert await stored_days(world.hub) == live_days
+    await metric_facts.rebuild(world.hub, at(12))
+    assert await stored_facts(world.hub) == live
+    assert await stored_days(world.hub) == live_days
 
 
 async def test_rebuild_applies_changed_business_hours_to_history(world: World) -> None:
@@ -193,6 +236,7 @@ async def test_what_a_reply_and_a_customer_message_cost(world: World) -> None:
         "SELECT teams.id, teams.business_hours",  # working time: the team's hours
         "SELECT calendar_days.day, calendar_days.kind",  # and the production calendar
         "INSERT INTO metric_facts",
+        "INSERT INTO metric_days",  # the day's roll-ups: the difference, one upsert
     ]
 
 

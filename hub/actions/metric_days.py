@@ -1,0 +1,121 @@
+"""Daily roll-ups of the metric facts (hub/models/metrics.py `MetricDay`), kept in step with
+them: whoever replaces facts adds what it took away and what it wrote here, in the same
+transaction, and a rebuild writes the roll-ups of the days it derived again.
+
+Sums are whole microseconds: adding and taking away the same values in any order gives the
+same integers, so a day kept live equals the day a rebuild sums (floats would drift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import ROLLUP_TZ, MetricDay, MetricFact
+from hub.queries.metric_sources import Fact
+
+ZONE = ZoneInfo(ROLLUP_TZ)
+KEY = ("day", "kind", "team_id", "channel_id", "operator_id", "flags")
+SUMS = ("facts", "value_facts", "value_us", "work_facts", "work_us")
+Key = tuple[date, str, int, int, int, int]
+
+
+def micro(seconds: float) -> int:
+    return round(seconds * 1_000_000)
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(ZONE).date()
+
+
+class DaySums:
+    """Per roll-up key, the five sums (facts, value_facts, value_us, work_facts, work_us),
+    added to (+1) or taken from (-1)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[Key, list[int]] = {}
+        # Facts of one conversation share their cohort instant: its day is worked out once.
+        self._last: tuple[datetime, date] | None = None
+
+    def _day(self, moment: datetime) -> date:
+        if self._last is None or self._last[0] != moment:
+            self._last = (moment, local_day(moment))
+        return self._last[1]
+
+    def add(
+        self,
+        kind: str,
+        cohort_at: datetime,
+        team_id: int | None,
+        channel_id: int,
+        operator_id: int | None,
+        flags: int,
+        value_s: float | None,
+        work_s: float | None,
+        sign: int = 1,
+    ) -> None:
+        key = (self._day(cohort_at), kind, team_id or 0, channel_id, operator_id or 0, flags)
+        found = self.sums.get(key)
+        if found is None:
+            found = self.sums[key] = [0, 0, 0, 0, 0]
+        found[0] += sign
+        if value_s is not None:
+            found[1] += sign
+            found[2] += sign * micro(value_s)
+        if work_s is not None:
+            found[3] += sign
+            found[4] += sign * micro(work_s)
+
+    def add_facts(self, facts: Iterable[Fact], sign: int = 1) -> None:
+        for f in facts:
+            self.add(
+                f.kind, f.cohort_at, f.team_id, f.channel_id, f.operator_id, f.flags,
+                f.value_s, f.work_s, sign,
+            )  # fmt: skip
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The keys that moved, in key order (concurrent upserts lock rows in one order:
+        no deadlock)."""
+        return [
+            dict(zip(KEY + SUMS, (*key, *found), strict=True))
+            for key, found in sorted(self.sums.items())
+            if any(found)
+        ]
+
+
+async def apply(session: AsyncSession, sums: DaySums) -> None:
+    """Add the differences to the stored roll-ups (one upsert)."""
+    rows = sums.rows()
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(MetricDay)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={name: getattr(MetricDay, name) + stmt.excluded[name] for name in SUMS},
+    )
+    await session.execute(stmt, rows)
+
+
+async def facts_before(session: AsyncSession, start: datetime, end: datetime) -> DaySums:
+    """The sums of the stored facts with a cohort instant in `[start, end)` (the part of a
+    rebuild's first day before its `since`, which it does not derive again)."""
+    sums = DaySums()
+    stmt = select(
+        MetricFact.kind, MetricFact.cohort_at, MetricFact.team_id, MetricFact.channel_id,
+        MetricFact.operator_id, MetricFact.flags, MetricFact.value_s, MetricFact.work_s,
+    ).where(MetricFact.cohort_at >= start, MetricFact.cohort_at < end)  # fmt: skip
+    for row in (await session.execute(stmt)).all():
+        sums.add(*row)
+    return sums
+
+
+async def forget_since(session: AsyncSession, first_day: date) -> None:
+    await session.execute(delete(MetricDay).where(MetricDay.day >= first_day))
