@@ -1,7 +1,7 @@
 """metric_days: daily roll-ups of the metric facts; indexes for the board (issue #14)
 
 Revision ID: 0030
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-07 05:40:00.000000
 
 Filled here from the facts already stored (PostgreSQL groups them by their local day in
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0030'
-down_revision: str | None = '0028'
+down_revision: str | None = '0029'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
