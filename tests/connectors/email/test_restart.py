@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from hub.models import InboundEvent, Message
 from tests.conftest import Backend
+from tests.waiting import until
 
 from .servers import Dovecot, start_dovecot
-from .support import MAILS, Serve, eventually, open_mailbox
+from .support import MAILS, Serve, open_mailbox
 
 
 def numbered_mail(n: int, with_id: bool = True) -> bytes:
@@ -56,8 +57,9 @@ async def test_restart_mid_mailbox_loses_and_repeats_nothing(
     await box.stop()
     positions = [await box.deliver(numbered_mail(n)) for n in range(7, 13)]
     await box.start()
-    await eventually(
-        lambda: box.count(InboundEvent, InboundEvent.external_id == "<restart-7@example.ru>")
+    await until(
+        lambda: box.count(InboundEvent, InboundEvent.external_id == "<restart-7@example.ru>"),
+        15,
     )
     await box.stop()
     await box.start()
