@@ -3,7 +3,6 @@ what they see, and that the operator's side (replies, typing, read state) reache
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -27,6 +26,7 @@ from hub.models import (
 )
 from routing import presence as routing_presence
 from tests.agent_ui.conftest import Ui, events_until, receive
+from tests.waiting import until
 
 SITE = "https://shop.example"
 Frame = dict[str, Any]
@@ -169,14 +169,14 @@ async def test_the_reply_reaches_the_visitor_live_and_notes_never_do(ui: Ui) -> 
         "author": "Мария Петрова",
         "at": answer["at"],
     }
+
     # The outbox worker reports it sent through the widget connector.
-    async with asyncio.timeout(5):
-        while True:
-            async with ui.hub.db.sessions() as session:
-                stored = await session.get_one(Message, reply_id)
-            if stored.meta.get("delivery", {}).get("status") == "sent":
-                break
-            await asyncio.sleep(0.05)
+    async def sent() -> bool:
+        async with ui.hub.db.sessions() as session:
+            stored = await session.get_one(Message, reply_id)
+        return bool(stored.meta.get("delivery", {}).get("status") == "sent")
+
+    await until(sent, what="the reply sent")
     # The history on the next load has the reply but not the note.
     _ws2, welcome = await visitor(ui, greeting["token"])
     texts = [m["text"] for m in welcome["messages"]]

@@ -4,7 +4,6 @@ other nodes following the changes."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -236,11 +235,7 @@ async def test_delete_disables_keeps_history_and_enable_brings_it_back(api: Api)
     root = await admin(api)
     form = (await api.post(CHANNELS, root, webform())).body
     assert await submit(api, "shop", "before-0001") == 200
-    for _ in range(100):
-        if await conversations(api):
-            break
-        await asyncio.sleep(0.05)
-    [conversation] = await conversations(api)
+    [conversation] = await until(lambda: conversations(api), what="the form's conversation")
 
     deleted = await api.call("DELETE", f"{CHANNELS}/{form['id']}", root)
     assert deleted.status == 200
