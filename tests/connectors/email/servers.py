@@ -27,6 +27,8 @@ import aioimaplib
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+from tests.waiting import until
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 USER, PASSWORD = "test", "test"
@@ -98,6 +100,16 @@ class Dovecot:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+    async def restart(self) -> None:
+        """Stop the server and wait until it has exited (every session cut, new connections
+        refused meanwhile), then start it again on the same port with the same mail."""
+        pid = self.master_pid
+        assert pid is not None, "not started by launch()"
+        os.kill(pid, signal.SIGTERM)
+        await until(lambda: not _alive(pid), 20, what=f"Dovecot's master {pid} to exit")
+        self.master_pid = None
+        await self.launch()
 
     def stop(self) -> None:
         """Ask the master to exit without waiting (it takes about two seconds);

@@ -107,3 +107,17 @@ async def test_a_dropped_connection_is_reopened(
     last = await box.deliver(MAILS.bytes("message__koi8r_base64.eml"))
     await box.read_up_to(last, timeout=20)
     assert await box.count(Message) == 2 and await box.count(InboundEvent) == 2
+
+
+async def test_the_server_restarted_mid_idle_is_reconnected_and_read_on(
+    sqlite_backend: Backend, serve: Serve, dovecot: Dovecot
+) -> None:
+    box = await open_mailbox(sqlite_backend, serve, dovecot, None, timeout_s=2)
+    await box.deliver_and_read(MAILS.bytes("message__plain_utf8.eml"))
+    # The reader is in IDLE; the server goes away (its session cut, connections refused until
+    # it is back) and comes back on the same port with the same mail.
+    await dovecot.restart()
+    last = await box.deliver(MAILS.bytes("message__koi8r_base64.eml"))
+    await box.read_up_to(last, timeout=30)
+    # Resynced from its checkpoint: the one read before is not read again.
+    assert await box.count(Message) == 2 and await box.count(InboundEvent) == 2
