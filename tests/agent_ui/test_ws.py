@@ -13,7 +13,7 @@ from sqlalchemy import select
 from agent_ui import ws as ws_module
 from hub.core import Hub
 from hub.events import Audience
-from hub.models import EventLog, Presence, Role, User
+from hub.models import Conversation, EventLog, Presence, Role, User
 from tests.agent_ui.conftest import (
     BARRIER,
     Ui,
@@ -259,3 +259,70 @@ async def test_shutdown_closes_sockets_with_going_away(ui: Ui) -> None:
             break
     await closing
     assert ws.close_code == WSCloseCode.GOING_AWAY
+
+
+# What each client message type answers to each kind of caller (written by hand): the holder of
+# the conversation, another operator (neither holder nor queue), a supervisor and an admin.
+# A new message type without a row here fails the matrix below.
+WS_MATRIX: dict[str, dict[str, list[str]]] = {
+    "ping": {"holder": ["pong"], "other": ["pong"], "boss": ["pong"], "root": ["pong"]},
+    "resume": {
+        "holder": ["resumed"],
+        "other": ["resumed"],
+        "boss": ["resumed"],
+        "root": ["resumed"],
+    },
+    "presence": {
+        "holder": ["presence:away"],
+        "other": ["presence:away"],
+        "boss": ["presence:away"],
+        "root": ["presence:away"],
+    },
+    "typing": {"holder": [], "other": ["error:not-your-conversation"], "boss": [], "root": []},
+    "read": {"holder": [], "other": ["error:not-your-conversation"], "boss": [], "root": []},
+}
+
+
+def reply_of(frame: dict[str, Any]) -> str:
+    if frame["type"] == "error":
+        return f"error:{frame['id']}"
+    if frame["type"] == "presence":
+        return f"presence:{frame['presence']}"
+    return str(frame["type"])
+
+
+async def test_every_socket_message_type_answers_each_role_as_the_matrix_says(ui: Ui) -> None:
+    assert set(WS_MATRIX) == set(ws_module.CLIENT_MESSAGES)
+    holder = await ui.add_user("holder")
+    await ui.add_user("other")
+    await ui.add_user("boss", Role.supervisor)
+    await ui.add_user("root", Role.admin)
+    conversation_id = await new_conversation(ui.hub, holder.id)
+    message_id = await client_writes(ui.hub, conversation_id, "Когда приедете?")
+    frames_of = {
+        "ping": {"type": "ping"},
+        "resume": {"type": "resume", "cursor": 0},
+        "presence": {"type": "presence", "presence": "away"},
+        "typing": {"type": "typing", "conversation_id": conversation_id},
+        "read": {"type": "read", "conversation_id": conversation_id, "up_to": message_id},
+    }
+    with pytest.raises(aiohttp.WSServerHandshakeError) as anonymous:
+        await ui.anonymous().ws_connect(ui.url("/ws"))
+    assert anonymous.value.status == 401
+    for login in ("holder", "other", "boss", "root"):
+        ws = await ui.socket(await ui.signed_in(login))
+        for kind, frame in frames_of.items():
+            await ws.send_json(frame)
+            # The socket handles its messages in order: the ping's pong closes the answer
+            # (the second pong, when the message itself was a ping).
+            await ws.send_json({"type": "ping"})
+            pongs = 2 if kind == "ping" else 1
+            frames = await events_until(
+                ws, lambda fs, n=pongs: sum(f["type"] == "pong" for f in fs) == n
+            )
+            replies = [reply_of(f) for f in frames[:-1] if f["type"] != "event"]
+            assert replies == WS_MATRIX[kind][login], (kind, login, replies)
+        # Left open: the holder closing his last socket would take him offline, and his
+        # unanswered conversation back to the queue, where any operator may write.
+    async with ui.hub.db.sessions() as db:
+        assert (await db.get_one(Conversation, conversation_id)).assignee_id == holder.id
