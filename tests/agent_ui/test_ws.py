@@ -326,3 +326,37 @@ async def test_every_socket_message_type_answers_each_role_as_the_matrix_says(ui
         # unanswered conversation back to the queue, where any operator may write.
     async with ui.hub.db.sessions() as db:
         assert (await db.get_one(Conversation, conversation_id)).assignee_id == holder.id
+
+
+async def test_a_replay_longer_than_the_sockets_memory_sends_no_live_event_again(
+    ui: Ui, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a bus gap the newest events are the live ones written just before the resume;
+    a replay of more events than the socket remembers must not push those out before it
+    reaches them (it did: the oldest-written were forgotten first, and sent again)."""
+    monkeypatch.setattr(ws_module, "SENT_MEMORY", 5)
+    a = await ui.add_user("a")
+    conversation_id = await new_conversation(ui.hub, a.id)
+    ws = await ui.socket(await ui.signed_in("a"))
+    await ws.send_json({"type": "resume", "cursor": 0})
+    start = await events_until(ws, lambda f: any(x["type"] == "resumed" for x in f))
+    cursor = next(x for x in start if x["type"] == "resumed")["cursor"]
+
+    # Eight messages the bus loses (as while Redis is away), then one it carries.
+    publish = ui.hub.bus.publish
+
+    async def lost(envelope: Any) -> None:
+        return None
+
+    monkeypatch.setattr(ui.hub.bus, "publish", lost)
+    for n in range(8):
+        await client_writes(ui.hub, conversation_id, f"потеряно {n}")
+    monkeypatch.setattr(ui.hub.bus, "publish", publish)
+    await client_writes(ui.hub, conversation_id, "вживую")
+    live = await events_until(ws, saw_message("вживую"))
+
+    await ws.send_json({"type": "resume", "cursor": cursor})
+    replay = await events_until(ws, lambda f: any(x["type"] == "resumed" for x in f))
+    assert saw_message("потеряно 7")(replay)
+    sent = cursors(live + replay)
+    assert len(sent) == len(set(sent)), sent
