@@ -36,6 +36,8 @@ class PresenceKeeper:
         # What each user last chose with the switch; a new socket restores it.
         self._chosen: dict[int, Presence] = {}
         self._pending_offline: dict[int, asyncio.Task[None]] = {}
+        # Every offline change not finished yet, asleep or writing (`idle` waits for them).
+        self._offline_tasks: set[asyncio.Task[None]] = set()
         # One presence change per user at a time on this node. A reconnect used to cancel
         # the offline task mid-write, which could leave SQLite locked by the orphaned
         # transaction (and the new socket waiting for it); now the reconnect waits for a
@@ -89,6 +91,14 @@ class PresenceKeeper:
             return
         task = asyncio.create_task(self._offline_after_grace(user_id))
         self._pending_offline[user_id] = task
+        self._offline_tasks.add(task)
+        task.add_done_callback(self._offline_tasks.discard)
+
+    async def idle(self) -> None:
+        """Returns once the offline changes under way have ended (done or cancelled): what a
+        closed socket was going to publish about its user has been published by then."""
+        while self._offline_tasks:
+            await asyncio.gather(*self._offline_tasks, return_exceptions=True)
 
     async def _offline_after_grace(self, user_id: int) -> None:
         try:

@@ -14,7 +14,7 @@ from hub.core import Hub
 from hub.events import MessageCreated
 from hub.listener import listen, on
 from hub.models import Direction
-from hub.outages import log_failure
+from hub.outages import dependency_of, log_failure
 from routing.ingest import Ingestor
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,14 @@ class OutboxWorker:
         waker = asyncio.create_task(self._wake_on_replies())
         try:
             while True:
-                await self.deliver_due()
+                try:
+                    await self.deliver_due()
+                except Exception as exc:
+                    if dependency_of(exc) is None:
+                        raise  # a bug: the runner logs it and restarts the worker
+                    # The database is away: counted in its outage (logged once), and the
+                    # next pass (woken or polled) tries again, without a traceback each time.
+                    log_failure(log, exc, "outbox pass failed")
                 self.wake.clear()
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands
                 # with the wake-up, and shutdown would then wait forever.

@@ -13,17 +13,19 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from agent_ui.keys import PRESENCE_GRACE_S
+from agent_ui.keys import FANOUT, PRESENCE, PRESENCE_GRACE_S
 from hub.actions import contacts, conversations, messages, unit_of_work
 from hub.actions.channels import create_channel
 from hub.actions.users import start_session
 from hub.auth import SESSION_COOKIE
 from hub.core import Hub
+from hub.events import Audience, RobotNotice
 from hub.host.app import create_app
 from hub.host.appkeys import HUB, RUNNER
 from hub.host.channels import spec_of
 from hub.models import Channel, Role, User
 from tests.conftest import Backend, add_channel, add_user
+from tests.waiting import until
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "secret-pass-1"
@@ -43,6 +45,9 @@ class Ui:
     hub: Hub
     users: dict[str, User] = field(default_factory=dict)
     sessions: list[aiohttp.ClientSession] = field(default_factory=list)
+    # Whose each socket is (from its hello), for `nothing_more`'s barrier.
+    owners: dict[aiohttp.ClientWebSocketResponse, int] = field(default_factory=dict)
+    barriers: int = 0
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
@@ -91,7 +96,45 @@ class Ui:
         # the app's background workers; on a loaded CI machine that took over 5 s once.
         hello = await receive(ws, timeout=15)
         assert hello["type"] == "hello", hello
+        self.owners[ws] = hello["user"]["id"]
         return ws
+
+    async def nothing_more(self, ws: aiohttp.ClientWebSocketResponse) -> list[dict[str, Any]]:
+        """The frames `ws` receives before a barrier: an event for its user alone, emitted now
+        through this node's unit of work like every other event.
+
+        Events are logged and published after commit, in order, on one node's bus; a socket
+        writes them in the order they came. So once the barrier is here, whatever this node
+        published before it (the event the test says must not come, if it were sent) is here
+        too: the caller checks the frames returned, and no time window is guessed. Whatever
+        the test did must have published by now (an awaited action, or see `presence_settled`).
+        """
+        self.barriers += 1
+        barrier = self.barriers
+        async with unit_of_work(self.hub) as uow:
+            uow.emit(
+                RobotNotice(
+                    audience=Audience(users=frozenset({self.owners[ws]})),
+                    rule_id=0,
+                    rule_name="test barrier",
+                    object_type=BARRIER,
+                    object_id=barrier,
+                    text="",
+                )
+            )
+        frames = await events_until(ws, lambda fs: bool(fs) and is_barrier(fs[-1], barrier))
+        return frames[:-1]
+
+    async def presence_settled(self, user_id: int, sockets_left: int) -> None:
+        """This node has handled the closing of the user's sockets down to `sockets_left`, and
+        any offline change that started has ended (so `nothing_more` sees what it published)."""
+        fanout = self.server.app[FANOUT]
+        await until(
+            lambda: sum(c.user_id == user_id for c in fanout.connections) == sockets_left,
+            what=f"user {user_id}'s sockets on this node down to {sockets_left}",
+        )
+        # The close handler removes the socket and starts the offline change in one step.
+        await self.server.app[PRESENCE].idle()
 
     async def close(self) -> None:
         for session in self.sessions:
@@ -117,14 +160,15 @@ async def events_until(
     return frames
 
 
-async def nothing_more(ws: aiohttp.ClientWebSocketResponse, wait: float = 0.3) -> list[Any]:
-    """Whatever else arrives within `wait` seconds (expected: nothing)."""
-    extra = []
-    try:
-        while True:
-            extra.append(await ws.receive_json(timeout=wait))
-    except TimeoutError:
-        return extra
+BARRIER = "test-barrier"
+
+
+def is_barrier(frame: dict[str, Any], number: int) -> bool:
+    return (
+        frame.get("kind") == "robot.notice"
+        and frame["payload"]["object_type"] == BARRIER
+        and frame["payload"]["object_id"] == number
+    )
 
 
 async def new_conversation(hub: Hub, assignee_id: int | None, text: str = "Здравствуйте") -> int:

@@ -10,7 +10,7 @@ from hub.actions import activities, unit_of_work
 from hub.auth import Principal
 from hub.host.reminders import ReminderScheduler
 from hub.models import CrmVisibility, Role
-from tests.agent_ui.conftest import Ui, events_until, nothing_more
+from tests.agent_ui.conftest import Ui, events_until
 
 
 def kinds(frames: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -50,7 +50,7 @@ async def test_a_planned_call_and_its_reminder_reach_the_right_workspaces(ui: Ui
         assert event["payload"]["change"] == "created"
         assert event["payload"]["activity"]["id"] == activity_id
         assert event["cursor"] > 0
-    assert kinds(await nothing_more(sockets["sidorov"]), "activity.changed") == []
+    assert kinds(await ui.nothing_more(sockets["sidorov"]), "activity.changed") == []
 
     # Ten minutes on: the scheduler's tick (by hand, no sleeping) delivers the reminder.
     later = now + timedelta(minutes=10, seconds=1)
@@ -64,5 +64,5 @@ async def test_a_planned_call_and_its_reminder_reach_the_right_workspaces(ui: Ui
     assert toast["payload"]["activity"]["subject"] == "Перезвонить по витражу"
     assert toast["payload"]["late"] is False
     # A reminder is the responsible manager's own: not his supervisor's, not a colleague's.
-    assert kinds(await nothing_more(sockets["lead"]), "reminder.due") == []
-    assert kinds(await nothing_more(sockets["sidorov"]), "reminder.due") == []
+    assert kinds(await ui.nothing_more(sockets["lead"]), "reminder.due") == []
+    assert kinds(await ui.nothing_more(sockets["sidorov"]), "reminder.due") == []

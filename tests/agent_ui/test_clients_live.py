@@ -9,7 +9,7 @@ from hub.actions import unit_of_work
 from hub.events import ContactChanged, OrganisationChanged
 from hub.models import CrmVisibility, Role, VisibilityScope
 from hub.queries.crm_access import crm_audience
-from tests.agent_ui.conftest import Ui, events_until, nothing_more
+from tests.agent_ui.conftest import Ui, events_until
 
 KINDS = ("contact.changed", "organisation.changed")
 
@@ -41,7 +41,7 @@ async def test_record_changes_reach_whoever_may_see_the_record(ui: Ui) -> None:
             ("contact.changed", {"contact_id": 41, "version": 3, "change": "updated"}),
             ("organisation.changed", {"organisation_id": 7, "version": 2, "change": "updated"}),
         ]
-    assert crm(await nothing_more(other)) == []
+    assert crm(await ui.nothing_more(other)) == []
 
     # A page that was away resumes and gets them replayed.
     late = await ui.socket(await ui.signed_in("ivanov"))

@@ -8,7 +8,7 @@ from typing import Any
 from hub.actions import unit_of_work
 from hub.actions.users import create_api_token
 from hub.models import CrmVisibility, Role, User
-from tests.agent_ui.conftest import Ui, events_until, nothing_more
+from tests.agent_ui.conftest import Ui, events_until
 
 
 async def test_a_moved_deal_reaches_the_boards_allowed_to_see_it(ui: Ui) -> None:
@@ -70,5 +70,5 @@ async def test_a_moved_deal_reaches_the_boards_allowed_to_see_it(ui: Ui) -> None
         assert card["responsible"] == {"id": manager.id, "name": "Мария Петрова"}
         assert event["cursor"] > 0  # logged: a reconnecting board resumes past it
     # Another operator's board does not hear of a deal he may not see.
-    extra = await nothing_more(sockets["sidorov"])
+    extra = await ui.nothing_more(sockets["sidorov"])
     assert [f for f in extra if f.get("kind") == "deal.changed"] == []

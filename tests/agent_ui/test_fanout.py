@@ -11,6 +11,7 @@ from agent_ui.fanout import LIVE_BUFFER, Connection, Fanout
 from hub.bus import SUBSCRIBER_BUFFER, MemoryBus
 from hub.events import ALL_ROLES, Audience, Envelope
 from hub.models import Role
+from tests.waiting import until
 
 
 class FakeSocket:
@@ -42,7 +43,7 @@ async def test_a_full_socket_is_closed_and_the_others_still_get_the_event() -> N
         slow.live.put_nowait(envelope(cursor, Audience(roles=ALL_ROLES)))
 
     fanout.dispatch(envelope(LIVE_BUFFER, Audience(roles=ALL_ROLES)))  # returns without waiting
-    await asyncio.sleep(0)
+    await until(lambda: slow_socket.closed_with is not None, what="the slow socket closed")
     assert fast.live.get_nowait()[0].cursor == LIVE_BUFFER
     assert slow_socket.closed_with == WSCloseCode.TRY_AGAIN_LATER
     assert fast_socket.closed_with is None
@@ -92,10 +93,7 @@ async def test_when_the_node_falls_behind_the_bus_every_client_is_told_to_resume
     # Published without yielding: the fan-out cannot keep up and the bus drops it.
     for cursor in range(SUBSCRIBER_BUFFER + 1):
         await bus.publish(envelope(cursor, Audience(roles=frozenset({Role.supervisor}))))
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-        if socket.closed_with is not None:
-            break
+    await until(lambda: socket.closed_with is not None, what="the socket closed")
     assert socket.closed_with == WSCloseCode.TRY_AGAIN_LATER
     # ...and it subscribed again: live events flow on.
     await bus.publish(envelope(10**6, Audience(users=frozenset({1}))))

@@ -12,7 +12,7 @@ from agent_ui.keys import PRESENCE_GRACE_S
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
 from hub.models import Presence, Role, User
-from tests.agent_ui.conftest import Ui, events_until, nothing_more
+from tests.agent_ui.conftest import Ui, events_until
 from tests.conftest import Backend
 
 
@@ -56,7 +56,8 @@ async def test_closing_one_node_s_page_keeps_the_operator_online(
 
         await on_a.close()
         # Node A had her last page there, but node B still holds one: no offline.
-        assert not saw_presence(operator.id, "offline")(await nothing_more(boss, wait=0.6))
+        await node_a.presence_settled(operator.id, sockets_left=0)
+        assert not saw_presence(operator.id, "offline")(await node_a.nothing_more(boss))
         assert await presence_of(node_a, operator.id) is Presence.online
 
         await on_b.close()

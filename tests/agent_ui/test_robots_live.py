@@ -7,7 +7,7 @@ from typing import Any
 
 from hub.models import Role
 from robots import engine
-from tests.agent_ui.conftest import Ui, events_until, new_conversation, nothing_more
+from tests.agent_ui.conftest import Ui, events_until, new_conversation
 from tests.conftest import Clock
 from tests.robots import world
 
@@ -57,7 +57,7 @@ async def test_flag_and_notice_arrive_live(ui: Ui) -> None:
     assert [x["label"] for x in change["payload"]["conversation"]["flags"]] == [
         "Нет ответа 5 минут"
     ]
-    assert not noticed(frames + await nothing_more(operator))
+    assert not noticed(frames + await ui.nothing_more(operator))
 
     frames = await events_until(supervisor, noticed)
     [notice] = [f for f in frames if f.get("kind") == "robot.notice"]

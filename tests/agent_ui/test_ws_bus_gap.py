@@ -5,10 +5,12 @@ and started again on the same port; the node answers pings all along."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from aiohttp import WSCloseCode, WSMsgType
 
 from agent_ui.keys import PRESENCE_GRACE_S
@@ -31,6 +33,22 @@ def texts(frames: list[dict[str, Any]]) -> list[str]:
 async def test_a_socket_held_through_a_redis_outage_receives_every_event_once(
     backend: Backend, serve: Callable[..., Any], own_redis: OwnRedis
 ) -> None:
+    await held_through_an_outage(backend, serve, own_redis, outage_s=0)
+
+
+@pytest.mark.slow
+async def test_a_30_second_redis_outage_under_writes_loses_and_doubles_nothing(
+    backend: Backend, serve: Callable[..., Any], own_redis: OwnRedis
+) -> None:
+    """The issue's run: Redis away for 30 s while a client writes without pause."""
+    await held_through_an_outage(backend, serve, own_redis, outage_s=30)
+
+
+async def held_through_an_outage(
+    backend: Backend, serve: Callable[..., Any], own_redis: OwnRedis, outage_s: float
+) -> None:
+    """An operator's socket stays connected while Redis is stopped and the client writes (at
+    least WRITES messages, and for `outage_s` seconds: the outage's length is what is tried)."""
     settings = backend.settings(redis_url=own_redis.url, redis_prefix=f"t{uuid.uuid4()}:")
     app = create_app(settings)
     app[PRESENCE_GRACE_S] = 0.0
@@ -45,9 +63,11 @@ async def test_a_socket_held_through_a_redis_outage_receives_every_event_once(
         cursor = max(shown)
 
         await own_redis.stop()
-        during = [f"во время сбоя {n}" for n in range(WRITES)]
-        for text in during:
-            await client_writes(ui.hub, conversation_id, text)
+        during: list[str] = []
+        stopped = time.monotonic()
+        while len(during) < WRITES or time.monotonic() - stopped < outage_s:
+            during.append(f"во время сбоя {len(during)}")
+            await client_writes(ui.hub, conversation_id, during[-1])
         await ws.send_json({"type": "ping"})  # the node still answers: nothing looks wrong
         assert (await events_until(ws, lambda f: bool(f) and f[-1]["type"] == "pong"))[-1] == {
             "type": "pong"

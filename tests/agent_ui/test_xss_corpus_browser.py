@@ -11,7 +11,6 @@ payloads would create), and the words are shown as the client wrote them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -38,9 +37,9 @@ from tests.agent_ui.xss_sources import (
     widget_chat,
 )
 from tests.conftest import Backend
-from tests.connectors.email.servers import DOVECOT, start_dovecot
-from tests.connectors.email.support import eventually
+from tests.connectors.email.servers import start_dovecot
 from tests.connectors.telegram.fake_api import FakeBotApi
+from tests.waiting import until
 
 pytestmark = pytest.mark.browser
 
@@ -162,7 +161,7 @@ async def find_rows(ui: Ui, clients: list[Client]) -> None:
         async with ui.hub.db.sessions() as session:
             return len((await session.execute(select(Message.id))).all())
 
-    await eventually(lambda: _at_least(stored, 8), timeout=30)
+    await until(lambda: _at_least(stored, 8), 30)
     async with ui.hub.db.sessions() as session:
         rows = (await session.execute(select(Contact.id, Contact.name))).all()
         for client in clients:
@@ -184,8 +183,6 @@ async def _at_least(count: Callable[[], Any], n: int) -> bool:
 async def test_every_door_shows_the_corpus_as_text_and_runs_none_of_it(
     browser: Any, sqlite_backend: Backend, serve: Callable[..., Any]
 ) -> None:
-    if not os.path.exists(DOVECOT):
-        pytest.skip("Dovecot is not installed (Debian package dovecot-imapd)")
     dovecot = await start_dovecot()
     api = FakeBotApi()
     await api.start()

@@ -38,8 +38,11 @@ async def test_event_is_logged_in_the_transaction_and_published_after_commit(hub
     async with unit_of_work(hub) as uow:
         assert await set_presence(uow, user.id, Presence.online)
         await uow.session.flush()
-        # Nothing may be heard before the commit.
-        await asyncio.sleep(0.05)
+        # Nothing may be heard before the commit: a marker published now is the barrier (the
+        # bus keeps order), so an event published at the flush would arrive before it.
+        marker = Envelope(0, "test.marker", {}, Audience(roles=frozenset({Role.admin})))
+        await hub.bus.publish(marker)
+        assert await next_event(sub) == marker
         assert sub.queue.empty()
     got = await next_event(sub)
     assert got.kind == "presence.changed" and got.payload == {

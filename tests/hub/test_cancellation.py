@@ -11,6 +11,7 @@ import pytest
 
 from hub.cancellation import raise_if_cancelling
 from hub.host import leased
+from tests.waiting import until
 
 
 async def converting_sleep() -> None:
@@ -27,10 +28,9 @@ async def swallowing_sleep() -> None:
         return  # lost, as a cancel landing with a wait_for's own wake-up is on 3.11
 
 
-async def loop_over(step: object) -> int:
-    turns = 0
+async def loop_over(step: object, turns: list[int]) -> int:
     while True:
-        turns += 1
+        turns.append(len(turns) + 1)
         try:
             await step()  # type: ignore[operator]
         except Exception as exc:
@@ -41,8 +41,10 @@ async def loop_over(step: object) -> int:
 
 @pytest.mark.parametrize("step", [converting_sleep, swallowing_sleep])
 async def test_a_loop_ends_on_cancel_however_the_cancel_reached_it(step: object) -> None:
-    task = asyncio.create_task(loop_over(step))
-    await asyncio.sleep(0.05)
+    turns: list[int] = []
+    task = asyncio.create_task(loop_over(step, turns))
+    # Cancelled inside a step (each one waits 30 s), not before the loop began.
+    await until(lambda: turns, what="the loop's first step")
     task.cancel()
     async with asyncio.timeout(5):
         with pytest.raises(asyncio.CancelledError):

@@ -14,8 +14,8 @@ from hub.host.appkeys import HUB, RUNNER
 from hub.models import Channel
 from hub.policy import SystemActor
 from tests.conftest import Backend
-from tests.hub.api.test_channels import eventually
 from tests.hub.test_cli import _no_okno_environment, okno
+from tests.waiting import until
 
 __all__ = ["_no_okno_environment"]  # the autouse fixture: no OKNO_* from the machine
 
@@ -142,18 +142,18 @@ async def test_a_running_node_follows_cli_changes(
     db = ("--database-url", backend.database_url)
 
     assert await okno("channel", "add", "webform", "--name", "live", *db) == 0
-    await eventually(lambda: runner.get("webform", "live") is not None)
+    await until(lambda: runner.get("webform", "live") is not None)
     first = runner.get("webform", "live")
     assert (await cached(app[HUB], "webform", "live")).enabled is True  # kept from now on
     set_limit = ("--option", "rate_limit_per_minute=9")
     assert await okno("channel", "set", "webform", "live", *set_limit, *db) == 0
-    await eventually(lambda: runner.get("webform", "live") is not first)
+    await until(lambda: runner.get("webform", "live") is not first)
     connector = runner.get("webform", "live")
     assert connector is not None and connector.options.model_dump()["rate_limit_per_minute"] == 9
     # Heard on the bus: inbound events no longer see the channel as it was.
     assert (await cached(app[HUB], "webform", "live")).options["rate_limit_per_minute"] == 9
     assert await okno("channel", "disable", "live", *db) == 0
-    await eventually(lambda: runner.get("webform", "live") is None)
+    await until(lambda: runner.get("webform", "live") is None)
     assert (await cached(app[HUB], "webform", "live")).enabled is False
 
 
@@ -170,19 +170,19 @@ async def test_a_node_on_the_memory_bus_follows_cli_changes_through_the_database
 
     assert await okno("channel", "add", "webform", "--name", "quiet", *db) == 0
     assert "within 2 s; no restart needed" in capsys.readouterr().out
-    await eventually(lambda: runner.get("webform", "quiet") is not None, within)
+    await until(lambda: runner.get("webform", "quiet") is not None, within)
     first = runner.get("webform", "quiet")
     assert first is not None and first.options.model_dump()["rate_limit_per_minute"] == 10
     assert (await cached(app[HUB], "webform", "quiet")).enabled is True  # kept from now on
     limit = ("--option", "rate_limit_per_minute=3")
     assert await okno("channel", "set", "webform", "quiet", *limit, *db) == 0
-    await eventually(lambda: runner.get("webform", "quiet") is not first, within)
+    await until(lambda: runner.get("webform", "quiet") is not first, within)
     changed = runner.get("webform", "quiet")
     assert changed is not None and changed.options.model_dump()["rate_limit_per_minute"] == 3
     # Found in event_log by the watch: inbound events no longer see the channel as it was.
     assert (await cached(app[HUB], "webform", "quiet")).options["rate_limit_per_minute"] == 3
     assert await okno("channel", "disable", "quiet", *db) == 0
-    await eventually(lambda: runner.get("webform", "quiet") is None, within)
+    await until(lambda: runner.get("webform", "quiet") is None, within)
     assert (await cached(app[HUB], "webform", "quiet")).enabled is False
     assert await okno("channel", "enable", "quiet", "--kind", "webform", *db) == 0
-    await eventually(lambda: runner.get("webform", "quiet") is not None, within)
+    await until(lambda: runner.get("webform", "quiet") is not None, within)

@@ -5,11 +5,8 @@ channel stops."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-import pytest
 
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
@@ -20,7 +17,7 @@ from tests.agent_ui.conftest import Ui
 from tests.conftest import Backend
 from tests.connectors.asterisk.ami_server import AmiServer
 from tests.connectors.asterisk.hub_world import build_world
-from tests.connectors.email.servers import DOVECOT, start_dovecot
+from tests.connectors.email.servers import start_dovecot
 from tests.connectors.email.support import channel_options
 from tests.connectors.vk.fake_vk import GROUP_ID, FakeVk
 from tests.hub.test_metrics import TOKEN, scrape, value
@@ -112,8 +109,6 @@ class Cable:
 async def test_the_imap_mailbox_cut_off_and_back_shows_in_the_scrape(
     sqlite_backend: Backend, serve: Callable[..., Awaitable[Any]]
 ) -> None:
-    if not os.path.exists(DOVECOT):
-        pytest.skip("Dovecot is not installed (Debian package dovecot-imapd)")
     dovecot = await start_dovecot()
     cable = Cable(dovecot.port)
     await cable.mend()

@@ -6,6 +6,7 @@ connection (tests.connectors.fuzz.database_down)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -16,13 +17,17 @@ import redis.exceptions
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from connectors.runner import ConnectorRunner
+from hub.core import Hub
 from hub.host.app import create_app
 from hub.host.appkeys import HUB
+from hub.host.workers import OutboxWorker
 from hub.models import InboundEvent, Message
 from hub.outages import DATABASE, OUTAGES, REDIS, Outage, dependency_of
 from tests.agent_ui.conftest import Ui, client_writes, new_conversation
 from tests.conftest import Backend, OwnRedis
 from tests.connectors.fuzz import database_down
+from tests.waiting import until
 
 Serve = Callable[..., Any]
 OUTAGE_LOGGER = "hub.outages"
@@ -41,12 +46,6 @@ def outage_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.exc_info]
-
-
-async def until(condition: Callable[[], bool], within: float = 15) -> None:
-    async with asyncio.timeout(within):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 def test_an_outage_is_one_line_when_it_starts_and_one_when_it_ends(
@@ -161,3 +160,35 @@ async def test_a_database_outage_answers_503_and_is_logged_once(
         stored = (await session.execute(select(func.count()).select_from(InboundEvent))).scalar()
     assert stored == 1  # the 12 refused were never acknowledged, so never stored
     await ui.close()
+
+
+async def test_the_outbox_worker_rides_out_a_database_outage_without_a_traceback(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It used to end with the outage's error, and the runner logged «outbox-worker crashed»
+    with a traceback and restarted it (seen when an outage outlasted its 1 s poll)."""
+    caplog.set_level(logging.INFO)
+
+    def no_channels(*_: Any) -> Any:
+        raise AssertionError("no channel is started here")
+
+    # Polls only when woken: each pass below is one the test asked for.
+    worker = OutboxWorker(hub, ConnectorRunner(no_channels), poll_s=3600)
+    async with database_down(hub):
+        running = asyncio.create_task(worker.run())
+        await until(lambda: OUTAGES[DATABASE].failures == 1, what="the first pass failing")
+        worker.wake.set()
+        await until(lambda: OUTAGES[DATABASE].failures == 2, what="a second pass failing")
+        assert not running.done()
+    try:
+        assert tracebacks(caplog) == []
+        [went] = outage_lines(caplog)
+        assert went.startswith("database unavailable (outbox pass failed): "), went
+        # Back: the next pass reads the outbox again, and the outage ends.
+        worker.wake.set()
+        await until(lambda: not OUTAGES[DATABASE].down, what="the outage to end")
+        assert not running.done()
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running

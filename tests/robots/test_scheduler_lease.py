@@ -20,6 +20,7 @@ from robots import engine
 from robots.scheduler import LEASE_NAME, scheduler_forever
 from tests.conftest import Backend, Clock
 from tests.robots import world
+from tests.waiting import until
 
 TTL_S = 0.6
 
@@ -44,12 +45,6 @@ async def nodes(backend: Backend) -> AsyncIterator[list[Hub]]:
     for node in made:
         await node.bus.close()
         await node.db.dispose()
-
-
-async def until(check: Any) -> None:
-    async with asyncio.timeout(10):
-        while not await check():
-            await asyncio.sleep(0.02)
 
 
 async def test_one_node_scans_and_another_takes_over_when_it_dies(

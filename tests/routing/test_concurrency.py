@@ -25,6 +25,7 @@ from hub.models import (
     User,
 )
 from tests.conftest import Backend, add_user
+from tests.waiting import until
 
 REQUESTS = 200
 OPERATORS = 10
@@ -63,19 +64,16 @@ async def test_two_nodes_never_overfill_anyone(backend: Backend, serve) -> None:
     numbers = await asyncio.gather(*(submit(i) for i in range(REQUESTS)))
     assert len(set(numbers)) == REQUESTS
 
+    async def all_processed() -> bool:
+        async with hub.db.sessions() as session:
+            unfinished = await session.execute(
+                select(func.count()).where(InboundEvent.status != InboundStatus.processed)
+            )
+            return unfinished.scalar_one() == 0
+
+    # Anything whose first attempt failed is retried by either node's loop; wait for it.
+    await until(all_processed, 20, what="every request processed")
     async with hub.db.sessions() as session:
-        # Anything whose first attempt failed is retried by either node's loop; wait for it.
-        for _ in range(100):
-            unfinished = (
-                await session.execute(
-                    select(func.count()).where(InboundEvent.status != InboundStatus.processed)
-                )
-            ).scalar_one()
-            if not unfinished:
-                break
-            await asyncio.sleep(0.2)
-            session.expire_all()
-        assert unfinished == 0
         conversations = (await session.execute(select(Conversation))).scalars().all()
         loads = dict(
             (

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from .servers import DOVECOT, Dovecot, SmtpServer, reap_stopped, start_dovecot, start_smtp
+from .servers import Dovecot, SmtpServer, reap_stopped, start_dovecot, start_smtp
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -19,8 +18,6 @@ def _reap_dovecots() -> Iterator[None]:
 
 @pytest.fixture
 async def dovecot() -> AsyncIterator[Dovecot]:
-    if not os.path.exists(DOVECOT):
-        pytest.skip("Dovecot is not installed (Debian package dovecot-imapd)")
     server = await start_dovecot()
     yield server
     server.stop()

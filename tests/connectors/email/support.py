@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -31,6 +30,7 @@ from hub.models import (
     OutboxStatus,
 )
 from tests.conftest import Backend
+from tests.waiting import until
 
 from .servers import PASSWORD, USER, Dovecot, SmtpServer
 
@@ -39,7 +39,6 @@ ADDRESS = "sales@okno.example"
 FROM_NAME = "Окно — отдел продаж"
 CHECKPOINT = "imap:INBOX"
 Serve = Callable[[web.Application], Awaitable[TestClient]]
-T = TypeVar("T")
 
 
 def channel_options(dovecot: Dovecot, smtp: SmtpServer | None, **extra: Any) -> dict[str, Any]:
@@ -59,18 +58,6 @@ def channel_options(dovecot: Dovecot, smtp: SmtpServer | None, **extra: Any) -> 
         "timeout_s": 5,
         **extra,
     }
-
-
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
-    """Poll `check` until it returns something truthy (the connector works in the background)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {value!r})")
-        await asyncio.sleep(0.05)
 
 
 @dataclass
@@ -109,7 +96,7 @@ class Mailbox:
             seen_validity, _, seen_uid = value.partition(":")
             return int(seen_validity) == validity and int(seen_uid) >= uid
 
-        await eventually(done, timeout)
+        await until(done, timeout, what=f"the checkpoint past {position}")
 
     async def deliver_and_read(self, raw: bytes) -> tuple[int, int]:
         position = await self.deliver(raw)

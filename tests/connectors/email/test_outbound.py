@@ -15,6 +15,7 @@ from hub.actions.conversations import close
 from hub.actions.messages import queue_reply
 from hub.models import Conversation, ConversationStatus, Message, OutboxItem, OutboxStatus, User
 from tests.conftest import Backend, add_user
+from tests.waiting import until
 
 from .servers import Dovecot, SmtpServer, free_port
 from .support import (
@@ -24,7 +25,6 @@ from .support import (
     Mailbox,
     Serve,
     channel_options,
-    eventually,
     open_mailbox,
 )
 
@@ -45,7 +45,7 @@ async def settled(box: Mailbox, item: OutboxItem) -> OutboxItem:
         [row] = await box.rows(OutboxItem, OutboxItem.id == item.id)
         return row if row.status is not OutboxStatus.queued else None
 
-    return await eventually(check)
+    return await until(check, 15, what=f"outbox item {item.id} settled")
 
 
 def client_answer(to_message_id: str, subject: str, sender: str, text: str, mid: str) -> bytes:

@@ -17,6 +17,7 @@ from connectors.email.parse import parse_mail
 from connectors.email.quoting import split_quoted
 from connectors.email.sanitize import sanitise_html
 
+from . import servers
 from .support import MAILS
 
 RECEIVED = datetime(2026, 6, 15, 9, 50, tzinfo=UTC)
@@ -267,3 +268,12 @@ def test_options_are_validated() -> None:
         EmailOptions.model_validate({**base, "mailbox": "INBOX\r\nA1 DELETE INBOX"})
     with pytest.raises(ValidationError):
         EmailOptions.model_validate({**base, "unknown": 1})
+
+
+async def test_without_dovecot_an_imap_test_skips_instead_of_failing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A clone outside CI has no Dovecot: the one way tests start it must skip them.
+    monkeypatch.setattr(servers, "DOVECOT", "/nonexistent/okno-test/dovecot")
+    with pytest.raises(pytest.skip.Exception, match="Dovecot is not installed"):
+        await servers.start_dovecot()

@@ -107,16 +107,6 @@ def settled(row: OutboxItem) -> bool:
     return row.status is not OutboxStatus.queued
 
 
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 8.0) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
-
 async def open_vk(
     backend: Backend,
     serve: Serve,

@@ -8,9 +8,10 @@ from hub.actions.conversations import get_for_update
 from hub.actions.messages import queue_reply
 from hub.models import Direction, InboundEvent, Message, OutboxStatus
 from tests.conftest import Backend, add_user
+from tests.waiting import until
 
 from .fake_vk import VK
-from .support import Serve, VkSite, open_vk, settled, wait_for
+from .support import Serve, VkSite, open_vk, settled
 
 PHOTO = b"\x89PNG\r\n\x1a\n-zamer-photo"
 PDF = b"%PDF-1.4 dogovor"
@@ -85,7 +86,7 @@ async def test_admin_messages_from_vk_are_kept_once_and_our_echo_is_not_doubled(
         events = [e for e in await site.all(InboundEvent) if e.external_id == echo["event_id"]]
         return bool(events) and events[0].status.value == "processed"
 
-    assert await wait_for(processed)
+    await until(processed)
     outbound = [m for m in await site.all(Message) if m.direction is Direction.outbound]
     assert [m.external_id for m in outbound] == ["1881", None]
     assert outbound[1].meta["delivery"]["status"] == "sent"

@@ -12,10 +12,11 @@ from connectors.base import Inbound, InboundMessage, Receipt, UnreadableInput
 from hub.host.appkeys import HUB, INGESTOR
 from hub.models import InboundEvent, Message
 from tests.conftest import Backend
+from tests.waiting import until
 
 from .fake_vk import VK, Call, FakeVk
 from .offline import make_connector
-from .support import Serve, open_vk, wait_for
+from .support import Serve, open_vk
 
 UPDATES = VK.json("longpoll__updates.json")
 FIRST, TYPING, SECOND = (u["event_id"] for u in UPDATES["updates"])
@@ -50,12 +51,12 @@ async def test_batch_is_stored_in_order_and_ts_saved_only_after(
         vk.on_poll = on_poll
 
     site = await open_vk(backend, serve, mode="longpoll", vk=vk, before_start=prepare)
-    assert await wait_for(lambda: _checkpoint_is(site, "1290"))
+    await until(lambda: _checkpoint_is(site, "1290"))
     assert failed_once == [SECOND]
     assert len(vk.called("groups.getLongPollServer")) == 2  # once more after the crash
     # ts 1290 is asked for only once both messages are stored; before that, 1289 again.
     assert seen[:2] == [("1289", 0), ("1289", 1)]
-    assert await wait_for(lambda: _has(seen, 3))
+    await until(lambda: _has(seen, 3))
     assert seen[2] == ("1290", 2)
     events = await site.all(InboundEvent)
     assert sorted(e.external_id for e in events) == sorted([FIRST, SECOND])
@@ -88,7 +89,7 @@ async def test_failed_1_2_3_follow_the_protocol() -> None:
     connector, ctx = make_connector(vk, mode="longpoll")
     await connector.start()
     try:
-        assert await wait_for(lambda: _count(vk, 5), timeout=5)
+        await until(lambda: _count(vk, 5), limit=5)
     finally:
         await ctx.stop()
         await vk.close()
@@ -120,7 +121,7 @@ async def test_resumes_from_saved_ts_and_skips_unreadable_updates() -> None:
     ctx.checkpoints["longpoll_ts"] = "1300"
     await connector.start()
     try:
-        assert await wait_for(lambda: _count(vk, 3), timeout=5)
+        await until(lambda: _count(vk, 3), limit=5)
     finally:
         await ctx.stop()
         await vk.close()

@@ -4,7 +4,6 @@ other nodes following the changes."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -21,6 +20,7 @@ from hub.host.app import create_app
 from hub.host.appkeys import HUB, RUNNER
 from hub.models import Channel, EventLog, Role
 from tests.conftest import FIXTURES, Backend
+from tests.waiting import until
 
 from .conftest import Api, Reply
 from .test_errors_and_openapi import check, get_document
@@ -69,13 +69,6 @@ def runner_of(api: Api) -> ConnectorRunner:
     app = api.client.app
     assert isinstance(app, web.Application)
     return app[RUNNER]
-
-
-async def eventually(condition: Any, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition never came true"
-        await asyncio.sleep(0.02)
 
 
 async def test_admin_creates_channels_and_secrets_are_never_shown(api: Api) -> None:
@@ -242,11 +235,7 @@ async def test_delete_disables_keeps_history_and_enable_brings_it_back(api: Api)
     root = await admin(api)
     form = (await api.post(CHANNELS, root, webform())).body
     assert await submit(api, "shop", "before-0001") == 200
-    for _ in range(100):
-        if await conversations(api):
-            break
-        await asyncio.sleep(0.05)
-    [conversation] = await conversations(api)
+    [conversation] = await until(lambda: conversations(api), what="the form's conversation")
 
     deleted = await api.call("DELETE", f"{CHANNELS}/{form['id']}", root)
     assert deleted.status == 200
@@ -271,18 +260,18 @@ async def test_a_change_made_elsewhere_reaches_this_node(api: Api, backend: Back
     try:
         async with unit_of_work(other) as uow:
             channel = await create_channel(uow, "webform", "remote", {"rate_limit_per_minute": 1})
-        await eventually(lambda: runner.get("webform", "remote") is not None)
+        await until(lambda: runner.get("webform", "remote") is not None)
         first = runner.get("webform", "remote")
         async with unit_of_work(other) as uow:
             row = await uow.session.get_one(Channel, channel.id)
             await update_channel(uow, row, {"rate_limit_per_minute": 7})
-        await eventually(lambda: runner.get("webform", "remote") is not first)
+        await until(lambda: runner.get("webform", "remote") is not first)
         connector = runner.get("webform", "remote")
         assert connector is not None
         assert connector.options.model_dump()["rate_limit_per_minute"] == 7
         async with unit_of_work(other) as uow:
             await disable_channel(uow, await uow.session.get_one(Channel, channel.id))
-        await eventually(lambda: runner.get("webform", "remote") is None)
+        await until(lambda: runner.get("webform", "remote") is None)
     finally:
         await other.db.dispose()
 
@@ -294,9 +283,9 @@ async def test_another_node_follows_api_changes(api: Api, backend: Backend, serv
     await serve(second)
     root = await admin(api)
     form = (await api.post(CHANNELS, root, webform("shared"))).body
-    await eventually(lambda: second[RUNNER].get("webform", "shared") is not None)
+    await until(lambda: second[RUNNER].get("webform", "shared") is not None)
     await api.call("DELETE", f"{CHANNELS}/{form['id']}", root)
-    await eventually(lambda: second[RUNNER].get("webform", "shared") is None)
+    await until(lambda: second[RUNNER].get("webform", "shared") is None)
     assert second[HUB] is not api.hub
 
 
