@@ -11,9 +11,11 @@ from aiohttp import WSCloseCode, WSMsgType
 from sqlalchemy import select
 
 from agent_ui import ws as ws_module
+from hub.actions.teams import create_team
 from hub.core import Hub
 from hub.events import Audience
 from hub.models import Conversation, EventLog, Presence, Role, User
+from hub.policy import SystemActor
 from tests.agent_ui.conftest import (
     BARRIER,
     Ui,
@@ -262,24 +264,46 @@ async def test_shutdown_closes_sockets_with_going_away(ui: Ui) -> None:
 
 
 # What each client message type answers to each kind of caller (written by hand): the holder of
-# the conversation, another operator (neither holder nor queue), a supervisor and an admin.
+# the conversation, another operator of his team (neither holder nor queue), an operator of
+# another team, a supervisor and an admin. Conversation writes are the holder's whatever the
+# team (hub/policy.py), so the stranger answers as the colleague does.
 # A new message type without a row here fails the matrix below.
 WS_MATRIX: dict[str, dict[str, list[str]]] = {
-    "ping": {"holder": ["pong"], "other": ["pong"], "boss": ["pong"], "root": ["pong"]},
+    "ping": {
+        "holder": ["pong"],
+        "other": ["pong"],
+        "stranger": ["pong"],
+        "boss": ["pong"],
+        "root": ["pong"],
+    },
     "resume": {
         "holder": ["resumed"],
         "other": ["resumed"],
+        "stranger": ["resumed"],
         "boss": ["resumed"],
         "root": ["resumed"],
     },
     "presence": {
         "holder": ["presence:away"],
         "other": ["presence:away"],
+        "stranger": ["presence:away"],
         "boss": ["presence:away"],
         "root": ["presence:away"],
     },
-    "typing": {"holder": [], "other": ["error:not-your-conversation"], "boss": [], "root": []},
-    "read": {"holder": [], "other": ["error:not-your-conversation"], "boss": [], "root": []},
+    "typing": {
+        "holder": [],
+        "other": ["error:not-your-conversation"],
+        "stranger": ["error:not-your-conversation"],
+        "boss": [],
+        "root": [],
+    },
+    "read": {
+        "holder": [],
+        "other": ["error:not-your-conversation"],
+        "stranger": ["error:not-your-conversation"],
+        "boss": [],
+        "root": [],
+    },
 }
 
 
@@ -294,9 +318,13 @@ def reply_of(frame: dict[str, Any]) -> str:
 async def test_every_socket_message_type_answers_each_role_as_the_matrix_says(ui: Ui) -> None:
     assert set(WS_MATRIX) == set(ws_module.CLIENT_MESSAGES)
     holder = await ui.add_user("holder")
-    await ui.add_user("other")
-    await ui.add_user("boss", Role.supervisor)
+    other = await ui.add_user("other")
+    stranger = await ui.add_user("stranger")
+    boss = await ui.add_user("boss", Role.supervisor)
     await ui.add_user("root", Role.admin)
+    setup = SystemActor("test set-up")
+    await create_team(ui.hub, setup, "Продажи", member_ids=[holder.id, other.id, boss.id])
+    await create_team(ui.hub, setup, "Сервис", member_ids=[stranger.id])
     conversation_id = await new_conversation(ui.hub, holder.id)
     message_id = await client_writes(ui.hub, conversation_id, "Когда приедете?")
     frames_of = {
@@ -309,7 +337,7 @@ async def test_every_socket_message_type_answers_each_role_as_the_matrix_says(ui
     with pytest.raises(aiohttp.WSServerHandshakeError) as anonymous:
         await ui.anonymous().ws_connect(ui.url("/ws"))
     assert anonymous.value.status == 401
-    for login in ("holder", "other", "boss", "root"):
+    for login in ("holder", "other", "stranger", "boss", "root"):
         ws = await ui.socket(await ui.signed_in(login))
         for kind, frame in frames_of.items():
             await ws.send_json(frame)
