@@ -371,15 +371,16 @@ async def test_a_replay_longer_than_the_sockets_memory_sends_no_live_event_again
     cursor = next(x for x in start if x["type"] == "resumed")["cursor"]
 
     # Eight messages the bus loses (as while Redis is away), then one it carries.
-    publish = ui.hub.bus.publish
+    # A unit of work publishes its events all at once (publish_many).
+    publish_many = ui.hub.bus.publish_many
 
-    async def lost(envelope: Any) -> None:
+    async def lost(envelopes: Any) -> None:
         return None
 
-    monkeypatch.setattr(ui.hub.bus, "publish", lost)
+    monkeypatch.setattr(ui.hub.bus, "publish_many", lost)
     for n in range(8):
         await client_writes(ui.hub, conversation_id, f"потеряно {n}")
-    monkeypatch.setattr(ui.hub.bus, "publish", publish)
+    monkeypatch.setattr(ui.hub.bus, "publish_many", publish_many)
     await client_writes(ui.hub, conversation_id, "вживую")
     live = await events_until(ws, saw_message("вживую"))
 
