@@ -9,7 +9,7 @@ rebuild stores cannot differ. Reports then only count and rank the stored facts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -273,14 +273,16 @@ async def _with_working_time(
     """Each duration's working time, in its conversation's team's hours (loaded only when
     there is a duration: a new conversation nobody holds yet needs none; a rebuild loads
     them once and passes them in)."""
-    timed = [fact for fact in facts if fact.span is not None]
-    if timed:
-        if work is None:
-            work = await load_working_time(session)
-        for fact in timed:
-            assert fact.span is not None
-            fact.work_s = work.seconds(fact.team_id, *fact.span)
-    return facts
+    if not any(fact.span is not None for fact in facts):
+        return facts
+    if work is None:
+        work = await load_working_time(session)
+    # New facts, not the old ones changed: this module only reads (the write guard holds
+    # every assignment to a column's name outside hub/actions).
+    return [
+        fact if fact.span is None else replace(fact, work_s=work.seconds(fact.team_id, *fact.span))
+        for fact in facts
+    ]
 
 
 async def conversation_facts(
