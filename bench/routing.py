@@ -4,9 +4,12 @@ On a throwaway PostgreSQL database (created and dropped here) this loads N conta
 with a phone and an e-mail identity (COPY, so loading takes seconds), then times
 `routing.identity.find_contact` for random senders given in every Russian phone spelling,
 and prints p50/p99/max in milliseconds. Then it queues M conversations and lets the queue
-drain over O operators, printing assignment decisions per second.
+drain over O operators (`routing.sweeper.drain_queue`, a batch per transaction), printing
+assignment decisions per second and the load average beside it. `--backend sqlite` drains
+the queue of a SQLite file instead (no identity part: that one is PostgreSQL's COPY).
 
     .venv/bin/python bench/routing.py --contacts 1000000 --lookups 5000 --queue 2000
+    .venv/bin/python bench/routing.py --backend sqlite --queue 2000
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -28,13 +32,13 @@ from datetime import UTC, datetime
 
 import asyncpg  # type: ignore[import-untyped]
 
-from bench._common import percentile, throwaway_database
+from bench._common import percentile, sqlite_backend, throwaway_database
 from connectors.base import IdentityClaim
 from hub.bus import MemoryBus
 from hub.core import Hub
 from hub.db import Database
 from hub.migrate import upgrade
-from hub.models import Channel, Conversation, Presence, Role, User
+from hub.models import Channel, Contact, ContactStatus, Conversation, Presence, Role, User
 from hub.settings import Settings
 from routing import identity, sweeper
 
@@ -95,9 +99,25 @@ async def time_lookups(hub: Hub, contacts: int, lookups: int) -> list[float]:
     return timings
 
 
-async def time_assignment(hub: Hub, operators: int, queued: int) -> tuple[int, float]:
+async def time_assignment(
+    hub: Hub, operators: int, queued: int, with_contacts: bool = False
+) -> tuple[int, float]:
+    """Queue `queued` conversations (of contacts 1..queued; `with_contacts` creates them
+    first) and time draining them over `operators` operators who all have room."""
     now = hub.clock()
     async with hub.db.sessions() as session, session.begin():
+        if with_contacts:
+            session.add_all(
+                Contact(
+                    id=i + 1,
+                    name=f"Клиент {i + 1}",
+                    status=ContactStatus.client,
+                    custom_fields={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i in range(queued)
+            )
         channel = Channel(kind="telegram", name="bench", title="bench", options={}, created_at=now)
         session.add(channel)
         for i in range(operators):
@@ -134,7 +154,18 @@ async def main() -> None:
     parser.add_argument("--lookups", type=int, default=5000)
     parser.add_argument("--operators", type=int, default=50)
     parser.add_argument("--queue", type=int, default=2000)
+    parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     args = parser.parse_args()
+
+    if args.backend == "sqlite":
+        async with sqlite_backend() as backend:
+            url = backend.settings.database_url
+            await upgrade(url)
+            hub = Hub(backend.settings, Database(url), MemoryBus())
+            result = await time_assignment(hub, args.operators, args.queue, with_contacts=True)
+            report("SQLite", args.operators, *result)
+            await hub.db.dispose()
+        return
 
     async with throwaway_database() as db:
         url = db.url
@@ -152,12 +183,17 @@ async def main() -> None:
             f"identity lookup (normalise + indexed match), {args.lookups} senders: "
             f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {timings[-1]:.3f} ms"
         )
-        assigned, seconds = await time_assignment(hub, args.operators, args.queue)
-        print(
-            f"queue drain: {assigned} assignment decisions over {args.operators} operators in "
-            f"{seconds:.2f} s = {assigned / seconds:.0f} decisions/s"
-        )
+        result = await time_assignment(hub, args.operators, args.queue)
+        report("PostgreSQL", args.operators, *result)
         await hub.db.dispose()
+
+
+def report(backend: str, operators: int, assigned: int, seconds: float) -> None:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"queue drain ({backend}): {assigned} assignment decisions over {operators} operators "
+        f"in {seconds:.2f} s = {assigned / seconds:.0f} decisions/s (load average {load})"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -64,7 +64,7 @@ class Waiting:
         return (self.team_id, self.required_skill)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Operator:
     """An operator who may take work now, as locked; `last_assigned_at` moves with each
     offer of the batch, so round-robin and longest-idle go on turning within it."""
@@ -90,6 +90,19 @@ class Staff:
 
     operators: dict[int, Operator]
     loads: dict[int, float]
+    # Who may take the work of a (team, skill), worked out once per batch, not per decision.
+    _eligible: dict[Group, list[Operator]] = field(default_factory=dict)
+
+    def _of(self, team_id: int | None, skill: str | None) -> list[Operator]:
+        found = self._eligible.get((team_id, skill))
+        if found is None:
+            found = [
+                o
+                for o in self.operators.values()
+                if (team_id is None or team_id in o.teams) and (not skill or skill in o.skills)
+            ]
+            self._eligible[(team_id, skill)] = found
+        return found
 
     def candidates(
         self,
@@ -101,20 +114,21 @@ class Staff:
         """`assignment.candidates` over the rows already read: the responsible manager
         (`only`) need not be in the team; everyone else must be, when there is a team."""
         skill = conversation.required_skill
-        found = []
-        for operator in self.operators.values():
-            if operator.id in excluded or (only is not None and operator.id != only):
-                continue
-            if only is None and team_id is not None and team_id not in operator.teams:
-                continue
-            if skill and skill not in operator.skills:
-                continue
-            found.append(Candidate(operator, self.loads.get(operator.id, 0.0)))
-        return found
+        if only is not None:
+            operator = self.operators.get(only)
+            if operator is None or only in excluded or (skill and skill not in operator.skills):
+                return []
+            return [Candidate(operator, self.loads.get(only, 0.0))]
+        loads = self.loads
+        return [
+            Candidate(o, loads.get(o.id, 0.0))
+            for o in self._of(team_id, skill)
+            if o.id not in excluded
+        ]
 
     def take(self, operator: Operator, weight: float, now: datetime) -> None:
         self.loads[operator.id] = self.loads.get(operator.id, 0.0) + weight
-        self.operators[operator.id] = replace(operator, last_assigned_at=now)
+        operator.last_assigned_at = now
 
 
 def _decide(
