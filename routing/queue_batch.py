@@ -18,7 +18,7 @@ them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -64,10 +64,11 @@ class Waiting:
         return (self.team_id, self.required_skill)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class Operator:
-    """An operator who may take work now, as locked; `last_assigned_at` moves with each
-    offer of the batch, so round-robin and longest-idle go on turning within it."""
+    """An operator who may take work now, as locked; replaced with a later
+    `last_assigned_at` at each offer of the batch, so round-robin and longest-idle go on
+    turning within it."""
 
     id: int
     max_conversations: int
@@ -91,13 +92,13 @@ class Staff:
     operators: dict[int, Operator]
     loads: dict[int, float]
     # Who may take the work of a (team, skill), worked out once per batch, not per decision.
-    _eligible: dict[Group, list[Operator]] = field(default_factory=dict)
+    _eligible: dict[Group, list[int]] = field(default_factory=dict)
 
-    def _of(self, team_id: int | None, skill: str | None) -> list[Operator]:
+    def _of(self, team_id: int | None, skill: str | None) -> list[int]:
         found = self._eligible.get((team_id, skill))
         if found is None:
             found = [
-                o
+                o.id
                 for o in self.operators.values()
                 if (team_id is None or team_id in o.teams) and (not skill or skill in o.skills)
             ]
@@ -119,16 +120,16 @@ class Staff:
             if operator is None or only in excluded or (skill and skill not in operator.skills):
                 return []
             return [Candidate(operator, self.loads.get(only, 0.0))]
-        loads = self.loads
+        loads, operators = self.loads, self.operators
         return [
-            Candidate(o, loads.get(o.id, 0.0))
-            for o in self._of(team_id, skill)
-            if o.id not in excluded
+            Candidate(operators[i], loads.get(i, 0.0))
+            for i in self._of(team_id, skill)
+            if i not in excluded
         ]
 
     def take(self, operator: Operator, weight: float, now: datetime) -> None:
         self.loads[operator.id] = self.loads.get(operator.id, 0.0) + weight
-        operator.last_assigned_at = now
+        self.operators[operator.id] = replace(operator, last_assigned_at=now)
 
 
 def _decide(
