@@ -100,11 +100,14 @@ async def time_lookups(hub: Hub, contacts: int, lookups: int) -> list[float]:
 
 
 async def time_assignment(
-    hub: Hub, operators: int, queued: int, with_contacts: bool = False
+    hub: Hub, operators: int, queued: int, warmup: int = 0, with_contacts: bool = False
 ) -> tuple[int, float]:
-    """Queue `queued` conversations (of contacts 1..queued; `with_contacts` creates them
-    first) and time draining them over `operators` operators who all have room."""
+    """Queue `queued` conversations and time draining them over `operators` operators who
+    all have room. `warmup` conversations are queued and drained first, untimed: a running
+    app has its statements compiled (and on PostgreSQL prepared) already. Conversations are
+    of contacts 1..warmup + queued; `with_contacts` creates those first."""
     now = hub.clock()
+    total = warmup + queued
     async with hub.db.sessions() as session, session.begin():
         if with_contacts:
             session.add_all(
@@ -116,7 +119,7 @@ async def time_assignment(
                     created_at=now,
                     updated_at=now,
                 )
-                for i in range(queued)
+                for i in range(total)
             )
         channel = Channel(kind="telegram", name="bench", title="bench", options={}, created_at=now)
         session.add(channel)
@@ -129,20 +132,29 @@ async def time_assignment(
                     role=Role.operator,
                     presence=Presence.online,
                     presence_at=now,
-                    max_conversations=queued,
+                    max_conversations=total,
                 )
             )
         await session.flush()
-        session.add_all(
-            Conversation(
-                contact_id=i + 1,
-                channel_id=channel.id,
-                queued_at=now,
-                created_at=now,
-                last_message_at=now,
+        channel_id = channel.id
+
+    async def queue(first: int, count: int) -> None:
+        async with hub.db.sessions() as session, session.begin():
+            session.add_all(
+                Conversation(
+                    contact_id=first + i + 1,
+                    channel_id=channel_id,
+                    queued_at=now,
+                    created_at=now,
+                    last_message_at=now,
+                )
+                for i in range(count)
             )
-            for i in range(queued)
-        )
+
+    if warmup:
+        await queue(0, warmup)
+        await sweeper.drain_queue(hub, limit=warmup)
+    await queue(warmup, queued)
     started = time.perf_counter()
     assigned = await sweeper.drain_queue(hub, limit=queued)
     return assigned, time.perf_counter() - started
@@ -154,6 +166,7 @@ async def main() -> None:
     parser.add_argument("--lookups", type=int, default=5000)
     parser.add_argument("--operators", type=int, default=50)
     parser.add_argument("--queue", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=250, help="drained first, untimed")
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     args = parser.parse_args()
 
@@ -162,7 +175,9 @@ async def main() -> None:
             url = backend.settings.database_url
             await upgrade(url)
             hub = Hub(backend.settings, Database(url), MemoryBus())
-            result = await time_assignment(hub, args.operators, args.queue, with_contacts=True)
+            result = await time_assignment(
+                hub, args.operators, args.queue, args.warmup, with_contacts=True
+            )
             report("SQLite", args.operators, *result)
             await hub.db.dispose()
         return
@@ -183,7 +198,7 @@ async def main() -> None:
             f"identity lookup (normalise + indexed match), {args.lookups} senders: "
             f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {timings[-1]:.3f} ms"
         )
-        result = await time_assignment(hub, args.operators, args.queue)
+        result = await time_assignment(hub, args.operators, args.queue, args.warmup)
         report("PostgreSQL", args.operators, *result)
         await hub.db.dispose()
 
