@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 
 import asyncpg  # type: ignore[import-untyped]
 
-from bench._common import percentile, sqlite_backend, throwaway_database
+from bench._common import StatementCounter, percentile, sqlite_backend, throwaway_database
 from connectors.base import IdentityClaim
 from hub.bus import MemoryBus
 from hub.core import Hub
@@ -155,9 +155,17 @@ async def time_assignment(
         await queue(0, warmup)
         await sweeper.drain_queue(hub, limit=warmup)
     await queue(warmup, queued)
+    StatementCounter.install()
+    statements, _, commits, _ = StatementCounter.snapshot()
     started = time.perf_counter()
     assigned = await sweeper.drain_queue(hub, limit=queued)
-    return assigned, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = StatementCounter.snapshot()
+    print(
+        f"  {after[0] - statements} SQL statements and {after[2] - commits} commits "
+        f"for {assigned} decisions"
+    )
+    return assigned, seconds
 
 
 async def main() -> None:

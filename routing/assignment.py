@@ -158,20 +158,18 @@ async def route(
     *,
     exclude: frozenset[int] = frozenset(),
     context: Reason | None = None,
-    requeue: bool = True,
 ) -> bool:
     """Offer the conversation to the best operator, else queue it. True when assigned.
 
-    `context` prefixes the recorded reason ("timeout after 45 s"); with `requeue` False a
-    conversation nobody can take is left where it is (the queue drain). Routing decides
-    (`decide`); the actions of `hub.actions.routing` write the outcome.
+    `context` prefixes the recorded reason ("timeout after 45 s"). Routing decides
+    (`decide`); the actions of `hub.actions.routing` write the outcome. The queue drain
+    decides the same way for a batch at once (routing/queue_batch.py).
     """
     team = await _team(uow, conversation.team_id)
     if team is not None and not is_open(team.business_hours, uow.now()):
         if team.after_hours_team_id is None:
-            if requeue:
-                why = after(context, because("outside_hours", team=team.name))
-                await routing_actions.enqueue(uow, conversation, "queued", why)
+            why = after(context, because("outside_hours", team=team.name))
+            await routing_actions.enqueue(uow, conversation, "queued", why)
             return False
         await routing_actions.move_to_team(uow, conversation, team.after_hours_team_id)
         await routing_actions.record_decision(
@@ -184,8 +182,7 @@ async def route(
             uow, conversation, decision.user, decision.reason, decision.accept_timeout_s
         )
         return True
-    if requeue:
-        await routing_actions.enqueue(uow, conversation, "queued", decision.reason)
+    await routing_actions.enqueue(uow, conversation, "queued", decision.reason)
     return False
 
 

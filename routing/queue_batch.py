@@ -1,18 +1,18 @@
 """Draining the queue a batch at a time: which of the oldest queued conversations the free
 capacity of the operators takes now, decided for the whole batch in one transaction.
 
-The rules are those of `assignment.route` with `requeue=False`: the team's business hours
-(else its after-hours team, else it waits), the responsible manager first when online with
-room, then the team's strategy (manual: it waits) among the team's online, active operators
-not on a call who have the skill it needs and have not let it time out before, capacity by
-weight. Only the reads are set-based: the batch (oldest first, locked, PostgreSQL SKIP
-LOCKED so another node takes the next ones), every operator who may take one of them
-(locked, FOR UPDATE in id order, as `assignment.candidates` locks them, so two nodes
-draining at once take their capacity one after the other), their loads once they are locked,
-and the offers the batch's conversations timed out, one statement each whatever the batch's
-size. The decisions are then taken in queue order in memory, each offer adding its weight to
-the operator's load, so capacity is taken exactly once; `hub.actions.queue_offers` writes
-them.
+The rules are those of `assignment.route`, except that a conversation nobody can take is
+left where it waits: the team's business hours (else its after-hours team, else it waits),
+the responsible manager first when online with room, then the team's strategy (manual: it
+waits) among the team's online, active operators not on a call who have the skill it needs
+and have not let it time out before, capacity by weight. Only the reads are set-based: the
+batch (oldest first, locked, PostgreSQL SKIP LOCKED so another node takes the next ones),
+every operator who may take one of them (locked, FOR UPDATE in id order, as
+`assignment.candidates` locks them, so two nodes draining at once take their capacity one
+after the other), their loads once they are locked, and the offers the batch's
+conversations timed out, one statement each whatever the batch's size. The decisions are
+then taken in queue order in memory, each offer adding its weight to the operator's load,
+so capacity is taken exactly once; `hub.actions.queue_offers` writes them.
 """
 
 from __future__ import annotations
