@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
@@ -127,9 +127,9 @@ class Staff:
             if i not in excluded
         ]
 
-    def take(self, operator: Operator, weight: float, now: datetime) -> None:
+    def take(self, operator: Operator, weight: float, turn: datetime) -> None:
         self.loads[operator.id] = self.loads.get(operator.id, 0.0) + weight
-        self.operators[operator.id] = replace(operator, last_assigned_at=now)
+        self.operators[operator.id] = replace(operator, last_assigned_at=turn)
 
 
 def _decide(
@@ -187,7 +187,11 @@ def plan(
             stuck.add(conversation.group)
             continue
         operator, reason = decided
-        staff.take(operator, conversation.weight, now)
+        # The batch's offers are one moment apart by a microsecond each: the operators'
+        # `last_assigned_at` keep the order they got work in, as offers made one by one
+        # would, so round-robin goes on turning within the batch and after it.
+        turn = now + timedelta(microseconds=len(result.offers))
+        staff.take(operator, conversation.weight, turn)
         timeout = team.accept_timeout_s if team is not None else DEFAULT_ACCEPT_TIMEOUT_S
         result.offers.append(
             QueueOffer(
@@ -197,6 +201,7 @@ def plan(
                 operator.id,
                 reason,
                 timeout,
+                turn,
             )
         )
     return result

@@ -41,7 +41,8 @@ class TeamMove:
 @dataclass(frozen=True)
 class QueueOffer:
     """Offer a queued conversation of `team_id` (as it is after any move) and `weight` to
-    `user_id`, who has `accept_timeout_s` to accept it (0: no timeout)."""
+    `user_id`, who has `accept_timeout_s` to accept it (0: no timeout). `turn` is the
+    operator's `last_assigned_at` as of this offer."""
 
     conversation_id: int
     team_id: int | None
@@ -49,6 +50,7 @@ class QueueOffer:
     user_id: int
     reason: Reason
     accept_timeout_s: int
+    turn: datetime
 
 
 _DECISIONS = cast(Table, RoutingDecision.__table__)
@@ -79,6 +81,12 @@ _ASSIGN_ONE = (
             _CONVERSATIONS.c.first_assigned_at, bindparam("now", type_=UtcDateTime())
         ),
     )
+)
+_USERS = cast(Table, User.__table__)
+_TURN_ONE = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("uid"))
+    .values(last_assigned_at=bindparam("turn", type_=UtcDateTime()))
 )
 _MOVE_ONE = (
     update(_CONVERSATIONS)
@@ -177,9 +185,10 @@ async def _offer(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime) -
                 for o, e in zip(offers, expiries, strict=True)
             ],
         )
-    users = sorted({o.user_id for o in offers})
+    # Each operator's latest turn: round-robin and longest-idle read the order they got work.
+    turns = {o.user_id: o.turn for o in offers}
     await connection.execute(
-        update(User).where(among(User.id, users, dialect)).values(last_assigned_at=now)
+        _TURN_ONE, [{"uid": user_id, "turn": turn} for user_id, turn in sorted(turns.items())]
     )
 
 

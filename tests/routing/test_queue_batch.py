@@ -252,3 +252,34 @@ async def test_two_drains_at_once_never_overfill(
     assert sorted(loads.values()) == [2, 2, 2, 2]
     assert len(offers) == 8 and all(count == 1 for _, count in offers)
     assert queued == 12
+
+
+async def test_round_robin_turns_within_one_batch(world: World) -> None:
+    await world.team("sales", strategy=Strategy.round_robin)
+    for login in ("a", "b", "c"):
+        await world.operator(login, teams=("sales",))
+    await world.channel("telegram", "chat", team="sales")
+    for login in ("a", "b", "c"):
+        await world.set_presence(login, Presence.away)
+    ids = await _queue(world, [f"+791600000{i:02d}" for i in range(6)])
+    for login in ("a", "b", "c"):
+        await world.set_presence(login, Presence.online)
+
+    assert await sweeper.drain_queue(world.hub) == 6
+
+    # Each offer makes its operator the most recently assigned, so the next goes on.
+    assert [await world.holder(i) for i in ids] == ["a", "b", "c", "a", "b", "c"]
+
+
+async def test_e_mails_take_half_a_seat_in_a_batch(world: World) -> None:
+    await world.operator("a", capacity=1, online=False)
+    await world.channel("email", "mail")
+    ids = []
+    for i in range(3):
+        ids.append(await world.inbound(f"+7916000000{i}", channel="mail", kind="email"))
+        world.clock.advance(1)
+    await world.set_presence("a", Presence.online)
+
+    assert await sweeper.drain_queue(world.hub) == 2
+
+    assert [await world.holder(i) for i in ids] == ["a", "a", None]
