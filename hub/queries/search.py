@@ -14,11 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.models import Channel, Contact, Conversation, Direction, Identity, IdentityKind, Message
 from hub.models.comms import MESSAGE_SEARCH_VECTOR
 
-from .search_terms import SearchTerms, postgres_tsquery, snippet, sqlite_match
+from .search_terms import (
+    SearchTerms,
+    postgres_tsquery,
+    postgres_whole_tsquery,
+    snippet,
+    sqlite_match,
+)
 from .shapes import Shape
 
 CONVERSATION_HITS = 20
 CONTACT_HITS = 50
+# Clients bearing exactly the name typed whose conversations are looked at (the newest
+# clients first): namesakes are common (hundreds of «Иванова Анна Сергеевна» in a million
+# clients), and the newest conversations among all of them are the answer; the bound keeps a
+# name borne by a large share of the base from reading every one.
+NAMESAKES = 1000
 
 
 class ConversationHit(Shape):
@@ -72,14 +83,46 @@ def _contact_queries(terms: SearchTerms) -> dict[str, list[Select[int]]]:
         if terms.whole_email:
             emails.insert(0, _identity(IdentityKind.email, Identity.value == terms.email))
         found["email"] = emails
-    if terms.words and not terms.phone and terms.number is None:
-        found["name"] = [
-            select(Contact.id).where(
-                Contact.name_key.like(_like(terms.key), escape="\\"),
-                Contact.merged_into_id.is_(None),
-            )
-        ]
     return found
+
+
+def _names_a_client(terms: SearchTerms) -> bool:
+    """Whether the text may be (a part of) a client's name: words, not a number."""
+    return bool(terms.words) and not terms.phone and terms.number is None
+
+
+async def _clients_by_name(session: AsyncSession, terms: SearchTerms) -> list[int]:
+    """Contact ids whose name is the text: first those whose whole name is it as stored (the
+    btree index on name_key, a fraction of a millisecond however common the name), newest
+    clients first, at most NAMESAKES of them; then, only while they are fewer than
+    CONTACT_HITS, any CONTACT_HITS whose name holds the text (the trigram index).
+
+    Why the whole name first: the trigram search reads the posting list of every trigram of the
+    text, and a common full name's trigrams («иванова анна сергеевна») list a large share of
+    all clients (130 ms at 1,000,000 clients, README.md, «bench/search.py»), to return
+    CONTACT_HITS arbitrary ones of them. When at least that many clients bear exactly the name
+    typed, they are the best answer anyway, and all of them (to the bound) are taken, so their
+    conversations come newest first across the namesakes rather than among an arbitrary few."""
+    exact = list(
+        await session.scalars(
+            select(Contact.id)
+            .where(Contact.name_key == terms.key, Contact.merged_into_id.is_(None))
+            .order_by(Contact.id.desc())
+            .limit(NAMESAKES)
+        )
+    )
+    if len(exact) >= CONTACT_HITS:
+        return exact
+    partial = await session.scalars(
+        select(Contact.id)
+        .where(
+            Contact.name_key.like(_like(terms.key), escape="\\"),
+            Contact.merged_into_id.is_(None),
+        )
+        .limit(CONTACT_HITS)
+    )
+    known = set(exact)
+    return exact + [contact_id for contact_id in partial if contact_id not in known]
 
 
 def _identity(kind: IdentityKind, condition: ColumnElement[bool]) -> Select[int]:
@@ -95,6 +138,9 @@ async def conversation_hits(session: AsyncSession, terms: SearchTerms) -> list[C
                 reasons.setdefault(contact_id, []).append(reason)
             if contact_ids:
                 break
+    if _names_a_client(terms):
+        for contact_id in await _clients_by_name(session, terms):
+            reasons.setdefault(contact_id, []).append("name")
     conditions: list[ColumnElement[bool]] = []
     if reasons:
         conditions.append(Conversation.contact_id.in_(list(reasons)))
@@ -149,8 +195,11 @@ FIRST_WINDOW_PAGES = 8
 WINDOW_GROWTH = 8
 
 
-def postgres_window(terms: SearchTerms, low: int, high: int, limit: int) -> Select[tuple[int]]:
-    """The newest `limit` ids holding the words with low <= id < high."""
+def postgres_window(
+    terms: SearchTerms, low: int, high: int, limit: int, tsquery: str | None = None
+) -> Select[tuple[int]]:
+    """The newest `limit` ids holding the words (or `tsquery`, to_tsquery's text made of
+    them) with low <= id < high."""
     russian: ColumnElement[str] = literal_column("'russian'::regconfig")
     found = (
         select(Message.id)
@@ -158,7 +207,7 @@ def postgres_window(terms: SearchTerms, low: int, high: int, limit: int) -> Sele
             # The stored vector (migration 0029) under its GIN index: no row is parsed again,
             # whichever way the planner reaches it.
             literal_column(f"messages.{MESSAGE_SEARCH_VECTOR}").op("@@")(
-                func.to_tsquery(russian, postgres_tsquery(terms))
+                func.to_tsquery(russian, tsquery or postgres_tsquery(terms))
             ),
             Message.direction != Direction.system,
             Message.id >= low,
@@ -179,11 +228,35 @@ async def _postgres_message_ids(
     oldest, newest = (await session.execute(bounds)).one()
     if oldest is None or newest is None:
         return []
+    whole = postgres_whole_tsquery(terms)
+    if whole is not None:
+        # The newest message holding the whole words is the newest that may hold them all
+        # with the prefix: the windows start there, and none means no match at all.
+        bound = await _postgres_windows(session, terms, oldest, newest, 1, limit, whole)
+        if not bound:
+            return []
+        newest = bound[0]
+    return await _postgres_windows(session, terms, oldest, newest, limit, limit)
+
+
+async def _postgres_windows(
+    session: AsyncSession,
+    terms: SearchTerms,
+    oldest: int,
+    newest: int,
+    limit: int,
+    page: int,
+    tsquery: str | None = None,
+) -> list[int]:
+    """The newest `limit` matching ids with oldest <= id <= newest, window by window (the
+    first one FIRST_WINDOW_PAGES pages of `page` ids)."""
     ids: list[int] = []
-    high, window = newest + 1, FIRST_WINDOW_PAGES * limit
+    high, window = newest + 1, FIRST_WINDOW_PAGES * page
     while len(ids) < limit and high > oldest:
         low = max(high - window, oldest)
-        ids.extend(await session.scalars(postgres_window(terms, low, high, limit - len(ids))))
+        ids.extend(
+            await session.scalars(postgres_window(terms, low, high, limit - len(ids), tsquery))
+        )
         high, window = low, window * WINDOW_GROWTH
     return ids
 
