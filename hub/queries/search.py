@@ -7,6 +7,7 @@ sizes allow."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -148,13 +149,23 @@ async def conversation_hits(session: AsyncSession, terms: SearchTerms) -> list[C
         conditions.append(Conversation.id == terms.number)
     if not conditions:
         return []
+    newest = (Conversation.last_message_at.desc(), Conversation.id.desc())
+    # The page is chosen from the conversations alone, and only its rows are joined to their
+    # clients and channels: namesakes have hundreds of conversations, and joining each to its
+    # client before the sort read as many contacts' pages again.
+    page = (
+        select(Conversation.id)
+        .where(or_(*conditions))
+        .order_by(*newest)
+        .limit(CONVERSATION_HITS)
+        .scalar_subquery()
+    )
     rows = await session.execute(
         select(Conversation, Contact.name, Channel.kind, Channel.title)
         .join(Contact, Contact.id == Conversation.contact_id)
         .join(Channel, Channel.id == Conversation.channel_id)
-        .where(or_(*conditions))
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(CONVERSATION_HITS)
+        .where(Conversation.id.in_(page))
+        .order_by(*newest)
     )
     hits = []
     for conversation, name, kind, title in rows:
@@ -196,10 +207,15 @@ WINDOW_GROWTH = 8
 
 
 def postgres_window(
-    terms: SearchTerms, low: int, high: int, limit: int, tsquery: str | None = None
+    terms: SearchTerms,
+    low: int,
+    high: int,
+    limit: int,
+    tsquery: str | None = None,
+    name: str = "found",
 ) -> Select[tuple[int]]:
     """The newest `limit` ids holding the words (or `tsquery`, to_tsquery's text made of
-    them) with low <= id < high."""
+    them) with low <= id < high; `name` is its CTE's."""
     russian: ColumnElement[str] = literal_column("'russian'::regconfig")
     found = (
         select(Message.id)
@@ -213,51 +229,72 @@ def postgres_window(
             Message.id >= low,
             Message.id < high,
         )
-        .cte("found")
+        .cte(name)
         .prefix_with("MATERIALIZED")  # the fence: planned for all its rows, no early stop
     )
     return select(found.c.id).order_by(found.c.id.desc()).limit(limit)
 
 
+def postgres_newest(
+    terms: SearchTerms, windows: list[tuple[int, int]], tsquery: str | None = None
+) -> Select[tuple[int | None]]:
+    """The newest id holding the words in the first of `windows` (low, high) that has one,
+    in one statement: each window is a scalar subquery of COALESCE, which PostgreSQL runs
+    only when the windows before it gave none (an uncorrelated subquery is run when its value
+    is first needed). One round trip instead of one a window: on a loaded machine each costs
+    milliseconds of waiting for the CPU whatever the work (README.md, «bench/search.py»)."""
+    newest = [
+        postgres_window(terms, low, high, 1, tsquery, f"found_{n}").scalar_subquery()
+        for n, (low, high) in enumerate(windows)
+    ]
+    return select(func.coalesce(*newest))
+
+
+def _windows(oldest: int, newest: int, page: int) -> list[tuple[int, int]]:
+    """(low, high) of the windows from `newest` down to `oldest`, newest first: the first
+    FIRST_WINDOW_PAGES pages of `page` ids, each next WINDOW_GROWTH times the last."""
+    windows = []
+    high, window = newest + 1, FIRST_WINDOW_PAGES * page
+    while high > oldest:
+        low = max(high - window, oldest)
+        windows.append((low, high))
+        high, window = low, window * WINDOW_GROWTH
+    return windows
+
+
 async def _postgres_message_ids(
     session: AsyncSession, terms: SearchTerms, before: int | None, limit: int
 ) -> list[int]:
-    bounds = select(func.min(Message.id), func.max(Message.id))
+    bounds = select(
+        func.min(Message.id),
+        func.max(Message.id),
+        # No JIT for the rest of this transaction: PostgreSQL compiles a statement whose
+        # estimated cost passes jit_above_cost, and a window over millions of ids (or the
+        # statement holding all the windows, postgres_newest, even when only the first runs)
+        # passes it, for 0.5-0.9 s of compiling on a loaded machine before a search that
+        # itself takes milliseconds (README.md, «bench/search.py»). Set here, in the first
+        # statement, to cost no round trip of its own.
+        func.set_config("jit", "off", True),
+    )
     if before is not None:
         bounds = bounds.where(Message.id < before)
-    oldest, newest = (await session.execute(bounds)).one()
+    oldest, newest, _ = (await session.execute(bounds)).one()
     if oldest is None or newest is None:
         return []
     whole = postgres_whole_tsquery(terms)
     if whole is not None:
         # The newest message holding the whole words is the newest that may hold them all
         # with the prefix: the windows start there, and none means no match at all.
-        bound = await _postgres_windows(session, terms, oldest, newest, 1, limit, whole)
-        if not bound:
+        windows = _windows(oldest, newest, limit)
+        bound = cast(int | None, await session.scalar(postgres_newest(terms, windows, whole)))
+        if bound is None:
             return []
-        newest = bound[0]
-    return await _postgres_windows(session, terms, oldest, newest, limit, limit)
-
-
-async def _postgres_windows(
-    session: AsyncSession,
-    terms: SearchTerms,
-    oldest: int,
-    newest: int,
-    limit: int,
-    page: int,
-    tsquery: str | None = None,
-) -> list[int]:
-    """The newest `limit` matching ids with oldest <= id <= newest, window by window (the
-    first one FIRST_WINDOW_PAGES pages of `page` ids)."""
+        newest = bound
     ids: list[int] = []
-    high, window = newest + 1, FIRST_WINDOW_PAGES * page
-    while len(ids) < limit and high > oldest:
-        low = max(high - window, oldest)
-        ids.extend(
-            await session.scalars(postgres_window(terms, low, high, limit - len(ids), tsquery))
-        )
-        high, window = low, window * WINDOW_GROWTH
+    for low, high in _windows(oldest, newest, limit):
+        ids.extend(await session.scalars(postgres_window(terms, low, high, limit - len(ids))))
+        if len(ids) >= limit:
+            break
     return ids
 
 
