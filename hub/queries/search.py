@@ -268,17 +268,21 @@ async def _postgres_message_ids(
     bounds = select(
         func.min(Message.id),
         func.max(Message.id),
-        # No JIT for the rest of this transaction: PostgreSQL compiles a statement whose
-        # estimated cost passes jit_above_cost, and a window over millions of ids (or the
-        # statement holding all the windows, postgres_newest, even when only the first runs)
-        # passes it, for 0.5-0.9 s of compiling on a loaded machine before a search that
-        # itself takes milliseconds (README.md, «bench/search.py»). Set here, in the first
-        # statement, to cost no round trip of its own.
+        # For the rest of this transaction, set in its first statement so as to cost no
+        # round trip of its own (README.md, «bench/search.py»):
+        # - every window planned for its own bounds and words. The statements are prepared
+        #   (asyncpg), and from the sixth run of one PostgreSQL may reuse a generic plan, made
+        #   without the values: for a common word's small window it read the whole GIN list
+        #   (240-290 ms where the window's own plan takes 1 ms);
+        # - no JIT: a window over millions of ids (or postgres_newest's statement, which holds
+        #   all the windows even when only the first runs) passes jit_above_cost, for 0.5-0.9 s
+        #   of compiling on a loaded machine before a search of milliseconds.
+        func.set_config("plan_cache_mode", "force_custom_plan", True),
         func.set_config("jit", "off", True),
     )
     if before is not None:
         bounds = bounds.where(Message.id < before)
-    oldest, newest, _ = (await session.execute(bounds)).one()
+    oldest, newest, _, _ = (await session.execute(bounds)).one()
     if oldest is None or newest is None:
         return []
     whole = postgres_whole_tsquery(terms)
