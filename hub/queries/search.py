@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Channel, Contact, Conversation, Direction, Identity, IdentityKind, Message
@@ -242,12 +253,19 @@ def postgres_newest(
     in one statement: each window is a scalar subquery of COALESCE, which PostgreSQL runs
     only when the windows before it gave none (an uncorrelated subquery is run when its value
     is first needed). One round trip instead of one a window: on a loaded machine each costs
-    milliseconds of waiting for the CPU whatever the work (README.md, «bench/search.py»)."""
+    milliseconds of waiting for the CPU whatever the work (README.md, «bench/search.py»).
+
+    Words that are all stop words («на», «и») leave to_tsquery no lexeme, and such a query
+    matches nothing, while a query with other words too just drops them: for those the top
+    of the windows is answered (no bound), never none."""
     newest = [
         postgres_window(terms, low, high, 1, tsquery, f"found_{n}").scalar_subquery()
         for n, (low, high) in enumerate(windows)
     ]
-    return select(func.coalesce(*newest))
+    russian: ColumnElement[str] = literal_column("'russian'::regconfig")
+    lexemes = func.numnode(func.to_tsquery(russian, tsquery or postgres_tsquery(terms)))
+    # CASE, like COALESCE, runs the windows' subqueries only in the branch taken.
+    return select(case((lexemes == 0, literal(windows[0][1] - 1)), else_=func.coalesce(*newest)))
 
 
 def _windows(oldest: int, newest: int, page: int) -> list[tuple[int, int]]:

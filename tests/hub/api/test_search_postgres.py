@@ -149,6 +149,9 @@ async def test_absent_common_and_oldest_words_answer_fast_plans_and_exact_pages(
     delivery = await _search(api, "доставка суб", limit=20)
     assert [hit["message_id"] for hit in delivery["messages"]] == other[:20]
     assert (await _search(api, "черёмуховой дом"))["messages"] == []
+    # Words before the prefix that are all stop words bound nothing (to_tsquery drops them).
+    stop_words = await _search(api, "на зам", limit=20)
+    assert [hit["message_id"] for hit in stop_words["messages"]] == common[:20]
     assert (await _search(api, "иванова анна серг"))["messages"] == []
 
 
