@@ -104,9 +104,10 @@ def _names_a_client(terms: SearchTerms) -> bool:
 
 
 async def _clients_by_name(session: AsyncSession, terms: SearchTerms) -> list[int]:
-    """Contact ids whose name is the text: first those whose whole name is it as stored (the
-    btree index on name_key, a fraction of a millisecond however common the name), newest
-    clients first, at most NAMESAKES of them; then, only while they are fewer than
+    """Contact ids whose name is the text: first those whose whole name is it as stored,
+    newest clients first, at most NAMESAKES of them (the btree index on name_key and id,
+    walked backwards from the name's newest bearer, so no more than the bound are read
+    however common the name, migration 0031); then, only while they are fewer than
     CONTACT_HITS, any CONTACT_HITS whose name holds the text (the trigram index).
 
     Why the whole name first: the trigram search reads the posting list of every trigram of the

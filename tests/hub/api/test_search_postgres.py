@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 from hub.actions import unit_of_work
+from hub.queries import search
 from hub.queries.search import message_hits, postgres_newest, postgres_window
 from hub.queries.search_terms import parse_terms
 from tests.conftest import Backend
@@ -183,3 +184,42 @@ async def _plan(api: Api, q: str, low: int, high: int, *off: str) -> Any:
             await uow.session.execute(text(f"SET LOCAL {setting} = off"))
         explained = await uow.session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"))
     return (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_the_newest_namesakes_are_read_from_the_name_index_up_to_the_bound(
+    api: Api, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands bearing one name among others: the newest NAMESAKES are a backward walk of
+    (name_key, id) that stops at the bound (migration 0031), not every bearer read and
+    sorted."""
+    assert backend.name == "postgres"
+    async with unit_of_work(api.hub) as uow:
+        await uow.session.execute(
+            text(
+                "INSERT INTO contacts (id, name, name_key, status, custom_fields, source,"
+                " created_at, updated_at, version)"
+                " SELECT g, n, lower(n), 'lead', '{}', 'telegram', now(), now(), 1"
+                " FROM generate_series(1001, 30000) AS g,"
+                " LATERAL (SELECT CASE WHEN g % 100 = 0 THEN 'Анна' ELSE 'Борис ' || g END) AS n(n)"
+            )
+        )
+        await uow.session.execute(text("ANALYZE contacts"))
+    monkeypatch.setattr(search, "NAMESAKES", 60)
+    async with unit_of_work(api.hub) as uow:
+        newest = await search._clients_by_name(uow.session, parse_terms("АННА"))
+        explained = await uow.session.scalar(
+            text(
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM contacts WHERE name_key = 'анна'"
+                " AND merged_into_id IS NULL ORDER BY id DESC LIMIT 60"
+            )
+        )
+    assert newest == list(range(30000, 24000, -100))  # every hundredth is an Анна
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    walk = plan["Plans"][0]
+    assert (walk["Node Type"], walk["Scan Direction"], walk["Index Name"]) == (
+        "Index Scan",
+        "Backward",
+        "ix_contacts_name_key_id",
+    ), json.dumps(plan, indent=1)
+    assert walk["Actual Rows"] == 60
