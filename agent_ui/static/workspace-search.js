@@ -17,9 +17,11 @@ export class SearchPanel {
     this.clients = document.getElementById("search-conversations");
     this.messages = document.getElementById("search-messages");
     this.more = document.getElementById("search-more");
+    this.moreConversations = document.getElementById("search-more-conversations");
     this.empty = document.getElementById("search-empty");
     this.request = 0;
     this.cursor = null;
+    this.conversationsNext = null;
     this.timer = null;
     this.form.addEventListener("submit", (event) => { event.preventDefault(); this.search(); });
     this.box.addEventListener("input", () => {
@@ -38,6 +40,7 @@ export class SearchPanel {
       this.close();
     });
     this.more.addEventListener("click", () => this.search(this.cursor));
+    this.moreConversations.addEventListener("click", () => this.moreOfConversations());
   }
 
   close() {
@@ -62,11 +65,33 @@ export class SearchPanel {
     }
   }
 
+  // The next page of the clients' conversations, appended; the messages stay as they are.
+  async moreOfConversations() {
+    const q = this.box.value.trim();
+    if (!this.conversationsNext) return;
+    const request = ++this.request;
+    const params = new URLSearchParams({ q, conversations_after: this.conversationsNext });
+    try {
+      const found = await this.api("GET", "/api/v1/search?" + params);
+      if (request !== this.request) return;
+      this.clients.append(...found.conversations.map((hit) => this.conversationItem(hit)));
+      this.showMoreConversations(found.conversations_next);
+    } catch (error) {
+      this.toast(this.explain(error));
+    }
+  }
+
+  showMoreConversations(next) {
+    this.conversationsNext = next;
+    this.moreConversations.hidden = !next;
+  }
+
   show(found, appending) {
     this.pane.classList.add("searching");
     this.results.hidden = false;
     if (!appending) {
       clear(this.clients).append(...found.conversations.map((hit) => this.conversationItem(hit)));
+      this.showMoreConversations(found.conversations_next);
       clear(this.messages);
     }
     this.messages.append(...found.messages.map((hit) => this.messageItem(hit)));

@@ -22,6 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from hub.models import Channel, Contact, Conversation, Direction, Identity, IdentityKind, Message
 from hub.models.comms import MESSAGE_SEARCH_VECTOR
@@ -142,7 +143,12 @@ def _identity(kind: IdentityKind, condition: ColumnElement[bool]) -> Select[int]
     return select(Identity.contact_id).where(Identity.kind == kind, condition)
 
 
-async def conversation_hits(session: AsyncSession, terms: SearchTerms) -> list[ConversationHit]:
+async def conversation_hits(
+    session: AsyncSession, terms: SearchTerms, after: int | None = None
+) -> tuple[list[ConversationHit], int | None]:
+    """A page of the conversations of the clients the text names (and the one its number
+    is), newest activity first, continuing after conversation `after`'s place; with the id
+    to continue after when more are left."""
     reasons: dict[int, list[str]] = {}  # contact id -> what matched
     for reason, queries in _contact_queries(terms).items():
         for query in queries:
@@ -160,16 +166,28 @@ async def conversation_hits(session: AsyncSession, terms: SearchTerms) -> list[C
     if terms.number is not None and terms.number < 2**63:
         conditions.append(Conversation.id == terms.number)
     if not conditions:
-        return []
+        return [], None
     newest = (Conversation.last_message_at.desc(), Conversation.id.desc())
+    matching = or_(*conditions)
+    if after is not None:
+        # Keyset on (last_message_at, id), anchored at the given conversation's place.
+        anchor = aliased(Conversation)
+        anchor_at = select(anchor.last_message_at).where(anchor.id == after).scalar_subquery()
+        matching = and_(
+            matching,
+            or_(
+                Conversation.last_message_at < anchor_at,
+                and_(Conversation.last_message_at == anchor_at, Conversation.id < after),
+            ),
+        )
     # The page is chosen from the conversations alone, and only its rows are joined to their
     # clients and channels: namesakes have hundreds of conversations, and joining each to its
     # client before the sort read as many contacts' pages again.
     page = (
         select(Conversation.id)
-        .where(or_(*conditions))
+        .where(matching)
         .order_by(*newest)
-        .limit(CONVERSATION_HITS)
+        .limit(CONVERSATION_HITS + 1)  # one more: whether a next page exists
         .scalar_subquery()
     )
     rows = await session.execute(
@@ -196,7 +214,10 @@ async def conversation_hits(session: AsyncSession, terms: SearchTerms) -> list[C
                 matched=matched,
             )
         )
-    return hits
+    if len(hits) > CONVERSATION_HITS:
+        del hits[CONVERSATION_HITS:]
+        return hits, hits[-1].conversation_id
+    return hits, None
 
 
 # PostgreSQL looks for a page of matching ids in windows of ids below the cursor, newest

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
+from hub.queries import search
 from routing.ingest import Ingestor
 from tests.agent_ui.test_browser import browser
 from tests.agent_ui.test_workspace_day_browser import Day, day, item, open_workspace, shows
@@ -76,6 +77,46 @@ async def test_search_by_phone_and_by_words_opens_at_the_message(browser: Any, d
         await box.press("Escape")
         await item(page, "Борис Другой").wait_for()
         assert await page.locator("#search-results").is_hidden()
+        assert problems == []
+    finally:
+        await page.context.close()
+
+
+async def test_more_namesakes_requests_come_page_by_page(
+    browser: Any, day: Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five clients of one name, two requests a page: «Ещё обращения клиентов» appends the
+    next ones, newest first, and is gone once none are left."""
+    monkeypatch.setattr(search, "CONVERSATION_HITS", 2)
+    ivanov = await day.ui.add_user("ivanov", name="Ольга Иванова")
+    await add_channel(day.ui.hub, "telegram", "bot")
+    await day.client("Борис Другой", "Здравствуйте", ivanov)
+    for n in range(5):
+        claims = (IdentityClaim("telegram", f"50{n}"), IdentityClaim("phone", f"+7916000005{n}"))
+        await Ingestor(day.ui.hub).submit(
+            InboundMessage(
+                "telegram", "bot", f"namesake-{n}", Sender("Петрова Мария", claims), f"Заявка {n}"
+            )
+        )
+    problems: list[str] = []
+    page = await open_workspace(browser, day.ui, "ivanov", problems)
+    try:
+        await page.locator("#search-box").fill("Петрова Мария")
+        hits = page.locator("#search-conversations .search-hit")
+        await hits.first.wait_for()
+        more = page.locator("#search-more-conversations")
+        assert await hits.count() == 2
+        assert await more.text_content() == "Ещё обращения клиентов"
+        await more.click()
+        await hits.nth(3).wait_for()
+        await more.click()
+        await hits.nth(4).wait_for()
+        await more.wait_for(state="hidden")
+        numbers = [
+            int(await hit.get_attribute("data-conversation") or 0) for hit in await hits.all()
+        ]
+        assert len(numbers) == 5 and len(set(numbers)) == 5
+        assert numbers == sorted(numbers, reverse=True)  # newest first: opened one by one
         assert problems == []
     finally:
         await page.context.close()

@@ -204,3 +204,30 @@ async def test_a_name_in_messages_is_found_with_its_last_word_as_a_prefix_paged(
     assert rest["next_cursor"] is None
     assert (await _search(api, "Иванова Анна Петр"))["messages"] == []
     assert (await _search(api, "Сидорова Анна Серг"))["messages"] == []
+
+
+async def test_the_conversations_of_namesakes_page_on_newest_first(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More conversations than a page: the next ones come by `conversations_after`, with no
+    messages, each page newest first and none twice, the last page saying nothing is left."""
+    monkeypatch.setattr(search, "CONVERSATION_HITS", 2)
+    one = await api.inbound(name="Петрова Мария", phone="+79160000041")
+    two = await api.inbound(name="Петрова Мария", phone="+79160000042")
+    three = await api.inbound(name="Петрова Мария", phone="+79160000043")
+    four = await api.inbound(name="Петрова Мария", phone="+79160000044")
+    five = await api.inbound(name="Петрова Мария", phone="+79160000045")
+
+    first = await _search(api, "петрова мария")
+    assert _conversations(first) == [five, four]
+    assert first["conversations_next"] == four
+    second = await _search(api, "петрова мария", conversations_after=four)
+    assert _conversations(second) == [three, two]
+    assert second["messages"] == [] and second["next_cursor"] is None
+    assert second["conversations_next"] == two
+    last = await _search(api, "петрова мария", conversations_after=two)
+    assert _conversations(last) == [one]
+    assert last["conversations_next"] is None
+    # A page exactly full at the end says so only when one more exists.
+    monkeypatch.setattr(search, "CONVERSATION_HITS", 5)
+    assert (await _search(api, "петрова мария"))["conversations_next"] is None
