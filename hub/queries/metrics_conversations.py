@@ -4,8 +4,9 @@ handling time, reopen rate and SLA breaches; durations in calendar and working t
 
 Read from the metric facts (hub/queries/metric_sources.py derives them from conversations,
 messages and the event log, in the transaction of each change): one statement per report,
-which never reads the messages. On PostgreSQL the database counts and ranks them; elsewhere,
-and for a drill-down (which needs the ids), the facts themselves are read and grouped here.
+which never reads the messages. Over whole days the daily roll-ups and histograms give every
+figure; otherwise on PostgreSQL the database counts and ranks the facts; elsewhere, and for a
+drill-down (which needs the ids), the facts themselves are read and grouped here.
 SLA breaches are rows of their own (`sla_breaches`, written by the SLA check with its event):
 one grouped statement over them and their conversations adds them to the same rows.
 """
@@ -25,13 +26,13 @@ from .metric_reads import (
     FactFilter,
     FactRow,
     KindStats,
+    bin_stats,
     day_sums,
     fact_rows,
     fact_stats,
     is_postgresql,
     merged,
     rollup_days,
-    stats_of_rows,
 )
 from .metric_sources import CONVERSATION_KINDS, DURATIONS
 from .metrics_common import Bucket, Buckets, Period, share, time_key
@@ -170,18 +171,10 @@ async def conversation_report(
     breaches = await _breaches(session, period, filters)
     days = None if members or not use_rollups else rollup_days(period)
     if days is not None:
-        # Counts and sums from the daily roll-ups; the percentiles, which no sum can give
-        # exactly, from one pass over the facts of the duration kinds only.
+        # Counts and sums from the daily roll-ups; the percentiles from the per-day
+        # histograms of the duration kinds: no fact is read.
         sums = await day_sums(session, days, CONVERSATION_KINDS, chosen, group_by)
-        if is_postgresql(session):
-            ranks, ranks_total = await fact_stats(
-                session, period, ranked, chosen, group_by, with_work=True
-            )
-        else:
-            durations = await fact_rows(session, period, ranked, chosen)
-            ranks, ranks_total = stats_of_rows(
-                durations, key_function(group_by, period.tz), with_work=True
-            )
+        ranks, ranks_total = await bin_stats(session, days, ranked, chosen, group_by, True)
         rows = [
             _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=True))
             for key, kinds in sorted(sums.grouped.items())
