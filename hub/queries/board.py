@@ -161,11 +161,11 @@ async def _waits(
 
 
 async def _operators(
-    session: AsyncSession, team_id: int | None, day_start: datetime
+    session: AsyncSession, team_id: int | None, day_start: datetime, talking: set[int]
 ) -> list[OperatorNow]:
     """The people routing gives work to (routing.assignment.candidates): active operators,
     of the team when one is chosen. Supervisors and admins take no routed work, so they are
-    no capacity."""
+    no capacity. `talking`: who is on a live call (besides the flag each sets)."""
     rotation = [User.is_active.is_(True), User.role == Role.operator]
     if team_id is not None:
         rotation.append(
@@ -215,7 +215,7 @@ async def _operators(
                 id=user_id,
                 name=name,
                 presence=presence,
-                on_call=on_call,
+                on_call=on_call or user_id in talking,
                 conversations=count,
                 load=float(load),
                 max_conversations=most,
@@ -248,14 +248,15 @@ async def board_state(
     today = period_of("today", now, tz)
     where = _scope(team_id, channel_id)
     # Only the figures the board shows are ranked: first responses, and the lost calls'
-    # call-back times (the rest are counts the roll-ups hold).
+    # call-back times (the rest are counts the roll-ups hold); no SLA breach figure.
     responses = figures_of(
         (
             await conversation_report(
-                session, today, "none", Filters(team_id, channel_id), ranked=("frt",)
+                session, today, "none", Filters(team_id, channel_id), ranked=("frt",),
+                with_breaches=False,
             )
         ).total
-    )
+    )  # fmt: skip
     calls = call_figures_of(
         (
             await call_report(
@@ -263,9 +264,7 @@ async def board_state(
             )
         ).total
     )
-    operators = await _operators(session, team_id, today.start)
-    talking = await _on_calls(session)
-    operators = [o.model_copy(update={"on_call": o.on_call or o.id in talking}) for o in operators]
+    operators = await _operators(session, team_id, today.start, await _on_calls(session))
     online = [o for o in operators if o.presence is Presence.online]
     return BoardOut(
         at=now.isoformat(),

@@ -161,14 +161,16 @@ async def conversation_report(
     members: bool = False,
     use_rollups: bool = True,
     ranked: Sequence[str] = DURATIONS,
+    with_breaches: bool = True,
 ) -> ConversationReport:
     """The report's rows and total; `members`: with the conversation ids behind each figure
     (a drill-down), which means reading the facts rather than only their statistics.
     `use_rollups=False`: every figure from the facts (what the roll-ups are checked against);
     `ranked`: the durations whose percentiles are wanted (ranked over their facts; the others
-    get only their counts and averages, from the roll-ups)."""
+    get only their counts and averages, from the roll-ups); `with_breaches=False`: no SLA
+    breach figures (0), one statement less (the board shows none)."""
     chosen = FactFilter(filters.team_id, filters.channel_id, filters.operator_id)
-    breaches = await _breaches(session, period, filters)
+    breaches = await _breaches(session, period, filters) if with_breaches else []
     days = None if members or not use_rollups else rollup_days(period)
     if days is not None:
         # Counts and sums from the daily roll-ups; the percentiles from the per-day
