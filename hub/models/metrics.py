@@ -95,4 +95,5 @@ class MetricBin(Base):
     flags: Mapped[int] = mapped_column(Integer, primary_key=True)
     measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     bin: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    facts: Mapped[int] = mapped_column(BigInteger)
+    # A 4-byte count: its sum is a bigint, not a numeric (a report sums 100,000s of them).
+    facts: Mapped[int] = mapped_column(Integer)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,7 @@ from .metrics_common import (
     BIN_DIGITS,
     Period,
     Stat,
+    bin_interpolation,
     bin_percentile,
     binned,
     binned_percentile,
@@ -149,7 +151,7 @@ def binned_sql(column: Any) -> ColumnElement[Any]:
         else_=literal(10**16, BigInteger),
     )
     kept = (size + step // 2) // step * step
-    return cast(case((tenths < 0, -kept), else_=kept), Float) / 10
+    return cast(case((tenths < 0, -kept), else_=kept), Float) / literal(10.0, Float)
 
 
 async def fact_stats(
@@ -399,16 +401,17 @@ async def bin_stats(
     with_work: bool,
     bounds: Thresholds = Thresholds(),
 ) -> tuple[dict[str, dict[str, KindStats]], dict[str, KindStats]]:
-    """What `fact_stats` answers for whole roll-up days, from the per-day histograms: one
-    grouped statement sums each bin's count per group key, kind and measure (the rows: at
-    most groups × kinds × measures × the bins in use), and the percentiles and threshold
-    counts are worked out here by walking the cumulative counts. A total's histogram is
-    the sum of its groups' (every fact is in exactly one)."""
-    column = _day_group(group_by, MetricBin)
-    key = column if column is not None else literal(0)
+    """What `fact_stats` answers for whole roll-up days, from the per-day histograms. A
+    total's histogram is the sum of its groups' (every fact is in exactly one). PostgreSQL
+    walks the cumulative counts itself (`_bin_stats_sql`: only the result travels); SQLite
+    sends each group's bins and they are walked here."""
     where = _day_where(MetricBin, days, kinds, chosen)
     if not with_work:
         where.append(MetricBin.measure == 0)
+    if is_postgresql(session):
+        return await _bin_stats_sql(session, where, group_by, with_work, bounds)
+    column = _day_group(group_by, MetricBin)
+    key = column if column is not None else literal(0)
     total_facts = func.sum(MetricBin.facts)
     stmt = (
         select(key, MetricBin.kind, MetricBin.measure, MetricBin.bin, total_facts)
@@ -431,6 +434,117 @@ async def bin_stats(
         for group, found in grouped_bins.items()
     }
     return grouped, {kind: _bin_stats(m, with_work, bounds) for kind, m in total_bins.items()}
+
+
+_RANKS = (0.5, 0.9)
+
+
+async def _bin_stats_sql(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    group_by: str,
+    with_work: bool,
+    bounds: Thresholds,
+) -> tuple[dict[str, dict[str, KindStats]], dict[str, KindStats]]:
+    """`bin_stats` on PostgreSQL, one statement: the bins' counts summed per group (and, by
+    GROUPING SETS, in total), their running sums in bin order (a window), and per group,
+    kind and measure the bins holding the values at ranks ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉ (the
+    first bin whose running sum passes the rank) and the counts on each side of the
+    thresholds. What travels is a row per group, kind and measure; the interpolation
+    between the two bins is `bin_interpolation`'s, here as in `bin_percentile`."""
+    # Days and weeks come keyed as the report keys them (metrics_common.day_key).
+    if group_by == "week":
+        key: Any = func.to_char(MetricBin.day, 'IYYY-"W"IW')
+    elif group_by == "day":
+        key = func.to_char(MetricBin.day, "YYYY-MM-DD")
+    else:
+        key = _day_group(group_by, MetricBin)
+    counted = func.sum(MetricBin.facts)
+    bin_key = (MetricBin.kind, MetricBin.measure, MetricBin.bin)
+    if key is None:
+        # No grouping: the total is the one row ("all").
+        binned_rows = (
+            select(literal(None, String).label("g"), literal(1).label("t"), *bin_key,
+                   counted.label("n"))
+            .where(*where)
+            .group_by(*bin_key)
+            .having(counted > 0)
+            .cte("binned")
+        )  # fmt: skip
+    else:
+        # Per group first (in the index's order: day, kind, …), then the total from those
+        # fewer rows; GROUPING SETS would sort every histogram row by the bin instead.
+        groups = (
+            select(key.label("g"), *bin_key, counted.label("n"))
+            .where(*where)
+            .group_by(key, *bin_key)
+            # A bin whose facts all went (taken back to 0) holds no value.
+            .having(counted > 0)
+            .cte("groups")
+        )
+        c = groups.c
+        binned_rows = union_all(
+            select(cast(c.g, String).label("g"), literal(0).label("t"), c.kind, c.measure,
+                   c.bin, c.n),
+            select(literal(None, String), literal(1), c.kind, c.measure, c.bin, func.sum(c.n))
+            .group_by(c.kind, c.measure, c.bin),
+        ).cte("binned")  # fmt: skip
+    b = binned_rows.c
+    part = (b.t, b.g, b.kind, b.measure)
+    # Running sums in float8 (exact for counts under 2**53): a bigint's sum is a numeric,
+    # several times slower to add.
+    many = cast(b.n, Float)
+    running = (
+        select(
+            b.t, b.g, b.kind, b.measure, b.bin, b.n,
+            func.sum(many).over(partition_by=part, order_by=b.bin).label("upto"),
+            func.sum(many).over(partition_by=part).label("total"),
+        )
+        .cte("running")
+    )  # fmt: skip
+    r = running.c
+    ranks: list[Any] = []
+    for p in _RANKS:
+        rank = literal(p, Float) * (r.total - literal(1.0, Float))
+        ranks += [func.min(r.bin).filter(r.upto > func.floor(rank)),
+                  func.min(r.bin).filter(r.upto > func.ceil(rank))]  # fmt: skip
+    seconds = cast(r.bin, Float) / literal(10.0, Float)
+    stmt = select(
+        r.t, r.g, r.kind, r.measure, func.max(r.total), *ranks,
+        func.coalesce(func.sum(r.n).filter(seconds < bounds.below), 0),
+        func.coalesce(func.sum(r.n).filter(seconds <= bounds.within), 0),
+        func.coalesce(func.sum(r.n).filter(seconds <= bounds.within_long), 0),
+    ).group_by(r.t, r.g, r.kind, r.measure)  # fmt: skip
+    found: dict[tuple[bool, str, str], dict[int, tuple[Stat, tuple[int, int, int]]]] = {}
+    for is_total, value, kind, measure, total, *rest in (await session.execute(stmt)).all():
+        n = int(total)
+        lo50, hi50, lo90, hi90, below, within, within_long = rest
+        stat = Stat(
+            n, None, bin_interpolation(lo50, hi50, n, 0.5), bin_interpolation(lo90, hi90, n, 0.9)
+        )
+        if is_total:
+            group = "all"
+        elif group_by in ("day", "week"):
+            group = value  # keyed in SQL as the report keys it
+        else:
+            group = _day_group_key(group_by, int(value))  # an id, as text
+        found.setdefault((bool(is_total), group, kind), {})[measure] = (
+            stat,
+            (int(below), int(within), int(within_long)),
+        )
+    grouped: dict[str, dict[str, KindStats]] = {}
+    total_stats: dict[str, KindStats] = {}
+    for (is_total, group, kind), measures in found.items():
+        value_stat, counts = measures.get(0, (Stat(0), (0, 0, 0)))
+        work = measures.get(1, (Stat(0), (0, 0, 0)))[0] if with_work else None
+        stats = KindStats(value_stat, work, *counts)
+        if is_total:
+            total_stats[kind] = stats
+            if key is None:
+                grouped.setdefault("all", {})[kind] = stats
+        else:
+            grouped.setdefault(group, {})[kind] = stats
+    return grouped, total_stats
 
 
 def merged(

@@ -113,16 +113,27 @@ def bin_percentile(bins: Sequence[tuple[int, int]], p: float) -> float | None:
         return None
     rank = p * (n - 1)
     low, high = math.floor(rank), math.ceil(rank)
-    found: dict[int, float] = {}
+    found: dict[int, int] = {}
     seen = 0
     for value, count in bins:
         for index in (low, high):
             if index not in found and seen <= index < seen + count:
-                found[index] = value / 10
+                found[index] = value
         seen += count
         if high in found:
             break
-    return found[low] + (rank - low) * (found[high] - found[low])
+    return bin_interpolation(found[low], found[high], n, p)
+
+
+def bin_interpolation(low_bin: int | None, high_bin: int | None, n: int, p: float) -> float | None:
+    """The p-th percentile of n values whose ranks ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉ fall in these
+    bins: `percentile`'s interpolation, in the same floating-point steps (so every path
+    gives the same figure to the last bit)."""
+    if n == 0 or low_bin is None or high_bin is None:
+        return None
+    rank = p * (n - 1)
+    low, high = low_bin / 10, high_bin / 10
+    return low + (rank - math.floor(rank)) * (high - low)
 
 
 def _rounded(value: float | None) -> float | None:

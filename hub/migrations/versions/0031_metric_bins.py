@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column('flags', sa.Integer(), nullable=False),
         sa.Column('measure', sa.SmallInteger(), nullable=False),
         sa.Column('bin', sa.BigInteger(), nullable=False),
-        sa.Column('facts', sa.BigInteger(), nullable=False),
+        sa.Column('facts', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*_KEY, name=op.f('pk_metric_bins')),
     )
     bind = op.get_bind()
