@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
     Float,
+    Integer,
     String,
     case,
     cast,
@@ -446,25 +448,26 @@ async def _bin_stats_sql(
     with_work: bool,
     bounds: Thresholds,
 ) -> tuple[dict[str, dict[str, KindStats]], dict[str, KindStats]]:
-    """`bin_stats` on PostgreSQL, one statement: the bins' counts summed per group (and, by
-    GROUPING SETS, in total), their running sums in bin order (a window), and per group,
+    """`bin_stats` on PostgreSQL, one statement: the bins' counts summed per group (and, from
+    those, in total), their running sums in bin order (a window), and per group,
     kind and measure the bins holding the values at ranks ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉ (the
     first bin whose running sum passes the rank) and the counts on each side of the
     thresholds. What travels is a row per group, kind and measure; the interpolation
     between the two bins is `bin_interpolation`'s, here as in `bin_percentile`."""
-    # Days and weeks come keyed as the report keys them (metrics_common.day_key).
+    # Keys stay dates or ids (a week: its Monday), never text: the window's partitions
+    # compare them row by row, and text compares by collation (slow). `kind` compares
+    # bytewise for the same reason.
+    key_type: Any = Date if group_by in ("day", "week") else Integer
     if group_by == "week":
-        key: Any = func.to_char(MetricBin.day, 'IYYY-"W"IW')
-    elif group_by == "day":
-        key = func.to_char(MetricBin.day, "YYYY-MM-DD")
+        key: Any = cast(func.date_trunc("week", MetricBin.day), Date)
     else:
         key = _day_group(group_by, MetricBin)
     counted = func.sum(MetricBin.facts)
-    bin_key = (MetricBin.kind, MetricBin.measure, MetricBin.bin)
+    bin_key = (MetricBin.kind.collate("C").label("kind"), MetricBin.measure, MetricBin.bin)
     if key is None:
         # No grouping: the total is the one row ("all").
         binned_rows = (
-            select(literal(None, String).label("g"), literal(1).label("t"), *bin_key,
+            select(literal(None, key_type).label("g"), literal(1).label("t"), *bin_key,
                    counted.label("n"))
             .where(*where)
             .group_by(*bin_key)
@@ -477,16 +480,15 @@ async def _bin_stats_sql(
         groups = (
             select(key.label("g"), *bin_key, counted.label("n"))
             .where(*where)
-            .group_by(key, *bin_key)
+            .group_by(key, bin_key[0], MetricBin.measure, MetricBin.bin)
             # A bin whose facts all went (taken back to 0) holds no value.
             .having(counted > 0)
             .cte("groups")
         )
         c = groups.c
         binned_rows = union_all(
-            select(cast(c.g, String).label("g"), literal(0).label("t"), c.kind, c.measure,
-                   c.bin, c.n),
-            select(literal(None, String), literal(1), c.kind, c.measure, c.bin, func.sum(c.n))
+            select(c.g, literal(0).label("t"), c.kind, c.measure, c.bin, c.n),
+            select(literal(None, key_type), literal(1), c.kind, c.measure, c.bin, func.sum(c.n))
             .group_by(c.kind, c.measure, c.bin),
         ).cte("binned")  # fmt: skip
     b = binned_rows.c
@@ -524,10 +526,8 @@ async def _bin_stats_sql(
         )
         if is_total:
             group = "all"
-        elif group_by in ("day", "week"):
-            group = value  # keyed in SQL as the report keys it
         else:
-            group = _day_group_key(group_by, int(value))  # an id, as text
+            group = _day_group_key(group_by, value)
         found.setdefault((bool(is_total), group, kind), {})[measure] = (
             stat,
             (int(below), int(within), int(within_long)),
