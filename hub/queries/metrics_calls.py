@@ -78,7 +78,7 @@ def _fill(
     return buckets
 
 
-def _stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
+def call_stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
     bucket = Bucket(key, {}, {})
     for kind, found in kinds.items():
         bucket.stats[kind] = found.value
@@ -124,6 +124,15 @@ class CallReport:
     total: Bucket
 
 
+def thresholds(settings: CallSettings) -> Thresholds:
+    """The bounds the call figures hold the stored values against."""
+    return Thresholds(
+        below=settings.short_abandon_s,
+        within=settings.service_level_s,
+        within_long=settings.callback_min * 60,
+    )
+
+
 async def call_report(
     session: AsyncSession,
     period: Period,
@@ -139,11 +148,7 @@ async def call_report(
     chosen = FactFilter(
         settings.team_id, settings.channel_id, settings.operator_id, settings.exact_only
     )
-    bounds = Thresholds(
-        below=settings.short_abandon_s,
-        within=settings.service_level_s,
-        within_long=settings.callback_min * 60,
-    )
+    bounds = thresholds(settings)
     days = None if members or not use_rollups else rollup_days(period)
     if days is not None:
         # Counts and sums from the roll-ups; percentiles and the counts under the thresholds
@@ -153,16 +158,16 @@ async def call_report(
             session, days, ranked, chosen, group_by, with_work=False, bounds=bounds
         )
         rows = [
-            _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=False))
+            call_stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=False))
             for key, kinds in sorted(sums.grouped.items())
         ]
-        return CallReport(rows, _stats_bucket("all", merged(sums.total, ranks_total, False)))
+        return CallReport(rows, call_stats_bucket("all", merged(sums.total, ranks_total, False)))
     if is_postgresql(session) and not members:
         grouped, total = await fact_stats(
             session, period, CALL_KINDS, chosen, group_by, with_work=False, bounds=bounds
         )
-        rows = [_stats_bucket(key, grouped[key]) for key in sorted(grouped)]
-        return CallReport(rows, _stats_bucket("all", total))
+        rows = [call_stats_bucket(key, grouped[key]) for key in sorted(grouped)]
+        return CallReport(rows, call_stats_bucket("all", total))
     facts = await fact_rows(session, period, CALL_KINDS, chosen)
     total_rows = _fill(facts, call_key_function("none", period.tz), settings).rows()
     return CallReport(

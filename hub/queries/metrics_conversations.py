@@ -74,7 +74,7 @@ def _fill(facts: list[FactRow], key_of: KeyOf) -> Buckets:
     return buckets
 
 
-def _stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
+def stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
     bucket = Bucket(key, {}, {})
     for kind, found in kinds.items():
         bucket.stats[kind] = found.value
@@ -178,16 +178,16 @@ async def conversation_report(
         sums = await day_sums(session, days, CONVERSATION_KINDS, chosen, group_by)
         ranks, ranks_total = await bin_stats(session, days, ranked, chosen, group_by, True)
         rows = [
-            _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=True))
+            stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=True))
             for key, kinds in sorted(sums.grouped.items())
         ]
-        totals = [_stats_bucket("all", merged(sums.total, ranks_total, with_work=True))]
+        totals = [stats_bucket("all", merged(sums.total, ranks_total, with_work=True))]
     elif is_postgresql(session) and not members:
         grouped, total = await fact_stats(
             session, period, CONVERSATION_KINDS, chosen, group_by, with_work=True
         )
-        rows = [_stats_bucket(key, grouped[key]) for key in sorted(grouped)]
-        totals = [_stats_bucket("all", total)]
+        rows = [stats_bucket(key, grouped[key]) for key in sorted(grouped)]
+        totals = [stats_bucket("all", total)]
     else:
         facts = await fact_rows(session, period, CONVERSATION_KINDS, chosen)
         rows = _fill(facts, key_function(group_by, period.tz)).rows()
