@@ -374,7 +374,9 @@ def _day_where(
 Histogram = dict[int, int]
 
 
-def _bin_stats(measures: dict[int, Histogram], with_work: bool, bounds: Thresholds) -> KindStats:
+def _bin_stats(
+    measures: dict[int, Histogram], with_work: bool, bounds: Thresholds | None
+) -> KindStats:
     """One kind's percentiles and threshold counts from its histograms (measure 0: value,
     1: working time)."""
 
@@ -388,9 +390,9 @@ def _bin_stats(measures: dict[int, Histogram], with_work: bool, bounds: Threshol
     return KindStats(
         stat(value),
         stat(measures.get(1, {})) if with_work else None,
-        sum(n for b, n in value.items() if b / 10 < bounds.below),
-        sum(n for b, n in value.items() if b / 10 <= bounds.within),
-        sum(n for b, n in value.items() if b / 10 <= bounds.within_long),
+        sum(n for b, n in value.items() if b / 10 < bounds.below) if bounds else 0,
+        sum(n for b, n in value.items() if b / 10 <= bounds.within) if bounds else 0,
+        sum(n for b, n in value.items() if b / 10 <= bounds.within_long) if bounds else 0,
     )
 
 
@@ -401,12 +403,13 @@ async def bin_stats(
     chosen: FactFilter,
     group_by: str,
     with_work: bool,
-    bounds: Thresholds = Thresholds(),
+    bounds: Thresholds | None = None,
 ) -> tuple[dict[str, dict[str, KindStats]], dict[str, KindStats]]:
     """What `fact_stats` answers for whole roll-up days, from the per-day histograms. A
     total's histogram is the sum of its groups' (every fact is in exactly one). PostgreSQL
     walks the cumulative counts itself (`_bin_stats_sql`: only the result travels); SQLite
-    sends each group's bins and they are walked here."""
+    sends each group's bins and they are walked here. `bounds`: the thresholds to count
+    the values under (None, as for conversations: no such counts, 0)."""
     where = _day_where(MetricBin, days, kinds, chosen)
     if not with_work:
         where.append(MetricBin.measure == 0)
@@ -446,7 +449,7 @@ async def _bin_stats_sql(
     where: list[ColumnElement[bool]],
     group_by: str,
     with_work: bool,
-    bounds: Thresholds,
+    bounds: Thresholds | None,
 ) -> tuple[dict[str, dict[str, KindStats]], dict[str, KindStats]]:
     """`bin_stats` on PostgreSQL, one statement: the bins' counts summed per group (and, from
     those, in total), their running sums in bin order (a window), and per group,
@@ -511,12 +514,20 @@ async def _bin_stats_sql(
         ranks += [func.min(r.bin).filter(r.upto > func.floor(rank)),
                   func.min(r.bin).filter(r.upto > func.ceil(rank))]  # fmt: skip
     seconds = cast(r.bin, Float) / literal(10.0, Float)
-    stmt = select(
-        r.t, r.g, r.kind, r.measure, func.max(r.total), *ranks,
-        func.coalesce(func.sum(r.n).filter(seconds < bounds.below), 0),
-        func.coalesce(func.sum(r.n).filter(seconds <= bounds.within), 0),
-        func.coalesce(func.sum(r.n).filter(seconds <= bounds.within_long), 0),
-    ).group_by(r.t, r.g, r.kind, r.measure)  # fmt: skip
+    if bounds is None:
+        # No threshold asked (the conversation report): three sums fewer per bin.
+        counts: list[Any] = [literal(0.0, Float)] * 3
+    else:
+        # Summed as float8 too (exact), not as numeric.
+        tally = cast(r.n, Float)
+        counts = [
+            func.coalesce(func.sum(tally).filter(seconds < bounds.below), 0.0),
+            func.coalesce(func.sum(tally).filter(seconds <= bounds.within), 0.0),
+            func.coalesce(func.sum(tally).filter(seconds <= bounds.within_long), 0.0),
+        ]
+    stmt = select(r.t, r.g, r.kind, r.measure, func.max(r.total), *ranks, *counts).group_by(
+        r.t, r.g, r.kind, r.measure
+    )
     found: dict[tuple[bool, str, str], dict[int, tuple[Stat, tuple[int, int, int]]]] = {}
     for is_total, value, kind, measure, total, *rest in (await session.execute(stmt)).all():
         n = int(total)
@@ -535,9 +546,9 @@ async def _bin_stats_sql(
     grouped: dict[str, dict[str, KindStats]] = {}
     total_stats: dict[str, KindStats] = {}
     for (is_total, group, kind), measures in found.items():
-        value_stat, counts = measures.get(0, (Stat(0), (0, 0, 0)))
+        value_stat, under = measures.get(0, (Stat(0), (0, 0, 0)))
         work = measures.get(1, (Stat(0), (0, 0, 0)))[0] if with_work else None
-        stats = KindStats(value_stat, work, *counts)
+        stats = KindStats(value_stat, work, *under)
         if is_total:
             total_stats[kind] = stats
             if key is None:
