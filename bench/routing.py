@@ -4,9 +4,12 @@ On a throwaway PostgreSQL database (created and dropped here) this loads N conta
 with a phone and an e-mail identity (COPY, so loading takes seconds), then times
 `routing.identity.find_contact` for random senders given in every Russian phone spelling,
 and prints p50/p99/max in milliseconds. Then it queues M conversations and lets the queue
-drain over O operators, printing assignment decisions per second.
+drain over O operators (`routing.sweeper.drain_queue`, a batch per transaction), printing
+assignment decisions per second and the load average beside it. `--backend sqlite` drains
+the queue of a SQLite file instead (no identity part: that one is PostgreSQL's COPY).
 
     .venv/bin/python bench/routing.py --contacts 1000000 --lookups 5000 --queue 2000
+    .venv/bin/python bench/routing.py --backend sqlite --queue 2000
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -28,13 +32,13 @@ from datetime import UTC, datetime
 
 import asyncpg  # type: ignore[import-untyped]
 
-from bench._common import percentile, throwaway_database
+from bench._common import StatementCounter, percentile, sqlite_backend, throwaway_database
 from connectors.base import IdentityClaim
 from hub.bus import MemoryBus
 from hub.core import Hub
 from hub.db import Database
 from hub.migrate import upgrade
-from hub.models import Channel, Conversation, Presence, Role, User
+from hub.models import Channel, Contact, ContactStatus, Conversation, Presence, Role, User
 from hub.settings import Settings
 from routing import identity, sweeper
 
@@ -95,9 +99,28 @@ async def time_lookups(hub: Hub, contacts: int, lookups: int) -> list[float]:
     return timings
 
 
-async def time_assignment(hub: Hub, operators: int, queued: int) -> tuple[int, float]:
+async def time_assignment(
+    hub: Hub, operators: int, queued: int, warmup: int = 0, with_contacts: bool = False
+) -> tuple[int, float]:
+    """Queue `queued` conversations and time draining them over `operators` operators who
+    all have room. `warmup` conversations are queued and drained first, untimed: a running
+    app has its statements compiled (and on PostgreSQL prepared) already. Conversations are
+    of contacts 1..warmup + queued; `with_contacts` creates those first."""
     now = hub.clock()
+    total = warmup + queued
     async with hub.db.sessions() as session, session.begin():
+        if with_contacts:
+            session.add_all(
+                Contact(
+                    id=i + 1,
+                    name=f"Клиент {i + 1}",
+                    status=ContactStatus.client,
+                    custom_fields={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i in range(total)
+            )
         channel = Channel(kind="telegram", name="bench", title="bench", options={}, created_at=now)
         session.add(channel)
         for i in range(operators):
@@ -109,23 +132,40 @@ async def time_assignment(hub: Hub, operators: int, queued: int) -> tuple[int, f
                     role=Role.operator,
                     presence=Presence.online,
                     presence_at=now,
-                    max_conversations=queued,
+                    max_conversations=total,
                 )
             )
         await session.flush()
-        session.add_all(
-            Conversation(
-                contact_id=i + 1,
-                channel_id=channel.id,
-                queued_at=now,
-                created_at=now,
-                last_message_at=now,
+        channel_id = channel.id
+
+    async def queue(first: int, count: int) -> None:
+        async with hub.db.sessions() as session, session.begin():
+            session.add_all(
+                Conversation(
+                    contact_id=first + i + 1,
+                    channel_id=channel_id,
+                    queued_at=now,
+                    created_at=now,
+                    last_message_at=now,
+                )
+                for i in range(count)
             )
-            for i in range(queued)
-        )
+
+    if warmup:
+        await queue(0, warmup)
+        await sweeper.drain_queue(hub, limit=warmup)
+    await queue(warmup, queued)
+    StatementCounter.install()
+    statements, _, commits, _ = StatementCounter.snapshot()
     started = time.perf_counter()
     assigned = await sweeper.drain_queue(hub, limit=queued)
-    return assigned, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = StatementCounter.snapshot()
+    print(
+        f"  {after[0] - statements} SQL statements and {after[2] - commits} commits "
+        f"for {assigned} decisions"
+    )
+    return assigned, seconds
 
 
 async def main() -> None:
@@ -134,7 +174,21 @@ async def main() -> None:
     parser.add_argument("--lookups", type=int, default=5000)
     parser.add_argument("--operators", type=int, default=50)
     parser.add_argument("--queue", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=250, help="drained first, untimed")
+    parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     args = parser.parse_args()
+
+    if args.backend == "sqlite":
+        async with sqlite_backend() as backend:
+            url = backend.settings.database_url
+            await upgrade(url)
+            hub = Hub(backend.settings, Database(url), MemoryBus())
+            result = await time_assignment(
+                hub, args.operators, args.queue, args.warmup, with_contacts=True
+            )
+            report("SQLite", args.operators, *result)
+            await hub.db.dispose()
+        return
 
     async with throwaway_database() as db:
         url = db.url
@@ -152,12 +206,17 @@ async def main() -> None:
             f"identity lookup (normalise + indexed match), {args.lookups} senders: "
             f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {timings[-1]:.3f} ms"
         )
-        assigned, seconds = await time_assignment(hub, args.operators, args.queue)
-        print(
-            f"queue drain: {assigned} assignment decisions over {args.operators} operators in "
-            f"{seconds:.2f} s = {assigned / seconds:.0f} decisions/s"
-        )
+        result = await time_assignment(hub, args.operators, args.queue, args.warmup)
+        report("PostgreSQL", args.operators, *result)
         await hub.db.dispose()
+
+
+def report(backend: str, operators: int, assigned: int, seconds: float) -> None:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"queue drain ({backend}): {assigned} assignment decisions over {operators} operators "
+        f"in {seconds:.2f} s = {assigned / seconds:.0f} decisions/s (load average {load})"
+    )
 
 
 if __name__ == "__main__":

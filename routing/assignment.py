@@ -10,6 +10,8 @@ overfill one operator.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -40,9 +42,21 @@ def weight_of(channel_kind: str) -> float:
     return CHANNEL_WEIGHTS.get(channel_kind, 1.0)
 
 
+class Seat(Protocol):
+    """What choosing among operators reads of one: a `User`, or the queue drain's row of
+    one (routing/queue_batch.py), which must not be a live ORM object it could write."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def max_conversations(self) -> int: ...
+    @property
+    def last_assigned_at(self) -> datetime | None: ...
+
+
 @dataclass(frozen=True)
 class Candidate:
-    user: User
+    user: Seat
     load: float
 
     def has_room(self, weight: float) -> bool:
@@ -144,20 +158,18 @@ async def route(
     *,
     exclude: frozenset[int] = frozenset(),
     context: Reason | None = None,
-    requeue: bool = True,
 ) -> bool:
     """Offer the conversation to the best operator, else queue it. True when assigned.
 
-    `context` prefixes the recorded reason ("timeout after 45 s"); with `requeue` False a
-    conversation nobody can take is left where it is (the queue drain). Routing decides
-    (`decide`); the actions of `hub.actions.routing` write the outcome.
+    `context` prefixes the recorded reason ("timeout after 45 s"). Routing decides
+    (`decide`); the actions of `hub.actions.routing` write the outcome. The queue drain
+    decides the same way for a batch at once (routing/queue_batch.py).
     """
     team = await _team(uow, conversation.team_id)
     if team is not None and not is_open(team.business_hours, uow.now()):
         if team.after_hours_team_id is None:
-            if requeue:
-                why = after(context, because("outside_hours", team=team.name))
-                await routing_actions.enqueue(uow, conversation, "queued", why)
+            why = after(context, because("outside_hours", team=team.name))
+            await routing_actions.enqueue(uow, conversation, "queued", why)
             return False
         await routing_actions.move_to_team(uow, conversation, team.after_hours_team_id)
         await routing_actions.record_decision(
@@ -170,8 +182,7 @@ async def route(
             uow, conversation, decision.user, decision.reason, decision.accept_timeout_s
         )
         return True
-    if requeue:
-        await routing_actions.enqueue(uow, conversation, "queued", decision.reason)
+    await routing_actions.enqueue(uow, conversation, "queued", decision.reason)
     return False
 
 
@@ -192,7 +203,8 @@ async def decide(
     if owner_id is not None and owner_id not in excluded:
         owner = await candidates(uow, conversation, excluded, only_user=owner_id)
         if owner and owner[0].has_room(conversation.weight):
-            return OfferTo(owner[0].user, after(context, because("owner_online")), timeout)
+            user = await _user(uow, owner[0])
+            return OfferTo(user, after(context, because("owner_online")), timeout)
 
     strategy = team.strategy if team is not None else Strategy.least_busy
     if strategy is Strategy.manual:
@@ -203,7 +215,13 @@ async def decide(
         why = because("all_busy", online=len(pool)) if pool else because("nobody_online")
         return Queue(after(context, why))
     picked, reason = choice
-    return OfferTo(picked.user, after(context, reason), timeout)
+    return OfferTo(await _user(uow, picked), after(context, reason), timeout)
+
+
+async def _user(uow: UnitOfWork, candidate: Candidate) -> User:
+    # `candidates` loaded (and locked) the User: the session's identity map hands it back
+    # without a statement.
+    return await uow.session.get_one(User, candidate.user.id)
 
 
 async def _responsible_manager(uow: UnitOfWork, conversation: Conversation) -> int | None:

@@ -111,7 +111,9 @@ async def apply_message(
         subject=item.subject or item.text[:120] or item.sender.name,
         lead_id=lead_id,
         thread_hint=item.meta.get("thread_hint"),
+        # A contact created just now has no conversation to join: no lookup for one.
         always_new=channel.kind == "webform"
+        or lead_id is not None
         or (visitor is not None and item.meta.get("thread_hint") is None),
     )
     conversation = thread.conversation

@@ -1,7 +1,8 @@
 """Time-driven routing, on every node: offer timeouts, silent browsers, the queue, wait alerts.
 
-Each step works one conversation per transaction under row locks (PostgreSQL SKIP LOCKED),
-so several nodes can sweep at once without doing the same work twice.
+Each step works under row locks (PostgreSQL SKIP LOCKED), so several nodes can sweep at once
+without doing the same work twice: one conversation per transaction, except the queue,
+drained a batch per transaction (routing/queue_batch.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 
 from sqlalchemy import select
 
-from hub.actions import conversation_marks
+from hub.actions import conversation_marks, queue_offers
 from hub.actions import routing as routing_actions
 from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.cancellation import raise_if_cancelling
@@ -23,10 +24,13 @@ from hub.models import Conversation, ConversationStatus, Team, User
 from hub.outages import log_failure
 from hub.reasons import reason as because
 
-from . import assignment, presence
+from . import assignment, presence, queue_batch
 
 log = logging.getLogger(__name__)
 DEFAULT_WAIT_LIMIT_S = 300
+# Queued conversations decided in one transaction: big enough that the statements of a
+# batch cost little per decision, small enough that its locks are held briefly.
+DRAIN_BATCH = 250
 
 
 async def _lock(uow: UnitOfWork, conversation_id: int) -> Conversation | None:
@@ -76,40 +80,44 @@ async def expire_offers(hub: Hub) -> int:
 
 
 async def drain_queue(hub: Hub, limit: int = 200) -> int:
-    """Offer queued conversations, oldest first, while someone has room."""
+    """Offer queued conversations, oldest first, while someone has room: a batch of them
+    decided and written in one transaction (routing/queue_batch.py), batch after batch up
+    to `limit`. Returns how many were offered."""
     async with hub.db.sessions() as session:
-        waiting = (
+        # An empty queue (the usual sweep) costs one read and no write transaction.
+        anyone = (
             await session.execute(
-                select(Conversation.id, Conversation.team_id, Conversation.required_skill)
+                select(Conversation.id)
                 .where(
                     Conversation.status == ConversationStatus.open,
                     Conversation.queued_at.is_not(None),
                 )
-                .order_by(Conversation.queued_at, Conversation.id)
-                .limit(limit)
+                .limit(1)
             )
-        ).all()
+        ).scalar_one_or_none()
+    if anyone is None:
+        return 0
     assigned = 0
-    stuck: set[tuple[int | None, str | None]] = set()
-    for conversation_id, team_id, skill in waiting:
-        # Nobody of this team/skill had room a moment ago: keep the order, and spend no
-        # transaction on it (a long queue nobody can take would cost one per conversation
-        # on every sweep). A conversation moved to another team since is taken next sweep.
-        if (team_id, skill) in stuck:
-            continue
+    # Groups (team, skill) whose oldest waiting conversation nobody could take: the ones
+    # behind it wait too, in this batch and the next (the queue's order within a group).
+    stuck: set[queue_batch.Group] = set()
+    last: queue_batch.Waiting | None = None
+    remaining = limit
+    while remaining > 0:
         async with unit_of_work(hub) as uow:
-            conversation = await _lock(uow, conversation_id)
-            if conversation is None or conversation.queued_at is None:
-                continue
-            group = (conversation.team_id, conversation.required_skill)
-            if group in stuck:
-                continue
-            if await assignment.route(
-                uow, conversation, context=because("from_queue"), requeue=False
-            ):
-                assigned += 1
-            else:
-                stuck.add(group)
+            waiting = await queue_batch.lock_waiting(uow, min(remaining, DRAIN_BATCH), last)
+            if not waiting:
+                break
+            teams = await queue_batch.all_teams(uow)
+            staff = await queue_batch.lock_staff(uow, waiting, teams)
+            timed_out = await queue_batch.timed_out_by(uow, waiting)
+            plan = queue_batch.plan(waiting, teams, staff, timed_out, uow.now(), stuck)
+            await queue_offers.settle(uow, plan.moves, plan.offers)
+        assigned += len(plan.offers)
+        remaining -= len(waiting)
+        last = plan.last
+        if len(waiting) < DRAIN_BATCH:
+            break
     return assigned
 
 

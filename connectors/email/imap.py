@@ -81,6 +81,9 @@ class ImapSession:
         self.options = options
         self.log = log
         self._client: Any = None
+        # Set when the socket closes. aioimaplib sends IDLE without a timeout and nothing
+        # answers it on a dead socket, so an IDLE begun after the loss would wait for ever.
+        self._connection_lost = False
         # The server announced new mail (EXISTS) alongside another command's answer.
         self._news = False
 
@@ -102,6 +105,7 @@ class ImapSession:
         raise ImapError(f"SELECT {o.mailbox} gave no UIDVALIDITY")
 
     def _lost(self, exc: Exception | None) -> None:
+        self._connection_lost = True
         client = self._client
         if client is not None:
             # Wakes an IDLE wait at once instead of after the IDLE timeout.
@@ -153,7 +157,14 @@ class ImapSession:
         if not self.supports_idle:
             await asyncio.sleep(self.options.poll_interval_s)
             return
-        idle = await client.idle_start(timeout=self.options.idle_timeout_s)
+        if self._connection_lost:
+            raise ImapError("IMAP connection lost")
+        # The server's "+ idling" is awaited no longer than any other answer: a connection
+        # lost (or a server gone silent) between the last command and IDLE's acknowledgement
+        # would otherwise hold the reader, and the mailbox, until the node restarts.
+        idle = await asyncio.wait_for(
+            client.idle_start(timeout=self.options.idle_timeout_s), self.options.timeout_s
+        )
         try:
             push = await client.wait_server_push(
                 timeout=self.options.idle_timeout_s + self.options.timeout_s

@@ -90,7 +90,8 @@ class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_name", "name"),
-        Index("ix_contacts_name_key", "name_key"),
+        # A name whole, its newest bearers first (search, hub/queries/search.py).
+        Index("ix_contacts_name_key_id", "name_key", "id"),
         Index("ix_contacts_created", "created_at", "id"),
         # "My clients by name": equality on the owner and status, then the order itself, so
         # a manager's page never scans the whole registry looking for rows that match.

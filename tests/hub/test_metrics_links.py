@@ -71,8 +71,10 @@ class Cable:
     """A TCP relay to the IMAP server that the test can cut (every session dropped, new ones
     refused) and mend: a network outage, without stopping Dovecot."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *, swallow_idle: bool = False) -> None:
         self.port = port
+        # A server that never acknowledges IDLE: the client's IDLE line is not passed on.
+        self.swallow_idle = swallow_idle
         self.listen_port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -95,6 +97,8 @@ class Cable:
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
                 while data := await src.read(65536):
+                    if dst is up_writer and self.swallow_idle and data.endswith(b" IDLE\r\n"):
+                        continue
                     dst.write(data)
                     await dst.drain()
             except OSError:
@@ -127,6 +131,31 @@ async def test_the_imap_mailbox_cut_off_and_back_shows_in_the_scrape(
         await app[RUNNER].stop_channel("email", "sales")
         await shows(ui, "email", "sales", None)
     finally:
+        await cable.cut()
+        dovecot.stop()
+        await ui.close()
+
+
+async def test_an_idle_the_server_never_acknowledges_is_a_lost_link(
+    sqlite_backend: Backend, serve: Callable[..., Awaitable[Any]]
+) -> None:
+    """The reader waits for IDLE's "+ idling" no longer than for any answer (`timeout_s`): a
+    connection that dies, or a server that goes silent, just before it would otherwise hold
+    the mailbox unread, its link shown up, until the node restarts."""
+    dovecot = await start_dovecot()
+    cable = Cable(dovecot.port, swallow_idle=True)
+    await cable.mend()
+    app = create_app(sqlite_backend.settings(metrics_token=TOKEN))
+    ui = Ui(await serve(app), app[HUB])
+    options = channel_options(dovecot, None, imap_port=cable.listen_port, timeout_s=1)
+    async with unit_of_work(ui.hub) as uow:
+        spec = spec_of(await create_channel(uow, "email", "sales", options))
+    try:
+        await app[RUNNER].start_channel(spec)
+        await shows(ui, "email", "sales", 1)
+        await shows(ui, "email", "sales", 0)
+    finally:
+        await app[RUNNER].stop_channel("email", "sales")
         await cable.cut()
         dovecot.stop()
         await ui.close()

@@ -64,3 +64,26 @@ async def test_a_message_into_an_open_conversation(hub: Hub) -> None:
         "UPDATE inbound_events SET",  # processed
         "INSERT INTO event_log",  # message.created, in the same transaction
     ]
+
+
+async def test_a_new_clients_first_message_looks_for_no_earlier_conversation(hub: Hub) -> None:
+    """A contact created by this message has no conversation to join, so none is looked up
+    between his lead and his new conversation."""
+    await add_channel(hub, "telegram", "main")
+    await add_user(hub, "ivanov", online=True)
+    ingestor = Ingestor(hub)
+    await ingestor.submit(chat_message(1))
+    newcomer = InboundMessage(
+        channel_kind="telegram",
+        channel_name="main",
+        external_id="update-new",
+        sender=Sender(name="Борис", identities=(IdentityClaim("telegram", "7770001"),)),
+        text="Добрый день",
+        message_ref="n1",
+    )
+    with statements(hub) as sent:
+        result = await ingestor.submit(newcomer)
+    assert result.conversation_id is not None
+    lead = sent.index("INSERT INTO leads")
+    opened = sent.index("INSERT INTO conversations")
+    assert sent[lead + 1 : opened] == []

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text, update
 
 from hub.actions import messages, unit_of_work
 from hub.models import Conversation, Message, Role
+from hub.queries import search
 from tests.conftest import Backend
 from tests.hub.api.conftest import Api
 
@@ -144,3 +146,61 @@ async def test_a_whole_address_or_number_finds_its_owner_and_a_part_finds_every_
     assert _conversations(await _search(api, "nna@example.ru ")) == [joanna, anna]
     assert _conversations(await _search(api, "555-01-01")) == [joanna, anna]
     assert _conversations(await _search(api, "boris@example.ru")) == []
+
+
+async def test_namesakes_come_newest_conversation_first_and_a_part_of_a_name_still_finds(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await api.inbound(name="Иванова Анна Сергеевна", phone="+79160000021")
+    second = await api.inbound(name="ИВАНОВА анна  Сергеевна", phone="+79160000022")
+    third = await api.inbound(name="Иванова Анна Сергеевна", phone="+79160000023")
+    longer = await api.inbound(name="Иванова Анна Сергеевна-Ким", phone="+79160000024")
+    fedorova = await api.inbound(name="Фёдорова Анна", phone="+79160000025")
+    # The first client sends another request (a conversation of its own): the newest of all.
+    again = await api.inbound(name="Иванова Анна Сергеевна", phone="+79160000021")
+
+    whole = await _search(api, "иванова анна сергеевна")
+    assert _conversations(whole) == [again, longer, third, second, first]
+    assert [hit["matched"] for hit in whole["conversations"]] == [["name"]] * 5
+    assert _conversations(await _search(api, "Иванова Анна Сергеевна-Ким")) == [longer]
+    assert _conversations(await _search(api, "ФЕДОРОВА АННА")) == [fedorova]  # ё typed as е
+    # Nobody's whole name: a part of one finds every client whose name holds it.
+    partial = [again, longer, third, second, first]
+    assert _conversations(await _search(api, "ванова анна серг")) == partial
+    assert _conversations(await _search(api, "анна")) == [again, fedorova, *partial[1:]]
+    assert _conversations(await _search(api, "иванова анна сергеевнаа")) == []
+
+    # As many namesakes as a partial search would return: the part is not looked for, and of
+    # more namesakes than the bound the newest clients are taken.
+    monkeypatch.setattr(search, "CONTACT_HITS", 2)
+    monkeypatch.setattr(search, "NAMESAKES", 2)
+    assert _conversations(await _search(api, "иванова анна сергеевна")) == [third, second]
+    monkeypatch.setattr(search, "NAMESAKES", 3)
+    assert _conversations(await _search(api, "иванова анна сергеевна")) == [
+        again,
+        third,
+        second,
+        first,
+    ]
+
+
+async def test_a_name_in_messages_is_found_with_its_last_word_as_a_prefix_paged(
+    api: Api,
+) -> None:
+    older = await api.inbound(
+        name="Ольга", phone="+79160000031", text="Звонила Иванова Анна Сергеевна насчёт окон"
+    )
+    middle = await api.inbound(
+        name="Пётр", phone="+79160000032", text="Анна Сергеевна Иванова просила замер"
+    )
+    # Newest: the whole words without the prefix's: not a match, nor where the search starts.
+    await api.inbound(name="Глеб", phone="+79160000033", text="Иванова Анна просила перезвонить")
+
+    page = await _search(api, "Иванова Анна Серг", limit=1)
+    assert [hit["conversation_id"] for hit in page["messages"]] == [middle]
+    assert page["next_cursor"] is not None
+    rest = await _search(api, "Иванова Анна Серг", limit=1, cursor=page["next_cursor"])
+    assert [hit["conversation_id"] for hit in rest["messages"]] == [older]
+    assert rest["next_cursor"] is None
+    assert (await _search(api, "Иванова Анна Петр"))["messages"] == []
+    assert (await _search(api, "Сидорова Анна Серг"))["messages"] == []

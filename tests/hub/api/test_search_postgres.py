@@ -15,7 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 from hub.actions import unit_of_work
-from hub.queries.search import postgres_window
+from hub.queries import search
+from hub.queries.search import message_hits, postgres_newest, postgres_window
 from hub.queries.search_terms import parse_terms
 from tests.conftest import Backend
 from tests.hub.api.conftest import Api
@@ -122,6 +123,57 @@ async def test_absent_common_and_oldest_words_answer_fast_plans_and_exact_pages(
     assert "search_vector @@" in json.dumps(by_key, ensure_ascii=False)
     assert "to_tsvector" not in json.dumps(by_key)
 
+    # The newest id of the first window holding the words, in one statement: the windows
+    # after the first that has one are never run.
+    top = rows[-1][0] + 1
+    windows = [(top - 100, top), (top - 1000, top - 100), (rows[0][0], top - 1000)]
+    newest = postgres_newest(parse_terms("замер"), windows, "замер")
+    async with unit_of_work(api.hub) as uow:
+        assert await uow.session.scalar(newest) == common[0]
+        assert await uow.session.scalar(postgres_newest(parse_terms("4711"), windows)) is None
+        sql = newest.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        explained = await uow.session.scalar(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}"))
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    runs = {
+        child["Subplan Name"]: child["Actual Loops"]
+        for child in plan["Plans"]
+        if child.get("Subplan Name", "").startswith("CTE ")
+    }
+    assert runs == {"CTE found_0": 1, "CTE found_1": 0, "CTE found_2": 0}, runs
+
+    # The last word being typed: the whole words before it bound where the windows start, and
+    # the pages are still every match newest first. «замер» is in the newest messages, but
+    # with «черём…» only in the oldest; «доставка» with «суб…» in every fifth but one.
+    found = await _search(api, "замера черём")
+    assert [hit["message_id"] for hit in found["messages"]] == [rows[0][0]]
+    other = [id_ for id_, body in reversed(visible) if "Доставка" in body]
+    delivery = await _search(api, "доставка суб", limit=20)
+    assert [hit["message_id"] for hit in delivery["messages"]] == other[:20]
+    assert (await _search(api, "черёмуховой дом"))["messages"] == []
+    # Words before the prefix that are all stop words bound nothing (to_tsquery drops them).
+    stop_words = await _search(api, "на зам", limit=20)
+    assert [hit["message_id"] for hit in stop_words["messages"]] == common[:20]
+    assert (await _search(api, "иванова анна серг"))["messages"] == []
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_search_plans_each_window_for_its_values_and_compiles_nothing(
+    api: Api, backend: Backend
+) -> None:
+    """The prepared windows are planned for their own bounds and words however often they run
+    (a generic plan read a common word's whole GIN list for a window of 168 ids), and no JIT
+    is spent on the statement holding every window (README.md, «bench/search.py»)."""
+    assert backend.name == "postgres"
+    await api.inbound(name="Анна", phone="+79160000001", text="Нужен замер балкона")
+    async with unit_of_work(api.hub) as uow:
+        assert await uow.session.scalar(text("SHOW plan_cache_mode")) == "auto"
+        hits, _ = await message_hits(uow.session, parse_terms("замера балк"), None, 20)
+        assert [hit.snippet for hit in hits] == ["Нужен замер балкона"]
+        assert await uow.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+        assert await uow.session.scalar(text("SHOW jit")) == "off"
+    async with unit_of_work(api.hub) as uow:  # for that transaction only
+        assert await uow.session.scalar(text("SHOW plan_cache_mode")) == "auto"
+
 
 async def _plan(api: Api, q: str, low: int, high: int, *off: str) -> Any:
     """PostgreSQL's plan of the window of ids low <= id < high for `q`, with `off` disabled."""
@@ -132,3 +184,42 @@ async def _plan(api: Api, q: str, low: int, high: int, *off: str) -> Any:
             await uow.session.execute(text(f"SET LOCAL {setting} = off"))
         explained = await uow.session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"))
     return (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_the_newest_namesakes_are_read_from_the_name_index_up_to_the_bound(
+    api: Api, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands bearing one name among others: the newest NAMESAKES are a backward walk of
+    (name_key, id) that stops at the bound (migration 0031), not every bearer read and
+    sorted."""
+    assert backend.name == "postgres"
+    async with unit_of_work(api.hub) as uow:
+        await uow.session.execute(
+            text(
+                "INSERT INTO contacts (id, name, name_key, status, custom_fields, source,"
+                " created_at, updated_at, version)"
+                " SELECT g, n, lower(n), 'lead', '{}', 'telegram', now(), now(), 1"
+                " FROM generate_series(1001, 30000) AS g,"
+                " LATERAL (SELECT CASE WHEN g % 100 = 0 THEN 'Анна' ELSE 'Борис ' || g END) AS n(n)"
+            )
+        )
+        await uow.session.execute(text("ANALYZE contacts"))
+    monkeypatch.setattr(search, "NAMESAKES", 60)
+    async with unit_of_work(api.hub) as uow:
+        newest = await search._clients_by_name(uow.session, parse_terms("АННА"))
+        explained = await uow.session.scalar(
+            text(
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM contacts WHERE name_key = 'анна'"
+                " AND merged_into_id IS NULL ORDER BY id DESC LIMIT 60"
+            )
+        )
+    assert newest == list(range(30000, 24000, -100))  # every hundredth is an Анна
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    walk = plan["Plans"][0]
+    assert (walk["Node Type"], walk["Scan Direction"], walk["Index Name"]) == (
+        "Index Scan",
+        "Backward",
+        "ix_contacts_name_key_id",
+    ), json.dumps(plan, indent=1)
+    assert walk["Actual Rows"] == 60

@@ -6,6 +6,7 @@ from __future__ import annotations
 from hub.queries.search_terms import (
     parse_terms,
     postgres_tsquery,
+    postgres_whole_tsquery,
     rough_stem,
     snippet,
     sqlite_match,
@@ -37,6 +38,15 @@ def test_postgres_looks_for_whole_words_and_the_last_one_as_a_prefix_too() -> No
     # A whole address is complete; a part of one may be being typed.
     assert postgres_tsquery(parse_terms("Anna@Example.ru")) == "anna & example & ru"
     assert postgres_tsquery(parse_terms("anna@exam")) == "anna & exam:*"
+
+
+def test_the_whole_words_before_a_prefix_bound_where_postgres_looks() -> None:
+    assert postgres_whole_tsquery(parse_terms("Иванова Анна Серг")) == "иванова & анна"
+    assert postgres_whole_tsquery(parse_terms("замера балкона")) == "замера"
+    assert postgres_whole_tsquery(parse_terms("замер")) is None  # no word but the prefix
+    assert postgres_whole_tsquery(parse_terms("балкон 5")) is None  # the last one is whole
+    assert postgres_whole_tsquery(parse_terms("Anna@Example.ru")) is None
+    assert postgres_whole_tsquery(parse_terms("anna@exam")) == "anna"
 
 
 def test_sqlite_words_lose_their_vowel_endings_but_keep_three_letters() -> None:

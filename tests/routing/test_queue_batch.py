@@ -1,0 +1,285 @@
+"""The queue drained a batch per transaction: capacity taken exactly, in queue order, by the
+right people (presence, team, skill, the responsible manager first), with the offers,
+decisions, holdings and events each assignment writes; two drains at once never overfill."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.bus import Envelope
+from hub.core import Hub
+from hub.models import (
+    AssignmentOffer,
+    Channel,
+    Conversation,
+    ConversationHolding,
+    ConversationStatus,
+    Presence,
+    Strategy,
+)
+from routing import sweeper
+from tests.routing.scenario import World
+
+
+@pytest.fixture
+async def world(hub: Hub) -> World:
+    return await World.create(hub)
+
+
+async def _queue(world: World, phones: list[str], channel: str = "chat") -> list[int]:
+    """Conversations that arrive one second apart, in this order, and wait in the queue."""
+    ids = []
+    for phone in phones:
+        ids.append(await world.inbound(phone, channel=channel))
+        world.clock.advance(1)
+    for conversation_id in ids:
+        assert (await world.conversation(conversation_id)).queued_at is not None
+    return ids
+
+
+def _drained(envelopes: list[Envelope]) -> list[tuple[int, frozenset[int], object]]:
+    """(conversation, users addressed, assignee id) of each "assigned" event, in order."""
+    found = []
+    for envelope in envelopes:
+        if envelope.kind == "conversation.changed" and envelope.payload["change"] == "assigned":
+            conversation = envelope.payload["conversation"]
+            assignee = conversation["assignee"]
+            found.append(
+                (
+                    conversation["id"],
+                    envelope.audience.users,
+                    assignee["id"] if isinstance(assignee, dict) else None,
+                )
+            )
+    return found
+
+
+async def test_a_batch_takes_free_capacity_exactly_in_queue_order(world: World) -> None:
+    a = await world.operator("a", capacity=3)
+    b = await world.operator("b", capacity=1)
+    await world.channel("telegram", "chat")
+    held = await world.inbound("+79160000000")
+    assert await world.holder(held) == "a"  # a holds one: 2 free, b has 1 free
+    for login in ("a", "b"):
+        await world.set_presence(login, Presence.away)
+    ids = await _queue(world, [f"+7916000000{i}" for i in range(1, 6)])
+    for login in ("a", "b"):
+        await world.set_presence(login, Presence.online)
+    subscription = world.hub.bus.subscribe()
+    drained_at = world.clock.now
+
+    assert await sweeper.drain_queue(world.hub) == 3
+
+    # Least-busy, oldest first: b (load 0) takes the first; then a (load 1, then 2) the
+    # next two; a is then full (3 of 3) and b too (1 of 1): the last two wait, in place.
+    assert [await world.holder(i) for i in ids] == ["b", "a", "a", None, None]
+    for waiting in ids[3:]:
+        conversation = await world.conversation(waiting)
+        assert conversation.queued_at is not None and conversation.assignee_id is None
+    assert (await world.decisions(ids[0]))[-1] == (
+        "assigned: from the queue, least-busy among 2 (load 0)"
+    )
+    assert (await world.decisions(ids[1]))[-1] == (
+        "assigned: from the queue, least-busy among 1 (load 1)"
+    )
+    assert (await world.decisions(ids[2]))[-1] == (
+        "assigned: from the queue, least-busy among 1 (load 2)"
+    )
+    for conversation_id in ids[:3]:
+        conversation = await world.conversation(conversation_id)
+        assert conversation.queued_at is None and conversation.wait_alerted_at is None
+        assert conversation.offer_expires_at == drained_at + timedelta(seconds=45)
+        assert conversation.first_assigned_at == drained_at
+
+    # One pending offer and one open holding each, to the assignee.
+    expected = {ids[0]: b.id, ids[1]: a.id, ids[2]: a.id}
+    async with world.hub.db.sessions() as session:
+        offers = (
+            await session.execute(
+                select(AssignmentOffer.conversation_id, AssignmentOffer.user_id).where(
+                    AssignmentOffer.conversation_id.in_(ids),
+                    AssignmentOffer.accepted_at.is_(None),
+                    AssignmentOffer.timed_out_at.is_(None),
+                    AssignmentOffer.released_at.is_(None),
+                )
+            )
+        ).all()
+        holdings = (
+            await session.execute(
+                select(ConversationHolding.conversation_id, ConversationHolding.user_id).where(
+                    ConversationHolding.conversation_id.in_(ids),
+                    ConversationHolding.ended_at.is_(None),
+                )
+            )
+        ).all()
+    assert sorted(offers) == sorted(expected.items())
+    assert sorted(holdings) == sorted(expected.items())
+
+    # The events the assignees' sockets get: the conversation, leaving the shared queue.
+    envelopes = []
+    while not subscription.queue.empty():
+        envelope = subscription.queue.get_nowait()
+        if envelope is not None:
+            envelopes.append(envelope)
+    subscription.close()
+    assert _drained(envelopes) == [
+        (ids[0], frozenset({b.id}), b.id),
+        (ids[1], frozenset({a.id}), a.id),
+        (ids[2], frozenset({a.id}), a.id),
+    ]
+    assert all(e.cursor > 0 for e in envelopes)  # logged, so a reconnect replays them
+
+    # Room again: the next sweep takes the oldest still waiting.
+    await world.close(ids[0])
+    assert await sweeper.drain_queue(world.hub) == 1
+    assert [await world.holder(i) for i in ids[3:]] == ["b", None]
+
+
+async def test_a_batch_honours_presence_team_skill_and_the_manager(world: World) -> None:
+    await world.team("sales", strategy=Strategy.round_robin)
+    await world.team("service")
+    await world.operator("seller", teams=("sales",))
+    await world.operator("gone", teams=("sales",))
+    await world.operator("fixer", teams=("service",))
+    await world.operator("english", teams=("service",), skills=("lang:en",))
+    await world.channel("telegram", "sales", team="sales")
+    await world.channel("telegram", "english", team="service")
+    async with world.hub.db.sessions() as session, session.begin():
+        channel = await session.get_one(Channel, world.channels["english"])
+        channel.required_skill = "lang:en"
+    await world.client("+79160000009", owner="fixer")
+    for login in world.users:
+        await world.set_presence(login, Presence.away)
+    sales = await _queue(world, ["+79160000001", "+79160000002"], channel="sales")
+    english = await _queue(world, ["+79160000003", "+79160000004"], channel="english")
+    owned = await _queue(world, ["+79160000009"], channel="sales")
+    for login in ("seller", "fixer", "english"):
+        await world.set_presence(login, Presence.online)
+    await world.set_presence("gone", Presence.offline)
+
+    assert await sweeper.drain_queue(world.hub) == 5
+
+    # Sales work goes to the sales member online (never to the one offline); the English
+    # chats to the one with the skill; the client's own manager takes his, though he is
+    # not in sales.
+    assert [await world.holder(i) for i in sales] == ["seller", "seller"]
+    assert [await world.holder(i) for i in english] == ["english", "english"]
+    assert await world.holder(owned[0]) == "fixer"
+    assert (await world.decisions(owned[0]))[-1] == (
+        "assigned: from the queue, responsible manager online"
+    )
+    assert (await world.decisions(sales[1]))[-1] == "assigned: from the queue, round-robin among 1"
+
+
+async def test_a_closed_team_waits_and_its_group_keeps_its_order(world: World) -> None:
+    # "sales" works 13:00-18:00 Moscow time, "night" takes over outside them; "calm" keeps
+    # the same hours and has no after-hours team.
+    night = await world.team("night")
+    hours = {"tz": "Europe/Moscow", "days": {"mon": [["13:00", "18:00"]]}}
+    await world.team("sales", business_hours=hours, after_hours_team_id=night)
+    await world.team("calm", business_hours=hours)
+    await world.operator("day", teams=("sales", "calm"))
+    await world.operator("owl", teams=("night",))
+    await world.channel("telegram", "sales", team="sales")
+    await world.channel("telegram", "calm", team="calm")
+    for login in world.users:
+        await world.set_presence(login, Presence.away)
+    world.clock.advance(3600)  # Monday 15 June 2026 10:00 UTC, 13:00 in Moscow: open
+    calm = await _queue(world, ["+79160000001"], channel="calm")
+    sales = await _queue(world, ["+79160000002"], channel="sales")
+    world.clock.advance(6 * 3600)  # 19:00 in Moscow: both teams closed
+    for login in world.users:
+        await world.set_presence(login, Presence.online)
+
+    assert await sweeper.drain_queue(world.hub) == 1
+
+    assert await world.holder(calm[0]) is None  # closed, nobody to hand it to: it waits
+    assert await world.holder(sales[0]) == "owl"
+    assert (await world.conversation(sales[0])).team_id == night
+    assert (await world.decisions(sales[0]))[-2:] == [
+        "after_hours: outside sales hours: to the after-hours team",
+        "assigned: from the queue, least-busy among 1 (load 0)",
+    ]
+
+
+async def test_two_drains_at_once_never_overfill(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two drains (two nodes' sweepers) at once, in batches of three so their transactions
+    interleave: four operators of two take eight, no more, each offered once."""
+    if world.hub.db.dialect != "postgresql":
+        pytest.skip("concurrent writers share a server database; SQLite has one writer")
+    monkeypatch.setattr(sweeper, "DRAIN_BATCH", 3)
+    for i in range(4):
+        await world.operator(f"op{i}", capacity=2, online=False)
+    await world.channel("telegram", "chat")
+    await _queue(world, [f"+791600000{i:02d}" for i in range(20)])
+    for i in range(4):
+        await world.set_presence(f"op{i}", Presence.online)
+
+    first, second = await asyncio.gather(
+        sweeper.drain_queue(world.hub, limit=20), sweeper.drain_queue(world.hub, limit=20)
+    )
+
+    assert first + second == 8
+    async with world.hub.db.sessions() as session:
+        loads = dict(
+            (
+                await session.execute(
+                    select(Conversation.assignee_id, func.count())
+                    .where(
+                        Conversation.status == ConversationStatus.open,
+                        Conversation.assignee_id.is_not(None),
+                    )
+                    .group_by(Conversation.assignee_id)
+                )
+            ).all()
+        )
+        offers = (
+            await session.execute(
+                select(AssignmentOffer.conversation_id, func.count()).group_by(
+                    AssignmentOffer.conversation_id
+                )
+            )
+        ).all()
+        queued = (
+            await session.execute(select(func.count()).where(Conversation.queued_at.is_not(None)))
+        ).scalar_one()
+    assert sorted(loads.values()) == [2, 2, 2, 2]
+    assert len(offers) == 8 and all(count == 1 for _, count in offers)
+    assert queued == 12
+
+
+async def test_round_robin_turns_within_one_batch(world: World) -> None:
+    await world.team("sales", strategy=Strategy.round_robin)
+    for login in ("a", "b", "c"):
+        await world.operator(login, teams=("sales",))
+    await world.channel("telegram", "chat", team="sales")
+    for login in ("a", "b", "c"):
+        await world.set_presence(login, Presence.away)
+    ids = await _queue(world, [f"+791600000{i:02d}" for i in range(6)])
+    for login in ("a", "b", "c"):
+        await world.set_presence(login, Presence.online)
+
+    assert await sweeper.drain_queue(world.hub) == 6
+
+    # Each offer makes its operator the most recently assigned, so the next goes on.
+    assert [await world.holder(i) for i in ids] == ["a", "b", "c", "a", "b", "c"]
+
+
+async def test_e_mails_take_half_a_seat_in_a_batch(world: World) -> None:
+    await world.operator("a", capacity=1, online=False)
+    await world.channel("email", "mail")
+    ids = []
+    for i in range(3):
+        ids.append(await world.inbound(f"+7916000000{i}", channel="mail", kind="email"))
+        world.clock.advance(1)
+    await world.set_presence("a", Presence.online)
+
+    assert await sweeper.drain_queue(world.hub) == 2
+
+    assert [await world.holder(i) for i in ids] == ["a", "a", None]
