@@ -145,7 +145,7 @@ class KindStats:
 
 def binned_sql(column: Any) -> ColumnElement[Any]:
     """metrics_common.binned in SQL (PostgreSQL): round() of a float8 rounds half to even as
-    Python's round does, the rest is integer arithmetic; migration 0031 bins the same way."""
+    Python's round does, the rest is integer arithmetic; migration 0032 bins the same way."""
     tenths = cast(func.round(column * 10), BigInteger)
     size = func.abs(tenths)
     step = case(

@@ -84,7 +84,7 @@ def value_bin(seconds: float) -> int:
     """The bin of a value: its tenths of a second (rounded half to even, as PostgreSQL's
     round of a float8 is), kept to BIN_DIGITS significant digits (rounded half up), as an
     integer: 12.34 s → 123, 1234.5 s → 12300, 42402 s → 424000. Integer arithmetic after
-    the first rounding, so migration 0031's SQL gives the same bins."""
+    the first rounding, so migration 0032's SQL gives the same bins."""
     tenths = round(seconds * 10)
     size = abs(tenths)
     step = 1

@@ -142,8 +142,8 @@ async def bins_of(hub: Hub) -> list[tuple[Any, ...]]:
         )  # fmt: skip
 
 
-async def test_migration_0031_bins_the_facts_already_stored(fresh_backend: Backend) -> None:
-    """A database at 0030 holds facts and no histograms: the upgrade bins them (PostgreSQL in
+async def test_migration_0032_bins_the_facts_already_stored(fresh_backend: Backend) -> None:
+    """A database at 0031 holds facts and no histograms: the upgrade bins them (PostgreSQL in
     SQL, SQLite in Python) exactly as the live path and a rebuild do."""
     settings = fresh_backend.settings()
     hub = Hub(settings=settings, db=Database(settings.database_url), bus=MemoryBus())
@@ -153,7 +153,7 @@ async def test_migration_0031_bins_the_facts_already_stored(fresh_backend: Backe
         expected = await bins_of(hub)
         assert len(expected) > 20
         await hub.db.dispose()
-        await downgrade(settings.database_url, "0030")
+        await downgrade(settings.database_url, "0031")
         await upgrade(settings.database_url)
         assert await bins_of(hub) == expected
     finally:

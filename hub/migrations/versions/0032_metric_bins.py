@@ -1,7 +1,7 @@
 """metric_bins: per-day value histograms of the metric facts (issue #14)
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-07 12:30:00.000000
 
 Filled here from the facts already stored, like 0030 fills metric_days: PostgreSQL bins
@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0031'
-down_revision: str | None = '0030'
+revision: str = '0032'
+down_revision: str | None = '0031'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
