@@ -4,6 +4,9 @@ transaction, and a rebuild writes the roll-ups of the days it derived again.
 
 Sums are whole microseconds: adding and taking away the same values in any order gives the
 same integers, so a day kept live equals the day a rebuild sums (floats would drift).
+
+The per-day value histograms (`MetricBin`) are kept the same way: per roll-up key, measure
+(0: value_s, 1: work_s) and bin (`value_bin`), how many facts, added to and taken from.
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.models import ROLLUP_TZ, MetricDay, MetricFact
+from hub.models import ROLLUP_TZ, MetricBin, MetricDay, MetricFact
 from hub.queries.metric_sources import Fact
+from hub.queries.metrics_common import value_bin
 
 ZONE = ZoneInfo(ROLLUP_TZ)
 KEY = ("day", "kind", "team_id", "channel_id", "operator_id", "flags")
 SUMS = ("facts", "value_facts", "value_us", "work_facts", "work_us")
+BIN_KEY = (*KEY, "measure", "bin")
 Key = tuple[date, str, int, int, int, int]
+BinKey = tuple[date, str, int, int, int, int, int, int]
+VALUE, WORK = 0, 1
 
 
 def micro(seconds: float) -> int:
@@ -36,10 +43,11 @@ def local_day(moment: datetime) -> date:
 
 class DaySums:
     """Per roll-up key, the five sums (facts, value_facts, value_us, work_facts, work_us),
-    added to (+1) or taken from (-1)."""
+    and per key, measure and bin how many facts, added to (+1) or taken from (-1)."""
 
     def __init__(self) -> None:
         self.sums: dict[Key, list[int]] = {}
+        self.bins: dict[BinKey, int] = {}
         # Facts of one conversation share their cohort instant: its day is worked out once.
         self._last: tuple[datetime, date] | None = None
 
@@ -65,12 +73,17 @@ class DaySums:
         if found is None:
             found = self.sums[key] = [0, 0, 0, 0, 0]
         found[0] += sign
+        bins = self.bins
         if value_s is not None:
             found[1] += sign
             found[2] += sign * micro(value_s)
+            at = (*key, VALUE, value_bin(value_s))
+            bins[at] = bins.get(at, 0) + sign
         if work_s is not None:
             found[3] += sign
             found[4] += sign * micro(work_s)
+            at = (*key, WORK, value_bin(work_s))
+            bins[at] = bins.get(at, 0) + sign
 
     def add_facts(self, facts: Iterable[Fact], sign: int = 1) -> None:
         for f in facts:
@@ -88,20 +101,35 @@ class DaySums:
             if any(found)
         ]
 
+    def bin_rows(self) -> list[dict[str, Any]]:
+        """The bins that moved, in key order (as `rows`)."""
+        return [
+            dict(zip((*BIN_KEY, "facts"), (*key, count), strict=True))
+            for key, count in sorted(self.bins.items())
+            if count
+        ]
+
 
 async def apply(session: AsyncSession, sums: DaySums) -> None:
-    """Add the differences to the stored roll-ups (one upsert)."""
-    rows = sums.rows()
-    if not rows:
-        return
+    """Add the differences to the stored roll-ups and histograms (one upsert each; always
+    roll-ups first, so two transactions take their row locks in one order)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(MetricDay)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={name: getattr(MetricDay, name) + stmt.excluded[name] for name in SUMS},
-    )
-    await session.execute(stmt, rows)
+    rows = sums.rows()
+    if rows:
+        stmt = insert(MetricDay)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(KEY),
+            set_={name: getattr(MetricDay, name) + stmt.excluded[name] for name in SUMS},
+        )
+        await session.execute(stmt, rows)
+    bins = sums.bin_rows()
+    if bins:
+        upsert = insert(MetricBin)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=list(BIN_KEY), set_={"facts": MetricBin.facts + upsert.excluded.facts}
+        )
+        await session.execute(upsert, bins)
 
 
 async def facts_before(session: AsyncSession, start: datetime, end: datetime) -> DaySums:
@@ -119,3 +147,4 @@ async def facts_before(session: AsyncSession, start: datetime, end: datetime) ->
 
 async def forget_since(session: AsyncSession, first_day: date) -> None:
     await session.execute(delete(MetricDay).where(MetricDay.day >= first_day))
+    await session.execute(delete(MetricBin).where(MetricBin.day >= first_day))

@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.core import Hub
 from hub.db import WRITE_INTENT
 from hub.events import CallChanged, ConversationChanged, Event, MessageCreated
-from hub.models import Call, CallDirection, CallOutcome, Conversation, MetricDay, MetricFact
+from hub.models import (
+    Call,
+    CallDirection,
+    CallOutcome,
+    Conversation,
+    MetricBin,
+    MetricDay,
+    MetricFact,
+)
 from hub.queries.metric_reads import is_postgresql
 from hub.queries.metric_sources import (
     CALL_KINDS,
@@ -265,11 +273,16 @@ async def rebuild(hub: Hub, since: datetime) -> tuple[int, int]:
             log.info(
                 "metric facts: %d of %d calls", min(done * _BATCH, len(call_ids)), len(call_ids)
             )
-        rows = sums.rows()
+        rows, bins = sums.rows(), sums.bin_rows()
         if is_postgresql(session):
             await _copy(session, "metric_days", metric_days.KEY + metric_days.SUMS,
                         [tuple(row.values()) for row in rows])  # fmt: skip
-        elif rows:
-            await session.execute(insert(MetricDay), rows)
+            await _copy(session, "metric_bins", (*metric_days.BIN_KEY, "facts"),
+                        [tuple(row.values()) for row in bins])  # fmt: skip
+        else:
+            if rows:
+                await session.execute(insert(MetricDay), rows)
+            if bins:
+                await session.execute(insert(MetricBin), bins)
     log.info("metric facts rebuilt since %s: %d conversations, %d calls", since, len(ids), counted)
     return len(ids), counted

@@ -42,7 +42,7 @@ from .crm_config import (
     ImportMapping,
     VisibilityScope,
 )
-from .metrics import FLAG_INEXACT, ROLLUP_TZ, MetricDay, MetricFact
+from .metrics import FLAG_INEXACT, ROLLUP_TZ, MetricBin, MetricDay, MetricFact
 from .people import ApiToken, Presence, Role, Strategy, Team, TeamMember, User, WebSession
 from .robots import (
     CalendarDay,
@@ -114,6 +114,7 @@ __all__ = [
     "ManagerPlan",
     "Message",
     "MessageFile",
+    "MetricBin",
     "MetricDay",
     "MetricFact",
     "Organisation",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Float, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Float, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, UtcDateTime
@@ -73,3 +73,27 @@ class MetricDay(Base):
     value_us: Mapped[int] = mapped_column(BigInteger)
     work_facts: Mapped[int] = mapped_column(BigInteger)
     work_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class MetricBin(Base):
+    """Per-day value histograms of the metric facts: per roll-up key (MetricDay's), measure
+    (0: calendar seconds `value_s`, 1: working seconds `work_s`) and value bin, how many
+    facts have a value in that bin. The p50/p90 and the threshold counts of whole days are
+    read from these (docs/metrics.md, "Percentiles from per-day histograms").
+
+    `bin` is the value in tenths of a second kept to 3 significant digits
+    (`hub.queries.metrics_common.value_bin`): every value of a bin is ranked as that value,
+    by the facts' path as well, so both give the same figures. Kept and rebuilt like
+    MetricDay; a bin whose facts all went stays at 0."""
+
+    __tablename__ = "metric_bins"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flags: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bin: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # A 4-byte count: its sum is a bigint, not a numeric (a report sums 100,000s of them).
+    facts: Mapped[int] = mapped_column(Integer)

@@ -10,8 +10,9 @@ today's figures from the report modules (docs/metrics.md).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import (
@@ -27,9 +28,17 @@ from hub.models import (
     User,
 )
 
-from .metrics_calls import CallSettings, call_figures_of, call_report
-from .metrics_common import DEFAULT_TZ, period_of
-from .metrics_conversations import Filters, conversation_report, figures_of
+from .metric_reads import FactFilter, bin_stats, day_sums, merged, rollup_days
+from .metric_sources import CALL_KINDS, CONVERSATION_KINDS
+from .metrics_calls import (
+    CallSettings,
+    call_figures_of,
+    call_report,
+    call_stats_bucket,
+    thresholds,
+)
+from .metrics_common import DEFAULT_TZ, Period, period_of
+from .metrics_conversations import Filters, conversation_report, figures_of, stats_bucket
 from .shapes import Shape, Timestamp
 from .sla import load_setup
 
@@ -165,7 +174,8 @@ async def _operators(
 ) -> list[OperatorNow]:
     """The people routing gives work to (routing.assignment.candidates): active operators,
     of the team when one is chosen. Supervisors and admins take no routed work, so they are
-    no capacity."""
+    no capacity. On a call: the flag, or a live answered call of theirs (one probe of the
+    live calls' index per person, in the same statement)."""
     rotation = [User.is_active.is_(True), User.role == Role.operator]
     if team_id is not None:
         rotation.append(
@@ -195,10 +205,21 @@ async def _operators(
         )
         .scalar_subquery()
     )
+    talking = (
+        select(Call.id)
+        .where(
+            Call.answered_by_user_id == User.id,
+            Call.answered_at.is_not(None),
+            Call.ended_at.is_(None),
+            # Handed on (transferred): the operator who answered has left it.
+            Call.transferred_to.is_(None),
+        )
+        .exists()
+    )
     stmt = (
         select(
-            User.id, User.name, User.presence, User.on_call, User.max_conversations,
-            User.last_assigned_at, func.coalesce(held.c.count, 0),
+            User.id, User.name, User.presence, or_(User.on_call, talking),
+            User.max_conversations, User.last_assigned_at, func.coalesce(held.c.count, 0),
             func.coalesce(held.c.load, 0.0), replied,
         )
         .outerjoin(held, held.c.user_id == User.id)
@@ -215,7 +236,7 @@ async def _operators(
                 id=user_id,
                 name=name,
                 presence=presence,
-                on_call=on_call,
+                on_call=bool(on_call),
                 conversations=count,
                 load=float(load),
                 max_conversations=most,
@@ -226,16 +247,33 @@ async def _operators(
     return found
 
 
-async def _on_calls(session: AsyncSession) -> set[int]:
-    """Who is talking on a live call now (answered, not ended)."""
-    stmt = select(Call.answered_by_user_id).where(
-        Call.answered_at.is_not(None),
-        Call.ended_at.is_(None),
-        Call.answered_by_user_id.is_not(None),
-        # Handed on (transferred): the operator who answered has left it.
-        Call.transferred_to.is_(None),
+async def _today(
+    session: AsyncSession, today: Period, team_id: int | None, channel_id: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Today's conversation and call figures, as the two reports' totals give them. Over a
+    roll-up day (the default zone) both come from two statements: the day's roll-ups of
+    every kind at once, and the histograms of the only kinds the board ranks (first
+    responses, and the lost calls' call-back times); no SLA breach figure. In another zone,
+    the reports themselves (from the facts)."""
+    filters, settings = Filters(team_id, channel_id), CallSettings(team_id, channel_id)
+    days = rollup_days(today)
+    if days is None:
+        conversations = await conversation_report(
+            session, today, "none", filters, ranked=("frt",), with_breaches=False
+        )
+        lost = await call_report(session, today, "none", settings, ranked=("lost",))
+        return figures_of(conversations.total), call_figures_of(lost.total)
+    chosen = FactFilter(team_id, channel_id)
+    sums = await day_sums(session, days, (*CONVERSATION_KINDS, *CALL_KINDS), chosen, "none")
+    _, ranks = await bin_stats(
+        session, days, ("frt", "lost"), chosen, "none", True, thresholds(settings)
     )
-    return {row[0] for row in (await session.execute(stmt)).all() if row[0] is not None}
+    of_conversations = {k: v for k, v in sums.total.items() if k in CONVERSATION_KINDS}
+    of_calls = {k: v for k, v in sums.total.items() if k in CALL_KINDS}
+    return (
+        figures_of(stats_bucket("all", merged(of_conversations, ranks, with_work=True))),
+        call_figures_of(call_stats_bucket("all", merged(of_calls, ranks, with_work=False))),
+    )
 
 
 async def board_state(
@@ -247,25 +285,8 @@ async def board_state(
 ) -> BoardOut:
     today = period_of("today", now, tz)
     where = _scope(team_id, channel_id)
-    # Only the figures the board shows are ranked: first responses, and the lost calls'
-    # call-back times (the rest are counts the roll-ups hold).
-    responses = figures_of(
-        (
-            await conversation_report(
-                session, today, "none", Filters(team_id, channel_id), ranked=("frt",)
-            )
-        ).total
-    )
-    calls = call_figures_of(
-        (
-            await call_report(
-                session, today, "none", CallSettings(team_id, channel_id), ranked=("lost",)
-            )
-        ).total
-    )
+    responses, calls = await _today(session, today, team_id, channel_id)
     operators = await _operators(session, team_id, today.start)
-    talking = await _on_calls(session)
-    operators = [o.model_copy(update={"on_call": o.on_call or o.id in talking}) for o in operators]
     online = [o for o in operators if o.presence is Presence.online]
     return BoardOut(
         at=now.isoformat(),

@@ -1,10 +1,13 @@
 """Reading the metric facts for a report: the facts of a period (worked out here: drill-down
 and SQLite), or, on PostgreSQL, their counts, sums and percentiles per group and in total
 worked out by the database in one statement, so a long period sends no rows but the result;
-and the daily roll-ups (`metric_days`) the counts and sums of whole days come from.
+and the daily roll-ups (`metric_days`) the counts and sums of whole days come from, with the
+per-day histograms (`metric_bins`) their percentiles and threshold counts come from.
 
-All give the same figures: percentile_cont is the interpolation of metrics_common.percentile,
-and a roll-up is the count and sum of the very facts of its day.
+All give the same figures: every path ranks and holds against a threshold the values as
+their bins have them (metrics_common.value_bin), percentile_cont is the interpolation of
+metrics_common.percentile, a roll-up is the count and sum of the very facts of its day, and
+a histogram the count of each of their bins.
 """
 
 from __future__ import annotations
@@ -15,13 +18,36 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Float, String, cast, func, literal, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.models import ROLLUP_TZ, MetricDay, MetricFact
+from hub.models import ROLLUP_TZ, MetricBin, MetricDay, MetricFact
 
-from .metrics_common import Period, Stat, day_key, percentile
+from .metrics_common import (
+    BIN_DIGITS,
+    Period,
+    Stat,
+    bin_interpolation,
+    bin_percentile,
+    binned,
+    binned_percentile,
+    day_key,
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +143,19 @@ class KindStats:
     within_long: int
 
 
+def binned_sql(column: Any) -> ColumnElement[Any]:
+    """metrics_common.binned in SQL (PostgreSQL): round() of a float8 rounds half to even as
+    Python's round does, the rest is integer arithmetic; migration 0032 bins the same way."""
+    tenths = cast(func.round(column * 10), BigInteger)
+    size = func.abs(tenths)
+    step = case(
+        *[(size < 10 ** (BIN_DIGITS + k), literal(10**k, BigInteger)) for k in range(16)],
+        else_=literal(10**16, BigInteger),
+    )
+    kept = (size + step // 2) // step * step
+    return cast(case((tenths < 0, -kept), else_=kept), Float) / literal(10.0, Float)
+
+
 async def fact_stats(
     session: AsyncSession,
     period: Period,
@@ -133,8 +172,9 @@ async def fact_stats(
     ranks = cast(array([0.5, 0.9]), ARRAY(Float))
 
     def ranked(column: Any) -> Any:
-        return func.percentile_cont(ranks).within_group(column).cast(ARRAY(Float))
+        return func.percentile_cont(ranks).within_group(binned_sql(column)).cast(ARRAY(Float))
 
+    value = binned_sql(MetricFact.value_s)
     columns: list[Any] = [
         key,
         MetricFact.kind,
@@ -142,9 +182,9 @@ async def fact_stats(
         func.count(),
         func.sum(MetricFact.value_s),
         ranked(MetricFact.value_s),
-        func.count().filter(MetricFact.value_s < bounds.below),
-        func.count().filter(MetricFact.value_s <= bounds.within),
-        func.count().filter(MetricFact.value_s <= bounds.within_long),
+        func.count().filter(value < bounds.below),
+        func.count().filter(value <= bounds.within),
+        func.count().filter(value <= bounds.within_long),
     ]
     if with_work:
         columns += [func.count(MetricFact.work_s), func.sum(MetricFact.work_s),
@@ -182,14 +222,16 @@ def stats_of_rows(
     def stats(rows: list[FactRow]) -> KindStats:
         values = [row.value_s for row in rows if row.value_s is not None]
         works = [row.work_s for row in rows if row.work_s is not None]
+        kept = [binned(v) for v in values]
         return KindStats(
             Stat(len(rows), sum(values) if values else None,
-                 percentile(values, 0.5), percentile(values, 0.9)),
+                 binned_percentile(values, 0.5), binned_percentile(values, 0.9)),
             Stat(len(works), sum(works) if works else None,
-                 percentile(works, 0.5), percentile(works, 0.9)) if with_work else None,
-            sum(1 for v in values if v < bounds.below),
-            sum(1 for v in values if v <= bounds.within),
-            sum(1 for v in values if v <= bounds.within_long),
+                 binned_percentile(works, 0.5), binned_percentile(works, 0.9))
+            if with_work else None,
+            sum(1 for v in kept if v < bounds.below),
+            sum(1 for v in kept if v <= bounds.within),
+            sum(1 for v in kept if v <= bounds.within_long),
         )  # fmt: skip
 
     by_group: dict[str, dict[str, list[FactRow]]] = {}
@@ -250,13 +292,14 @@ class DaySums:
     total: dict[str, DaySum] = field(default_factory=dict)
 
 
-def _day_group(group_by: str) -> Any:
+def _day_group(group_by: str, model: Any = MetricDay) -> Any:
+    """The roll-ups' (or histograms') column a grouping reads, None for no grouping."""
     return {
-        "day": MetricDay.day,
-        "week": MetricDay.day,
-        "operator": MetricDay.operator_id,
-        "team": MetricDay.team_id,
-        "channel": MetricDay.channel_id,
+        "day": model.day,
+        "week": model.day,
+        "operator": model.operator_id,
+        "team": model.team_id,
+        "channel": model.channel_id,
     }.get(group_by)
 
 
@@ -283,19 +326,7 @@ async def day_sums(
     over at most (days × kinds × teams × channels × operators) narrow rows."""
     column = _day_group(group_by)
     key = column if column is not None else literal(0)
-    where: list[ColumnElement[bool]] = [
-        MetricDay.day >= days[0],
-        MetricDay.day < days[1],
-        MetricDay.kind.in_(kinds),
-    ]
-    if chosen.team_id is not None:
-        where.append(MetricDay.team_id == chosen.team_id)
-    if chosen.channel_id is not None:
-        where.append(MetricDay.channel_id == chosen.channel_id)
-    if chosen.operator_id is not None:
-        where.append(MetricDay.operator_id == chosen.operator_id)
-    if chosen.exact_only:
-        where.append(MetricDay.flags == 0)
+    where = _day_where(MetricDay, days, kinds, chosen)
     stmt = (
         select(
             key,
@@ -320,11 +351,218 @@ async def day_sums(
     return found
 
 
+def _day_where(
+    model: Any, days: tuple[date, date], kinds: Sequence[str], chosen: FactFilter
+) -> list[ColumnElement[bool]]:
+    """The roll-up (or histogram) rows of `days`, `kinds` and the filters."""
+    where: list[ColumnElement[bool]] = [
+        model.day >= days[0],
+        model.day < days[1],
+        model.kind.in_(kinds),
+    ]
+    if chosen.team_id is not None:
+        where.append(model.team_id == chosen.team_id)
+    if chosen.channel_id is not None:
+        where.append(model.channel_id == chosen.channel_id)
+    if chosen.operator_id is not None:
+        where.append(model.operator_id == chosen.operator_id)
+    if chosen.exact_only:
+        where.append(model.flags == 0)
+    return where
+
+
+Histogram = dict[int, int]
+
+
+def _bin_stats(
+    measures: dict[int, Histogram], with_work: bool, bounds: Thresholds | None
+) -> KindStats:
+    """One kind's percentiles and threshold counts from its histograms (measure 0: value,
+    1: working time)."""
+
+    def stat(histogram: Histogram) -> Stat:
+        bins = sorted(histogram.items())
+        return Stat(
+            sum(histogram.values()), None, bin_percentile(bins, 0.5), bin_percentile(bins, 0.9)
+        )
+
+    value = measures.get(0, {})
+    return KindStats(
+        stat(value),
+        stat(measures.get(1, {})) if with_work else None,
+        sum(n for b, n in value.items() if b / 10 < bounds.below) if bounds else 0,
+        sum(n for b, n in value.items() if b / 10 <= bounds.within) if bounds else 0,
+        sum(n for b, n in value.items() if b / 10 <= bounds.within_long) if bounds else 0,
+    )
+
+
+async def bin_stats(
+    session: AsyncSession,
+    days: tuple[date, date],
+    kinds: Sequence[str],
+    chosen: FactFilter,
+    group_by: str,
+    with_work: bool,
+    bounds: Thresholds | None = None,
+) -> tuple[dict[str, dict[str, KindStats]], dict[str, KindStats]]:
+    """What `fact_stats` answers for whole roll-up days, from the per-day histograms. A
+    total's histogram is the sum of its groups' (every fact is in exactly one). PostgreSQL
+    walks the cumulative counts itself (`_bin_stats_sql`: only the result travels); SQLite
+    sends each group's bins and they are walked here. `bounds`: the thresholds to count
+    the values under (None, as for conversations: no such counts, 0)."""
+    where = _day_where(MetricBin, days, kinds, chosen)
+    if not with_work:
+        where.append(MetricBin.measure == 0)
+    if is_postgresql(session):
+        return await _bin_stats_sql(session, where, group_by, with_work, bounds)
+    column = _day_group(group_by, MetricBin)
+    key = column if column is not None else literal(0)
+    total_facts = func.sum(MetricBin.facts)
+    stmt = (
+        select(key, MetricBin.kind, MetricBin.measure, MetricBin.bin, total_facts)
+        .where(*where)
+        .group_by(key, MetricBin.kind, MetricBin.measure, MetricBin.bin)
+        # A bin whose facts all went (taken back to 0) holds no value.
+        .having(total_facts > 0)
+    )
+    grouped_bins: dict[str, dict[str, dict[int, Histogram]]] = {}
+    total_bins: dict[str, dict[int, Histogram]] = {}
+    for value, kind, measure, bin_, count in (await session.execute(stmt)).all():
+        group = _day_group_key(group_by, value)
+        n = int(count)
+        histogram = grouped_bins.setdefault(group, {}).setdefault(kind, {}).setdefault(measure, {})
+        histogram[bin_] = histogram.get(bin_, 0) + n
+        overall = total_bins.setdefault(kind, {}).setdefault(measure, {})
+        overall[bin_] = overall.get(bin_, 0) + n
+    grouped = {
+        group: {kind: _bin_stats(m, with_work, bounds) for kind, m in found.items()}
+        for group, found in grouped_bins.items()
+    }
+    return grouped, {kind: _bin_stats(m, with_work, bounds) for kind, m in total_bins.items()}
+
+
+_RANKS = (0.5, 0.9)
+
+
+async def _bin_stats_sql(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    group_by: str,
+    with_work: bool,
+    bounds: Thresholds | None,
+) -> tuple[dict[str, dict[str, KindStats]], dict[str, KindStats]]:
+    """`bin_stats` on PostgreSQL, one statement: the bins' counts summed per group (and, from
+    those, in total), their running sums in bin order (a window), and per group,
+    kind and measure the bins holding the values at ranks ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉ (the
+    first bin whose running sum passes the rank) and the counts on each side of the
+    thresholds. What travels is a row per group, kind and measure; the interpolation
+    between the two bins is `bin_interpolation`'s, here as in `bin_percentile`."""
+    # Keys stay dates or ids (a week: its Monday), never text: the window's partitions
+    # compare them row by row, and text compares by collation (slow). `kind` compares
+    # bytewise for the same reason.
+    key_type: Any = Date if group_by in ("day", "week") else Integer
+    if group_by == "week":
+        key: Any = cast(func.date_trunc("week", MetricBin.day), Date)
+    else:
+        key = _day_group(group_by, MetricBin)
+    counted = func.sum(MetricBin.facts)
+    bin_key = (MetricBin.kind.collate("C").label("kind"), MetricBin.measure, MetricBin.bin)
+    if key is None:
+        # No grouping: the total is the one row ("all").
+        binned_rows = (
+            select(literal(None, key_type).label("g"), literal(1).label("t"), *bin_key,
+                   counted.label("n"))
+            .where(*where)
+            .group_by(*bin_key)
+            .having(counted > 0)
+            .cte("binned")
+        )  # fmt: skip
+    else:
+        # Per group first (in the index's order: day, kind, …), then the total from those
+        # fewer rows; GROUPING SETS would sort every histogram row by the bin instead.
+        groups = (
+            select(key.label("g"), *bin_key, counted.label("n"))
+            .where(*where)
+            .group_by(key, bin_key[0], MetricBin.measure, MetricBin.bin)
+            # A bin whose facts all went (taken back to 0) holds no value.
+            .having(counted > 0)
+            .cte("groups")
+        )
+        c = groups.c
+        binned_rows = union_all(
+            select(c.g, literal(0).label("t"), c.kind, c.measure, c.bin, c.n),
+            select(literal(None, key_type), literal(1), c.kind, c.measure, c.bin, func.sum(c.n))
+            .group_by(c.kind, c.measure, c.bin),
+        ).cte("binned")  # fmt: skip
+    b = binned_rows.c
+    part = (b.t, b.g, b.kind, b.measure)
+    # Running sums in float8 (exact for counts under 2**53): a bigint's sum is a numeric,
+    # several times slower to add.
+    many = cast(b.n, Float)
+    running = (
+        select(
+            b.t, b.g, b.kind, b.measure, b.bin, b.n,
+            func.sum(many).over(partition_by=part, order_by=b.bin).label("upto"),
+            func.sum(many).over(partition_by=part).label("total"),
+        )
+        .cte("running")
+    )  # fmt: skip
+    r = running.c
+    ranks: list[Any] = []
+    for p in _RANKS:
+        rank = literal(p, Float) * (r.total - literal(1.0, Float))
+        ranks += [func.min(r.bin).filter(r.upto > func.floor(rank)),
+                  func.min(r.bin).filter(r.upto > func.ceil(rank))]  # fmt: skip
+    seconds = cast(r.bin, Float) / literal(10.0, Float)
+    if bounds is None:
+        # No threshold asked (the conversation report): three sums fewer per bin.
+        counts: list[Any] = [literal(0.0, Float)] * 3
+    else:
+        # Summed as float8 too (exact), not as numeric.
+        tally = cast(r.n, Float)
+        counts = [
+            func.coalesce(func.sum(tally).filter(seconds < bounds.below), 0.0),
+            func.coalesce(func.sum(tally).filter(seconds <= bounds.within), 0.0),
+            func.coalesce(func.sum(tally).filter(seconds <= bounds.within_long), 0.0),
+        ]
+    stmt = select(r.t, r.g, r.kind, r.measure, func.max(r.total), *ranks, *counts).group_by(
+        r.t, r.g, r.kind, r.measure
+    )
+    found: dict[tuple[bool, str, str], dict[int, tuple[Stat, tuple[int, int, int]]]] = {}
+    for is_total, value, kind, measure, total, *rest in (await session.execute(stmt)).all():
+        n = int(total)
+        lo50, hi50, lo90, hi90, below, within, within_long = rest
+        stat = Stat(
+            n, None, bin_interpolation(lo50, hi50, n, 0.5), bin_interpolation(lo90, hi90, n, 0.9)
+        )
+        if is_total:
+            group = "all"
+        else:
+            group = _day_group_key(group_by, value)
+        found.setdefault((bool(is_total), group, kind), {})[measure] = (
+            stat,
+            (int(below), int(within), int(within_long)),
+        )
+    grouped: dict[str, dict[str, KindStats]] = {}
+    total_stats: dict[str, KindStats] = {}
+    for (is_total, group, kind), measures in found.items():
+        value_stat, under = measures.get(0, (Stat(0), (0, 0, 0)))
+        work = measures.get(1, (Stat(0), (0, 0, 0)))[0] if with_work else None
+        stats = KindStats(value_stat, work, *under)
+        if is_total:
+            total_stats[kind] = stats
+            if key is None:
+                grouped.setdefault("all", {})[kind] = stats
+        else:
+            grouped.setdefault(group, {})[kind] = stats
+    return grouped, total_stats
+
+
 def merged(
     sums: dict[str, DaySum], ranks: dict[str, KindStats], with_work: bool
 ) -> dict[str, KindStats]:
     """A group's figures: counts and sums from the roll-ups, percentiles and threshold counts
-    from the facts' pass over the kinds that have them."""
+    from the histograms of the kinds that have them."""
     found: dict[str, KindStats] = {}
     for kind, rolled in sums.items():
         ranked = ranks.get(kind)

@@ -21,16 +21,16 @@ from .metric_reads import (
     FactRow,
     KindStats,
     Thresholds,
+    bin_stats,
     day_sums,
     fact_rows,
     fact_stats,
     is_postgresql,
     merged,
     rollup_days,
-    stats_of_rows,
 )
 from .metric_sources import CALL_KINDS
-from .metrics_common import Bucket, Buckets, Period, Stat, share, time_key
+from .metrics_common import Bucket, Buckets, Period, Stat, binned, share, time_key
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def _fill(
         bucket.add(fact.kind, fact.subject_id, value if fact.kind in ("wait", "talk") else None)
         if value is None:
             continue
+        # Held against the thresholds as its bin has it, as the histograms are.
+        value = binned(value)
         if fact.kind == "answered" and value <= settings.service_level_s:
             bucket.add("answered_within", fact.subject_id)
         elif fact.kind == "abandoned" and value < settings.short_abandon_s:
@@ -76,7 +78,7 @@ def _fill(
     return buckets
 
 
-def _stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
+def call_stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
     bucket = Bucket(key, {}, {})
     for kind, found in kinds.items():
         bucket.stats[kind] = found.value
@@ -122,6 +124,15 @@ class CallReport:
     total: Bucket
 
 
+def thresholds(settings: CallSettings) -> Thresholds:
+    """The bounds the call figures hold the stored values against."""
+    return Thresholds(
+        below=settings.short_abandon_s,
+        within=settings.service_level_s,
+        within_long=settings.callback_min * 60,
+    )
+
+
 async def call_report(
     session: AsyncSession,
     period: Period,
@@ -137,36 +148,26 @@ async def call_report(
     chosen = FactFilter(
         settings.team_id, settings.channel_id, settings.operator_id, settings.exact_only
     )
-    bounds = Thresholds(
-        below=settings.short_abandon_s,
-        within=settings.service_level_s,
-        within_long=settings.callback_min * 60,
-    )
+    bounds = thresholds(settings)
     days = None if members or not use_rollups else rollup_days(period)
     if days is not None:
         # Counts and sums from the roll-ups; percentiles and the counts under the thresholds
-        # the report is asked with from the facts of the kinds that carry those values.
+        # the report is asked with from the histograms of the kinds that carry those values.
         sums = await day_sums(session, days, CALL_KINDS, chosen, group_by)
-        if is_postgresql(session):
-            ranks, ranks_total = await fact_stats(
-                session, period, ranked, chosen, group_by, with_work=False, bounds=bounds
-            )
-        else:
-            valued = await fact_rows(session, period, ranked, chosen)
-            ranks, ranks_total = stats_of_rows(
-                valued, call_key_function(group_by, period.tz), with_work=False, bounds=bounds
-            )
+        ranks, ranks_total = await bin_stats(
+            session, days, ranked, chosen, group_by, with_work=False, bounds=bounds
+        )
         rows = [
-            _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=False))
+            call_stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=False))
             for key, kinds in sorted(sums.grouped.items())
         ]
-        return CallReport(rows, _stats_bucket("all", merged(sums.total, ranks_total, False)))
+        return CallReport(rows, call_stats_bucket("all", merged(sums.total, ranks_total, False)))
     if is_postgresql(session) and not members:
         grouped, total = await fact_stats(
             session, period, CALL_KINDS, chosen, group_by, with_work=False, bounds=bounds
         )
-        rows = [_stats_bucket(key, grouped[key]) for key in sorted(grouped)]
-        return CallReport(rows, _stats_bucket("all", total))
+        rows = [call_stats_bucket(key, grouped[key]) for key in sorted(grouped)]
+        return CallReport(rows, call_stats_bucket("all", total))
     facts = await fact_rows(session, period, CALL_KINDS, chosen)
     total_rows = _fill(facts, call_key_function("none", period.tz), settings).rows()
     return CallReport(

@@ -17,7 +17,7 @@ from hub.models import ROLLUP_TZ, Team
 from hub.worktime import ProductionCalendar, intervals, load_calendar, working_seconds
 
 # Raised whenever a formula in docs/metrics.md changes; every report answer carries it.
-METRICS_VERSION = 1
+METRICS_VERSION = 2
 # The roll-ups are days of this zone, so a report in the default zone can read them.
 DEFAULT_TZ = ROLLUP_TZ
 
@@ -75,6 +75,67 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
+# The significant digits a value keeps in its bin (docs/metrics.md, "Percentiles from
+# per-day histograms"): tenths of a second under 100 s, then at most 0.5 % off.
+BIN_DIGITS = 3
+
+
+def value_bin(seconds: float) -> int:
+    """The bin of a value: its tenths of a second (rounded half to even, as PostgreSQL's
+    round of a float8 is), kept to BIN_DIGITS significant digits (rounded half up), as an
+    integer: 12.34 s → 123, 1234.5 s → 12300, 42402 s → 424000. Integer arithmetic after
+    the first rounding, so migration 0032's SQL gives the same bins."""
+    tenths = round(seconds * 10)
+    size = abs(tenths)
+    step = 1
+    while size >= 10**BIN_DIGITS * step:
+        step *= 10
+    kept = (size + step // 2) // step * step
+    return kept if tenths >= 0 else -kept
+
+
+def binned(seconds: float) -> float:
+    """The value a bin ranks as, in seconds."""
+    return value_bin(seconds) / 10
+
+
+def binned_percentile(values: Sequence[float], p: float) -> float | None:
+    """A report's percentile: `percentile` of the values as their bins rank them."""
+    return percentile([binned(v) for v in values], p)
+
+
+def bin_percentile(bins: Sequence[tuple[int, int]], p: float) -> float | None:
+    """`percentile` of the values a histogram holds: `bins` are (bin, how many) in bin
+    order, counts > 0. The same interpolation between the closest ranks, found by walking
+    the cumulative counts instead of a sorted list."""
+    n = sum(count for _, count in bins)
+    if n == 0:
+        return None
+    rank = p * (n - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    found: dict[int, int] = {}
+    seen = 0
+    for value, count in bins:
+        for index in (low, high):
+            if index not in found and seen <= index < seen + count:
+                found[index] = value
+        seen += count
+        if high in found:
+            break
+    return bin_interpolation(found[low], found[high], n, p)
+
+
+def bin_interpolation(low_bin: int | None, high_bin: int | None, n: int, p: float) -> float | None:
+    """The p-th percentile of n values whose ranks ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉ fall in these
+    bins: `percentile`'s interpolation, in the same floating-point steps (so every path
+    gives the same figure to the last bit)."""
+    if n == 0 or low_bin is None or high_bin is None:
+        return None
+    rank = p * (n - 1)
+    low, high = low_bin / 10, high_bin / 10
+    return low + (rank - math.floor(rank)) * (high - low)
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -82,8 +143,8 @@ def _rounded(value: float | None) -> float | None:
 def duration_figures(name: str, values: Sequence[float]) -> dict[str, float | None]:
     """`{name}_p50`, `{name}_p90`, `{name}_avg` of a list of seconds (empty: None)."""
     return {
-        f"{name}_p50": _rounded(percentile(values, 0.5)),
-        f"{name}_p90": _rounded(percentile(values, 0.9)),
+        f"{name}_p50": _rounded(binned_percentile(values, 0.5)),
+        f"{name}_p90": _rounded(binned_percentile(values, 0.9)),
         f"{name}_avg": _rounded(sum(values) / len(values)) if values else None,
     }
 

@@ -4,8 +4,9 @@ handling time, reopen rate and SLA breaches; durations in calendar and working t
 
 Read from the metric facts (hub/queries/metric_sources.py derives them from conversations,
 messages and the event log, in the transaction of each change): one statement per report,
-which never reads the messages. On PostgreSQL the database counts and ranks them; elsewhere,
-and for a drill-down (which needs the ids), the facts themselves are read and grouped here.
+which never reads the messages. Over whole days the daily roll-ups and histograms give every
+figure; otherwise on PostgreSQL the database counts and ranks the facts; elsewhere, and for a
+drill-down (which needs the ids), the facts themselves are read and grouped here.
 SLA breaches are rows of their own (`sla_breaches`, written by the SLA check with its event):
 one grouped statement over them and their conversations adds them to the same rows.
 """
@@ -25,13 +26,13 @@ from .metric_reads import (
     FactFilter,
     FactRow,
     KindStats,
+    bin_stats,
     day_sums,
     fact_rows,
     fact_stats,
     is_postgresql,
     merged,
     rollup_days,
-    stats_of_rows,
 )
 from .metric_sources import CONVERSATION_KINDS, DURATIONS
 from .metrics_common import Bucket, Buckets, Period, share, time_key
@@ -73,7 +74,7 @@ def _fill(facts: list[FactRow], key_of: KeyOf) -> Buckets:
     return buckets
 
 
-def _stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
+def stats_bucket(key: str, kinds: dict[str, KindStats]) -> Bucket:
     bucket = Bucket(key, {}, {})
     for kind, found in kinds.items():
         bucket.stats[kind] = found.value
@@ -160,39 +161,33 @@ async def conversation_report(
     members: bool = False,
     use_rollups: bool = True,
     ranked: Sequence[str] = DURATIONS,
+    with_breaches: bool = True,
 ) -> ConversationReport:
     """The report's rows and total; `members`: with the conversation ids behind each figure
     (a drill-down), which means reading the facts rather than only their statistics.
     `use_rollups=False`: every figure from the facts (what the roll-ups are checked against);
     `ranked`: the durations whose percentiles are wanted (ranked over their facts; the others
-    get only their counts and averages, from the roll-ups)."""
+    get only their counts and averages, from the roll-ups); `with_breaches=False`: no SLA
+    breach figures (0), one statement less (the board shows none)."""
     chosen = FactFilter(filters.team_id, filters.channel_id, filters.operator_id)
-    breaches = await _breaches(session, period, filters)
+    breaches = await _breaches(session, period, filters) if with_breaches else []
     days = None if members or not use_rollups else rollup_days(period)
     if days is not None:
-        # Counts and sums from the daily roll-ups; the percentiles, which no sum can give
-        # exactly, from one pass over the facts of the duration kinds only.
+        # Counts and sums from the daily roll-ups; the percentiles from the per-day
+        # histograms of the duration kinds: no fact is read.
         sums = await day_sums(session, days, CONVERSATION_KINDS, chosen, group_by)
-        if is_postgresql(session):
-            ranks, ranks_total = await fact_stats(
-                session, period, ranked, chosen, group_by, with_work=True
-            )
-        else:
-            durations = await fact_rows(session, period, ranked, chosen)
-            ranks, ranks_total = stats_of_rows(
-                durations, key_function(group_by, period.tz), with_work=True
-            )
+        ranks, ranks_total = await bin_stats(session, days, ranked, chosen, group_by, True)
         rows = [
-            _stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=True))
+            stats_bucket(key, merged(kinds, ranks.get(key, {}), with_work=True))
             for key, kinds in sorted(sums.grouped.items())
         ]
-        totals = [_stats_bucket("all", merged(sums.total, ranks_total, with_work=True))]
+        totals = [stats_bucket("all", merged(sums.total, ranks_total, with_work=True))]
     elif is_postgresql(session) and not members:
         grouped, total = await fact_stats(
             session, period, CONVERSATION_KINDS, chosen, group_by, with_work=True
         )
-        rows = [_stats_bucket(key, grouped[key]) for key in sorted(grouped)]
-        totals = [_stats_bucket("all", total)]
+        rows = [stats_bucket(key, grouped[key]) for key in sorted(grouped)]
+        totals = [stats_bucket("all", total)]
     else:
         facts = await fact_rows(session, period, CONVERSATION_KINDS, chosen)
         rows = _fill(facts, key_function(group_by, period.tz)).rows()

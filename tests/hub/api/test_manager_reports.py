@@ -47,7 +47,7 @@ async def test_report_plans_and_exports(api: Api, day: Day) -> None:
     assert (await api.get("/api/v1/manager-plans", "olga", month="2026-06")).status == 403
     reply = await api.get("/api/v1/reports/managers", "sveta", **MONDAY)
     assert reply.status == 200, reply.body
-    assert (reply.body["report"], reply.body["version"]) == ("managers", 1)
+    assert (reply.body["report"], reply.body["version"]) == ("managers", 2)
     rows = {row["label"]: row["figures"] for row in reply.body["rows"]}
     assert (rows["Анна"]["occupancy"], rows["Анна"]["plan_sum"]) == (0.5476, 100000.0)
     # Operators are listed even idle; the supervisor with nothing done is not.

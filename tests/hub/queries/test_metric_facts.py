@@ -16,7 +16,7 @@ from hub.auth import Principal
 from hub.cli.commands import main
 from hub.core import Hub
 from hub.events import Audience, CallChanged
-from hub.models import MetricDay, MetricFact, Team, User
+from hub.models import MetricBin, MetricDay, MetricFact, Team, User
 from hub.queries.metric_sources import CALL_KINDS
 from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
 from hub.queries.metrics_common import GROUP_BYS, period_of
@@ -60,6 +60,17 @@ async def stored_days(hub: Hub) -> list[tuple[Any, ...]]:
         return sorted(
             (r.day, r.kind, r.team_id, r.channel_id, r.operator_id, r.flags, r.facts,
              r.value_facts, r.value_us, r.work_facts, r.work_us)
+            for r in rows
+        )  # fmt: skip
+
+
+async def stored_bins(hub: Hub) -> list[tuple[Any, ...]]:
+    """Every histogram bin that holds something (a bin whose facts all went stays at 0)."""
+    async with hub.db.sessions() as session:
+        rows = (await session.execute(select(MetricBin).where(MetricBin.facts != 0))).scalars()
+        return sorted(
+            (r.day, r.kind, r.team_id, r.channel_id, r.operator_id, r.flags, r.measure, r.bin,
+             r.facts)
             for r in rows
         )  # fmt: skip
 
@@ -161,12 +172,23 @@ async def test_rollups_kept_live_hold_the_hand_worked_sums(world: World) -> None
     assert days["frt"] == (2, 2, 47_220_000_000, 2, 420_000_000)
     assert days["nrt"] == (1, 1, 300_000_000, 1, 300_000_000)
     assert (days["reopened"], days["closed_once"]) == ((1, 0, 0, 0, 0), (1, 0, 0, 0, 0))
+    # The histograms, in tenths of a second to 3 digits: A's 120 s is bin 1200, B's 47,100 s
+    # bin 471000 (300 working seconds: 3000).
+    bins = {(row[1], row[6], row[7]): row[8] for row in await stored_bins(world.hub)}
+    assert {k[1:]: n for k, n in bins.items() if k[0] == "frt"} == {
+        (0, 1200): 1,
+        (0, 471000): 1,
+        (1, 1200): 1,
+        (1, 3000): 1,
+    }
+    assert {k[1:]: n for k, n in bins.items() if k[0] == "nrt"} == {(0, 3000): 1, (1, 3000): 1}
 
 
 async def test_rebuild_writes_exactly_the_live_facts(world: World) -> None:
     await live_scenario(world)
     live = await stored_facts(world.hub)
     live_days = await stored_days(world.hub)
+    live_bins = await stored_bins(world.hub)
     reports = {g: await figures(world.hub, g) for g in GROUP_BYS}
     # Every group's figures (roll-ups and the facts' percentiles) equal the database's
     # statistics of the facts alone and the figures worked out from the facts here.
@@ -176,6 +198,7 @@ async def test_rebuild_writes_exactly_the_live_facts(world: World) -> None:
     assert await metric_facts.rebuild(world.hub, at(0, day=1)) == (2, 0)
     assert await stored_facts(world.hub) == live
     assert await stored_days(world.hub) == live_days
+    assert await stored_bins(world.hub) == live_bins
     # The same through `okno metrics rebuild` (its own process's event loop: a thread here).
     url = world.hub.settings.database_url
     command = ["metrics", "rebuild", "--since", "2026-06-01", "--database-url", url]
@@ -184,15 +207,18 @@ async def test_rebuild_writes_exactly_the_live_facts(world: World) -> None:
     assert await asyncio.to_thread(main, [*command[:3], "1 June", *command[4:]]) == 1
     assert {g: await figures(world.hub, g) for g in GROUP_BYS} == reports
     assert await stored_days(world.hub) == live_days
+    assert await stored_bins(world.hub) == live_bins
     # A rebuild from a later day leaves the earlier facts and days alone; one from the
     # middle of the day (12:00 UTC: 15:00 Moscow) sums its day from the facts it keeps
     # before that instant and those it derives after.
     await metric_facts.rebuild(world.hub, at(0, day=20))
     assert await stored_facts(world.hub) == live
     assert await stored_days(world.hub) == live_days
+    assert await stored_bins(world.hub) == live_bins
     await metric_facts.rebuild(world.hub, at(12))
     assert await stored_facts(world.hub) == live
     assert await stored_days(world.hub) == live_days
+    assert await stored_bins(world.hub) == live_bins
 
 
 async def test_rebuild_applies_changed_business_hours_to_history(world: World) -> None:
@@ -237,6 +263,7 @@ async def test_what_a_reply_and_a_customer_message_cost(world: World) -> None:
         "SELECT calendar_days.day, calendar_days.kind",  # and the production calendar
         "INSERT INTO metric_facts",
         "INSERT INTO metric_days",  # the day's roll-ups: the difference, one upsert
+        "INSERT INTO metric_bins",  # and its histograms' bins: one upsert
     ]
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from hub.core import Hub
+from hub.models import Call, CallDirection
+from hub.queries.board import board_state
 from hub.queries.metric_reads import rollup_days
 from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
 from hub.queries.metrics_common import GROUP_BYS, Period, percentile, period_of
@@ -197,3 +199,37 @@ async def test_exact_only_leaves_out_a_call_whose_answer_time_was_estimated(
     ) == (1, 0)
     assert by_operator[str(history.op2)]["wait_p50"] == 30
     assert (await calls(hub, "operator"))[str(history.op2)]["wait_p50"] == 16
+
+
+async def test_the_board_shows_the_reports_figures_of_today(hub: Hub, history: History) -> None:
+    """The board reads today's roll-ups and histograms itself (two statements for both
+    reports): its figures are those of the reports' totals for the day, by hand above."""
+    async with hub.db.sessions() as session:
+        board = await board_state(session, at(12))
+    responses = board.responses_today
+    # C1..C4: C1 120 s, C2 8 h 05 min, C3 600 s (test_conversation_figures_whole_day).
+    assert (responses.requests, responses.handled) == (4, 3)
+    assert (responses.frt_p50, responses.frt_p90) == (600, 23400)
+    assert (responses.frt_work_p50, responses.frt_work_p90) == (300, 540)
+    assert board.calls_today.model_dump() == {
+        "calls": 8, "missed": 2, "abandoned": 2, "called_back": 2
+    }  # fmt: skip
+
+
+async def test_the_board_shows_who_talks_on_a_live_call(hub: Hub, history: History) -> None:
+    """On a call: op1 answered a call still going; op2 answered one and handed it on (a
+    transfer), so he is free; neither set the flag."""
+    async with hub.db.sessions() as session, session.begin():
+        for name, by, handed_on in (("live1", history.op1, None), ("live2", history.op2, "201")):
+            session.add(
+                Call(
+                    channel_id=history.pbx, linkedid=name, direction=CallDirection.inbound,
+                    client_number="+79000000099", outcome=None, answered_by_user_id=by,
+                    resynced=False, started_at=at(11), answered_at=at(11, 1), ended_at=None,
+                    transferred_to=handed_on,
+                )
+            )  # fmt: skip
+    async with hub.db.sessions() as session:
+        board = await board_state(session, at(12))
+    on_call = {o.id: o.on_call for o in board.operators}
+    assert (on_call[history.op1], on_call[history.op2]) == (True, False)
