@@ -72,19 +72,25 @@ class FactRow:
 
 
 def _where(period: Period, kinds: Sequence[str], chosen: FactFilter) -> list[ColumnElement[bool]]:
-    where = [
+    return [
         MetricFact.kind.in_(kinds),
         MetricFact.cohort_at >= period.start,
         MetricFact.cohort_at < period.end,
+        *_chosen(MetricFact, chosen),
     ]
+
+
+def _chosen(model: Any, chosen: FactFilter) -> list[ColumnElement[bool]]:
+    """The filters of `chosen` on a table keyed like the facts (facts, roll-ups, histograms)."""
+    where: list[ColumnElement[bool]] = []
     if chosen.team_id is not None:
-        where.append(MetricFact.team_id == chosen.team_id)
+        where.append(model.team_id == chosen.team_id)
     if chosen.channel_id is not None:
-        where.append(MetricFact.channel_id == chosen.channel_id)
+        where.append(model.channel_id == chosen.channel_id)
     if chosen.operator_id is not None:
-        where.append(MetricFact.operator_id == chosen.operator_id)
+        where.append(model.operator_id == chosen.operator_id)
     if chosen.exact_only:
-        where.append(MetricFact.flags == 0)
+        where.append(model.flags == 0)
     return where
 
 
@@ -355,20 +361,12 @@ def _day_where(
     model: Any, days: tuple[date, date], kinds: Sequence[str], chosen: FactFilter
 ) -> list[ColumnElement[bool]]:
     """The roll-up (or histogram) rows of `days`, `kinds` and the filters."""
-    where: list[ColumnElement[bool]] = [
+    return [
         model.day >= days[0],
         model.day < days[1],
         model.kind.in_(kinds),
+        *_chosen(model, chosen),
     ]
-    if chosen.team_id is not None:
-        where.append(model.team_id == chosen.team_id)
-    if chosen.channel_id is not None:
-        where.append(model.channel_id == chosen.channel_id)
-    if chosen.operator_id is not None:
-        where.append(model.operator_id == chosen.operator_id)
-    if chosen.exact_only:
-        where.append(model.flags == 0)
-    return where
 
 
 Histogram = dict[int, int]
