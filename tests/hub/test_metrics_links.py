@@ -5,8 +5,11 @@ channel stops."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
+
+from aiohttp import web
 
 from hub.actions import unit_of_work
 from hub.actions.channels import create_channel
@@ -110,19 +113,35 @@ class Cable:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
-async def test_the_imap_mailbox_cut_off_and_back_shows_in_the_scrape(
-    sqlite_backend: Backend, serve: Callable[..., Awaitable[Any]]
-) -> None:
+@asynccontextmanager
+async def mailbox_behind(
+    cable: Cable, backend: Backend, serve: Callable[..., Awaitable[Any]], timeout_s: float
+) -> AsyncIterator[tuple[Ui, web.Application]]:
+    """A node with an e-mail channel «sales» reading a Dovecot mailbox through `cable`,
+    started; stopped, cut and closed afterwards."""
     dovecot = await start_dovecot()
-    cable = Cable(dovecot.port)
+    cable.port = dovecot.port
     await cable.mend()
-    app = create_app(sqlite_backend.settings(metrics_token=TOKEN))
+    app = create_app(backend.settings(metrics_token=TOKEN))
     ui = Ui(await serve(app), app[HUB])
-    options = channel_options(dovecot, None, imap_port=cable.listen_port, timeout_s=2)
+    options = channel_options(dovecot, None, imap_port=cable.listen_port, timeout_s=timeout_s)
     async with unit_of_work(ui.hub) as uow:
         spec = spec_of(await create_channel(uow, "email", "sales", options))
     try:
         await app[RUNNER].start_channel(spec)
+        yield ui, app
+    finally:
+        await app[RUNNER].stop_channel("email", "sales")
+        await cable.cut()
+        dovecot.stop()
+        await ui.close()
+
+
+async def test_the_imap_mailbox_cut_off_and_back_shows_in_the_scrape(
+    sqlite_backend: Backend, serve: Callable[..., Awaitable[Any]]
+) -> None:
+    cable = Cable(0)
+    async with mailbox_behind(cable, sqlite_backend, serve, timeout_s=2) as (ui, app):
         await shows(ui, "email", "sales", 1)
         await cable.cut()  # mid-IDLE: the session dies, reconnects are refused
         await shows(ui, "email", "sales", 0)
@@ -130,10 +149,6 @@ async def test_the_imap_mailbox_cut_off_and_back_shows_in_the_scrape(
         await shows(ui, "email", "sales", 1, limit=40)
         await app[RUNNER].stop_channel("email", "sales")
         await shows(ui, "email", "sales", None)
-    finally:
-        await cable.cut()
-        dovecot.stop()
-        await ui.close()
 
 
 async def test_an_idle_the_server_never_acknowledges_is_a_lost_link(
@@ -142,23 +157,10 @@ async def test_an_idle_the_server_never_acknowledges_is_a_lost_link(
     """The reader waits for IDLE's "+ idling" no longer than for any answer (`timeout_s`): a
     connection that dies, or a server that goes silent, just before it would otherwise hold
     the mailbox unread, its link shown up, until the node restarts."""
-    dovecot = await start_dovecot()
-    cable = Cable(dovecot.port, swallow_idle=True)
-    await cable.mend()
-    app = create_app(sqlite_backend.settings(metrics_token=TOKEN))
-    ui = Ui(await serve(app), app[HUB])
-    options = channel_options(dovecot, None, imap_port=cable.listen_port, timeout_s=1)
-    async with unit_of_work(ui.hub) as uow:
-        spec = spec_of(await create_channel(uow, "email", "sales", options))
-    try:
-        await app[RUNNER].start_channel(spec)
+    cable = Cable(0, swallow_idle=True)
+    async with mailbox_behind(cable, sqlite_backend, serve, timeout_s=1) as (ui, _app):
         await shows(ui, "email", "sales", 1)
         await shows(ui, "email", "sales", 0)
-    finally:
-        await app[RUNNER].stop_channel("email", "sales")
-        await cable.cut()
-        dovecot.stop()
-        await ui.close()
 
 
 async def test_the_vk_long_poll_losing_vk_and_back_shows_in_the_scrape(
