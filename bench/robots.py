@@ -26,6 +26,11 @@ limit measured in the same run. The issue's targets: the scan <= 2 s, 10,000 dea
 <= 5 s end to end, event to action p99 <= 100 ms at 200 events/s.
 
     .venv/bin/python bench/robots.py --deals 1000000 --activities 2000000 --flag 10000
+
+Loading a million deals takes minutes: `--keep okno_bench_NAME` loads into that database and
+leaves it there, untouched (each run measures a copy, `CREATE DATABASE ... TEMPLATE`, dropped
+afterwards); `--reuse okno_bench_NAME` measures a fresh copy of it again. `--phases` picks
+the figures (scan, unpaid, events).
 """
 
 from __future__ import annotations
@@ -51,9 +56,9 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bench._common import bare_select_1, percentile, throwaway_database, verdict
+from bench._common import PG_ADMIN_DSN, bare_select_1, percentile, throwaway_database, verdict
 from hub.actions import deals, pipelines, unit_of_work
 from hub.actions import robots as robot_actions
 from hub.bus import create_bus
@@ -61,7 +66,7 @@ from hub.core import Hub
 from hub.db import Database
 from hub.events import Event
 from hub.migrate import upgrade
-from hub.models import RobotRule
+from hub.models import Pipeline, RobotRule
 from hub.policy import SystemActor
 from hub.settings import Settings
 from robots import builtin, engine, events, manage
@@ -498,6 +503,51 @@ async def producer_main(spec: dict[str, Any]) -> None:
         await hub.db.dispose()
 
 
+async def seed(hub: Hub, args: argparse.Namespace) -> list[int]:
+    """The pipeline, then the users, teams, deals and activities by COPY; its stages' ids."""
+    async with unit_of_work(hub) as uow:
+        made = await pipelines.add_pipeline(uow, "Продажи", STAGES)
+        stages = [s.id for s in await pipelines.pipeline_stages(uow, made.id)]
+    loaded = await load(args.dsn, args, stages, datetime.now(UTC))
+    print(
+        f"loaded {args.users} users, {args.deals} deals, {args.activities} activities"
+        f" in {loaded:.1f} s",
+        flush=True,
+    )
+    return stages
+
+
+async def kept_stages(hub: Hub) -> list[int]:
+    """The stages of the one pipeline a kept database holds, in order."""
+    async with unit_of_work(hub) as uow:
+        pipeline_id = (await uow.session.execute(select(func.min(Pipeline.id)))).scalar_one()
+        return [s.id for s in await pipelines.pipeline_stages(uow, pipeline_id)]
+
+
+async def keep(args: argparse.Namespace) -> None:
+    """`--keep NAME`: create, migrate and load NAME (unless it exists), left untouched."""
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", args.keep):
+            raise SystemExit(f"--keep: {args.keep} exists; --reuse it, or drop it first")
+        await admin.execute(f'CREATE DATABASE "{args.keep}"')
+    finally:
+        await admin.close()
+    scheme, rest = PG_ADMIN_DSN.split("://", 1)
+    user_host = rest.rsplit("/", 1)[0]
+    url = f"postgresql+asyncpg://{user_host}/{args.keep}"
+    await upgrade(url)
+    hub = Hub(settings=Settings(database_url=url), db=Database(url), bus=create_bus(None, ""))
+    await hub.bus.start()
+    try:
+        args.dsn = f"{scheme}://{user_host}/{args.keep}"
+        await seed(hub, args)
+        print(f"kept {args.keep}")
+    finally:
+        await hub.bus.close()
+        await hub.db.dispose()
+
+
 async def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--produce":
         await producer_main(json.loads(sys.argv[2]))
@@ -513,9 +563,30 @@ async def main() -> None:
     parser.add_argument(
         "--producers", type=int, default=PRODUCERS, help="move producer processes (Redis only)"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        default=None,
+        help="load into database NAME (okno_bench_...), leave it there for --reuse, measure a"
+        " copy of it (drop NAME by hand afterwards)",
+    )
+    parser.add_argument(
+        "--reuse", metavar="NAME", default=None, help="measure a copy of NAME left by --keep"
+    )
+    parser.add_argument(
+        "--phases",
+        default="scan,unpaid,events",
+        help="comma-separated, of: scan, unpaid, events",
+    )
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    kept = args.keep or args.reuse
+    if kept is not None and not kept.startswith("okno_bench_"):
+        raise SystemExit("--keep/--reuse: the name must start with okno_bench_")
+    if args.keep:
+        await keep(args)
 
-    async with throwaway_database() as db:
+    async with throwaway_database(template=kept) as db:
         name = db.name
         args.dsn = db.dsn
         url = db.url
@@ -531,17 +602,18 @@ async def main() -> None:
                 bus=create_bus(args.redis_url, f"bench-{name}:"),
             )
             await hub.bus.start()
-            async with unit_of_work(hub) as uow:
-                made = await pipelines.add_pipeline(uow, "Продажи", STAGES)
-                stages = [s.id for s in await pipelines.pipeline_stages(uow, made.id)]
-            loaded = await load(args.dsn, args, stages, datetime.now(UTC))
-            print(
-                f"loaded {args.users} users, {args.deals} deals, {args.activities} activities"
-                f" in {loaded:.1f} s into {name}; bus: {'Redis' if args.redis_url else 'memory'}"
-            )
-            await scan_and_flag(hub, args.dsn, args)
-            await unpaid_scan(hub, args.dsn, args)
-            await event_to_action(hub, args, stages)
+            if kept is None:
+                stages = await seed(hub, args)
+                print(f"into {name}; bus: {'Redis' if args.redis_url else 'memory'}")
+            else:
+                stages = await kept_stages(hub)
+                print(f"a copy of {kept} ({name}); bus: {'Redis' if args.redis_url else 'memory'}")
+            if "scan" in phases:
+                await scan_and_flag(hub, args.dsn, args)
+            if "unpaid" in phases:
+                await unpaid_scan(hub, args.dsn, args)
+            if "events" in phases:
+                await event_to_action(hub, args, stages)
         finally:
             if hub is not None:
                 await hub.bus.close()
