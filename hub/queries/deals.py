@@ -11,6 +11,7 @@ move it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -19,7 +20,16 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from hub.models import Contact, Deal, DealConversation, DealStageChange, Organisation, Stage, User
+from hub.models import (
+    Contact,
+    Deal,
+    DealConversation,
+    DealStageChange,
+    Organisation,
+    RobotFlag,
+    Stage,
+    User,
+)
 from hub.serialize import iso
 
 from .card import NamedRef
@@ -80,6 +90,55 @@ class DealDetail(DealCard):
 _Owner = aliased(User)
 # The deal, the names of its contact, organisation and responsible, its standing flags.
 CardRow = tuple[Deal, str | None, str | None, str | None, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class CardNames:
+    """The names a deal's card shows beside the deal's own columns."""
+
+    contact: str | None
+    organisation: str | None
+    responsible: str | None
+    # Whether a robot's flag stands on the deal: most do not, and their card then needs no
+    # query for its flags.
+    flagged: bool
+
+
+def with_card_names(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` (selecting from deals) with the names of the deal's contact, organisation and
+    responsible manager and whether a flag stands on it as its last four columns: a move
+    reads them with the deal it locks, so its card needs no query of its own."""
+    flagged = (
+        select(RobotFlag.id)
+        .where(
+            RobotFlag.object_type == "deal",
+            RobotFlag.object_id == Deal.id,
+            RobotFlag.cleared_at.is_(None),
+        )
+        .exists()
+    )
+    return (
+        stmt.add_columns(Contact.name, Organisation.name, _Owner.name, flagged)
+        .outerjoin(Contact, Contact.id == Deal.contact_id)
+        .outerjoin(Organisation, Organisation.id == Deal.organisation_id)
+        .outerjoin(_Owner, _Owner.id == Deal.responsible_user_id)
+    )
+
+
+async def card_of(
+    session: AsyncSession, deal: Deal, names: CardNames, now: datetime
+) -> dict[str, Any]:
+    """The card (as JSON) of a deal held with its names: its standing flags, if it has
+    any, are the one query left."""
+    flags = await open_flags(session, "deal", [deal.id]) if names.flagged else {}
+    row: CardRow = (
+        deal,
+        names.contact,
+        names.organisation,
+        names.responsible,
+        flags.get(deal.id, []),
+    )
+    return card_json(row, now)
 
 
 def card_select() -> Select[Any]:
