@@ -403,6 +403,7 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
                         "rate": args.rate / producers,
                         "start_at": start_at + n / args.rate,
                         "deals": targets[n::producers],
+                        "in_flight": args.in_flight,
                     }
                 ),
             )
@@ -450,11 +451,12 @@ async def produce_moves(
     rate: float,
     start_at: float,
     own_process: bool = False,
+    moves_in_flight: int = MOVES_IN_FLIGHT,
 ) -> None:
     """Move each deal to `stage_id`, `rate` per second from the wall-clock instant
     `start_at`, a bounded number in flight (the shared server's connections are not ours
     alone: an unbounded generator ran it out). Prints how far behind its schedule it fell."""
-    in_flight = asyncio.Semaphore(MOVES_IN_FLIGHT)
+    in_flight = asyncio.Semaphore(moves_in_flight)
     running: set[asyncio.Task[Any]] = set()
     late: list[float] = []
 
@@ -463,6 +465,7 @@ async def produce_moves(
             late.append(time.time() - due)
             await deals.move_deal(hub, SystemActor(), deal_id, stage_id)
 
+    cpu = time.process_time()
     for n, deal_id in enumerate(targets):
         due = start_at + n / rate
         wait = due - time.time()
@@ -476,7 +479,12 @@ async def produce_moves(
     print(
         f"  producer {os.getpid()}: {len(targets)} moves at {rate:.0f}/s, started late by"
         f" p50 {percentile(late, 0.5) * 1000:.0f} ms, max {late[-1] * 1000:.0f} ms"
-        + (f"; its process's CPU {time.process_time():.1f} s" if own_process else ""),
+        + (
+            f"; its process's CPU {time.process_time():.1f} s, of which the moves"
+            f" {time.process_time() - cpu:.1f} s"
+            if own_process
+            else ""
+        ),
         flush=True,
     )
 
@@ -490,13 +498,19 @@ async def producer_main(spec: dict[str, Any]) -> None:
         settings=settings,
         # A connection for each move in flight: beyond the pool's size each move would open
         # (and introspect) a connection of its own and close it again.
-        db=Database(spec["url"], pool_size=MOVES_IN_FLIGHT, max_overflow=0),
+        db=Database(spec["url"], pool_size=spec["in_flight"], max_overflow=0),
         bus=create_bus(spec["redis"], spec["prefix"]),
     )
     await hub.bus.start()
     try:
         await produce_moves(
-            hub, spec["deals"], spec["stage"], spec["rate"], spec["start_at"], own_process=True
+            hub,
+            spec["deals"],
+            spec["stage"],
+            spec["rate"],
+            spec["start_at"],
+            own_process=True,
+            moves_in_flight=spec["in_flight"],
         )
     finally:
         await hub.bus.close()
@@ -562,6 +576,12 @@ async def main() -> None:
     parser.add_argument("--redis-url", default=None, help="publish on Redis, not in memory")
     parser.add_argument(
         "--producers", type=int, default=PRODUCERS, help="move producer processes (Redis only)"
+    )
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=MOVES_IN_FLIGHT,
+        help="moves in flight per producer process, each on a pooled connection (Redis only)",
     )
     parser.add_argument(
         "--keep",
