@@ -21,7 +21,7 @@ from hub.events import Audience, DealChanged
 from hub.models import Deal, DealConversation, DealStageChange, Stage, StageOutcome
 from hub.policy import Actor, DomainError, InvalidInput, NotFound, RobotActor
 from hub.queries.crm_access import crm_audience
-from hub.queries.deals import CardNames, card_of, card_payloads
+from hub.queries.deals import CardContext, card_of, card_payloads
 
 from .uow import UnitOfWork
 
@@ -71,17 +71,20 @@ async def announce(
     from_stage_id: int | None,
     *,
     was: int | None = None,
-    names: CardNames | None = None,
+    names: CardContext | None = None,
 ) -> None:
     """`deal.changed` to everyone who may see the deal (and who saw it before a hand-over).
-    `names`: the card's names, when the caller read them with the deal (a move does)."""
+    `names`: what the card and the audience need, when the caller read it with the deal (a
+    move does: `hub.queries.deals.with_card_context`)."""
     # The card as JSON, built once (`card_json`), not validated into a DealCard and dumped.
     if names is not None:
         card = await card_of(uow.session, deal, names, uow.now())
     else:
         found = await card_payloads(uow.session, Deal.id == deal.id, uow.now())
         card = found[0][1]  # written just now, in this transaction
-    audience = await crm_audience(uow.session, deal.responsible_user_id)
+    audience = await crm_audience(
+        uow.session, deal.responsible_user_id, names.scopes if names is not None else None
+    )
     if was != deal.responsible_user_id and was is not None:
         before = await crm_audience(uow.session, was)
         audience = Audience(
@@ -169,11 +172,11 @@ async def change_stage(
     stage: Stage,
     loss_reason: str | None = None,
     *,
-    names: CardNames | None = None,
+    names: CardContext | None = None,
 ) -> bool:
     """Move the deal to `stage` of its pipeline; False (and nothing written) when it stands
     there already. Won and lost close the deal; back in an open stage it is open again.
-    `names`: the card's names, read with the deal (see `announce`)."""
+    `names`: what announcing it needs, read with the deal (see `announce`)."""
     if stage.pipeline_id != deal.pipeline_id:
         raise not_in_pipeline(stage)
     if stage.id == deal.stage_id:

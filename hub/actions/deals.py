@@ -46,7 +46,7 @@ from hub.policy import (
 )
 from hub.queries.crm_access import CrmView, crm_view, team_mates
 from hub.queries.custom_fields import field_rules
-from hub.queries.deals import CardNames, deal_detail, with_card_names
+from hub.queries.deals import CardContext, card_context, deal_detail, with_card_context
 
 from .deal_writes import (
     add_deal,
@@ -95,9 +95,10 @@ async def _editable(uow: UnitOfWork, actor: Actor, deal_id: int, version: int | 
 
 async def _movable(
     uow: UnitOfWork, actor: Actor, deal_id: int, stage_id: int, version: int | None
-) -> tuple[Deal, Stage | None, CardNames]:
+) -> tuple[Deal, Stage | None, CardContext]:
     """`_editable` for a move, in one query: the deal locked, with the stage asked for
-    (None: no such stage) and the names its card shows (the move's event carries the card).
+    (None: no such stage) and what announcing it needs (`CardContext`: its card's names,
+    whether a flag stands, who is told).
     A move is the busiest write of the board; each round trip is paid by every one."""
     deal_and_stage = cast(
         "Select[Any]",
@@ -106,7 +107,7 @@ async def _movable(
         .outerjoin(Stage, Stage.id == stage_id)
         .where(Deal.id == deal_id),
     )
-    stmt = with_card_names(deal_and_stage)
+    stmt = with_card_context(deal_and_stage)
     if uow.hub.db.dialect == "postgresql":
         # The deal's row only: the stage and the names are read, not locked.
         stmt = stmt.with_for_update(of=Deal)
@@ -114,9 +115,9 @@ async def _movable(
     row = (await uow.session.execute(stmt)).first()
     if row is None or not view.sees(row[0].responsible_user_id):
         raise no_such_deal(deal_id)
-    deal, stage, contact, organisation, responsible, flagged = row
+    deal, stage = row[0], row[1]
     await _may_edit(uow, actor, deal, version)
-    return deal, stage, CardNames(contact, organisation, responsible, bool(flagged))
+    return deal, stage, card_context(row)
 
 
 async def _may_edit(uow: UnitOfWork, actor: Actor, deal: Deal, version: int | None) -> None:

@@ -27,12 +27,15 @@ from hub.models import (
     DealStageChange,
     Organisation,
     RobotFlag,
+    Role,
     Stage,
     User,
+    VisibilityScope,
 )
 from hub.serialize import iso
 
 from .card import NamedRef
+from .crm_access import scopes_column, scopes_of
 from .flags import FlagBrief, open_flags
 from .shapes import Shape, Timestamp
 
@@ -93,8 +96,9 @@ CardRow = tuple[Deal, str | None, str | None, str | None, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
-class CardNames:
-    """The names a deal's card shows beside the deal's own columns."""
+class CardContext:
+    """What announcing a deal's change needs beside the deal's own columns: the names its
+    card shows, whether a flag stands on it, and the roles' visibility scopes (who is told)."""
 
     contact: str | None
     organisation: str | None
@@ -102,12 +106,13 @@ class CardNames:
     # Whether a robot's flag stands on the deal: most do not, and their card then needs no
     # query for its flags.
     flagged: bool
+    scopes: dict[Role, VisibilityScope]
 
 
-def with_card_names(stmt: Select[Any]) -> Select[Any]:
-    """`stmt` (selecting from deals) with the names of the deal's contact, organisation and
-    responsible manager and whether a flag stands on it as its last four columns: a move
-    reads them with the deal it locks, so its card needs no query of its own."""
+def with_card_context(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` (selecting from deals) with a `CardContext`'s five columns last (`card_context`
+    reads them): a move reads them with the deal it locks, so announcing it needs no query
+    of its own but for the flags of a flagged deal."""
     flagged = (
         select(RobotFlag.id)
         .where(
@@ -118,15 +123,21 @@ def with_card_names(stmt: Select[Any]) -> Select[Any]:
         .exists()
     )
     return (
-        stmt.add_columns(Contact.name, Organisation.name, _Owner.name, flagged)
+        stmt.add_columns(Contact.name, Organisation.name, _Owner.name, flagged, scopes_column())
         .outerjoin(Contact, Contact.id == Deal.contact_id)
         .outerjoin(Organisation, Organisation.id == Deal.organisation_id)
         .outerjoin(_Owner, _Owner.id == Deal.responsible_user_id)
     )
 
 
+def card_context(row: Sequence[Any]) -> CardContext:
+    """The `CardContext` of a row of `with_card_context`'s statement (its last columns)."""
+    contact, organisation, responsible, flagged, scopes = row[-5:]
+    return CardContext(contact, organisation, responsible, bool(flagged), scopes_of(scopes))
+
+
 async def card_of(
-    session: AsyncSession, deal: Deal, names: CardNames, now: datetime
+    session: AsyncSession, deal: Deal, names: CardContext, now: datetime
 ) -> dict[str, Any]:
     """The card (as JSON) of a deal held with its names: its standing flags, if it has
     any, are the one query left."""

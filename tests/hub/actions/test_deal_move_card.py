@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from hub.actions import deals
 from hub.core import Hub
-from hub.models import Deal, DealStageChange, EventLog, Organisation
+from hub.models import CrmVisibility, Deal, DealStageChange, EventLog, Organisation, Role
 from hub.policy import DomainError, SystemActor
 from robots import engine
 from tests.conftest import Clock, add_user
@@ -141,6 +141,43 @@ async def test_a_flag_standing_on_the_deal_is_on_the_moves_card(hub: Hub, clock:
     ]
     assert (await deal_row(hub, flagged)).closed_at is None
     assert (await deal_row(hub, quiet)).closed_at == msk(2026, 6, 18, 12, 1)
+
+
+async def test_a_moves_audience_follows_the_visibility_scopes_read_with_the_deal(
+    hub: Hub, clock: Clock
+) -> None:
+    stages = await world.pipeline(hub)
+    olga = await add_user(hub, "olga")
+    lena = await add_user(hub, "lena")  # olga's team mate, an operator
+    sveta = await add_user(hub, "sveta", Role.supervisor)  # of olga's team
+    boris = await add_user(hub, "boris", Role.supervisor)  # of another team
+    await world.office_team(hub, "Продажи", members=(olga.id, lena.id, sveta.id))
+    await world.office_team(hub, "Опт", members=(boris.id,))
+    deal_id = await deals.create_deal(
+        hub, SystemActor(), title="Окна", stage_id=stages["Интерес"], responsible_id=olga.id
+    )
+    await deals.move_deal(hub, SystemActor(), deal_id, stages["КП"])  # no scopes: all see all
+    async with hub.db.sessions() as session, session.begin():
+        session.add(CrmVisibility(role="operator", scope="own"))
+        session.add(CrmVisibility(role="supervisor", scope="team"))
+    await deals.move_deal(hub, SystemActor(), deal_id, stages["Интерес"])
+    async with hub.db.sessions() as session, session.begin():
+        (await session.get(CrmVisibility, "operator")).scope = "team"  # type: ignore[union-attr]
+    await deals.move_deal(hub, SystemActor(), deal_id, stages["КП"])
+    async with hub.db.sessions() as session:
+        audiences = (
+            await session.execute(
+                select(EventLog.audience)
+                .where(EventLog.kind == "deal.changed")
+                .order_by(EventLog.id)
+                .offset(1)
+            )
+        ).scalars()
+        assert list(audiences) == [
+            {"users": [olga.id], "roles": ["admin", "operator", "supervisor"]},
+            {"users": sorted([olga.id, sveta.id]), "roles": ["admin"]},
+            {"users": sorted([olga.id, lena.id, sveta.id]), "roles": ["admin"]},
+        ]
 
 
 async def test_an_unknown_stage_or_deal_is_refused_and_nothing_is_written(
