@@ -72,13 +72,13 @@ from hub.settings import Settings
 from robots import builtin, engine, events, manage
 
 TEAM_SIZE = 10
-# Moves in flight per producer: enough for its share of the rate at a move's latency under
-# load (tens of ms), few enough for the shared server's connections.
-MOVES_IN_FLIGHT = 10  # the pool's default size (hub.db): no connection opened per move
-# Producer processes with --redis-url. On the 2 shared cores one reached 36 to 54 moves/s
-# (load 8 to 10), three together 23 to 36 (load 7 to 18): a move costs its producer 3.5 to
-# 4 ms of CPU, and more processes only competed for the cores with the node measured and
-# PostgreSQL. More are for a machine with the cores to spare (--producers).
+# Moves in flight per producer, each holding a pooled connection: 200/s at a move's latency
+# on the loaded shared machine (100 to 150 ms) needs 20 to 30; with 10 the producer could
+# not keep the rate whatever its CPU.
+MOVES_IN_FLIGHT = 30
+# Producer processes with --redis-url. One keeps 200 moves/s now that a move costs it about
+# 2 ms of CPU (it cost 3.5 to 6 ms, and one process reached 36 to 116 moves/s); more
+# processes only compete for the 2 shared cores with the node measured and PostgreSQL.
 PRODUCERS = 1
 # Time for the producer processes to start (import, connect) before their common start.
 PRODUCER_STARTUP_S = 3.0
@@ -412,7 +412,9 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
         for producer in spawned:
             await producer.wait()
     else:
-        await produce_moves(hub, targets, stages[1], args.rate, time.time())
+        await produce_moves(
+            hub, targets, stages[1], args.rate, time.time(), moves_in_flight=args.in_flight
+        )
     try:
         await asyncio.wait_for(all_seen.wait(), timeout=60)
     except TimeoutError:
@@ -581,7 +583,7 @@ async def main() -> None:
         "--in-flight",
         type=int,
         default=MOVES_IN_FLIGHT,
-        help="moves in flight per producer process, each on a pooled connection (Redis only)",
+        help="moves in flight per producer, each on a pooled connection (the pool holds 30)",
     )
     parser.add_argument(
         "--keep",
@@ -618,7 +620,9 @@ async def main() -> None:
             )
             hub = Hub(
                 settings=settings,
-                db=Database(url),
+                # With the memory bus the moves run here: a connection for each in flight
+                # and a few for the robots (beyond the pool each would open its own).
+                db=Database(url, pool_size=args.in_flight + 5),
                 bus=create_bus(args.redis_url, f"bench-{name}:"),
             )
             await hub.bus.start()
