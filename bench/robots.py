@@ -72,10 +72,14 @@ from hub.settings import Settings
 from robots import builtin, engine, events, manage
 
 TEAM_SIZE = 10
-# Moves in flight per producer, each holding a pooled connection: 200/s at a move's latency
-# on the loaded shared machine (100 to 150 ms) needs 20 to 30; with 10 the producer could
-# not keep the rate whatever its CPU.
+# Moves in flight per producer process (--redis-url), each holding a pooled connection:
+# 200/s at a move's latency on the loaded shared machine (100 to 150 ms) needs 20 to 30;
+# with 10 the producer could not keep the rate whatever its CPU.
 MOVES_IN_FLIGHT = 30
+# On the memory bus the moves share the measured node's loop with the robots: every move in
+# flight beyond what the rate needs waits in that loop's queue ahead of the robots (30 in
+# flight doubled the delays measured: p50 384 to 508 ms against 100 ms with 10).
+MOVES_IN_FLIGHT_HERE = 10
 # Producer processes with --redis-url. One keeps 200 moves/s now that a move costs it about
 # 2 ms of CPU (it cost 3.5 to 6 ms, and one process reached 36 to 116 moves/s); more
 # processes only compete for the 2 shared cores with the node measured and PostgreSQL.
@@ -403,7 +407,7 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
                         "rate": args.rate / producers,
                         "start_at": start_at + n / args.rate,
                         "deals": targets[n::producers],
-                        "in_flight": args.in_flight,
+                        "in_flight": args.in_flight or MOVES_IN_FLIGHT,
                     }
                 ),
             )
@@ -413,7 +417,12 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
             await producer.wait()
     else:
         await produce_moves(
-            hub, targets, stages[1], args.rate, time.time(), moves_in_flight=args.in_flight
+            hub,
+            targets,
+            stages[1],
+            args.rate,
+            time.time(),
+            moves_in_flight=args.in_flight or MOVES_IN_FLIGHT_HERE,
         )
     try:
         await asyncio.wait_for(all_seen.wait(), timeout=60)
@@ -582,8 +591,9 @@ async def main() -> None:
     parser.add_argument(
         "--in-flight",
         type=int,
-        default=MOVES_IN_FLIGHT,
-        help="moves in flight per producer, each on a pooled connection (the pool holds 30)",
+        default=None,
+        help=f"moves in flight per producer, each on a pooled connection (default"
+        f" {MOVES_IN_FLIGHT} per producer process, {MOVES_IN_FLIGHT_HERE} on the memory bus)",
     )
     parser.add_argument(
         "--keep",
@@ -622,7 +632,7 @@ async def main() -> None:
                 settings=settings,
                 # With the memory bus the moves run here: a connection for each in flight
                 # and a few for the robots (beyond the pool each would open its own).
-                db=Database(url, pool_size=args.in_flight + 5),
+                db=Database(url, pool_size=(args.in_flight or MOVES_IN_FLIGHT_HERE) + 5),
                 bus=create_bus(args.redis_url, f"bench-{name}:"),
             )
             await hub.bus.start()
