@@ -391,10 +391,9 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
     cpu = time.process_time()
     if args.redis_url:
         # The moves come from other processes (other nodes on the same database and Redis),
-        # so this process's loop holds only the listener, the robots and the watcher. One
-        # producer process could not keep 200 moves/s (each move is a transaction that
-        # builds the deal's card): several share the rate, each its own slice of the deals,
-        # all on one schedule (the same start instant, the moves interleaved).
+        # so this process's loop holds only the listener, the robots and the watcher. With
+        # several producers each takes its own slice of the deals, all on one schedule (the
+        # same start instant, the moves interleaved).
         start_at = time.time() + PRODUCER_STARTUP_S
         spawned = [
             await asyncio.create_subprocess_exec(
