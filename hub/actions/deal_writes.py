@@ -87,19 +87,19 @@ async def announce(
     from_stage_id: int | None,
     *,
     was: int | None = None,
-    names: CardContext | None = None,
+    context: CardContext | None = None,
 ) -> None:
     """`deal.changed` to everyone who may see the deal (and who saw it before a hand-over).
-    `names`: what the card and the audience need, when the caller read it with the deal (a
+    `context`: what the card and the audience need, when the caller read it with the deal (a
     move does: `hub.queries.deals.with_card_context`)."""
     # The card as JSON, built once (`card_json`), not validated into a DealCard and dumped.
-    if names is not None:
-        card = await card_of(uow.session, deal, names, uow.now())
+    if context is not None:
+        card = await card_of(uow.session, deal, context, uow.now())
     else:
         found = await card_payloads(uow.session, Deal.id == deal.id, uow.now())
         card = found[0][1]  # written just now, in this transaction
     audience = await crm_audience(
-        uow.session, deal.responsible_user_id, names.scopes if names is not None else None
+        uow.session, deal.responsible_user_id, context.scopes if context is not None else None
     )
     if was != deal.responsible_user_id and was is not None:
         before = await crm_audience(uow.session, was)
@@ -188,11 +188,11 @@ async def change_stage(
     stage: Stage,
     loss_reason: str | None = None,
     *,
-    names: CardContext | None = None,
+    context: CardContext | None = None,
 ) -> bool:
     """Move the deal to `stage` of its pipeline; False (and nothing written) when it stands
     there already. Won and lost close the deal; back in an open stage it is open again.
-    `names`: what announcing it needs, read with the deal (see `announce`)."""
+    `context`: what announcing it needs, read with the deal (see `announce`)."""
     if stage.pipeline_id != deal.pipeline_id:
         raise not_in_pipeline(stage)
     if stage.id == deal.stage_id:
@@ -230,7 +230,7 @@ async def change_stage(
     )
     for key, value in values.items():
         set_committed_value(deal, key, value)
-    await announce(uow, deal, "moved", from_stage_id, names=names)
+    await announce(uow, deal, "moved", from_stage_id, context=context)
     return True
 
 

@@ -355,7 +355,7 @@ async def move_deal(
 ) -> bool:
     """Put the deal in another stage of its pipeline; False when it stands there already."""
     async with unit_of_work(hub) as uow:
-        deal, stage, names = await _movable(uow, actor, deal_id, stage_id, version)
+        deal, stage, context = await _movable(uow, actor, deal_id, stage_id, version)
         if stage is None:
             raise bad("stage_id", "no-such-stage", "there is no such stage")
-        return await change_stage(uow, actor, deal, stage, loss_reason, names=names)
+        return await change_stage(uow, actor, deal, stage, loss_reason, context=context)

@@ -137,16 +137,16 @@ def card_context(row: Sequence[Any]) -> CardContext:
 
 
 async def card_of(
-    session: AsyncSession, deal: Deal, names: CardContext, now: datetime
+    session: AsyncSession, deal: Deal, context: CardContext, now: datetime
 ) -> dict[str, Any]:
     """The card (as JSON) of a deal held with its names: its standing flags, if it has
     any, are the one query left."""
-    flags = await open_flags(session, "deal", [deal.id]) if names.flagged else {}
+    flags = await open_flags(session, "deal", [deal.id]) if context.flagged else {}
     row: CardRow = (
         deal,
-        names.contact,
-        names.organisation,
-        names.responsible,
+        context.contact,
+        context.organisation,
+        context.responsible,
         flags.get(deal.id, []),
     )
     return card_json(row, now)
