@@ -66,12 +66,16 @@ class Throwaway:
 
 
 @contextlib.asynccontextmanager
-async def throwaway_database(admin_dsn: str = PG_ADMIN_DSN) -> AsyncIterator[Throwaway]:
-    """CREATE DATABASE okno_bench_<random>; DROP … WITH (FORCE) afterwards, whatever happened."""
+async def throwaway_database(
+    admin_dsn: str = PG_ADMIN_DSN, template: str | None = None
+) -> AsyncIterator[Throwaway]:
+    """CREATE DATABASE okno_bench_<random> (a copy of `template` if given: a file copy, seconds
+    where loading it took minutes); DROP … WITH (FORCE) afterwards, whatever happened."""
     name = f"okno_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(admin_dsn)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await admin.close()
     scheme, rest = admin_dsn.split("://", 1)

@@ -18,14 +18,20 @@ closed, the rest touched within the last two days) and A activities on those dea
    the delay from the move's `deal.changed` on the bus (published after its commit) to the
    rule's `robot.notice` (published after the firing's commit) (p50, p99), compared with the
    p99 of `SELECT 1` through asyncpg, with this process's CPU share over the phase. With
-   --redis-url the moves come from a second process (another node: same database, same
-   Redis prefix), as load should; on the memory bus they share this process's loop.
+   --redis-url the moves come from `--producers` other processes (other nodes: same
+   database, same Redis prefix), as load should; on the memory bus they share this
+   process's loop. The rate printed is the one achieved (the moves' events as heard here).
 
 Absolute times drift on shared machines; each figure is printed also as a ratio of a bare
 limit measured in the same run. The issue's targets: the scan <= 2 s, 10,000 deals flagged
 <= 5 s end to end, event to action p99 <= 100 ms at 200 events/s.
 
     .venv/bin/python bench/robots.py --deals 1000000 --activities 2000000 --flag 10000
+
+Loading a million deals takes minutes: `--keep okno_bench_NAME` loads into that database and
+leaves it there, untouched (each run measures a copy, `CREATE DATABASE ... TEMPLATE`, dropped
+afterwards); `--reuse okno_bench_NAME` measures a fresh copy of it again. `--phases` picks
+the figures (scan, unpaid, events).
 """
 
 from __future__ import annotations
@@ -51,9 +57,9 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bench._common import bare_select_1, percentile, throwaway_database, verdict
+from bench._common import PG_ADMIN_DSN, bare_select_1, percentile, throwaway_database, verdict
 from hub.actions import deals, pipelines, unit_of_work
 from hub.actions import robots as robot_actions
 from hub.bus import create_bus
@@ -61,22 +67,28 @@ from hub.core import Hub
 from hub.db import Database
 from hub.events import Event
 from hub.migrate import upgrade
-from hub.models import RobotRule
+from hub.models import Pipeline, RobotRule
 from hub.policy import SystemActor
 from hub.settings import Settings
 from robots import builtin, engine, events, manage
 
 TEAM_SIZE = 10
-# Moves in flight per producer: enough for its share of the rate at a move's latency under
-# load (tens of ms), few enough for the shared server's connections.
-MOVES_IN_FLIGHT = 10  # the pool's default size (hub.db): no connection opened per move
-# Producer processes with --redis-url. On the 2 shared cores one reached 36 to 54 moves/s
-# (load 8 to 10), three together 23 to 36 (load 7 to 18): a move costs its producer 3.5 to
-# 4 ms of CPU, and more processes only competed for the cores with the node measured and
-# PostgreSQL. More are for a machine with the cores to spare (--producers).
+# Moves in flight per producer process (--redis-url), each holding a pooled connection:
+# 200/s at a move's latency on the loaded shared machine (100 to 150 ms) needs 20 to 30;
+# with 10 the producer could not keep the rate whatever its CPU.
+MOVES_IN_FLIGHT = 30
+# On the memory bus the moves share the measured node's loop with the robots: every move in
+# flight beyond what the rate needs waits in that loop's queue ahead of the robots (30 in
+# flight doubled the delays measured: p50 384 to 508 ms against 100 ms with 10).
+MOVES_IN_FLIGHT_HERE = 10
+# Producer processes with --redis-url. One keeps 200 moves/s now that a move costs it about
+# 2 ms of CPU (it cost 3.5 to 6 ms, and one process reached 36 to 116 moves/s); more
+# processes only compete for the 2 shared cores with the node measured and PostgreSQL.
 PRODUCERS = 1
-# Time for the producer processes to start (import, connect) before their common start.
-PRODUCER_STARTUP_S = 3.0
+# Time for the producer processes to start (import, connect) before their common start: at
+# load 4 to 6 three seconds were not always enough, and a producer starting late then ran
+# its backlog at full concurrency.
+PRODUCER_STARTUP_S = 6.0
 STAGES = [
     pipelines.StageSpec("Интерес"),
     pipelines.StageSpec("КП", probability=50),
@@ -379,10 +391,9 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
     cpu = time.process_time()
     if args.redis_url:
         # The moves come from other processes (other nodes on the same database and Redis),
-        # so this process's loop holds only the listener, the robots and the watcher. One
-        # producer process could not keep 200 moves/s (each move is a transaction that
-        # builds the deal's card): several share the rate, each its own slice of the deals,
-        # all on one schedule (the same start instant, the moves interleaved).
+        # so this process's loop holds only the listener, the robots and the watcher. With
+        # several producers each takes its own slice of the deals, all on one schedule (the
+        # same start instant, the moves interleaved).
         start_at = time.time() + PRODUCER_STARTUP_S
         spawned = [
             await asyncio.create_subprocess_exec(
@@ -398,6 +409,7 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
                         "rate": args.rate / producers,
                         "start_at": start_at + n / args.rate,
                         "deals": targets[n::producers],
+                        "in_flight": args.in_flight or MOVES_IN_FLIGHT,
                     }
                 ),
             )
@@ -406,7 +418,14 @@ async def event_to_action(hub: Hub, args: argparse.Namespace, stages: list[int])
         for producer in spawned:
             await producer.wait()
     else:
-        await produce_moves(hub, targets, stages[1], args.rate, time.time())
+        await produce_moves(
+            hub,
+            targets,
+            stages[1],
+            args.rate,
+            time.time(),
+            moves_in_flight=args.in_flight or MOVES_IN_FLIGHT_HERE,
+        )
     try:
         await asyncio.wait_for(all_seen.wait(), timeout=60)
     except TimeoutError:
@@ -445,11 +464,12 @@ async def produce_moves(
     rate: float,
     start_at: float,
     own_process: bool = False,
+    moves_in_flight: int = MOVES_IN_FLIGHT,
 ) -> None:
     """Move each deal to `stage_id`, `rate` per second from the wall-clock instant
     `start_at`, a bounded number in flight (the shared server's connections are not ours
     alone: an unbounded generator ran it out). Prints how far behind its schedule it fell."""
-    in_flight = asyncio.Semaphore(MOVES_IN_FLIGHT)
+    in_flight = asyncio.Semaphore(moves_in_flight)
     running: set[asyncio.Task[Any]] = set()
     late: list[float] = []
 
@@ -458,6 +478,7 @@ async def produce_moves(
             late.append(time.time() - due)
             await deals.move_deal(hub, SystemActor(), deal_id, stage_id)
 
+    cpu = time.process_time()
     for n, deal_id in enumerate(targets):
         due = start_at + n / rate
         wait = due - time.time()
@@ -471,7 +492,12 @@ async def produce_moves(
     print(
         f"  producer {os.getpid()}: {len(targets)} moves at {rate:.0f}/s, started late by"
         f" p50 {percentile(late, 0.5) * 1000:.0f} ms, max {late[-1] * 1000:.0f} ms"
-        + (f"; its process's CPU {time.process_time():.1f} s" if own_process else ""),
+        + (
+            f"; its process's CPU {time.process_time():.1f} s, of which the moves"
+            f" {time.process_time() - cpu:.1f} s"
+            if own_process
+            else ""
+        ),
         flush=True,
     )
 
@@ -485,14 +511,65 @@ async def producer_main(spec: dict[str, Any]) -> None:
         settings=settings,
         # A connection for each move in flight: beyond the pool's size each move would open
         # (and introspect) a connection of its own and close it again.
-        db=Database(spec["url"], pool_size=MOVES_IN_FLIGHT, max_overflow=0),
+        db=Database(spec["url"], pool_size=spec["in_flight"], max_overflow=0),
         bus=create_bus(spec["redis"], spec["prefix"]),
     )
     await hub.bus.start()
     try:
         await produce_moves(
-            hub, spec["deals"], spec["stage"], spec["rate"], spec["start_at"], own_process=True
+            hub,
+            spec["deals"],
+            spec["stage"],
+            spec["rate"],
+            spec["start_at"],
+            own_process=True,
+            moves_in_flight=spec["in_flight"],
         )
+    finally:
+        await hub.bus.close()
+        await hub.db.dispose()
+
+
+async def seed(hub: Hub, args: argparse.Namespace) -> list[int]:
+    """The pipeline, then the users, teams, deals and activities by COPY; its stages' ids."""
+    async with unit_of_work(hub) as uow:
+        made = await pipelines.add_pipeline(uow, "Продажи", STAGES)
+        stages = [s.id for s in await pipelines.pipeline_stages(uow, made.id)]
+    loaded = await load(args.dsn, args, stages, datetime.now(UTC))
+    print(
+        f"loaded {args.users} users, {args.deals} deals, {args.activities} activities"
+        f" in {loaded:.1f} s",
+        flush=True,
+    )
+    return stages
+
+
+async def kept_stages(hub: Hub) -> list[int]:
+    """The stages of the one pipeline a kept database holds, in order."""
+    async with unit_of_work(hub) as uow:
+        pipeline_id = (await uow.session.execute(select(func.min(Pipeline.id)))).scalar_one()
+        return [s.id for s in await pipelines.pipeline_stages(uow, pipeline_id)]
+
+
+async def keep(args: argparse.Namespace) -> None:
+    """`--keep NAME`: create, migrate and load NAME (unless it exists), left untouched."""
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", args.keep):
+            raise SystemExit(f"--keep: {args.keep} exists; --reuse it, or drop it first")
+        await admin.execute(f'CREATE DATABASE "{args.keep}"')
+    finally:
+        await admin.close()
+    scheme, rest = PG_ADMIN_DSN.split("://", 1)
+    user_host = rest.rsplit("/", 1)[0]
+    url = f"postgresql+asyncpg://{user_host}/{args.keep}"
+    await upgrade(url)
+    hub = Hub(settings=Settings(database_url=url), db=Database(url), bus=create_bus(None, ""))
+    await hub.bus.start()
+    try:
+        args.dsn = f"{scheme}://{user_host}/{args.keep}"
+        await seed(hub, args)
+        print(f"kept {args.keep}")
     finally:
         await hub.bus.close()
         await hub.db.dispose()
@@ -513,9 +590,37 @@ async def main() -> None:
     parser.add_argument(
         "--producers", type=int, default=PRODUCERS, help="move producer processes (Redis only)"
     )
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=None,
+        help=f"moves in flight per producer, each on a pooled connection (default"
+        f" {MOVES_IN_FLIGHT} per producer process, {MOVES_IN_FLIGHT_HERE} on the memory bus)",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        default=None,
+        help="load into database NAME (okno_bench_...), leave it there for --reuse, measure a"
+        " copy of it (drop NAME by hand afterwards)",
+    )
+    parser.add_argument(
+        "--reuse", metavar="NAME", default=None, help="measure a copy of NAME left by --keep"
+    )
+    parser.add_argument(
+        "--phases",
+        default="scan,unpaid,events",
+        help="comma-separated, of: scan, unpaid, events",
+    )
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    kept = args.keep or args.reuse
+    if kept is not None and not kept.startswith("okno_bench_"):
+        raise SystemExit("--keep/--reuse: the name must start with okno_bench_")
+    if args.keep:
+        await keep(args)
 
-    async with throwaway_database() as db:
+    async with throwaway_database(template=kept) as db:
         name = db.name
         args.dsn = db.dsn
         url = db.url
@@ -527,21 +632,24 @@ async def main() -> None:
             )
             hub = Hub(
                 settings=settings,
-                db=Database(url),
+                # With the memory bus the moves run here: a connection for each in flight
+                # and a few for the robots (beyond the pool each would open its own).
+                db=Database(url, pool_size=(args.in_flight or MOVES_IN_FLIGHT_HERE) + 5),
                 bus=create_bus(args.redis_url, f"bench-{name}:"),
             )
             await hub.bus.start()
-            async with unit_of_work(hub) as uow:
-                made = await pipelines.add_pipeline(uow, "Продажи", STAGES)
-                stages = [s.id for s in await pipelines.pipeline_stages(uow, made.id)]
-            loaded = await load(args.dsn, args, stages, datetime.now(UTC))
-            print(
-                f"loaded {args.users} users, {args.deals} deals, {args.activities} activities"
-                f" in {loaded:.1f} s into {name}; bus: {'Redis' if args.redis_url else 'memory'}"
-            )
-            await scan_and_flag(hub, args.dsn, args)
-            await unpaid_scan(hub, args.dsn, args)
-            await event_to_action(hub, args, stages)
+            if kept is None:
+                stages = await seed(hub, args)
+                print(f"into {name}; bus: {'Redis' if args.redis_url else 'memory'}")
+            else:
+                stages = await kept_stages(hub)
+                print(f"a copy of {kept} ({name}); bus: {'Redis' if args.redis_url else 'memory'}")
+            if "scan" in phases:
+                await scan_and_flag(hub, args.dsn, args)
+            if "unpaid" in phases:
+                await unpaid_scan(hub, args.dsn, args)
+            if "events" in phases:
+                await event_to_action(hub, args, stages)
         finally:
             if hub is not None:
                 await hub.bus.close()

@@ -269,7 +269,8 @@ class RedisBus:
 
     async def publish(self, envelope: Envelope) -> None:
         try:
-            await self._client.publish(self.channel, json.dumps(envelope.to_json()))
+            # The payload's text as the unit of work logged it (encoded once), when it has it.
+            await self._client.publish(self.channel, envelope.to_json_text())
         except Exception:
             self._unpublished = True
             raise

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util.concurrency import await_
 
 from hub.outages import DATABASE, OUTAGES
 from hub.sqlite_cursor import OneTripCursor
@@ -110,6 +111,21 @@ def _connected(_dbapi_connection: Any, _record: Any) -> None:
     OUTAGES.recovered(DATABASE)
 
 
+def _one_trip_ping(dbapi_connection: Any) -> bool:
+    """The pool's check of a PostgreSQL connection before lending it: one empty statement.
+
+    SQLAlchemy's asyncpg ping wraps it in BEGIN and ROLLBACK (for pgbouncer's transaction
+    mode, which Okno does not use): three round trips at every checkout, before each unit of
+    work and each read, and on a loaded machine each round trip is a wait for a core. A dead
+    connection still fails here and the pool replaces it (`tests/hub/test_db_ping.py`)."""
+    try:
+        await_(dbapi_connection._connection.fetchrow(";"))
+    except Exception as error:
+        # Translated into the DBAPI's errors, so the pool sees a disconnect as one.
+        dbapi_connection._handle_exception(error)
+    return True
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         _prepare_sqlite_path(url)
@@ -122,6 +138,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("max_overflow", 20)
         kwargs.setdefault("pool_pre_ping", True)
         engine = create_async_engine(url, **kwargs)
+        engine.sync_engine.dialect.do_ping = _one_trip_ping  # type: ignore[method-assign]
     event.listen(engine.sync_engine, "connect", _connected)
     return engine
 

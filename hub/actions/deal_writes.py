@@ -11,16 +11,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.auth import Principal
 from hub.events import Audience, DealChanged
 from hub.models import Deal, DealConversation, DealStageChange, Stage, StageOutcome
 from hub.policy import Actor, DomainError, InvalidInput, NotFound, RobotActor
 from hub.queries.crm_access import crm_audience
-from hub.queries.deals import deal_card
+from hub.queries.deals import CardContext, card_of, card_payloads
 
 from .uow import UnitOfWork
+
+_DEALS = cast(Table, Deal.__table__)
+_STAGE_CHANGES = cast(Table, DealStageChange.__table__)
+_MOVED = (
+    "stage_id", "stage_entered_at", "last_activity_at", "updated_at", "closed_at",
+    "loss_reason", "version",
+)  # fmt: skip
+# A move's two writes, built once (building and keying a statement per move cost CPU).
+_MOVE = (
+    update(_DEALS)
+    .where(_DEALS.c.id == bindparam("deal_id"))
+    .values({name: bindparam(name, type_=_DEALS.c[name].type) for name in _MOVED})
+)
+_RECORD_MOVE = insert(_STAGE_CHANGES).values(
+    {
+        name: bindparam(name, type_=_STAGE_CHANGES.c[name].type)
+        for name in ("deal_id", "from_stage_id", "to_stage_id", "changed_at", "user_id", "actor")
+    }
+)
 
 
 def actor_label(actor: Actor) -> str:
@@ -59,12 +81,26 @@ def not_in_pipeline(stage: Stage) -> DomainError:
 
 
 async def announce(
-    uow: UnitOfWork, deal: Deal, change: str, from_stage_id: int | None, *, was: int | None = None
+    uow: UnitOfWork,
+    deal: Deal,
+    change: str,
+    from_stage_id: int | None,
+    *,
+    was: int | None = None,
+    context: CardContext | None = None,
 ) -> None:
-    """`deal.changed` to everyone who may see the deal (and who saw it before a hand-over)."""
-    card = await deal_card(uow.session, deal.id, uow.now())
-    assert card is not None  # written just now, in this transaction
-    audience = await crm_audience(uow.session, deal.responsible_user_id)
+    """`deal.changed` to everyone who may see the deal (and who saw it before a hand-over).
+    `context`: what the card and the audience need, when the caller read it with the deal (a
+    move does: `hub.queries.deals.with_card_context`)."""
+    # The card as JSON, built once (`card_json`), not validated into a DealCard and dumped.
+    if context is not None:
+        card = await card_of(uow.session, deal, context, uow.now())
+    else:
+        found = await card_payloads(uow.session, Deal.id == deal.id, uow.now())
+        card = found[0][1]  # written just now, in this transaction
+    audience = await crm_audience(
+        uow.session, deal.responsible_user_id, context.scopes if context is not None else None
+    )
     if was != deal.responsible_user_id and was is not None:
         before = await crm_audience(uow.session, was)
         audience = Audience(
@@ -73,7 +109,7 @@ async def announce(
     uow.emit(
         DealChanged(
             audience=audience,
-            deal=card.model_dump(mode="json"),
+            deal=card,
             change=change,
             from_stage_id=from_stage_id,
         )
@@ -146,10 +182,17 @@ async def add_deal(
 
 
 async def change_stage(
-    uow: UnitOfWork, actor: Actor, deal: Deal, stage: Stage, loss_reason: str | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    deal: Deal,
+    stage: Stage,
+    loss_reason: str | None = None,
+    *,
+    context: CardContext | None = None,
 ) -> bool:
     """Move the deal to `stage` of its pipeline; False (and nothing written) when it stands
-    there already. Won and lost close the deal; back in an open stage it is open again."""
+    there already. Won and lost close the deal; back in an open stage it is open again.
+    `context`: what announcing it needs, read with the deal (see `announce`)."""
     if stage.pipeline_id != deal.pipeline_id:
         raise not_in_pipeline(stage)
     if stage.id == deal.stage_id:
@@ -159,16 +202,35 @@ async def change_stage(
         raise bad("loss_reason", "loss-reason-required", "say why the deal was lost")
     now = uow.now()
     from_stage_id = deal.stage_id
-    deal.stage_id = stage.id
-    deal.stage_entered_at = now
-    deal.last_activity_at = now
-    deal.updated_at = now
-    deal.closed_at = now if stage.outcome != StageOutcome.open else None
-    deal.loss_reason = reason[:300] if stage.outcome == StageOutcome.lost else ""
-    deal.version += 1
-    _record_move(uow, actor, deal, from_stage_id)
+    values: dict[str, Any] = {
+        "stage_id": stage.id,
+        "stage_entered_at": now,
+        "last_activity_at": now,
+        "updated_at": now,
+        "closed_at": now if stage.outcome != StageOutcome.open else None,
+        "loss_reason": reason[:300] if stage.outcome == StageOutcome.lost else "",
+        "version": deal.version + 1,
+    }
+    # Two Core statements, not the ORM's flush of a changed object and a new one (its unit
+    # of work cost more CPU than the rest of a move): the deal as written is then set on
+    # the object as its loaded state, so it is current and not written a second time.
+    # Whatever else the caller changed on it is flushed first, as the ORM would have.
     await uow.session.flush()
-    await announce(uow, deal, "moved", from_stage_id)
+    await uow.session.execute(_MOVE, {"deal_id": deal.id, **values})
+    await uow.session.execute(
+        _RECORD_MOVE,
+        {
+            "deal_id": deal.id,
+            "from_stage_id": from_stage_id,
+            "to_stage_id": stage.id,
+            "changed_at": now,
+            "user_id": actor.user_id if isinstance(actor, Principal) else None,
+            "actor": actor_label(actor),
+        },
+    )
+    for key, value in values.items():
+        set_committed_value(deal, key, value)
+    await announce(uow, deal, "moved", from_stage_id, context=context)
     return True
 
 

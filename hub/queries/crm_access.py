@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import Principal
@@ -48,7 +48,25 @@ async def scopes(session: AsyncSession) -> dict[Role, VisibilityScope]:
     """The scope of every role; a role without a row sees all (Okno's behaviour before
     scopes existed), and admins always do."""
     rows = (await session.execute(select(CrmVisibility.role, CrmVisibility.scope))).all()
-    found = {Role(role): VisibilityScope(scope) for role, scope in rows}
+    return _every_role({Role(role): VisibilityScope(scope) for role, scope in rows})
+
+
+def scopes_column() -> ScalarSelect[Any]:
+    """The rows `scopes` reads, as one text ("operator:own,supervisor:team", or null): a
+    column another query reads along (a deal's move reads it with the deal it locks), so
+    telling who sees the change costs no round trip of its own. `scopes_of` reads it."""
+    return select(
+        func.aggregate_strings(CrmVisibility.role + ":" + CrmVisibility.scope, ",")
+    ).scalar_subquery()
+
+
+def scopes_of(column: str | None) -> dict[Role, VisibilityScope]:
+    """`scopes` from the text of `scopes_column`."""
+    pairs = (item.split(":", 1) for item in (column or "").split(",") if item)
+    return _every_role({Role(role): VisibilityScope(scope) for role, scope in pairs})
+
+
+def _every_role(found: dict[Role, VisibilityScope]) -> dict[Role, VisibilityScope]:
     return {
         role: VisibilityScope.all if role is Role.admin else found.get(role, VisibilityScope.all)
         for role in Role
@@ -75,12 +93,18 @@ async def crm_view(session: AsyncSession, actor: Actor) -> CrmView:
     return CrmView(await team_mates(session, actor.user_id))
 
 
-async def crm_audience(session: AsyncSession, responsible_user_id: int | None) -> Audience:
+async def crm_audience(
+    session: AsyncSession,
+    responsible_user_id: int | None,
+    by_role: dict[Role, VisibilityScope] | None = None,
+) -> Audience:
     """Everyone who may see a record with this responsible manager: the roles that see all,
-    the manager, and those of their team mates whose role sees their team's records."""
+    the manager, and those of their team mates whose role sees their team's records.
+    `by_role`: the scopes, when the caller read them already (`scopes_column`)."""
     if responsible_user_id is None:
         return Audience(roles=frozenset(Role))
-    by_role = await scopes(session)
+    if by_role is None:
+        by_role = await scopes(session)
     roles = frozenset(role for role, scope in by_role.items() if scope is VisibilityScope.all)
     team_roles = [role for role, scope in by_role.items() if scope is VisibilityScope.team]
     users = {responsible_user_id}

@@ -11,6 +11,7 @@ move it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -19,10 +20,22 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from hub.models import Contact, Deal, DealConversation, DealStageChange, Organisation, Stage, User
+from hub.models import (
+    Contact,
+    Deal,
+    DealConversation,
+    DealStageChange,
+    Organisation,
+    RobotFlag,
+    Role,
+    Stage,
+    User,
+    VisibilityScope,
+)
 from hub.serialize import iso
 
 from .card import NamedRef
+from .crm_access import scopes_column, scopes_of
 from .flags import FlagBrief, open_flags
 from .shapes import Shape, Timestamp
 
@@ -80,6 +93,63 @@ class DealDetail(DealCard):
 _Owner = aliased(User)
 # The deal, the names of its contact, organisation and responsible, its standing flags.
 CardRow = tuple[Deal, str | None, str | None, str | None, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What announcing a deal's change needs beside the deal's own columns: the names its
+    card shows, whether a flag stands on it, and the roles' visibility scopes (who is told)."""
+
+    contact: str | None
+    organisation: str | None
+    responsible: str | None
+    # Whether a robot's flag stands on the deal: most do not, and their card then needs no
+    # query for its flags.
+    flagged: bool
+    scopes: dict[Role, VisibilityScope]
+
+
+def with_card_context(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` (selecting from deals) with a `CardContext`'s five columns last (`card_context`
+    reads them): a move reads them with the deal it locks, so announcing it needs no query
+    of its own but for the flags of a flagged deal."""
+    flagged = (
+        select(RobotFlag.id)
+        .where(
+            RobotFlag.object_type == "deal",
+            RobotFlag.object_id == Deal.id,
+            RobotFlag.cleared_at.is_(None),
+        )
+        .exists()
+    )
+    return (
+        stmt.add_columns(Contact.name, Organisation.name, _Owner.name, flagged, scopes_column())
+        .outerjoin(Contact, Contact.id == Deal.contact_id)
+        .outerjoin(Organisation, Organisation.id == Deal.organisation_id)
+        .outerjoin(_Owner, _Owner.id == Deal.responsible_user_id)
+    )
+
+
+def card_context(row: Sequence[Any]) -> CardContext:
+    """The `CardContext` of a row of `with_card_context`'s statement (its last columns)."""
+    contact, organisation, responsible, flagged, scopes = row[-5:]
+    return CardContext(contact, organisation, responsible, bool(flagged), scopes_of(scopes))
+
+
+async def card_of(
+    session: AsyncSession, deal: Deal, context: CardContext, now: datetime
+) -> dict[str, Any]:
+    """The card (as JSON) of a deal held with its names: its standing flags, if it has
+    any, are the one query left."""
+    flags = await open_flags(session, "deal", [deal.id]) if context.flagged else {}
+    row: CardRow = (
+        deal,
+        context.contact,
+        context.organisation,
+        context.responsible,
+        flags.get(deal.id, []),
+    )
+    return card_json(row, now)
 
 
 def card_select() -> Select[Any]:
