@@ -19,9 +19,12 @@ from hub.models import (
     ConversationHolding,
     ConversationStatus,
     Presence,
+    Role,
     Strategy,
+    User,
 )
 from routing import sweeper
+from tests.conftest import add_user
 from tests.routing.scenario import World
 
 
@@ -283,3 +286,133 @@ async def test_e_mails_take_half_a_seat_in_a_batch(world: World) -> None:
     assert await sweeper.drain_queue(world.hub) == 2
 
     assert [await world.holder(i) for i in ids] == ["a", "a", None]
+
+
+async def _set_user(world: World, login: str, **values: object) -> None:
+    async with world.hub.db.sessions() as session, session.begin():
+        user = await session.get_one(User, world.users[login].id)
+        for name, value in values.items():
+            setattr(user, name, value)
+
+
+async def test_batches_follow_on_after_the_last_read_and_a_stuck_group_waits(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of three, the queue read on after the last conversation read (ties of one
+    instant by id): a group whose oldest nobody can take (a manual team) keeps its later ones
+    waiting, while the others behind it in the same batch and the next are offered."""
+    monkeypatch.setattr(sweeper, "DRAIN_BATCH", 3)
+    await world.team("manual", strategy=Strategy.manual)
+    await world.operator("a", capacity=5, online=False)
+    await world.channel("telegram", "manual", team="manual")
+    await world.channel("telegram", "chat")
+    # All at one instant: the continuation's order is then the conversations' ids.
+    held = [await world.inbound(f"+7916000001{i}", channel="manual") for i in range(2)]
+    free = [await world.inbound(f"+7916000002{i}", channel="chat") for i in range(4)]
+    await world.set_presence("a", Presence.online)
+
+    # The limit counts what is read: 2 manual + 3 free of the first six.
+    assert await sweeper.drain_queue(world.hub, limit=5) == 3
+    assert [await world.holder(i) for i in held + free] == [None, None, "a", "a", "a", None]
+    # The next drain reads on from the start and takes the one left.
+    assert await sweeper.drain_queue(world.hub) == 1
+    assert await world.holder(free[3]) == "a"
+    assert [await world.holder(i) for i in held] == [None, None]
+
+
+async def test_whom_it_timed_out_on_is_not_offered_it_and_its_group_waits_behind_it(
+    world: World,
+) -> None:
+    await world.operator("a", capacity=5)
+    await world.operator("b", capacity=5, online=False)
+    await world.channel("telegram", "chat")
+    first = await world.inbound("+79160000031")
+    assert await world.holder(first) == "a"
+    await world.tick(46)  # a lets the offer time out: it goes back to the queue
+    assert await world.holder(first) is None
+    await world.set_presence("a", Presence.away)
+    second = await world.inbound("+79160000032")
+    await world.set_presence("a", Presence.online)
+
+    # a may not have the first again, and the second (same group) waits behind it.
+    assert await sweeper.drain_queue(world.hub) == 0
+    assert [await world.holder(first), await world.holder(second)] == [None, None]
+    await world.set_presence("b", Presence.online)
+    # b takes the first; the second, free of it now, goes to the less busy, a.
+    assert await sweeper.drain_queue(world.hub) == 2
+    assert [await world.holder(first), await world.holder(second)] == ["b", "a"]
+
+
+async def test_only_active_operators_online_and_off_calls_take_from_the_queue(
+    world: World,
+) -> None:
+    boss = await add_user(world.hub, "boss", role=Role.supervisor, online=True)
+    world.users["boss"] = boss
+    for login in ("talking", "left", "a"):
+        await world.operator(login, capacity=5, online=False)
+    await world.channel("telegram", "chat")
+    ids = await _queue(world, ["+79160000041", "+79160000042"])
+    await world.set_presence("talking", Presence.online)
+    await world.set_presence("left", Presence.online)
+    await _set_user(world, "talking", on_call=True)
+    await _set_user(world, "left", is_active=False)
+
+    # A supervisor, an operator on a call and a deactivated one: nobody takes work.
+    assert await sweeper.drain_queue(world.hub) == 0
+    assert [await world.holder(i) for i in ids] == [None, None]
+    await world.set_presence("a", Presence.online)
+    assert await sweeper.drain_queue(world.hub) == 2
+    assert [await world.holder(i) for i in ids] == ["a", "a"]
+
+
+async def test_round_robin_goes_on_from_who_was_assigned_last_before_the_drain(
+    world: World,
+) -> None:
+    await world.team("sales", strategy=Strategy.round_robin, accept_timeout_s=90)
+    for login in ("a", "b", "c"):
+        await world.operator(login, teams=("sales",), online=False)
+    await world.channel("telegram", "chat", team="sales")
+    now = world.clock.now
+    # b got work last, a before him, c longest ago: c, a, b, then c again.
+    await _set_user(world, "a", last_assigned_at=now - timedelta(minutes=5))
+    await _set_user(world, "b", last_assigned_at=now - timedelta(minutes=1))
+    await _set_user(world, "c", last_assigned_at=now - timedelta(minutes=9))
+    ids = await _queue(world, [f"+7916000005{i}" for i in range(4)])
+    for login in ("a", "b", "c"):
+        await world.set_presence(login, Presence.online)
+    drained_at = world.clock.now
+
+    assert await sweeper.drain_queue(world.hub, limit=2) == 2
+    world.clock.advance(1)  # the next sweep, a moment later, goes on turning
+    assert await sweeper.drain_queue(world.hub) == 2
+
+    assert [await world.holder(i) for i in ids] == ["c", "a", "b", "c"]
+    # The team's own accept timeout, not the default 45 s.
+    assert (await world.conversation(ids[0])).offer_expires_at == drained_at + timedelta(seconds=90)
+
+
+async def test_the_responsible_manager_outside_the_teams_takes_his_client_when_he_has_room(
+    world: World,
+) -> None:
+    await world.team("sales")
+    await world.operator("seller", teams=("sales",), online=False)
+    await world.operator("owner", capacity=1, online=False)  # in no team
+    await world.operator("busy", capacity=1, online=False)  # in no team, full
+    await world.channel("telegram", "sales", team="sales")
+    await world.channel("telegram", "chat")
+    await world.client("+79160000061", owner="owner")
+    await world.client("+79160000062", owner="busy")
+    ids = await _queue(world, ["+79160000061", "+79160000062"], channel="sales")
+    await world.set_presence("busy", Presence.online)
+    filler = await world.inbound("+79160000069")  # no team's channel: busy takes it, now full
+    assert await world.holder(filler) == "busy"
+    for login in ("seller", "owner"):
+        await world.set_presence(login, Presence.online)
+
+    assert await sweeper.drain_queue(world.hub) == 2
+
+    # The owner (capacity 1, nothing held) takes his client's; the full one's goes to sales.
+    assert [await world.holder(i) for i in ids] == ["owner", "seller"]
+    assert (await world.decisions(ids[0]))[-1] == (
+        "assigned: from the queue, responsible manager online"
+    )
