@@ -416,3 +416,41 @@ async def test_the_responsible_manager_outside_the_teams_takes_his_client_when_h
     assert (await world.decisions(ids[0]))[-1] == (
         "assigned: from the queue, responsible manager online"
     )
+
+
+async def test_the_queue_is_read_by_when_each_began_to_wait_across_batches(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of two over conversations queued a second apart, the first batch all stuck:
+    the next batch reads on after it by time, each row once (the limit counts rows read);
+    and a conversation back in the queue waits behind those queued before it came back,
+    whatever its id."""
+    monkeypatch.setattr(sweeper, "DRAIN_BATCH", 2)
+    await world.team("manual", strategy=Strategy.manual)
+    await world.operator("a", capacity=5, online=False)
+    await world.channel("telegram", "manual", team="manual")
+    await world.channel("telegram", "chat")
+    held = await _queue(world, ["+79160000071", "+79160000072"], channel="manual")
+    free = await _queue(world, [f"+7916000008{i}" for i in range(3)])
+    await world.set_presence("a", Presence.online)
+
+    assert await sweeper.drain_queue(world.hub, limit=5) == 3
+    assert [await world.holder(i) for i in free] == ["a", "a", "a"]
+    assert [await world.holder(i) for i in held] == [None, None]
+
+
+async def test_a_conversation_back_in_the_queue_waits_behind_those_queued_before(
+    world: World,
+) -> None:
+    """Queue order is when each began to wait, not its number: a conversation that came back
+    to the queue (its queued_at moved on) is behind one that has waited since before."""
+    await world.operator("a", capacity=1, online=False)
+    await world.channel("telegram", "chat")
+    back, waiting = await _queue(world, ["+79160000091", "+79160000092"])
+    async with world.hub.db.sessions() as session, session.begin():
+        returned = await session.get_one(Conversation, back)
+        returned.queued_at = world.clock.now  # back in the queue after «waiting» came
+    await world.set_presence("a", Presence.online)
+
+    assert await sweeper.drain_queue(world.hub) == 1
+    assert [await world.holder(back), await world.holder(waiting)] == [None, "a"]
