@@ -454,3 +454,32 @@ async def test_a_conversation_back_in_the_queue_waits_behind_those_queued_before
 
     assert await sweeper.drain_queue(world.hub) == 1
     assert [await world.holder(back), await world.holder(waiting)] == [None, "a"]
+
+
+async def test_the_responsible_manager_without_the_skill_or_timed_out_is_passed_over(
+    world: World,
+) -> None:
+    await world.operator("owner", online=False)  # his clients' manager, no English
+    await world.operator("english", skills=("lang:en",), online=False)
+    await world.channel("telegram", "english")
+    await world.channel("telegram", "chat")
+    async with world.hub.db.sessions() as session, session.begin():
+        channel = await session.get_one(Channel, world.channels["english"])
+        channel.required_skill = "lang:en"
+    await world.client("+79160000101", owner="owner")
+    await world.client("+79160000102", owner="owner")
+    await world.set_presence("owner", Presence.online)
+    # His client on the plain channel: offered to him, and he lets it time out.
+    plain = await world.inbound("+79160000102", channel="chat")
+    assert await world.holder(plain) == "owner"
+    await world.set_presence("owner", Presence.away)
+    await world.tick(46)
+    english = await _queue(world, ["+79160000101"], channel="english")
+    await world.set_presence("owner", Presence.online)
+    await world.set_presence("english", Presence.online)
+
+    assert await sweeper.drain_queue(world.hub) == 2
+
+    # Neither goes to him: one needs English, the other timed out on him.
+    assert await world.holder(english[0]) == "english"
+    assert await world.holder(plain) == "english"
