@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 
 from hub.actions import routing as routing_actions
+from hub.actions import work_history
 from hub.actions.uow import UnitOfWork
 from hub.models import (
     Contact,
@@ -197,7 +198,9 @@ async def decide(
     """Who should get the conversation of `team` now, or why it waits. Writes nothing; the
     candidates' rows stay locked until the unit of work ends, so the decision holds."""
     timeout = team.accept_timeout_s if team is not None else DEFAULT_ACCEPT_TIMEOUT_S
-    excluded = set(exclude) | await routing_actions.timed_out_user_ids(uow, conversation.id)
+    excluded = set(exclude)
+    if not work_history.never_offered(conversation):  # else nobody let it time out
+        excluded |= await routing_actions.timed_out_user_ids(uow, conversation.id)
 
     owner_id = await _responsible_manager(uow, conversation)
     if owner_id is not None and owner_id not in excluded:

@@ -85,10 +85,11 @@ async def assign(
     uow: UnitOfWork, conversation: Conversation, user_id: int | None, reason: str
 ) -> None:
     previous = conversation.assignee_id
+    never_held = work_history.never_offered(conversation)
     conversation.assignee_id = user_id
     if user_id is not None and conversation.first_assigned_at is None:
         conversation.first_assigned_at = uow.now()
-    await work_history.follow_holder(uow, conversation)
+    await work_history.follow_holder(uow, conversation, never_held=never_held)
     audience = conversation_audience(user_id, previous)
     if previous is None:
         # It leaves the shared queue every operator was shown.

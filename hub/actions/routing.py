@@ -57,7 +57,8 @@ async def offer(
     """Give the conversation to `user`; unless accepted in time it moves on (the sweeper)."""
     now = uow.now()
     previous = conversation.assignee_id
-    await conversations.release_open_offers(uow, conversation, "released")
+    if not work_history.never_offered(conversation):
+        await conversations.release_open_offers(uow, conversation, "released")
     uow.session.add(
         AssignmentOffer(conversation_id=conversation.id, user_id=user.id, offered_at=now)
     )

@@ -4,6 +4,8 @@ read them afterwards; the users and conversations rows only know the present."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select, update
 
 from hub.models import (
@@ -28,22 +30,36 @@ async def presence_changed(uow: UnitOfWork, user_id: int, presence: Presence) ->
     uow.session.add(PresenceInterval(user_id=user_id, presence=presence, started_at=now))
 
 
-async def follow_holder(uow: UnitOfWork, conversation: Conversation) -> None:
+def never_offered(conversation: Conversation) -> bool:
+    """Whether the conversation has never been offered to anyone, so has no offer and no
+    holding to read or end. Every assignment sets `first_assigned_at` (`conversations.assign`,
+    the queue drain's batch) and nothing clears it: while it is None, neither table holds a
+    row of it. A new request's routing skips those reads on the strength of it (issue #16's
+    hot path: three statements of a new request's two dozen)."""
+    return conversation.first_assigned_at is None
+
+
+async def follow_holder(
+    uow: UnitOfWork, conversation: Conversation, *, never_held: bool = False
+) -> None:
     """Make the stored holdings agree with the conversation as it is now: the open holding
     belongs to its assignee while it is open; any other is ended at this moment. Called after
-    every change of holder or status (assign, queue, close, reopen); idempotent."""
+    every change of holder or status (assign, queue, close, reopen); idempotent.
+    `never_held`: the caller knows it had no holding before (`never_offered`)."""
     now = uow.now()
     holder = conversation.assignee_id
     if conversation.status is not ConversationStatus.open:
         holder = None
-    current = (
-        await uow.session.execute(
-            select(ConversationHolding).where(
-                ConversationHolding.conversation_id == conversation.id,
-                ConversationHolding.ended_at.is_(None),
+    current: Iterable[ConversationHolding] = ()
+    if not never_held:
+        current = (
+            await uow.session.execute(
+                select(ConversationHolding).where(
+                    ConversationHolding.conversation_id == conversation.id,
+                    ConversationHolding.ended_at.is_(None),
+                )
             )
-        )
-    ).scalars()
+        ).scalars()
     kept = False
     for holding in current:
         if holding.user_id == holder and not kept:

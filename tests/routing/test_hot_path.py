@@ -87,3 +87,31 @@ async def test_a_new_clients_first_message_looks_for_no_earlier_conversation(hub
     lead = sent.index("INSERT INTO leads")
     opened = sent.index("INSERT INTO conversations")
     assert sent[lead + 1 : opened] == []
+
+
+async def test_a_new_requests_routing_reads_no_offers_or_holdings_it_cannot_have(
+    hub: Hub,
+) -> None:
+    """A conversation never offered to anyone has no offer and no holding: its first routing
+    neither looks for the operators who let it time out, nor ends pending offers, nor reads
+    its holdings (three statements of a new request's two dozen)."""
+    await add_channel(hub, "telegram", "main")
+    await add_user(hub, "ivanov", online=True)
+    ingestor = Ingestor(hub)
+    await ingestor.submit(chat_message(1))
+    newcomer = InboundMessage(
+        channel_kind="telegram",
+        channel_name="main",
+        external_id="update-new",
+        sender=Sender(name="Борис", identities=(IdentityClaim("telegram", "7770002"),)),
+        text="Добрый день",
+        message_ref="n2",
+    )
+    with statements(hub) as sent:
+        result = await ingestor.submit(newcomer)
+    assert result.conversation_id is not None
+    assert "INSERT INTO assignment_offers" in sent  # offered to ivanov
+    assert "INSERT INTO conversation_holdings" in sent  # and held by him
+    assert "SELECT assignment_offers.user_id FROM" not in sent
+    assert "UPDATE assignment_offers SET" not in sent
+    assert not [s for s in sent if s.startswith("SELECT conversation_holdings")]
