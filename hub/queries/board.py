@@ -28,7 +28,8 @@ from hub.models import (
     User,
 )
 
-from .metric_reads import FactFilter, bin_stats, day_sums, merged, rollup_days
+from .metric_reads import FactFilter
+from .metric_rollups import bin_stats, day_sums, merged, rollup_days
 from .metric_sources import CALL_KINDS, CONVERSATION_KINDS
 from .metrics_calls import (
     CallSettings,

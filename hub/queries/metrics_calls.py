@@ -21,14 +21,11 @@ from .metric_reads import (
     FactRow,
     KindStats,
     Thresholds,
-    bin_stats,
-    day_sums,
     fact_rows,
     fact_stats,
     is_postgresql,
-    merged,
-    rollup_days,
 )
+from .metric_rollups import bin_stats, day_sums, merged, rollup_days
 from .metric_sources import CALL_KINDS
 from .metrics_common import Bucket, Buckets, Period, Stat, binned, share, time_key
 

@@ -22,18 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Conversation, SlaBreach
 
-from .metric_reads import (
-    FactFilter,
-    FactRow,
-    KindStats,
-    bin_stats,
-    day_sums,
-    fact_rows,
-    fact_stats,
-    is_postgresql,
-    merged,
-    rollup_days,
-)
+from .metric_reads import FactFilter, FactRow, KindStats, fact_rows, fact_stats, is_postgresql
+from .metric_rollups import bin_stats, day_sums, merged, rollup_days
 from .metric_sources import CONVERSATION_KINDS, DURATIONS
 from .metrics_common import Bucket, Buckets, Period, share, time_key
 

@@ -13,7 +13,7 @@ import pytest
 from hub.core import Hub
 from hub.models import Call, CallDirection
 from hub.queries.board import board_state
-from hub.queries.metric_reads import rollup_days
+from hub.queries.metric_rollups import rollup_days
 from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
 from hub.queries.metrics_common import GROUP_BYS, Period, percentile, period_of
 from hub.queries.metrics_conversations import Filters, conversation_report, figures_of
