@@ -44,6 +44,18 @@ def statements(hub: Hub) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", seen)
 
 
+def first_message_of(telegram_id: str) -> InboundMessage:
+    """A client nobody knows yet writes for the first time."""
+    return InboundMessage(
+        channel_kind="telegram",
+        channel_name="main",
+        external_id=f"update-new-{telegram_id}",
+        sender=Sender(name="Борис", identities=(IdentityClaim("telegram", telegram_id),)),
+        text="Добрый день",
+        message_ref=f"n{telegram_id}",
+    )
+
+
 async def test_a_message_into_an_open_conversation(hub: Hub) -> None:
     await add_channel(hub, "telegram", "main")
     await add_user(hub, "ivanov", online=True)
@@ -73,16 +85,8 @@ async def test_a_new_clients_first_message_looks_for_no_earlier_conversation(hub
     await add_user(hub, "ivanov", online=True)
     ingestor = Ingestor(hub)
     await ingestor.submit(chat_message(1))
-    newcomer = InboundMessage(
-        channel_kind="telegram",
-        channel_name="main",
-        external_id="update-new",
-        sender=Sender(name="Борис", identities=(IdentityClaim("telegram", "7770001"),)),
-        text="Добрый день",
-        message_ref="n1",
-    )
     with statements(hub) as sent:
-        result = await ingestor.submit(newcomer)
+        result = await ingestor.submit(first_message_of("7770001"))
     assert result.conversation_id is not None
     lead = sent.index("INSERT INTO leads")
     opened = sent.index("INSERT INTO conversations")
@@ -99,16 +103,8 @@ async def test_a_new_requests_routing_reads_no_offers_or_holdings_it_cannot_have
     await add_user(hub, "ivanov", online=True)
     ingestor = Ingestor(hub)
     await ingestor.submit(chat_message(1))
-    newcomer = InboundMessage(
-        channel_kind="telegram",
-        channel_name="main",
-        external_id="update-new",
-        sender=Sender(name="Борис", identities=(IdentityClaim("telegram", "7770002"),)),
-        text="Добрый день",
-        message_ref="n2",
-    )
     with statements(hub) as sent:
-        result = await ingestor.submit(newcomer)
+        result = await ingestor.submit(first_message_of("7770002"))
     assert result.conversation_id is not None
     assert "INSERT INTO assignment_offers" in sent  # offered to ivanov
     assert "INSERT INTO conversation_holdings" in sent  # and held by him
