@@ -38,7 +38,7 @@ from hub.reasons import reason as because
 
 from . import assignment, identity, threads
 
-_LEAD_SOURCE_KEYS = (
+LEAD_SOURCE_KEYS = (
     "form_id",
     "page_url",
     "referrer",
@@ -86,7 +86,7 @@ async def apply_message(
             name=item.sender.name,
             identities=ids,
             source=channel.kind,
-            source_detail={k: item.meta[k] for k in _LEAD_SOURCE_KEYS if item.meta.get(k)},
+            source_detail={k: item.meta[k] for k in LEAD_SOURCE_KEYS if item.meta.get(k)},
             title=item.subject or item.text[:80],
         )
         contact_id, lead_id = contact.id, lead.id

@@ -133,6 +133,20 @@ async def owners(
     return {contact_id: status for contact_id, status in rows}
 
 
+async def known(
+    session: AsyncSession, identities: list[NormalisedIdentity]
+) -> set[tuple[IdentityKind, str]]:
+    """Which of these identities some contact holds already: one indexed lookup for all."""
+    if not identities:
+        return set()
+    keys = [(i.kind.value, i.value) for i in identities]
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(Identity.kind, Identity.value).where(tuple_(Identity.kind, Identity.value).in_(keys))
+    )
+    return {(IdentityKind(kind), value) for kind, value in rows}
+
+
 def unparsed_phones(claims: Iterable[IdentityClaim], region: str = "RU") -> list[str]:
     """Phones that could not be understood: kept as text on the contact, never matched."""
     return [

@@ -31,13 +31,13 @@ from connectors.base import (
     inbound_to_json,
 )
 from connectors.text import is_storable, storable
-from hub.actions import files, inbound
+from hub.actions import files, inbound, inbound_batch
 from hub.actions.uow import UnitOfWork, unit_of_work
 from hub.core import Hub
 from hub.models import Channel
 from hub.outages import log_failure
 
-from . import calls, handlers, outgoing
+from . import calls, first_requests, handlers, outgoing
 from .group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -136,11 +136,41 @@ class Ingestor:
         return outcomes
 
     async def _store_and_apply_together(self, batch: Sequence[Submission]) -> list[Receipt]:
-        receipts: list[Receipt] = []
+        """The whole batch stored first (one statement), then its first requests processed
+        together (routing/first_requests.py), then every other event in order, each as
+        alone; repeats last, when the event they repeat has been processed."""
         async with unit_of_work(self.hub) as uow:
-            for submission in batch:
-                receipts.append(await self._store_and_apply_in(uow, submission, self._dispatch))
+            claimed = await inbound_batch.record_claimed_many(
+                uow, [inbound_batch.Arrival(s.source, s.key, s.payload) for s in batch]
+            )
+            arrived = [await self._arrived(uow, event) for event in claimed if event is not None]
+            into: dict[int, int | None] = dict(await first_requests.open_and_route(uow, arrived))
+            for each in arrived:
+                if each.event.id not in into:
+                    into[each.event.id] = await self._dispatch_item(
+                        uow, each.event, each.item, each.channel
+                    )
+            receipts: list[Receipt] = []
+            for submission, event in zip(batch, claimed, strict=True):
+                if event is None:
+                    # Stored before, or earlier in the same batch (a source repeating itself).
+                    event_id, conversation_id = await inbound.recorded(
+                        uow, submission.source, submission.key
+                    )
+                    receipts.append(
+                        Receipt(event_id, duplicate=True, conversation_id=conversation_id)
+                    )
+                else:
+                    receipts.append(
+                        Receipt(event.id, duplicate=False, conversation_id=into[event.id])
+                    )
         return receipts
+
+    async def _arrived(
+        self, uow: UnitOfWork, event: inbound.ClaimedEvent
+    ) -> first_requests.Arrived:
+        item = inbound_from_json(event.payload)
+        return first_requests.Arrived(event, item, await self._channel(uow, item))
 
     async def _submit_alone(self, submission: Submission) -> Receipt:
         source, key, payload = submission.source, submission.key, submission.payload
@@ -243,7 +273,11 @@ class Ingestor:
 
     async def _dispatch(self, uow: UnitOfWork, event: inbound.ClaimedEvent) -> int | None:
         item = inbound_from_json(event.payload)
-        channel = await self._channel(uow, item)
+        return await self._dispatch_item(uow, event, item, await self._channel(uow, item))
+
+    async def _dispatch_item(
+        self, uow: UnitOfWork, event: inbound.ClaimedEvent, item: Inbound, channel: Channel | None
+    ) -> int | None:
         if channel is None:
             await inbound.mark_ignored(uow, event.id, "channel not configured")
             return None

@@ -132,12 +132,12 @@ class Staff:
         self.operators[operator.id] = replace(operator, last_assigned_at=turn)
 
 
-def _decide(
+def decide(
     staff: Staff,
     conversation: Waiting,
     team: Team | None,
     excluded: set[int],
-    context: Reason,
+    context: Reason | None,
 ) -> tuple[Operator, Reason] | None:
     """`assignment.decide` for one queued conversation; None: it waits."""
     team_id = team.id if team is not None else None
@@ -155,6 +155,15 @@ def _decide(
         return None
     picked, reason = choice
     return staff.operators[picked.user.id], after(context, reason)
+
+
+def why_waiting(staff: Staff, conversation: Waiting, team: Team | None) -> Reason:
+    """Why `decide` found nobody, as `assignment.decide` words it: the team's queue is
+    manual, nobody may take it is online, or all who may are busy."""
+    if team is not None and team.strategy is Strategy.manual:
+        return because("manual_queue")
+    pool = staff.candidates(conversation, team.id if team is not None else None, set())
+    return because("all_busy", online=len(pool)) if pool else because("nobody_online")
 
 
 def plan(
@@ -182,7 +191,7 @@ def plan(
             why = because("after_hours_team", team=team.name)
             result.moves.append(TeamMove(conversation.id, team.after_hours_team_id, why))
             team = teams[team.after_hours_team_id]
-        decided = _decide(staff, conversation, team, timed_out.get(conversation.id, set()), context)
+        decided = decide(staff, conversation, team, timed_out.get(conversation.id, set()), context)
         if decided is None:
             stuck.add(conversation.group)
             continue

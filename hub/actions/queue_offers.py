@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
 
-from hub.events import ALL_ROLES, Audience, ConversationChanged
+from hub.events import ALL_ROLES, Audience, ConversationChanged, conversation_audience
 from hub.models import AssignmentOffer, Conversation, ConversationHolding, RoutingDecision, User
 from hub.models.base import UtcDateTime
 from hub.queries.activities import among
@@ -95,8 +95,26 @@ _MOVE_ONE = (
 )
 
 
-async def settle(uow: UnitOfWork, moves: Sequence[TeamMove], offers: Sequence[QueueOffer]) -> None:
-    """Write the batch's after-hours moves, then its offers, in queue order."""
+@dataclass(frozen=True)
+class QueueWait:
+    """A new conversation of `team_id` (as it is after any move) nobody can take now: it
+    waits in the queue, for `reason`."""
+
+    conversation_id: int
+    team_id: int | None
+    reason: Reason
+
+
+async def settle(
+    uow: UnitOfWork,
+    moves: Sequence[TeamMove],
+    offers: Sequence[QueueOffer],
+    *,
+    fresh: bool = False,
+) -> None:
+    """Write the batch's after-hours moves, then its offers, in queue order. `fresh`: the
+    conversations were opened in this transaction, so none has an offer or a holding to end
+    (`work_history.never_offered`) and none is looked for."""
     now = uow.now()
     connection = await uow.session.connection()
     if moves:
@@ -115,9 +133,37 @@ async def settle(uow: UnitOfWork, moves: Sequence[TeamMove], offers: Sequence[Qu
         await connection.execute(insert(_DECISIONS), decisions)
     if not offers:
         return
-    await _offer(uow, offers, now)
-    await _hold(uow, offers, now)
+    await _offer(uow, offers, now, fresh)
+    await _hold(uow, offers, now, fresh)
     await _announce(uow, offers)
+
+
+async def queue_fresh(uow: UnitOfWork, waits: Sequence[QueueWait]) -> None:
+    """`routing.enqueue` for conversations opened in this transaction that nobody can take
+    now: queued from now, the decision with its reason, the queue shown them."""
+    if not waits:
+        return
+    now = uow.now()
+    connection = await uow.session.connection()
+    await connection.execute(
+        update(_CONVERSATIONS)
+        .where(among(_CONVERSATIONS.c.id, [w.conversation_id for w in waits], uow.hub.db.dialect))
+        .values(queued_at=now)
+    )
+    await connection.execute(
+        insert(_DECISIONS),
+        [_decision(w.conversation_id, "queued", w.reason, w.team_id, None, now) for w in waits],
+    )
+    summaries = await _summaries(uow, [w.conversation_id for w in waits])
+    for w in waits:
+        uow.emit(
+            ConversationChanged(
+                audience=conversation_audience(None),
+                conversation=summaries[w.conversation_id],
+                change="queued",
+                reason=w.reason.text(),
+            )
+        )
 
 
 def _decision(
@@ -142,21 +188,22 @@ def _decision(
     }
 
 
-async def _offer(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime) -> None:
+async def _offer(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime, fresh: bool) -> None:
     dialect = uow.hub.db.dialect
     ids = [o.conversation_id for o in offers]
     connection = await uow.session.connection()
-    # Any offer still pending on them ends, as `release_open_offers` ends it.
-    await connection.execute(
-        update(_OFFERS)
-        .where(
-            among(_OFFERS.c.conversation_id, ids, dialect),
-            _OFFERS.c.accepted_at.is_(None),
-            _OFFERS.c.timed_out_at.is_(None),
-            _OFFERS.c.released_at.is_(None),
+    if not fresh:
+        # Any offer still pending on them ends, as `release_open_offers` ends it.
+        await connection.execute(
+            update(_OFFERS)
+            .where(
+                among(_OFFERS.c.conversation_id, ids, dialect),
+                _OFFERS.c.accepted_at.is_(None),
+                _OFFERS.c.timed_out_at.is_(None),
+                _OFFERS.c.released_at.is_(None),
+            )
+            .values(released_at=now)
         )
-        .values(released_at=now)
-    )
     await connection.execute(
         insert(_OFFERS),
         [
@@ -192,22 +239,24 @@ async def _offer(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime) -
     )
 
 
-async def _hold(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime) -> None:
+async def _hold(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime, fresh: bool) -> None:
     """`work_history.follow_holder` for every offered conversation: its open holding is
     the new assignee's; any other open one ends now."""
     dialect = uow.hub.db.dialect
     holder = {o.conversation_id: o for o in offers}
     connection = await uow.session.connection()
-    current = (
-        await connection.execute(
-            select(_HOLDINGS.c.id, _HOLDINGS.c.conversation_id, _HOLDINGS.c.user_id)
-            .where(
-                among(_HOLDINGS.c.conversation_id, list(holder), dialect),
-                _HOLDINGS.c.ended_at.is_(None),
+    current: Sequence[Any] = ()
+    if not fresh:
+        current = (
+            await connection.execute(
+                select(_HOLDINGS.c.id, _HOLDINGS.c.conversation_id, _HOLDINGS.c.user_id)
+                .where(
+                    among(_HOLDINGS.c.conversation_id, list(holder), dialect),
+                    _HOLDINGS.c.ended_at.is_(None),
+                )
+                .order_by(_HOLDINGS.c.id)
             )
-            .order_by(_HOLDINGS.c.id)
-        )
-    ).all()
+        ).all()
     kept: set[int] = set()
     ended: list[int] = []
     for holding_id, conversation_id, user_id in current:
@@ -236,12 +285,7 @@ async def _hold(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime) ->
 async def _announce(uow: UnitOfWork, offers: Sequence[QueueOffer]) -> None:
     """Each conversation leaves the shared queue every operator was shown and lands in its
     assignee's list: `conversations.assign`'s event, the summaries read in one go."""
-    summaries = {
-        int(cast(int, summary["id"])): summary
-        for _, summary in await conversation_summaries(
-            uow.session, [o.conversation_id for o in offers], uow.hub.db.dialect
-        )
-    }
+    summaries = await _summaries(uow, [o.conversation_id for o in offers])
     for o in offers:
         uow.emit(
             ConversationChanged(
@@ -251,3 +295,11 @@ async def _announce(uow: UnitOfWork, offers: Sequence[QueueOffer]) -> None:
                 reason=o.reason.text(),
             )
         )
+
+
+async def _summaries(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, object]]:
+    """The conversations as events carry them, read in one go."""
+    return {
+        int(cast(int, summary["id"])): summary
+        for _, summary in await conversation_summaries(uow.session, ids, uow.hub.db.dialect)
+    }

@@ -1,0 +1,197 @@
+"""Writing a batch of first requests at once: senders nobody knows yet, each becoming a lead
+contact with its identities, a lead, a new conversation and the message that opened it.
+
+For one such request `contacts.create_lead`, `contacts.note_unparsed_phones`,
+`conversations.open_conversation` and `messages.receive` write these rows one by one, through
+the ORM; here each kind of row is one statement for the whole batch (a group commit's,
+routing/first_requests.py), built once and run on the connection. The rows and the
+`message.created` events end as those one-by-one calls would leave them; routing follows
+(routing/first_requests.py), as it follows `messages.receive` there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import Insert, Table, insert
+
+from hub.events import MessageCreated, conversation_audience
+from hub.models import (
+    Channel,
+    Contact,
+    ContactStatus,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Identity,
+    Lead,
+    Message,
+)
+from hub.models.crm import search_key
+from hub.serialize import message_json
+from hub.text import one_line
+
+from .contacts import NormalisedIdentity
+from .uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class FirstRequest:
+    """What a new sender's first message brings: who he says he is and what he wrote."""
+
+    event_id: int
+    channel: Channel
+    sender_name: str
+    identities: Sequence[NormalisedIdentity]
+    # Numbers nobody could parse: kept as text on the contact (`note_unparsed_phones`).
+    unparsed_phones: Sequence[str]
+    lead_source_detail: dict[str, Any]
+    lead_title: str
+    subject: str
+    text: str
+    meta: dict[str, Any]
+    message_ref: str | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A first request written: its new conversation (still unassigned) and message."""
+
+    request: FirstRequest
+    contact_id: int
+    conversation_id: int
+    message_id: int
+
+
+def _table(model: type[object]) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+_CONTACTS, _IDENTITIES, _LEADS = _table(Contact), _table(Identity), _table(Lead)
+_CONVERSATIONS, _MESSAGES = _table(Conversation), _table(Message)
+_ADD_IDENTITIES = insert(_IDENTITIES)
+
+
+@cache
+def _adding(table: Table, dialect: str) -> Insert:
+    """A multi-row INSERT returning the new ids. PostgreSQL: in the order the rows were
+    given (SQLAlchemy's insertmanyvalues orders them by a sentinel, in one statement). SQLite
+    would run that one row at a time; there the plain statement is one, and its ids, taken in
+    sorted order, are the rows' order: SQLite inserts a VALUES list row after row, each
+    taking the next rowid, and one writer at a time holds the database."""
+    if dialect == "postgresql":
+        return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return insert(table).returning(table.c.id)
+
+
+async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest]) -> list[Opened]:
+    """Write every request's contact, identities, lead, conversation and message, and queue
+    each message's `message.created`, in the requests' order."""
+    if not requests:
+        return []
+    now = uow.now()
+    connection = await uow.session.connection()
+
+    dialect = uow.hub.db.dialect
+
+    async def ids(table: Table, rows: list[dict[str, Any]]) -> list[int]:
+        found = list((await connection.execute(_adding(table, dialect), rows)).scalars())
+        return found if dialect == "postgresql" else sorted(found)
+
+    contacts = []
+    for r in requests:
+        # A sender's name is one line whatever the channel sent (hub/text.py).
+        name = one_line(r.sender_name)[:300]
+        unparsed = {"unparsed_phones": list(r.unparsed_phones)} if r.unparsed_phones else {}
+        contacts.append(
+            {
+                "name": name,
+                "name_key": search_key(name),
+                "status": ContactStatus.lead,
+                "custom_fields": unparsed,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    contact_ids = await ids(_CONTACTS, contacts)
+    identities = [
+        {
+            "contact_id": contact_id,
+            "kind": i.kind,
+            "value": i.value,
+            "raw": i.raw[:320],
+            "created_at": now,
+        }
+        for r, contact_id in zip(requests, contact_ids, strict=True)
+        for i in r.identities
+    ]
+    if identities:
+        await connection.execute(_ADD_IDENTITIES, identities)
+    lead_ids = await ids(
+        _LEADS,
+        [
+            {
+                "contact_id": contact_id,
+                "title": r.lead_title[:300],
+                "source": r.channel.kind,
+                "source_detail": r.lead_source_detail,
+                "created_at": now,
+            }
+            for r, contact_id in zip(requests, contact_ids, strict=True)
+        ],
+    )
+    conversation_ids = await ids(
+        _CONVERSATIONS,
+        [
+            {
+                "contact_id": contact_id,
+                "channel_id": r.channel.id,
+                "team_id": r.channel.team_id,
+                "required_skill": r.channel.required_skill,
+                "weight": r.weight,
+                "lead_id": lead_id,
+                "subject": r.subject[:500],
+                "status": ConversationStatus.open,
+                "created_at": now,
+                # Its first message is the client's: he waits for an answer from now.
+                "last_message_at": now,
+                "waiting_since": now,
+            }
+            for r, contact_id, lead_id in zip(requests, contact_ids, lead_ids, strict=True)
+        ],
+    )
+    messages = [
+        {
+            "conversation_id": conversation_id,
+            "direction": Direction.inbound,
+            "text": r.text,
+            "meta": r.meta,
+            "external_id": r.message_ref,
+            "created_at": now,
+        }
+        for r, conversation_id in zip(requests, conversation_ids, strict=True)
+    ]
+    message_ids = await ids(_MESSAGES, messages)
+    # Nobody holds a new conversation yet: its first message goes to every operator's queue.
+    audience = conversation_audience(None)
+    for row, conversation_id, message_id in zip(
+        messages, conversation_ids, message_ids, strict=True
+    ):
+        message = Message(id=message_id, **row)
+        uow.emit(
+            MessageCreated(
+                audience=audience,
+                conversation_id=conversation_id,
+                message=message_json(message, None),
+            )
+        )
+    return [
+        Opened(r, contact_id, conversation_id, message_id)
+        for r, contact_id, conversation_id, message_id in zip(
+            requests, contact_ids, conversation_ids, message_ids, strict=True
+        )
+    ]

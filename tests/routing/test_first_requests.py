@@ -1,0 +1,296 @@
+"""A group commit's first requests (senders nobody knows) written and routed together, on both
+databases (routing/first_requests.py): the rows, the routing and the events they end with are
+those of the same requests processed one by one, each kind of row written once per batch.
+
+As in test_ingest_batches.py, of submissions made at once the first finds the writer free and
+is written alone; the others queue behind it and make one batch."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from connectors.base import IdentityClaim, InboundMessage, Receipt, Sender
+from hub.core import Hub
+from hub.models import (
+    AssignmentOffer,
+    Contact,
+    Conversation,
+    ConversationHolding,
+    EventLog,
+    Identity,
+    InboundEvent,
+    InboundStatus,
+    Lead,
+    Message,
+    User,
+)
+from routing.ingest import Ingestor
+from tests.routing.scenario import World
+
+
+@pytest.fixture
+async def world(hub: Hub) -> World:
+    return await World.create(hub)
+
+
+def first_message(
+    number: int,
+    phone: str,
+    channel: tuple[str, str] = ("telegram", "chat"),
+    meta: dict[str, Any] | None = None,
+) -> InboundMessage:
+    return InboundMessage(
+        channel_kind=channel[0],
+        channel_name=channel[1],
+        external_id=f"first-{number}",
+        sender=Sender(name=f"Клиент {number}", identities=(IdentityClaim("phone", phone),)),
+        text=f"Здравствуйте, вопрос {number}",
+        meta=meta or {},
+    )
+
+
+async def together(hub: Hub, *items: InboundMessage) -> list[Receipt]:
+    ingestor = Ingestor(hub)
+    return list(await asyncio.gather(*(ingestor.submit(item) for item in items)))
+
+
+@contextmanager
+def statements(hub: Hub) -> Iterator[list[str]]:
+    """The statements sent meanwhile, each as its first three words."""
+    sent: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
+        sent.append(" ".join(statement.split()[:3]))
+
+    engine: Engine = hub.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+async def rows(hub: Hub, *columns: Any, order: Any) -> list[tuple[Any, ...]]:
+    async with hub.db.sessions() as session:
+        return [tuple(r) for r in (await session.execute(select(*columns).order_by(order))).all()]
+
+
+async def test_a_batch_of_first_requests_is_written_and_routed_together(world: World) -> None:
+    hub = world.hub
+    await world.operator("a", capacity=2)
+    await world.operator("b", capacity=1)
+    await world.channel("telegram", "chat")
+    phones = [f"+7916000000{n}" for n in range(5)]
+    with statements(hub) as sent:
+        receipts = await together(hub, *(first_message(n, p) for n, p in enumerate(phones)))
+    conversations = [r.conversation_id for r in receipts]
+    assert None not in conversations and len(set(conversations)) == 5
+    # Least busy: the first (alone) to a by id; in the batch b (empty), then a, and the last
+    # two find both at capacity. Each decided with the loads its predecessors left.
+    assert [await world.holder(c) for c in conversations if c] == ["a", "b", "a", None, None]
+    assert await world.decisions(conversations[1] or 0) == ["assigned: least-busy among 2 (load 0)"]
+    assert await world.decisions(conversations[2] or 0) == ["assigned: least-busy among 1 (load 1)"]
+    assert await world.decisions(conversations[4] or 0) == [
+        "queued: nobody free (2 online, all at capacity)"
+    ]
+    # Each kind of row once for the alone one and once for the batch of four.
+    for written in (
+        "INSERT INTO inbound_events",
+        "INSERT INTO contacts",
+        "INSERT INTO leads",
+        "INSERT INTO conversations",
+        "INSERT INTO messages",
+        "INSERT INTO assignment_offers",
+        "INSERT INTO conversation_holdings",
+    ):
+        assert sent.count(written) == 2, written
+    # The batch's decisions: its offers' and its waits'.
+    assert sent.count("INSERT INTO routing_decisions") == 3
+    assert sent.count("SELECT identities.kind, identities.value") == 1  # the batch's lookup
+
+    contacts = await rows(hub, Contact.name, Contact.name_key, Contact.status, order=Contact.id)
+    assert [(n, k, s.value) for n, k, s in contacts] == [
+        (f"Клиент {n}", f"клиент {n}", "lead") for n in range(5)
+    ]
+    assert await rows(hub, Identity.value, Identity.raw, order=Identity.id) == [
+        (p, p) for p in phones
+    ]
+    leads = await rows(hub, Lead.title, Lead.source, Lead.source_detail, order=Lead.id)
+    assert leads == [(f"Здравствуйте, вопрос {n}", "telegram", {}) for n in range(5)]
+    opened = await rows(
+        hub,
+        Conversation.subject,
+        Conversation.weight,
+        Conversation.queued_at,
+        Conversation.waiting_since,
+        Conversation.last_message_at,
+        Conversation.first_assigned_at,
+        order=Conversation.id,
+    )
+    now = world.clock.now
+    assigned = [now, now, now, None, None]
+    queued = [None, None, None, now, now]
+    assert opened == [
+        (f"Здравствуйте, вопрос {n}", 1.0, queued[n], now, now, assigned[n]) for n in range(5)
+    ]
+    messages = await rows(
+        hub, Message.conversation_id, Message.text, Message.meta, order=Message.id
+    )
+    assert messages == [
+        (c, f"Здравствуйте, вопрос {n}", {"request_number": r.event_id})
+        for n, (c, r) in enumerate(zip(conversations, receipts, strict=True))
+    ]
+    users = {u.id: login for login, u in world.users.items()}
+    offers = await rows(
+        hub, AssignmentOffer.conversation_id, AssignmentOffer.user_id, order=AssignmentOffer.id
+    )
+    assert [(c, users[u]) for c, u in offers] == [
+        (conversations[0], "a"), (conversations[1], "b"), (conversations[2], "a")
+    ]  # fmt: skip
+    holdings = await rows(
+        hub, ConversationHolding.conversation_id, ConversationHolding.user_id, order=ConversationHolding.id
+    )  # fmt: skip
+    assert [(c, users[u]) for c, u in holdings] == [(c, users[u]) for c, u in offers]
+    turns = dict(await rows(hub, User.id, User.last_assigned_at, order=User.id))
+    # a took the batch's second offer, one microsecond after b took its first.
+    assert turns[world.users["b"].id] == now
+    assert (turns[world.users["a"].id] - now).total_seconds() == pytest.approx(1e-6)
+    events = await rows(hub, EventLog.kind, EventLog.payload, order=EventLog.id)
+    batch = [(kind, p.get("change"), p["conversation_id"] if "message" in p else p["conversation"]["id"])
+             for kind, p in events[-8:]]  # fmt: skip
+    # The batch's messages shown to the queue, then each routed: as one by one, in order.
+    assert batch == [
+        *[("message.created", None, c) for c in conversations[1:]],
+        ("conversation.changed", "assigned", conversations[1]),
+        ("conversation.changed", "assigned", conversations[2]),
+        ("conversation.changed", "queued", conversations[3]),
+        ("conversation.changed", "queued", conversations[4]),
+    ]
+    statuses = await rows(
+        hub, InboundEvent.status, InboundEvent.conversation_id, order=InboundEvent.id
+    )
+    assert statuses == [(InboundStatus.processed, c) for c in conversations]
+
+
+async def test_a_sender_claimed_twice_in_a_batch_is_one_client_in_order(world: World) -> None:
+    """Two messages of one new sender in a batch are processed one by one, after the batch's
+    other first requests: one contact, one conversation, his messages in the order sent."""
+    hub = world.hub
+    await world.operator("a")
+    await world.channel("telegram", "chat")
+    receipts = await together(
+        hub,
+        first_message(0, "+79160000100"),
+        first_message(1, "+79160000101"),
+        first_message(2, "+79160000102"),
+        first_message(3, "+79160000101"),
+        first_message(4, "+79160000103"),
+    )
+    conversations = [r.conversation_id for r in receipts]
+    assert conversations[3] == conversations[1]
+    assert len(set(conversations)) == 4
+    names = await rows(hub, Contact.name, order=Contact.id)
+    # The alone one, the batch's two first requests, then the sender claimed twice.
+    assert names == [("Клиент 0",), ("Клиент 2",), ("Клиент 4",), ("Клиент 1",)]
+    async with hub.db.sessions() as session:
+        texts = (
+            await session.execute(
+                select(Message.text)
+                .where(Message.conversation_id == conversations[1])
+                .order_by(Message.id)
+            )
+        ).scalars()
+        assert list(texts) == ["Здравствуйте, вопрос 1", "Здравствуйте, вопрос 3"]
+
+
+async def test_a_known_sender_in_the_batch_joins_his_open_conversation(world: World) -> None:
+    hub = world.hub
+    await world.operator("a")
+    await world.channel("telegram", "chat")
+    known = await world.inbound("+79160000200")
+    receipts = await together(
+        hub,
+        first_message(0, "+79160000201"),
+        first_message(1, "+79160000200"),
+        first_message(2, "+79160000202"),
+        first_message(3, "+79160000203"),
+    )
+    assert receipts[1].conversation_id == known
+    async with hub.db.sessions() as session:
+        contacts = (await session.execute(select(Contact.id))).all()
+    assert len(contacts) == 4  # the known one and three new
+
+
+async def test_batched_first_requests_keep_business_hours(world: World) -> None:
+    # Monday 15 June 2026 09:00 UTC is 12:00 in Moscow; the teams work 13:00-18:00.
+    hours = {"tz": "Europe/Moscow", "days": {"mon": [["13:00", "18:00"]]}}
+    night = await world.team("night")
+    await world.team("sales", business_hours=hours, after_hours_team_id=night)
+    await world.team("calm", business_hours=hours)
+    await world.operator("day", teams=("sales",))
+    await world.operator("owl", teams=("night",))
+    await world.channel("telegram", "chat", team="sales")
+    await world.channel("vk", "group", team="calm")
+    receipts = await together(
+        world.hub,
+        first_message(0, "+79160000300"),
+        first_message(1, "+79160000301"),
+        first_message(2, "+79160000302", channel=("vk", "group")),
+        first_message(3, "+79160000303"),
+    )
+    conversations = [r.conversation_id or 0 for r in receipts]
+    assert [await world.holder(c) for c in conversations] == ["owl", "owl", None, "owl"]
+    assert await world.decisions(conversations[1]) == [
+        "after_hours: outside sales hours: to the after-hours team",
+        "assigned: least-busy among 1 (load 1)",
+    ]
+    assert await world.decisions(conversations[2]) == ["queued: outside calm business hours"]
+    teams = dict(
+        await rows(world.hub, Conversation.id, Conversation.team_id, order=Conversation.id)
+    )
+    assert [teams[c] for c in conversations] == [
+        world.teams["night"], world.teams["night"], world.teams["calm"], world.teams["night"]
+    ]  # fmt: skip
+
+
+async def test_a_web_forms_source_and_an_unreadable_phone_are_kept(world: World) -> None:
+    hub = world.hub
+    await world.channel("webform", "site")
+    page = {"form_id": "calc", "utm_source": "yandex", "page_url": "https://okna.example/"}
+    unreadable = InboundMessage(
+        channel_kind="webform",
+        channel_name="site",
+        external_id="first-9",
+        sender=Sender(
+            name="Ольга\nПетрова",
+            identities=(IdentityClaim("phone", "12"), IdentityClaim("email", "olga@example.ru")),
+        ),
+        text="Перезвоните",
+        subject="Замер",
+        meta=page,
+    )
+    receipts = await together(
+        hub,
+        first_message(0, "+79160000400", ("webform", "site"), page),
+        first_message(1, "+79160000401", ("webform", "site"), page),
+        unreadable,
+    )
+    assert [await world.holder(r.conversation_id or 0) for r in receipts] == [None] * 3
+    assert await world.decisions(receipts[2].conversation_id or 0) == ["queued: no operator online"]
+    contacts = await rows(hub, Contact.name, Contact.custom_fields, order=Contact.id)
+    assert contacts[2] == ("Ольга Петрова", {"unparsed_phones": ["12"]})
+    leads = await rows(hub, Lead.title, Lead.source, Lead.source_detail, order=Lead.id)
+    assert leads[2] == (
+        "Замер",
+        "webform",
+        {"form_id": "calc", "utm_source": "yandex", "page_url": "https://okna.example/"},
+    )
+    subjects = await rows(hub, Conversation.subject, order=Conversation.id)
+    assert subjects[2] == ("Замер",)
