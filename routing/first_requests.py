@@ -79,9 +79,9 @@ async def _first_requests(uow: UnitOfWork, batch: Sequence[Arrived]) -> list[Fir
         for arrived, ids in zip(batch, claims, strict=True)
         if _may_be_first(arrived) and all(claimed[(i.kind, i.value)] == 1 for i in ids)
     ]
-    if len(maybe) < 2:
-        # One is processed as fast alone, and a known sender's chat message into his open
-        # conversation (`conversations.touch_open`) needs no lookup before it.
+    if len(maybe) == 1 and not opens_anew(maybe[0][0]):
+        # A known sender's chat message into his open conversation needs no lookup before
+        # it (`conversations.touch_open`): one alone is processed as alone.
         return []
     known = await identity.known(uow.session, [i for _, ids in maybe for i in ids])
     return [
@@ -89,6 +89,16 @@ async def _first_requests(uow: UnitOfWork, batch: Sequence[Arrived]) -> list[Fir
         for arrived, ids in maybe
         if not any((i.kind, i.value) in known for i in ids)
     ]
+
+
+def opens_anew(arrived: Arrived) -> bool:
+    """A message on a channel where each one opens a request of its own (a web form): its
+    sender is looked up whatever happens, so a first request costs no extra statement."""
+    return (
+        arrived.channel is not None
+        and arrived.channel.kind == "webform"
+        and isinstance(arrived.item, InboundMessage)
+    )
 
 
 def _may_be_first(arrived: Arrived) -> bool:

@@ -272,8 +272,14 @@ class Ingestor:
         return await self._dispatch(uow, event)
 
     async def _dispatch(self, uow: UnitOfWork, event: inbound.ClaimedEvent) -> int | None:
-        item = inbound_from_json(event.payload)
-        return await self._dispatch_item(uow, event, item, await self._channel(uow, item))
+        arrived = await self._arrived(uow, event)
+        if first_requests.opens_anew(arrived):
+            # A web form's first request costs a lookup either way: written set-based even
+            # alone, it takes a dozen ORM statements less.
+            into = await first_requests.open_and_route(uow, [arrived])
+            if event.id in into:
+                return into[event.id]
+        return await self._dispatch_item(uow, event, arrived.item, arrived.channel)
 
     async def _dispatch_item(
         self, uow: UnitOfWork, event: inbound.ClaimedEvent, item: Inbound, channel: Channel | None

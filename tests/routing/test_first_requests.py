@@ -154,17 +154,18 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
     assert [(c, users[u]) for c, u in offers] == [
         (conversations[0], "a"), (conversations[1], "b"), (conversations[2], "a")
     ]  # fmt: skip
-    holdings = await rows(
-        hub, ConversationHolding.conversation_id, ConversationHolding.user_id, order=ConversationHolding.id
-    )  # fmt: skip
+    held = ConversationHolding
+    holdings = await rows(hub, held.conversation_id, held.user_id, order=held.id)
     assert [(c, users[u]) for c, u in holdings] == [(c, users[u]) for c, u in offers]
     turns = dict(await rows(hub, User.id, User.last_assigned_at, order=User.id))
     # a took the batch's second offer, one microsecond after b took its first.
     assert turns[world.users["b"].id] == now
     assert (turns[world.users["a"].id] - now).total_seconds() == pytest.approx(1e-6)
     events = await rows(hub, EventLog.kind, EventLog.payload, order=EventLog.id)
-    batch = [(kind, p.get("change"), p["conversation_id"] if "message" in p else p["conversation"]["id"])
-             for kind, p in events[-8:]]  # fmt: skip
+    batch = [
+        (kind, p.get("change"), p["conversation_id"] if "message" in p else p["conversation"]["id"])
+        for kind, p in events[-8:]
+    ]
     # The batch's messages shown to the queue, then each routed: as one by one, in order.
     assert batch == [
         *[("message.created", None, c) for c in conversations[1:]],

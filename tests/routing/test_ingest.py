@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +14,7 @@ from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.actions import inbound, unit_of_work
 from hub.core import Hub
 from hub.models import Contact, Conversation, Identity, InboundEvent, InboundStatus, Lead, Message
-from routing import handlers
+from routing import first_requests, handlers
 from routing.ingest import Ingestor
 from tests.conftest import Clock, add_channel, add_user
 
@@ -35,6 +37,26 @@ def form_message(
         meta={"utm_source": "yandex", "page_url": "https://okna.example/"},
         message_ref=token,
     )
+
+
+def fail_writing_messages(monkeypatch: pytest.MonkeyPatch, check: Callable[[], None]) -> None:
+    """Before the client's message is written, `check` may raise: processing fails there,
+    whether the message is written alone (`messages.receive`) or with a batch's first
+    requests (`first_requests.open_first_requests`, which a web form's first request takes
+    even alone)."""
+    receive = handlers.messages.receive
+    opens = first_requests.first_requests.open_first_requests
+
+    async def checked_receive(*args: Any, **kwargs: Any) -> Any:
+        check()
+        return await receive(*args, **kwargs)
+
+    async def checked_opens(*args: Any, **kwargs: Any) -> Any:
+        check()
+        return await opens(*args, **kwargs)
+
+    monkeypatch.setattr(handlers.messages, "receive", checked_receive)
+    monkeypatch.setattr(first_requests.first_requests, "open_first_requests", checked_opens)
 
 
 async def count(hub: Hub, model: type) -> int:
@@ -128,15 +150,13 @@ async def test_failure_mid_processing_is_recorded_then_retried(
     await add_channel(hub, "webform", "demo")
     ingestor = Ingestor(hub)
     calls = {"n": 0}
-    real = handlers.messages.receive
 
-    async def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def flaky() -> None:
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("database hiccup")
-        return await real(*args, **kwargs)
 
-    monkeypatch.setattr(handlers.messages, "receive", flaky)
+    fail_writing_messages(monkeypatch, flaky)
     clock = Clock()
     hub.clock = clock
     receipt = await ingestor.submit(form_message("flaky"))
@@ -189,21 +209,20 @@ async def test_a_retry_failure_the_database_could_not_take_is_recorded_at_the_ne
     would sit for its minute. The next pass writes it, so the event is due after its backoff."""
     await add_channel(hub, "webform", "demo")
     ingestor = Ingestor(hub)
-    real_receive, real_mark = handlers.messages.receive, inbound.mark_failed
+    real_mark = inbound.mark_failed
     state = {"receive": 0, "database_away": True}
 
-    async def failing_twice(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def failing_twice() -> None:
         state["receive"] += 1
         if state["receive"] <= 2:
             raise RuntimeError("connection lost")
-        return await real_receive(*args, **kwargs)
 
     async def mark_when_back(*args, **kwargs):  # type: ignore[no-untyped-def]
         if state["database_away"]:
             raise ConnectionError("database away")
         return await real_mark(*args, **kwargs)
 
-    monkeypatch.setattr(handlers.messages, "receive", failing_twice)
+    fail_writing_messages(monkeypatch, failing_twice)
     monkeypatch.setattr(inbound, "mark_failed", mark_when_back)
     receipt = await ingestor.submit(form_message("away"))  # stored as a failed first attempt
     async with hub.db.sessions() as session:
