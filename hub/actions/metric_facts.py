@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, time
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Executable, Select, bindparam, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
@@ -38,6 +39,7 @@ from hub.queries.metric_sources import (
     Fact,
     call_facts,
     conversation_facts,
+    conversation_facts_of,
     reopened_since,
     went_through,
 )
@@ -127,20 +129,28 @@ _RETURNED = (
 )  # fmt: skip
 
 
+@cache
+def _forget_conversations() -> Executable:
+    """The conversations' facts taken away to be derived again: built once, as every inbound
+    message's commit runs it."""
+    return (
+        delete(MetricFact)
+        .where(
+            MetricFact.subject_id.in_(bindparam("ids", expanding=True)),
+            MetricFact.kind.in_(CONVERSATION_KINDS),
+        )
+        .returning(MetricFact.subject_id, *_RETURNED)
+    )
+
+
 async def _refresh_conversations(
     session: AsyncSession, ids: set[int], reopened_now: set[int]
 ) -> None:
     # Whether a conversation was ever reopened is kept in its facts: the event log holds
     # the rest of its history, but is no place to look it up per conversation.
-    gone = (
-        await session.execute(
-            delete(MetricFact)
-            .where(MetricFact.subject_id.in_(ids), MetricFact.kind.in_(CONVERSATION_KINDS))
-            .returning(MetricFact.subject_id, *_RETURNED)
-        )
-    ).all()
+    gone = (await session.execute(_forget_conversations(), {"ids": sorted(ids)})).all()
     reopened = reopened_now | {row[0] for row in gone if row[1] == "reopened"}
-    facts = await conversation_facts(session, [Conversation.id.in_(ids)], reopened)
+    facts = await conversation_facts_of(session, ids, reopened)
     await _insert(session, facts)
     sums = _old_facts(row[1:] for row in gone)
     sums.add_facts(facts)

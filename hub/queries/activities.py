@@ -23,6 +23,7 @@ from sqlalchemy import (
     Select,
     and_,
     any_,
+    bindparam,
     exists,
     false,
     literal,
@@ -353,6 +354,13 @@ def among(column: Any, ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         return column == any_(literal(list(ids), ARRAY(BigInteger)))  # type: ignore[no-any-return]
     return column.in_(ids)  # type: ignore[no-any-return]
+
+
+def among_bound(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
+    """`among` for a statement built once: the ids are bound at execution as `name`."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
 
 
 def dialect_of(session: AsyncSession) -> str:

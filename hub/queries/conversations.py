@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -28,7 +29,7 @@ from hub.models import (
 from hub.models.crm import search_key
 from hub.serialize import conversation_json
 
-from .activities import among
+from .activities import among_bound
 from .flags import open_flags
 from .shapes import ConversationOut
 from .tags import tags_of
@@ -198,19 +199,21 @@ async def conversation_contact_id(session: AsyncSession, conversation_id: int) -
     ).scalar_one_or_none()
 
 
+@cache
+def _summaries_of(dialect: str) -> Select[Conversation, Contact, Channel, User, Message]:
+    """The rows of `conversation_summaries`, built once: every routed message reads them."""
+    return (
+        _statement().where(among_bound(Conversation.id, "ids", dialect)).order_by(Conversation.id)
+    )
+
+
 async def conversation_summaries(
     session: AsyncSession, ids: Sequence[int], dialect: str
 ) -> list[tuple[int | None, dict[str, object]]]:
     """`conversation_summary` of many conversations at once (their assignee id with each):
     one query for the rows, one for their flags and one for their tags, whatever their
     number."""
-    rows = list(
-        (
-            await session.execute(
-                _statement().where(among(Conversation.id, ids, dialect)).order_by(Conversation.id)
-            )
-        ).all()
-    )
+    rows = list((await session.execute(_summaries_of(dialect), {"ids": list(ids)})).all())
     found = [row[0].id for row in rows]
     flags = await open_flags(session, "conversation", found)
     tags = await tags_of(session, found)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -42,6 +43,10 @@ CONVERSATION_KINDS = (*CONVERSATION_COUNTS, *DURATIONS)
 # (null: none yet): the thresholds a report is asked with apply to these values.
 CALL_KINDS = ("calls", "inexact", "wait", "answered", "talk", "missed", "abandoned", "lost")
 MISSED = (CallOutcome.missed, CallOutcome.busy, CallOutcome.failed)
+
+
+# Bind values of a statement built once; None: the statement is built from its `where`.
+Params = dict[str, Any] | None
 
 
 @dataclass(slots=True)
@@ -111,9 +116,14 @@ class Wait:
 
 
 async def _conversations(
-    session: AsyncSession, where: Sequence[ColumnElement[bool]]
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], params: Params = None
 ) -> list[SourceConversation]:
-    stmt = select(
+    stmt = _conversations_statement(where) if params is None else _by_ids()[0]
+    return [SourceConversation(*row) for row in (await session.execute(stmt, params)).all()]
+
+
+def _conversations_statement(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    return select(
         Conversation.id,
         Conversation.created_at,
         # Only a conversation closed now is resolved (a reopened one at its next close).
@@ -125,10 +135,21 @@ async def _conversations(
         Conversation.channel_id,
         Conversation.assignee_id,
     ).where(*where)
-    return [SourceConversation(*row) for row in (await session.execute(stmt)).all()]
 
 
-async def _waits(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> list[Wait]:
+async def _waits(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], params: Params = None
+) -> list[Wait]:
+    stmt = _waits_statement(where) if params is None else _by_ids()[1]
+    waits: list[Wait] = []
+    seen: set[int] = set()
+    for conversation_id, _, started, answered, by in (await session.execute(stmt, params)).all():
+        waits.append(Wait(conversation_id, started, answered, by, conversation_id not in seen))
+        seen.add(conversation_id)
+    return waits
+
+
+def _waits_statement(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
     """Every wait of the chosen conversations: a customer message right after a response (or
     the first customer message), with the first response stored after it. Messages with no
     person as author (auto-replies, robots, bots) are left out before the window, so they
@@ -162,7 +183,7 @@ async def _waits(session: AsyncSession, where: Sequence[ColumnElement[bool]]) ->
         .subquery()
     )
     reply = aliased(Message)
-    stmt = (
+    return (
         select(
             counted.c.conversation_id,
             counted.c.id,
@@ -177,12 +198,29 @@ async def _waits(session: AsyncSession, where: Sequence[ColumnElement[bool]]) ->
         )
         .order_by(counted.c.conversation_id, counted.c.id)
     )
-    waits: list[Wait] = []
-    seen: set[int] = set()
-    for conversation_id, _, started, answered, by in (await session.execute(stmt)).all():
-        waits.append(Wait(conversation_id, started, answered, by, conversation_id not in seen))
-        seen.add(conversation_id)
-    return waits
+
+
+# The conversations refreshed after a unit of work, chosen by id: the refresh's two reads
+# built once (SQLAlchemy then compiles each once), not on every inbound message's commit.
+_IDS = "conversation_ids"
+
+
+@cache
+def _by_ids() -> tuple[Select[Any], Select[Any]]:
+    where = [Conversation.id.in_(bindparam(_IDS, expanding=True))]
+    return _conversations_statement(where), _waits_statement(where)
+
+
+async def conversation_facts_of(
+    session: AsyncSession, ids: Iterable[int], reopened: set[int]
+) -> list[Fact]:
+    """`conversation_facts` of these conversations, through statements built once."""
+    params = {_IDS: sorted(ids)}
+    rows = await _conversations(session, (), params)
+    if not rows:
+        return []
+    waits = await _waits(session, (), params)
+    return await _with_working_time(session, _conversation_facts(rows, waits, reopened), None)
 
 
 async def reopened_since(session: AsyncSession, since: datetime) -> set[int]:
