@@ -88,6 +88,16 @@ def _adding(table: Table, dialect: str) -> Insert:
     return insert(table).returning(table.c.id)
 
 
+async def insert_returning_ids(
+    uow: UnitOfWork, table: Table, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert the rows in one statement; their new ids, in the rows' order."""
+    dialect = uow.hub.db.dialect
+    connection = await uow.session.connection()
+    found = list((await connection.execute(_adding(table, dialect), list(rows))).scalars())
+    return found if dialect == "postgresql" else sorted(found)
+
+
 async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest]) -> list[Opened]:
     """Write every request's contact, identities, lead, conversation and message, and queue
     each message's `message.created`, in the requests' order."""
@@ -96,11 +106,8 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
     now = uow.now()
     connection = await uow.session.connection()
 
-    dialect = uow.hub.db.dialect
-
     async def ids(table: Table, rows: list[dict[str, Any]]) -> list[int]:
-        found = list((await connection.execute(_adding(table, dialect), rows)).scalars())
-        return found if dialect == "postgresql" else sorted(found)
+        return await insert_returning_ids(uow, table, rows)
 
     contacts = []
     for r in requests:
