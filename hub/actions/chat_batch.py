@@ -21,7 +21,7 @@ from hub.models import Conversation, ConversationStatus, Direction, Identity, Me
 from hub.models.base import UtcDateTime
 from hub.serialize import message_json
 
-from .first_requests import insert_returning_ids
+from .bulk_insert import insert_returning_ids
 from .uow import UnitOfWork
 
 # A sender on a channel: his only identity's kind and value, and the channel's id.

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Table, insert
 
 from hub.events import MessageCreated, conversation_audience
 from hub.models import (
@@ -34,6 +33,7 @@ from hub.models.crm import search_key
 from hub.serialize import message_json
 from hub.text import one_line
 
+from .bulk_insert import insert_returning_ids
 from .contacts import NormalisedIdentity
 from .uow import UnitOfWork
 
@@ -74,28 +74,6 @@ def _table(model: type[object]) -> Table:
 _CONTACTS, _IDENTITIES, _LEADS = _table(Contact), _table(Identity), _table(Lead)
 _CONVERSATIONS, _MESSAGES = _table(Conversation), _table(Message)
 _ADD_IDENTITIES = insert(_IDENTITIES)
-
-
-@cache
-def _adding(table: Table, dialect: str) -> Insert:
-    """A multi-row INSERT returning the new ids. PostgreSQL: in the order the rows were
-    given (SQLAlchemy's insertmanyvalues orders them by a sentinel, in one statement). SQLite
-    would run that one row at a time; there the plain statement is one, and its ids, taken in
-    sorted order, are the rows' order: SQLite inserts a VALUES list row after row, each
-    taking the next rowid, and one writer at a time holds the database."""
-    if dialect == "postgresql":
-        return insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return insert(table).returning(table.c.id)
-
-
-async def insert_returning_ids(
-    uow: UnitOfWork, table: Table, rows: Sequence[dict[str, Any]]
-) -> list[int]:
-    """Insert the rows in one statement; their new ids, in the rows' order."""
-    dialect = uow.hub.db.dialect
-    connection = await uow.session.connection()
-    found = list((await connection.execute(_adding(table, dialect), list(rows))).scalars())
-    return found if dialect == "postgresql" else sorted(found)
 
 
 async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest]) -> list[Opened]:
