@@ -58,7 +58,7 @@ async def apply_message(
 ) -> int:
     region = uow.hub.settings.default_region
     ids = identity.normalise_claims(item.sender.identities, region)
-    if _may_join_open(channel, item, ids):
+    if may_join_open(channel, item, ids):
         touched = await conversations.touch_open(uow, ids[0], channel.id, uow.now())
         if touched is not None:
             return await _into_open(uow, event_id, touched, item, region)
@@ -135,7 +135,7 @@ async def apply_message(
     return conversation.id
 
 
-def _may_join_open(channel: Channel, item: InboundMessage, ids: list[NormalisedIdentity]) -> bool:
+def may_join_open(channel: Channel, item: InboundMessage, ids: list[NormalisedIdentity]) -> bool:
     """A chat message the steady state answers in one statement (`conversations.touch_open`): a
     sender with one identity (its owner is the contact, nobody to link) and no thread the
     source points at, on a channel where he continues his open conversation (a web form

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from functools import cache
 
 import phonenumbers
-from sqlalchemy import Select, and_, bindparam, case, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, case, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import IdentityClaim
@@ -139,12 +139,29 @@ async def known(
     """Which of these identities some contact holds already: one indexed lookup for all."""
     if not identities:
         return set()
-    keys = [(i.kind.value, i.value) for i in identities]
     connection = await session.connection()
-    rows = await connection.execute(
-        select(Identity.kind, Identity.value).where(tuple_(Identity.kind, Identity.value).in_(keys))
-    )
+    if connection.dialect.name == "postgresql":
+        # The pairs as two arrays: one statement whatever their number (prepared once).
+        params = {
+            "kinds": [i.kind.value for i in identities],
+            "values": [i.value for i in identities],
+        }
+        rows = await connection.execute(_KNOWN_PG, params)
+    else:
+        keys = [(i.kind.value, i.value) for i in identities]
+        rows = await connection.execute(
+            select(Identity.kind, Identity.value).where(
+                tuple_(Identity.kind, Identity.value).in_(keys)
+            )
+        )
     return {(IdentityKind(kind), value) for kind, value in rows}
+
+
+_KNOWN_PG = text(
+    "SELECT i.kind, i.value FROM identities AS i"
+    " JOIN unnest(CAST(:kinds AS VARCHAR[]), CAST(:values AS VARCHAR[])) AS k(kind, value)"
+    " ON i.kind = k.kind AND i.value = k.value"
+)
 
 
 def unparsed_phones(claims: Iterable[IdentityClaim], region: str = "RU") -> list[str]:

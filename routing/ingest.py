@@ -37,7 +37,7 @@ from hub.core import Hub
 from hub.models import Channel
 from hub.outages import log_failure
 
-from . import calls, first_requests, handlers, outgoing
+from . import calls, first_requests, handlers, open_messages, outgoing
 from .group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -137,14 +137,17 @@ class Ingestor:
 
     async def _store_and_apply_together(self, batch: Sequence[Submission]) -> list[Receipt]:
         """The whole batch stored first (one statement), then its first requests processed
-        together (routing/first_requests.py), then every other event in order, each as
-        alone; repeats last, when the event they repeat has been processed."""
+        together (routing/first_requests.py), then its chat messages into open conversations
+        (routing/open_messages.py), then every other event in order, each as alone; repeats
+        last, when the event they repeat has been processed."""
         async with unit_of_work(self.hub) as uow:
             claimed = await inbound_batch.record_claimed_many(
                 uow, [inbound_batch.Arrival(s.source, s.key, s.payload) for s in batch]
             )
             arrived = [await self._arrived(uow, event) for event in claimed if event is not None]
             into: dict[int, int | None] = dict(await first_requests.open_and_route(uow, arrived))
+            rest = [each for each in arrived if each.event.id not in into]
+            into.update(await open_messages.join_open(uow, rest))
             for each in arrived:
                 if each.event.id not in into:
                     into[each.event.id] = await self._dispatch_item(

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Table, insert
 
 from hub.events import MessageCreated, conversation_audience
 from hub.models import (
@@ -34,6 +33,7 @@ from hub.models.crm import search_key
 from hub.serialize import message_json
 from hub.text import one_line
 
+from .bulk_insert import insert_returning_ids
 from .contacts import NormalisedIdentity
 from .uow import UnitOfWork
 
@@ -76,18 +76,6 @@ _CONVERSATIONS, _MESSAGES = _table(Conversation), _table(Message)
 _ADD_IDENTITIES = insert(_IDENTITIES)
 
 
-@cache
-def _adding(table: Table, dialect: str) -> Insert:
-    """A multi-row INSERT returning the new ids. PostgreSQL: in the order the rows were
-    given (SQLAlchemy's insertmanyvalues orders them by a sentinel, in one statement). SQLite
-    would run that one row at a time; there the plain statement is one, and its ids, taken in
-    sorted order, are the rows' order: SQLite inserts a VALUES list row after row, each
-    taking the next rowid, and one writer at a time holds the database."""
-    if dialect == "postgresql":
-        return insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return insert(table).returning(table.c.id)
-
-
 async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest]) -> list[Opened]:
     """Write every request's contact, identities, lead, conversation and message, and queue
     each message's `message.created`, in the requests' order."""
@@ -96,11 +84,8 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
     now = uow.now()
     connection = await uow.session.connection()
 
-    dialect = uow.hub.db.dialect
-
     async def ids(table: Table, rows: list[dict[str, Any]]) -> list[int]:
-        found = list((await connection.execute(_adding(table, dialect), rows)).scalars())
-        return found if dialect == "postgresql" else sorted(found)
+        return await insert_returning_ids(uow, table, rows)
 
     contacts = []
     for r in requests:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hub.models import InboundStatus
 from hub.models.base import UtcDateTime
 
+from .bulk_insert import insert_once_returning
 from .channels import origin_of
 from .inbound import _MARK_PROCESSED, PROCESSING_LEASE, ClaimedEvent, _events
 from .uow import UnitOfWork
@@ -77,8 +78,15 @@ async def record_claimed_many(
         }
         for a in arrivals
     ]
-    connection = await uow.session.connection()
-    result = await connection.execute(_store_statement(uow.hub.db.dialect), rows)
+    returned = ("id", "source", "external_id")
+    if uow.hub.db.dialect == "postgresql":
+        # One statement whatever the batch's size (hub/actions/bulk_insert.py).
+        result = await insert_once_returning(
+            uow, _events, rows, conflict=("source", "external_id"), returning=returned
+        )
+    else:
+        connection = await uow.session.connection()
+        result = [tuple(r) for r in await connection.execute(_store_statement("sqlite"), rows)]
     # Keyed by the source's key, not by position: the rows of repeats are not returned.
     stored = {(source, key): event_id for event_id, source, key in result}
     claimed: list[ClaimedEvent | None] = []

@@ -15,7 +15,7 @@ from datetime import datetime, time
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Select, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Executable, Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
@@ -30,6 +30,7 @@ from hub.models import (
     MetricDay,
     MetricFact,
 )
+from hub.queries.activities import among_bound
 from hub.queries.metric_reads import is_postgresql
 from hub.queries.metric_sources import (
     CALL_KINDS,
@@ -130,13 +131,13 @@ _RETURNED = (
 
 
 @cache
-def _forget_conversations() -> Executable:
+def _forget_conversations(dialect: str) -> Executable:
     """The conversations' facts taken away to be derived again: built once, as every inbound
     message's commit runs it."""
     return (
         delete(MetricFact)
         .where(
-            MetricFact.subject_id.in_(bindparam("ids", expanding=True)),
+            among_bound(MetricFact.subject_id, "ids", dialect),
             MetricFact.kind.in_(CONVERSATION_KINDS),
         )
         .returning(MetricFact.subject_id, *_RETURNED)
@@ -148,7 +149,8 @@ async def _refresh_conversations(
 ) -> None:
     # Whether a conversation was ever reopened is kept in its facts: the event log holds
     # the rest of its history, but is no place to look it up per conversation.
-    gone = (await session.execute(_forget_conversations(), {"ids": sorted(ids)})).all()
+    dialect = session.get_bind().dialect.name
+    gone = (await session.execute(_forget_conversations(dialect), {"ids": sorted(ids)})).all()
     reopened = reopened_now | {row[0] for row in gone if row[1] == "reopened"}
     facts = await conversation_facts_of(session, ids, reopened)
     await _insert(session, facts)

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,6 +31,7 @@ from hub.models import (
     Message,
 )
 
+from .activities import among_bound
 from .metrics_common import WorkingTime, load_working_time
 
 # Count-only kinds: a conversation is in the figure or not.
@@ -118,7 +119,7 @@ class Wait:
 async def _conversations(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], params: Params = None
 ) -> list[SourceConversation]:
-    stmt = _conversations_statement(where) if params is None else _by_ids()[0]
+    stmt = _conversations_statement(where) if params is None else _by_ids(_dialect(session))[0]
     return [SourceConversation(*row) for row in (await session.execute(stmt, params)).all()]
 
 
@@ -140,7 +141,7 @@ def _conversations_statement(where: Sequence[ColumnElement[bool]]) -> Select[Any
 async def _waits(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], params: Params = None
 ) -> list[Wait]:
-    stmt = _waits_statement(where) if params is None else _by_ids()[1]
+    stmt = _waits_statement(where) if params is None else _by_ids(_dialect(session))[1]
     waits: list[Wait] = []
     seen: set[int] = set()
     for conversation_id, _, started, answered, by in (await session.execute(stmt, params)).all():
@@ -205,9 +206,13 @@ def _waits_statement(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
 _IDS = "conversation_ids"
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 @cache
-def _by_ids() -> tuple[Select[Any], Select[Any]]:
-    where = [Conversation.id.in_(bindparam(_IDS, expanding=True))]
+def _by_ids(dialect: str) -> tuple[Select[Any], Select[Any]]:
+    where = [among_bound(Conversation.id, _IDS, dialect)]
     return _conversations_statement(where), _waits_statement(where)
 
 

@@ -47,7 +47,11 @@ async def test_slash_inserts_a_template_with_the_clients_name(browser: Any, day:
         await text.click()
         await text.press_sequentially("Добрый день. /прив")
         options = page.locator("#template-picker [role=option]")
-        await options.first.wait_for()
+        # The list follows the letters as they are typed: «/» alone lists all three; wait
+        # until it has caught up with «/прив».
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#template-picker [role=option]').length === 1"
+        )
         assert await options.count() == 1
         assert await options.first.locator(".template-name").text_content() == "Приветствие"
         await text.press("Enter")

@@ -25,7 +25,7 @@ from hub.host.appkeys import HUB, RUNNER
 from hub.host.channels import spec_of
 from hub.models import Direction, InboundEvent, Message, OutboxItem, OutboxStatus, RobotFiring
 from hub.policy import SystemActor
-from routing import handlers
+from routing import first_requests, handlers
 from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_widget_socket import add_widget, visitor
 from tests.conftest import Backend, Clock
@@ -189,6 +189,8 @@ async def test_a_failed_processing_is_counted_and_waits_as_a_retry(
         raise RuntimeError("the identity service is down")
 
     monkeypatch.setattr(handlers, "apply_message", broken)
+    # A web form's first request is written set-based even alone (routing/first_requests.py).
+    monkeypatch.setattr(first_requests.first_requests, "open_first_requests", broken)
     # A frozen clock: the failed event's retry never comes due during the test.
     app = create_app(backend.settings(metrics_token=TOKEN), clock=Clock())
     ui = await start(serve, app)
