@@ -28,8 +28,10 @@ declare -A TESTS=(
     [routing/identity.py]="tests/routing/test_identity.py tests/routing/test_identity_lookup.py"
     [robots/states.py]="tests/robots/test_builtin.py tests/robots/test_once.py tests/robots/test_builtin_payment_sla.py tests/robots/test_sla_near_policy.py tests/robots/test_states.py"
     [routing/queue_batch.py]="tests/routing/test_queue_batch.py"
+    [routing/first_requests.py]="tests/routing/test_first_requests.py tests/routing/test_ingest_batches.py"
+    [routing/open_messages.py]="tests/routing/test_open_messages.py"
 )
-ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.py robots/states.py routing/queue_batch.py)
+ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.py robots/states.py routing/queue_batch.py routing/first_requests.py routing/open_messages.py)
 
 # Survivors known to be equivalent (no input tells them from the original), by module:
 # hub/actions/inbound.py

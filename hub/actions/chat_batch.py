@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, text, update
+from sqlalchemy import Table, bindparam, func, or_, text, update
 
 from hub.events import MessageCreated, conversation_audience
-from hub.models import Conversation, ConversationStatus, Direction, Identity, Message
+from hub.models import Conversation, ConversationStatus, Direction, Message
 from hub.models.base import UtcDateTime
 from hub.serialize import message_json
 
 from .bulk_insert import insert_returning_ids
+from .conversations import LATEST_BY_IDENTITY
 from .uow import UnitOfWork
 
 # A sender on a channel: his only identity's kind and value, and the channel's id.
@@ -64,23 +65,11 @@ _TOUCH_MANY_PG = text(
 ).bindparams(bindparam("now", type_=UtcDateTime()))
 
 # SQLite (in process, no round trips): the same, one sender at a time.
-_latest = (
-    select(Conversation.id)
-    .join(Identity, Identity.contact_id == Conversation.contact_id)
-    .where(
-        Identity.kind == bindparam("kind"),
-        Identity.value == bindparam("value"),
-        Conversation.channel_id == bindparam("channel"),
-    )
-    .order_by(Conversation.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
 _conversations = cast(Table, Conversation.__table__)
 _TOUCH_ONE = (
     update(_conversations)
     .where(
-        _conversations.c.id == _latest,
+        _conversations.c.id == LATEST_BY_IDENTITY,
         _conversations.c.status == ConversationStatus.open,
         ~_conversations.c.snoozed,
         or_(_conversations.c.assignee_id.is_not(None), _conversations.c.queued_at.is_not(None)),
@@ -117,7 +106,12 @@ async def touch_open_many(
         return {(k, v, ch): Joined(c, a) for k, v, ch, c, a in rows}
     joined: dict[Sender, Joined] = {}
     for sender in senders:
-        params = {"kind": sender[0], "value": sender[1], "channel": sender[2], "now": now}
+        params = {
+            "sender_kind": sender[0],
+            "sender_value": sender[1],
+            "on_channel": sender[2],
+            "now": now,
+        }
         row = (await connection.execute(_TOUCH_ONE, params)).first()
         if row is not None:
             joined[sender] = Joined(row[0], row[1])

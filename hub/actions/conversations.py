@@ -156,7 +156,7 @@ async def locked(uow: UnitOfWork, conversation_id: int) -> Conversation:
 _sender_conversations = aliased(Conversation, name="latest")
 # The sender's latest conversation on the channel, by the owner of his one identity (unique
 # kind + value, so one owner): what `_latest` finds, without a statement for the contact.
-_LATEST_BY_IDENTITY = (
+LATEST_BY_IDENTITY = (
     select(_sender_conversations.id)
     .join(Identity, Identity.contact_id == _sender_conversations.contact_id)
     .where(
@@ -172,7 +172,7 @@ _LATEST_BY_IDENTITY = (
 _TOUCH_OPEN = (
     update(Conversation)
     .where(
-        Conversation.id == _LATEST_BY_IDENTITY,
+        Conversation.id == LATEST_BY_IDENTITY,
         Conversation.status == ConversationStatus.open,
     )
     .values(

@@ -7,16 +7,12 @@ is written alone; the others queue behind it and make one batch."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
-from connectors.base import IdentityClaim, InboundMessage, Receipt, Sender
+from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.core import Hub
 from hub.models import (
     AssignmentOffer,
@@ -31,7 +27,7 @@ from hub.models import (
     Message,
     User,
 )
-from routing.ingest import Ingestor
+from tests.routing.counting import statements, together
 from tests.routing.scenario import World
 
 
@@ -54,27 +50,6 @@ def first_message(
         text=f"Здравствуйте, вопрос {number}",
         meta=meta or {},
     )
-
-
-async def together(hub: Hub, *items: InboundMessage) -> list[Receipt]:
-    ingestor = Ingestor(hub)
-    return list(await asyncio.gather(*(ingestor.submit(item) for item in items)))
-
-
-@contextmanager
-def statements(hub: Hub) -> Iterator[list[str]]:
-    """The statements sent meanwhile, each as its first three words."""
-    sent: list[str] = []
-
-    def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
-        sent.append(" ".join(statement.split()[:3]))
-
-    engine: Engine = hub.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 async def rows(hub: Hub, *columns: Any, order: Any) -> list[tuple[Any, ...]]:

@@ -5,16 +5,11 @@ SQLite's BEGIN IMMEDIATE."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
 from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.core import Hub
 from routing.ingest import Ingestor
 from tests.conftest import add_channel, add_user
+from tests.routing.counting import statements
 
 
 def chat_message(number: int) -> InboundMessage:
@@ -26,22 +21,6 @@ def chat_message(number: int) -> InboundMessage:
         text=f"Сообщение {number}",
         message_ref=f"m{number}",
     )
-
-
-@contextmanager
-def statements(hub: Hub) -> Iterator[list[str]]:
-    """The statements the database is sent meanwhile (each as its first three words)."""
-    sent: list[str] = []
-
-    def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
-        sent.append(" ".join(statement.split()[:3]))
-
-    engine: Engine = hub.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 def first_message_of(telegram_id: str) -> InboundMessage:

@@ -8,14 +8,11 @@ Of submissions made at once the first is written alone, the others as one batch.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
-from connectors.base import IdentityClaim, InboundMessage, Receipt, Sender
+from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.actions import unit_of_work
 from hub.core import Hub
 from hub.models import (
@@ -27,6 +24,7 @@ from hub.models import (
     Message,
 )
 from routing.ingest import Ingestor
+from tests.routing.counting import statements, together
 from tests.routing.scenario import World
 
 
@@ -44,26 +42,6 @@ def chat(number: int, phone: str) -> InboundMessage:
         text=f"Сообщение {number}",
         message_ref=f"ref-{number}",
     )
-
-
-async def together(hub: Hub, *items: InboundMessage) -> list[Receipt]:
-    ingestor = Ingestor(hub)
-    return list(await asyncio.gather(*(ingestor.submit(item) for item in items)))
-
-
-@contextmanager
-def statements(hub: Hub) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
-        sent.append(" ".join(statement.split()[:3]))
-
-    engine: Engine = hub.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 async def texts_of(hub: Hub, conversation_id: int) -> list[str]:
