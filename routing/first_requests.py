@@ -153,6 +153,7 @@ async def route_opened(uow: UnitOfWork, opened: Sequence[Opened]) -> None:
     moves, offers, waits = decide_new(waiting, teams, staff, now)
     await queue_offers.settle(uow, moves, offers, fresh=True)
     await queue_offers.queue_fresh(uow, waits)
+    await queue_offers.announce_fresh(uow, offers, waits)
 
 
 def decide_new(

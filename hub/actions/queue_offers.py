@@ -112,9 +112,10 @@ async def settle(
     *,
     fresh: bool = False,
 ) -> None:
-    """Write the batch's after-hours moves, then its offers, in queue order. `fresh`: the
-    conversations were opened in this transaction, so none has an offer or a holding to end
-    (`work_history.never_offered`) and none is looked for."""
+    """Write the batch's after-hours moves, then its offers, in queue order, and announce
+    the offers. `fresh`: the conversations were opened in this transaction, so none has an
+    offer or a holding to end (`work_history.never_offered`) and none is looked for; the
+    caller announces them (`announce_fresh`)."""
     now = uow.now()
     connection = await uow.session.connection()
     if moves:
@@ -135,12 +136,13 @@ async def settle(
         return
     await _offer(uow, offers, now, fresh)
     await _hold(uow, offers, now, fresh)
-    await _announce(uow, offers)
+    if not fresh:
+        await _announce(uow, offers, await _summaries(uow, [o.conversation_id for o in offers]))
 
 
 async def queue_fresh(uow: UnitOfWork, waits: Sequence[QueueWait]) -> None:
     """`routing.enqueue` for conversations opened in this transaction that nobody can take
-    now: queued from now, the decision with its reason, the queue shown them."""
+    now: queued from now, the decision with its reason (`announce_fresh` shows them)."""
     if not waits:
         return
     now = uow.now()
@@ -154,7 +156,18 @@ async def queue_fresh(uow: UnitOfWork, waits: Sequence[QueueWait]) -> None:
         insert(_DECISIONS),
         [_decision(w.conversation_id, "queued", w.reason, w.team_id, None, now) for w in waits],
     )
-    summaries = await _summaries(uow, [w.conversation_id for w in waits])
+
+
+async def announce_fresh(
+    uow: UnitOfWork, offers: Sequence[QueueOffer], waits: Sequence[QueueWait]
+) -> None:
+    """The events of `settle(fresh=True)` and `queue_fresh`, their conversations read in one
+    go: opened in this transaction, none can have a robot's flag or a tag yet."""
+    ids = [o.conversation_id for o in offers] + [w.conversation_id for w in waits]
+    if not ids:
+        return
+    summaries = await _summaries(uow, ids, new=True)
+    await _announce(uow, offers, summaries)
     for w in waits:
         uow.emit(
             ConversationChanged(
@@ -282,10 +295,11 @@ async def _hold(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime, fr
         await connection.execute(insert(_HOLDINGS), started)
 
 
-async def _announce(uow: UnitOfWork, offers: Sequence[QueueOffer]) -> None:
+async def _announce(
+    uow: UnitOfWork, offers: Sequence[QueueOffer], summaries: dict[int, dict[str, object]]
+) -> None:
     """Each conversation leaves the shared queue every operator was shown and lands in its
     assignee's list: `conversations.assign`'s event, the summaries read in one go."""
-    summaries = await _summaries(uow, [o.conversation_id for o in offers])
     for o in offers:
         uow.emit(
             ConversationChanged(
@@ -297,9 +311,9 @@ async def _announce(uow: UnitOfWork, offers: Sequence[QueueOffer]) -> None:
         )
 
 
-async def _summaries(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, object]]:
+async def _summaries(
+    uow: UnitOfWork, ids: list[int], *, new: bool = False
+) -> dict[int, dict[str, object]]:
     """The conversations as events carry them, read in one go."""
-    return {
-        int(cast(int, summary["id"])): summary
-        for _, summary in await conversation_summaries(uow.session, ids, uow.hub.db.dialect)
-    }
+    found = await conversation_summaries(uow.session, ids, uow.hub.db.dialect, new=new)
+    return {int(cast(int, summary["id"])): summary for _, summary in found}

@@ -88,6 +88,10 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
         assert sent.count(written) == 2, written
     # The batch's decisions: its offers' and its waits'.
     assert sent.count("INSERT INTO routing_decisions") == 3
+    # The alone one's event card looks for flags and tags; the batch's new conversations
+    # can have none, and their cards (offered and queued alike) are read in one statement.
+    assert len([s for s in sent if s.startswith("SELECT robot_flags.id,")]) == 1
+    assert len([s for s in sent if s.startswith("SELECT conversation_tags.conversation_id,")]) == 1
     # The batch's one lookup of the identities its requests claim.
     lookups = ("SELECT identities.kind, identities.value", "SELECT i.kind, i.value")
     assert len([s for s in sent if s.startswith(lookups)]) == 1
