@@ -25,6 +25,7 @@ from hub.models import (
     InboundStatus,
     Lead,
     Message,
+    RoutingDecision,
     User,
 )
 from tests.routing.counting import statements, together
@@ -234,6 +235,17 @@ async def test_batched_first_requests_keep_business_hours(world: World) -> None:
         "assigned: least-busy among 1 (load 1)",
     ]
     assert await world.decisions(conversations[2]) == ["queued: outside calm business hours"]
+    decided = await rows(
+        world.hub,
+        RoutingDecision.conversation_id,
+        RoutingDecision.team_id,
+        order=RoutingDecision.id,
+    )
+    # Each decision names the team the conversation was in when taken.
+    assert [t for c, t in decided if c == conversations[1]] == [
+        world.teams["night"], world.teams["night"]
+    ]  # fmt: skip
+    assert [t for c, t in decided if c == conversations[2]] == [world.teams["calm"]]
     teams = dict(
         await rows(world.hub, Conversation.id, Conversation.team_id, order=Conversation.id)
     )
@@ -276,3 +288,38 @@ async def test_a_web_forms_source_and_an_unreadable_phone_are_kept(world: World)
     )
     subjects = await rows(hub, Conversation.subject, order=Conversation.id)
     assert subjects[2] == ("Замер",)
+
+
+async def test_an_unknown_address_answering_in_a_clients_thread_is_no_first_request(
+    world: World,
+) -> None:
+    """An e-mail from an address nobody knows, answering in a client's thread (a colleague in
+    Cc): a participant of that conversation, never a new lead, even among first requests."""
+    hub = world.hub
+    await world.channel("email", "mail")
+    await world.channel("webform", "site")
+    client = await world.inbound("+79160000500", channel="mail", kind="email")
+    colleague = InboundMessage(
+        channel_kind="email",
+        channel_name="mail",
+        external_id="<reply-1@example.ru>",
+        sender=Sender(name="Коллега", identities=(IdentityClaim("email", "kollega@example.ru"),)),
+        text="Присоединяюсь к вопросу",
+        meta={"thread_hint": str(client)},
+    )
+    receipts = await together(
+        hub,
+        first_message(0, "+79160000501", ("webform", "site")),
+        colleague,
+        first_message(2, "+79160000502", ("webform", "site")),
+    )
+    assert receipts[1].conversation_id == client
+    names = await rows(hub, Contact.name, order=Contact.id)
+    assert names == [("Клиент",), ("Клиент 0",), ("Клиент 2",)]
+    async with hub.db.sessions() as session:
+        joined = (
+            (await session.execute(select(Message.meta).where(Message.conversation_id == client)))
+            .scalars()
+            .all()
+        )
+    assert joined[-1]["participant"] == {"name": "Коллега", "address": "kollega@example.ru"}

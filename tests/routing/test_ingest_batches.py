@@ -5,12 +5,9 @@ leaves the others of its batch processed."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.core import Hub
@@ -18,6 +15,7 @@ from hub.models import Contact, InboundEvent, InboundStatus, Message
 from routing import first_requests, handlers
 from routing.ingest import Ingestor
 from tests.conftest import add_channel, add_user
+from tests.routing.counting import commits
 
 
 def request(number: int, text: str = "Нужен замер") -> InboundMessage:
@@ -31,22 +29,6 @@ def request(number: int, text: str = "Нужен замер") -> InboundMessage:
         ),
         text=text,
     )
-
-
-@contextmanager
-def commits(hub: Hub) -> Iterator[list[int]]:
-    """One entry per transaction committed meanwhile."""
-    seen: list[int] = []
-
-    def committed(_connection: object) -> None:
-        seen.append(1)
-
-    engine: Engine = hub.db.engine.sync_engine
-    event.listen(engine, "commit", committed)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "commit", committed)
 
 
 async def statuses(hub: Hub) -> dict[str, InboundStatus]:
