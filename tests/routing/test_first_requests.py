@@ -7,6 +7,7 @@ is written alone; the others queue behind it and make one batch."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from hub.models import (
     Lead,
     Message,
     RoutingDecision,
+    Strategy,
     User,
 )
 from tests.routing.counting import statements, together
@@ -50,6 +52,7 @@ def first_message(
         sender=Sender(name=f"Клиент {number}", identities=(IdentityClaim("phone", phone),)),
         text=f"Здравствуйте, вопрос {number}",
         meta=meta or {},
+        message_ref=f"m-{number}",
     )
 
 
@@ -64,8 +67,10 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
     await world.operator("b", capacity=1)
     await world.channel("telegram", "chat")
     phones = [f"+7916000000{n}" for n in range(5)]
+    # The last as a Russian writes it at home: read in the default region, as +7….
+    as_written = [*phones[:4], "8 (916) 000-00-04"]
     with statements(hub) as sent:
-        receipts = await together(hub, *(first_message(n, p) for n, p in enumerate(phones)))
+        receipts = await together(hub, *(first_message(n, p) for n, p in enumerate(as_written)))
     conversations = [r.conversation_id for r in receipts]
     assert None not in conversations and len(set(conversations)) == 5
     # Least busy: the first (alone) to a by id; in the batch b (empty), then a, and the last
@@ -102,7 +107,7 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
         (f"Клиент {n}", f"клиент {n}", "lead") for n in range(5)
     ]
     assert await rows(hub, Identity.value, Identity.raw, order=Identity.id) == [
-        (p, p) for p in phones
+        (p, w) for p, w in zip(phones, as_written, strict=True)
     ]
     leads = await rows(hub, Lead.title, Lead.source, Lead.source_detail, order=Lead.id)
     assert leads == [(f"Здравствуйте, вопрос {n}", "telegram", {}) for n in range(5)]
@@ -157,9 +162,21 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
         ("conversation.changed", "queued", conversations[4]),
     ]
     statuses = await rows(
-        hub, InboundEvent.status, InboundEvent.conversation_id, order=InboundEvent.id
+        hub,
+        InboundEvent.status,
+        InboundEvent.conversation_id,
+        InboundEvent.message_id,
+        order=InboundEvent.id,
     )
-    assert statuses == [(InboundStatus.processed, c) for c in conversations]
+    stored = await rows(hub, Message.id, Message.external_id, order=Message.id)
+    assert statuses == [
+        (InboundStatus.processed, c, m) for c, (m, _) in zip(conversations, stored, strict=True)
+    ]
+    assert [ref for _, ref in stored] == [f"m-{n}" for n in range(5)]
+    # Offered with the default time to accept.
+    expiries = await rows(hub, Conversation.offer_expires_at, order=Conversation.id)
+    later = now + timedelta(seconds=45)
+    assert [e for (e,) in expiries] == [later, later, later, None, None]
 
 
 async def test_a_sender_claimed_twice_in_a_batch_is_one_client_in_order(world: World) -> None:
@@ -270,12 +287,19 @@ async def test_a_web_forms_source_and_an_unreadable_phone_are_kept(world: World)
         subject="Замер",
         meta=page,
     )
-    receipts = await together(
-        hub,
-        first_message(0, "+79160000400", ("webform", "site"), page),
-        first_message(1, "+79160000401", ("webform", "site"), page),
-        unreadable,
-    )
+    long = first_message(1, "+79160000401", ("webform", "site"), page)
+    long = InboundMessage(**{**long.__dict__, "text": "Окна " * 40})  # 200 characters
+    with statements(hub) as sent:
+        receipts = await together(
+            hub, first_message(0, "+79160000400", ("webform", "site"), page), long, unreadable
+        )
+    # Even the one written alone is looked up and written set-based: no one-by-one lookup.
+    lookups = ("SELECT identities.kind, identities.value", "SELECT i.kind, i.value")
+    assert len([s for s in sent if s.startswith(lookups)]) == 2
+    assert not [s for s in sent if s.startswith("SELECT identities.contact_id")]
+    titles = await rows(hub, Lead.title, order=Lead.id)
+    subjects = await rows(hub, Conversation.subject, order=Conversation.id)
+    assert titles[1] == (("Окна " * 16)[:80],) and subjects[1] == (("Окна " * 24)[:120],)
     assert [await world.holder(r.conversation_id or 0) for r in receipts] == [None] * 3
     assert await world.decisions(receipts[2].conversation_id or 0) == ["queued: no operator online"]
     contacts = await rows(hub, Contact.name, Contact.custom_fields, order=Contact.id)
@@ -323,3 +347,19 @@ async def test_an_unknown_address_answering_in_a_clients_thread_is_no_first_requ
             .all()
         )
     assert joined[-1]["participant"] == {"name": "Коллега", "address": "kollega@example.ru"}
+
+
+async def test_a_manual_teams_first_requests_wait_for_a_pick(world: World) -> None:
+    await world.team("sales", strategy=Strategy.manual)
+    await world.operator("a", teams=("sales",))
+    await world.channel("telegram", "chat", team="sales")
+    receipts = await together(
+        world.hub, first_message(0, "+79160000600"), first_message(1, "+79160000601"),
+        first_message(2, "+79160000602"),
+    )  # fmt: skip
+    for receipt in receipts:
+        assert await world.decisions(receipt.conversation_id or 0) == [
+            "queued: manual pick from the queue"
+        ]
+    decided = await rows(world.hub, RoutingDecision.team_id, order=RoutingDecision.id)
+    assert decided == [(world.teams["sales"],)] * 3

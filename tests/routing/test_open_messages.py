@@ -7,8 +7,6 @@ Of submissions made at once the first is written alone, the others as one batch.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +14,7 @@ from connectors.base import IdentityClaim, InboundMessage, Sender
 from hub.actions import unit_of_work
 from hub.core import Hub
 from hub.models import (
+    Contact,
     Conversation,
     ConversationStatus,
     EventLog,
@@ -23,7 +22,6 @@ from hub.models import (
     InboundStatus,
     Message,
 )
-from routing.ingest import Ingestor
 from tests.routing.counting import statements, together
 from tests.routing.scenario import World
 
@@ -75,7 +73,8 @@ async def test_a_batch_of_chat_messages_joins_the_open_conversations_in_order(
             hub,
             chat(1, PHONES[0]),  # alone
             chat(2, PHONES[1]),
-            chat(3, PHONES[2]),
+            # The same number as a Russian writes it at home: read in the default region.
+            chat(3, "8 (916) 000-05-03"),
             chat(4, PHONES[1]),
             chat(5, PHONES[0]),
         )
@@ -116,8 +115,30 @@ async def test_a_batch_of_chat_messages_joins_the_open_conversations_in_order(
         (conversations[1], "Сообщение 4", [users[holders[conversations[1]] or ""]]),
         (conversations[0], "Сообщение 5", [users[holders[conversations[0]] or ""]]),
     ]
-    message_refs = await texts_of(hub, conversations[1])
-    assert message_refs[-1] == "Сообщение 4"
+    async with hub.db.sessions() as session:
+        stored = (
+            await session.execute(
+                select(Message.id, Message.external_id, Message.meta).order_by(Message.id)
+            )
+        ).all()
+        events = (
+            await session.execute(
+                select(InboundEvent.id, InboundEvent.conversation_id, InboundEvent.message_id)
+                .where(InboundEvent.external_id.in_([f"chat-{n}" for n in range(2, 6)]))
+                .order_by(InboundEvent.id)
+            )
+        ).all()
+    batch_messages = stored[-4:]
+    # Each message keeps the channel's id of it and its request number (the event's id).
+    assert [(ref, meta) for _, ref, meta in batch_messages] == [
+        (f"ref-{n}", {"request_number": receipt.event_id})
+        for n, receipt in zip(range(2, 6), receipts[1:], strict=True)
+    ]
+    # Each event processed into its conversation and message.
+    assert events == [
+        (r.event_id, r.conversation_id, message_id)
+        for r, (message_id, _, _) in zip(receipts[1:], batch_messages, strict=True)
+    ]
 
 
 async def test_a_closed_or_snoozed_conversation_goes_the_one_by_one_way(world: World) -> None:
@@ -162,13 +183,7 @@ async def test_a_sender_with_an_edit_in_the_batch_is_processed_in_order(world: W
         message_ref="ref-3",
         text="Сообщение 3, исправленное",
     )
-    ingestor = Ingestor(hub)
-    await asyncio.gather(
-        ingestor.submit(chat(1, PHONES[0])),
-        ingestor.submit(chat(2, PHONES[2])),
-        ingestor.submit(chat(3, PHONES[1])),
-        ingestor.submit(edit),
-    )
+    await together(hub, chat(1, PHONES[0]), chat(2, PHONES[2]), chat(3, PHONES[1]), edit)
     assert await texts_of(hub, conversations[1]) == ["hello 2", "Сообщение 3, исправленное"]
 
 
@@ -184,3 +199,7 @@ async def test_a_senders_events_all_go_one_by_one_when_one_of_them_must(world: W
     )  # fmt: skip
     await together(hub, chat(1, PHONES[0]), named, chat(3, PHONES[2]), chat(4, PHONES[1]))
     assert await texts_of(hub, conversations[1]) == ["hello 2", "Сообщение 2", "Сообщение 4"]
+    conversation = await world.conversation(conversations[1])
+    async with hub.db.sessions() as session:
+        contact = await session.get_one(Contact, conversation.contact_id)
+    assert contact.name == "Пётр"  # the stand-in replaced by his real name
