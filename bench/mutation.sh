@@ -57,6 +57,16 @@ ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.
 #   `.join(Conversation, None)` / `.join(Conversation)` in _lead_not_contacted: the ON clause
 #     inferred from the only foreign key is the same.
 #   `literal(last, None)` / `literal(last)` in _payment_overdue: a date literal is typed Date.
+# routing/first_requests.py, routing/open_messages.py (93 % and 92 % on 2026-12-07)
+#   `zip(…, strict=True)` as None/False/absent: the lists zipped are built from one another.
+#   What decides only whether an event takes the batch's set-based path (an attachment, a
+#     hinted thread on a channel that is not e-mail, the kind weighed for a chat channel, a
+#     claim read without its region when counting the batch's claims): declined, the event is
+#     processed one by one with the same outcome; taken, these inputs do not occur in tests.
+#   `getattr(item, "sender")` without its default: every kind of inbound the tests batch has
+#     a sender.
+#   The batch's `queued_at` and an offer's in-memory turn: nothing reads them after the
+#     decisions of a batch of new conversations.
 # Survivors that are not shown equivalent (left, see README "Mutation testing"):
 #   _unpaid without `payment_due_on IS NOT NULL`; _sla_near's cutoff literal typed DateTime
 #   instead of UtcDateTime; _sla_near's `max(1, …)` for `max(0, …)` (one second, when the
