@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -15,6 +15,16 @@ from routing.ingest import Ingestor
 
 
 @contextmanager
+def _listening(hub: Hub, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    engine: Engine = hub.db.engine.sync_engine
+    event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(engine, name, listener)
+
+
+@contextmanager
 def statements(hub: Hub) -> Iterator[list[str]]:
     """The statements the database is sent meanwhile (each as its first three words)."""
     sent: list[str] = []
@@ -22,12 +32,8 @@ def statements(hub: Hub) -> Iterator[list[str]]:
     def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
         sent.append(" ".join(statement.split()[:3]))
 
-    engine: Engine = hub.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _listening(hub, "before_cursor_execute", seen):
         yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 @contextmanager
@@ -38,12 +44,8 @@ def commits(hub: Hub) -> Iterator[list[int]]:
     def committed(_connection: object) -> None:
         seen.append(1)
 
-    engine: Engine = hub.db.engine.sync_engine
-    event.listen(engine, "commit", committed)
-    try:
+    with _listening(hub, "commit", committed):
         yield seen
-    finally:
-        event.remove(engine, "commit", committed)
 
 
 async def together(hub: Hub, *items: Inbound) -> list[Receipt]:
