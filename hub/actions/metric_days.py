@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import Insert, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,26 +111,36 @@ class DaySums:
         ]
 
 
+@cache
+def _upserts(dialect: str) -> tuple[Insert, Insert]:
+    """The roll-ups' and the histograms' upserts, built once: every unit of work that moves a
+    figure runs them."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    days, bins = cast(Table, MetricDay.__table__), cast(Table, MetricBin.__table__)
+    to_days = insert(days)
+    to_days = to_days.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={name: days.c[name] + to_days.excluded[name] for name in SUMS},
+    )
+    to_bins = insert(bins)
+    to_bins = to_bins.on_conflict_do_update(
+        index_elements=list(BIN_KEY), set_={"facts": bins.c.facts + to_bins.excluded.facts}
+    )
+    return to_days, to_bins
+
+
 async def apply(session: AsyncSession, sums: DaySums) -> None:
     """Add the differences to the stored roll-ups and histograms (one upsert each; always
     roll-ups first, so two transactions take their row locks in one order)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    to_days, to_bins = _upserts(dialect)
+    connection = await session.connection()
     rows = sums.rows()
     if rows:
-        stmt = insert(MetricDay)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(KEY),
-            set_={name: getattr(MetricDay, name) + stmt.excluded[name] for name in SUMS},
-        )
-        await session.execute(stmt, rows)
+        await connection.execute(to_days, rows)
     bins = sums.bin_rows()
     if bins:
-        upsert = insert(MetricBin)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=list(BIN_KEY), set_={"facts": MetricBin.facts + upsert.excluded.facts}
-        )
-        await session.execute(upsert, bins)
+        await connection.execute(to_bins, bins)
 
 
 async def facts_before(session: AsyncSession, start: datetime, end: datetime) -> DaySums:
