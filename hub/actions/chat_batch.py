@@ -49,19 +49,26 @@ class ChatMessage:
 
 # PostgreSQL: each sender's latest conversation on the channel, by the owner of his identity
 # (what `conversations.touch_open` finds), written to when in the steady state; one statement
-# for the whole batch, the senders as arrays unnested side by side.
+# for the whole batch, the senders as arrays unnested side by side. The conversations are
+# locked first, in id order, so that two nodes' batches sharing some wait for each other
+# instead of deadlocking; each is written once, and every sender whose latest it is (two
+# identities of one client) is answered with it.
 _TOUCH_MANY_PG = text(
-    "UPDATE conversations AS c SET last_message_at = :now,"
-    " waiting_since = COALESCE(c.waiting_since, :now)"
-    " FROM (SELECT s.kind, s.value, s.channel_id, (SELECT l.id FROM conversations AS l"
+    "WITH v AS (SELECT s.kind, s.value, s.channel_id, (SELECT l.id FROM conversations AS l"
     "   JOIN identities AS i ON i.contact_id = l.contact_id"
     "   WHERE i.kind = s.kind AND i.value = s.value AND l.channel_id = s.channel_id"
     "   ORDER BY l.id DESC LIMIT 1) AS id"
     " FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[]), CAST(:channels AS bigint[]))"
-    "   AS s(kind, value, channel_id)) AS v"
-    " WHERE c.id = v.id AND c.status = 'open' AND NOT c.snoozed"
-    " AND (c.assignee_id IS NOT NULL OR c.queued_at IS NOT NULL)"
-    " RETURNING v.kind, v.value, v.channel_id, c.id, c.assignee_id"
+    "   AS s(kind, value, channel_id)),"
+    " locked AS (SELECT c.id FROM conversations AS c WHERE c.id IN (SELECT v.id FROM v)"
+    "   ORDER BY c.id FOR UPDATE),"
+    " touched AS (UPDATE conversations AS c SET last_message_at = :now,"
+    "   waiting_since = COALESCE(c.waiting_since, :now)"
+    "   WHERE c.id IN (SELECT locked.id FROM locked) AND c.status = 'open' AND NOT c.snoozed"
+    "   AND (c.assignee_id IS NOT NULL OR c.queued_at IS NOT NULL)"
+    "   RETURNING c.id, c.assignee_id)"
+    " SELECT v.kind, v.value, v.channel_id, t.id, t.assignee_id FROM v JOIN touched AS t"
+    "   ON t.id = v.id"
 ).bindparams(bindparam("now", type_=UtcDateTime()))
 
 # SQLite (in process, no round trips): the same, one sender at a time.
