@@ -31,6 +31,7 @@ from hub.models import (
     MetricFact,
 )
 from hub.queries.activities import among_bound
+from hub.queries.metric_call_sources import call_facts, went_through
 from hub.queries.metric_reads import is_postgresql
 from hub.queries.metric_sources import (
     CALL_KINDS,
@@ -38,11 +39,9 @@ from hub.queries.metric_sources import (
     CONVERSATION_KINDS,
     MISSED,
     Fact,
-    call_facts,
     conversation_facts,
     conversation_facts_of,
     reopened_since,
-    went_through,
 )
 from hub.queries.metrics_common import load_working_time
 
