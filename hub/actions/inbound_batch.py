@@ -10,18 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, text
 
 from hub.models import InboundStatus
 from hub.models.base import UtcDateTime
 
 from .bulk_insert import insert_once_returning
 from .channels import origin_of
-from .inbound import _MARK_PROCESSED, PROCESSING_LEASE, ClaimedEvent, _events
+from .inbound import (
+    _MARK_PROCESSED,
+    PROCESSING_LEASE,
+    ClaimedEvent,
+    _events,
+    _insert_once_statement,
+)
 from .uow import UnitOfWork
 
 
@@ -43,14 +47,8 @@ class Done:
     message_id: int | None
 
 
-@cache
-def _store_statement(dialect: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(_events)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(_events.c.id, _events.c.source, _events.c.external_id)
-    )
+# SQLite: `record_claimed`'s insert-once, returning each stored row's key as well.
+_STORE_SQLITE = _insert_once_statement("sqlite").returning(_events.c.source, _events.c.external_id)
 
 
 async def record_claimed_many(
@@ -86,7 +84,7 @@ async def record_claimed_many(
         )
     else:
         connection = await uow.session.connection()
-        result = [tuple(r) for r in await connection.execute(_store_statement("sqlite"), rows)]
+        result = [tuple(r) for r in await connection.execute(_STORE_SQLITE, rows)]
     # Keyed by the source's key, not by position: the rows of repeats are not returned.
     stored = {(source, key): event_id for event_id, source, key in result}
     claimed: list[ClaimedEvent | None] = []
