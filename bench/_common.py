@@ -21,7 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
 import redis.asyncio as aioredis
@@ -41,6 +41,8 @@ from hub.host.app import create_app
 from hub.migrate import upgrade
 from hub.models import InboundEvent, Role
 from hub.settings import Settings
+
+from ._node import database_cpu_s
 
 PG_ADMIN_DSN = os.environ.get("OKNO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("OKNO_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -300,7 +302,8 @@ class StatementCounter:
 class AppCost:
     """What the app process spent during the measured window."""
 
-    statements: int
+    # None: not counted (a node of its own counts none; see bench/_node.py).
+    statements: int | None
     begins: int
     commits: int
     rollbacks: int
@@ -311,8 +314,11 @@ class AppCost:
         """Statements and CPU per second of a window without load."""
         if self.wall_s <= 0:
             return "not measured"
+        statements = ""
+        if self.statements is not None:
+            statements = f"{self.statements / self.wall_s:.1f} SQL statements/s, "
         return (
-            f"{self.statements / self.wall_s:.1f} SQL statements/s, "
+            f"{statements}"
             f"{self.begins / self.wall_s:.1f} transactions/s, "
             f"CPU {self.cpu_s / self.wall_s * 100:.1f} % of a core"
         )
@@ -320,8 +326,11 @@ class AppCost:
     def per(self, count: int, unit: str) -> str:
         if count <= 0:
             return "nothing measured"
+        statements = (
+            "" if self.statements is None else f"{self.statements / count:.1f} SQL statements, "
+        )
         return (
-            f"{self.statements / count:.1f} SQL statements, {self.begins / count:.2f} "
+            f"{statements}{self.begins / count:.2f} "
             f"transactions ({self.commits / count:.2f} commits, "
             f"{self.rollbacks / count:.2f} rollbacks) per {unit}; "
             f"CPU {self.cpu_s * 1000 / count:.2f} ms per {unit} "
@@ -329,20 +338,43 @@ class AppCost:
         )
 
 
-class Window:
-    """Counts statements and the process's CPU time between start() and stop()."""
+class Meter(Protocol):
+    """What the app spent so far: SQL statements (None: not counted), transactions begun,
+    commits, rollbacks, CPU seconds. The app in this process (`InProcess`) or a node of
+    its own (bench/_node.py)."""
+
+    async def sample(self) -> tuple[int | None, int, int, int, float]: ...
+
+
+class InProcess:
+    """This process: the statement counter on every Engine, and its own CPU time."""
 
     def __init__(self) -> None:
         StatementCounter.install()
-        self._counts = StatementCounter.snapshot()
-        self._cpu = time.process_time()
+
+    async def sample(self) -> tuple[int | None, int, int, int, float]:
+        return (*StatementCounter.snapshot(), time.process_time())
+
+
+class Window:
+    """Counts statements and the app's CPU time between start() and stop()."""
+
+    def __init__(self, meter: Meter, first: tuple[int | None, int, int, int, float]) -> None:
+        self._meter = meter
+        self._first = first
         self._wall = time.perf_counter()
 
-    def stop(self) -> AppCost:
-        now = StatementCounter.snapshot()
-        s, b, c, r = (after - before for after, before in zip(now, self._counts, strict=True))
+    @classmethod
+    async def start(cls, meter: Meter | None = None) -> Window:
+        meter = meter or InProcess()
+        return cls(meter, await meter.sample())
+
+    async def stop(self) -> AppCost:
+        now = await self._meter.sample()
+        statements = None if now[0] is None or self._first[0] is None else now[0] - self._first[0]
+        b, c, r = (after - before for after, before in zip(now[1:4], self._first[1:4], strict=True))
         return AppCost(
-            s, b, c, r, time.process_time() - self._cpu, time.perf_counter() - self._wall
+            statements, b, c, r, now[4] - self._first[4], time.perf_counter() - self._wall
         )
 
 
@@ -412,49 +444,85 @@ class Measured:
     drained_quiet: bool
     # Afterwards, with no load at all.
     idle: AppCost
+    # CPU seconds of the database server's processes over `cost`'s window (None: SQLite).
+    database_cpu_s: float | None = None
+
+    def machine(self, count: int, unit: str) -> str:
+        """CPU per `unit` of the app, the load generator and the database server over the
+        measured window, and the rate the machine's cores would allow at that cost."""
+        parts = {"app": self.cost.cpu_s, "load generator": float(self.result["generator_cpu_s"])}
+        if self.database_cpu_s is not None:
+            parts["PostgreSQL"] = self.database_cpu_s
+        total = sum(parts.values())
+        each = ", ".join(f"{name} {cpu * 1000 / count:.2f} ms" for name, cpu in parts.items())
+        cores = os.cpu_count() or 1
+        bound = cores * count / total if total > 0 else math.inf
+        return (
+            f"CPU per {unit}: {each}; together {total * 1000 / count:.2f} ms, "
+            f"so at most {bound:,.0f}/s on this machine's {cores} cores"
+        )
 
     def tail(self) -> str:
         extra = self.drained.wall_s - self.cost.wall_s
         state = "went quiet" if self.drained_quiet else "was still busy (gave up)"
-        return (
-            f"the app {state} {extra:.1f} s after the last arrival, having run "
-            f"{self.drained.statements - self.cost.statements} more SQL statements"
-        )
+        if self.drained.statements is None or self.cost.statements is None:
+            more = f"{self.drained.begins - self.cost.begins} more transactions"
+        else:
+            more = f"{self.drained.statements - self.cost.statements} more SQL statements"
+        return f"the app {state} {extra:.1f} s after the last arrival, having run {more}"
 
 
 async def until_quiet(
-    statements_per_s: float = 20.0, seconds: int = 3, at_most_s: float = 90.0
+    meter: Meter, per_s: float = 20.0, seconds: int = 3, at_most_s: float = 90.0
 ) -> bool:
-    """Wait until `seconds` seconds in a row each ran at most `statements_per_s` statements
-    (the app's idle background is a few a second; the work a load leaves comes in bursts)."""
+    """Wait until `seconds` seconds in a row each ran at most `per_s` SQL statements (or,
+    where statements are not counted, transactions): the app's idle background is a few a
+    second; the work a load leaves comes in bursts."""
     began = time.perf_counter()
     calm = 0
+
+    async def activity() -> int:
+        statements, begins, *_ = await meter.sample()
+        return begins if statements is None else statements
+
     while time.perf_counter() - began < at_most_s:
-        before = StatementCounter.statements
+        before = await activity()
         await asyncio.sleep(1.0)
-        calm = calm + 1 if StatementCounter.statements - before <= statements_per_s else 0
+        calm = calm + 1 if await activity() - before <= per_s else 0
         if calm >= seconds:
             return True
     return False
 
 
-async def run_load(script: str, config: dict[str, Any], idle_s: float = 2.0) -> Measured:
+async def run_load(
+    script: str,
+    config: dict[str, Any],
+    *,
+    on_postgres: bool,
+    idle_s: float = 2.0,
+    meter: Meter | None = None,
+) -> Measured:
     """Start the load generator and count the app's cost between its begin and end, then on
-    until the app goes quiet; then, with the load gone, `idle_s` seconds of background."""
+    until the app goes quiet; then, with the load gone, `idle_s` seconds of background.
+    `on_postgres`: count the database server's CPU too. `meter`: by default, the app in
+    this process."""
+    meter = meter or InProcess()
     async with LoadGenerator(script, config) as load:
         await load.expect("begin")
-        await until_quiet()  # the warm-up's own trailing work is not counted
-        window = Window()
+        await until_quiet(meter)  # the warm-up's own trailing work is not counted
+        window = await Window.start(meter)
+        database = database_cpu_s() if on_postgres else None
         await load.send({"event": "go"})
         await load.expect("end")
-        cost = window.stop()
+        cost = await window.stop()
+        database = None if database is None else database_cpu_s() - database
         await load.send({"event": "ok"})
         result = await load.expect("result")
-    quiet = await until_quiet()
-    drained = window.stop()
-    idle = Window()
+    quiet = await until_quiet(meter)
+    drained = await window.stop()
+    idle = await Window.start(meter)
     await asyncio.sleep(idle_s)
-    return Measured(result, cost, drained, quiet, idle.stop())
+    return Measured(result, cost, drained, quiet, await idle.stop(), database)
 
 
 class Parent:
@@ -473,17 +541,23 @@ class Parent:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
 
+    def __init__(self) -> None:
+        self._cpu_at_go = 0.0
+
     async def measured(self) -> None:
         """Say the warm-up is over and wait until the app process counts."""
         self.send({"event": "begin"})
         if (await self.receive()).get("event") != "go":
             raise SystemExit("expected go")
+        self._cpu_at_go = time.process_time()
 
     async def finished(self, result: dict[str, Any]) -> None:
+        """Say the load is done; the result carries this process's CPU time since go."""
+        cpu_s = time.process_time() - self._cpu_at_go
         self.send({"event": "end"})
         if (await self.receive()).get("event") != "ok":
             raise SystemExit("expected ok")
-        self.send({"event": "result", **result})
+        self.send({"event": "result", "generator_cpu_s": cpu_s, **result})
 
 
 def is_load_generator() -> bool:

@@ -210,7 +210,7 @@ async def measure(backend: Backend, args: argparse.Namespace) -> None:
             "c": args.c,
             "rate": args.rate,
         }
-        measured = await run_load(__file__, config)
+        measured = await run_load(__file__, config, on_postgres=backend.pg_dsn is not None)
         inbound = await inbound_summary(backend.settings)
     report(backend.name, args, measured, limit)
     print(f"  {inbound}")
@@ -254,6 +254,8 @@ def report(
     print(f"  submit → socket: {latency_line(latencies)}")
     per = sent or 1
     print(f"  {measured.tail()}")
+    # The app runs in this process, where every statement is counted.
+    assert cost.statements is not None and drained.statements is not None
     print(
         f"  SQL statements per message: {cost.statements / per:.2f} up to the last arrival,"
         f" {drained.statements / per:.2f} with the tail   [goal ≤ {GOAL_STATEMENTS}]"
@@ -268,6 +270,7 @@ def report(
         f"  app process CPU per message: {cost.cpu_s * 1000 / per:.2f} ms up to the last"
         f" arrival, {drained.cpu_s * 1000 / per:.2f} ms with the tail"
     )
+    print(f"  {measured.machine(per, 'message')}")
     print(f"  app process afterwards, without load: {measured.idle.background()}")
     if backend != "sqlite" and args.rate is None:
         print(f"  {limit.ratio(rate)}")

@@ -235,12 +235,12 @@ def bare_rss(bare: dict[str, float], sockets: int) -> str:
 
 async def connect(load: LoadGenerator, count: int) -> int:
     began = time.perf_counter()
-    window = Window()
+    window = await Window.start()
     await load.send({"event": "connect", "count": count})
     answer = await load.expect("connected")
     # Each client waited for its hello, which the app sends once the socket is registered.
     failed = f", {answer['failed']} failed ({answer['error']})" if answer["failed"] else ""
-    cost = window.stop()
+    cost = await window.stop()
     print(
         f"  opened {count:,} sockets in {time.perf_counter() - began:.1f} s{failed}; "
         + cost.per(count, "socket")

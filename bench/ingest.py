@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -49,6 +50,7 @@ from bench._common import (
     Backend,
     Limit,
     Measured,
+    Meter,
     Parent,
     inbound_summary,
     is_load_generator,
@@ -60,6 +62,7 @@ from bench._common import (
     schedule,
     serving,
 )
+from bench._node import NodeMeter, node
 
 CHANNEL = "bench"
 
@@ -150,7 +153,14 @@ async def measure(backend: Backend, args: argparse.Namespace) -> None:
             limit = await measure_limit(backend.pg_dsn, args.limits_duration)
     options = {"allowed_origins": [], "rate_limit_per_minute": 0}
     cookie = await prepare_app(backend.settings, "webform", CHANNEL, options, "Нагрузочный тест")
-    async with serving(backend.settings) as port:
+    async with contextlib.AsyncExitStack() as app:
+        meter: Meter | None = None
+        if args.workers is None:
+            port = await app.enter_async_context(serving(backend.settings))
+        else:
+            assert backend.pg_dsn is not None  # main() refuses --workers on SQLite
+            port, pid = await app.enter_async_context(node(backend.settings, args.workers))
+            meter = NodeMeter(pid, backend.pg_dsn)
         config = {
             "base": f"http://127.0.0.1:{port}",
             "ws": f"ws://127.0.0.1:{port}/ws",
@@ -160,7 +170,9 @@ async def measure(backend: Backend, args: argparse.Namespace) -> None:
             "rate": args.rate,
             "warmup": args.warmup,
         }
-        measured = await run_load(__file__, config)
+        measured = await run_load(
+            __file__, config, on_postgres=backend.pg_dsn is not None, meter=meter
+        )
         inbound = await inbound_summary(backend.settings)
     report(backend.name, args, measured, limit)
     print(f"  {inbound}")
@@ -185,7 +197,11 @@ def report(
             f"steady rate {args.rate:g}/s (achieved {result['achieved_rate']:.1f}/s), "
             f"{sent} submissions"
         )
-    print(f"{backend}: {mode}; warm-up {args.warmup}; load generator in its own process")
+    if args.workers is None:
+        app = "the app in the bench's process"
+    else:
+        app = f"okno run --workers {args.workers} (statements not counted there)"
+    print(f"{backend}: {mode}; warm-up {args.warmup}; {app}; load generator in its own process")
     print(
         f"  delivered to the websocket: {len(latencies)}/{sent}"
         f" (refused {result['refused_count']}, not seen within {EVENT_TIMEOUT_S:.0f} s:"
@@ -200,9 +216,10 @@ def report(
     else:
         print(f"  from the first POST to the last answer or arrival: {elapsed:.2f} s")
     print(f"  submit → socket: {latency_line(latencies)}   [goal {goal_p99}]")
-    print(f"  app process, up to the last arrival: {cost.per(sent, 'submission')}")
+    print(f"  app, up to the last arrival: {cost.per(sent, 'submission')}")
     print(f"  {measured.tail()}; with that tail: {drained.per(sent, 'submission')}")
-    print(f"  app process afterwards, without load: {measured.idle.background()}")
+    print(f"  {measured.machine(sent, 'submission')}")
+    print(f"  app afterwards, without load: {measured.idle.background()}")
     if not sqlite and args.rate is None:
         print(f"  {limit.ratio(rate)}   [goal ≥ 0.4; long goal 1.0]")
 
@@ -215,6 +232,12 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="with --rate: how long")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured submissions first")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="PostgreSQL: run the app as `okno run --workers N` in processes of its own",
+    )
     parser.add_argument("--no-limits", action="store_true", help="do not run limits.py")
     parser.add_argument("--limits-duration", type=float, default=5.0)
     args = parser.parse_args()
@@ -226,6 +249,8 @@ async def main() -> None:
         args.n = max(1, round(args.rate * args.seconds))
     if args.n is None:
         args.n = 500
+    if args.workers is not None and args.backend != "postgres":
+        parser.error("--workers needs --backend postgres (SQLite runs one process)")
     logging.basicConfig(level=logging.WARNING)
     for name, make in BACKENDS.items():
         if args.backend not in (name, "all"):
