@@ -14,6 +14,7 @@ from hub.channel_cache import ChannelCache
 from hub.db import Database
 from hub.models.base import utcnow
 from hub.settings import Settings
+from hub.team_cache import TeamCache
 
 # Identifies this process among the nodes sharing the database and the bus.
 NODE_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -28,3 +29,5 @@ class Hub:
     clock: Callable[[], datetime] = field(default=utcnow)
     # The channels inbound events name, kept between changes (hub/channel_cache.py).
     channels: ChannelCache = field(default_factory=ChannelCache, repr=False, compare=False)
+    # Teams, their members and the production calendar, likewise (hub/team_cache.py).
+    teams: TeamCache = field(default_factory=TeamCache, repr=False, compare=False)

@@ -218,6 +218,17 @@ class ChannelChanged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TeamsOrCalendarChanged(Event):
+    """A team (its settings or members) or a day of the production calendar was changed
+    (`what`: "team" or "calendar"). Every node forgets the teams and calendar it keeps
+    (hub/team_cache.py); nobody's workspace shows it (its audience is empty)."""
+
+    kind: ClassVar[str] = "teams_or_calendar.changed"
+    what: str
+    origin: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class RobotRuleChanged(Event):
     """A robot rule was created, changed, switched on or off. Every node's event robots keep
     the enabled rules between events and read them afresh on this."""

@@ -251,8 +251,9 @@ async def lock_waiting(uow: UnitOfWork, size: int, after_row: Waiting | None) ->
 
 
 async def all_teams(uow: UnitOfWork) -> dict[int, Team]:
-    """Every team (a handful): the batch's, and the after-hours teams they hand over to."""
-    return {t.id: t for t in (await uow.session.execute(select(Team))).scalars()}
+    """Every team (a handful): the batch's, and the after-hours teams they hand over to;
+    kept by the process between changes (hub/team_cache.py), detached copies."""
+    return await uow.hub.teams.teams(uow.session)
 
 
 async def lock_staff(uow: UnitOfWork, waiting: list[Waiting], teams: dict[int, Team]) -> Staff:
@@ -285,13 +286,8 @@ async def lock_staff(uow: UnitOfWork, waiting: list[Waiting], teams: dict[int, T
     if not rows:
         return Staff({}, {})
     ids = [r[0] for r in rows]
-    membership: dict[int, set[int]] = {}
-    for team_id, user_id in await uow.session.execute(
-        select(TeamMember.team_id, TeamMember.user_id).where(
-            among(TeamMember.user_id, ids, dialect)
-        )
-    ):
-        membership.setdefault(user_id, set()).add(team_id)
+    # The teams of the locked operators, as kept between changes (hub/team_cache.py).
+    membership = await uow.hub.teams.teams_of(uow.session, ids)
     loads = dict(
         (
             await uow.session.execute(

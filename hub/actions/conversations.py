@@ -72,6 +72,7 @@ async def open_conversation(
     )
     uow.session.add(conversation)
     await uow.session.flush()
+    uow.opened.add(conversation.id)
     return conversation
 
 

@@ -161,6 +161,7 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
         for r, conversation_id in zip(requests, conversation_ids, strict=True)
     ]
     message_ids = await ids(_MESSAGES, messages)
+    uow.opened.update(conversation_ids)
     # Nobody holds a new conversation yet: its first message goes to every operator's queue.
     audience = conversation_audience(None)
     for row, conversation_id, message_id in zip(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, time
 from functools import cache
 from typing import Any
@@ -44,6 +45,7 @@ from hub.queries.metric_sources import (
     reopened_since,
 )
 from hub.queries.metrics_common import load_working_time
+from hub.team_cache import TeamCache
 
 from . import metric_days
 from .metric_days import DaySums
@@ -144,14 +146,23 @@ def _forget_conversations(dialect: str) -> Executable:
 
 
 async def _refresh_conversations(
-    session: AsyncSession, ids: set[int], reopened_now: set[int]
+    session: AsyncSession,
+    ids: set[int],
+    reopened_now: set[int],
+    teams: TeamCache,
+    opened: AbstractSet[int],
 ) -> None:
     # Whether a conversation was ever reopened is kept in its facts: the event log holds
     # the rest of its history, but is no place to look it up per conversation.
     dialect = session.get_bind().dialect.name
-    gone = (await session.execute(_forget_conversations(dialect), {"ids": sorted(ids)})).all()
+    older = sorted(ids - opened)
+    gone = (
+        (await session.execute(_forget_conversations(dialect), {"ids": older})).all()
+        if older
+        else []
+    )
     reopened = reopened_now | {row[0] for row in gone if row[1] == "reopened"}
-    facts = await conversation_facts_of(session, ids, reopened)
+    facts = await conversation_facts_of(session, ids, reopened, teams)
     await _insert(session, facts)
     sums = _old_facts(row[1:] for row in gone)
     sums.add_facts(facts)
@@ -213,14 +224,21 @@ async def _refresh_calls(session: AsyncSession, ids: set[int], through: set[int]
     await metric_days.apply(session, sums)
 
 
-async def refresh(session: AsyncSession, events: Sequence[Event]) -> None:
-    """Replace the facts of what these events changed (called inside their transaction)."""
+async def refresh(
+    session: AsyncSession,
+    events: Sequence[Event],
+    teams: TeamCache,
+    opened: AbstractSet[int] = frozenset(),
+) -> None:
+    """Replace the facts of what these events changed (called inside their transaction);
+    durations are counted in the business hours and calendar `teams` keeps; `opened`: the
+    conversations the transaction opened, which have no facts to replace yet."""
     conversations, reopened, calls = _touched(events)
     if not conversations and not calls:
         return
     await session.flush()
     if conversations:
-        await _refresh_conversations(session, conversations, reopened)
+        await _refresh_conversations(session, conversations, reopened, teams, opened)
     if calls:
         await _refresh_calls(session, calls, _through(events))
 

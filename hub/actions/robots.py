@@ -42,6 +42,7 @@ from hub.policy import (
 )
 
 from .robot_flags import announce_flag_change
+from .teams import announce_teams_or_calendar
 from .uow import UnitOfWork, unit_of_work
 
 # The firing's unique key (uq_robot_firings_episode): the claim.
@@ -344,11 +345,13 @@ async def set_calendar_day(
         if kind is None:
             if found is not None:
                 await uow.session.delete(found)
+                announce_teams_or_calendar(uow, "calendar")
             return
         if found is None:
             uow.session.add(CalendarDay(day=day, kind=kind, note=note))
         else:
             found.kind, found.note = kind, note
+        announce_teams_or_calendar(uow, "calendar")
 
 
 async def record_webhook_attempt(

@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from hub.core import Hub
+from hub.events import Audience, TeamsOrCalendarChanged
 from hub.models import Strategy, Team, TeamMember, User
 from hub.policy import Actor, Conflict, InvalidInput, ensure_can_manage_teams
 
 from . import lookup
+from .channels import origin_of
 from .keep import KEEP, Keep
 from .uow import UnitOfWork, unit_of_work
 
@@ -23,6 +25,13 @@ from .uow import UnitOfWork, unit_of_work
 class TeamExistsError(Conflict):
     def __init__(self, name: str) -> None:
         super().__init__("team-exists", f"A team named {name!r} exists already.", {"name": name})
+
+
+def announce_teams_or_calendar(uow: UnitOfWork, what: str) -> None:
+    """Every process reads the teams and the calendar afresh (hub/team_cache.py): this one
+    from here on, every node again once the change is committed and heard on the bus."""
+    uow.hub.teams.forget()
+    uow.emit(TeamsOrCalendarChanged(audience=Audience(), what=what, origin=origin_of(uow.hub)))
 
 
 async def create_team(
@@ -54,6 +63,7 @@ async def create_team(
         uow.session.add(team)
         await uow.session.flush()
         await _add_members(uow, team.id, members)
+        announce_teams_or_calendar(uow, "team")
     return team
 
 
@@ -99,6 +109,7 @@ async def update_team(
         if members is not None:
             await uow.session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
             await _add_members(uow, team.id, members)
+        announce_teams_or_calendar(uow, "team")
     return team
 
 

@@ -43,6 +43,9 @@ class UnitOfWork:
         self.hub = hub
         self.session = session
         self._events: list[Event] = []
+        # Conversations this transaction opened: none of them has figures yet, so the
+        # figures' refresh has none to take away (hub/actions/metric_facts.py).
+        self.opened: set[int] = set()
 
     def now(self) -> datetime:
         return self.hub.clock()
@@ -116,7 +119,7 @@ async def unit_of_work(hub: Hub) -> AsyncIterator[UnitOfWork]:
             await session.connection(execution_options={WRITE_INTENT: True})
             yield uow
             # The figures the events moved, in their transaction (docs/metrics.md).
-            await metric_facts.refresh(session, uow._events)
+            await metric_facts.refresh(session, uow._events, hub.teams, uow.opened)
             envelopes = await uow._log_events()
     # Committed: only now may anyone hear about it (rule 3).
     OUTAGES.recovered(DATABASE)

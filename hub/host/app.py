@@ -26,6 +26,7 @@ from hub.host import (
     httplog,
     metrics_scrape,
     node_lease,
+    team_sync,
     telephony,
     webhooks,
 )
@@ -133,6 +134,8 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
         # CLI beside one SQLite node): the database does, for every node whatever its bus.
         runner.supervise("channel-watch", lambda: channel_watch.watch_channel_changes(hub, runner))
         runner.supervise("telephony-presence", lambda: telephony.follow_presence(hub, runner))
+        # Teams and the calendar kept by this process, forgotten on another node's change.
+        runner.supervise("team-follower", lambda: team_sync.follow_team_changes(hub))
         runner.supervise(
             "inbound-retry",
             lambda: retry_inbound_forever(ingestor, settings.inbound_retry_interval_s),

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,9 @@ from hub.models import (
 
 from .activities import among_bound
 from .metrics_common import WorkingTime, load_working_time
+
+if TYPE_CHECKING:
+    from hub.team_cache import TeamCache
 
 # Count-only kinds: a conversation is in the figure or not.
 CONVERSATION_COUNTS = ("requests", "handled", "closed_once", "reopened")
@@ -213,15 +216,19 @@ def _by_ids(dialect: str) -> tuple[Select[Any], Select[Any]]:
 
 
 async def conversation_facts_of(
-    session: AsyncSession, ids: Iterable[int], reopened: set[int]
+    session: AsyncSession, ids: Iterable[int], reopened: set[int], teams: TeamCache
 ) -> list[Fact]:
-    """`conversation_facts` of these conversations, through statements built once."""
+    """`conversation_facts` of these conversations, through statements built once, in the
+    business hours and calendar this process keeps (`teams`)."""
     params = {_IDS: sorted(ids)}
     rows = await _conversations(session, (), params)
     if not rows:
         return []
     waits = await _waits(session, (), params)
-    return await _with_working_time(session, _conversation_facts(rows, waits, reopened), None)
+    facts = _conversation_facts(rows, waits, reopened)
+    if not any(fact.span is not None for fact in facts):
+        return facts
+    return await _with_working_time(session, facts, await teams.working_time(session))
 
 
 async def reopened_since(session: AsyncSession, since: datetime) -> set[int]:

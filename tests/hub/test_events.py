@@ -31,6 +31,7 @@ from hub.events import (
     RobotNotice,
     RobotRuleChanged,
     SlaBreached,
+    TeamsOrCalendarChanged,
 )
 from hub.models import Role
 
@@ -90,6 +91,11 @@ CASES: list[tuple[Event, str, dict[str, Any]]] = [
         ),
         "channel.changed",
         {"channel": {"id": 7, "kind": "vk"}, "enabled": False, "origin": "node-a"},
+    ),
+    (
+        TeamsOrCalendarChanged(audience=AUDIENCE, what="calendar", origin="node-b"),
+        "teams_or_calendar.changed",
+        {"what": "calendar", "origin": "node-b"},
     ),
     (
         ConversationRead(audience=AUDIENCE, conversation_id=1, by="client", up_to=12),

@@ -101,6 +101,11 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
     # The batch's one lookup of the identities its requests claim.
     lookups = ("SELECT identities.kind, identities.value", "SELECT i.kind, i.value")
     assert len([s for s in sent if s.startswith(lookups)]) == 1
+    # The figures of conversations opened in the same transaction: written, none taken
+    # away first (they can have none); teams and calendar read once, then kept.
+    assert sent.count("INSERT INTO metric_facts") == 2
+    assert sent.count("DELETE FROM metric_facts") == 0
+    assert len([s for s in sent if s.startswith("SELECT calendar_days.day,")]) == 1
 
     contacts = await rows(hub, Contact.name, Contact.name_key, Contact.status, order=Contact.id)
     assert [(n, k, s.value) for n, k, s in contacts] == [

@@ -247,7 +247,9 @@ async def test_calls_of_the_history_rebuilt_equal_their_statistics(hub: Hub) -> 
 
 async def test_what_a_reply_and_a_customer_message_cost(world: World) -> None:
     """A customer's message into an open conversation writes no fact (the hot path's list is
-    tests/routing/test_hot_path.py); a person's reply replaces its conversation's facts."""
+    tests/routing/test_hot_path.py); a person's reply replaces its conversation's facts. The
+    teams' hours and the calendar are kept by the process (hub/team_cache.py): read by the
+    first refresh that needed them (the conversation's assignment), not again."""
     world.clock.now = at(9)
     a = await world.inbound("+79160000001")
     with statements(world.hub) as sent:
@@ -259,8 +261,6 @@ async def test_what_a_reply_and_a_customer_message_cost(world: World) -> None:
         "DELETE FROM metric_facts",  # the conversation's facts (RETURNING: was it reopened)
         "SELECT conversations.id, conversations.created_at,",
         "SELECT anon_1.conversation_id, anon_1.id,",  # its waits
-        "SELECT teams.id, teams.business_hours",  # working time: the team's hours
-        "SELECT calendar_days.day, calendar_days.kind",  # and the production calendar
         "INSERT INTO metric_facts",
         "INSERT INTO metric_days",  # the day's roll-ups: the difference, one upsert
         "INSERT INTO metric_bins",  # and its histograms' bins: one upsert
@@ -277,7 +277,9 @@ async def test_a_call_that_went_through_refreshes_the_lost_calls_it_called_back(
         ids = set(history.calls.values())
         calls = [{"id": call_id} for call_id in sorted(ids)]
         await metric_facts.refresh(
-            session, [CallChanged(audience=Audience(), call=c, change="ended") for c in calls]
+            session,
+            [CallChanged(audience=Audience(), call=c, change="ended") for c in calls],
+            hub.teams,
         )
     assert await stored_facts(hub) == rebuilt
     async with hub.db.sessions() as session, session.begin():
@@ -285,7 +287,7 @@ async def test_a_call_that_went_through_refreshes_the_lost_calls_it_called_back(
         # As its event carries it: our outbound call, answered.
         k3b = {"id": history.calls["k3b"], "direction": "outbound", "outcome": "answered"}
         await metric_facts.refresh(
-            session, [CallChanged(audience=Audience(), call=k3b, change="ended")]
+            session, [CallChanged(audience=Audience(), call=k3b, change="ended")], hub.teams
         )
     lost = [f for f in await stored_facts(hub) if f[0] == "lost"]
     # k3's next call through came 30 minutes later.
