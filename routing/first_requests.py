@@ -27,11 +27,12 @@ from connectors.base import Inbound, InboundMessage
 from hub.actions import first_requests, queue_offers
 from hub.actions.contacts import NormalisedIdentity
 from hub.actions.first_requests import FirstRequest, Opened
+from hub.actions.fresh_cards import fresh_cards
 from hub.actions.inbound import ClaimedEvent
 from hub.actions.inbound_batch import Done, mark_processed_many
 from hub.actions.queue_offers import QueueOffer, QueueWait, TeamMove
 from hub.actions.uow import UnitOfWork
-from hub.models import Channel, Team
+from hub.models import Channel, Team, User
 from hub.reasons import reason as because
 
 from . import identity, queue_batch
@@ -150,10 +151,15 @@ async def route_opened(uow: UnitOfWork, opened: Sequence[Opened]) -> None:
     ]
     teams = await queue_batch.all_teams(uow)
     staff = await queue_batch.lock_staff(uow, waiting, teams)
+    assignees = {
+        op.id: User(id=op.id, login=op.login, name=op.name, role=op.role)
+        for op in staff.operators.values()
+    }
     moves, offers, waits = decide_new(waiting, teams, staff, now)
     await queue_offers.settle(uow, moves, offers, fresh=True)
     await queue_offers.queue_fresh(uow, waits)
-    await queue_offers.announce_fresh(uow, offers, waits)
+    cards = fresh_cards(opened, offers, waits, assignees, now)
+    queue_offers.announce_fresh(uow, offers, waits, cards)
 
 
 def decide_new(

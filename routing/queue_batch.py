@@ -75,6 +75,10 @@ class Operator:
     last_assigned_at: datetime | None
     skills: frozenset[str]
     teams: frozenset[int]
+    # As the events' cards name an assignee (`hub.serialize.user_brief`).
+    login: str
+    name: str
+    role: Role
 
 
 @dataclass
@@ -267,7 +271,15 @@ async def lock_staff(uow: UnitOfWork, waiting: list[Waiting], teams: dict[int, T
             after_hours = teams[w.team_id].after_hours_team_id if w.team_id in teams else None
             if after_hours is not None:
                 team_ids.add(after_hours)
-    stmt = select(User.id, User.max_conversations, User.last_assigned_at, User.skills).where(
+    stmt = select(
+        User.id,
+        User.max_conversations,
+        User.last_assigned_at,
+        User.skills,
+        User.login,
+        User.name,
+        User.role,
+    ).where(
         User.role == Role.operator,
         User.is_active,
         User.presence == Presence.online,
@@ -301,8 +313,17 @@ async def lock_staff(uow: UnitOfWork, waiting: list[Waiting], teams: dict[int, T
         ).all()
     )
     operators = {
-        i: Operator(i, cap, last, frozenset(skills or ()), frozenset(membership.get(i, ())))
-        for i, cap, last, skills in rows
+        i: Operator(
+            i,
+            cap,
+            last,
+            frozenset(skills or ()),
+            frozenset(membership.get(i, ())),
+            login,
+            name,
+            role,
+        )
+        for i, cap, last, skills, login, name, role in rows
     }
     return Staff(operators, {i: float(load) for i, load in loads.items() if i is not None})
 

@@ -63,8 +63,18 @@ class Opened:
 
     request: FirstRequest
     contact_id: int
+    lead_id: int
     conversation_id: int
     message_id: int
+
+
+def contact_name(request: FirstRequest) -> str:
+    # A sender's name is one line whatever the channel sent (hub/text.py).
+    return one_line(request.sender_name)[:300]
+
+
+def conversation_subject(request: FirstRequest) -> str:
+    return request.subject[:500]
 
 
 def _table(model: type[object]) -> Table:
@@ -89,8 +99,7 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
 
     contacts = []
     for r in requests:
-        # A sender's name is one line whatever the channel sent (hub/text.py).
-        name = one_line(r.sender_name)[:300]
+        name = contact_name(r)
         unparsed = {"unparsed_phones": list(r.unparsed_phones)} if r.unparsed_phones else {}
         contacts.append(
             {
@@ -139,7 +148,7 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
                 "required_skill": r.channel.required_skill,
                 "weight": r.weight,
                 "lead_id": lead_id,
-                "subject": r.subject[:500],
+                "subject": conversation_subject(r),
                 "status": ConversationStatus.open,
                 "created_at": now,
                 # Its first message is the client's: he waits for an answer from now.
@@ -176,8 +185,8 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
             )
         )
     return [
-        Opened(r, contact_id, conversation_id, message_id)
-        for r, contact_id, conversation_id, message_id in zip(
-            requests, contact_ids, conversation_ids, message_ids, strict=True
+        Opened(r, contact_id, lead_id, conversation_id, message_id)
+        for r, contact_id, lead_id, conversation_id, message_id in zip(
+            requests, contact_ids, lead_ids, conversation_ids, message_ids, strict=True
         )
     ]

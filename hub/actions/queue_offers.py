@@ -12,7 +12,7 @@ capacity the offers take, are locked by it (routing/queue_batch.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -137,7 +137,7 @@ async def settle(
     await _offer(uow, offers, now, fresh)
     await _hold(uow, offers, now, fresh)
     if not fresh:
-        await _announce(uow, offers, await _summaries(uow, [o.conversation_id for o in offers]))
+        _announce(uow, offers, await _summaries(uow, [o.conversation_id for o in offers]))
 
 
 async def queue_fresh(uow: UnitOfWork, waits: Sequence[QueueWait]) -> None:
@@ -158,21 +158,21 @@ async def queue_fresh(uow: UnitOfWork, waits: Sequence[QueueWait]) -> None:
     )
 
 
-async def announce_fresh(
-    uow: UnitOfWork, offers: Sequence[QueueOffer], waits: Sequence[QueueWait]
+def announce_fresh(
+    uow: UnitOfWork,
+    offers: Sequence[QueueOffer],
+    waits: Sequence[QueueWait],
+    cards: Mapping[int, dict[str, object]],
 ) -> None:
-    """The events of `settle(fresh=True)` and `queue_fresh`, their conversations read in one
-    go: opened in this transaction, none can have a robot's flag or a tag yet."""
-    ids = [o.conversation_id for o in offers] + [w.conversation_id for w in waits]
-    if not ids:
-        return
-    summaries = await _summaries(uow, ids, new=True)
-    await _announce(uow, offers, summaries)
+    """The events of `settle(fresh=True)` and `queue_fresh`, with the cards of their
+    conversations as the batch built them (`hub.actions.fresh_cards`): opened in this
+    transaction, they are what it wrote; nothing is read back."""
+    _announce(uow, offers, cards)
     for w in waits:
         uow.emit(
             ConversationChanged(
                 audience=conversation_audience(None),
-                conversation=summaries[w.conversation_id],
+                conversation=cards[w.conversation_id],
                 change="queued",
                 reason=w.reason.text(),
             )
@@ -201,6 +201,11 @@ def _decision(
     }
 
 
+def offer_expiry(offer: QueueOffer, now: datetime) -> datetime | None:
+    """When an offer made now lapses unaccepted (None: it never does)."""
+    return now + timedelta(seconds=offer.accept_timeout_s) if offer.accept_timeout_s else None
+
+
 async def _offer(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime, fresh: bool) -> None:
     dialect = uow.hub.db.dialect
     ids = [o.conversation_id for o in offers]
@@ -224,9 +229,7 @@ async def _offer(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime, f
             for o in offers
         ],
     )
-    expiries = [
-        now + timedelta(seconds=o.accept_timeout_s) if o.accept_timeout_s else None for o in offers
-    ]
+    expiries = [offer_expiry(o, now) for o in offers]
     if dialect == "postgresql":
         await connection.execute(
             _ASSIGN_PG,
@@ -295,8 +298,8 @@ async def _hold(uow: UnitOfWork, offers: Sequence[QueueOffer], now: datetime, fr
         await connection.execute(insert(_HOLDINGS), started)
 
 
-async def _announce(
-    uow: UnitOfWork, offers: Sequence[QueueOffer], summaries: dict[int, dict[str, object]]
+def _announce(
+    uow: UnitOfWork, offers: Sequence[QueueOffer], summaries: Mapping[int, dict[str, object]]
 ) -> None:
     """Each conversation leaves the shared queue every operator was shown and lands in its
     assignee's list: `conversations.assign`'s event, the summaries read in one go."""
@@ -311,9 +314,7 @@ async def _announce(
         )
 
 
-async def _summaries(
-    uow: UnitOfWork, ids: list[int], *, new: bool = False
-) -> dict[int, dict[str, object]]:
+async def _summaries(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, object]]:
     """The conversations as events carry them, read in one go."""
-    found = await conversation_summaries(uow.session, ids, uow.hub.db.dialect, new=new)
+    found = await conversation_summaries(uow.session, ids, uow.hub.db.dialect)
     return {int(cast(int, summary["id"])): summary for _, summary in found}

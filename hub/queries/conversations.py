@@ -208,15 +208,15 @@ def _summaries_of(dialect: str) -> Select[Conversation, Contact, Channel, User, 
 
 
 async def conversation_summaries(
-    session: AsyncSession, ids: Sequence[int], dialect: str, *, new: bool = False
+    session: AsyncSession, ids: Sequence[int], dialect: str
 ) -> list[tuple[int | None, dict[str, object]]]:
     """`conversation_summary` of many conversations at once (their assignee id with each):
     one query for the rows, one for their flags and one for their tags, whatever their
-    number. `new`: opened in this transaction, they have no flag and no tag to look for."""
+    number."""
     rows = list((await session.execute(_summaries_of(dialect), {"ids": list(ids)})).all())
     found = [row[0].id for row in rows]
-    flags = {} if new else await open_flags(session, "conversation", found)
-    tags = {} if new else await tags_of(session, found)
+    flags = await open_flags(session, "conversation", found)
+    tags = await tags_of(session, found)
     return [
         (
             row[0].assignee_id,

@@ -30,6 +30,7 @@ from hub.models import (
     Strategy,
     User,
 )
+from hub.queries.conversations import conversation_summaries
 from tests.routing.counting import statements, together
 from tests.routing.scenario import World
 
@@ -54,6 +55,22 @@ def first_message(
         meta=meta or {},
         message_ref=f"m-{number}",
     )
+
+
+async def cards_shown_and_stored(
+    hub: Hub, conversations: list[int]
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The conversations' cards as the batch's last events carried them (built from what the
+    batch wrote: hub/actions/fresh_cards.py), and as the database gives them now."""
+    events = await rows(hub, EventLog.kind, EventLog.payload, order=EventLog.id)
+    shown = {
+        p["conversation"]["id"]: p["conversation"]
+        for kind, p in events
+        if kind == "conversation.changed" and p["conversation"]["id"] in conversations
+    }
+    async with hub.db.sessions() as session:
+        stored = await conversation_summaries(session, conversations, hub.db.dialect)
+    return shown, {card["id"]: card for _, card in stored}
 
 
 async def rows(hub: Hub, *columns: Any, order: Any) -> list[tuple[Any, ...]]:
@@ -182,6 +199,17 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
     expiries = await rows(hub, Conversation.offer_expires_at, order=Conversation.id)
     later = now + timedelta(seconds=45)
     assert [e for (e,) in expiries] == [later, later, later, None, None]
+    # The batch's cards, built from what it wrote, are those the database gives.
+    batch_ids = [c or 0 for c in conversations[1:]]
+    shown, stored = await cards_shown_and_stored(hub, batch_ids)
+    assert shown == stored and set(shown) == set(batch_ids)
+    offered, waiting = shown[batch_ids[0]], shown[batch_ids[2]]
+    assert offered["assignee"] == {"id": world.users["b"].id, "login": "b", "name": "B",
+                                   "role": "operator"}  # fmt: skip
+    assert offered["offer_expires_at"] is not None and offered["queued_at"] is None
+    assert waiting["assignee"] is None and waiting["queued_at"] is not None
+    assert waiting["contact"]["name"] == "Клиент 3" and waiting["contact"]["status"] == "lead"
+    assert waiting["last_message"]["text"] == "Здравствуйте, вопрос 3"
 
 
 async def test_a_sender_claimed_twice_in_a_batch_is_one_client_in_order(world: World) -> None:
@@ -274,6 +302,9 @@ async def test_batched_first_requests_keep_business_hours(world: World) -> None:
     assert [teams[c] for c in conversations] == [
         world.teams["night"], world.teams["night"], world.teams["calm"], world.teams["night"]
     ]  # fmt: skip
+    # Moved, offered, or queued outside hours: the batch's cards are the database's.
+    shown, stored = await cards_shown_and_stored(world.hub, conversations[1:])
+    assert shown == stored and set(shown) == set(conversations[1:])
 
 
 async def test_a_web_forms_source_and_an_unreadable_phone_are_kept(world: World) -> None:
