@@ -28,6 +28,7 @@ from hub.actions import first_requests, queue_offers
 from hub.actions.contacts import NormalisedIdentity
 from hub.actions.first_requests import FirstRequest, Opened
 from hub.actions.fresh_cards import fresh_cards
+from hub.actions.fresh_routing import settle_fresh
 from hub.actions.inbound import ClaimedEvent
 from hub.actions.inbound_batch import Done, mark_processed_many
 from hub.actions.queue_offers import QueueOffer, QueueWait, TeamMove
@@ -156,8 +157,7 @@ async def route_opened(uow: UnitOfWork, opened: Sequence[Opened]) -> None:
         for op in staff.operators.values()
     }
     moves, offers, waits = decide_new(waiting, teams, staff, now)
-    await queue_offers.settle(uow, moves, offers, fresh=True)
-    await queue_offers.queue_fresh(uow, waits)
+    await settle_fresh(uow, moves, offers, waits)
     cards = fresh_cards(opened, offers, waits, assignees, now)
     queue_offers.announce_fresh(uow, offers, waits, cards)
 

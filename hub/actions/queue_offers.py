@@ -88,7 +88,7 @@ _TURN_ONE = (
     .where(_USERS.c.id == bindparam("uid"))
     .values(last_assigned_at=bindparam("turn", type_=UtcDateTime()))
 )
-_MOVE_ONE = (
+MOVE_ONE = (
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("cid"))
     .values(team_id=bindparam("team"))
@@ -120,7 +120,7 @@ async def settle(
     connection = await uow.session.connection()
     if moves:
         await connection.execute(
-            _MOVE_ONE, [{"cid": m.conversation_id, "team": m.team_id} for m in moves]
+            MOVE_ONE, [{"cid": m.conversation_id, "team": m.team_id} for m in moves]
         )
     # The decisions in the order they were taken: a moved conversation's hand-over comes
     # before its offer, as route() records them.
