@@ -63,8 +63,11 @@ from bench._common import (
     serving,
 )
 from bench._node import NodeMeter, node
+from bench._trace import Trace
 
 CHANNEL = "bench"
+# One per process: it listens on SQLAlchemy's Engine class and wraps the group commit once.
+TRACE = Trace()
 
 
 # --------------------------------------------------------------------------- load generator
@@ -153,6 +156,9 @@ async def measure(backend: Backend, args: argparse.Namespace) -> None:
             limit = await measure_limit(backend.pg_dsn, args.limits_duration)
     options = {"allowed_origins": [], "rate_limit_per_minute": 0}
     cookie = await prepare_app(backend.settings, "webform", CHANNEL, options, "Нагрузочный тест")
+    trace = TRACE if args.trace else None
+    if trace is not None:
+        trace.install()
     async with contextlib.AsyncExitStack() as app:
         meter: Meter | None = None
         if args.workers is None:
@@ -176,6 +182,8 @@ async def measure(backend: Backend, args: argparse.Namespace) -> None:
         inbound = await inbound_summary(backend.settings)
     report(backend.name, args, measured, limit)
     print(f"  {inbound}")
+    if trace is not None:
+        trace.report()
 
 
 def report(
@@ -238,6 +246,11 @@ async def main() -> None:
         default=None,
         help="PostgreSQL: run the app as `okno run --workers N` in processes of its own",
     )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="print the batches' sizes and times and one batch's statements (bench/_trace.py)",
+    )
     parser.add_argument("--no-limits", action="store_true", help="do not run limits.py")
     parser.add_argument("--limits-duration", type=float, default=5.0)
     args = parser.parse_args()
@@ -251,6 +264,8 @@ async def main() -> None:
         args.n = 500
     if args.workers is not None and args.backend != "postgres":
         parser.error("--workers needs --backend postgres (SQLite runs one process)")
+    if args.workers is not None and args.trace:
+        parser.error("--trace follows the app in this process, not --workers")
     logging.basicConfig(level=logging.WARNING)
     for name, make in BACKENDS.items():
         if args.backend not in (name, "all"):
