@@ -157,7 +157,7 @@ async def route_opened(uow: UnitOfWork, opened: Sequence[Opened]) -> None:
         for op in staff.operators.values()
     }
     moves, offers, waits = decide_new(waiting, teams, staff, now)
-    await settle_fresh(uow, moves, offers, waits)
+    await settle_fresh(uow, moves, offers, waits, now)
     cards = fresh_cards(opened, offers, waits, assignees, now)
     queue_offers.announce_fresh(uow, offers, waits, cards)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -66,6 +67,8 @@ class Opened:
     lead_id: int
     conversation_id: int
     message_id: int
+    # The moment written as its creation, first and last message.
+    at: datetime
 
 
 def contact_name(request: FirstRequest) -> str:
@@ -185,7 +188,7 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
             )
         )
     return [
-        Opened(r, contact_id, lead_id, conversation_id, message_id)
+        Opened(r, contact_id, lead_id, conversation_id, message_id, now)
         for r, contact_id, lead_id, conversation_id, message_id in zip(
             requests, contact_ids, lead_ids, conversation_ids, message_ids, strict=True
         )

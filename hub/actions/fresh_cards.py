@@ -39,7 +39,8 @@ def fresh_cards(
     now: datetime,
 ) -> dict[int, dict[str, object]]:
     """Per conversation offered or queued, its card. `assignees`: the offers' operators by
-    id (transient users: id, login, name, role); `now`: the transaction's moment."""
+    id (transient users: id, login, name, role); `now`: the moment the routing was written
+    at (`fresh_routing.settle_fresh`); each conversation's own creation is `Opened.at`."""
     offered = {o.conversation_id: o for o in offers}
     queued = {w.conversation_id for w in waits}
     cards: dict[int, dict[str, object]] = {}
@@ -55,9 +56,9 @@ def fresh_cards(
             lead_id=o.lead_id,
             status=ConversationStatus.open,
             subject=conversation_subject(request),
-            created_at=now,
-            last_message_at=now,
-            waiting_since=now,
+            created_at=o.at,
+            last_message_at=o.at,
+            waiting_since=o.at,
             assignee_id=offer.user_id if offer else None,
             first_assigned_at=now if offer else None,
             offer_expires_at=offer_expiry(offer, now) if offer else None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import bindparam, text
 
@@ -69,16 +70,17 @@ async def settle_fresh(
     moves: Sequence[TeamMove],
     offers: Sequence[QueueOffer],
     waits: Sequence[QueueWait],
+    now: datetime,
 ) -> None:
     """Write the routing of conversations opened in this transaction: after-hours moves,
-    offers (with their holdings and the operators' turns) and waits, in that order."""
+    offers (with their holdings and the operators' turns) and waits, in that order, all at
+    `now` (the moment the caller decided them and shows them at: `fresh_cards`)."""
     if uow.hub.db.dialect != "postgresql":
-        await queue_offers.settle(uow, moves, offers, fresh=True)
-        await queue_offers.queue_fresh(uow, waits)
+        await queue_offers.settle(uow, moves, offers, fresh=True, now=now)
+        await queue_offers.queue_fresh(uow, waits, now)
         return
     if not (moves or offers or waits):
         return
-    now = uow.now()
     connection = await uow.session.connection()
     if moves:
         await connection.execute(

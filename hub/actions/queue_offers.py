@@ -111,12 +111,14 @@ async def settle(
     offers: Sequence[QueueOffer],
     *,
     fresh: bool = False,
+    now: datetime | None = None,
 ) -> None:
     """Write the batch's after-hours moves, then its offers, in queue order, and announce
     the offers. `fresh`: the conversations were opened in this transaction, so none has an
     offer or a holding to end (`work_history.never_offered`) and none is looked for; the
-    caller announces them (`announce_fresh`)."""
-    now = uow.now()
+    caller announces them (`announce_fresh`). `now`: the moment written (by default the
+    clock's; a caller that shows the rows without reading them back passes its own)."""
+    now = now or uow.now()
     connection = await uow.session.connection()
     if moves:
         await connection.execute(
@@ -140,12 +142,15 @@ async def settle(
         _announce(uow, offers, await _summaries(uow, [o.conversation_id for o in offers]))
 
 
-async def queue_fresh(uow: UnitOfWork, waits: Sequence[QueueWait]) -> None:
+async def queue_fresh(
+    uow: UnitOfWork, waits: Sequence[QueueWait], now: datetime | None = None
+) -> None:
     """`routing.enqueue` for conversations opened in this transaction that nobody can take
-    now: queued from now, the decision with its reason (`announce_fresh` shows them)."""
+    now: queued from `now` (by default the clock's), the decision with its reason
+    (`announce_fresh` shows them)."""
     if not waits:
         return
-    now = uow.now()
+    now = now or uow.now()
     connection = await uow.session.connection()
     await connection.execute(
         update(_CONVERSATIONS)

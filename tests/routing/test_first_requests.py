@@ -7,6 +7,7 @@ is written alone; the others queue behind it and make one batch."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -406,3 +407,25 @@ async def test_a_manual_teams_first_requests_wait_for_a_pick(world: World) -> No
         ]
     decided = await rows(world.hub, RoutingDecision.team_id, order=RoutingDecision.id)
     assert decided == [(world.teams["sales"],)] * 3
+
+
+async def test_the_batchs_cards_show_the_moments_written_while_the_clock_moves(
+    world: World,
+) -> None:
+    """The cards are built, not read back: each must show the very moments written, though
+    the clock moves between the batch's inserts and its routing (a real one always does)."""
+    hub = world.hub
+    await world.operator("a", capacity=3)
+    await world.channel("telegram", "chat")
+    start = world.clock.now
+    ticks = itertools.count(1)
+    hub.clock = lambda: start + timedelta(milliseconds=next(ticks))
+    receipts = await together(hub, *(first_message(n, f"+79165550{n:03d}") for n in range(40, 44)))
+    batch = [r.conversation_id or 0 for r in receipts[1:]]
+    shown, stored = await cards_shown_and_stored(hub, batch)
+    assert shown == stored and set(shown) == set(batch)
+    # Opened at one moment, routed at a later one: two offers and a wait.
+    first = shown[batch[0]]
+    assert first["created_at"] != first["first_assigned_at"]
+    assert [shown[c]["assignee"] is not None for c in batch] == [True, True, False]
+    assert shown[batch[2]]["queued_at"] != shown[batch[2]]["created_at"]
