@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.models import CalendarDay, CalendarDayKind, Team, TeamMember
-from hub.worktime import ProductionCalendar
+from hub.models import Team, TeamMember
+from hub.worktime import ProductionCalendar, load_calendar
 
 if TYPE_CHECKING:
     from hub.queries.metrics_common import WorkingTime
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 _TEAM_COLUMNS = tuple(Team.__table__.columns)
 _ALL_TEAMS = select(*_TEAM_COLUMNS)
 _ALL_MEMBERS = select(TeamMember.user_id, TeamMember.team_id)
-_ALL_DAYS = select(CalendarDay.day, CalendarDay.kind)
 
 
 @dataclass(frozen=True)
@@ -63,14 +62,10 @@ class TeamCache:
         teams_of: dict[int, set[int]] = {}
         for user_id, team_id in await connection.execute(_ALL_MEMBERS):
             teams_of.setdefault(user_id, set()).add(team_id)
-        days = (await connection.execute(_ALL_DAYS)).all()
         kept = _Kept(
             teams,
             {user: frozenset(ids) for user, ids in teams_of.items()},
-            ProductionCalendar(
-                holidays=frozenset(d for d, kind in days if kind == CalendarDayKind.holiday),
-                workdays=frozenset(d for d, kind in days if kind == CalendarDayKind.workday),
-            ),
+            await load_calendar(session),
         )
         if generation == self._generation:
             self._kept = kept

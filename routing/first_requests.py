@@ -152,11 +152,12 @@ async def route_opened(uow: UnitOfWork, opened: Sequence[Opened]) -> None:
     ]
     teams = await queue_batch.all_teams(uow)
     staff = await queue_batch.lock_staff(uow, waiting, teams)
+    moves, offers, waits = decide_new(waiting, teams, staff, now)
+    # The offers' operators as their cards name them (transient: never added to the session).
     assignees = {
         op.id: User(id=op.id, login=op.login, name=op.name, role=op.role)
-        for op in staff.operators.values()
+        for op in (staff.operators[i] for i in {o.user_id for o in offers})
     }
-    moves, offers, waits = decide_new(waiting, teams, staff, now)
     await settle_fresh(uow, moves, offers, waits, now)
     cards = fresh_cards(opened, offers, waits, assignees, now)
     queue_offers.announce_fresh(uow, offers, waits, cards)
