@@ -29,6 +29,7 @@ from hub.actions.contacts import NormalisedIdentity
 from hub.actions.first_requests import FirstRequest, Opened
 from hub.actions.fresh_cards import fresh_cards
 from hub.actions.fresh_routing import settle_fresh
+from hub.actions.fresh_sources import fresh_sources
 from hub.actions.inbound import ClaimedEvent
 from hub.actions.inbound_batch import Done, mark_processed_many
 from hub.actions.queue_offers import QueueOffer, QueueWait, TeamMove
@@ -161,6 +162,8 @@ async def route_opened(uow: UnitOfWork, opened: Sequence[Opened]) -> None:
     await settle_fresh(uow, moves, offers, waits, now)
     cards = fresh_cards(opened, offers, waits, assignees, now)
     queue_offers.announce_fresh(uow, offers, waits, cards)
+    # Their figures' source rows too are what the batch wrote: not read back before commit.
+    uow.know(fresh_sources(opened, moves, offers, waits, now))
 
 
 def decide_new(

@@ -10,7 +10,7 @@ measured), notes, flags, tags, snoozes. `rebuild` derives every fact since a dat
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime, time
 from functools import cache
@@ -40,6 +40,7 @@ from hub.queries.metric_sources import (
     CONVERSATION_KINDS,
     MISSED,
     Fact,
+    KnownConversation,
     conversation_facts,
     conversation_facts_of,
     reopened_since,
@@ -81,6 +82,33 @@ def _touched(events: Iterable[Event]) -> tuple[set[int], set[int], set[int]]:
             # A ringing call has no outcome yet: no figure until it is answered or ends.
             calls.add(int(event.call["id"]))
     return conversations, reopened, calls
+
+
+def _named(events: Iterable[Event]) -> set[int]:
+    """Every conversation these events name, whatever changed in it."""
+    named: set[int] = set()
+    for event in events:
+        if isinstance(event, ConversationChanged):
+            named.add(int(event.conversation["id"]))
+        else:
+            # A message's, a read mark's, an alert's: those carry the id alone.
+            conversation_id = getattr(event, "conversation_id", None)
+            if isinstance(conversation_id, int):
+                named.add(conversation_id)
+    return named
+
+
+def _still_known(
+    events: Sequence[Event], known: Mapping[int, tuple[KnownConversation, int]]
+) -> dict[int, KnownConversation]:
+    """The known conversations no event after their knowing names: anything that happened
+    to one later in the transaction is in its rows only, so those are read."""
+    named_after = {at: _named(events[at:]) for at in {at for _, at in known.values()}}
+    return {
+        conversation_id: source
+        for conversation_id, (source, at) in known.items()
+        if conversation_id not in named_after[at]
+    }
 
 
 async def _insert(session: AsyncSession, facts: Sequence[Fact]) -> None:
@@ -151,6 +179,7 @@ async def _refresh_conversations(
     reopened_now: set[int],
     teams: TeamCache,
     opened: AbstractSet[int],
+    known: Mapping[int, KnownConversation],
 ) -> None:
     # Whether a conversation was ever reopened is kept in its facts: the event log holds
     # the rest of its history, but is no place to look it up per conversation.
@@ -162,7 +191,7 @@ async def _refresh_conversations(
         else []
     )
     reopened = reopened_now | {row[0] for row in gone if row[1] == "reopened"}
-    facts = await conversation_facts_of(session, ids, reopened, teams)
+    facts = await conversation_facts_of(session, ids, reopened, teams, known)
     await _insert(session, facts)
     sums = _old_facts(row[1:] for row in gone)
     sums.add_facts(facts)
@@ -229,16 +258,19 @@ async def refresh(
     events: Sequence[Event],
     teams: TeamCache,
     opened: AbstractSet[int] = frozenset(),
+    known: Mapping[int, tuple[KnownConversation, int]] | None = None,
 ) -> None:
     """Replace the facts of what these events changed (called inside their transaction);
     durations are counted in the business hours and calendar `teams` keeps; `opened`: the
-    conversations the transaction opened, which have no facts to replace yet."""
+    conversations the transaction opened, which have no facts to replace yet; `known`:
+    conversations whose source rows the transaction knows (`UnitOfWork.know`)."""
     conversations, reopened, calls = _touched(events)
     if not conversations and not calls:
         return
     await session.flush()
     if conversations:
-        await _refresh_conversations(session, conversations, reopened, teams, opened)
+        still = _still_known(events, known) if known else {}
+        await _refresh_conversations(session, conversations, reopened, teams, opened, still)
     if calls:
         await _refresh_calls(session, calls, _through(events))
 

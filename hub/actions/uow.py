@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,9 @@ from hub.events import Envelope, Event
 from hub.models import EventLog
 from hub.models.base import UtcDateTime
 from hub.outages import DATABASE, OUTAGES, log_failure
+
+if TYPE_CHECKING:
+    from hub.queries.metric_sources import KnownConversation
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,16 @@ class UnitOfWork:
         # Conversations this transaction opened: none of them has figures yet, so the
         # figures' refresh has none to take away (hub/actions/metric_facts.py).
         self.opened: set[int] = set()
+        # Conversations whose figures' source rows this transaction wrote and knows (a
+        # batch's new ones), each with how many events were queued by then: one that a
+        # later event names is read back instead (hub/actions/metric_facts.py).
+        self.known: dict[int, tuple[KnownConversation, int]] = {}
+
+    def know(self, sources: Iterable[KnownConversation]) -> None:
+        """These conversations' source rows are as given, unless a later event names one."""
+        at = len(self._events)
+        for source in sources:
+            self.known[source.row.id] = (source, at)
 
     def now(self) -> datetime:
         return self.hub.clock()
@@ -119,7 +132,7 @@ async def unit_of_work(hub: Hub) -> AsyncIterator[UnitOfWork]:
             await session.connection(execution_options={WRITE_INTENT: True})
             yield uow
             # The figures the events moved, in their transaction (docs/metrics.md).
-            await metric_facts.refresh(session, uow._events, hub.teams, uow.opened)
+            await metric_facts.refresh(session, uow._events, hub.teams, uow.opened, uow.known)
             envelopes = await uow._log_events()
     # Committed: only now may anyone hear about it (rule 3).
     OUTAGES.recovered(DATABASE)

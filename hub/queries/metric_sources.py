@@ -8,7 +8,7 @@ rebuild stores cannot differ. Reports then only count and rank the stored facts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -115,6 +115,15 @@ class Wait:
     first: bool
 
 
+@dataclass(frozen=True)
+class KnownConversation:
+    """A conversation's source rows as the transaction that wrote them knows them (a batch's
+    new conversations, hub/actions/fresh_sources.py): its facts need no read back."""
+
+    row: SourceConversation
+    waits: tuple[Wait, ...]
+
+
 async def _conversations(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], params: Params = None
 ) -> list[SourceConversation]:
@@ -216,15 +225,28 @@ def _by_ids(dialect: str) -> tuple[Select[Any], Select[Any]]:
 
 
 async def conversation_facts_of(
-    session: AsyncSession, ids: Iterable[int], reopened: set[int], teams: TeamCache
+    session: AsyncSession,
+    ids: Iterable[int],
+    reopened: set[int],
+    teams: TeamCache,
+    known: Mapping[int, KnownConversation] | None = None,
 ) -> list[Fact]:
     """`conversation_facts` of these conversations, through statements built once, in the
-    business hours and calendar this process keeps (`teams`)."""
-    params = {_IDS: sorted(ids)}
-    rows = await _conversations(session, (), params)
+    business hours and calendar this process keeps (`teams`); those `known` from their own
+    transaction's writes are not read."""
+    known = known or {}
+    wanted = set(ids)
+    rows = [known[i].row for i in sorted(wanted & known.keys())]
+    waits = [wait for row in rows for wait in known[row.id].waits]
+    read = sorted(wanted - known.keys())
+    if read:
+        params = {_IDS: read}
+        found = await _conversations(session, (), params)
+        if found:
+            rows += found
+            waits += await _waits(session, (), params)
     if not rows:
         return []
-    waits = await _waits(session, (), params)
     facts = _conversation_facts(rows, waits, reopened)
     if not any(fact.span is not None for fact in facts):
         return facts

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
+from hub.actions import metric_facts
 from hub.core import Hub
 from hub.models import (
     AssignmentOffer,
@@ -32,6 +33,7 @@ from hub.models import (
     User,
 )
 from hub.queries.conversations import conversation_summaries
+from tests.hub.queries.test_metric_facts import stored_days, stored_facts
 from tests.routing.counting import statements, together
 from tests.routing.scenario import World
 
@@ -130,6 +132,12 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
     # away first (they can have none); teams and calendar read once, then kept.
     assert sent.count("INSERT INTO metric_facts") == 2
     assert sent.count("DELETE FROM metric_facts") == 0
+    # Their sources are read back for the alone one only: the batch knows what it wrote.
+    assert (
+        len([s for s in sent if s.startswith("SELECT conversations.id, conversations.created_at,")])
+        == 1
+    )
+    assert len([s for s in sent if s.startswith("SELECT anon_1.conversation_id, anon_1.id,")]) == 1
     assert len([s for s in sent if s.startswith("SELECT calendar_days.day,")]) == 1
 
     contacts = await rows(hub, Contact.name, Contact.name_key, Contact.status, order=Contact.id)
@@ -218,6 +226,29 @@ async def test_a_batch_of_first_requests_is_written_and_routed_together(world: W
     assert waiting["assignee"] is None and waiting["queued_at"] is not None
     assert waiting["contact"]["name"] == "Клиент 3" and waiting["contact"]["status"] == "lead"
     assert waiting["last_message"]["text"] == "Здравствуйте, вопрос 3"
+    # Their figures, derived from what the batch wrote: a request each, and the offered
+    # ones' queue wait (none: offered at the moment they came), by their holders.
+    a, b = world.users["a"].id, world.users["b"].id
+    assert await figures(hub) == [
+        ("queue_wait", conversations[0], a, 0.0), ("queue_wait", conversations[1], b, 0.0),
+        ("queue_wait", conversations[2], a, 0.0),
+        ("requests", conversations[0], a, None), ("requests", conversations[1], b, None),
+        ("requests", conversations[2], a, None), ("requests", conversations[3], None, None),
+        ("requests", conversations[4], None, None),
+    ]  # fmt: skip
+    await same_as_rebuilt(hub)
+
+
+async def figures(hub: Hub) -> list[tuple[Any, ...]]:
+    """The facts stored: kind, conversation, operator, seconds."""
+    return [(f[0], f[1], f[6], f[7]) for f in await stored_facts(hub)]
+
+
+async def same_as_rebuilt(hub: Hub) -> None:
+    """The facts and roll-ups stored as the batch went are those a rebuild derives."""
+    live = await stored_facts(hub), await stored_days(hub)
+    await metric_facts.rebuild(hub, hub.clock() - timedelta(days=1))
+    assert (await stored_facts(hub), await stored_days(hub)) == live
 
 
 async def test_a_sender_claimed_twice_in_a_batch_is_one_client_in_order(world: World) -> None:
@@ -313,6 +344,11 @@ async def test_batched_first_requests_keep_business_hours(world: World) -> None:
     # Moved, offered, or queued outside hours: the batch's cards are the database's.
     shown, stored = await cards_shown_and_stored(world.hub, conversations[1:])
     assert shown == stored and set(shown) == set(conversations[1:])
+    # And their figures are counted in the team each one ended up in.
+    counted = await stored_facts(world.hub)
+    requests = {f[1]: f[4] for f in counted if f[0] == "requests"}
+    assert [requests[c] for c in conversations] == [teams[c] for c in conversations]
+    await same_as_rebuilt(world.hub)
 
 
 async def test_a_web_forms_source_and_an_unreadable_phone_are_kept(world: World) -> None:
@@ -429,3 +465,8 @@ async def test_the_batchs_cards_show_the_moments_written_while_the_clock_moves(
     assert first["created_at"] != first["first_assigned_at"]
     assert [shown[c]["assignee"] is not None for c in batch] == [True, True, False]
     assert shown[batch[2]]["queued_at"] != shown[batch[2]]["created_at"]
+    # The offered ones waited in the queue from the inserts' moment to the routing's.
+    waited = {f[1]: f[3] for f in await figures(hub) if f[0] == "queue_wait"}
+    assert waited[batch[0]] == waited[batch[1]] and 0.001 <= waited[batch[0]] < 0.1
+    assert batch[2] not in waited
+    await same_as_rebuilt(hub)

@@ -15,9 +15,9 @@ from hub.actions import conversation_cases, metric_facts
 from hub.auth import Principal
 from hub.cli.commands import main
 from hub.core import Hub
-from hub.events import Audience, CallChanged
-from hub.models import MetricBin, MetricDay, MetricFact, Team, User
-from hub.queries.metric_sources import CALL_KINDS
+from hub.events import Audience, CallChanged, ConversationChanged, MessageCreated
+from hub.models import MetricBin, MetricDay, MetricFact, Presence, Team, User
+from hub.queries.metric_sources import CALL_KINDS, KnownConversation, SourceConversation, Wait
 from hub.queries.metrics_calls import CallSettings, call_figures_of, call_report
 from hub.queries.metrics_common import GROUP_BYS, period_of
 from hub.queries.metrics_conversations import Filters, conversation_report, figures_of
@@ -292,3 +292,51 @@ async def test_a_call_that_went_through_refreshes_the_lost_calls_it_called_back(
     lost = [f for f in await stored_facts(hub) if f[0] == "lost"]
     # k3's next call through came 30 minutes later.
     assert [(f[1], f[7]) for f in lost] == [(history.calls["k3"], 1800.0)]
+
+
+async def test_a_conversation_known_by_its_transaction_is_read_only_if_named_later(
+    world: World,
+) -> None:
+    """`UnitOfWork.know`'s sources stand in for the rows, but an event queued after them that
+    names the conversation (something else changed it in the same transaction) sends the
+    refresh back to the rows. The known sources here say olga holds it from 09:01; the rows
+    say nobody holds it: which one the facts show tells which was used."""
+    world.clock.now = at(9)
+    await world.set_presence("olga", Presence.offline)
+    conversation_id = await world.inbound("+79160000077")
+    async with world.hub.db.sessions() as session, session.begin():
+        await session.execute(delete(MetricFact))
+    olga = world.users["olga"].id
+    stored = await world.conversation(conversation_id)
+    known = KnownConversation(
+        SourceConversation(conversation_id, at(9), None, at(9, 1), stored.team_id,
+                           stored.channel_id, olga),
+        (Wait(conversation_id, at(9), None, None, True),),
+    )  # fmt: skip
+    opened = ConversationChanged(
+        audience=Audience(), conversation={"id": conversation_id}, change="assigned", reason=""
+    )
+    later = MessageCreated(
+        audience=Audience(), conversation_id=conversation_id, message={"direction": "inbound"}
+    )
+
+    async def refreshed(events: list[Any], at_event: int) -> list[tuple[Any, ...]]:
+        async with world.hub.db.sessions() as session, session.begin():
+            await session.execute(delete(MetricFact))
+            await metric_facts.refresh(
+                session,
+                events,
+                world.hub.teams,
+                {conversation_id},
+                {conversation_id: (known, at_event)},
+            )
+        return [(f[0], f[6], f[7]) for f in await stored_facts(world.hub)]
+
+    # Nothing after the knowing names it: the known sources' figures (a minute's wait).
+    assert await refreshed([opened], 1) == [("queue_wait", olga, 60.0), ("requests", olga, None)]
+    # A message of it came after: its rows are read (still queued, nobody's).
+    assert await refreshed([opened, later], 1) == [("requests", None, None)]
+    # Known after every event: the sources stand.
+    assert await refreshed([opened, later], 2) == [
+        ("queue_wait", olga, 60.0), ("requests", olga, None)
+    ]  # fmt: skip
