@@ -30,7 +30,7 @@ from .uow import UnitOfWork
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
-def _array_type(table: Table, name: str) -> str:
+def array_type(table: Table, name: str) -> str:
     compiled = table.c[name].type.compile(dialect=_PG)
     return compiled.split("(")[0]  # VARCHAR(300)[] is VARCHAR[]: the column checks the length
 
@@ -39,7 +39,7 @@ def _array_type(table: Table, name: str) -> str:
 def _unnest_insert(table: Table, names: tuple[str, ...], suffix: str) -> TextClause:
     arrays = []
     for name in names:
-        kind = _array_type(table, name)
+        kind = array_type(table, name)
         if kind == "JSONB":
             # Each value encoded here, once, and cast by PostgreSQL.
             arrays.append(f"CAST(CAST(:{name} AS TEXT[]) AS JSONB[])")
@@ -66,7 +66,9 @@ def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
     return found
 
 
-def _arrays(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[tuple[str, ...], dict[str, Any]]:
+def column_arrays(
+    table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[tuple[str, ...], dict[str, Any]]:
     defaults = _defaults(table, list(rows[0]))
     names = tuple([*rows[0], *defaults])
     params: dict[str, Any] = {}
@@ -74,7 +76,7 @@ def _arrays(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[tuple[str, ..
         values = (
             [row[name] for row in rows] if name not in defaults else [defaults[name]] * len(rows)
         )
-        if _array_type(table, name) == "JSONB":
+        if array_type(table, name) == "JSONB":
             values = [None if v is None else json.dumps(v) for v in values]
         else:
             # An enum column keeps its members' names (SQLAlchemy's Enum, native_enum off).
@@ -96,7 +98,7 @@ async def insert_returning_ids(
         return []
     connection = await uow.session.connection()
     if uow.hub.db.dialect == "postgresql":
-        names, params = _arrays(table, rows)
+        names, params = column_arrays(table, rows)
         found = await connection.execute(_unnest_insert(table, names, "RETURNING id"), params)
     else:
         found = await connection.execute(_sqlalchemy_insert(table), list(rows))
@@ -112,7 +114,7 @@ async def insert_once_returning(
 ) -> list[tuple[Any, ...]]:
     """PostgreSQL: insert the rows whose `conflict` key is new (ON CONFLICT DO NOTHING, so
     the first of two with one key), returning `returning` of each row inserted."""
-    names, params = _arrays(table, rows)
+    names, params = column_arrays(table, rows)
     suffix = f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING RETURNING {', '.join(returning)}"
     connection = await uow.session.connection()
     return [

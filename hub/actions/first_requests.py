@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 
 from hub.events import MessageCreated, conversation_audience
 from hub.models import (
@@ -34,7 +34,7 @@ from hub.models.crm import search_key
 from hub.serialize import message_json
 from hub.text import one_line
 
-from .bulk_insert import insert_returning_ids
+from .chained_insert import Step, insert_chain
 from .contacts import NormalisedIdentity
 from .uow import UnitOfWork
 
@@ -86,7 +86,6 @@ def _table(model: type[object]) -> Table:
 
 _CONTACTS, _IDENTITIES, _LEADS = _table(Contact), _table(Identity), _table(Lead)
 _CONVERSATIONS, _MESSAGES = _table(Conversation), _table(Message)
-_ADD_IDENTITIES = insert(_IDENTITIES)
 
 
 async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest]) -> list[Opened]:
@@ -95,11 +94,6 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
     if not requests:
         return []
     now = uow.now()
-    connection = await uow.session.connection()
-
-    async def ids(table: Table, rows: list[dict[str, Any]]) -> list[int]:
-        return await insert_returning_ids(uow, table, rows)
-
     contacts = []
     for r in requests:
         name = contact_name(r)
@@ -114,65 +108,64 @@ async def open_first_requests(uow: UnitOfWork, requests: Sequence[FirstRequest])
                 "updated_at": now,
             }
         )
-    contact_ids = await ids(_CONTACTS, contacts)
+    # Each request's rows point at its own contact, lead and conversation: row `n` (1-based,
+    # the request's place) of the earlier step (hub/actions/chained_insert.py).
+    numbers = range(1, len(requests) + 1)
     identities = [
-        {
-            "contact_id": contact_id,
-            "kind": i.kind,
-            "value": i.value,
-            "raw": i.raw[:320],
-            "created_at": now,
-        }
-        for r, contact_id in zip(requests, contact_ids, strict=True)
+        {"contact_id": n, "kind": i.kind, "value": i.value, "raw": i.raw[:320], "created_at": now}
+        for n, r in zip(numbers, requests, strict=True)
         for i in r.identities
     ]
-    if identities:
-        await connection.execute(_ADD_IDENTITIES, identities)
-    lead_ids = await ids(
-        _LEADS,
-        [
-            {
-                "contact_id": contact_id,
-                "title": r.lead_title[:300],
-                "source": r.channel.kind,
-                "source_detail": r.lead_source_detail,
-                "created_at": now,
-            }
-            for r, contact_id in zip(requests, contact_ids, strict=True)
-        ],
-    )
-    conversation_ids = await ids(
-        _CONVERSATIONS,
-        [
-            {
-                "contact_id": contact_id,
-                "channel_id": r.channel.id,
-                "team_id": r.channel.team_id,
-                "required_skill": r.channel.required_skill,
-                "weight": r.weight,
-                "lead_id": lead_id,
-                "subject": conversation_subject(r),
-                "status": ConversationStatus.open,
-                "created_at": now,
-                # Its first message is the client's: he waits for an answer from now.
-                "last_message_at": now,
-                "waiting_since": now,
-            }
-            for r, contact_id, lead_id in zip(requests, contact_ids, lead_ids, strict=True)
-        ],
-    )
+    leads = [
+        {
+            "contact_id": n,
+            "title": r.lead_title[:300],
+            "source": r.channel.kind,
+            "source_detail": r.lead_source_detail,
+            "created_at": now,
+        }
+        for n, r in zip(numbers, requests, strict=True)
+    ]
+    conversations = [
+        {
+            "contact_id": n,
+            "channel_id": r.channel.id,
+            "team_id": r.channel.team_id,
+            "required_skill": r.channel.required_skill,
+            "weight": r.weight,
+            "lead_id": n,
+            "subject": conversation_subject(r),
+            "status": ConversationStatus.open,
+            "created_at": now,
+            # Its first message is the client's: he waits for an answer from now.
+            "last_message_at": now,
+            "waiting_since": now,
+        }
+        for n, r in zip(numbers, requests, strict=True)
+    ]
     messages = [
         {
-            "conversation_id": conversation_id,
+            "conversation_id": n,
             "direction": Direction.inbound,
             "text": r.text,
             "meta": r.meta,
             "external_id": r.message_ref,
             "created_at": now,
         }
-        for r, conversation_id in zip(requests, conversation_ids, strict=True)
+        for n, r in zip(numbers, requests, strict=True)
     ]
-    message_ids = await ids(_MESSAGES, messages)
+    contact_ids, _, lead_ids, conversation_ids, message_ids = await insert_chain(
+        uow,
+        [
+            Step(_CONTACTS, contacts),
+            Step(_IDENTITIES, identities, {"contact_id": 0}),
+            Step(_LEADS, leads, {"contact_id": 0}),
+            Step(_CONVERSATIONS, conversations, {"contact_id": 0, "lead_id": 2}),
+            Step(_MESSAGES, messages, {"conversation_id": 3}),
+        ],
+    )
+    for row, conversation_id in zip(messages, conversation_ids, strict=True):
+        row["conversation_id"] = conversation_id
     uow.opened.update(conversation_ids)
     # Nobody holds a new conversation yet: its first message goes to every operator's queue.
     audience = conversation_audience(None)
