@@ -115,7 +115,7 @@ def _environment(settings: Settings, port: int) -> dict[str, str]:
         "OKNO_DATABASE_URL": settings.database_url,
         "OKNO_HOST": "127.0.0.1",
         "OKNO_PORT": str(port),
-        "OKNO_LOG_LEVEL": "WARNING",
+        "OKNO_LOG_LEVEL": os.environ.get("OKNO_BENCH_NODE_LOG_LEVEL", "WARNING"),
         "OKNO_REDIS_PREFIX": settings.redis_prefix,
     }
     if settings.redis_url:

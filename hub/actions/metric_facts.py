@@ -48,7 +48,7 @@ from hub.queries.metric_sources import (
 from hub.queries.metrics_common import load_working_time
 from hub.team_cache import TeamCache
 
-from . import metric_days
+from . import metric_days, metric_writes
 from .metric_days import DaySums
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,16 @@ async def _write_facts(session: AsyncSession, facts: Sequence[Fact]) -> None:
         await _insert(session, facts)
 
 
+async def _write(session: AsyncSession, facts: Sequence[Fact], sums: DaySums) -> None:
+    """The refreshed facts and the roll-ups' differences: one statement on PostgreSQL
+    (hub/actions/metric_writes.py), the facts' and the two upserts elsewhere."""
+    if is_postgresql(session):
+        await metric_writes.write_together(session, facts, sums)
+        return
+    await _insert(session, facts)
+    await metric_days.apply(session, sums)
+
+
 def _old_facts(rows: Iterable[Any]) -> DaySums:
     """The roll-up sums of the facts a refresh deleted, to take away."""
     taken = DaySums()
@@ -192,10 +202,9 @@ async def _refresh_conversations(
     )
     reopened = reopened_now | {row[0] for row in gone if row[1] == "reopened"}
     facts = await conversation_facts_of(session, ids, reopened, teams, known)
-    await _insert(session, facts)
     sums = _old_facts(row[1:] for row in gone)
     sums.add_facts(facts)
-    await metric_days.apply(session, sums)
+    await _write(session, facts, sums)
 
 
 def _through(events: Iterable[Event]) -> set[int]:
@@ -248,9 +257,8 @@ async def _refresh_calls(session: AsyncSession, ids: set[int], through: set[int]
     )
     sums = _old_facts(gone.all())
     facts = await call_facts(session, [Call.id.in_(ids)])
-    await _insert(session, facts)
     sums.add_facts(facts)
-    await metric_days.apply(session, sums)
+    await _write(session, facts, sums)
 
 
 async def refresh(

@@ -1,0 +1,76 @@
+"""A refresh's new metric facts and the roll-ups they move, written in one statement on
+PostgreSQL.
+
+Every unit of work that moves a figure (a batch of new requests, a reply, a close, a call)
+ends with three writes: the facts it derived, the daily roll-ups' differences and the
+histograms' (hub/actions/metric_days.py). Apart, they are three round trips while the
+transaction holds its locks; on PostgreSQL they are one statement of data-modifying CTEs,
+each part fed from arrays (prepared once, whatever the number of rows). The roll-ups are
+upserted in key order, as `metric_days.apply` does, so concurrent transactions take their row
+locks in one order. SQLite runs in process, with no round trip to save: there the three
+statements run as before (hub/actions/metric_facts.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import Table, TextClause, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import MetricBin, MetricDay, MetricFact
+from hub.queries.metric_sources import COLUMNS, Fact
+
+from .bulk_insert import array_type
+from .metric_days import BIN_KEY, KEY, SUMS, DaySums
+
+_FACTS, _DAYS, _BINS = (cast(Table, m.__table__) for m in (MetricFact, MetricDay, MetricBin))
+
+
+def _unnested(table: Table, names: Sequence[str], prefix: str) -> str:
+    arrays = ", ".join(f"CAST(:{prefix}_{name} AS {array_type(table, name)}[])" for name in names)
+    return f"unnest({arrays}) WITH ORDINALITY AS u({', '.join(names)}, n)"
+
+
+def _upsert(table: Table, key: Sequence[str], sums: Sequence[str], prefix: str) -> str:
+    columns = ", ".join((*key, *sums))
+    added = ", ".join(f"{name} = {table.name}.{name} + EXCLUDED.{name}" for name in sums)
+    # Names are the tables' own columns, never values: values are bound.
+    return (
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns}"  # noqa: S608
+        f" FROM {_unnested(table, (*key, *sums), prefix)} ORDER BY u.n"
+        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {added}"
+    )
+
+
+@cache
+def _written_together() -> TextClause:
+    columns = ", ".join(COLUMNS)
+    facts = (
+        f"INSERT INTO {_FACTS.name} ({columns}) SELECT {columns}"  # noqa: S608
+        f" FROM {_unnested(_FACTS, COLUMNS, 'f')} ORDER BY u.n"
+    )
+    days = _upsert(_DAYS, KEY, SUMS, "d")
+    bins = _upsert(_BINS, BIN_KEY, ("facts",), "b")
+    return text(f"WITH facts AS ({facts}), days AS ({days}) {bins}")
+
+
+def _arrays(prefix: str, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    return {f"{prefix}_{name}": [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+async def write_together(session: AsyncSession, facts: Sequence[Fact], sums: DaySums) -> None:
+    """PostgreSQL: insert the facts and add `sums` (what was taken away and what is
+    written) to the roll-ups and histograms, in one statement."""
+    days, bins = sums.rows(), sums.bin_rows()
+    if not (facts or days or bins):
+        return
+    params = {
+        **_arrays("f", COLUMNS, [fact.record() for fact in facts]),
+        **_arrays("d", (*KEY, *SUMS), [list(row.values()) for row in days]),
+        **_arrays("b", (*BIN_KEY, "facts"), [list(row.values()) for row in bins]),
+    }
+    connection = await session.connection()
+    await connection.execute(_written_together(), params)
