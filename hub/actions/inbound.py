@@ -141,6 +141,8 @@ async def record_failed(
 
 async def recorded(uow: UnitOfWork, source: str, external_id: str) -> tuple[int, int | None]:
     """The first row of a repeated event: its id and the conversation it went to."""
+    # Its first may have been processed a moment ago in this very transaction.
+    await uow.flush_marks()
     row = (
         await uow.session.execute(
             select(InboundEvent.id, InboundEvent.conversation_id).where(

@@ -12,10 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, text
-
 from hub.models import InboundStatus
-from hub.models.base import UtcDateTime
 
 from .bulk_insert import insert_once_returning
 from .channels import origin_of
@@ -99,34 +96,29 @@ async def record_claimed_many(
 
 
 # PostgreSQL: every event's outcome as arrays unnested side by side, one statement.
-_MARK_PROCESSED_PG = text(
-    "UPDATE inbound_events AS e SET status = 'processed', processed_at = :at,"
+# PostgreSQL: a batch's marks as one statement; the unit of work sends it as a part of its
+# event log's insert (`UnitOfWork.mark_processed`), or alone when something reads them first.
+MARK_PROCESSED_PG = (
+    "UPDATE inbound_events AS e SET status = 'processed', processed_at = :marked_at,"
     " conversation_id = v.conversation_id, message_id = v.message_id,"
     " last_error = NULL, next_attempt_at = NULL"
-    " FROM unnest(CAST(:events AS bigint[]), CAST(:conversations AS bigint[]),"
-    " CAST(:messages AS bigint[])) AS v(id, conversation_id, message_id)"
+    " FROM unnest(CAST(:marked_events AS bigint[]), CAST(:marked_conversations AS bigint[]),"
+    " CAST(:marked_messages AS bigint[])) AS v(id, conversation_id, message_id)"
     " WHERE e.id = v.id"
-).bindparams(bindparam("at", type_=UtcDateTime()))
+)
 
 
 async def mark_processed_many(uow: UnitOfWork, done: Sequence[Done]) -> None:
-    """`inbound.mark_processed` for each: processed now, into its conversation and message."""
+    """`inbound.mark_processed` for each: processed now, into its conversation and message
+    (on PostgreSQL with the unit of work's event log: `UnitOfWork.mark_processed`)."""
     if not done:
         return
-    connection = await uow.session.connection()
-    now = uow.now()
     if uow.hub.db.dialect == "postgresql":
-        await connection.execute(
-            _MARK_PROCESSED_PG,
-            {
-                "at": now,
-                "events": [d.event_id for d in done],
-                "conversations": [d.conversation_id for d in done],
-                "messages": [d.message_id for d in done],
-            },
-        )
+        uow.mark_processed([(d.event_id, d.conversation_id, d.message_id) for d in done])
         return
     # SQLite runs in process: one prepared statement per row costs no round trip.
+    connection = await uow.session.connection()
+    now = uow.now()
     await connection.execute(
         _MARK_PROCESSED,
         [

@@ -7,9 +7,10 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, insert, text
+from sqlalchemy import Table, TextClause, bindparam, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
@@ -32,13 +33,30 @@ _LOG_EVENTS = insert(cast(Table, EventLog.__table__)).returning(
 # however many (a robot's scan logs twenty thousand), each payload encoded once, here. The
 # ids come from the table's sequence in the order the rows are fed (ORDER BY n), so sorted
 # they pair with the events in order (SQLAlchemy's own insertmanyvalues relies on the same).
-_LOG_EVENTS_PG = text(
+_LOG_EVENTS_PG_SQL = (
     "INSERT INTO event_log (kind, payload, audience, created_at)"
     " SELECT u.kind, u.payload, u.audience, CAST(:now AS timestamptz)"
     " FROM unnest(CAST(:kinds AS text[]), CAST(CAST(:payloads AS text[]) AS jsonb[]),"
     " CAST(CAST(:audiences AS text[]) AS jsonb[])) WITH ORDINALITY AS u(kind, payload, audience, n)"
     " ORDER BY u.n RETURNING id"
-).bindparams(bindparam("now", type_=UtcDateTime()))
+)
+_LOG_EVENTS_PG = text(_LOG_EVENTS_PG_SQL).bindparams(bindparam("now", type_=UtcDateTime()))
+# A processed inbound event carries its conversation and message.
+Mark = tuple[int, int | None, int | None]
+
+
+@cache
+def _marks_statements() -> tuple[TextClause, TextClause]:
+    """PostgreSQL: the inbound events' marks alone, and as a part of the event log's insert
+    (hub/actions/inbound_batch.py words the marks; imported here, late, as it imports us)."""
+    from .inbound_batch import MARK_PROCESSED_PG
+
+    at = bindparam("marked_at", type_=UtcDateTime())
+    alone = text(MARK_PROCESSED_PG).bindparams(at)
+    logged = text(f"WITH marked AS ({MARK_PROCESSED_PG}) {_LOG_EVENTS_PG_SQL}").bindparams(
+        at, bindparam("now", type_=UtcDateTime())
+    )
+    return alone, logged
 
 
 class UnitOfWork:
@@ -53,6 +71,29 @@ class UnitOfWork:
         # batch's new ones), each with how many events were queued by then: one that a
         # later event names is read back instead (hub/actions/metric_facts.py).
         self.known: dict[int, tuple[KnownConversation, int]] = {}
+        # PostgreSQL: inbound events this transaction processed, marked so at commit.
+        self._marks: list[Mark] = []
+
+    def mark_processed(self, marks: Iterable[Mark]) -> None:
+        """PostgreSQL: mark these inbound events processed with the event log's insert at
+        commit, one round trip fewer; `flush_marks` first if they are to be read before."""
+        self._marks.extend(marks)
+
+    async def flush_marks(self) -> None:
+        """Write the pending marks now (something in the transaction reads them)."""
+        if not self._marks:
+            return
+        alone, _ = _marks_statements()
+        await self.session.execute(alone, self._marks_params())
+        self._marks.clear()
+
+    def _marks_params(self) -> dict[str, Any]:
+        return {
+            "marked_at": self.now(),
+            "marked_events": [m[0] for m in self._marks],
+            "marked_conversations": [m[1] for m in self._marks],
+            "marked_messages": [m[2] for m in self._marks],
+        }
 
     def know(self, sources: Iterable[KnownConversation]) -> None:
         """These conversations' source rows are as given, unless a later event names one."""
@@ -69,6 +110,7 @@ class UnitOfWork:
 
     async def _log_events(self) -> list[Envelope]:
         if not self._events:
+            await self.flush_marks()
             return []
         now = self.now()
         payloads = [e.payload() for e in self._events]
@@ -77,15 +119,19 @@ class UnitOfWork:
             # Encoded once: for the log here, and for the bus message after commit.
             texts = [json.dumps(p) for p in payloads]
             audiences = [json.dumps(e.audience.to_json()) for e in self._events]
-            found = await self.session.execute(
-                _LOG_EVENTS_PG,
-                {
-                    "kinds": [e.kind for e in self._events],
-                    "payloads": texts,
-                    "audiences": audiences,
-                    "now": now,
-                },
-            )
+            params: dict[str, Any] = {
+                "kinds": [e.kind for e in self._events],
+                "payloads": texts,
+                "audiences": audiences,
+                "now": now,
+            }
+            statement = _LOG_EVENTS_PG
+            if self._marks:
+                # The inbound events' marks ride along: one statement, one round trip.
+                statement = _marks_statements()[1]
+                params.update(self._marks_params())
+                self._marks.clear()
+            found = await self.session.execute(statement, params)
             cursors = sorted(found.scalars())
             return [
                 Envelope(

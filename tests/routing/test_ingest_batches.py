@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from connectors.base import IdentityClaim, InboundMessage, Sender
+from hub.actions import inbound_batch
+from hub.actions.uow import unit_of_work
 from hub.core import Hub
 from hub.models import Contact, InboundEvent, InboundStatus, Message
 from routing import first_requests, handlers
 from routing.ingest import Ingestor
 from tests.conftest import add_channel, add_user
-from tests.routing.counting import commits
+from tests.routing.counting import commits, statements
 
 
 def request(number: int, text: str = "Нужен замер") -> InboundMessage:
@@ -117,3 +119,38 @@ async def test_one_event_failing_leaves_the_rest_of_its_batch_processed(
     assert await texts(hub) == ["первая", "вторая", "четвёртая"]
     assert receipts[2].conversation_id is None and not receipts[2].duplicate
     assert None not in (receipts[0].conversation_id, receipts[1].conversation_id)
+
+
+async def test_marks_ride_with_the_event_log_or_go_alone_when_nothing_is_logged(hub: Hub) -> None:
+    """On PostgreSQL a batch's inbound events are marked processed by its event log's insert
+    (`UnitOfWork.mark_processed`): no statement of their own. A transaction that logs no event
+    still writes its marks, alone, before it commits."""
+    await add_channel(hub, "webform", "site")
+    await add_user(hub, "ivanov", online=True, max_conversations=50)
+    ingestor = Ingestor(hub)
+    with statements(hub) as sent:
+        receipts = await asyncio.gather(*(ingestor.submit(request(n)) for n in range(20, 24)))
+    async with hub.db.sessions() as session:
+        rows = await session.execute(
+            select(InboundEvent.id, InboundEvent.status, InboundEvent.conversation_id)
+        )
+        stored = {event_id: (status, into) for event_id, status, into in rows.all()}
+    assert [stored[r.event_id] for r in receipts] == [
+        (InboundStatus.processed, r.conversation_id) for r in receipts
+    ]
+    if hub.db.dialect == "postgresql":
+        # The alone one's (a web form is written set-based even alone) and the batch's three:
+        # each transaction's marks in its event log's insert.
+        assert sent.count("WITH marked AS") == 2
+        assert sent.count("UPDATE inbound_events AS") == 0
+    async with unit_of_work(hub) as uow:
+        (event,) = await inbound_batch.record_claimed_many(
+            uow, [inbound_batch.Arrival("webform:site", "quiet-1", {"kind": "message"})]
+        )
+        assert event is not None
+        await inbound_batch.mark_processed_many(uow, [inbound_batch.Done(event.id, None, None)])
+    async with hub.db.sessions() as session:
+        status = await session.scalar(
+            select(InboundEvent.status).where(InboundEvent.external_id == "quiet-1")
+        )
+    assert status == InboundStatus.processed
