@@ -30,8 +30,9 @@ declare -A TESTS=(
     [routing/queue_batch.py]="tests/routing/test_queue_batch.py"
     [routing/first_requests.py]="tests/routing/test_first_requests.py tests/routing/test_ingest_batches.py"
     [routing/open_messages.py]="tests/routing/test_open_messages.py"
+    [hub/actions/fresh_sources.py]="tests/routing/test_first_requests.py"
 )
-ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.py robots/states.py routing/queue_batch.py routing/first_requests.py routing/open_messages.py)
+ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.py robots/states.py routing/queue_batch.py routing/first_requests.py routing/open_messages.py hub/actions/fresh_sources.py)
 
 # Survivors known to be equivalent (no input tells them from the original), by module:
 # hub/actions/inbound.py
