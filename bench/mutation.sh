@@ -58,6 +58,12 @@ ORDER=(hub/actions/inbound.py hub/policy.py hub/policy_base.py routing/identity.
 #   `.join(Conversation, None)` / `.join(Conversation)` in _lead_not_contacted: the ON clause
 #     inferred from the only foreign key is the same.
 #   `literal(last, None)` / `literal(last)` in _payment_overdue: a date literal is typed Date.
+# hub/actions/fresh_sources.py (90 % on 2026-12-07)
+#   `break` for `continue`: every conversation a batch opens is offered or queued
+#     (routing/first_requests.py decide_new), so the skip never runs.
+#   the first wait's conversation, start or `first` flag changed: an unanswered wait of an
+#     open conversation moves no figure under today's formulas (docs/metrics.md); it is kept
+#     so that the known rows are the rows a read would give, should a formula come to use it.
 # routing/first_requests.py, routing/open_messages.py (93 % and 92 % on 2026-12-07)
 #   `zip(…, strict=True)` as None/False/absent: the lists zipped are built from one another.
 #   What decides only whether an event takes the batch's set-based path (an attachment, a
