@@ -35,22 +35,27 @@ def array_type(table: Table, name: str) -> str:
     return compiled.split("(")[0]  # VARCHAR(300)[] is VARCHAR[]: the column checks the length
 
 
-@cache
-def _unnest_insert(table: Table, names: tuple[str, ...], suffix: str) -> TextClause:
+def unnested(table: Table, names: Sequence[str], prefix: str = "") -> str:
+    """The rows fed as one array per column (bound as `:<prefix><name>`, typed as the
+    column), unnested side by side as `u(<names>, n)`, n the row's place."""
     arrays = []
     for name in names:
         kind = array_type(table, name)
         if kind == "JSONB":
             # Each value encoded here, once, and cast by PostgreSQL.
-            arrays.append(f"CAST(CAST(:{name} AS TEXT[]) AS JSONB[])")
+            arrays.append(f"CAST(CAST(:{prefix}{name} AS TEXT[]) AS JSONB[])")
         else:
-            arrays.append(f"CAST(:{name} AS {kind}[])")
+            arrays.append(f"CAST(:{prefix}{name} AS {kind}[])")
+    return f"unnest({', '.join(arrays)}) WITH ORDINALITY AS u({', '.join(names)}, n)"
+
+
+@cache
+def _unnest_insert(table: Table, names: tuple[str, ...], suffix: str) -> TextClause:
     columns = ", ".join(names)
     # Every name is the table's own (its columns, ours), never a value: values are bound.
     return text(
         f"INSERT INTO {table.name} ({columns}) SELECT {columns}"  # noqa: S608
-        f" FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS u({columns}, n)"
-        f" ORDER BY u.n {suffix}"
+        f" FROM {unnested(table, names)} ORDER BY u.n {suffix}"
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Table, TextClause, text
 
-from .bulk_insert import array_type, column_arrays, insert_returning_ids
+from .bulk_insert import column_arrays, insert_returning_ids, unnested
 from .uow import UnitOfWork
 
 
@@ -46,24 +46,18 @@ def _chained(shapes: tuple[_Shape, ...]) -> TextClause:
     parts: list[str] = []
     for number, (table, names, refs) in enumerate(shapes):
         referred = dict(refs)
-        arrays, values = [], []
-        for name in names:
-            kind = array_type(table, name)
-            bound = f":s{number}_{name}"
-            if name in referred:
-                arrays.append(f"CAST({bound} AS INTEGER[])")
-                values.append(f"(SELECT id FROM n{referred[name]} WHERE n = u.{name})")  # noqa: S608
-            elif kind == "JSONB":
-                arrays.append(f"CAST(CAST({bound} AS TEXT[]) AS JSONB[])")
-                values.append(f"u.{name}")
-            else:
-                arrays.append(f"CAST({bound} AS {kind}[])")
-                values.append(f"u.{name}")
-        columns = ", ".join(names)
+        # A referring column is fed row numbers (they fit its id type) and takes the id of
+        # that row of the earlier step.
+        values = [
+            f"(SELECT id FROM n{referred[name]} WHERE n = u.{name})"  # noqa: S608
+            if name in referred
+            else f"u.{name}"
+            for name in names
+        ]
         # Every name is a table's own (its columns, ours), never a value: values are bound.
         parts.append(
-            f"s{number} AS (INSERT INTO {table.name} ({columns}) SELECT {', '.join(values)}"  # noqa: S608
-            f" FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS u({columns}, n)"
+            f"s{number} AS (INSERT INTO {table.name} ({', '.join(names)})"  # noqa: S608
+            f" SELECT {', '.join(values)} FROM {unnested(table, names, f's{number}_')}"
             f" ORDER BY u.n RETURNING id)"
         )
         parts.append(
@@ -87,7 +81,10 @@ async def insert_chain(uow: UnitOfWork, steps: Sequence[Step]) -> list[list[int]
     if uow.hub.db.dialect != "postgresql":
         return await _one_by_one(uow, steps)
     # Steps renumbered without the empty ones: their references follow.
-    renumbered = {steps.index(step): number for number, step in enumerate(present)}
+    renumbered: dict[int, int] = {}
+    for given, step in enumerate(steps):
+        if step.rows:
+            renumbered[given] = len(renumbered)
     shapes: list[_Shape] = []
     params: dict[str, Any] = {}
     for number, step in enumerate(present):

@@ -95,9 +95,9 @@ async def record_claimed_many(
     return claimed
 
 
-# PostgreSQL: every event's outcome as arrays unnested side by side, one statement.
-# PostgreSQL: a batch's marks as one statement; the unit of work sends it as a part of its
-# event log's insert (`UnitOfWork.mark_processed`), or alone when something reads them first.
+# PostgreSQL: every event's outcome as arrays unnested side by side, one statement; the unit
+# of work sends it as a part of its event log's insert (`UnitOfWork.mark_processed`), or
+# alone when something reads the marks first.
 MARK_PROCESSED_PG = (
     "UPDATE inbound_events AS e SET status = 'processed', processed_at = :marked_at,"
     " conversation_id = v.conversation_id, message_id = v.message_id,"

@@ -23,15 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.models import MetricBin, MetricDay, MetricFact
 from hub.queries.metric_sources import COLUMNS, Fact
 
-from .bulk_insert import array_type
+from .bulk_insert import unnested
 from .metric_days import BIN_KEY, KEY, SUMS, DaySums
 
 _FACTS, _DAYS, _BINS = (cast(Table, m.__table__) for m in (MetricFact, MetricDay, MetricBin))
-
-
-def _unnested(table: Table, names: Sequence[str], prefix: str) -> str:
-    arrays = ", ".join(f"CAST(:{prefix}_{name} AS {array_type(table, name)}[])" for name in names)
-    return f"unnest({arrays}) WITH ORDINALITY AS u({', '.join(names)}, n)"
 
 
 def _upsert(table: Table, key: Sequence[str], sums: Sequence[str], prefix: str) -> str:
@@ -40,7 +35,7 @@ def _upsert(table: Table, key: Sequence[str], sums: Sequence[str], prefix: str) 
     # Names are the tables' own columns, never values: values are bound.
     return (
         f"INSERT INTO {table.name} ({columns}) SELECT {columns}"  # noqa: S608
-        f" FROM {_unnested(table, (*key, *sums), prefix)} ORDER BY u.n"
+        f" FROM {unnested(table, (*key, *sums), f'{prefix}_')} ORDER BY u.n"
         f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {added}"
     )
 
@@ -50,7 +45,7 @@ def _written_together() -> TextClause:
     columns = ", ".join(COLUMNS)
     facts = (
         f"INSERT INTO {_FACTS.name} ({columns}) SELECT {columns}"  # noqa: S608
-        f" FROM {_unnested(_FACTS, COLUMNS, 'f')} ORDER BY u.n"
+        f" FROM {unnested(_FACTS, COLUMNS, 'f_')} ORDER BY u.n"
     )
     days = _upsert(_DAYS, KEY, SUMS, "d")
     bins = _upsert(_BINS, BIN_KEY, ("facts",), "b")
