@@ -18,7 +18,7 @@ from tests.agent_ui.conftest import Ui
 from tests.agent_ui.test_browser import browser, signed_in_context, watch_console
 from tests.agent_ui.test_reports_browser import loaded
 from tests.conftest import Backend, Clock
-from tests.hub.queries.managers_history import at, build_day
+from tests.hub.queries.managers_history import UNDER_A_RUNNING_APP, at, build_day
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ __all__ = ["browser"]  # the fixture, imported for this module's tests
 async def test_managers_table_chart_plan_and_xlsx(
     browser: Any, sqlite_backend: Backend, serve: Callable[..., Any], tmp_path: Path
 ) -> None:
-    app = create_app(sqlite_backend.settings())
+    app = create_app(sqlite_backend.settings(**UNDER_A_RUNNING_APP))
     ui = Ui(await serve(app), app[HUB])
     clock = Clock()
     await build_day(ui.hub, clock)

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import Clock
-from tests.hub.queries.managers_history import Day, at, build_day
+from tests.hub.queries.managers_history import UNDER_A_RUNNING_APP, Day, at, build_day
 
 from .conftest import Api
 
@@ -22,10 +22,7 @@ MONDAY = {"period": "custom", "from": "2026-06-15", "to": "2026-06-15"}
 
 @pytest.fixture
 def app_settings() -> dict[str, object]:
-    # The day is built through the running app's hub, its clock jumping hours at a time:
-    # the app's sweeper would take Anna offline as a silent browser (her presence is hours
-    # old on that clock) at whatever step it happens to run, and change her occupancy.
-    return {"presence_timeout_s": 10**9}
+    return UNDER_A_RUNNING_APP
 
 
 @pytest.fixture

@@ -42,6 +42,12 @@ def at(hour: int, minute: int = 0, day: int = 15) -> datetime:
     return datetime(2026, 6, day, hour, minute, tzinfo=UTC)
 
 
+# Settings for an app the day is built under. Its clock jumps hours at a time, so the app's
+# sweeper would take Anna offline as a silent browser (her presence is hours old on that
+# clock) at whatever step it happens to run, and change her occupancy.
+UNDER_A_RUNNING_APP: dict[str, object] = {"presence_timeout_s": 10**9}
+
+
 @dataclass
 class Day:
     anna: int
