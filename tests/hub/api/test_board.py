@@ -4,6 +4,7 @@ today's lost calls, each worked out by hand."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
 from hub.models import Conversation, Presence, Team, TeamMember, User
@@ -11,6 +12,14 @@ from tests.conftest import Clock
 from tests.hub.queries.metrics_history import at, build_history
 
 from .conftest import Api
+
+
+@pytest.fixture
+def app_settings() -> dict[str, object]:
+    # op1 is put online by hand, with no heartbeat, and C4 waits in the queue: the app's
+    # sweeper would take op1 offline as a silent browser, or offer C4 to him, whenever it
+    # happens to run before the board is read.
+    return {"presence_timeout_s": 10**9, "routing_sweep_interval_s": 10**6}
 
 
 async def test_the_board_now(api: Api) -> None:
