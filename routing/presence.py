@@ -26,10 +26,12 @@ async def change(hub: Hub, user_id: int, presence: Presence, silent: bool = Fals
         if changed and presence is Presence.offline:
             user = await uow.session.get_one(User, user_id)
             why = because("went_silent" if silent else "went_offline", name=user.name)
-            for conversation in await _unanswered(uow, user_id):
-                # Back in the queue at the place its client started waiting.
-                place = conversation.waiting_since or uow.now()
-                await routing_actions.enqueue(uow, conversation, "returned", why, place=place)
+            # Back in the queue, each at the place its client started waiting.
+            returned = [
+                (conversation, conversation.waiting_since or uow.now())
+                for conversation in await _unanswered(uow, user_id)
+            ]
+            await routing_actions.enqueue_many(uow, returned, "returned", why)
     return changed
 
 
