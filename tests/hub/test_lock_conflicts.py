@@ -29,7 +29,13 @@ async def a_real_deadlock(hub: Hub) -> DBAPIError:
             await both_hold_one.wait()
             await connection.execute(text(f"SELECT id FROM pair WHERE id = {second} FOR UPDATE"))
 
-    outcomes = await asyncio.gather(lock(1, 2), lock(2, 1), return_exceptions=True)
+    try:
+        outcomes = await asyncio.gather(lock(1, 2), lock(2, 1), return_exceptions=True)
+    finally:
+        # The worker's database is shared with the tests that follow (test_migrations
+        # compares its tables with the models).
+        async with hub.db.engine.begin() as connection:
+            await connection.execute(text("DROP TABLE pair"))
     [conflict] = [o for o in outcomes if isinstance(o, BaseException)]
     assert isinstance(conflict, DBAPIError)
     return conflict
