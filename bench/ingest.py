@@ -98,6 +98,7 @@ async def generate(config: dict[str, Any]) -> None:
     parent = Parent()
     arrivals = Arrivals()
     latencies: list[float] = []
+    answers: list[float] = []  # submit → HTTP answer: stored and committed, before the socket
     refused: list[str] = []
     lost = 0
     run = uuid.uuid4().hex[:12]
@@ -111,6 +112,7 @@ async def generate(config: dict[str, Any]) -> None:
             started = time.perf_counter()
             async with http.post(f"/forms/{CHANNEL}", json=submission(i, run)) as resp:
                 body = await resp.json()
+            answered = time.perf_counter()
             if resp.status != 200:
                 refused.append(f"HTTP {resp.status} {body}")
                 return
@@ -121,6 +123,7 @@ async def generate(config: dict[str, Any]) -> None:
                 return
             if measured:
                 latencies.append((seen - started) * 1000)
+                answers.append((answered - started) * 1000)
 
         warmup = config["warmup"]
         await asyncio.gather(*(one(900_000 + i, measured=False) for i in range(warmup)))
@@ -135,6 +138,7 @@ async def generate(config: dict[str, Any]) -> None:
             "elapsed_s": elapsed,
             "achieved_rate": achieved,
             "latencies_ms": latencies,
+            "answers_ms": answers,
             "refused": refused[:3],
             "refused_count": len(refused),
             "lost": lost,
@@ -224,6 +228,8 @@ def report(
     else:
         print(f"  from the first POST to the last answer or arrival: {elapsed:.2f} s")
     print(f"  submit → socket: {latency_line(latencies)}   [goal {goal_p99}]")
+    answers = sorted(float(v) for v in result["answers_ms"])
+    print(f"  submit → HTTP answer (stored, committed): {latency_line(answers)}")
     print(f"  app, up to the last arrival: {cost.per(sent, 'submission')}")
     print(f"  {measured.tail()}; with that tail: {drained.per(sent, 'submission')}")
     print(f"  {measured.machine(sent, 'submission')}")
