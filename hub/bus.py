@@ -18,7 +18,7 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
-from hub.events import Envelope
+from hub.events import Envelope, sender_head
 from hub.outages import OUTAGES, REDIS, log_failure
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,13 @@ class MemoryBus:
 
 
 class RedisBus:
-    """Redis pub/sub across nodes; each node re-fans received envelopes to its subscribers."""
+    """Redis pub/sub across nodes; each node re-fans received envelopes to its subscribers.
+
+    A node's own envelopes go to its own subscribers at once, as published, and to Redis
+    for the others, marked with the node's token: heard back, they are known by their first
+    bytes and dropped undecoded. Decoding its own events again cost a node CPU for each
+    one (the whole of a one-node deployment's events), and its sockets the round trip.
+    """
 
     def __init__(self, url: str, prefix: str = "okno:") -> None:
         self._client: aioredis.Redis = aioredis.from_url(url)
@@ -197,10 +203,9 @@ class RedisBus:
         # A publish failed since the last gap marker went out: no node heard that event.
         self._unpublished = False
         self._token = uuid.uuid4().hex
-        # Own markers sent after this node's listeners were already caught up (it had lost
-        # its subscription, so it caught up on subscribing again): hearing one back must not
-        # close every socket a second time, those that reconnected in between included.
-        self._own_gaps_covered = 0
+        # How this node's own messages begin (one envelope, or a batch of them).
+        head = sender_head(self._token)
+        self._own = (head.encode(), f"[{head}".encode())
 
     async def start(self) -> None:
         self._reader = asyncio.create_task(self._read_forever(), name="redis-bus-reader")
@@ -216,14 +221,13 @@ class RedisBus:
                     OUTAGES.recovered(REDIS)
                     self._ready.set()
                     backoff = RECONNECT_FIRST_S
-                    covered = lost
                     if lost:
                         # Subscribed again: whatever was published while we were away is
                         # in event_log; every listener catches up from its cursor.
                         lost = False
                         self._local.missed()
                     if self._unpublished:
-                        await self._publish_gap(covered=covered)
+                        await self._publish_gap()
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
@@ -237,10 +241,12 @@ class RedisBus:
                 backoff = min(backoff * 2, RECONNECT_MAX_S)
 
     def _deliver_raw(self, data: bytes) -> None:
+        if data.startswith(self._own):
+            return  # delivered here as it was published
         sender = _gap_sender(data)
         if sender is not None:
-            if sender == self._token and self._own_gaps_covered:
-                self._own_gaps_covered -= 1
+            if sender == self._token:
+                # Its own subscribers had every event it could not publish.
                 return
             log.info("a node could not publish some events; catching up from the log")
             self._local.missed()
@@ -268,9 +274,10 @@ class RedisBus:
         await self._client.aclose()
 
     async def publish(self, envelope: Envelope) -> None:
+        self._local.deliver(envelope)
         try:
             # The payload's text as the unit of work logged it (encoded once), when it has it.
-            await self._client.publish(self.channel, envelope.to_json_text())
+            await self._client.publish(self.channel, envelope.to_json_text(self._token))
         except Exception:
             self._unpublished = True
             raise
@@ -283,7 +290,9 @@ class RedisBus:
             for envelope in envelopes:
                 await self.publish(envelope)
             return
-        messages = batch_messages(envelopes)
+        for envelope in envelopes:
+            self._local.deliver(envelope)
+        messages = batch_messages(envelopes, self._token)
         try:
             if len(messages) == 1:
                 await self._client.publish(self.channel, messages[0])
@@ -300,30 +309,28 @@ class RedisBus:
         if self._unpublished:
             await self._publish_gap()
 
-    async def _publish_gap(self, covered: bool = False) -> None:
-        """Tells every node (this one too, unless `covered`: its listeners caught up after
-        the events went unpublished) that events went unpublished: catch up."""
+    async def _publish_gap(self) -> None:
+        """Tells every other node that events went unpublished: catch up."""
         self._unpublished = False
         try:
             await self._client.publish(self.channel, gap_marker(self._token))
         except Exception:
             self._unpublished = True
             raise
-        if covered:
-            self._own_gaps_covered += 1
 
     def subscribe(self) -> Subscription:
         return self._local.subscribe()
 
 
-def batch_messages(envelopes: Iterable[Envelope]) -> list[str]:
+def batch_messages(envelopes: Iterable[Envelope], sender: str = "") -> list[str]:
     """The envelopes as JSON arrays of at most `BATCH_EVENTS` envelopes and (but for a
-    single larger one) `BATCH_BYTES` characters, in order; each envelope encoded once."""
+    single larger one) `BATCH_BYTES` characters, in order; each envelope encoded once,
+    `sender` on each (`Envelope.to_json_text`)."""
     messages: list[str] = []
     part: list[str] = []
     size = 0
     for envelope in envelopes:
-        encoded = envelope.to_json_text()
+        encoded = envelope.to_json_text(sender)
         if part and (len(part) >= BATCH_EVENTS or size + len(encoded) > BATCH_BYTES):
             messages.append("[" + ",".join(part) + "]")
             part, size = [], 0

@@ -345,6 +345,11 @@ class SlaBreached(Event):
     channel_id: int
 
 
+def sender_head(sender: str) -> str:
+    """How an envelope's bus text begins when `sender` published it."""
+    return f'{{"from": {json.dumps(sender)}, '
+
+
 @dataclass(frozen=True)
 class Envelope:
     """An event as it travels on the bus and over the websocket."""
@@ -366,21 +371,30 @@ class Envelope:
             "audience": self.audience.to_json(),
         }
 
-    def to_json_text(self) -> str:
-        """`to_json` as JSON text (what the Redis bus carries)."""
+    def to_json_text(self, sender: str = "") -> str:
+        """`to_json` as JSON text (what the Redis bus carries); `sender`, when given, comes
+        first as "from" (the publishing node knows its own messages by it, undecoded; a
+        receiver takes no other notice of it)."""
+        head = sender_head(sender) if sender else "{"
         if self.encoded is None:
-            return json.dumps(self.to_json())
+            return head + json.dumps(self.to_json())[1:]
         payload, audience = self.encoded
         return (
-            f'{{"cursor": {int(self.cursor)}, "kind": {json.dumps(self.kind)},'
+            f'{head}"cursor": {int(self.cursor)}, "kind": {json.dumps(self.kind)},'
             f' "payload": {payload}, "audience": {audience}}}'
         )
 
     @cached_property
     def socket_frame(self) -> str:
         """The workspace socket's frame for it (agent_ui/ws.py), encoded once however many
-        sockets of its audience it goes to. (cached_property writes the instance's own
-        dict, so it works on this frozen dataclass.)"""
+        sockets of its audience it goes to; from the payload's text when the publisher
+        encoded it already. (cached_property writes the instance's own dict, so it works on
+        this frozen dataclass.)"""
+        if self.encoded is not None:
+            return (
+                f'{{"type": "event", "cursor": {int(self.cursor)},'
+                f' "kind": {json.dumps(self.kind)}, "payload": {self.encoded[0]}}}'
+            )
         return json.dumps(
             {
                 "type": "event",

@@ -175,3 +175,48 @@ def test_an_envelope_encoded_by_its_publisher_goes_as_the_same_json() -> None:
     assert json.loads(encoded.to_json_text()) == expected
     assert encoded == plain  # what was encoded is no part of the envelope
     assert Envelope.from_json(json.loads(encoded.to_json_text())) == plain
+
+
+async def test_a_nodes_own_events_reach_its_subscribers_once_at_once_and_the_others_too(
+    hub: Hub, backend: Backend, other_node: MemoryBus | RedisBus
+) -> None:
+    """Delivered on publishing, not again when Redis echoes them back (they are known by
+    the node's token at the start of the message)."""
+    if backend.redis_url is None:
+        pytest.skip("one node: the memory bus")
+    assert isinstance(hub.bus, RedisBus)
+    here, there = hub.bus.subscribe(), other_node.subscribe()
+    own = envelopes(1, 4)
+    await hub.bus.publish_many(own[:3])
+    # On this node before any round trip through Redis.
+    assert [here.queue.get_nowait() for _ in range(3)] == own[:3]
+    await hub.bus.publish(own[3])
+    assert here.queue.get_nowait() == own[3]
+    assert await received(there, 4) == own  # through Redis
+    # The other node's envelope comes after this node's echoes (Redis keeps the order of
+    # what it was sent): by the time it is heard, they were heard and dropped.
+    theirs = envelopes(50, 1)
+    await other_node.publish(theirs[0])
+    assert await received(here, 1) == theirs
+    assert here.queue.empty()
+    assert await received(there, 1) == theirs
+    here.close()
+    there.close()
+
+
+def test_the_socket_frame_is_made_of_the_payload_the_publisher_encoded() -> None:
+    audience = Audience(roles=frozenset({Role.operator}))
+    payload = {"deal": {"id": 5, "title": "Deal"}}
+    plain = Envelope(9, "deal.changed", payload, audience)
+    encoded = Envelope(
+        9, "deal.changed", payload, audience,
+        encoded=('{"deal": {"id": 5, "title": "Deal"}}', '{"users": [], "roles": ["operator"]}'),
+    )  # fmt: skip
+    frame = (
+        '{"type": "event", "cursor": 9, "kind": "deal.changed",'
+        ' "payload": {"deal": {"id": 5, "title": "Deal"}}}'
+    )
+    assert plain.socket_frame == frame
+    assert encoded.socket_frame == frame
+    assert json.loads(encoded.to_json_text("node-1"))["from"] == "node-1"
+    assert Envelope.from_json(json.loads(encoded.to_json_text("node-1"))) == plain
