@@ -93,6 +93,15 @@ class DaySums:
                 f.value_s, f.work_s, sign,
             )  # fmt: skip
 
+    def merge(self, other: DaySums) -> None:
+        """Add `other`'s sums and bins to these."""
+        for key, found in other.sums.items():
+            mine = self.sums.setdefault(key, [0, 0, 0, 0, 0])
+            for i, value in enumerate(found):
+                mine[i] += value
+        for at, count in other.bins.items():
+            self.bins[at] = self.bins.get(at, 0) + count
+
     def rows(self) -> list[dict[str, Any]]:
         """The keys that moved, in key order (concurrent upserts lock rows in one order:
         no deadlock)."""

@@ -145,9 +145,18 @@ async def _write_facts(session: AsyncSession, facts: Sequence[Fact]) -> None:
         await _insert(session, facts)
 
 
-async def _write(session: AsyncSession, facts: Sequence[Fact], sums: DaySums) -> None:
+async def _write(
+    session: AsyncSession,
+    facts: Sequence[Fact],
+    sums: DaySums,
+    pending: metric_writes.PendingFigures | None,
+) -> None:
     """The refreshed facts and the roll-ups' differences: one statement on PostgreSQL
-    (hub/actions/metric_writes.py), the facts' and the two upserts elsewhere."""
+    (hub/actions/metric_writes.py), or held in `pending` to ride with the event log; the
+    facts' and the two upserts elsewhere."""
+    if pending is not None:
+        pending.add(facts, sums)
+        return
     if is_postgresql(session):
         await metric_writes.write_together(session, facts, sums)
         return
@@ -190,6 +199,7 @@ async def _refresh_conversations(
     teams: TeamCache,
     opened: AbstractSet[int],
     known: Mapping[int, KnownConversation],
+    pending: metric_writes.PendingFigures | None,
 ) -> None:
     # Whether a conversation was ever reopened is kept in its facts: the event log holds
     # the rest of its history, but is no place to look it up per conversation.
@@ -204,7 +214,7 @@ async def _refresh_conversations(
     facts = await conversation_facts_of(session, ids, reopened, teams, known)
     sums = _old_facts(row[1:] for row in gone)
     sums.add_facts(facts)
-    await _write(session, facts, sums)
+    await _write(session, facts, sums, pending)
 
 
 def _through(events: Iterable[Event]) -> set[int]:
@@ -247,7 +257,12 @@ async def _lost_before(session: AsyncSession, ids: set[int]) -> set[int]:
     return found
 
 
-async def _refresh_calls(session: AsyncSession, ids: set[int], through: set[int]) -> None:
+async def _refresh_calls(
+    session: AsyncSession,
+    ids: set[int],
+    through: set[int],
+    pending: metric_writes.PendingFigures | None,
+) -> None:
     if through:
         ids = ids | await _lost_before(session, through)
     gone = await session.execute(
@@ -258,7 +273,7 @@ async def _refresh_calls(session: AsyncSession, ids: set[int], through: set[int]
     sums = _old_facts(gone.all())
     facts = await call_facts(session, [Call.id.in_(ids)])
     sums.add_facts(facts)
-    await _write(session, facts, sums)
+    await _write(session, facts, sums, pending)
 
 
 async def refresh(
@@ -267,20 +282,25 @@ async def refresh(
     teams: TeamCache,
     opened: AbstractSet[int] = frozenset(),
     known: Mapping[int, tuple[KnownConversation, int]] | None = None,
+    pending: metric_writes.PendingFigures | None = None,
 ) -> None:
     """Replace the facts of what these events changed (called inside their transaction);
     durations are counted in the business hours and calendar `teams` keeps; `opened`: the
     conversations the transaction opened, which have no facts to replace yet; `known`:
-    conversations whose source rows the transaction knows (`UnitOfWork.know`)."""
+    conversations whose source rows the transaction knows (`UnitOfWork.know`); `pending`
+    (PostgreSQL): the new facts and roll-ups are held there, to be written by the caller,
+    instead of written now."""
     conversations, reopened, calls = _touched(events)
     if not conversations and not calls:
         return
     await session.flush()
     if conversations:
         still = _still_known(events, known) if known else {}
-        await _refresh_conversations(session, conversations, reopened, teams, opened, still)
+        await _refresh_conversations(
+            session, conversations, reopened, teams, opened, still, pending
+        )
     if calls:
-        await _refresh_calls(session, calls, _through(events))
+        await _refresh_calls(session, calls, _through(events), pending)
 
 
 async def _ids(session: AsyncSession, stmt: Select[int]) -> list[int]:

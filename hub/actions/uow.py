@@ -23,6 +23,8 @@ from hub.outages import DATABASE, OUTAGES, log_failure
 if TYPE_CHECKING:
     from hub.queries.metric_sources import KnownConversation
 
+    from .metric_writes import PendingFigures
+
 log = logging.getLogger(__name__)
 
 
@@ -40,23 +42,34 @@ _LOG_EVENTS_PG_SQL = (
     " CAST(CAST(:audiences AS text[]) AS jsonb[])) WITH ORDINALITY AS u(kind, payload, audience, n)"
     " ORDER BY u.n RETURNING id"
 )
-_LOG_EVENTS_PG = text(_LOG_EVENTS_PG_SQL).bindparams(bindparam("now", type_=UtcDateTime()))
 # A processed inbound event carries its conversation and message.
 Mark = tuple[int, int | None, int | None]
 
 
 @cache
-def _marks_statements() -> tuple[TextClause, TextClause]:
-    """PostgreSQL: the inbound events' marks alone, and as a part of the event log's insert
+def _marks_alone() -> TextClause:
+    """PostgreSQL: the inbound events' marks, written before something reads them
     (hub/actions/inbound_batch.py words the marks; imported here, late, as it imports us)."""
     from .inbound_batch import MARK_PROCESSED_PG
 
-    at = bindparam("marked_at", type_=UtcDateTime())
-    alone = text(MARK_PROCESSED_PG).bindparams(at)
-    logged = text(f"WITH marked AS ({MARK_PROCESSED_PG}) {_LOG_EVENTS_PG_SQL}").bindparams(
-        at, bindparam("now", type_=UtcDateTime())
-    )
-    return alone, logged
+    return text(MARK_PROCESSED_PG).bindparams(bindparam("marked_at", type_=UtcDateTime()))
+
+
+@cache
+def _log_statement(figures: bool, marks: bool) -> TextClause:
+    """PostgreSQL: the event log's insert, with what rides in it as data-modifying CTEs:
+    the figures' writes (hub/actions/metric_writes.py) and the inbound events' marks. One
+    statement, one round trip, however many of them there are."""
+    from .inbound_batch import MARK_PROCESSED_PG
+    from .metric_writes import together_parts
+
+    parts = [*together_parts()] if figures else []
+    binds = [bindparam("now", type_=UtcDateTime())]
+    if marks:
+        parts.append(f"marked AS ({MARK_PROCESSED_PG})")
+        binds.append(bindparam("marked_at", type_=UtcDateTime()))
+    riding = f"WITH {', '.join(parts)} " if parts else ""
+    return text(riding + _LOG_EVENTS_PG_SQL).bindparams(*binds)
 
 
 class UnitOfWork:
@@ -83,8 +96,7 @@ class UnitOfWork:
         """Write the pending marks now (something in the transaction reads them)."""
         if not self._marks:
             return
-        alone, _ = _marks_statements()
-        await self.session.execute(alone, self._marks_params())
+        await self.session.execute(_marks_alone(), self._marks_params())
         self._marks.clear()
 
     def _marks_params(self) -> dict[str, Any]:
@@ -108,8 +120,12 @@ class UnitOfWork:
         """Queue an event; it is logged in this transaction and published after commit."""
         self._events.append(event)
 
-    async def _log_events(self) -> list[Envelope]:
+    async def _log_events(self, figures: PendingFigures | None = None) -> list[Envelope]:
+        """Log the events (PostgreSQL: with `figures`, the refresh's writes held back, and
+        the marks riding in the same statement); their envelopes, in order."""
         if not self._events:
+            if figures is not None:
+                await figures.write(self.session)
             await self.flush_marks()
             return []
         now = self.now()
@@ -125,12 +141,14 @@ class UnitOfWork:
                 "audiences": audiences,
                 "now": now,
             }
-            statement = _LOG_EVENTS_PG
-            if self._marks:
-                # The inbound events' marks ride along: one statement, one round trip.
-                statement = _marks_statements()[1]
+            figured = figures.params() if figures is not None else None
+            if figured is not None:
+                params.update(figured)
+            marked = bool(self._marks)
+            if marked:
                 params.update(self._marks_params())
                 self._marks.clear()
+            statement = _log_statement(figured is not None, marked)
             found = await self.session.execute(statement, params)
             cursors = sorted(found.scalars())
             return [
@@ -171,15 +189,20 @@ async def unit_of_work(hub: Hub) -> AsyncIterator[UnitOfWork]:
     # Here, not at the top: metric_facts reads through hub.queries, whose package imports
     # modules that import this one.
     from . import metric_facts
+    from .metric_writes import PendingFigures
 
     async with hub.db.writing(), hub.db.sessions() as session:
         uow = UnitOfWork(hub, session)
         async with session.begin():
             await session.connection(execution_options={WRITE_INTENT: True})
             yield uow
-            # The figures the events moved, in their transaction (docs/metrics.md).
-            await metric_facts.refresh(session, uow._events, hub.teams, uow.opened, uow.known)
-            envelopes = await uow._log_events()
+            # The figures the events moved, in their transaction (docs/metrics.md); on
+            # PostgreSQL written with the event log.
+            figures = PendingFigures() if hub.db.dialect == "postgresql" else None
+            await metric_facts.refresh(
+                session, uow._events, hub.teams, uow.opened, uow.known, figures
+            )
+            envelopes = await uow._log_events(figures)
     # Committed: only now may anyone hear about it (rule 3).
     OUTAGES.recovered(DATABASE)
     if not envelopes:

@@ -123,8 +123,8 @@ async def test_one_event_failing_leaves_the_rest_of_its_batch_processed(
 
 async def test_marks_ride_with_the_event_log_or_go_alone_when_nothing_is_logged(hub: Hub) -> None:
     """On PostgreSQL a batch's inbound events are marked processed by its event log's insert
-    (`UnitOfWork.mark_processed`): no statement of their own. A transaction that logs no event
-    still writes its marks, alone, before it commits."""
+    (`UnitOfWork.mark_processed`), as its figures are written: no statement of their own. A
+    transaction that logs no event still writes its marks, alone, before it commits."""
     await add_channel(hub, "webform", "site")
     await add_user(hub, "ivanov", online=True, max_conversations=50)
     ingestor = Ingestor(hub)
@@ -140,8 +140,10 @@ async def test_marks_ride_with_the_event_log_or_go_alone_when_nothing_is_logged(
     ]
     if hub.db.dialect == "postgresql":
         # The alone one's (a web form is written set-based even alone) and the batch's three:
-        # each transaction's marks in its event log's insert.
-        assert sent.count("WITH marked AS") == 2
+        # each transaction's marks in its event log's insert, behind its figures' writes
+        # (hub/actions/uow.py `_log_statement`), which are no statement of their own either.
+        assert sent.count("WITH facts AS") == 2
+        assert sent.count("INSERT INTO event_log") == 0
         assert sent.count("UPDATE inbound_events AS") == 0
     async with unit_of_work(hub) as uow:
         (event,) = await inbound_batch.record_claimed_many(
