@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from hub.actions import conversation_cases, metric_facts
+from hub.actions import conversation_cases, metric_facts, unit_of_work
+from hub.actions.metric_days import DaySums
+from hub.actions.metric_writes import PendingFigures
 from hub.auth import Principal
 from hub.cli.commands import main
 from hub.core import Hub
@@ -350,3 +352,25 @@ async def test_a_conversation_known_by_its_transaction_is_read_only_if_named_lat
     assert await refreshed([opened, later], 2) == [
         ("queue_wait", olga, 60.0), ("requests", olga, None)
     ]  # fmt: skip
+
+
+async def test_held_back_figures_are_written_alone_when_nothing_is_logged(hub: Hub) -> None:
+    """PostgreSQL: figures held for the event log's insert still land when the transaction
+    logs no event to carry them."""
+    if hub.db.dialect != "postgresql":
+        pytest.skip("SQLite writes its figures at once")
+    sums = DaySums()
+    # 15 June 2026, 09:00 UTC is 12:00 in Moscow, that day; a 90 s first response.
+    sums.add("frt", datetime(2026, 6, 15, 9, 0, tzinfo=UTC), 7, 3, 5, 0, 90.0, None)
+    figures = PendingFigures()
+    figures.add([], sums)
+    async with unit_of_work(hub) as uow:
+        assert await uow._log_events(figures) == []
+    async with hub.db.sessions() as session:
+        day = (await session.execute(select(MetricDay))).scalar_one()
+        bins = (await session.execute(select(MetricBin.facts))).scalars().all()
+    assert (day.day, day.kind, day.team_id, day.channel_id, day.operator_id) == (
+        date(2026, 6, 15), "frt", 7, 3, 5,
+    )  # fmt: skip
+    assert (day.facts, day.value_facts, day.value_us) == (1, 1, 90_000_000)
+    assert bins == [1]
