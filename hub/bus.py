@@ -18,7 +18,7 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
-from hub.events import Envelope, sender_head
+from hub.envelope import Envelope, sender_head
 from hub.outages import OUTAGES, REDIS, log_failure
 
 log = logging.getLogger(__name__)
