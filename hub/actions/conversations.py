@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from hub.models import (
 )
 from hub.policy import NotFound
 from hub.queries import conversation_summary
+from hub.queries.activities import among
 
 from . import work_history
 from .uow import UnitOfWork
@@ -100,16 +102,24 @@ async def assign(
 
 async def release_open_offers(uow: UnitOfWork, conversation: Conversation, outcome: str) -> None:
     """End the pending offer, if any, as timed out or released (transfer, close, offline)."""
+    await release_offers_of(uow, [conversation.id], outcome)
+
+
+async def release_offers_of(uow: UnitOfWork, ids: Sequence[int], outcome: str) -> None:
+    """`release_open_offers` for these conversations, in one statement. The session's copies
+    are matched by the ids the UPDATE returns ("fetch"), not by scanning every object it
+    holds: a transaction that hands back hundreds holds hundreds."""
     column = "timed_out_at" if outcome == "timed_out" else "released_at"
     await uow.session.execute(
         update(AssignmentOffer)
         .where(
-            AssignmentOffer.conversation_id == conversation.id,
+            among(AssignmentOffer.conversation_id, ids, uow.hub.db.dialect),
             AssignmentOffer.accepted_at.is_(None),
             AssignmentOffer.timed_out_at.is_(None),
             AssignmentOffer.released_at.is_(None),
         )
         .values({column: uow.now()})
+        .execution_options(synchronize_session="fetch")
     )
 
 

@@ -145,17 +145,7 @@ async def enqueue_many(
     now = uow.now()
     ids = [conversation.id for conversation, _ in queued]
     dialect = uow.hub.db.dialect
-    await uow.session.execute(
-        update(AssignmentOffer)
-        .where(
-            among(AssignmentOffer.conversation_id, ids, dialect),
-            AssignmentOffer.accepted_at.is_(None),
-            AssignmentOffer.timed_out_at.is_(None),
-            AssignmentOffer.released_at.is_(None),
-        )
-        .values(released_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
+    await conversations.release_offers_of(uow, ids, "released")
     # Open and held by nobody now: every open holding of theirs ends (`follow_holder`).
     await uow.session.execute(
         update(ConversationHolding)
